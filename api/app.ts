@@ -1,0 +1,49 @@
+/** The Express app, built from its dependencies and exported apart from `listen()`. */
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/knex.js';
+import { errorMiddleware, HttpError } from './errors.js';
+import { guestsRouter } from './guests/router.js';
+import { pmsRouter } from './pms/router.js';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  pms: { webhookSecret: string; toleranceSeconds: number };
+  /** Unix seconds; injectable for signature tests. */
+  nowSeconds?: () => number;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/health' } }));
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(
+    '/v1/pms',
+    pmsRouter({
+      db: deps.db,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      webhookSecret: deps.pms.webhookSecret,
+      toleranceSeconds: deps.pms.toleranceSeconds,
+      nowSeconds: deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000)),
+    }),
+  );
+  app.use('/v1/guests', express.json({ limit: '64kb' }), guestsRouter({ db: deps.db, temporal: deps.temporal }));
+
+  app.use((req, _res, next) => {
+    next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path }));
+  });
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

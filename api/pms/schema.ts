@@ -1,0 +1,68 @@
+/** The PMS events we accept, validated at the edge. */
+import { z } from 'zod';
+
+export const SUPPORTED_EVENT_TYPES = ['stay.completed'] as const;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const id = z.string().trim().min(1).max(120);
+
+/** Money as a decimal string with two fraction digits; accepts 1280.5 or "1280.50". */
+const money = z
+  .union([z.number(), z.string().regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be a decimal amount with at most 2 decimals')])
+  .transform((v, ctx) => {
+    if (typeof v === 'string') return Number(v).toFixed(2);
+    if (!Number.isFinite(v) || v < 0 || v >= 1e10 || Math.abs(Math.round(v * 100) - v * 100) > 1e-6) {
+      ctx.addIssue({ code: 'custom', message: 'must be a non-negative amount with at most 2 decimals' });
+      return z.NEVER;
+    }
+    return v.toFixed(2);
+  });
+
+export const guestSchema = z.object({
+  pmsProfileId: id,
+  firstName: z.string().trim().min(1).max(100),
+  lastName: z.string().trim().min(1).max(100),
+  email: z.email().max(254),
+  locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 tag such as en or zh-CN'),
+  timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
+});
+
+const DAY_MS = 86_400_000;
+
+export const staySchema = z
+  .object({
+    pmsStayId: id,
+    propertyCode: z.string().trim().min(1).max(40),
+    arrival: z.iso.date(),
+    departure: z.iso.date(),
+    nights: z.number().int().min(1).max(366),
+    roomRevenue: money,
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY'),
+  })
+  .superRefine((s, ctx) => {
+    const days = (Date.parse(s.departure) - Date.parse(s.arrival)) / DAY_MS;
+    if (days <= 0) ctx.addIssue({ code: 'custom', path: ['departure'], message: 'must be after arrival' });
+    else if (days !== s.nights) {
+      ctx.addIssue({ code: 'custom', path: ['nights'], message: `must equal the days between arrival and departure (${days})` });
+    }
+  });
+
+export const stayCompletedSchema = z.object({
+  id,
+  type: z.literal('stay.completed'),
+  occurredAt: z.iso.datetime({ offset: true }),
+  data: z.object({ guest: guestSchema, stay: staySchema }),
+});
+
+export type StayCompletedBody = z.infer<typeof stayCompletedSchema>;
+
+/** Only the discriminator, read first so an unknown type gets 422 rather than a list of field errors. */
+export const envelopeSchema = z.object({ type: z.string().min(1) });

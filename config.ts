@@ -1,0 +1,91 @@
+/**
+ * Every environment variable the project reads, validated once with zod.
+ * `.env.example` lists each one with its default; a bad value stops start-up
+ * with a message naming the variable.
+ */
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+  TOOLS_CACHE_DIR: z.string().default(path.join(homedir(), '.cache', 'guest-lifecycle-engine')),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: port.default(3000),
+
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  EMBEDDED_PG_PORT: port.default(5433),
+
+  TEMPORAL_ADDRESS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || /^[\w.-]+:\d+$/.test(v), { message: 'must be host:port' }),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('guest-lifecycle'),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_VERSION: z.string().default('1.9.1'),
+  TEMPORAL_TEST_SERVER_VERSION: z.string().default('1.38.0'),
+
+  SMTP_URL: optionalUrl(['smtp', 'smtps']),
+  SMTP_SINK_PORT: port.default(2525),
+  MAILBOX_PORT: port.default(8025),
+  MAIL_FROM: z.string().min(3).default('Guest Relations <guest-relations@hotel.example>'),
+  MAIL_MESSAGE_ID_DOMAIN: z.string().min(1).default('guest-lifecycle.hotel.example'),
+
+  PMS_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-pms-webhook-secret-change-me'),
+  PMS_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(public readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: i.path.join('.') || '(env)', message: i.message })),
+    );
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production' && !env.PMS_WEBHOOK_SECRET) {
+    throw new ConfigError([{ variable: 'PMS_WEBHOOK_SECRET', message: 'is required in production' }]);
+  }
+  return config;
+}
+
+/** Load the config or exit(1) with the offending variables named: for entry points. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

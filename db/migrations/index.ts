@@ -1,0 +1,15 @@
+/**
+ * Migrations are listed here, not discovered on disk, so they run the same
+ * under tsx, vitest and compiled JavaScript. Add new ones at the end.
+ */
+import type { Knex } from 'knex';
+import * as m001 from './20261123_001_foundation.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export const migrations: Record<string, Migration> = {
+  '20261123_001_foundation': m001,
+};

@@ -1,0 +1,63 @@
+import type { Knex } from 'knex';
+
+export interface LedgerRow {
+  id: number;
+  guest_id: string;
+  points: number;
+  balance_after: number;
+  reason: string;
+  stay_id: string | null;
+  idempotency_key: string;
+  created_at: Date;
+}
+
+/** Why points moved. Every movement carries one. */
+export type LedgerReason = 'stay_base';
+
+/**
+ * Posts a movement once per idempotency key. The guest row is locked so the
+ * running balance stays right under concurrent postings for one guest.
+ */
+export async function post(
+  db: Knex,
+  input: { guestId: string; points: number; reason: LedgerReason; stayId?: string; idempotencyKey: string },
+): Promise<{ entry: LedgerRow; created: boolean }> {
+  return db.transaction(async (trx) => {
+    await trx('guests').where({ id: input.guestId }).forUpdate().first('id');
+    const existing = await trx<LedgerRow>('points_ledger').where({ idempotency_key: input.idempotencyKey }).first();
+    if (existing) return { entry: existing, created: false };
+    const balance = await balanceOf(trx, input.guestId);
+    const [entry] = (await trx('points_ledger')
+      .insert({
+        guest_id: input.guestId,
+        points: input.points,
+        balance_after: balance + input.points,
+        reason: input.reason,
+        stay_id: input.stayId ?? null,
+        idempotency_key: input.idempotencyKey,
+      })
+      .returning('*')) as LedgerRow[];
+    return { entry: entry!, created: true };
+  });
+}
+
+export async function balanceOf(db: Knex, guestId: string): Promise<number> {
+  const row = (await db('points_ledger')
+    .where({ guest_id: guestId })
+    .first(db.raw('coalesce(sum(points), 0)::int as balance'))) as { balance: number };
+  return row.balance;
+}
+
+/** Base points earned on stays departing in `year` (a tier-qualifying measure). */
+export async function basePointsInYear(db: Knex, guestId: string, year: number): Promise<number> {
+  const row = (await db('points_ledger as l')
+    .join('stays as s', 's.id', 'l.stay_id')
+    .where({ 'l.guest_id': guestId, 'l.reason': 'stay_base' })
+    .whereRaw('extract(year from s.departure) = ?', [year])
+    .first(db.raw('coalesce(sum(l.points), 0)::int as points'))) as { points: number };
+  return row.points;
+}
+
+export async function listByGuest(db: Knex, guestId: string): Promise<LedgerRow[]> {
+  return db<LedgerRow>('points_ledger').where({ guest_id: guestId }).orderBy('id', 'desc');
+}

@@ -1,0 +1,16 @@
+/** Business-key identifiers shared by the API, workflows and activities. */
+
+/** The guest's entity workflow. */
+export function guestWorkflowId(guestId: string): string {
+  return `guest-${guestId}`;
+}
+
+/** The follow-up child of one stay. */
+export function followUpWorkflowId(guestId: string, stayId: string): string {
+  return `guest-${guestId}-stay-${stayId}-follow-up`;
+}
+
+/** Idempotency key of a side effect: `<workflowId>:<purpose>` (DESIGN.md "Side effects are idempotent"). */
+export function idempotencyKey(workflowId: string, purpose: string): string {
+  return `${workflowId}:${purpose}`;
+}

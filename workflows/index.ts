@@ -1,0 +1,3 @@
+/** The workflows the worker registers (bundled by the Temporal worker). */
+export { guestLifecycle } from './guest-lifecycle.js';
+export { postStayFollowUp } from './post-stay-follow-up.js';
