@@ -1,0 +1,55 @@
+/**
+ * The API alone (`npm run api`): for deployments where Postgres and Temporal
+ * already run. `npm run dev` starts it in-process with the embedded stack.
+ */
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { loadConfigOrExit, type Config } from '../config.js';
+import { createDb } from '../db/knex.js';
+import { connectClient, createLogger } from '../lib/runtime.js';
+import { createApp, type AppDeps } from './app.js';
+
+export function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+  });
+}
+
+export function appDepsFromConfig(config: Config, rest: Pick<AppDeps, 'db' | 'temporal' | 'logger'>): AppDeps {
+  return {
+    ...rest,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    pms: { webhookSecret: config.PMS_WEBHOOK_SECRET, toleranceSeconds: config.PMS_SIGNATURE_TOLERANCE_SECONDS },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config, 'api');
+  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
+    logger.fatal('api/server.ts alone needs DATABASE_URL and TEMPORAL_ADDRESS; use `npm run dev` for the embedded stack');
+    process.exit(1);
+  }
+  const db = createDb(config.DATABASE_URL);
+  const temporal = await connectClient({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    apiKey: config.TEMPORAL_API_KEY,
+  });
+  const server = await listen(createApp(appDepsFromConfig(config, { db, temporal, logger })), config.API_HOST, config.API_PORT);
+  logger.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
+  const stop = () => {
+    server.close(() => {
+      void Promise.all([db.destroy(), temporal.connection.close()]).then(() => process.exit(0));
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * `npm run demo:stay`: sends one correctly signed stay.completed event to the
+ * running dev stack (check-out three hours ago, so the thank-you goes out at
+ * once), waits for the guest's mail, and prints where to look.
+ * Options: --guest <pmsProfileId> --locale zh-CN --api http://127.0.0.1:3000
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { sign } from '../api/pms/signature.js';
+import { loadConfigOrExit } from '../config.js';
+
+const config = loadConfigOrExit();
+const { values } = parseArgs({
+  options: {
+    guest: { type: 'string', default: `P-${Math.floor(Math.random() * 1e6)}` },
+    locale: { type: 'string', default: 'en' },
+    api: { type: 'string', default: `http://${config.API_HOST}:${config.API_PORT}` },
+  },
+});
+
+const checkOut = new Date(Date.now() - 3 * 3600_000);
+const departure = checkOut.toISOString().slice(0, 10);
+const arrival = new Date(checkOut.getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
+const zh = values.locale.startsWith('zh');
+const event = {
+  id: `evt-${randomUUID()}`,
+  type: 'stay.completed',
+  occurredAt: checkOut.toISOString(),
+  data: {
+    guest: {
+      pmsProfileId: values.guest,
+      firstName: zh ? '伟' : 'Ada',
+      lastName: zh ? '王' : 'Lovelace',
+      email: `${values.guest.toLowerCase()}@guest.example`,
+      locale: values.locale,
+      timezone: zh ? 'Asia/Shanghai' : 'Europe/London',
+    },
+    stay: {
+      pmsStayId: `S-${randomUUID().slice(0, 8)}`,
+      propertyCode: 'SHA-BUND',
+      arrival,
+      departure,
+      nights: 2,
+      roomRevenue: '1280.00',
+      currency: 'CNY',
+    },
+  },
+};
+const body = JSON.stringify(event);
+const res = await fetch(`${values.api}/v1/pms/events`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', 'x-signature': sign(config.PMS_WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) },
+  body,
+});
+const answer = (await res.json()) as { guestId?: string; workflowId?: string; error?: unknown };
+console.log(`POST /v1/pms/events → ${res.status}`, answer);
+if (res.status !== 202 || !answer.guestId) process.exit(1);
+
+type GuestView = { mails: { status: string; subject: string }[]; workflow: { state: unknown } | null };
+let guest: GuestView | undefined;
+for (let i = 0; i < 40; i++) {
+  guest = (await (await fetch(`${values.api}/v1/guests/${answer.guestId}`)).json()) as GuestView;
+  if (guest.mails.some((m) => m.status === 'sent')) break;
+  await new Promise((r) => setTimeout(r, 500));
+}
+console.log('\nWorkflow state:', guest?.workflow?.state);
+console.log('Mails:', guest?.mails);
+console.log(`
+See it:
+  Guest            ${values.api}/v1/guests/${answer.guestId}
+  Workflow         http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${answer.workflowId}
+  Mailbox          http://127.0.0.1:${config.MAILBOX_PORT}/`);

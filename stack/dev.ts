@@ -1,0 +1,135 @@
+/**
+ * `npm run dev`: everything up on one machine, each part real. Installs what
+ * is missing, starts Postgres (embedded, data kept in DATA_DIR), runs the
+ * migrations, starts the SMTP sink, the Temporal dev server with its Web UI
+ * (state in a SQLite file), the worker and the API, and prints the URLs.
+ * Each part can be pointed at a real server instead (DATABASE_URL, SMTP_URL,
+ * TEMPORAL_ADDRESS). Ctrl-C stops everything; the next start finds it all again.
+ */
+import path from 'node:path';
+import { loadConfigOrExit } from '../config.js';
+import { createDb, migrateLatest } from '../db/knex.js';
+import { connectClient, connectWorkerConnection, createLogger, createMailer } from '../lib/runtime.js';
+import { createApp } from '../api/app.js';
+import { appDepsFromConfig, listen } from '../api/server.js';
+import { createWorker } from '../worker.js';
+import { startEmbeddedPostgres } from './postgres.js';
+import { ensureTemporalCli } from './provision.js';
+import { startSmtpSink } from './smtp-sink.js';
+import { consoleStepLog as log, MissingToolError, step } from './step.js';
+import { startTemporalDevServer } from './temporal-dev.js';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config, 'dev');
+  const dataDir = path.resolve(config.DATA_DIR);
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.warn({ err }, 'stop failed'));
+  };
+
+  log('Starting the guest lifecycle engine (dev stack)');
+  try {
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let temporalUi: string | undefined;
+    if (!temporalAddress) {
+      const cli = await ensureTemporalCli({ cacheDir: config.TOOLS_CACHE_DIR, version: config.TEMPORAL_CLI_VERSION, log });
+      const server = await step(log, `Temporal dev server on 127.0.0.1:${config.TEMPORAL_DEV_PORT}`, () =>
+        startTemporalDevServer({
+          binary: cli,
+          port: config.TEMPORAL_DEV_PORT,
+          uiPort: config.TEMPORAL_UI_PORT,
+          namespace: config.TEMPORAL_NAMESPACE,
+          dbFile: path.join(dataDir, 'temporal', 'dev.sqlite'),
+        }),
+      );
+      stops.push(server.stop);
+      temporalAddress = server.address;
+      temporalUi = server.uiUrl;
+    }
+
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const pg = await step(log, `PostgreSQL (embedded) on 127.0.0.1:${config.EMBEDDED_PG_PORT}`, () =>
+        startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_PG_PORT, persistent: true }),
+      );
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+    }
+    const db = createDb(databaseUrl);
+    stops.push(() => db.destroy());
+    await step(log, 'Migrations', () => migrateLatest(db), (applied) => (applied.length ? `applied ${applied.join(', ')}` : 'up to date'));
+
+    let smtpUrl = config.SMTP_URL;
+    let mailboxUrl: string | undefined;
+    if (!smtpUrl) {
+      const sink = await step(log, `SMTP sink on 127.0.0.1:${config.SMTP_SINK_PORT}`, () =>
+        startSmtpSink({ smtpPort: config.SMTP_SINK_PORT, mailboxPort: config.MAILBOX_PORT }),
+      );
+      stops.push(sink.stop);
+      smtpUrl = sink.smtpUrl;
+      mailboxUrl = sink.mailboxUrl;
+    }
+    const mailer = createMailer(smtpUrl);
+    stops.push(() => Promise.resolve(mailer.close()));
+
+    const target = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, apiKey: config.TEMPORAL_API_KEY };
+    const workerConnection = await connectWorkerConnection(target);
+    stops.push(() => workerConnection.close());
+    const worker = await step(log, `Worker on task queue ${config.TEMPORAL_TASK_QUEUE}`, () =>
+      createWorker({
+        connection: workerConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        deps: { db, mailer, mail: { from: config.MAIL_FROM, messageIdDomain: config.MAIL_MESSAGE_ID_DOMAIN } },
+      }),
+    );
+    const workerDone = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone;
+    });
+
+    const temporal = await connectClient(target);
+    stops.push(() => temporal.connection.close());
+    const app = createApp(appDepsFromConfig(config, { db, temporal, logger: createLogger(config, 'api') }));
+    const server = await step(log, `API on ${config.API_HOST}:${config.API_PORT}`, () => listen(app, config.API_HOST, config.API_PORT));
+    stops.push(() => new Promise((resolve) => server.close(resolve)));
+
+    const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
+    log('');
+    log('Ready:');
+    log(`  API                ${apiUrl}   (POST /v1/pms/events, GET /v1/guests/:id)`);
+    log(`  Temporal Web UI    ${temporalUi ?? `(external Temporal at ${temporalAddress})`}`);
+    log(`  Mailbox            ${mailboxUrl ?? `(external SMTP at ${smtpUrl})`}`);
+    log(`  Temporal gRPC      ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}`);
+    log(`  PostgreSQL         ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    log('Try it: npm run demo:stay     Stop: Ctrl-C');
+
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`\n${signal}: stopping…`);
+      void stopAll().then(() => {
+        log('Stopped.');
+        process.exit(0);
+      });
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    await workerDone;
+  } catch (err) {
+    await stopAll();
+    if (err instanceof MissingToolError) {
+      log(`\n${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
