@@ -1,0 +1,87 @@
+/**
+ * One set of real servers for the whole test run: embedded PostgreSQL (a
+ * throwaway data folder, migrated), the Temporal time-skipping test server,
+ * a Temporal dev server (in memory, for end-to-end tests), and the workflow
+ * bundle built once. Tests reach them through `inject()`.
+ */
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../config.js';
+import { createDb, migrateLatest } from '../db/knex.js';
+import { freePort } from '../stack/ports.js';
+import { startEmbeddedPostgres } from '../stack/postgres.js';
+import { ensureTemporalCli, ensureTestServer } from '../stack/provision.js';
+import { consoleStepLog as log, step } from '../stack/step.js';
+import { startTemporalDevServer } from '../stack/temporal-dev.js';
+import { workflowsPath } from '../worker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    timeSkippingAddress: string;
+    devServerAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
+  const scratch = await mkdtemp(path.join(tmpdir(), 'guest-lifecycle-test-'));
+  // As root, PostgreSQL runs as a `postgres` user that must be able to reach its data folder in here.
+  await chmod(scratch, 0o755);
+  const cleanups: (() => Promise<unknown>)[] = [() => rm(scratch, { recursive: true, force: true })];
+  const teardown = async () => {
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => console.error(err));
+  };
+
+  try {
+    log('Test servers:');
+    const [cli, testServer] = await Promise.all([
+      ensureTemporalCli({ cacheDir: config.TOOLS_CACHE_DIR, version: config.TEMPORAL_CLI_VERSION, log }),
+      ensureTestServer({ cacheDir: config.TOOLS_CACHE_DIR, version: config.TEMPORAL_TEST_SERVER_VERSION, log }),
+    ]);
+
+    let databaseUrl = process.env.TEST_DATABASE_URL;
+    if (!databaseUrl) {
+      const port = await freePort();
+      const pg = await step(log, `PostgreSQL (embedded, throwaway) on ${port}`, () =>
+        startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port, persistent: false }),
+      );
+      cleanups.push(pg.stop);
+      databaseUrl = pg.url;
+    }
+    const db = createDb(databaseUrl);
+    await step(log, 'Migrations', () => migrateLatest(db));
+    await db.destroy();
+
+    const timeSkipping = await step(log, 'Temporal time-skipping test server', () =>
+      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServer } } }),
+    );
+    cleanups.push(() => timeSkipping.teardown());
+
+    const devPort = await freePort();
+    const dev = await step(log, `Temporal dev server (in memory) on ${devPort}`, () =>
+      startTemporalDevServer({ binary: cli, port: devPort, uiPort: 0, namespace: 'default', headless: true }),
+    );
+    cleanups.push(dev.stop);
+
+    const bundle = await step(log, 'Workflow bundle', () =>
+      bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } }),
+    );
+    const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
+    await writeFile(workflowBundlePath, bundle.code);
+
+    project.provide('databaseUrl', databaseUrl);
+    project.provide('timeSkippingAddress', timeSkipping.address);
+    project.provide('devServerAddress', dev.address);
+    project.provide('workflowBundlePath', workflowBundlePath);
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  return teardown;
+}

@@ -1,0 +1,152 @@
+/** Shared pieces of the integration tests: the servers from global setup, a worker per test, event builders. */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { FaultInjector } from '../activities/faults.js';
+import { createDb, type Db } from '../db/knex.js';
+import type { StayCompletedEvent } from '../domain/types.js';
+import { createMailer } from '../lib/runtime.js';
+import { startSmtpSink, type SmtpSink } from '../stack/smtp-sink.js';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export const MAIL = { from: 'Guest Relations <guest-relations@hotel.example>', messageIdDomain: 'test.hotel.example' };
+
+/**
+ * A time-skipping environment on the run's shared test server. The SDK only
+ * offers time skipping on a server it starts itself (createTimeSkipping) and
+ * none on an existing one (createFromExistingServer); its private `create`
+ * takes both an existing address and the time-skipping flag.
+ */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const create = (TestWorkflowEnvironment as unknown as { create(opts: object): Promise<TestWorkflowEnvironment> }).create;
+  return create.call(TestWorkflowEnvironment, {
+    server: { type: 'existing' },
+    address: inject('timeSkippingAddress'),
+    namespace: 'default',
+    supportsTimeSkipping: true,
+  });
+}
+
+/** The run's shared dev server (real Temporal, real time). */
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createFromExistingServer({ address: inject('devServerAddress'), namespace: 'default' });
+}
+
+export interface Stack {
+  db: Db;
+  sink: SmtpSink;
+  deps: ActivityDeps;
+  close(): Promise<void>;
+}
+
+/** Postgres pool, an SMTP sink of the test's own and the activity dependencies wired to them. */
+export async function openStack(opts: { faults?: FaultInjector } = {}): Promise<Stack> {
+  const db = createDb(inject('databaseUrl'), { poolMax: 5 });
+  const sink = await startSmtpSink();
+  const mailer = createMailer(sink.smtpUrl);
+  const deps: ActivityDeps = { db, mailer, mail: MAIL, ...(opts.faults ? { faults: opts.faults } : {}) };
+  return {
+    db,
+    sink,
+    deps,
+    async close() {
+      mailer.close();
+      await sink.stop();
+      await db.destroy();
+    },
+  };
+}
+
+export function uniqueTaskQueue(name: string): string {
+  return `test-${name}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function createTestWorker(env: TestWorkflowEnvironment, taskQueue: string, deps: ActivityDeps): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: createActivities(deps),
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+}
+
+export function newPmsProfileId(): string {
+  return `P-${randomUUID().slice(0, 12)}`;
+}
+
+/** A stay.completed webhook body as the PMS sends it. */
+export function stayCompletedBody(
+  overrides: {
+    id?: string;
+    occurredAt?: string;
+    guest?: Partial<StayCompletedEvent['guest']>;
+    stay?: Partial<Omit<StayCompletedEvent['stay'], 'roomRevenue'>> & { roomRevenue?: string | number };
+  } = {},
+) {
+  const pmsProfileId = overrides.guest?.pmsProfileId ?? newPmsProfileId();
+  return {
+    id: overrides.id ?? `evt-${randomUUID()}`,
+    type: 'stay.completed',
+    occurredAt: overrides.occurredAt ?? '2026-03-12T03:15:00Z',
+    data: {
+      guest: {
+        pmsProfileId,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        email: `${pmsProfileId.toLowerCase()}@guest.example`,
+        locale: 'en',
+        timezone: 'Europe/London',
+        ...overrides.guest,
+      },
+      stay: {
+        pmsStayId: `S-${randomUUID().slice(0, 12)}`,
+        propertyCode: 'SHA-BUND',
+        arrival: '2026-03-10',
+        departure: '2026-03-12',
+        nights: 2,
+        roomRevenue: '1280.00',
+        currency: 'CNY',
+        ...overrides.stay,
+      },
+    },
+  };
+}
+
+/** The same stay as the workflow's signal payload. */
+export function stayCompletedEvent(overrides: Parameters<typeof stayCompletedBody>[0] = {}): StayCompletedEvent {
+  const body = stayCompletedBody(overrides);
+  return {
+    eventId: body.id,
+    source: 'pms',
+    occurredAt: body.occurredAt,
+    guest: body.data.guest,
+    stay: { ...body.data.stay, roomRevenue: String(body.data.stay.roomRevenue) },
+  };
+}
+
+export async function countRows(db: Db, table: string, where: Record<string, unknown> = {}): Promise<number> {
+  const row = (await db(table).where(where).count({ n: '*' }).first()) as { n: number | string };
+  return Number(row.n);
+}
+
+/** Polls `fn` until it returns a value that is not undefined (real time). */
+export async function eventually<T>(fn: () => Promise<T | undefined>, { timeoutMs = 15_000, everyMs = 100 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The guest's workflow on the time-skipping test server, with the real
+ * activities against PostgreSQL and a real SMTP sink.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failOnceAt, type FaultInjector } from '../activities/faults.js';
+import * as guests from '../db/repositories/guests.js';
+import { guestWorkflowId } from '../domain/ids.js';
+import type { StayCompletedEvent } from '../domain/types.js';
+import {
+  countRows,
+  createTestWorker,
+  eventually,
+  openStack,
+  stayCompletedEvent,
+  timeSkippingEnv,
+  uniqueTaskQueue,
+  type Stack,
+} from '../test/helpers.js';
+import { stateQuery, stayCompletedSignal } from './messages.js';
+
+const HOUR = 3_600_000;
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** Creates the guest row (as the API does), then hands `events` to the guest's workflow. */
+async function run(
+  stack: Stack,
+  events: StayCompletedEvent[],
+  body: (ctx: { guestId: string; workflowId: string; taskQueue: string }) => Promise<void>,
+  opts: { faults?: FaultInjector } = {},
+) {
+  const first = events[0]!;
+  const { guest } = await guests.upsertFromPms(stack.db, { source: 'pms', profile: first.guest, asOf: new Date(first.occurredAt) });
+  const taskQueue = uniqueTaskQueue('guest');
+  const worker = await createTestWorker(env, taskQueue, opts.faults ? { ...stack.deps, faults: opts.faults } : stack.deps);
+  const workflowId = guestWorkflowId(guest.id);
+  await worker.runUntil(async () => {
+    for (const event of events) {
+      await env.client.workflow.signalWithStart('guestLifecycle', {
+        workflowId,
+        taskQueue,
+        args: [{ guestId: guest.id }],
+        signal: stayCompletedSignal,
+        signalArgs: [event],
+      });
+    }
+    await body({ guestId: guest.id, workflowId, taskQueue });
+    await env.client.workflow.getHandle(workflowId).terminate('test done');
+  });
+  return guest.id;
+}
+
+async function stateOf(workflowId: string) {
+  return env.client.workflow.getHandle(workflowId).query(stateQuery);
+}
+
+describe('guestLifecycle', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await openStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('records the stay, posts base points, and thanks the guest two hours after check-out', async () => {
+    const checkOut = new Date(await env.currentTimeMs());
+    const event = stayCompletedEvent({ occurredAt: checkOut.toISOString(), stay: { roomRevenue: '1280.50', nights: 2 } });
+    await run(stack, [event], async ({ guestId, workflowId }) => {
+      const state = await eventually(async () => {
+        const s = await stateOf(workflowId);
+        return s.eventsHandled === 1 ? s : undefined;
+      });
+      expect(state).toMatchObject({ stage: 'member', tier: 'blue', stays: 1, nights: 2, pointsBalance: 12805 });
+      expect(state.lastStay).toMatchObject({ pmsStayId: event.stay.pmsStayId, propertyCode: 'SHA-BUND', nights: 2 });
+
+      const stays = await stack.db('stays').where({ guest_id: guestId });
+      expect(stays).toHaveLength(1);
+      const ledger = await stack.db('points_ledger').where({ guest_id: guestId });
+      expect(ledger).toMatchObject([{ points: 12805, balance_after: 12805, reason: 'stay_base', stay_id: stays[0].id }]);
+
+      await env.sleep(2 * HOUR - 5 * 60_000);
+      expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(0);
+      expect(stack.sink.messages().filter((m) => m.to.includes(event.guest.email))).toHaveLength(0);
+
+      await env.sleep(10 * 60_000);
+      const [mail] = await stack.sink.waitFor((m) => m.to.includes(event.guest.email));
+      expect(mail!.subject).toBe('Thank you for staying with us, Ada');
+      expect(mail!.text).toContain('SHA-BUND from 2026-03-10 to 2026-03-12 (2 nights)');
+      expect(mail!.text).toContain('You earned 12805 points for this stay. Your balance is now 12805 points.');
+      expect(mail!.deliveries).toBe(1);
+      const outbox = await eventually(async () => {
+        const row = await stack.db('mail_outbox').where({ guest_id: guestId }).first();
+        return row?.status === 'sent' ? row : undefined;
+      });
+      expect(outbox.message_id).toBe(mail!.messageId);
+    });
+  });
+
+  it('sends at once when the check-out is already older than the delay, in the guest locale', async () => {
+    const event = stayCompletedEvent({
+      occurredAt: '2026-01-05T02:00:00Z',
+      guest: { locale: 'zh-CN', firstName: '伟', lastName: '王', email: 'wang.wei@guest.example' },
+      stay: { arrival: '2026-01-04', departure: '2026-01-05', nights: 1, roomRevenue: '688' },
+    });
+    await run(stack, [event], async () => {
+      const [mail] = await stack.sink.waitFor((m) => m.to.includes('wang.wei@guest.example'));
+      expect(mail!.subject).toBe('王伟，感谢您的入住');
+      expect(mail!.text).toContain('本次入住您获得 6880 积分，当前积分余额为 6880 分');
+    });
+  });
+
+  it('handles a stay delivered twice (new event id) once: one stay row, one ledger entry, one mail', async () => {
+    const event = stayCompletedEvent({ occurredAt: '2026-02-01T10:00:00Z' });
+    const again = { ...event, eventId: `${event.eventId}-redelivered` };
+    await run(stack, [event, again], async ({ guestId, workflowId }) => {
+      await eventually(async () => ((await stateOf(workflowId)).eventsHandled === 2 ? true : undefined));
+      await stack.sink.waitFor((m) => m.to.includes(event.guest.email));
+      expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
+      expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
+      expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(1);
+      expect((await stateOf(workflowId)).stays).toBe(1);
+    });
+    const mails = stack.sink.messages().filter((m) => m.to.includes(event.guest.email));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.deliveries).toBe(1);
+  });
+
+  it('stays exactly-once when the ledger, outbox and mail activities fail after their write and are retried', async () => {
+    const faults = failOnceAt('ledger.afterPost', 'outbox.afterEnqueue', 'mail.afterSend');
+    const event = stayCompletedEvent({ occurredAt: '2026-02-02T10:00:00Z', guest: { email: 'retry@guest.example' } });
+    await run(
+      stack,
+      [event],
+      async ({ guestId }) => {
+        await stack.sink.waitFor((m) => m.to.includes('retry@guest.example'));
+        await eventually(async () => (faults.fired.length === 3 ? true : undefined));
+        const outbox = await eventually(async () => {
+          const row = await stack.db('mail_outbox').where({ guest_id: guestId }).first();
+          return row?.status === 'sent' ? row : undefined;
+        });
+        expect(outbox.attempts).toBe(1);
+        expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
+        expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(1);
+      },
+      { faults },
+    );
+    expect(faults.fired).toEqual(['ledger.afterPost', 'outbox.afterEnqueue', 'mail.afterSend']);
+    const mails = stack.sink.messages().filter((m) => m.to.includes('retry@guest.example'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.deliveries).toBe(1);
+  });
+
+  it('accumulates the balance over stays, makes a regular, and earns silver at four stays in a year', async () => {
+    const profile = stayCompletedEvent().guest;
+    const events = [1, 2, 3, 4].map((n) =>
+      stayCompletedEvent({
+        occurredAt: `2026-0${n}-03T10:00:00Z`,
+        guest: profile,
+        stay: { arrival: `2026-0${n}-02`, departure: `2026-0${n}-03`, nights: 1, roomRevenue: '100' },
+      }),
+    );
+    await run(stack, events.slice(0, 2), async ({ workflowId, taskQueue, guestId }) => {
+      const afterTwo = await eventually(async () => {
+        const s = await stateOf(workflowId);
+        return s.eventsHandled === 2 ? s : undefined;
+      });
+      expect(afterTwo).toMatchObject({ stage: 'regular', tier: 'blue', stays: 2, pointsBalance: 2000 });
+      for (const event of events.slice(2)) {
+        await env.client.workflow.signalWithStart('guestLifecycle', {
+          workflowId,
+          taskQueue,
+          args: [{ guestId }],
+          signal: stayCompletedSignal,
+          signalArgs: [event],
+        });
+      }
+      const afterFour = await eventually(async () => {
+        const s = await stateOf(workflowId);
+        return s.eventsHandled === 4 ? s : undefined;
+      });
+      expect(afterFour).toMatchObject({ stage: 'regular', tier: 'silver', stays: 4, nights: 4, pointsBalance: 4000 });
+      const balances = (await stack.db('points_ledger').where({ guest_id: guestId }).orderBy('id')).map((r: { balance_after: number }) => r.balance_after);
+      expect(balances).toEqual([1000, 2000, 3000, 4000]);
+      await stack.sink.waitFor((m) => m.to.includes(profile.email) && m.text.includes('Your balance is now 4000 points'));
+    });
+  });
+});
