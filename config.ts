@@ -50,7 +50,10 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Guest Relations <guest-relations@hotel.example>'),
   MAIL_MESSAGE_ID_DOMAIN: z.string().min(1).default('guest-lifecycle.hotel.example'),
 
-  PMS_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-pms-webhook-secret-change-me'),
+  PMS_WEBHOOK_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .default('dev-pms-webhook-secret-change-me'),
   PMS_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
 });
 

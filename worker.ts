@@ -12,7 +12,9 @@ import { createDb } from './db/knex.js';
 import { connectWorkerConnection, createLogger, createMailer } from './lib/runtime.js';
 
 /** `workflows/index.ts` under tsx and vitest, `workflows/index.js` once compiled. */
-export const workflowsPath = fileURLToPath(new URL(`./workflows/index${path.extname(import.meta.url)}`, import.meta.url));
+export const workflowsPath = fileURLToPath(
+  new URL(`./workflows/index${path.extname(import.meta.url)}`, import.meta.url),
+);
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -37,7 +39,9 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'worker');
   if (!config.DATABASE_URL || !config.SMTP_URL || !config.TEMPORAL_ADDRESS) {
-    logger.fatal('worker.ts alone needs DATABASE_URL, SMTP_URL and TEMPORAL_ADDRESS; use `npm run dev` for the embedded stack');
+    logger.fatal(
+      'worker.ts alone needs DATABASE_URL, SMTP_URL and TEMPORAL_ADDRESS; use `npm run dev` for the embedded stack',
+    );
     process.exit(1);
   }
   const db = createDb(config.DATABASE_URL);

@@ -58,7 +58,10 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Records the stay once per (source, pmsStayId). */
-    async recordStay(input: { guestId: string; event: StayCompletedEvent }): Promise<{ stayId: string; created: boolean }> {
+    async recordStay(input: {
+      guestId: string;
+      event: StayCompletedEvent;
+    }): Promise<{ stayId: string; created: boolean }> {
       const { event } = input;
       try {
         const { stay, created } = await stays.insertIfAbsent(db, {
@@ -153,7 +156,8 @@ export function createActivities(deps: ActivityDeps) {
     /** Sends a queued mail unless it was sent already. The Message-ID is the outbox row's, on every attempt. */
     async deliverMail(input: { outboxId: number }): Promise<{ messageId: string; alreadySent: boolean }> {
       const mail = await outbox.findById(db, input.outboxId);
-      if (!mail) throw ApplicationFailure.nonRetryable(`outbox row ${input.outboxId} not found`, 'OutboxRowNotFound');
+      if (!mail)
+        throw ApplicationFailure.nonRetryable(`outbox row ${input.outboxId} not found`, 'OutboxRowNotFound');
       if (mail.status === 'sent') return { messageId: mail.message_id, alreadySent: true };
       await outbox.markAttempt(db, mail.id);
       try {

@@ -39,7 +39,11 @@ export function createApp(deps: AppDeps): Express {
       nowSeconds: deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000)),
     }),
   );
-  app.use('/v1/guests', express.json({ limit: '64kb' }), guestsRouter({ db: deps.db, temporal: deps.temporal }));
+  app.use(
+    '/v1/guests',
+    express.json({ limit: '64kb' }),
+    guestsRouter({ db: deps.db, temporal: deps.temporal }),
+  );
 
   app.use((req, _res, next) => {
     next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path }));

@@ -23,7 +23,10 @@ export function validationError(error: z.ZodError, prefix: string[] = []): HttpE
     message: i.message,
   }));
   const first = issues[0]!;
-  return new HttpError(400, 'validation_failed', `${first.field}: ${first.message}`, { field: first.field, issues });
+  return new HttpError(400, 'validation_failed', `${first.field}: ${first.message}`, {
+    field: first.field,
+    issues,
+  });
 }
 
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
@@ -36,12 +39,18 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     const e = err as { type?: string; status?: number; limit?: number; length?: number };
     if (e.type === 'entity.too.large') {
       res.status(413).json({
-        error: { code: 'payload_too_large', message: `body is larger than ${e.limit} bytes`, details: { limit: e.limit, length: e.length } },
+        error: {
+          code: 'payload_too_large',
+          message: `body is larger than ${e.limit} bytes`,
+          details: { limit: e.limit, length: e.length },
+        },
       });
       return;
     }
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      res.status(e.status).json({ error: { code: e.type ?? 'bad_request', message: String((err as Error).message), details: {} } });
+      res.status(e.status).json({
+        error: { code: e.type ?? 'bad_request', message: String((err as Error).message), details: {} },
+      });
       return;
     }
     logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');

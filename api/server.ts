@@ -15,11 +15,17 @@ export function listen(app: ReturnType<typeof createApp>, host: string, port: nu
   });
 }
 
-export function appDepsFromConfig(config: Config, rest: Pick<AppDeps, 'db' | 'temporal' | 'logger'>): AppDeps {
+export function appDepsFromConfig(
+  config: Config,
+  rest: Pick<AppDeps, 'db' | 'temporal' | 'logger'>,
+): AppDeps {
   return {
     ...rest,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    pms: { webhookSecret: config.PMS_WEBHOOK_SECRET, toleranceSeconds: config.PMS_SIGNATURE_TOLERANCE_SECONDS },
+    pms: {
+      webhookSecret: config.PMS_WEBHOOK_SECRET,
+      toleranceSeconds: config.PMS_SIGNATURE_TOLERANCE_SECONDS,
+    },
   };
 }
 
@@ -27,7 +33,9 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'api');
   if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
-    logger.fatal('api/server.ts alone needs DATABASE_URL and TEMPORAL_ADDRESS; use `npm run dev` for the embedded stack');
+    logger.fatal(
+      'api/server.ts alone needs DATABASE_URL and TEMPORAL_ADDRESS; use `npm run dev` for the embedded stack',
+    );
     process.exit(1);
   }
   const db = createDb(config.DATABASE_URL);
@@ -36,7 +44,11 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     apiKey: config.TEMPORAL_API_KEY,
   });
-  const server = await listen(createApp(appDepsFromConfig(config, { db, temporal, logger })), config.API_HOST, config.API_PORT);
+  const server = await listen(
+    createApp(appDepsFromConfig(config, { db, temporal, logger })),
+    config.API_HOST,
+    config.API_PORT,
+  );
   logger.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
   const stop = () => {
     server.close(() => {

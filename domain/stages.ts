@@ -6,7 +6,16 @@
  */
 import type { Tier } from './tiers.js';
 
-export const STAGES = ['prospect', 'member', 'regular', 'vip', 'at_risk', 'lapsed', 'reactivated', 'churned'] as const;
+export const STAGES = [
+  'prospect',
+  'member',
+  'regular',
+  'vip',
+  'at_risk',
+  'lapsed',
+  'reactivated',
+  'churned',
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 export function stageAfterStay(input: { current: Stage; totalStays: number; tier: Tier }): Stage {

@@ -23,7 +23,8 @@ export function tierEarnedBy(activity: YearActivity): Tier {
   let earned: Tier = 'blue';
   for (const tier of ['silver', 'gold', 'diamond'] as const) {
     const t = TIER_THRESHOLDS[tier];
-    if (activity.stays >= t.stays || activity.nights >= t.nights || activity.basePoints >= t.basePoints) earned = tier;
+    if (activity.stays >= t.stays || activity.nights >= t.nights || activity.basePoints >= t.basePoints)
+      earned = tier;
   }
   return earned;
 }

@@ -49,7 +49,10 @@ const event = {
 const body = JSON.stringify(event);
 const res = await fetch(`${values.api}/v1/pms/events`, {
   method: 'POST',
-  headers: { 'content-type': 'application/json', 'x-signature': sign(config.PMS_WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) },
+  headers: {
+    'content-type': 'application/json',
+    'x-signature': sign(config.PMS_WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)),
+  },
   body,
 });
 const answer = (await res.json()) as { guestId?: string; workflowId?: string; error?: unknown };

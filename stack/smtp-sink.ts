@@ -26,10 +26,13 @@ export interface SmtpSink {
   smtpPort: number;
   smtpUrl: string;
   mailboxUrl?: string;
-  messages(): ReceivedMail[];
+  messages: () => ReceivedMail[];
   /** Resolves with the messages matching `filter` once at least `count` arrived. */
-  waitFor(filter: (m: ReceivedMail) => boolean, opts?: { count?: number; timeoutMs?: number }): Promise<ReceivedMail[]>;
-  stop(): Promise<void>;
+  waitFor: (
+    filter: (m: ReceivedMail) => boolean,
+    opts?: { count?: number; timeoutMs?: number },
+  ) => Promise<ReceivedMail[]>;
+  stop: () => Promise<void>;
 }
 
 export interface SmtpSinkOptions {
@@ -129,7 +132,11 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
         };
         const timer = setTimeout(() => {
           listeners.delete(check);
-          reject(new Error(`SMTP sink: expected ${count} matching message(s) within ${timeoutMs} ms, got ${[...byId.values()].filter(filter).length}`));
+          reject(
+            new Error(
+              `SMTP sink: expected ${count} matching message(s) within ${timeoutMs} ms, got ${[...byId.values()].filter(filter).length}`,
+            ),
+          );
         }, timeoutMs);
         if (!check()) listeners.add(check);
       });
@@ -142,7 +149,10 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
 }
 
 const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 function renderMailboxPage(list: ReceivedMail[]): string {
   const rows = list

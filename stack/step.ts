@@ -3,7 +3,12 @@ export type StepLog = (line: string) => void;
 
 export const consoleStepLog: StepLog = (line) => process.stderr.write(`${line}\n`);
 
-export async function step<T>(log: StepLog, name: string, fn: () => Promise<T>, detail?: (r: T) => string): Promise<T> {
+export async function step<T>(
+  log: StepLog,
+  name: string,
+  fn: () => Promise<T>,
+  detail?: (r: T) => string,
+): Promise<T> {
   const started = performance.now();
   try {
     const result = await fn();

@@ -7,7 +7,7 @@ import { Connection } from '@temporalio/client';
 export interface TemporalDevServer {
   address: string;
   uiUrl?: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export interface TemporalDevOptions {
@@ -50,7 +50,10 @@ export async function startTemporalDevServer(opts: TemporalDevOptions): Promise<
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const early = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 250))]);
+    const early = await Promise.race([
+      exited,
+      new Promise<'running'>((r) => setTimeout(() => r('running'), 250)),
+    ]);
     if (early !== 'running') {
       throw new Error(`temporal server start-dev exited with code ${early}: ${stderr.trim()}`);
     }
@@ -62,7 +65,9 @@ export async function startTemporalDevServer(opts: TemporalDevOptions): Promise<
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Temporal dev server did not answer on ${address} within 60s: ${String(err)}\n${stderr}`);
+        throw new Error(`Temporal dev server did not answer on ${address} within 60s\n${stderr}`, {
+          cause: err,
+        });
       }
     }
   }

@@ -42,7 +42,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     log('Test servers:');
     const [cli, testServer] = await Promise.all([
       ensureTemporalCli({ cacheDir: config.TOOLS_CACHE_DIR, version: config.TEMPORAL_CLI_VERSION, log }),
-      ensureTestServer({ cacheDir: config.TOOLS_CACHE_DIR, version: config.TEMPORAL_TEST_SERVER_VERSION, log }),
+      ensureTestServer({
+        cacheDir: config.TOOLS_CACHE_DIR,
+        version: config.TEMPORAL_TEST_SERVER_VERSION,
+        log,
+      }),
     ]);
 
     let databaseUrl = process.env.TEST_DATABASE_URL;
@@ -59,7 +63,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await db.destroy();
 
     const timeSkipping = await step(log, 'Temporal time-skipping test server', () =>
-      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServer } } }),
+      TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: testServer } },
+      }),
     );
     cleanups.push(() => timeSkipping.teardown());
 
@@ -70,7 +76,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cleanups.push(dev.stop);
 
     const bundle = await step(log, 'Workflow bundle', () =>
-      bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } }),
+      bundleWorkflowCode({
+        workflowsPath,
+        logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+      }),
     );
     const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, bundle.code);

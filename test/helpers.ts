@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { FaultInjector } from '../activities/faults.js';
 import { createDb, type Db } from '../db/knex.js';
+import type { OutboxRow } from '../db/repositories/outbox.js';
 import type { StayCompletedEvent } from '../domain/types.js';
 import { createMailer } from '../lib/runtime.js';
 import { startSmtpSink, type SmtpSink } from '../stack/smtp-sink.js';
@@ -17,7 +18,10 @@ function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-export const MAIL = { from: 'Guest Relations <guest-relations@hotel.example>', messageIdDomain: 'test.hotel.example' };
+export const MAIL = {
+  from: 'Guest Relations <guest-relations@hotel.example>',
+  messageIdDomain: 'test.hotel.example',
+};
 
 /**
  * A time-skipping environment on the run's shared test server. The SDK only
@@ -27,8 +31,10 @@ export const MAIL = { from: 'Guest Relations <guest-relations@hotel.example>', m
  */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const create = (TestWorkflowEnvironment as unknown as { create(opts: object): Promise<TestWorkflowEnvironment> }).create;
-  return create.call(TestWorkflowEnvironment, {
+  const sdk = TestWorkflowEnvironment as unknown as {
+    create: (this: void, opts: object) => Promise<TestWorkflowEnvironment>;
+  };
+  return sdk.create({
     server: { type: 'existing' },
     address: inject('timeSkippingAddress'),
     namespace: 'default',
@@ -39,7 +45,10 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 /** The run's shared dev server (real Temporal, real time). */
 export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return TestWorkflowEnvironment.createFromExistingServer({ address: inject('devServerAddress'), namespace: 'default' });
+  return TestWorkflowEnvironment.createFromExistingServer({
+    address: inject('devServerAddress'),
+    namespace: 'default',
+  });
 }
 
 export interface Stack {
@@ -71,7 +80,11 @@ export function uniqueTaskQueue(name: string): string {
   return `test-${name}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function createTestWorker(env: TestWorkflowEnvironment, taskQueue: string, deps: ActivityDeps): Promise<Worker> {
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  deps: ActivityDeps,
+): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     namespace: 'default',
@@ -124,7 +137,9 @@ export function stayCompletedBody(
 }
 
 /** The same stay as the workflow's signal payload. */
-export function stayCompletedEvent(overrides: Parameters<typeof stayCompletedBody>[0] = {}): StayCompletedEvent {
+export function stayCompletedEvent(
+  overrides: Parameters<typeof stayCompletedBody>[0] = {},
+): StayCompletedEvent {
   const body = stayCompletedBody(overrides);
   return {
     eventId: body.id,
@@ -141,7 +156,10 @@ export async function countRows(db: Db, table: string, where: Record<string, unk
 }
 
 /** Polls `fn` until it returns a value that is not undefined (real time). */
-export async function eventually<T>(fn: () => Promise<T | undefined>, { timeoutMs = 15_000, everyMs = 100 } = {}): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 15_000, everyMs = 100 } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
@@ -149,4 +167,12 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, { timeoutM
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The guest's outbox row once it is marked sent. */
+export function sentMail(db: Db, where: Partial<OutboxRow>): Promise<OutboxRow> {
+  return eventually(async () => {
+    const row = await db<OutboxRow>('mail_outbox').where(where).first();
+    return row?.status === 'sent' ? row : undefined;
+  });
 }

@@ -6,6 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failOnceAt, type FaultInjector } from '../activities/faults.js';
 import * as guests from '../db/repositories/guests.js';
+import type { StayRow } from '../db/repositories/stays.js';
 import { guestWorkflowId } from '../domain/ids.js';
 import type { StayCompletedEvent } from '../domain/types.js';
 import {
@@ -13,6 +14,7 @@ import {
   createTestWorker,
   eventually,
   openStack,
+  sentMail,
   stayCompletedEvent,
   timeSkippingEnv,
   uniqueTaskQueue,
@@ -38,9 +40,17 @@ async function run(
   opts: { faults?: FaultInjector } = {},
 ) {
   const first = events[0]!;
-  const { guest } = await guests.upsertFromPms(stack.db, { source: 'pms', profile: first.guest, asOf: new Date(first.occurredAt) });
+  const { guest } = await guests.upsertFromPms(stack.db, {
+    source: 'pms',
+    profile: first.guest,
+    asOf: new Date(first.occurredAt),
+  });
   const taskQueue = uniqueTaskQueue('guest');
-  const worker = await createTestWorker(env, taskQueue, opts.faults ? { ...stack.deps, faults: opts.faults } : stack.deps);
+  const worker = await createTestWorker(
+    env,
+    taskQueue,
+    opts.faults ? { ...stack.deps, faults: opts.faults } : stack.deps,
+  );
   const workflowId = guestWorkflowId(guest.id);
   await worker.runUntil(async () => {
     for (const event of events) {
@@ -73,19 +83,34 @@ describe('guestLifecycle', () => {
 
   it('records the stay, posts base points, and thanks the guest two hours after check-out', async () => {
     const checkOut = new Date(await env.currentTimeMs());
-    const event = stayCompletedEvent({ occurredAt: checkOut.toISOString(), stay: { roomRevenue: '1280.50', nights: 2 } });
+    const event = stayCompletedEvent({
+      occurredAt: checkOut.toISOString(),
+      stay: { roomRevenue: '1280.50', nights: 2 },
+    });
     await run(stack, [event], async ({ guestId, workflowId }) => {
       const state = await eventually(async () => {
         const s = await stateOf(workflowId);
         return s.eventsHandled === 1 ? s : undefined;
       });
-      expect(state).toMatchObject({ stage: 'member', tier: 'blue', stays: 1, nights: 2, pointsBalance: 12805 });
-      expect(state.lastStay).toMatchObject({ pmsStayId: event.stay.pmsStayId, propertyCode: 'SHA-BUND', nights: 2 });
+      expect(state).toMatchObject({
+        stage: 'member',
+        tier: 'blue',
+        stays: 1,
+        nights: 2,
+        pointsBalance: 12805,
+      });
+      expect(state.lastStay).toMatchObject({
+        pmsStayId: event.stay.pmsStayId,
+        propertyCode: 'SHA-BUND',
+        nights: 2,
+      });
 
-      const stays = await stack.db('stays').where({ guest_id: guestId });
+      const stays = await stack.db<StayRow>('stays').where({ guest_id: guestId });
       expect(stays).toHaveLength(1);
       const ledger = await stack.db('points_ledger').where({ guest_id: guestId });
-      expect(ledger).toMatchObject([{ points: 12805, balance_after: 12805, reason: 'stay_base', stay_id: stays[0].id }]);
+      expect(ledger).toMatchObject([
+        { points: 12805, balance_after: 12805, reason: 'stay_base', stay_id: stays[0]!.id },
+      ]);
 
       await env.sleep(2 * HOUR - 5 * 60_000);
       expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(0);
@@ -95,12 +120,11 @@ describe('guestLifecycle', () => {
       const [mail] = await stack.sink.waitFor((m) => m.to.includes(event.guest.email));
       expect(mail!.subject).toBe('Thank you for staying with us, Ada');
       expect(mail!.text).toContain('SHA-BUND from 2026-03-10 to 2026-03-12 (2 nights)');
-      expect(mail!.text).toContain('You earned 12805 points for this stay. Your balance is now 12805 points.');
+      expect(mail!.text).toContain(
+        'You earned 12805 points for this stay. Your balance is now 12805 points.',
+      );
       expect(mail!.deliveries).toBe(1);
-      const outbox = await eventually(async () => {
-        const row = await stack.db('mail_outbox').where({ guest_id: guestId }).first();
-        return row?.status === 'sent' ? row : undefined;
-      });
+      const outbox = await sentMail(stack.db, { guest_id: guestId });
       expect(outbox.message_id).toBe(mail!.messageId);
     });
   });
@@ -136,17 +160,17 @@ describe('guestLifecycle', () => {
 
   it('stays exactly-once when the ledger, outbox and mail activities fail after their write and are retried', async () => {
     const faults = failOnceAt('ledger.afterPost', 'outbox.afterEnqueue', 'mail.afterSend');
-    const event = stayCompletedEvent({ occurredAt: '2026-02-02T10:00:00Z', guest: { email: 'retry@guest.example' } });
+    const event = stayCompletedEvent({
+      occurredAt: '2026-02-02T10:00:00Z',
+      guest: { email: 'retry@guest.example' },
+    });
     await run(
       stack,
       [event],
       async ({ guestId }) => {
         await stack.sink.waitFor((m) => m.to.includes('retry@guest.example'));
-        await eventually(async () => (faults.fired.length === 3 ? true : undefined));
-        const outbox = await eventually(async () => {
-          const row = await stack.db('mail_outbox').where({ guest_id: guestId }).first();
-          return row?.status === 'sent' ? row : undefined;
-        });
+        await eventually(() => (faults.fired.length === 3 ? true : undefined));
+        const outbox = await sentMail(stack.db, { guest_id: guestId });
         expect(outbox.attempts).toBe(1);
         expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
         expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(1);
@@ -187,10 +211,20 @@ describe('guestLifecycle', () => {
         const s = await stateOf(workflowId);
         return s.eventsHandled === 4 ? s : undefined;
       });
-      expect(afterFour).toMatchObject({ stage: 'regular', tier: 'silver', stays: 4, nights: 4, pointsBalance: 4000 });
-      const balances = (await stack.db('points_ledger').where({ guest_id: guestId }).orderBy('id')).map((r: { balance_after: number }) => r.balance_after);
+      expect(afterFour).toMatchObject({
+        stage: 'regular',
+        tier: 'silver',
+        stays: 4,
+        nights: 4,
+        pointsBalance: 4000,
+      });
+      const balances = (await stack.db('points_ledger').where({ guest_id: guestId }).orderBy('id')).map(
+        (r: { balance_after: number }) => r.balance_after,
+      );
       expect(balances).toEqual([1000, 2000, 3000, 4000]);
-      await stack.sink.waitFor((m) => m.to.includes(profile.email) && m.text.includes('Your balance is now 4000 points'));
+      await stack.sink.waitFor(
+        (m) => m.to.includes(profile.email) && m.text.includes('Your balance is now 4000 points'),
+      );
     });
   });
 });

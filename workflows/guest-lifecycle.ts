@@ -108,7 +108,11 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     } catch (err) {
       // A business failure of one event (e.g. a stay already filed under another guest)
       // must not end the guest's workflow: note it and go on with the next event.
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
+      if (
+        err instanceof ActivityFailure &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.nonRetryable
+      ) {
         state.lastError = `${event.eventId}: ${err.cause.message}`;
         log.warn('stay event rejected', { eventId: event.eventId, error: err.cause.message });
       } else {
@@ -120,7 +124,11 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   }
 }
 
-async function handleStayCompleted(guestId: string, state: GuestLifecycleState, event: StayCompletedEvent): Promise<void> {
+async function handleStayCompleted(
+  guestId: string,
+  state: GuestLifecycleState,
+  event: StayCompletedEvent,
+): Promise<void> {
   const workflowId = workflowInfo().workflowId;
   const { stayId, created } = await acts.recordStay({ guestId, event });
   if (!created && state.recentStayIds.includes(stayId)) {
@@ -140,7 +148,11 @@ async function handleStayCompleted(guestId: string, state: GuestLifecycleState, 
   const standing = await acts.getGuestStanding({ guestId, year: Number(event.stay.departure.slice(0, 4)) });
   state.tier = higherTier(
     state.tier,
-    tierEarnedBy({ stays: standing.yearStays, nights: standing.yearNights, basePoints: standing.yearBasePoints }),
+    tierEarnedBy({
+      stays: standing.yearStays,
+      nights: standing.yearNights,
+      basePoints: standing.yearBasePoints,
+    }),
   );
   state.stage = stageAfterStay({ current: state.stage, totalStays: standing.totalStays, tier: state.tier });
   state.stays = standing.totalStays;

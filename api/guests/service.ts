@@ -36,7 +36,12 @@ async function workflowView(deps: GuestServiceDeps, guestId: string): Promise<Wo
     const timeoutMs = deps.queryTimeoutMs ?? 5000;
     const state = await Promise.race([
       handle.query(stateQuery),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms (is a worker running?)`)), timeoutMs).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`no answer within ${timeoutMs} ms (is a worker running?)`)),
+          timeoutMs,
+        ).unref(),
+      ),
     ]);
     return { workflowId, status, state };
   } catch (err) {

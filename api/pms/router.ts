@@ -17,7 +17,9 @@ function parseJson(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (err) {
-    throw new HttpError(400, 'malformed_json', `body is not valid JSON: ${(err as Error).message}`, { field: '(body)' });
+    throw new HttpError(400, 'malformed_json', `body is not valid JSON: ${(err as Error).message}`, {
+      field: '(body)',
+    });
   }
 }
 
@@ -36,10 +38,15 @@ export function pmsRouter(deps: PmsRouterDeps): Router {
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success) throw validationError(envelope.error);
     if (!(SUPPORTED_EVENT_TYPES as readonly string[]).includes(envelope.data.type)) {
-      throw new HttpError(422, 'unsupported_event_type', `event type '${envelope.data.type}' is not supported`, {
-        field: 'type',
-        supported: SUPPORTED_EVENT_TYPES,
-      });
+      throw new HttpError(
+        422,
+        'unsupported_event_type',
+        `event type '${envelope.data.type}' is not supported`,
+        {
+          field: 'type',
+          supported: SUPPORTED_EVENT_TYPES,
+        },
+      );
     }
     const parsed = stayCompletedSchema.safeParse(json);
     if (!parsed.success) throw validationError(parsed.error);

@@ -16,7 +16,10 @@ const id = z.string().trim().min(1).max(120);
 
 /** Money as a decimal string with two fraction digits; accepts 1280.5 or "1280.50". */
 const money = z
-  .union([z.number(), z.string().regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be a decimal amount with at most 2 decimals')])
+  .union([
+    z.number(),
+    z.string().regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be a decimal amount with at most 2 decimals'),
+  ])
   .transform((v, ctx) => {
     if (typeof v === 'string') return Number(v).toFixed(2);
     if (!Number.isFinite(v) || v < 0 || v >= 1e10 || Math.abs(Math.round(v * 100) - v * 100) > 1e-6) {
@@ -51,7 +54,11 @@ export const staySchema = z
     const days = (Date.parse(s.departure) - Date.parse(s.arrival)) / DAY_MS;
     if (days <= 0) ctx.addIssue({ code: 'custom', path: ['departure'], message: 'must be after arrival' });
     else if (days !== s.nights) {
-      ctx.addIssue({ code: 'custom', path: ['nights'], message: `must equal the days between arrival and departure (${days})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nights'],
+        message: `must equal the days between arrival and departure (${days})`,
+      });
     }
   });
 

@@ -30,7 +30,11 @@ export interface Accepted {
   duplicate: boolean;
 }
 
-export async function acceptStayCompleted(deps: PmsServiceDeps, body: StayCompletedBody, rawBody: Buffer): Promise<Accepted> {
+export async function acceptStayCompleted(
+  deps: PmsServiceDeps,
+  body: StayCompletedBody,
+  rawBody: Buffer,
+): Promise<Accepted> {
   const payloadHash = createHash('sha256').update(rawBody).digest('hex');
   const { guest, event } = await deps.db.transaction(async (trx) => {
     const { guest } = await guests.upsertFromPms(trx, {
@@ -49,10 +53,15 @@ export async function acceptStayCompleted(deps: PmsServiceDeps, body: StayComple
     });
     if (event.payload_hash !== payloadHash) {
       // Rolls back the profile refresh too: a reused event ID changes nothing.
-      throw new HttpError(409, 'event_id_reused', `event ${body.id} was already received with a different body`, {
-        field: 'id',
-        receivedAt: event.received_at,
-      });
+      throw new HttpError(
+        409,
+        'event_id_reused',
+        `event ${body.id} was already received with a different body`,
+        {
+          field: 'id',
+          receivedAt: event.received_at,
+        },
+      );
     }
     return { guest, event };
   });
@@ -67,13 +76,16 @@ export async function acceptStayCompleted(deps: PmsServiceDeps, body: StayComple
     guest: body.data.guest,
     stay: body.data.stay,
   };
-  await deps.temporal.workflow.signalWithStart<typeof guestLifecycle, [StayCompletedEvent]>('guestLifecycle', {
-    workflowId,
-    taskQueue: deps.taskQueue,
-    args: [{ guestId: guest.id }],
-    signal: stayCompletedSignal,
-    signalArgs: [signal],
-  });
+  await deps.temporal.workflow.signalWithStart<typeof guestLifecycle, [StayCompletedEvent]>(
+    'guestLifecycle',
+    {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [{ guestId: guest.id }],
+      signal: stayCompletedSignal,
+      signalArgs: [signal],
+    },
+  );
   await pmsEvents.markSignalled(deps.db, body.id);
   return { eventId: body.id, workflowId, guestId: guest.id, duplicate: false };
 }

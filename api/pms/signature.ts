@@ -18,7 +18,10 @@ export function verifySignature(input: {
   toleranceSeconds: number;
 }): void {
   const { header } = input;
-  if (!header) throw new HttpError(401, 'signature_missing', 'X-Signature header is required', { header: 'X-Signature' });
+  if (!header)
+    throw new HttpError(401, 'signature_missing', 'X-Signature header is required', {
+      header: 'X-Signature',
+    });
   let t: number | undefined;
   const v1: string[] = [];
   for (const part of header.split(',')) {
@@ -27,21 +30,34 @@ export function verifySignature(input: {
     else if (k === 'v1' && v && /^[0-9a-f]{64}$/i.test(v)) v1.push(v.toLowerCase());
   }
   if (t === undefined || v1.length === 0) {
-    throw new HttpError(401, 'signature_malformed', 'X-Signature must be t=<unix seconds>,v1=<hex HMAC-SHA256>', {
-      header: 'X-Signature',
-    });
+    throw new HttpError(
+      401,
+      'signature_malformed',
+      'X-Signature must be t=<unix seconds>,v1=<hex HMAC-SHA256>',
+      {
+        header: 'X-Signature',
+      },
+    );
   }
   if (Math.abs(input.nowSeconds - t) > input.toleranceSeconds) {
-    throw new HttpError(401, 'signature_expired', `signature timestamp is more than ${input.toleranceSeconds}s away from now`, {
-      header: 'X-Signature',
-      timestamp: t,
-      toleranceSeconds: input.toleranceSeconds,
-    });
+    throw new HttpError(
+      401,
+      'signature_expired',
+      `signature timestamp is more than ${input.toleranceSeconds}s away from now`,
+      {
+        header: 'X-Signature',
+        timestamp: t,
+        toleranceSeconds: input.toleranceSeconds,
+      },
+    );
   }
   const expected = createHmac('sha256', input.secret).update(`${t}.`).update(input.rawBody).digest();
   const ok = v1.some((hex) => {
     const given = Buffer.from(hex, 'hex');
     return given.length === expected.length && timingSafeEqual(given, expected);
   });
-  if (!ok) throw new HttpError(401, 'signature_mismatch', 'X-Signature does not match the body', { header: 'X-Signature' });
+  if (!ok)
+    throw new HttpError(401, 'signature_mismatch', 'X-Signature does not match the body', {
+      header: 'X-Signature',
+    });
 }

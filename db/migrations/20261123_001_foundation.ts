@@ -101,11 +101,23 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('thank_you_delay_minutes').notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
-  await knex('program_settings').insert({ id: 'default', base_points_per_currency_unit: 10, thank_you_delay_minutes: 120 });
+  await knex('program_settings').insert({
+    id: 'default',
+    base_points_per_currency_unit: 10,
+    thank_you_delay_minutes: 120,
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['program_settings', 'audit_log', 'pms_events', 'mail_outbox', 'points_ledger', 'stays', 'guests']) {
+  for (const table of [
+    'program_settings',
+    'audit_log',
+    'pms_events',
+    'mail_outbox',
+    'points_ledger',
+    'stays',
+    'guests',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 }

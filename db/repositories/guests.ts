@@ -24,7 +24,7 @@ export async function upsertFromPms(
   input: { source: string; profile: GuestProfile; asOf: Date },
 ): Promise<{ guest: GuestRow; created: boolean }> {
   const { source, profile, asOf } = input;
-  const rows = (await db('guests')
+  const rows = await db('guests')
     .insert({
       source,
       pms_profile_id: profile.pmsProfileId,
@@ -37,15 +37,25 @@ export async function upsertFromPms(
     })
     .onConflict(['source', 'pms_profile_id'])
     .merge({
-      first_name: db.raw('case when excluded.profile_as_of > guests.profile_as_of then excluded.first_name else guests.first_name end'),
-      last_name: db.raw('case when excluded.profile_as_of > guests.profile_as_of then excluded.last_name else guests.last_name end'),
-      email: db.raw('case when excluded.profile_as_of > guests.profile_as_of then excluded.email else guests.email end'),
-      locale: db.raw('case when excluded.profile_as_of > guests.profile_as_of then excluded.locale else guests.locale end'),
-      timezone: db.raw('case when excluded.profile_as_of > guests.profile_as_of then excluded.timezone else guests.timezone end'),
+      first_name: db.raw(
+        'case when excluded.profile_as_of > guests.profile_as_of then excluded.first_name else guests.first_name end',
+      ),
+      last_name: db.raw(
+        'case when excluded.profile_as_of > guests.profile_as_of then excluded.last_name else guests.last_name end',
+      ),
+      email: db.raw(
+        'case when excluded.profile_as_of > guests.profile_as_of then excluded.email else guests.email end',
+      ),
+      locale: db.raw(
+        'case when excluded.profile_as_of > guests.profile_as_of then excluded.locale else guests.locale end',
+      ),
+      timezone: db.raw(
+        'case when excluded.profile_as_of > guests.profile_as_of then excluded.timezone else guests.timezone end',
+      ),
       profile_as_of: db.raw('greatest(excluded.profile_as_of, guests.profile_as_of)'),
       updated_at: db.fn.now(),
     })
-    .returning(['*', db.raw('(xmax = 0) as inserted')])) as (GuestRow & { inserted: boolean })[];
+    .returning<(GuestRow & { inserted: boolean })[]>(['*', db.raw('(xmax = 0) as inserted')]);
   const { inserted, ...guest } = rows[0]!;
   return { guest, created: inserted };
 }

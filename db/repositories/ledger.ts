@@ -24,7 +24,9 @@ export async function post(
 ): Promise<{ entry: LedgerRow; created: boolean }> {
   return db.transaction(async (trx) => {
     await trx('guests').where({ id: input.guestId }).forUpdate().first('id');
-    const existing = await trx<LedgerRow>('points_ledger').where({ idempotency_key: input.idempotencyKey }).first();
+    const existing = await trx<LedgerRow>('points_ledger')
+      .where({ idempotency_key: input.idempotencyKey })
+      .first();
     if (existing) return { entry: existing, created: false };
     const balance = await balanceOf(trx, input.guestId);
     const [entry] = (await trx('points_ledger')
@@ -42,19 +44,19 @@ export async function post(
 }
 
 export async function balanceOf(db: Knex, guestId: string): Promise<number> {
-  const row = (await db('points_ledger')
+  const row = await db('points_ledger')
     .where({ guest_id: guestId })
-    .first(db.raw('coalesce(sum(points), 0)::int as balance'))) as { balance: number };
+    .first<{ balance: number }>(db.raw('coalesce(sum(points), 0)::int as balance'));
   return row.balance;
 }
 
 /** Base points earned on stays departing in `year` (a tier-qualifying measure). */
 export async function basePointsInYear(db: Knex, guestId: string, year: number): Promise<number> {
-  const row = (await db('points_ledger as l')
+  const row = await db('points_ledger as l')
     .join('stays as s', 's.id', 'l.stay_id')
     .where({ 'l.guest_id': guestId, 'l.reason': 'stay_base' })
     .whereRaw('extract(year from s.departure) = ?', [year])
-    .first(db.raw('coalesce(sum(l.points), 0)::int as points'))) as { points: number };
+    .first<{ points: number }>(db.raw('coalesce(sum(l.points), 0)::int as points'));
   return row.points;
 }
 

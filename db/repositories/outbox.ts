@@ -20,12 +20,24 @@ export interface OutboxRow {
 
 export type NewOutboxRow = Pick<
   OutboxRow,
-  'idempotency_key' | 'message_id' | 'guest_id' | 'template' | 'locale' | 'to_address' | 'subject' | 'body_text' | 'body_html'
+  | 'idempotency_key'
+  | 'message_id'
+  | 'guest_id'
+  | 'template'
+  | 'locale'
+  | 'to_address'
+  | 'subject'
+  | 'body_text'
+  | 'body_html'
 >;
 
 /** Queues a mail once per idempotency key; a repeat returns the row already queued (its content unchanged). */
 export async function enqueue(db: Knex, row: NewOutboxRow): Promise<{ mail: OutboxRow; created: boolean }> {
-  const [inserted] = (await db('mail_outbox').insert(row).onConflict('idempotency_key').ignore().returning('*')) as OutboxRow[];
+  const [inserted] = (await db('mail_outbox')
+    .insert(row)
+    .onConflict('idempotency_key')
+    .ignore()
+    .returning('*')) as OutboxRow[];
   if (inserted) return { mail: inserted, created: true };
   const existing = await db<OutboxRow>('mail_outbox').where({ idempotency_key: row.idempotency_key }).first();
   if (!existing) throw new Error(`outbox row ${row.idempotency_key} vanished after a conflict`);
@@ -41,11 +53,15 @@ export async function markAttempt(db: Knex, id: number): Promise<void> {
 }
 
 export async function markSent(db: Knex, id: number): Promise<void> {
-  await db('mail_outbox').where({ id, status: 'pending' }).update({ status: 'sent', sent_at: db.fn.now(), last_error: null });
+  await db('mail_outbox')
+    .where({ id, status: 'pending' })
+    .update({ status: 'sent', sent_at: db.fn.now(), last_error: null });
 }
 
 export async function recordError(db: Knex, id: number, error: string): Promise<void> {
-  await db('mail_outbox').where({ id }).update({ last_error: error.slice(0, 2000) });
+  await db('mail_outbox')
+    .where({ id })
+    .update({ last_error: error.slice(0, 2000) });
 }
 
 export async function listByGuest(db: Knex, guestId: string): Promise<OutboxRow[]> {

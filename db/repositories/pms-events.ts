@@ -15,7 +15,15 @@ export interface PmsEventRow {
 /** Records a received event once per event ID; a repeat returns the row already there. */
 export async function insertIfAbsent(
   db: Knex,
-  input: { id: string; type: string; occurredAt: Date; payloadHash: string; payload: unknown; guestId: string; workflowId: string },
+  input: {
+    id: string;
+    type: string;
+    occurredAt: Date;
+    payloadHash: string;
+    payload: unknown;
+    guestId: string;
+    workflowId: string;
+  },
 ): Promise<{ event: PmsEventRow; created: boolean }> {
   const [inserted] = (await db('pms_events')
     .insert({

@@ -7,8 +7,7 @@ export interface ProgramSettings {
 
 export async function getSettings(db: Knex, id = 'default'): Promise<ProgramSettings> {
   const row = (await db('program_settings').where({ id }).first()) as
-    | { base_points_per_currency_unit: string; thank_you_delay_minutes: number }
-    | undefined;
+    { base_points_per_currency_unit: string; thank_you_delay_minutes: number } | undefined;
   if (!row) throw new Error(`program settings '${id}' are missing`);
   return {
     basePointsPerCurrencyUnit: Number(row.base_points_per_currency_unit),

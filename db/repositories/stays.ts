@@ -41,7 +41,9 @@ export async function insertIfAbsent(
     .ignore()
     .returning('*')) as StayRow[];
   if (inserted[0]) return { stay: inserted[0], created: true };
-  const existing = await db<StayRow>('stays').where({ source: input.source, pms_stay_id: stay.pmsStayId }).first();
+  const existing = await db<StayRow>('stays')
+    .where({ source: input.source, pms_stay_id: stay.pmsStayId })
+    .first();
   if (!existing) throw new Error(`stay ${input.source}/${stay.pmsStayId} vanished after a conflict`);
   if (existing.guest_id !== input.guestId) {
     throw new StayOwnedByAnotherGuestError(input.source, stay.pmsStayId);
@@ -72,12 +74,17 @@ export async function summary(db: Knex, guestId: string, year: number): Promise<
       db.raw('count(*)::int as total_stays'),
       db.raw('coalesce(sum(nights), 0)::int as total_nights'),
       db.raw('count(*) filter (where extract(year from departure) = ?)::int as year_stays', [year]),
-      db.raw('coalesce(sum(nights) filter (where extract(year from departure) = ?), 0)::int as year_nights', [year]),
+      db.raw('coalesce(sum(nights) filter (where extract(year from departure) = ?), 0)::int as year_nights', [
+        year,
+      ]),
     )
     .first()) as { total_stays: number; total_nights: number; year_stays: number; year_nights: number };
   const lastStay = await db<StayRow>('stays')
     .where({ guest_id: guestId })
-    .orderBy([{ column: 'departure', order: 'desc' }, { column: 'created_at', order: 'desc' }])
+    .orderBy([
+      { column: 'departure', order: 'desc' },
+      { column: 'created_at', order: 'desc' },
+    ])
     .first();
   return {
     totalStays: agg.total_stays,

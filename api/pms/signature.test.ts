@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../errors.js';
+import { sign, verifySignature } from './signature.js';
+
+const secret = 'unit-test-secret-0123456789';
+const body = Buffer.from('{"id":"evt-1"}');
+const t = 1_790_000_000;
+
+function verify(header: string | undefined, nowSeconds = t) {
+  verifySignature({ header, rawBody: body, secret, nowSeconds, toleranceSeconds: 300 });
+}
+function codeOf(fn: () => void): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return err instanceof HttpError ? `${err.status} ${err.code}` : String(err);
+  }
+}
+
+describe('PMS signature', () => {
+  it('accepts its own signature within the tolerance, either side of now', () => {
+    expect(codeOf(() => verify(sign(secret, body, t)))).toBeUndefined();
+    expect(codeOf(() => verify(sign(secret, body, t), t + 300))).toBeUndefined();
+    expect(codeOf(() => verify(sign(secret, body, t), t - 300))).toBeUndefined();
+  });
+  it('matches the documented format: HMAC-SHA256 of "<t>.<body>" in hex', () => {
+    expect(sign(secret, body, t)).toMatch(/^t=1790000000,v1=[0-9a-f]{64}$/);
+  });
+  it('accepts any one matching v1 (secret rotation)', () => {
+    const good = sign(secret, body, t).split(',')[1]!;
+    expect(codeOf(() => verify(`t=${t},v1=${'0'.repeat(64)},${good}`))).toBeUndefined();
+  });
+  it('rejects missing, malformed, stale and wrong signatures', () => {
+    expect(codeOf(() => verify(undefined))).toBe('401 signature_missing');
+    expect(codeOf(() => verify('v1=abc'))).toBe('401 signature_malformed');
+    expect(codeOf(() => verify(`t=${t}`))).toBe('401 signature_malformed');
+    expect(codeOf(() => verify(sign(secret, body, t), t + 301))).toBe('401 signature_expired');
+    expect(codeOf(() => verify(sign('another-secret-0123456789', body, t)))).toBe('401 signature_mismatch');
+    expect(codeOf(() => verify(sign(secret, Buffer.from('{"id":"evt-2"}'), t)))).toBe(
+      '401 signature_mismatch',
+    );
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has a default for every variable in development', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      API_PORT: 3000,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'guest-lifecycle',
+    });
+    expect(c.DATABASE_URL).toBeUndefined();
+  });
+  it('names each bad variable', () => {
+    try {
+      loadConfig({ API_PORT: 'eighty', DATABASE_URL: 'mysql://x', TEMPORAL_ADDRESS: 'nohost' });
+      expect.fail('should throw');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const vars = (err as ConfigError).issues.map((i) => i.variable).sort();
+      expect(vars).toEqual(['API_PORT', 'DATABASE_URL', 'TEMPORAL_ADDRESS']);
+      expect((err as Error).message).toContain('API_PORT');
+    }
+  });
+  it('requires the PMS webhook secret in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PMS_WEBHOOK_SECRET/);
+    expect(
+      loadConfig({ NODE_ENV: 'production', PMS_WEBHOOK_SECRET: 'a-real-secret-of-some-length' }).NODE_ENV,
+    ).toBe('production');
+  });
+  it('treats an empty DATABASE_URL as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+  });
+});

@@ -1,0 +1,323 @@
+/**
+ * End to end over real HTTP: the API, a Temporal dev server, a worker with
+ * the real activities, PostgreSQL and an SMTP sink. Signed PMS events go in;
+ * rows, workflow state and received mail come out.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { sign } from '../../api/pms/signature.js';
+import { listen } from '../../api/server.js';
+import type { GuestRow } from '../../db/repositories/guests.js';
+import type { PmsEventRow } from '../../db/repositories/pms-events.js';
+import {
+  createTestWorker,
+  devServerEnv,
+  eventually,
+  openStack,
+  stayCompletedBody,
+  uniqueTaskQueue,
+  type Stack,
+} from '../helpers.js';
+
+const SECRET = 'e2e-pms-webhook-secret-0123456789';
+const TABLES = ['guests', 'stays', 'points_ledger', 'mail_outbox', 'pms_events', 'audit_log'] as const;
+
+let env: TestWorkflowEnvironment;
+let stack: Stack;
+let worker: Worker;
+let workerDone: Promise<void>;
+let server: Server;
+let baseUrl: string;
+let taskQueue: string;
+
+beforeAll(async () => {
+  env = await devServerEnv();
+  stack = await openStack();
+  taskQueue = uniqueTaskQueue('e2e');
+  worker = await createTestWorker(env, taskQueue, stack.deps);
+  workerDone = worker.run();
+  const app = createApp({
+    db: stack.db,
+    temporal: env.client,
+    taskQueue,
+    logger: pino({ level: 'silent' }),
+    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+  });
+  server = await listen(app, '127.0.0.1', 0);
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => server?.close(r));
+  if (worker) {
+    worker.shutdown();
+    await workerDone;
+  }
+  await stack?.close();
+  await env?.teardown();
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+
+async function postEvent(
+  body: unknown,
+  opts: { raw?: string; signature?: string | null; timestamp?: number; secret?: string } = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const raw = opts.raw ?? JSON.stringify(body);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (opts.signature !== null)
+    headers['x-signature'] = opts.signature ?? sign(opts.secret ?? SECRET, raw, opts.timestamp ?? now());
+  const res = await fetch(`${baseUrl}/v1/pms/events`, { method: 'POST', headers, body: raw });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** Row counts of every table and the workflows started on this test's task queue. */
+async function snapshot() {
+  const counts: Record<string, number> = {};
+  for (const t of TABLES) {
+    const row = (await stack.db(t).count({ n: '*' }).first()) as { n: number | string };
+    counts[t] = Number(row.n);
+  }
+  counts.workflows = (await env.client.workflow.count(`TaskQueue = '${taskQueue}'`)).count;
+  return counts;
+}
+
+async function expectNothingChanged(before: Record<string, number>) {
+  // Give a wrongly started workflow the time to show in visibility before comparing.
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await snapshot()).toEqual(before);
+}
+
+describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
+  it('accepts a signed stay.completed, runs the guest workflow, and serves the guest', async () => {
+    const body = stayCompletedBody({ occurredAt: new Date(Date.now() - 3 * 3600_000).toISOString() });
+    const res = await postEvent(body);
+    expect(res.status).toBe(202);
+    expect(res.json).toMatchObject({ eventId: body.id, duplicate: false });
+    const guestId = res.json.guestId as string;
+    expect(res.json.workflowId).toBe(`guest-${guestId}`);
+
+    const [mail] = await stack.sink.waitFor((m) => m.to.includes(body.data.guest.email));
+    expect(mail!.text).toContain('You earned 12800 points for this stay. Your balance is now 12800 points.');
+
+    const guest = await eventually(async () => {
+      const r = await fetch(`${baseUrl}/v1/guests/${guestId}`);
+      const g = (await r.json()) as { mails: { status: string }[] };
+      return g.mails[0]?.status === 'sent' ? g : undefined;
+    });
+    expect(guest).toMatchObject({
+      guest: {
+        id: guestId,
+        pmsProfileId: body.data.guest.pmsProfileId,
+        email: body.data.guest.email,
+        locale: 'en',
+      },
+      workflow: {
+        workflowId: `guest-${guestId}`,
+        status: 'RUNNING',
+        state: {
+          stage: 'member',
+          tier: 'blue',
+          stays: 1,
+          nights: 2,
+          pointsBalance: 12800,
+          lastStay: { pmsStayId: body.data.stay.pmsStayId },
+        },
+      },
+      stays: [{ pmsStayId: body.data.stay.pmsStayId, roomRevenue: '1280.00', currency: 'CNY', nights: 2 }],
+      ledger: [{ points: 12800, balanceAfter: 12800, reason: 'stay_base' }],
+      mails: [
+        { template: 'stay-thank-you', status: 'sent', messageId: mail!.messageId, to: body.data.guest.email },
+      ],
+    });
+    const event = await stack.db<PmsEventRow>('pms_events').where({ id: body.id }).first();
+    expect(event).toMatchObject({ guest_id: guestId, workflow_id: `guest-${guestId}` });
+    expect(event!.signalled_at).not.toBeNull();
+  });
+
+  it('does a repeated delivery and the same stay under a new event id once', async () => {
+    const body = stayCompletedBody({ occurredAt: '2026-04-02T11:00:00Z' });
+    const first = await postEvent(body);
+    const again = await postEvent(body);
+    const renamed = await postEvent({ ...body, id: `${body.id}-b` });
+    expect([first.status, again.status, renamed.status]).toEqual([202, 202, 202]);
+    expect(again.json).toMatchObject({ eventId: body.id, duplicate: true, guestId: first.json.guestId });
+    expect(renamed.json).toMatchObject({ duplicate: false, guestId: first.json.guestId });
+    const guestId = first.json.guestId as string;
+
+    await stack.sink.waitFor((m) => m.to.includes(body.data.guest.email));
+    await eventually(async () => {
+      const r = (await (await fetch(`${baseUrl}/v1/guests/${guestId}`)).json()) as {
+        workflow: { state: { eventsHandled: number } };
+      };
+      return r.workflow.state.eventsHandled === 2 ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await stack.db('stays').where({ guest_id: guestId }).count({ n: '*' }).first()).toEqual({ n: 1 });
+    expect(await stack.db('points_ledger').where({ guest_id: guestId }).count({ n: '*' }).first()).toEqual({
+      n: 1,
+    });
+    expect(await stack.db('mail_outbox').where({ guest_id: guestId }).count({ n: '*' }).first()).toEqual({
+      n: 1,
+    });
+    expect(await stack.db('pms_events').where({ guest_id: guestId }).count({ n: '*' }).first()).toEqual({
+      n: 2,
+    });
+    const mails = stack.sink.messages().filter((m) => m.to.includes(body.data.guest.email));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.deliveries).toBe(1);
+  });
+
+  it('rejects an event ID reused with a different body (409) and changes nothing', async () => {
+    const body = stayCompletedBody({ occurredAt: '2026-04-03T11:00:00Z' });
+    expect((await postEvent(body)).status).toBe(202);
+    await stack.sink.waitFor((m) => m.to.includes(body.data.guest.email));
+    await eventually(async () =>
+      (await stack.db('mail_outbox').where({ to_address: body.data.guest.email, status: 'sent' }).first())
+        ? true
+        : undefined,
+    );
+    const before = await snapshot();
+    const changed = { ...body, data: { ...body.data, guest: { ...body.data.guest, firstName: 'Changed' } } };
+    const res = await postEvent(changed);
+    expect(res.status).toBe(409);
+    expect(res.json).toMatchObject({ error: { code: 'event_id_reused', details: { field: 'id' } } });
+    await expectNothingChanged(before);
+    const guest = await stack
+      .db<GuestRow>('guests')
+      .where({ pms_profile_id: body.data.guest.pmsProfileId })
+      .first();
+    expect(guest!.first_name).toBe('Ada');
+  });
+});
+
+describe('POST /v1/pms/events: bad input gets a clear error and changes nothing', () => {
+  const fieldCases: {
+    name: string;
+    mutate: (b: ReturnType<typeof stayCompletedBody>) => unknown;
+    field: string;
+  }[] = [
+    {
+      name: 'a missing guest email',
+      mutate: (b) => ({ ...b, data: { ...b.data, guest: { ...b.data.guest, email: undefined } } }),
+      field: 'data.guest.email',
+    },
+    {
+      name: 'nights as a string',
+      mutate: (b) => ({ ...b, data: { ...b.data, stay: { ...b.data.stay, nights: '2' } } }),
+      field: 'data.stay.nights',
+    },
+    {
+      name: 'nights that disagree with the dates',
+      mutate: (b) => ({ ...b, data: { ...b.data, stay: { ...b.data.stay, nights: 3 } } }),
+      field: 'data.stay.nights',
+    },
+    {
+      name: 'a departure before arrival',
+      mutate: (b) => ({ ...b, data: { ...b.data, stay: { ...b.data.stay, departure: '2026-03-09' } } }),
+      field: 'data.stay.departure',
+    },
+    {
+      name: 'revenue with three decimals',
+      mutate: (b) => ({ ...b, data: { ...b.data, stay: { ...b.data.stay, roomRevenue: 10.005 } } }),
+      field: 'data.stay.roomRevenue',
+    },
+    {
+      name: 'an unknown time zone',
+      mutate: (b) => ({ ...b, data: { ...b.data, guest: { ...b.data.guest, timezone: 'Mars/Olympus' } } }),
+      field: 'data.guest.timezone',
+    },
+    {
+      name: 'a lower-case currency',
+      mutate: (b) => ({ ...b, data: { ...b.data, stay: { ...b.data.stay, currency: 'cny' } } }),
+      field: 'data.stay.currency',
+    },
+    {
+      name: 'an occurredAt that is not an instant',
+      mutate: (b) => ({ ...b, occurredAt: 'yesterday' }),
+      field: 'occurredAt',
+    },
+    { name: 'a missing event id', mutate: (b) => ({ ...b, id: undefined }), field: 'id' },
+    { name: 'a missing type', mutate: (b) => ({ ...b, type: undefined }), field: 'type' },
+  ];
+
+  for (const c of fieldCases) {
+    it(`400 for ${c.name}, naming ${c.field}`, async () => {
+      const before = await snapshot();
+      const res = await postEvent(c.mutate(stayCompletedBody()));
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({ error: { code: 'validation_failed', details: { field: c.field } } });
+      expect((res.json.error as { message: string }).message).toContain(c.field);
+      await expectNothingChanged(before);
+    });
+  }
+
+  it('400 for malformed JSON', async () => {
+    const before = await snapshot();
+    const res = await postEvent(undefined, { raw: '{"id": "evt-1", "type": ' });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: { code: 'malformed_json', details: { field: '(body)' } } });
+    await expectNothingChanged(before);
+  });
+
+  it('401 for a missing, malformed, wrong or expired signature', async () => {
+    const before = await snapshot();
+    const body = stayCompletedBody();
+    const raw = JSON.stringify(body);
+    const cases: [Parameters<typeof postEvent>[1], string][] = [
+      [{ signature: null }, 'signature_missing'],
+      [{ signature: 'sha256=abc' }, 'signature_malformed'],
+      [{ secret: 'another-secret-0123456789abcdef' }, 'signature_mismatch'],
+      [{ signature: sign(SECRET, `${raw} `, now()) }, 'signature_mismatch'],
+      [{ timestamp: now() - 301 }, 'signature_expired'],
+      [{ timestamp: now() + 301 }, 'signature_expired'],
+    ];
+    for (const [opts, code] of cases) {
+      const res = await postEvent(body, opts);
+      expect({ status: res.status, code: (res.json.error as { code: string }).code }).toEqual({
+        status: 401,
+        code,
+      });
+    }
+    await expectNothingChanged(before);
+  });
+
+  it('422 for an event type it does not handle', async () => {
+    const before = await snapshot();
+    const res = await postEvent({ ...stayCompletedBody(), type: 'reservation.cancelled' });
+    expect(res.status).toBe(422);
+    expect(res.json).toMatchObject({
+      error: { code: 'unsupported_event_type', details: { field: 'type', supported: ['stay.completed'] } },
+    });
+    await expectNothingChanged(before);
+  });
+
+  it('413 for a body over 256 kB', async () => {
+    const before = await snapshot();
+    const body = stayCompletedBody();
+    const res = await postEvent({ ...body, padding: 'x'.repeat(260 * 1024) });
+    expect(res.status).toBe(413);
+    expect(res.json).toMatchObject({ error: { code: 'payload_too_large' } });
+    await expectNothingChanged(before);
+  });
+});
+
+describe('GET /v1/guests/:id', () => {
+  it('404 for an unknown guest, 400 for an id that is not a UUID', async () => {
+    const unknown = await fetch(`${baseUrl}/v1/guests/00000000-0000-4000-8000-000000000000`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({
+      error: { code: 'guest_not_found', details: { field: 'id' } },
+    });
+    const bad = await fetch(`${baseUrl}/v1/guests/not-a-uuid`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'validation_failed', details: { field: 'id' } },
+    });
+  });
+});
