@@ -50,6 +50,8 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Guest Relations <guest-relations@hotel.example>'),
   MAIL_MESSAGE_ID_DOMAIN: z.string().min(1).default('guest-lifecycle.hotel.example'),
 
+  DEV_OPS_API_KEY: z.string().min(12, 'must be at least 12 characters').default('dev-ops-key-change-me'),
+
   PMS_WEBHOOK_SECRET: z
     .string()
     .min(16, 'must be at least 16 characters')
@@ -78,6 +80,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError([{ variable: 'PMS_WEBHOOK_SECRET', message: 'is required in production' }]);
   }
   return config;
+}
+
+/** DATABASE_URL, or the embedded dev server's URL (`npm run dev` keeps it on EMBEDDED_PG_PORT). */
+export function databaseUrlOf(config: Config): string {
+  return config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_PG_PORT);
+}
+
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgres://postgres:postgres@127.0.0.1:${port}/guest_lifecycle`;
 }
 
 /** Load the config or exit(1) with the offending variables named: for entry points. */

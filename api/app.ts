@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex.js';
+import { requireRole } from './auth.js';
 import { errorMiddleware, HttpError } from './errors.js';
 import { guestsRouter } from './guests/router.js';
 import { pmsRouter } from './pms/router.js';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(
     '/v1/guests',
+    requireRole(deps.db, ['ops', 'admin']),
     express.json({ limit: '64kb' }),
     guestsRouter({ db: deps.db, temporal: deps.temporal }),
   );

@@ -62,7 +62,10 @@ if (res.status !== 202 || !answer.guestId) process.exit(1);
 type GuestView = { mails: { status: string; subject: string }[]; workflow: { state: unknown } | null };
 let guest: GuestView | undefined;
 for (let i = 0; i < 40; i++) {
-  guest = (await (await fetch(`${values.api}/v1/guests/${answer.guestId}`)).json()) as GuestView;
+  const res = await fetch(`${values.api}/v1/guests/${answer.guestId}`, {
+    headers: { authorization: `Bearer ${config.DEV_OPS_API_KEY}` },
+  });
+  guest = (await res.json()) as GuestView;
   if (guest.mails.some((m) => m.status === 'sent')) break;
   await new Promise((r) => setTimeout(r, 500));
 }
@@ -70,6 +73,6 @@ console.log('\nWorkflow state:', guest?.workflow?.state);
 console.log('Mails:', guest?.mails);
 console.log(`
 See it:
-  Guest            ${values.api}/v1/guests/${answer.guestId}
+  Guest            curl -H 'Authorization: Bearer ${config.DEV_OPS_API_KEY}' ${values.api}/v1/guests/${answer.guestId}
   Workflow         http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${answer.workflowId}
   Mailbox          http://127.0.0.1:${config.MAILBOX_PORT}/`);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
 import { createDb, migrateLatest } from '../db/knex.js';
+import * as apiKeys from '../db/repositories/api-keys.js';
 import { connectClient, connectWorkerConnection, createLogger, createMailer } from '../lib/runtime.js';
 import { createApp } from '../api/app.js';
 import { appDepsFromConfig, listen } from '../api/server.js';
@@ -62,6 +63,10 @@ async function main(): Promise<void> {
       () => migrateLatest(db),
       (applied) => (applied.length ? `applied ${applied.join(', ')}` : 'up to date'),
     );
+    if (config.NODE_ENV === 'development') {
+      // A known key for the ops audience so the dev console and `npm run demo:stay` work out of the box.
+      await apiKeys.create(db, { name: 'dev ops (npm run dev)', role: 'ops', key: config.DEV_OPS_API_KEY });
+    }
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUi: string | undefined;
@@ -139,6 +144,11 @@ async function main(): Promise<void> {
     log(`  Mailbox            ${mailboxUrl ?? `(external SMTP at ${smtpUrl})`}`);
     log(`  Temporal gRPC      ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}`);
     log(`  PostgreSQL         ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    if (config.NODE_ENV === 'development') {
+      log(
+        `  Ops API key        Authorization: Bearer ${config.DEV_OPS_API_KEY}   (dev only; npm run api-key for real ones)`,
+      );
+    }
     log('Try it: npm run demo:stay     Stop: Ctrl-C');
 
     let stopping = false;

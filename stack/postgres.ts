@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { embeddedDatabaseUrl } from '../config.js';
 
 export interface EmbeddedPg {
   url: string;
@@ -13,7 +14,6 @@ export interface EmbeddedPgOptions {
   port: number;
   /** Keep the data folder on stop (dev) or delete it (tests). */
   persistent: boolean;
-  database?: string;
 }
 
 const USER = 'postgres';
@@ -64,10 +64,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
       { cause: err },
     );
   }
-  const database = opts.database ?? 'guest_lifecycle';
-  if (fresh) await pg.createDatabase(database);
+  if (fresh) await pg.createDatabase('guest_lifecycle');
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
+    url: embeddedDatabaseUrl(opts.port),
     // A Ctrl-C reaches PostgreSQL directly too; once it has shut down (no postmaster.pid) there is nothing to wait for.
     stop: () => (existsSync(path.join(dataDir, 'postmaster.pid')) ? pg.stop() : Promise.resolve()),
   };

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/knex.js';
+import * as audit from '../../db/repositories/audit.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as pmsEvents from '../../db/repositories/pms-events.js';
 import { guestWorkflowId } from '../../domain/ids.js';
@@ -37,11 +38,28 @@ export async function acceptStayCompleted(
 ): Promise<Accepted> {
   const payloadHash = createHash('sha256').update(rawBody).digest('hex');
   const { guest, event } = await deps.db.transaction(async (trx) => {
+    const previous = await guests.findByPmsProfileForUpdate(trx, PMS_SOURCE, body.data.guest.pmsProfileId);
     const { guest } = await guests.upsertFromPms(trx, {
       source: PMS_SOURCE,
       profile: body.data.guest,
       asOf: new Date(body.occurredAt),
     });
+    const actor = `pms:event:${body.id}`;
+    if (!previous) {
+      const after = Object.fromEntries(guests.PROFILE_FIELDS.map((f) => [f, guest[f]]));
+      await audit.record(trx, { actor, action: 'guest.created', subject: `guest:${guest.id}`, after });
+    } else {
+      const diff = guests.profileChanges(previous, guest);
+      if (diff.changed) {
+        await audit.record(trx, {
+          actor,
+          action: 'guest.profile_updated',
+          subject: `guest:${guest.id}`,
+          before: diff.before,
+          after: diff.after,
+        });
+      }
+    }
     const { event } = await pmsEvents.insertIfAbsent(trx, {
       id: body.id,
       type: body.type,

@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import * as m001 from './20261123_001_foundation.js';
+import * as m002 from './20261123_002_api_keys.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -12,4 +13,5 @@ interface Migration {
 
 export const migrations: Record<string, Migration> = {
   '20261123_001_foundation': m001,
+  '20261123_002_api_keys': m002,
 };

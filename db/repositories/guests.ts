@@ -63,3 +63,27 @@ export async function upsertFromPms(
 export async function findById(db: Knex, id: string): Promise<GuestRow | undefined> {
   return (await db<GuestRow>('guests').where({ id }).first()) ?? undefined;
 }
+
+/** The guest known to `source` by its profile ID, locked for the rest of the transaction. */
+export async function findByPmsProfileForUpdate(
+  db: Knex,
+  source: string,
+  pmsProfileId: string,
+): Promise<GuestRow | undefined> {
+  return (
+    (await db<GuestRow>('guests').where({ source, pms_profile_id: pmsProfileId }).forUpdate().first()) ??
+    undefined
+  );
+}
+
+export const PROFILE_FIELDS = ['first_name', 'last_name', 'email', 'locale', 'timezone'] as const;
+
+/** The profile fields that differ between two versions of a guest, as `{ field: value }` pairs. */
+export function profileChanges(before: GuestRow, after: GuestRow) {
+  const changed = PROFILE_FIELDS.filter((f) => before[f] !== after[f]);
+  return {
+    before: Object.fromEntries(changed.map((f) => [f, before[f]])),
+    after: Object.fromEntries(changed.map((f) => [f, after[f]])),
+    changed: changed.length > 0,
+  };
+}

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { sign } from '../../api/pms/signature.js';
 import { listen } from '../../api/server.js';
+import * as apiKeys from '../../db/repositories/api-keys.js';
 import type { GuestRow } from '../../db/repositories/guests.js';
 import type { PmsEventRow } from '../../db/repositories/pms-events.js';
 import {
@@ -34,6 +35,8 @@ let workerDone: Promise<void>;
 let server: Server;
 let baseUrl: string;
 let taskQueue: string;
+let opsKey: string;
+let marketerKey: string;
 
 beforeAll(async () => {
   env = await devServerEnv();
@@ -50,7 +53,13 @@ beforeAll(async () => {
   });
   server = await listen(app, '127.0.0.1', 0);
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  opsKey = (await apiKeys.create(stack.db, { name: 'e2e front office', role: 'ops' })).key;
+  marketerKey = (await apiKeys.create(stack.db, { name: 'e2e marketing', role: 'marketer' })).key;
 });
+
+function getGuest(id: string, key: string | null = opsKey): Promise<Response> {
+  return fetch(`${baseUrl}/v1/guests/${id}`, key ? { headers: { authorization: `Bearer ${key}` } } : {});
+}
 
 afterAll(async () => {
   await new Promise((r) => server?.close(r));
@@ -106,7 +115,7 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
     expect(mail!.text).toContain('You earned 12800 points for this stay. Your balance is now 12800 points.');
 
     const guest = await eventually(async () => {
-      const r = await fetch(`${baseUrl}/v1/guests/${guestId}`);
+      const r = await getGuest(guestId);
       const g = (await r.json()) as { mails: { status: string }[] };
       return g.mails[0]?.status === 'sent' ? g : undefined;
     });
@@ -138,6 +147,60 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
     const event = await stack.db<PmsEventRow>('pms_events').where({ id: body.id }).first();
     expect(event).toMatchObject({ guest_id: guestId, workflow_id: `guest-${guestId}` });
     expect(event!.signalled_at).not.toBeNull();
+    const audit = await stack.db('audit_log').where({ subject: `guest:${guestId}` });
+    expect(audit).toMatchObject([
+      {
+        actor: `pms:event:${body.id}`,
+        action: 'guest.created',
+        after: { email: body.data.guest.email, locale: 'en' },
+      },
+    ]);
+  });
+
+  it('refreshes the profile from a newer event, audits the change, and ignores an older one', async () => {
+    const first = stayCompletedBody({ occurredAt: '2026-05-01T10:00:00Z' });
+    const profile = first.data.guest;
+    const guestId = (await postEvent(first)).json.guestId as string;
+    const newer = stayCompletedBody({
+      occurredAt: '2026-06-01T10:00:00Z',
+      guest: { ...profile, email: 'new.address@guest.example', locale: 'zh-CN' },
+      stay: { arrival: '2026-05-30', departure: '2026-06-01', nights: 2 },
+    });
+    const older = stayCompletedBody({
+      occurredAt: '2026-04-01T10:00:00Z',
+      guest: { ...profile, lastName: 'Byron' },
+      stay: { arrival: '2026-03-30', departure: '2026-04-01', nights: 2 },
+    });
+    expect((await postEvent(newer)).status).toBe(202);
+    expect((await postEvent(older)).status).toBe(202);
+
+    const guest = await stack.db<GuestRow>('guests').where({ id: guestId }).first();
+    expect(guest).toMatchObject({
+      email: 'new.address@guest.example',
+      locale: 'zh-CN',
+      last_name: 'Lovelace',
+    });
+    const audit = await stack
+      .db('audit_log')
+      .where({ subject: `guest:${guestId}` })
+      .orderBy('id');
+    expect(audit.map((a: { action: string }) => a.action)).toEqual([
+      'guest.created',
+      'guest.profile_updated',
+    ]);
+    expect(audit[1]).toMatchObject({
+      actor: `pms:event:${newer.id}`,
+      before: { email: profile.email, locale: 'en' },
+      after: { email: 'new.address@guest.example', locale: 'zh-CN' },
+    });
+    // All three stays count, whatever order they came in.
+    await eventually(async () => {
+      const r = (await (await getGuest(guestId)).json()) as {
+        workflow: { state: { eventsHandled: number } };
+      };
+      return r.workflow.state.eventsHandled === 3 ? true : undefined;
+    });
+    expect(await stack.db('stays').where({ guest_id: guestId }).count({ n: '*' }).first()).toEqual({ n: 3 });
   });
 
   it('does a repeated delivery and the same stay under a new event id once', async () => {
@@ -152,7 +215,7 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
 
     await stack.sink.waitFor((m) => m.to.includes(body.data.guest.email));
     await eventually(async () => {
-      const r = (await (await fetch(`${baseUrl}/v1/guests/${guestId}`)).json()) as {
+      const r = (await (await getGuest(guestId)).json()) as {
         workflow: { state: { eventsHandled: number } };
       };
       return r.workflow.state.eventsHandled === 2 ? true : undefined;
@@ -308,13 +371,28 @@ describe('POST /v1/pms/events: bad input gets a clear error and changes nothing'
 });
 
 describe('GET /v1/guests/:id', () => {
+  it('401 without a key or with an unknown one, 403 for a role other than ops or admin', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const none = await getGuest(id, null);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({
+      error: { code: 'unauthenticated', details: { header: 'Authorization' } },
+    });
+    expect((await getGuest(id, 'gle_not-a-real-key')).status).toBe(401);
+    const marketer = await getGuest(id, marketerKey);
+    expect(marketer.status).toBe(403);
+    expect(await marketer.json()).toMatchObject({
+      error: { code: 'forbidden', details: { role: 'marketer' } },
+    });
+  });
+
   it('404 for an unknown guest, 400 for an id that is not a UUID', async () => {
-    const unknown = await fetch(`${baseUrl}/v1/guests/00000000-0000-4000-8000-000000000000`);
+    const unknown = await getGuest('00000000-0000-4000-8000-000000000000');
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({
       error: { code: 'guest_not_found', details: { field: 'id' } },
     });
-    const bad = await fetch(`${baseUrl}/v1/guests/not-a-uuid`);
+    const bad = await getGuest('not-a-uuid');
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({
       error: { code: 'validation_failed', details: { field: 'id' } },
