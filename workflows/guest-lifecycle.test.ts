@@ -2,12 +2,15 @@
  * The guest's workflow on the time-skipping test server, with the real
  * activities against PostgreSQL and a real SMTP sink.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failOnceAt, type FaultInjector } from '../activities/faults.js';
 import * as guests from '../db/repositories/guests.js';
 import type { StayRow } from '../db/repositories/stays.js';
-import { guestWorkflowId } from '../domain/ids.js';
+import { followUpWorkflowId, guestWorkflowId } from '../domain/ids.js';
 import type { StayCompletedEvent } from '../domain/types.js';
 import {
   countRows,
@@ -20,6 +23,7 @@ import {
   uniqueTaskQueue,
   type Stack,
 } from '../test/helpers.js';
+import { HISTORIES_DIR } from '../test/histories.js';
 import { stateQuery, stayCompletedSignal } from './messages.js';
 
 const HOUR = 3_600_000;
@@ -37,7 +41,7 @@ async function run(
   stack: Stack,
   events: StayCompletedEvent[],
   body: (ctx: { guestId: string; workflowId: string; taskQueue: string }) => Promise<void>,
-  opts: { faults?: FaultInjector } = {},
+  opts: { faults?: FaultInjector; maxEventsPerRun?: number; recordAs?: string } = {},
 ) {
   const first = events[0]!;
   const { guest } = await guests.upsertFromPms(stack.db, {
@@ -57,15 +61,35 @@ async function run(
       await env.client.workflow.signalWithStart('guestLifecycle', {
         workflowId,
         taskQueue,
-        args: [{ guestId: guest.id }],
+        args: [{ guestId: guest.id, maxEventsPerRun: opts.maxEventsPerRun }],
         signal: stayCompletedSignal,
         signalArgs: [event],
       });
     }
     await body({ guestId: guest.id, workflowId, taskQueue });
+    if (opts.recordAs) await recordHistories(stack, opts.recordAs, guest.id, workflowId);
     await env.client.workflow.getHandle(workflowId).terminate('test done');
   });
   return guest.id;
+}
+
+/**
+ * With RECORD_HISTORIES=1 (`npm run record:histories`), keeps the scenario's
+ * histories as replay fixtures: the guest's workflow and its first follow-up.
+ */
+async function recordHistories(stack: Stack, name: string, guestId: string, workflowId: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  await mkdir(HISTORIES_DIR, { recursive: true });
+  const stay = await stack.db<StayRow>('stays').where({ guest_id: guestId }).orderBy('created_at').first();
+  const ids = [workflowId, ...(stay ? [followUpWorkflowId(guestId, stay.id)] : [])];
+  for (const id of ids) {
+    const handle = env.client.workflow.getHandle(id);
+    const type = (await handle.describe()).type;
+    await writeFile(
+      path.join(HISTORIES_DIR, `${name}.${type}.json`),
+      historyToJSON(await handle.fetchHistory()),
+    );
+  }
 }
 
 async function stateOf(workflowId: string) {
@@ -87,46 +111,51 @@ describe('guestLifecycle', () => {
       occurredAt: checkOut.toISOString(),
       stay: { roomRevenue: '1280.50', nights: 2 },
     });
-    await run(stack, [event], async ({ guestId, workflowId }) => {
-      const state = await eventually(async () => {
-        const s = await stateOf(workflowId);
-        return s.eventsHandled === 1 ? s : undefined;
-      });
-      expect(state).toMatchObject({
-        stage: 'member',
-        tier: 'blue',
-        stays: 1,
-        nights: 2,
-        pointsBalance: 12805,
-      });
-      expect(state.lastStay).toMatchObject({
-        pmsStayId: event.stay.pmsStayId,
-        propertyCode: 'SHA-BUND',
-        nights: 2,
-      });
+    await run(
+      stack,
+      [event],
+      async ({ guestId, workflowId }) => {
+        const state = await eventually(async () => {
+          const s = await stateOf(workflowId);
+          return s.eventsHandled === 1 ? s : undefined;
+        });
+        expect(state).toMatchObject({
+          stage: 'member',
+          tier: 'blue',
+          stays: 1,
+          nights: 2,
+          pointsBalance: 12805,
+        });
+        expect(state.lastStay).toMatchObject({
+          pmsStayId: event.stay.pmsStayId,
+          propertyCode: 'SHA-BUND',
+          nights: 2,
+        });
 
-      const stays = await stack.db<StayRow>('stays').where({ guest_id: guestId });
-      expect(stays).toHaveLength(1);
-      const ledger = await stack.db('points_ledger').where({ guest_id: guestId });
-      expect(ledger).toMatchObject([
-        { points: 12805, balance_after: 12805, reason: 'stay_base', stay_id: stays[0]!.id },
-      ]);
+        const stays = await stack.db<StayRow>('stays').where({ guest_id: guestId });
+        expect(stays).toHaveLength(1);
+        const ledger = await stack.db('points_ledger').where({ guest_id: guestId });
+        expect(ledger).toMatchObject([
+          { points: 12805, balance_after: 12805, reason: 'stay_base', stay_id: stays[0]!.id },
+        ]);
 
-      await env.sleep(2 * HOUR - 5 * 60_000);
-      expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(0);
-      expect(stack.sink.messages().filter((m) => m.to.includes(event.guest.email))).toHaveLength(0);
+        await env.sleep(2 * HOUR - 5 * 60_000);
+        expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(0);
+        expect(stack.sink.messages().filter((m) => m.to.includes(event.guest.email))).toHaveLength(0);
 
-      await env.sleep(10 * 60_000);
-      const [mail] = await stack.sink.waitFor((m) => m.to.includes(event.guest.email));
-      expect(mail!.subject).toBe('Thank you for staying with us, Ada');
-      expect(mail!.text).toContain('SHA-BUND from 2026-03-10 to 2026-03-12 (2 nights)');
-      expect(mail!.text).toContain(
-        'You earned 12805 points for this stay. Your balance is now 12805 points.',
-      );
-      expect(mail!.deliveries).toBe(1);
-      const outbox = await sentMail(stack.db, { guest_id: guestId });
-      expect(outbox.message_id).toBe(mail!.messageId);
-    });
+        await env.sleep(10 * 60_000);
+        const [mail] = await stack.sink.waitFor((m) => m.to.includes(event.guest.email));
+        expect(mail!.subject).toBe('Thank you for staying with us, Ada');
+        expect(mail!.text).toContain('SHA-BUND from 2026-03-10 to 2026-03-12 (2 nights)');
+        expect(mail!.text).toContain(
+          'You earned 12805 points for this stay. Your balance is now 12805 points.',
+        );
+        expect(mail!.deliveries).toBe(1);
+        const outbox = await sentMail(stack.db, { guest_id: guestId });
+        expect(outbox.message_id).toBe(mail!.messageId);
+      },
+      { recordAs: 'thank-you-after-delay' },
+    );
   });
 
   it('sends at once when the check-out is already older than the delay, in the guest locale', async () => {
@@ -145,14 +174,19 @@ describe('guestLifecycle', () => {
   it('handles a stay delivered twice (new event id) once: one stay row, one ledger entry, one mail', async () => {
     const event = stayCompletedEvent({ occurredAt: '2026-02-01T10:00:00Z' });
     const again = { ...event, eventId: `${event.eventId}-redelivered` };
-    await run(stack, [event, again], async ({ guestId, workflowId }) => {
-      await eventually(async () => ((await stateOf(workflowId)).eventsHandled === 2 ? true : undefined));
-      await stack.sink.waitFor((m) => m.to.includes(event.guest.email));
-      expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
-      expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
-      expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(1);
-      expect((await stateOf(workflowId)).stays).toBe(1);
-    });
+    await run(
+      stack,
+      [event, again],
+      async ({ guestId, workflowId }) => {
+        await eventually(async () => ((await stateOf(workflowId)).eventsHandled === 2 ? true : undefined));
+        await stack.sink.waitFor((m) => m.to.includes(event.guest.email));
+        expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
+        expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
+        expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(1);
+        expect((await stateOf(workflowId)).stays).toBe(1);
+      },
+      { recordAs: 'duplicate-stay' },
+    );
     const mails = stack.sink.messages().filter((m) => m.to.includes(event.guest.email));
     expect(mails).toHaveLength(1);
     expect(mails[0]!.deliveries).toBe(1);
@@ -192,39 +226,81 @@ describe('guestLifecycle', () => {
         stay: { arrival: `2026-0${n}-02`, departure: `2026-0${n}-03`, nights: 1, roomRevenue: '100' },
       }),
     );
-    await run(stack, events.slice(0, 2), async ({ workflowId, taskQueue, guestId }) => {
-      const afterTwo = await eventually(async () => {
-        const s = await stateOf(workflowId);
-        return s.eventsHandled === 2 ? s : undefined;
-      });
-      expect(afterTwo).toMatchObject({ stage: 'regular', tier: 'blue', stays: 2, pointsBalance: 2000 });
-      for (const event of events.slice(2)) {
-        await env.client.workflow.signalWithStart('guestLifecycle', {
-          workflowId,
-          taskQueue,
-          args: [{ guestId }],
-          signal: stayCompletedSignal,
-          signalArgs: [event],
+    await run(
+      stack,
+      events.slice(0, 2),
+      async ({ workflowId, taskQueue, guestId }) => {
+        const afterTwo = await eventually(async () => {
+          const s = await stateOf(workflowId);
+          return s.eventsHandled === 2 ? s : undefined;
         });
-      }
-      const afterFour = await eventually(async () => {
-        const s = await stateOf(workflowId);
-        return s.eventsHandled === 4 ? s : undefined;
-      });
-      expect(afterFour).toMatchObject({
-        stage: 'regular',
-        tier: 'silver',
-        stays: 4,
-        nights: 4,
-        pointsBalance: 4000,
-      });
-      const balances = (await stack.db('points_ledger').where({ guest_id: guestId }).orderBy('id')).map(
-        (r: { balance_after: number }) => r.balance_after,
-      );
-      expect(balances).toEqual([1000, 2000, 3000, 4000]);
-      await stack.sink.waitFor(
-        (m) => m.to.includes(profile.email) && m.text.includes('Your balance is now 4000 points'),
-      );
-    });
+        expect(afterTwo).toMatchObject({ stage: 'regular', tier: 'blue', stays: 2, pointsBalance: 2000 });
+        for (const event of events.slice(2)) {
+          await env.client.workflow.signalWithStart('guestLifecycle', {
+            workflowId,
+            taskQueue,
+            args: [{ guestId }],
+            signal: stayCompletedSignal,
+            signalArgs: [event],
+          });
+        }
+        const afterFour = await eventually(async () => {
+          const s = await stateOf(workflowId);
+          return s.eventsHandled === 4 ? s : undefined;
+        });
+        expect(afterFour).toMatchObject({
+          stage: 'regular',
+          tier: 'silver',
+          stays: 4,
+          nights: 4,
+          pointsBalance: 4000,
+        });
+        const balances = (await stack.db('points_ledger').where({ guest_id: guestId }).orderBy('id')).map(
+          (r: { balance_after: number }) => r.balance_after,
+        );
+        expect(balances).toEqual([1000, 2000, 3000, 4000]);
+        await stack.sink.waitFor(
+          (m) => m.to.includes(profile.email) && m.text.includes('Your balance is now 4000 points'),
+        );
+      },
+      { recordAs: 'four-stays-silver' },
+    );
+  });
+
+  it('continues as new after maxEventsPerRun events, carrying its state and unhandled events', async () => {
+    const profile = stayCompletedEvent().guest;
+    const events = [1, 2, 3].map((n) =>
+      stayCompletedEvent({
+        occurredAt: `2026-07-1${n}T10:00:00Z`,
+        guest: profile,
+        stay: { arrival: `2026-07-0${n}`, departure: `2026-07-1${n}`, nights: 10, roomRevenue: '50' },
+      }),
+    );
+    await run(
+      stack,
+      events,
+      async ({ guestId, workflowId }) => {
+        const state = await eventually(async () => {
+          const s = await stateOf(workflowId);
+          return s.eventsHandled === 3 ? s : undefined;
+        });
+        expect(state).toMatchObject({
+          stays: 3,
+          nights: 30,
+          pointsBalance: 1500,
+          tier: 'silver',
+          lastError: null,
+        });
+        // The running execution was continued from an earlier run of the same workflow ID, which ended so.
+        const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+        const previousRunId =
+          history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+        expect(previousRunId).toBeTruthy();
+        const previous = await env.client.workflow.getHandle(workflowId, previousRunId!).describe();
+        expect(previous.status.name).toBe('CONTINUED_AS_NEW');
+        expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(3);
+      },
+      { maxEventsPerRun: 2, recordAs: 'continue-as-new' },
+    );
   });
 });

@@ -45,6 +45,8 @@ export interface GuestLifecycleInput {
   state?: GuestLifecycleState;
   /** Events received but not handled before continue-as-new. */
   inbox?: StayCompletedEvent[];
+  /** Continue-as-new after this many events even if the server has not suggested it (default EVENTS_PER_RUN). */
+  maxEventsPerRun?: number;
 }
 
 /** Continue-as-new after this many events even if the server has not suggested it yet. */
@@ -93,13 +95,19 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     lastError: state.lastError,
   }));
 
-  const timeToContinue = () => workflowInfo().continueAsNewSuggested || handledThisRun >= EVENTS_PER_RUN;
+  const maxEventsPerRun = input.maxEventsPerRun ?? EVENTS_PER_RUN;
+  const timeToContinue = () => workflowInfo().continueAsNewSuggested || handledThisRun >= maxEventsPerRun;
 
   for (;;) {
     await condition(() => inbox.length > 0 || timeToContinue());
     if (timeToContinue()) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof guestLifecycle>({ guestId, state, inbox });
+      return continueAsNew<typeof guestLifecycle>({
+        guestId,
+        state,
+        inbox,
+        maxEventsPerRun: input.maxEventsPerRun,
+      });
     }
     const event = inbox.shift()!;
     try {

@@ -1,0 +1,34 @@
+/**
+ * Replays recorded histories (test/fixtures/histories, made by
+ * `npm run record:histories`) against today's workflow code: a change to a
+ * workflow's command sequence that is not guarded with `patched()` fails here.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import { HISTORIES_DIR } from '../test/histories.js';
+
+const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
+
+describe('replay of recorded histories', () => {
+  it('has fixtures for every workflow type', () => {
+    const types = new Set(files.map((f) => f.split('.').at(-2)));
+    expect([...types].sort()).toEqual(['guestLifecycle', 'postStayFollowUp']);
+  });
+
+  it.each(files)('%s replays without nondeterminism', async (file) => {
+    const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8')));
+    const results = [];
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      [{ workflowId: file, history }],
+    )) {
+      results.push(result);
+    }
+    expect(results).toHaveLength(1);
+    expect(results[0]!.error).toBeUndefined();
+    expect(history.events?.length).toBeGreaterThan(5);
+  });
+});
