@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { readFileSync } from 'node:fs';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has a default for every variable in development', () => {
@@ -30,5 +31,14 @@ describe('loadConfig', () => {
   });
   it('treats an empty DATABASE_URL as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+  });
+  it('is documented: .env.example lists exactly the variables the code reads, and its values load', () => {
+    const lines = readFileSync(new URL('./.env.example', import.meta.url), 'utf8')
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l));
+    const example = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    expect(Object.keys(example).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    const fromExample = loadConfig(example);
+    expect(fromExample).toEqual(loadConfig({}));
   });
 });

@@ -21,8 +21,11 @@ const optionalUrl = (protocols: string[]) =>
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DATA_DIR: z.string().default('.data'),
-  TOOLS_CACHE_DIR: z.string().default(path.join(homedir(), '.cache', 'guest-lifecycle-engine')),
+  DATA_DIR: z.string().min(1).default('.data'),
+  TOOLS_CACHE_DIR: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : path.join(homedir(), '.cache', 'guest-lifecycle-engine'))),
 
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(3000),
@@ -37,7 +40,10 @@ const envSchema = z.object({
     .transform((v) => (v === '' ? undefined : v))
     .refine((v) => v === undefined || /^[\w.-]+:\d+$/.test(v), { message: 'must be host:port' }),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_API_KEY: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('guest-lifecycle'),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
@@ -60,6 +66,9 @@ const envSchema = z.object({
 });
 
 export type Config = z.infer<typeof envSchema>;
+
+/** Every variable read, in schema order (`.env.example` must list each). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 
 export class ConfigError extends Error {
   constructor(public readonly issues: { variable: string; message: string }[]) {

