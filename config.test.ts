@@ -36,7 +36,9 @@ describe('loadConfig', () => {
     const lines = readFileSync(new URL('./.env.example', import.meta.url), 'utf8')
       .split('\n')
       .filter((l) => /^[A-Z_]+=/.test(l));
-    const example = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const example = Object.fromEntries(
+      lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     expect(Object.keys(example).sort()).toEqual([...CONFIG_VARIABLES].sort());
     const fromExample = loadConfig(example);
     expect(fromExample).toEqual(loadConfig({}));

@@ -25,10 +25,18 @@ describe('SMTP sink', () => {
     await mailer.sendMail(mail);
     await mailer.sendMail({ ...mail, messageId: '<fixed-2@test>', subject: 'Second' });
     expect(sink.messages()).toMatchObject([
-      { messageId: '<fixed-1@test>', subject: 'Hello 你好', text: 'plain', html: '<p>rich</p>', deliveries: 2 },
+      {
+        messageId: '<fixed-1@test>',
+        subject: 'Hello 你好',
+        text: 'plain',
+        html: '<p>rich</p>',
+        deliveries: 2,
+      },
       { messageId: '<fixed-2@test>', subject: 'Second', deliveries: 1 },
     ]);
-    const listed = (await (await fetch(`${sink.mailboxUrl}/messages`)).json()) as { messages: { subject: string }[] };
+    const listed = (await (await fetch(`${sink.mailboxUrl}/messages`)).json()) as {
+      messages: { subject: string }[];
+    };
     expect(listed.messages.map((m) => m.subject)).toEqual(['Second', 'Hello 你好']);
     const page = await (await fetch(`${sink.mailboxUrl}/`)).text();
     expect(page).toContain('delivered 2×');
