@@ -116,11 +116,18 @@ export async function ensureTemporalCli(opts: ProvisionOptions & { version: stri
  * Maven Central) and a wrapper script that the SDK runs as an `existing-path`
  * executable. Returns the wrapper's path.
  */
-export async function ensureTestServer(opts: ProvisionOptions & { version: string }): Promise<string> {
+export async function ensureTestServer(
+  opts: ProvisionOptions & { version: string; existingPath?: string | undefined },
+): Promise<string> {
   return step(
     opts.log,
     'Temporal time-skipping test server',
     async () => {
+      if (opts.existingPath) {
+        if (!existsSync(opts.existingPath))
+          throw new Error(`TEMPORAL_TEST_SERVER_PATH ${opts.existingPath} does not exist`);
+        return opts.existingPath;
+      }
       const dir = path.join(opts.cacheDir, `temporal-test-server-${opts.version}`);
       const wrapper = path.join(dir, 'temporal-test-server');
       if (existsSync(wrapper)) return wrapper;
@@ -130,14 +137,14 @@ export async function ensureTestServer(opts: ProvisionOptions & { version: strin
         throw new MissingToolError(
           'Java (17+)',
           'run the Temporal time-skipping test server',
-          'nothing: workflow tests need it',
+          'TEMPORAL_TEST_SERVER_PATH to a test server executable',
         );
       const mvn = await which('mvn');
       if (!mvn)
         throw new MissingToolError(
           'Maven (mvn)',
           'download the Temporal time-skipping test server',
-          'nothing: workflow tests need it',
+          'TEMPORAL_TEST_SERVER_PATH to a test server executable',
         );
 
       await installAtomically(dir, async (tmp) => {

@@ -41,10 +41,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     log('Test servers:');
     const [cli, testServer] = await Promise.all([
-      ensureTemporalCli({ cacheDir: config.TOOLS_CACHE_DIR, version: config.TEMPORAL_CLI_VERSION, log }),
+      // TEMPORAL_ADDRESS: end-to-end tests use that server instead of a dev server of their own.
+      config.TEMPORAL_ADDRESS
+        ? undefined
+        : ensureTemporalCli({ cacheDir: config.TOOLS_CACHE_DIR, version: config.TEMPORAL_CLI_VERSION, log }),
       ensureTestServer({
         cacheDir: config.TOOLS_CACHE_DIR,
         version: config.TEMPORAL_TEST_SERVER_VERSION,
+        existingPath: config.TEMPORAL_TEST_SERVER_PATH,
         log,
       }),
     ]);
@@ -69,11 +73,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
     cleanups.push(() => timeSkipping.teardown());
 
-    const devPort = await freePort();
-    const dev = await step(log, `Temporal dev server (in memory) on ${devPort}`, () =>
-      startTemporalDevServer({ binary: cli, port: devPort, uiPort: 0, namespace: 'default', headless: true }),
-    );
-    cleanups.push(dev.stop);
+    let devServerAddress = config.TEMPORAL_ADDRESS;
+    if (cli) {
+      const devPort = await freePort();
+      const dev = await step(log, `Temporal dev server (in memory) on ${devPort}`, () =>
+        startTemporalDevServer({
+          binary: cli,
+          port: devPort,
+          uiPort: 0,
+          namespace: 'default',
+          headless: true,
+        }),
+      );
+      cleanups.push(dev.stop);
+      devServerAddress = dev.address;
+    }
 
     const bundle = await step(log, 'Workflow bundle', () =>
       bundleWorkflowCode({
@@ -86,7 +100,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
     project.provide('databaseUrl', databaseUrl);
     project.provide('timeSkippingAddress', timeSkipping.address);
-    project.provide('devServerAddress', dev.address);
+    project.provide('devServerAddress', devServerAddress!);
     project.provide('workflowBundlePath', workflowBundlePath);
   } catch (err) {
     await teardown();
