@@ -10,7 +10,12 @@ import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name: string): Logger {
-  return pino({ name, level: config.LOG_LEVEL });
+  return pino({
+    name,
+    level: config.LOG_LEVEL,
+    // Credentials never reach the logs.
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-signature"]'], censor: '[redacted]' },
+  });
 }
 
 export function createMailer(smtpUrl: string): Transporter {
