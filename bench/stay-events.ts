@@ -1,0 +1,718 @@
+/**
+ * `npm run bench`: how much the API costs on the way into Temporal.
+ *
+ * Sends N signed stay.completed events (default 2,000) through the API
+ * (`POST /v1/pms/events`: signature check, validation, a Postgres transaction
+ * upserting the guest and recording the event, `signalWithStart` on the
+ * guest's workflow, the event marked signalled, 202) and the same N through a
+ * bare `client.workflow.signalWithStart` loop, with the same concurrency, on
+ * one Temporal dev server in one run. Prints events/s and p50/p90/p99/max
+ * latency of each path and the API/raw ratios; the target is an API
+ * throughput of at least 0.8× the raw loop's.
+ *
+ * What is measured: durable acceptance of the signal. No worker polls the
+ * bench's task queue, so nothing runs the workflows: the API answers 202 once
+ * Temporal has accepted signalWithStart, and the raw loop awaits the same
+ * call. Every event is a new guest and a new stay, so on both paths each one
+ * starts a new workflow. A warm-up per path (not counted) comes first; the
+ * measured events are then split into rounds that alternate the order of the
+ * paths (`raw, api`, then `api, raw`, …), so neither always runs on the
+ * emptier server.
+ *
+ * The stack is its own and thrown away: embedded PostgreSQL in a temp folder,
+ * a Temporal dev server in memory, and the API as a separate Node process
+ * (as in production, so the bench client does not share its event loop).
+ * DATABASE_URL / TEMPORAL_ADDRESS, if set, are used instead of starting
+ * servers; the bench then leaves its rows and (open) workflows behind.
+ * Loopback addresses only. The whole run is bounded (10 minutes); Ctrl-C and
+ * failures stop everything it started. Results also go to
+ * `<DATA_DIR>/bench/latest.json`.
+ *
+ * Options: --events N (default 2000, at most 20000) --concurrency C (default 16)
+ *          --rounds R (default 2)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { sign } from '../api/pms/signature.js';
+import { loadConfigOrExit } from '../config.js';
+import { createDb, migrateLatest } from '../db/knex.js';
+import type { StayCompletedEvent } from '../domain/types.js';
+import { connectClient } from '../lib/runtime.js';
+import { freePort } from '../stack/ports.js';
+import { startEmbeddedPostgres } from '../stack/postgres.js';
+import { ensureTemporalCli } from '../stack/provision.js';
+import { consoleStepLog as log, MissingToolError, step } from '../stack/step.js';
+import { startTemporalDevServer } from '../stack/temporal-dev.js';
+import type { guestLifecycle } from '../workflows/guest-lifecycle.js';
+import { stayCompletedSignal } from '../workflows/messages.js';
+
+const MAX_EVENTS = 20_000;
+const MAX_CONCURRENCY = 256;
+const MAX_ROUNDS = 10;
+const TIME_LIMIT_MS = 10 * 60_000;
+const TARGET_RATIO = 0.8;
+const REQUEST_TIMEOUT_MS = 30_000;
+const API_START_TIMEOUT_MS = 60_000;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// ---------------------------------------------------------------- options
+
+const USAGE = `Usage: npm run bench -- [--events N] [--concurrency C] [--rounds R]
+  --events N        events per path (default 2000, at most ${MAX_EVENTS})
+  --concurrency C   requests in flight on each path (default 16, at most ${MAX_CONCURRENCY})
+  --rounds R        measured rounds, alternating the order of the paths (default 2, at most ${MAX_ROUNDS})`;
+
+interface Options {
+  events: number;
+  concurrency: number;
+  rounds: number;
+  warmup: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      events: { type: 'string', default: '2000' },
+      concurrency: { type: 'string', default: '16' },
+      rounds: { type: 'string', default: '2' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (name: string, raw: string, min: number, max: number): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      console.error(`--${name} must be a whole number from ${min} to ${max}, got '${raw}'\n\n${USAGE}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  const events = int('events', values.events, 1, MAX_EVENTS);
+  const concurrency = int('concurrency', values.concurrency, 1, MAX_CONCURRENCY);
+  const rounds = int('rounds', values.rounds, 1, Math.min(MAX_ROUNDS, events));
+  return { events, concurrency, rounds, warmup: Math.min(100, Math.ceil(events / 10)) };
+}
+
+/** A refusal or failure explained in its message: printed without a stack trace. */
+class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+// ---------------------------------------------------------------- events
+
+type PathName = 'raw' | 'api';
+
+/** A stay.completed webhook body for a guest and a stay never seen before (as test/helpers.ts builds it). */
+function newStayCompletedBody() {
+  const pmsProfileId = `P-bench-${randomUUID()}`;
+  return {
+    id: `evt-bench-${randomUUID()}`,
+    type: 'stay.completed',
+    occurredAt: '2026-03-12T03:15:00.000Z',
+    data: {
+      guest: {
+        pmsProfileId,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        email: `${pmsProfileId.toLowerCase()}@guest.example`,
+        locale: 'en',
+        timezone: 'Europe/London',
+      },
+      stay: {
+        pmsStayId: `S-bench-${randomUUID()}`,
+        propertyCode: 'SHA-BUND',
+        arrival: '2026-03-10',
+        departure: '2026-03-12',
+        nights: 2,
+        roomRevenue: '1280.00',
+        currency: 'CNY',
+      },
+    },
+  };
+}
+
+/** The same event as the signal payload the API hands to the workflow (api/pms/service.ts). */
+function toSignalPayload(body: ReturnType<typeof newStayCompletedBody>): StayCompletedEvent {
+  return {
+    eventId: body.id,
+    source: 'pms',
+    occurredAt: body.occurredAt,
+    guest: body.data.guest,
+    stay: body.data.stay,
+  };
+}
+
+/** Builds one event (not timed) and returns the call that delivers it (timed). */
+type Prepare = () => () => Promise<void>;
+
+function rawPath(client: Client, taskQueue: string): Prepare {
+  return () => {
+    const signal = toSignalPayload(newStayCompletedBody());
+    return async () => {
+      await client.workflow.signalWithStart<typeof guestLifecycle, [StayCompletedEvent]>('guestLifecycle', {
+        workflowId: `bench-raw-${randomUUID()}`,
+        taskQueue,
+        args: [{ guestId: randomUUID() }],
+        signal: stayCompletedSignal,
+        signalArgs: [signal],
+      });
+    };
+  };
+}
+
+function apiPath(agent: Agent, port: number, secret: string): Prepare {
+  return () => {
+    const body = JSON.stringify(newStayCompletedBody());
+    const signature = sign(secret, body, Math.floor(Date.now() / 1000));
+    return async () => {
+      const res = await post(agent, port, '/v1/pms/events', body, { 'x-signature': signature });
+      if (res.status !== 202) throw new Error(`HTTP ${res.status}: ${res.text.slice(0, 300)}`);
+    };
+  };
+}
+
+function post(
+  agent: Agent,
+  port: number,
+  urlPath: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method: 'POST',
+        agent,
+        timeout: REQUEST_TIMEOUT_MS,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// ---------------------------------------------------------------- running a path
+
+interface RunResult {
+  path: PathName;
+  events: number;
+  ok: number;
+  errors: number;
+  seconds: number;
+  latenciesMs: number[];
+  errorSamples: string[];
+}
+
+let stopping = false;
+
+/** `count` events through `prepare`, `concurrency` in flight, with a progress line on stderr. */
+async function runPath(
+  name: PathName,
+  label: string,
+  count: number,
+  concurrency: number,
+  prepare: Prepare,
+): Promise<RunResult> {
+  const latenciesMs: number[] = [];
+  const errorSamples = new Set<string>();
+  let errors = 0;
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+
+  const tty = process.stderr.isTTY;
+  let lastDecile = 0;
+  const progress = (final = false) => {
+    const rate = done / Math.max((performance.now() - started) / 1000, 1e-3);
+    const line = `  ${label.padEnd(22)} ${String(done).padStart(6)}/${count} (${Math.floor((done / count) * 100)}%)  ${rate.toFixed(0)} events/s${errors ? `  ${errors} errors` : ''}`;
+    if (tty) process.stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+    else {
+      const decile = Math.floor((done / count) * 10);
+      // Not a terminal: a line at each further 10% and one at the end.
+      if ((decile > lastDecile && decile < 10) || final) {
+        lastDecile = decile;
+        process.stderr.write(`${line}\n`);
+      }
+    }
+  };
+  const ticker = setInterval(() => progress(), tty ? 200 : 100);
+
+  const lane = async () => {
+    while (!stopping && next < count) {
+      next += 1;
+      const deliver = prepare();
+      const t0 = performance.now();
+      try {
+        await deliver();
+        latenciesMs.push(performance.now() - t0);
+      } catch (err) {
+        errors += 1;
+        if (errorSamples.size < 5) errorSamples.add(err instanceof Error ? err.message : String(err));
+      }
+      done += 1;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  } finally {
+    clearInterval(ticker);
+  }
+  // Stopping (Ctrl-C, time limit, API gone): no partial figures; shutdown() takes it from here.
+  if (stopping) throw new Error(`${label}: stopped`);
+  const seconds = (performance.now() - started) / 1000;
+  progress(true);
+  return {
+    path: name,
+    events: done,
+    ok: latenciesMs.length,
+    errors,
+    seconds,
+    latenciesMs,
+    errorSamples: [...errorSamples],
+  };
+}
+
+// ---------------------------------------------------------------- statistics
+
+interface Stats {
+  events: number;
+  ok: number;
+  errors: number;
+  seconds: number;
+  eventsPerSecond: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** One path's figures over one or more runs: successful events per measured second, latencies pooled. */
+function statsOf(runs: RunResult[]): Stats {
+  const sorted = runs.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  const seconds = runs.reduce((s, r) => s + r.seconds, 0);
+  const ok = runs.reduce((s, r) => s + r.ok, 0);
+  return {
+    events: runs.reduce((s, r) => s + r.events, 0),
+    ok,
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+    seconds,
+    eventsPerSecond: ok / seconds,
+    p50Ms: percentile(sorted, 50),
+    p90Ms: percentile(sorted, 90),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted.at(-1) ?? NaN,
+  };
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+
+function statsRow(label: string, s: Stats): string[] {
+  return [
+    label,
+    String(s.events),
+    f2(s.seconds),
+    f1(s.eventsPerSecond),
+    f1(s.p50Ms),
+    f1(s.p90Ms),
+    f1(s.p99Ms),
+    f1(s.maxMs),
+    String(s.errors),
+  ];
+}
+const STATS_HEADER = [
+  'path',
+  'events',
+  'seconds',
+  'events/s',
+  'p50 ms',
+  'p90 ms',
+  'p99 ms',
+  'max ms',
+  'errors',
+];
+const PATH_LABEL: Record<PathName, string> = {
+  raw: 'raw signalWithStart',
+  api: 'API POST /v1/pms/events',
+};
+
+// ---------------------------------------------------------------- the API process
+
+interface ApiProcess {
+  port: number;
+  /** The last lines it wrote (pino JSON at LOG_LEVEL=warn). */
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+async function startApi(env: NodeJS.ProcessEnv, port: number, onUnexpectedExit: (why: string) => void) {
+  // Its own process group: a Ctrl-C reaches only this script, which stops the API in order.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let expectExit = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (!expectExit)
+        onUnexpectedExit(`API process exited (${signal ?? `code ${code}`}):\n${output.trim()}`);
+      resolve();
+    }),
+  );
+  const api: ApiProcess = {
+    port,
+    output: () => output,
+    stop: async () => {
+      expectExit = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  const deadline = Date.now() + API_START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new BenchError(`the API process exited during start-up:\n${output.trim()}`);
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return api;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await api.stop();
+      throw new BenchError(
+        `the API did not answer GET /health within ${API_START_TIMEOUT_MS / 1000}s:\n${output}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+const onStop = (name: string, stop: () => Promise<unknown>) => stops.push({ name, stop });
+
+async function stopAll(): Promise<void> {
+  for (const { name, stop } of stops.splice(0).reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`${name}: no answer in 15s`), 15_000);
+    });
+    const problem = await Promise.race([stop().then(() => undefined), timeout]).catch(
+      (err: unknown) => `${name}: ${err instanceof Error ? err.message : 'failed'}`,
+    );
+    clearTimeout(timer);
+    if (problem) log(`  ✗ stop ${problem}`);
+  }
+}
+
+async function shutdown(code: number, why?: string): Promise<never> {
+  if (stopping) return new Promise<never>(() => undefined);
+  stopping = true;
+  if (why) log(`\n${why}`);
+  await stopAll();
+  if (why) log('Stopped.');
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const opts = parseOptions(process.argv.slice(2));
+  const startedAt = new Date();
+  const runStarted = performance.now();
+
+  if (config.DATABASE_URL && !isLoopbackHost(new URL(config.DATABASE_URL).hostname)) {
+    throw new BenchError(
+      'DATABASE_URL must point at a loopback address (127.0.0.1, localhost, ::1) for the bench',
+    );
+  }
+  if (config.TEMPORAL_ADDRESS && !isLoopbackHost(config.TEMPORAL_ADDRESS.replace(/:\d+$/, ''))) {
+    throw new BenchError(
+      'TEMPORAL_ADDRESS must point at a loopback address (127.0.0.1, localhost, ::1) for the bench',
+    );
+  }
+
+  log('Bench stack:');
+  const scratch = await mkdtemp(path.join(tmpdir(), 'guest-lifecycle-bench-'));
+  // As root, PostgreSQL runs as a `postgres` user that must be able to reach its data folder in here.
+  await chmod(scratch, 0o755);
+  onStop('temp folder', () => rm(scratch, { recursive: true, force: true }));
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    const port = await freePort();
+    const pg = await step(log, `PostgreSQL (embedded, throwaway) on 127.0.0.1:${port}`, () =>
+      startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port, persistent: false }),
+    );
+    onStop('PostgreSQL', pg.stop);
+    databaseUrl = pg.url;
+  }
+  const db = createDb(databaseUrl, { poolMax: 1 });
+  try {
+    await step(log, 'Migrations', () => migrateLatest(db));
+  } finally {
+    await db.destroy();
+  }
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  if (!temporalAddress) {
+    const cli = await ensureTemporalCli({
+      cacheDir: config.TOOLS_CACHE_DIR,
+      version: config.TEMPORAL_CLI_VERSION,
+      log,
+    });
+    const port = await freePort();
+    const server = await step(log, `Temporal dev server (in memory) on 127.0.0.1:${port}`, () =>
+      startTemporalDevServer({
+        binary: cli,
+        port,
+        uiPort: 0,
+        namespace: config.TEMPORAL_NAMESPACE,
+        headless: true,
+      }),
+    );
+    onStop('Temporal dev server', server.stop);
+    temporalAddress = server.address;
+  }
+
+  const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+  const secret = `bench-${randomBytes(24).toString('hex')}`;
+  const apiPort = await freePort();
+  const api = await step(log, `API (separate Node process) on 127.0.0.1:${apiPort}`, () =>
+    startApi(
+      {
+        ...process.env,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: databaseUrl,
+        TEMPORAL_ADDRESS: temporalAddress,
+        TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        API_HOST: '127.0.0.1',
+        API_PORT: String(apiPort),
+        PMS_WEBHOOK_SECRET: secret,
+      },
+      apiPort,
+      (why) => void shutdown(1, why),
+    ),
+  );
+  onStop('API process', api.stop);
+
+  const client = await connectClient({
+    address: temporalAddress,
+    namespace: config.TEMPORAL_NAMESPACE,
+    apiKey: config.TEMPORAL_API_KEY,
+  });
+  onStop('Temporal client', () => client.connection.close());
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
+  onStop('HTTP agent', () => Promise.resolve(agent.destroy()));
+
+  const paths: Record<PathName, Prepare> = {
+    raw: rawPath(client, taskQueue),
+    api: apiPath(agent, api.port, secret),
+  };
+  const external = [
+    config.DATABASE_URL && 'DATABASE_URL',
+    config.TEMPORAL_ADDRESS && 'TEMPORAL_ADDRESS',
+  ].filter(Boolean);
+  const perRound = (i: number) =>
+    Math.floor(opts.events / opts.rounds) + (i < opts.events % opts.rounds ? 1 : 0);
+
+  log(
+    `\nWarm-up: ${opts.warmup} events per path (not counted); then ${opts.events} per path in ${opts.rounds} round(s), concurrency ${opts.concurrency}.`,
+  );
+  for (const name of ['raw', 'api'] as const) {
+    const warm = await runPath(name, `warm-up ${name}`, opts.warmup, opts.concurrency, paths[name]);
+    if (warm.errors) {
+      throw new BenchError(
+        `warm-up of the ${name} path failed ${warm.errors}×: ${warm.errorSamples.join(' | ')}`,
+      );
+    }
+  }
+
+  const rounds: RunResult[][] = [];
+  for (let i = 0; i < opts.rounds; i++) {
+    const order: PathName[] = i % 2 === 0 ? ['raw', 'api'] : ['api', 'raw'];
+    const results: RunResult[] = [];
+    for (const name of order) {
+      results.push(await runPath(name, `round ${i + 1} ${name}`, perRound(i), opts.concurrency, paths[name]));
+    }
+    rounds.push(results);
+  }
+  const all = rounds.flat();
+  const totals = {
+    raw: statsOf(all.filter((r) => r.path === 'raw')),
+    api: statsOf(all.filter((r) => r.path === 'api')),
+  };
+  const ratio = {
+    throughput: totals.api.eventsPerSecond / totals.raw.eventsPerSecond,
+    p50: totals.api.p50Ms / totals.raw.p50Ms,
+    p99: totals.api.p99Ms / totals.raw.p99Ms,
+  };
+  const met = ratio.throughput >= TARGET_RATIO;
+  const totalSeconds = (performance.now() - runStarted) / 1000;
+
+  const out: string[] = [];
+  out.push('');
+  out.push('Stay events: API (POST /v1/pms/events) vs raw client.workflow.signalWithStart');
+  out.push(
+    `  ${opts.events} events per path, concurrency ${opts.concurrency}, ${opts.rounds} round(s) alternating the order, warm-up ${opts.warmup} per path (not counted).`,
+  );
+  out.push(
+    '  Measured: durable acceptance of the signal. No worker runs: the API answers 202 once Temporal has accepted',
+  );
+  out.push(
+    '  signalWithStart (after its Postgres transaction), the raw loop awaits signalWithStart. Every event is a new',
+  );
+  out.push('  guest and stay, so each starts a new workflow on both paths.');
+  out.push(
+    `  Stack: ${config.TEMPORAL_ADDRESS ? `Temporal at ${temporalAddress}` : 'Temporal dev server in memory'}, ` +
+      `${config.DATABASE_URL ? 'PostgreSQL from DATABASE_URL' : 'embedded PostgreSQL (throwaway)'}, API in its own Node process; ` +
+      `all on one machine (${availableParallelism()} CPUs, ${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}.`,
+  );
+  if (external.length)
+    out.push(`  Left behind in the servers from ${external.join(' and ')}: the bench's rows and workflows.`);
+  if (opts.rounds > 1) {
+    out.push('');
+    out.push('Per round:');
+    out.push(
+      table(
+        ['round', ...STATS_HEADER],
+        rounds.flatMap((rs, i) =>
+          rs.map((r) => [String(i + 1), ...statsRow(PATH_LABEL[r.path], statsOf([r]))]),
+        ),
+      ),
+    );
+  }
+  out.push('');
+  out.push(opts.rounds > 1 ? 'All rounds:' : 'Results:');
+  out.push(table(STATS_HEADER, [statsRow(PATH_LABEL.raw, totals.raw), statsRow(PATH_LABEL.api, totals.api)]));
+  out.push('');
+  out.push(
+    `API / raw: throughput ${f2(ratio.throughput)}× (target ≥ ${TARGET_RATIO}×: ${met ? 'met' : 'NOT met'}), ` +
+      `p50 latency ${f2(ratio.p50)}×, p99 latency ${f2(ratio.p99)}×`,
+  );
+  const errorSamples = all.flatMap((r) => r.errorSamples.map((e) => `${r.path}: ${e}`));
+  if (errorSamples.length) {
+    out.push('');
+    out.push(`Errors (first of each run): ${[...new Set(errorSamples)].slice(0, 10).join('\n  ')}`);
+    const apiOutput = api.output().trim();
+    if (apiOutput) out.push(`API process output (last lines):\n${apiOutput}`);
+  }
+
+  const file = path.resolve(repoRoot, config.DATA_DIR, 'bench', 'latest.json');
+  await mkdir(path.dirname(file), { recursive: true });
+  const report = {
+    startedAt: startedAt.toISOString(),
+    totalSeconds,
+    measured:
+      'durable acceptance of signalWithStart; no worker; each event a new guest, stay and workflow; API in a separate process',
+    options: opts,
+    environment: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model.trim() ?? null,
+      temporal: config.TEMPORAL_ADDRESS ? 'external (TEMPORAL_ADDRESS)' : 'dev server in memory',
+      postgres: config.DATABASE_URL ? 'external (DATABASE_URL)' : 'embedded, throwaway',
+    },
+    rounds: rounds.map((rs, i) => rs.map((r) => ({ round: i + 1, path: r.path, ...statsOf([r]) }))).flat(),
+    totals,
+    ratio,
+    target: { throughputRatio: TARGET_RATIO, met },
+    errorSamples,
+  };
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  out.push('');
+  out.push(
+    `Results written to ${path.relative(process.cwd(), file) || file}; whole run ${totalSeconds.toFixed(1)}s.`,
+  );
+  console.log(out.join('\n'));
+
+  if (totals.raw.errors + totals.api.errors > 0) process.exitCode = 1;
+}
+
+const limit = setTimeout(
+  () => void shutdown(1, `Time limit of ${TIME_LIMIT_MS / 60_000} minutes reached: stopping.`),
+  TIME_LIMIT_MS,
+);
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
+  process.on(signal, () => void shutdown(code, `${signal}: stopping…`));
+}
+
+main()
+  .then(() => {
+    clearTimeout(limit);
+    return shutdown(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  })
+  .catch((err: unknown) => {
+    clearTimeout(limit);
+    if (stopping) return;
+    if (err instanceof MissingToolError || err instanceof BenchError) log(`\n${err.message}`);
+    else console.error(err);
+    return shutdown(1);
+  });
