@@ -31,6 +31,7 @@ const envSchema = z.object({
   API_PORT: port.default(3000),
 
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   EMBEDDED_PG_PORT: port.default(5433),
 
   TEMPORAL_ADDRESS: z

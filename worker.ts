@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const db = createDb(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const connection = await connectWorkerConnection({
     address: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,

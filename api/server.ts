@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const db = createDb(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const temporal = await connectClient({
     address: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,

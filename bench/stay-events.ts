@@ -21,7 +21,8 @@
  *
  * The stack is its own and thrown away: embedded PostgreSQL in a temp folder,
  * a Temporal dev server in memory, and the API as a separate Node process
- * (as in production, so the bench client does not share its event loop).
+ * running the compiled build (as in production, so the bench client does not
+ * share its event loop).
  * DATABASE_URL / TEMPORAL_ADDRESS, if set, are used instead of starting
  * servers; the bench then leaves its rows and (open) workflows behind.
  * Loopback addresses only. The whole run is bounded (10 minutes); Ctrl-C and
@@ -62,6 +63,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const API_START_TIMEOUT_MS = 60_000;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The API as deployed: compiled JavaScript (`npm run build`, which `npm run bench` runs first), not tsx. */
+const API_ENTRY = path.join(repoRoot, 'dist', 'api', 'server.js');
 
 // ---------------------------------------------------------------- options
 
@@ -394,7 +397,7 @@ interface ApiProcess {
 
 async function startApi(env: NodeJS.ProcessEnv, port: number, onUnexpectedExit: (why: string) => void) {
   // Its own process group: a Ctrl-C reaches only this script, which stops the API in order.
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [API_ENTRY], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       onStop('PostgreSQL', pg.stop);
       databaseUrl = pg.url;
     }
-    const db = createDb(databaseUrl);
+    const db = createDb(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
     onStop('database pool', () => db.destroy());
     await step(
       log,

@@ -44,11 +44,11 @@ async function run(
   opts: { faults?: FaultInjector; maxEventsPerRun?: number; recordAs?: string } = {},
 ) {
   const first = events[0]!;
-  const { guest } = await guests.upsertFromPms(stack.db, {
+  const guest = (await guests.insertIfAbsent(stack.db, {
     source: 'pms',
     profile: first.guest,
     asOf: new Date(first.occurredAt),
-  });
+  }))!;
   const taskQueue = uniqueTaskQueue('guest');
   const worker = await createTestWorker(
     env,

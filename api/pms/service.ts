@@ -3,11 +3,13 @@
  * about, then hand it to the guest's workflow with signalWithStart. Answered
  * only once Temporal has durably accepted the signal.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
 import type { Db } from '../../db/knex.js';
 import * as audit from '../../db/repositories/audit.js';
 import * as guests from '../../db/repositories/guests.js';
+import * as intake from '../../db/repositories/pms-intake.js';
 import * as pmsEvents from '../../db/repositories/pms-events.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import type { StayCompletedEvent } from '../../domain/types.js';
@@ -31,35 +33,98 @@ export interface Accepted {
   duplicate: boolean;
 }
 
+/**
+ * The guest the event is about: created on first sight, its profile refreshed
+ * only by an event newer than the one it came from (the PMS delivers
+ * unordered). Each creation and change goes to the audit trail.
+ */
+async function recordGuest(trx: Knex.Transaction, body: StayCompletedBody): Promise<guests.GuestRow> {
+  const asOf = new Date(body.occurredAt);
+  const actor = `pms:event:${body.id}`;
+  const profile = body.data.guest;
+  const created = await guests.insertIfAbsent(trx, { source: PMS_SOURCE, profile, asOf });
+  if (created) {
+    await audit.record(trx, {
+      actor,
+      action: 'guest.created',
+      subject: `guest:${created.id}`,
+      after: guests.profileOf(created),
+    });
+    return created;
+  }
+  const current = await guests.findByPmsProfileForUpdate(trx, PMS_SOURCE, profile.pmsProfileId);
+  if (!current) throw new Error(`guest ${PMS_SOURCE}/${profile.pmsProfileId} vanished after a conflict`);
+  if (asOf <= current.profile_as_of) return current;
+  const updated = await guests.updateProfile(trx, current.id, profile, asOf);
+  const diff = guests.profileChanges(guests.profileOf(current), guests.profileOf(updated));
+  if (diff.changed) {
+    await audit.record(trx, {
+      actor,
+      action: 'guest.profile_updated',
+      subject: `guest:${current.id}`,
+      before: diff.before,
+      after: diff.after,
+    });
+  }
+  return updated;
+}
+
 export async function acceptStayCompleted(
   deps: PmsServiceDeps,
   body: StayCompletedBody,
   rawBody: Buffer,
 ): Promise<Accepted> {
   const payloadHash = createHash('sha256').update(rawBody).digest('hex');
-  const { guest, event } = await deps.db.transaction(async (trx) => {
-    const previous = await guests.findByPmsProfileForUpdate(trx, PMS_SOURCE, body.data.guest.pmsProfileId);
-    const { guest } = await guests.upsertFromPms(trx, {
-      source: PMS_SOURCE,
-      profile: body.data.guest,
-      asOf: new Date(body.occurredAt),
-    });
-    const actor = `pms:event:${body.id}`;
-    if (!previous) {
-      const after = Object.fromEntries(guests.PROFILE_FIELDS.map((f) => [f, guest[f]]));
-      await audit.record(trx, { actor, action: 'guest.created', subject: `guest:${guest.id}`, after });
-    } else {
-      const diff = guests.profileChanges(previous, guest);
-      if (diff.changed) {
-        await audit.record(trx, {
-          actor,
-          action: 'guest.profile_updated',
-          subject: `guest:${guest.id}`,
-          before: diff.before,
-          after: diff.after,
-        });
-      }
-    }
+  const { guestId, signalled } = await recordEvent(deps, body, payloadHash);
+  const workflowId = guestWorkflowId(guestId);
+  if (signalled) return { eventId: body.id, workflowId, guestId, duplicate: true };
+
+  const signal: StayCompletedEvent = {
+    eventId: body.id,
+    source: PMS_SOURCE,
+    occurredAt: new Date(body.occurredAt).toISOString(),
+    guest: body.data.guest,
+    stay: body.data.stay,
+  };
+  await deps.temporal.workflow.signalWithStart<typeof guestLifecycle, [StayCompletedEvent]>(
+    'guestLifecycle',
+    {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [{ guestId }],
+      signal: stayCompletedSignal,
+      signalArgs: [signal],
+    },
+  );
+  await pmsEvents.markSignalled(deps.db, body.id);
+  return { eventId: body.id, workflowId, guestId, duplicate: false };
+}
+
+/**
+ * Records the event and the guest it is about; says whether the event was
+ * already handed to the workflow. A first sight of guest and event is one
+ * statement; everything else one transaction.
+ */
+async function recordEvent(
+  deps: PmsServiceDeps,
+  body: StayCompletedBody,
+  payloadHash: string,
+): Promise<{ guestId: string; signalled: boolean }> {
+  const asOf = new Date(body.occurredAt);
+  const candidateId = randomUUID();
+  const newGuestId = await intake.recordFirstSight(deps.db, {
+    guestId: candidateId,
+    workflowId: guestWorkflowId(candidateId),
+    source: PMS_SOURCE,
+    profile: body.data.guest,
+    asOf,
+    actor: `pms:event:${body.id}`,
+    event: { id: body.id, type: body.type, occurredAt: asOf, payloadHash, payload: body },
+  });
+  if (newGuestId) return { guestId: newGuestId, signalled: false };
+
+  return deps.db.transaction(async (trx) => {
+    const guest = await recordGuest(trx, body);
     const { event } = await pmsEvents.insertIfAbsent(trx, {
       id: body.id,
       type: body.type,
@@ -81,29 +146,6 @@ export async function acceptStayCompleted(
         },
       );
     }
-    return { guest, event };
+    return { guestId: guest.id, signalled: event.signalled_at !== null };
   });
-
-  const workflowId = guestWorkflowId(guest.id);
-  if (event.signalled_at) return { eventId: body.id, workflowId, guestId: guest.id, duplicate: true };
-
-  const signal: StayCompletedEvent = {
-    eventId: body.id,
-    source: PMS_SOURCE,
-    occurredAt: new Date(body.occurredAt).toISOString(),
-    guest: body.data.guest,
-    stay: body.data.stay,
-  };
-  await deps.temporal.workflow.signalWithStart<typeof guestLifecycle, [StayCompletedEvent]>(
-    'guestLifecycle',
-    {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      args: [{ guestId: guest.id }],
-      signal: stayCompletedSignal,
-      signalArgs: [signal],
-    },
-  );
-  await pmsEvents.markSignalled(deps.db, body.id);
-  return { eventId: body.id, workflowId, guestId: guest.id, duplicate: false };
 }

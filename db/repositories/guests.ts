@@ -15,53 +15,39 @@ export interface GuestRow {
   updated_at: Date;
 }
 
-/**
- * Creates the guest known to the PMS by (source, pmsProfileId), or refreshes
- * the profile when `asOf` is newer than what we hold (events arrive unordered).
- */
-export async function upsertFromPms(
-  db: Knex,
-  input: { source: string; profile: GuestProfile; asOf: Date },
-): Promise<{ guest: GuestRow; created: boolean }> {
-  const { source, profile, asOf } = input;
-  const rows = await db('guests')
-    .insert({
-      source,
-      pms_profile_id: profile.pmsProfileId,
-      first_name: profile.firstName,
-      last_name: profile.lastName,
-      email: profile.email,
-      locale: profile.locale,
-      timezone: profile.timezone,
-      profile_as_of: asOf,
-    })
-    .onConflict(['source', 'pms_profile_id'])
-    .merge({
-      first_name: db.raw(
-        'case when excluded.profile_as_of > guests.profile_as_of then excluded.first_name else guests.first_name end',
-      ),
-      last_name: db.raw(
-        'case when excluded.profile_as_of > guests.profile_as_of then excluded.last_name else guests.last_name end',
-      ),
-      email: db.raw(
-        'case when excluded.profile_as_of > guests.profile_as_of then excluded.email else guests.email end',
-      ),
-      locale: db.raw(
-        'case when excluded.profile_as_of > guests.profile_as_of then excluded.locale else guests.locale end',
-      ),
-      timezone: db.raw(
-        'case when excluded.profile_as_of > guests.profile_as_of then excluded.timezone else guests.timezone end',
-      ),
-      profile_as_of: db.raw('greatest(excluded.profile_as_of, guests.profile_as_of)'),
-      updated_at: db.fn.now(),
-    })
-    .returning<(GuestRow & { inserted: boolean })[]>(['*', db.raw('(xmax = 0) as inserted')]);
-  const { inserted, ...guest } = rows[0]!;
-  return { guest, created: inserted };
+export const PROFILE_FIELDS = ['first_name', 'last_name', 'email', 'locale', 'timezone'] as const;
+export type ProfileFields = Pick<GuestRow, (typeof PROFILE_FIELDS)[number]>;
+
+function profileColumns(profile: GuestProfile): ProfileFields {
+  return {
+    first_name: profile.firstName,
+    last_name: profile.lastName,
+    email: profile.email,
+    locale: profile.locale,
+    timezone: profile.timezone,
+  };
 }
 
-export async function findById(db: Knex, id: string): Promise<GuestRow | undefined> {
-  return (await db<GuestRow>('guests').where({ id }).first()) ?? undefined;
+export function profileOf(row: GuestRow): ProfileFields {
+  return Object.fromEntries(PROFILE_FIELDS.map((f) => [f, row[f]])) as ProfileFields;
+}
+
+/** Creates the guest known to `source` by `pmsProfileId` unless it exists (then `guest` is undefined). */
+export async function insertIfAbsent(
+  db: Knex,
+  input: { source: string; profile: GuestProfile; asOf: Date },
+): Promise<GuestRow | undefined> {
+  const [row] = await db<GuestRow>('guests')
+    .insert({
+      source: input.source,
+      pms_profile_id: input.profile.pmsProfileId,
+      ...profileColumns(input.profile),
+      profile_as_of: input.asOf,
+    })
+    .onConflict(['source', 'pms_profile_id'])
+    .ignore()
+    .returning('*');
+  return row;
 }
 
 /** The guest known to `source` by its profile ID, locked for the rest of the transaction. */
@@ -76,14 +62,31 @@ export async function findByPmsProfileForUpdate(
   );
 }
 
-export const PROFILE_FIELDS = ['first_name', 'last_name', 'email', 'locale', 'timezone'] as const;
+/** Overwrites the profile with one as of `asOf`; returns the row after. */
+export async function updateProfile(
+  db: Knex,
+  id: string,
+  profile: GuestProfile,
+  asOf: Date,
+): Promise<GuestRow> {
+  const [row] = await db<GuestRow>('guests')
+    .where({ id })
+    .update({ ...profileColumns(profile), profile_as_of: asOf, updated_at: db.fn.now() })
+    .returning('*');
+  if (!row) throw new Error(`guest ${id} vanished while updating its profile`);
+  return row;
+}
 
-/** The profile fields that differ between two versions of a guest, as `{ field: value }` pairs. */
-export function profileChanges(before: GuestRow, after: GuestRow) {
+/** The profile fields that differ between two versions of a guest. */
+export function profileChanges(before: ProfileFields, after: ProfileFields) {
   const changed = PROFILE_FIELDS.filter((f) => before[f] !== after[f]);
   return {
     before: Object.fromEntries(changed.map((f) => [f, before[f]])),
     after: Object.fromEntries(changed.map((f) => [f, after[f]])),
     changed: changed.length > 0,
   };
+}
+
+export async function findById(db: Knex, id: string): Promise<GuestRow | undefined> {
+  return (await db<GuestRow>('guests').where({ id }).first()) ?? undefined;
 }

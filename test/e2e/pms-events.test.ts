@@ -236,6 +236,32 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
     expect(mails[0]!.deliveries).toBe(1);
   });
 
+  it("records a burst of concurrent deliveries of one new guest's event once", async () => {
+    const body = stayCompletedBody({ occurredAt: '2026-04-05T11:00:00Z' });
+    const results = await Promise.all(Array.from({ length: 6 }, () => postEvent(body)));
+    expect(results.map((r) => r.status)).toEqual([202, 202, 202, 202, 202, 202]);
+    const guestIds = new Set(results.map((r) => r.json.guestId));
+    expect(guestIds.size).toBe(1);
+    await stack.sink.waitFor((m) => m.to.includes(body.data.guest.email));
+    await new Promise((r) => setTimeout(r, 500));
+    const pmsProfileId = body.data.guest.pmsProfileId;
+    expect(
+      await stack.db('guests').where({ pms_profile_id: pmsProfileId }).count({ n: '*' }).first(),
+    ).toEqual({ n: 1 });
+    const guestId = [...guestIds][0] as string;
+    for (const table of ['stays', 'points_ledger', 'mail_outbox', 'pms_events']) {
+      expect(await stack.db(table).where({ guest_id: guestId }).count({ n: '*' }).first()).toEqual({ n: 1 });
+    }
+    expect(
+      await stack
+        .db('audit_log')
+        .where({ subject: `guest:${guestId}` })
+        .count({ n: '*' })
+        .first(),
+    ).toEqual({ n: 1 });
+    expect(stack.sink.messages().filter((m) => m.to.includes(body.data.guest.email))).toHaveLength(1);
+  });
+
   it('rejects an event ID reused with a different body (409) and changes nothing', async () => {
     const body = stayCompletedBody({ occurredAt: '2026-04-03T11:00:00Z' });
     expect((await postEvent(body)).status).toBe(202);
