@@ -9,7 +9,13 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfigOrExit } from './config.js';
 import { createDb } from './db/knex.js';
-import { connectWorkerConnection, createLogger, createMailer } from './lib/runtime.js';
+import {
+  connectWorkerConnection,
+  createLogger,
+  createMailer,
+  requireServers,
+  temporalTarget,
+} from './lib/runtime.js';
 
 /** `workflows/index.ts` under tsx and vitest, `workflows/index.js` once compiled. */
 export const workflowsPath = fileURLToPath(
@@ -36,20 +42,15 @@ export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const logger = createLogger(config, 'worker');
-  if (!config.DATABASE_URL || !config.SMTP_URL || !config.TEMPORAL_ADDRESS) {
-    logger.fatal(
-      'worker.ts alone needs DATABASE_URL, SMTP_URL and TEMPORAL_ADDRESS; use `npm run dev` for the embedded stack',
-    );
-    process.exit(1);
-  }
+  const loaded = loadConfigOrExit();
+  const logger = createLogger(loaded, 'worker');
+  const config = requireServers(loaded, logger, 'The worker', [
+    'DATABASE_URL',
+    'TEMPORAL_ADDRESS',
+    'SMTP_URL',
+  ]);
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
-  const connection = await connectWorkerConnection({
-    address: config.TEMPORAL_ADDRESS,
-    namespace: config.TEMPORAL_NAMESPACE,
-    apiKey: config.TEMPORAL_API_KEY,
-  });
+  const connection = await connectWorkerConnection(temporalTarget(config, config.TEMPORAL_ADDRESS));
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit, type Config } from '../config.js';
 import { createDb } from '../db/knex.js';
-import { connectClient, createLogger } from '../lib/runtime.js';
+import { connectClient, createLogger, requireServers, temporalTarget } from '../lib/runtime.js';
 import { createApp, type AppDeps } from './app.js';
 
 export function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
@@ -30,20 +30,11 @@ export function appDepsFromConfig(
 }
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const logger = createLogger(config, 'api');
-  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
-    logger.fatal(
-      'api/server.ts alone needs DATABASE_URL and TEMPORAL_ADDRESS; use `npm run dev` for the embedded stack',
-    );
-    process.exit(1);
-  }
+  const loaded = loadConfigOrExit();
+  const logger = createLogger(loaded, 'api');
+  const config = requireServers(loaded, logger, 'The API', ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
-  const temporal = await connectClient({
-    address: config.TEMPORAL_ADDRESS,
-    namespace: config.TEMPORAL_NAMESPACE,
-    apiKey: config.TEMPORAL_API_KEY,
-  });
+  const temporal = await connectClient(temporalTarget(config, config.TEMPORAL_ADDRESS));
   const server = await listen(
     createApp(appDepsFromConfig(config, { db, temporal, logger })),
     config.API_HOST,

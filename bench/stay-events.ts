@@ -50,6 +50,7 @@ import { freePort } from '../stack/ports.js';
 import { startEmbeddedPostgres } from '../stack/postgres.js';
 import { ensureTemporalCli } from '../stack/provision.js';
 import { consoleStepLog as log, MissingToolError, step } from '../stack/step.js';
+import { sampleStayCompletedBody, sampleStayCompletedEvent } from '../stack/sample-events.js';
 import { startTemporalDevServer } from '../stack/temporal-dev.js';
 import type { guestLifecycle } from '../workflows/guest-lifecycle.js';
 import { stayCompletedSignal } from '../workflows/messages.js';
@@ -122,52 +123,12 @@ function isLoopbackHost(host: string): boolean {
 
 type PathName = 'raw' | 'api';
 
-/** A stay.completed webhook body for a guest and a stay never seen before (as test/helpers.ts builds it). */
-function newStayCompletedBody() {
-  const pmsProfileId = `P-bench-${randomUUID()}`;
-  return {
-    id: `evt-bench-${randomUUID()}`,
-    type: 'stay.completed',
-    occurredAt: '2026-03-12T03:15:00.000Z',
-    data: {
-      guest: {
-        pmsProfileId,
-        firstName: 'Ada',
-        lastName: 'Lovelace',
-        email: `${pmsProfileId.toLowerCase()}@guest.example`,
-        locale: 'en',
-        timezone: 'Europe/London',
-      },
-      stay: {
-        pmsStayId: `S-bench-${randomUUID()}`,
-        propertyCode: 'SHA-BUND',
-        arrival: '2026-03-10',
-        departure: '2026-03-12',
-        nights: 2,
-        roomRevenue: '1280.00',
-        currency: 'CNY',
-      },
-    },
-  };
-}
-
-/** The same event as the signal payload the API hands to the workflow (api/pms/service.ts). */
-function toSignalPayload(body: ReturnType<typeof newStayCompletedBody>): StayCompletedEvent {
-  return {
-    eventId: body.id,
-    source: 'pms',
-    occurredAt: body.occurredAt,
-    guest: body.data.guest,
-    stay: body.data.stay,
-  };
-}
-
 /** Builds one event (not timed) and returns the call that delivers it (timed). */
 type Prepare = () => () => Promise<void>;
 
 function rawPath(client: Client, taskQueue: string): Prepare {
   return () => {
-    const signal = toSignalPayload(newStayCompletedBody());
+    const signal = sampleStayCompletedEvent();
     return async () => {
       await client.workflow.signalWithStart<typeof guestLifecycle, [StayCompletedEvent]>('guestLifecycle', {
         workflowId: `bench-raw-${randomUUID()}`,
@@ -182,7 +143,7 @@ function rawPath(client: Client, taskQueue: string): Prepare {
 
 function apiPath(agent: Agent, port: number, secret: string): Prepare {
   return () => {
-    const body = JSON.stringify(newStayCompletedBody());
+    const body = JSON.stringify(sampleStayCompletedBody());
     const signature = sign(secret, body, Math.floor(Date.now() / 1000));
     return async () => {
       const res = await post(agent, port, '/v1/pms/events', body, { 'x-signature': signature });

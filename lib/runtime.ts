@@ -24,6 +24,29 @@ export function createMailer(smtpUrl: string): Transporter {
 
 type TemporalTarget = { address: string; namespace: string; apiKey?: string | undefined };
 
+/** Where Temporal is: `address` (default TEMPORAL_ADDRESS) with the configured namespace and API key. */
+export function temporalTarget(config: Config, address: string): TemporalTarget {
+  return { address, namespace: config.TEMPORAL_NAMESPACE, apiKey: config.TEMPORAL_API_KEY };
+}
+
+/**
+ * For the standalone entry points (worker, API): the servers they need must be
+ * configured; `npm run dev` is the way to get embedded ones.
+ */
+export function requireServers<K extends 'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'SMTP_URL'>(
+  config: Config,
+  logger: Logger,
+  entry: string,
+  keys: K[],
+): Config & { [P in K]: string } {
+  const missing = keys.filter((k) => !config[k]);
+  if (missing.length > 0) {
+    logger.fatal(`${entry} needs ${missing.join(', ')}; use \`npm run dev\` for the embedded stack`);
+    process.exit(1);
+  }
+  return config as Config & { [P in K]: string };
+}
+
 function connectionOptions(t: TemporalTarget) {
   return t.apiKey ? { address: t.address, apiKey: t.apiKey, tls: true } : { address: t.address };
 }

@@ -4,15 +4,15 @@
  * once), waits for the guest's mail, and prints where to look.
  * Options: --guest <pmsProfileId> --locale zh-CN --api http://127.0.0.1:3000
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sign } from '../api/pms/signature.js';
 import { loadConfigOrExit } from '../config.js';
+import { newPmsProfileId, sampleStayCompletedBody } from './sample-events.js';
 
 const config = loadConfigOrExit();
 const { values } = parseArgs({
   options: {
-    guest: { type: 'string', default: `P-${Math.floor(Math.random() * 1e6)}` },
+    guest: { type: 'string', default: newPmsProfileId() },
     locale: { type: 'string', default: 'en' },
     api: { type: 'string', default: `http://${config.API_HOST}:${config.API_PORT}` },
   },
@@ -22,30 +22,18 @@ const checkOut = new Date(Date.now() - 3 * 3600_000);
 const departure = checkOut.toISOString().slice(0, 10);
 const arrival = new Date(checkOut.getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
 const zh = values.locale.startsWith('zh');
-const event = {
-  id: `evt-${randomUUID()}`,
-  type: 'stay.completed',
+const event = sampleStayCompletedBody({
   occurredAt: checkOut.toISOString(),
-  data: {
-    guest: {
-      pmsProfileId: values.guest,
-      firstName: zh ? '伟' : 'Ada',
-      lastName: zh ? '王' : 'Lovelace',
-      email: `${values.guest.toLowerCase()}@guest.example`,
-      locale: values.locale,
-      timezone: zh ? 'Asia/Shanghai' : 'Europe/London',
-    },
-    stay: {
-      pmsStayId: `S-${randomUUID().slice(0, 8)}`,
-      propertyCode: 'SHA-BUND',
-      arrival,
-      departure,
-      nights: 2,
-      roomRevenue: '1280.00',
-      currency: 'CNY',
-    },
+  guest: {
+    pmsProfileId: values.guest,
+    firstName: zh ? '伟' : 'Ada',
+    lastName: zh ? '王' : 'Lovelace',
+    email: `${values.guest.toLowerCase()}@guest.example`,
+    locale: values.locale,
+    timezone: zh ? 'Asia/Shanghai' : 'Europe/London',
   },
-};
+  stay: { arrival, departure, nights: 2 },
+});
 const body = JSON.stringify(event);
 const res = await fetch(`${values.api}/v1/pms/events`, {
   method: 'POST',

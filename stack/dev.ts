@@ -11,7 +11,13 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
 import { createDb, migrateLatest } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
-import { connectClient, connectWorkerConnection, createLogger, createMailer } from '../lib/runtime.js';
+import {
+  connectClient,
+  connectWorkerConnection,
+  createLogger,
+  createMailer,
+  temporalTarget,
+} from '../lib/runtime.js';
 import { createApp } from '../api/app.js';
 import { appDepsFromConfig, listen } from '../api/server.js';
 import { createWorker } from '../worker.js';
@@ -107,11 +113,7 @@ async function main(): Promise<void> {
     const mailer = createMailer(smtpUrl);
     onStop('mailer', () => Promise.resolve(mailer.close()));
 
-    const target = {
-      address: temporalAddress,
-      namespace: config.TEMPORAL_NAMESPACE,
-      apiKey: config.TEMPORAL_API_KEY,
-    };
+    const target = temporalTarget(config, temporalAddress);
     const workerConnection = await connectWorkerConnection(target);
     onStop('worker connection', () => workerConnection.close());
     const worker = await step(log, `Worker on task queue ${config.TEMPORAL_TASK_QUEUE}`, () =>

@@ -7,7 +7,6 @@ import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { FaultInjector } from '../activities/faults.js';
 import { createDb, type Db } from '../db/knex.js';
 import type { OutboxRow } from '../db/repositories/outbox.js';
-import type { StayCompletedEvent } from '../domain/types.js';
 import { createMailer } from '../lib/runtime.js';
 import { startSmtpSink, type SmtpSink } from '../stack/smtp-sink.js';
 
@@ -94,61 +93,11 @@ export async function createTestWorker(
   });
 }
 
-export function newPmsProfileId(): string {
-  return `P-${randomUUID().slice(0, 12)}`;
-}
-
-/** A stay.completed webhook body as the PMS sends it. */
-export function stayCompletedBody(
-  overrides: {
-    id?: string;
-    occurredAt?: string;
-    guest?: Partial<StayCompletedEvent['guest']>;
-    stay?: Partial<Omit<StayCompletedEvent['stay'], 'roomRevenue'>> & { roomRevenue?: string | number };
-  } = {},
-) {
-  const pmsProfileId = overrides.guest?.pmsProfileId ?? newPmsProfileId();
-  return {
-    id: overrides.id ?? `evt-${randomUUID()}`,
-    type: 'stay.completed',
-    occurredAt: overrides.occurredAt ?? '2026-03-12T03:15:00Z',
-    data: {
-      guest: {
-        pmsProfileId,
-        firstName: 'Ada',
-        lastName: 'Lovelace',
-        email: `${pmsProfileId.toLowerCase()}@guest.example`,
-        locale: 'en',
-        timezone: 'Europe/London',
-        ...overrides.guest,
-      },
-      stay: {
-        pmsStayId: `S-${randomUUID().slice(0, 12)}`,
-        propertyCode: 'SHA-BUND',
-        arrival: '2026-03-10',
-        departure: '2026-03-12',
-        nights: 2,
-        roomRevenue: '1280.00',
-        currency: 'CNY',
-        ...overrides.stay,
-      },
-    },
-  };
-}
-
-/** The same stay as the workflow's signal payload. */
-export function stayCompletedEvent(
-  overrides: Parameters<typeof stayCompletedBody>[0] = {},
-): StayCompletedEvent {
-  const body = stayCompletedBody(overrides);
-  return {
-    eventId: body.id,
-    source: 'pms',
-    occurredAt: body.occurredAt,
-    guest: body.data.guest,
-    stay: { ...body.data.stay, roomRevenue: String(body.data.stay.roomRevenue) },
-  };
-}
+export {
+  newPmsProfileId,
+  sampleStayCompletedBody as stayCompletedBody,
+  sampleStayCompletedEvent as stayCompletedEvent,
+} from '../stack/sample-events.js';
 
 export async function countRows(db: Db, table: string, where: Record<string, unknown> = {}): Promise<number> {
   const row = (await db(table).where(where).count({ n: '*' }).first()) as { n: number | string };
