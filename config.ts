@@ -18,6 +18,9 @@ const optionalUrl = (protocols: string[]) =>
       message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
     });
 
+/** Known to everyone who reads this repository: good for `npm run dev` only. */
+export const DEV_PMS_WEBHOOK_SECRET = 'dev-pms-webhook-secret-change-me';
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -63,10 +66,7 @@ const envSchema = z.object({
 
   DEV_OPS_API_KEY: z.string().min(12, 'must be at least 12 characters').default('dev-ops-key-change-me'),
 
-  PMS_WEBHOOK_SECRET: z
-    .string()
-    .min(16, 'must be at least 16 characters')
-    .default('dev-pms-webhook-secret-change-me'),
+  PMS_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_PMS_WEBHOOK_SECRET),
   PMS_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
 });
 

@@ -48,6 +48,29 @@ export function messageIdFor(idempotencyKey: string, domain: string): string {
   return `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
 }
 
+/** Longer than the mailer's connection + greeting + socket timeouts (lib/runtime.ts createMailer). */
+export const DELIVERY_LEASE_SECONDS = 120;
+
+/**
+ * PostgreSQL errors that the same input will raise again (data exceptions,
+ * integrity violations): retrying cannot help, so they become non-retryable
+ * and the guest's workflow records them instead of retrying forever.
+ */
+async function failFastOnDataErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)) {
+      throw ApplicationFailure.nonRetryable(
+        `database rejected the data (${code}): ${(err as Error).message}`,
+        'DataRejected',
+      );
+    }
+    throw err;
+  }
+}
+
 export function createActivities(deps: ActivityDeps) {
   const { db, mailer } = deps;
   const faults = deps.faults ?? noFaults;
@@ -64,13 +87,15 @@ export function createActivities(deps: ActivityDeps) {
     }): Promise<{ stayId: string; created: boolean }> {
       const { event } = input;
       try {
-        const { stay, created } = await stays.insertIfAbsent(db, {
-          guestId: input.guestId,
-          source: event.source,
-          eventId: event.eventId,
-          checkedOutAt: new Date(event.occurredAt),
-          stay: event.stay,
-        });
+        const { stay, created } = await failFastOnDataErrors(() =>
+          stays.insertIfAbsent(db, {
+            guestId: input.guestId,
+            source: event.source,
+            eventId: event.eventId,
+            checkedOutAt: new Date(event.occurredAt),
+            stay: event.stay,
+          }),
+        );
         return { stayId: stay.id, created };
       } catch (err) {
         if (err instanceof stays.StayOwnedByAnotherGuestError) {
@@ -88,7 +113,7 @@ export function createActivities(deps: ActivityDeps) {
       stayId?: string;
       idempotencyKey: string;
     }): Promise<{ points: number; balanceAfter: number; created: boolean }> {
-      const { entry, created } = await ledger.post(db, input);
+      const { entry, created } = await failFastOnDataErrors(() => ledger.post(db, input));
       faults('ledger.afterPost');
       return { points: entry.points, balanceAfter: entry.balance_after, created };
     },
@@ -138,28 +163,50 @@ export function createActivities(deps: ActivityDeps) {
         lastName: guest.last_name,
         ...input.vars,
       });
-      const { mail, created } = await outbox.enqueue(db, {
-        idempotency_key: input.idempotencyKey,
-        message_id: messageIdFor(input.idempotencyKey, deps.mail.messageIdDomain),
-        guest_id: guest.id,
-        template: input.template,
-        locale: rendered.locale,
-        to_address: guest.email,
-        subject: rendered.subject,
-        body_text: rendered.text,
-        body_html: rendered.html,
-      });
+      const { mail, created } = await failFastOnDataErrors(() =>
+        outbox.enqueue(db, {
+          idempotency_key: input.idempotencyKey,
+          message_id: messageIdFor(input.idempotencyKey, deps.mail.messageIdDomain),
+          guest_id: guest.id,
+          template: input.template,
+          locale: rendered.locale,
+          to_address: guest.email,
+          subject: rendered.subject,
+          body_text: rendered.text,
+          body_html: rendered.html,
+        }),
+      );
       faults('outbox.afterEnqueue');
       return { outboxId: mail.id, messageId: mail.message_id, created };
     },
 
-    /** Sends a queued mail unless it was sent already. The Message-ID is the outbox row's, on every attempt. */
+    /**
+     * Sends a queued mail unless it was sent already. Each attempt first takes
+     * a lease on the row, longer than the mailer's own timeouts, so a slow
+     * attempt and its retry never both send. The Message-ID is the row's.
+     */
     async deliverMail(input: { outboxId: number }): Promise<{ messageId: string; alreadySent: boolean }> {
-      const mail = await outbox.findById(db, input.outboxId);
-      if (!mail)
-        throw ApplicationFailure.nonRetryable(`outbox row ${input.outboxId} not found`, 'OutboxRowNotFound');
-      if (mail.status === 'sent') return { messageId: mail.message_id, alreadySent: true };
-      await outbox.markAttempt(db, mail.id);
+      const mail = await outbox.claimForDelivery(db, input.outboxId, DELIVERY_LEASE_SECONDS);
+      if (!mail) {
+        const row = await outbox.findById(db, input.outboxId);
+        if (!row)
+          throw ApplicationFailure.nonRetryable(
+            `outbox row ${input.outboxId} not found`,
+            'OutboxRowNotFound',
+          );
+        if (row.status === 'sent') return { messageId: row.message_id, alreadySent: true };
+        if (row.status === 'failed') {
+          throw ApplicationFailure.nonRetryable(
+            `mail ${row.id} failed for good: ${row.last_error}`,
+            'MailRejected',
+          );
+        }
+        // Another attempt holds the lease: try again once it has finished or expired.
+        throw ApplicationFailure.retryable(
+          `mail ${row.id} is being delivered by another attempt`,
+          'DeliveryInProgress',
+        );
+      }
       try {
         await mailer.sendMail({
           from: deps.mail.from,
@@ -171,7 +218,13 @@ export function createActivities(deps: ActivityDeps) {
           headers: { 'X-Outbox-Key': mail.idempotency_key },
         });
       } catch (err) {
-        await outbox.recordError(db, mail.id, String(err));
+        // 5xx: the server refused the mail itself (unknown mailbox, policy); retrying cannot help.
+        const permanent =
+          (err as { responseCode?: number }).responseCode !== undefined &&
+          (err as { responseCode: number }).responseCode >= 500;
+        await outbox.recordError(db, mail.id, String(err), permanent);
+        if (permanent)
+          throw ApplicationFailure.nonRetryable(`mail ${mail.id} rejected: ${String(err)}`, 'MailRejected');
         throw err;
       }
       await outbox.markSent(db, mail.id);

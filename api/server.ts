@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { loadConfigOrExit, type Config } from '../config.js';
+import { DEV_PMS_WEBHOOK_SECRET, loadConfigOrExit, type Config } from '../config.js';
 import { createDb } from '../db/knex.js';
 import { connectClient, createLogger, requireServers, temporalTarget } from '../lib/runtime.js';
 import { createApp, type AppDeps } from './app.js';
@@ -33,6 +33,11 @@ async function main(): Promise<void> {
   const loaded = loadConfigOrExit();
   const logger = createLogger(loaded, 'api');
   const config = requireServers(loaded, logger, 'The API', ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
+  if (config.PMS_WEBHOOK_SECRET === DEV_PMS_WEBHOOK_SECRET) {
+    // Anyone could sign PMS events with the public dev secret.
+    logger.fatal('The API needs PMS_WEBHOOK_SECRET: the built-in one is for `npm run dev` only');
+    process.exit(1);
+  }
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const temporal = await connectClient(temporalTarget(config, config.TEMPORAL_ADDRESS));
   const server = await listen(

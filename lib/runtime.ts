@@ -18,8 +18,25 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name: string): L
   });
 }
 
+/**
+ * SMTP with timeouts well inside the activity's 30 s start-to-close (the
+ * defaults are minutes): a stalled server fails the attempt instead of
+ * outliving it. DELIVERY_LEASE_SECONDS in activities/ must stay above their sum.
+ */
 export function createMailer(smtpUrl: string): Transporter {
-  return nodemailer.createTransport(smtpUrl);
+  const url = new URL(smtpUrl);
+  const secure = url.protocol === 'smtps:';
+  return nodemailer.createTransport({
+    host: url.hostname,
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    ...(url.username
+      ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
+      : {}),
+    connectionTimeout: 10_000,
+    greetingTimeout: 5_000,
+    socketTimeout: 15_000,
+  });
 }
 
 type TemporalTarget = { address: string; namespace: string; apiKey?: string | undefined };

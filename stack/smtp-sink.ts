@@ -45,6 +45,8 @@ export interface SmtpSinkOptions {
   host?: string;
   /** Keep the mailbox in this JSON file across restarts (dev); omitted = memory only. */
   storeFile?: string;
+  /** Recipients refused with `550 mailbox unavailable`, as a real server refuses an unknown address. */
+  rejectRecipients?: (address: string) => boolean;
 }
 
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
@@ -71,6 +73,13 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     size: 10 * 1024 * 1024,
+    onRcptTo(address, _session, callback) {
+      if (opts.rejectRecipients?.(address.address)) {
+        callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+        return;
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((parsed) => {

@@ -60,7 +60,8 @@ export interface Stack {
 /** Postgres pool, an SMTP sink of the test's own and the activity dependencies wired to them. */
 export async function openStack(opts: { faults?: FaultInjector } = {}): Promise<Stack> {
   const db = createDb(inject('databaseUrl'), { poolMax: 5 });
-  const sink = await startSmtpSink();
+  // Addresses at bounce.example do not exist: the sink refuses them with 550.
+  const sink = await startSmtpSink({ rejectRecipients: (a) => a.endsWith('@bounce.example') });
   const mailer = createMailer(sink.smtpUrl);
   const deps: ActivityDeps = { db, mailer, mail: MAIL, ...(opts.faults ? { faults: opts.faults } : {}) };
   return {

@@ -9,6 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failOnceAt, type FaultInjector } from '../activities/faults.js';
 import * as guests from '../db/repositories/guests.js';
+import type { OutboxRow } from '../db/repositories/outbox.js';
 import type { StayRow } from '../db/repositories/stays.js';
 import { followUpWorkflowId, guestWorkflowId } from '../domain/ids.js';
 import type { StayCompletedEvent } from '../domain/types.js';
@@ -24,6 +25,7 @@ import {
   type Stack,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
+import type { GuestLifecycleInput } from './guest-lifecycle.js';
 import { stateQuery, stayCompletedSignal } from './messages.js';
 
 const HOUR = 3_600_000;
@@ -56,16 +58,18 @@ async function run(
     opts.faults ? { ...stack.deps, faults: opts.faults } : stack.deps,
   );
   const workflowId = guestWorkflowId(guest.id);
+  // Every event is in the workflow's history before the worker first runs it: what a run
+  // sees at once does not depend on timing.
+  for (const event of events) {
+    await env.client.workflow.signalWithStart('guestLifecycle', {
+      workflowId,
+      taskQueue,
+      args: [{ guestId: guest.id, maxEventsPerRun: opts.maxEventsPerRun }],
+      signal: stayCompletedSignal,
+      signalArgs: [event],
+    });
+  }
   await worker.runUntil(async () => {
-    for (const event of events) {
-      await env.client.workflow.signalWithStart('guestLifecycle', {
-        workflowId,
-        taskQueue,
-        args: [{ guestId: guest.id, maxEventsPerRun: opts.maxEventsPerRun }],
-        signal: stayCompletedSignal,
-        signalArgs: [event],
-      });
-    }
     await body({ guestId: guest.id, workflowId, taskQueue });
     if (opts.recordAs) await recordHistories(stack, opts.recordAs, guest.id, workflowId);
     await env.client.workflow.getHandle(workflowId).terminate('test done');
@@ -269,6 +273,49 @@ describe('guestLifecycle', () => {
     );
   });
 
+  it('records a stay already filed under another guest as lastError and goes on with the next event', async () => {
+    const other = stayCompletedEvent({ occurredAt: '2026-08-02T10:00:00Z' });
+    await run(stack, [other], async ({ guestId }) => {
+      await stack.sink.waitFor((m) => m.to.includes(other.guest.email));
+      expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
+    });
+    const profile = stayCompletedEvent().guest;
+    const clash = stayCompletedEvent({
+      occurredAt: '2026-08-03T10:00:00Z',
+      guest: profile,
+      stay: { pmsStayId: other.stay.pmsStayId },
+    });
+    const fine = stayCompletedEvent({ occurredAt: '2026-08-04T10:00:00Z', guest: profile });
+    await run(stack, [clash, fine], async ({ guestId, workflowId }) => {
+      const state = await stateAfter(workflowId, 2);
+      expect(state).toMatchObject({ stays: 1, lastError: null });
+      expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
+      expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      expect(JSON.stringify(history)).toContain('StayOwnedByAnotherGuest');
+    });
+  });
+
+  it('marks a mail the server refuses (550) failed, once, without retrying forever', async () => {
+    const event = stayCompletedEvent({
+      occurredAt: '2026-08-05T10:00:00Z',
+      guest: { email: 'nobody@bounce.example' },
+    });
+    await run(stack, [event], async ({ guestId }) => {
+      const row = await eventually(async () => {
+        const r = await stack.db<OutboxRow>('mail_outbox').where({ guest_id: guestId }).first();
+        return r?.status === 'failed' ? r : undefined;
+      });
+      expect(row.attempts).toBe(1);
+      expect(row.last_error).toContain('550');
+      const stay = (await stack.db<StayRow>('stays').where({ guest_id: guestId }).first())!;
+      const child = env.client.workflow.getHandle(followUpWorkflowId(guestId, stay.id));
+      await expect(child.result()).rejects.toThrow();
+      expect((await child.describe()).status.name).toBe('FAILED');
+      expect(stack.sink.messages().filter((m) => m.to.includes('nobody@bounce.example'))).toHaveLength(0);
+    });
+  });
+
   it('continues as new after maxEventsPerRun events, carrying its state and unhandled events', async () => {
     const profile = stayCompletedEvent().guest;
     const events = [1, 2, 3].map((n) =>
@@ -297,6 +344,11 @@ describe('guestLifecycle', () => {
         expect(previousRunId).toBeTruthy();
         const previous = await env.client.workflow.getHandle(workflowId, previousRunId!).describe();
         expect(previous.status.name).toBe('CONTINUED_AS_NEW');
+        // The third event arrived before the first run ended and was carried into the next one.
+        const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+        const carried = JSON.parse(Buffer.from(started!.data!).toString()) as GuestLifecycleInput;
+        expect(carried.inbox?.map((e) => e.eventId)).toEqual([events[2]!.eventId]);
+        expect(carried.state).toMatchObject({ eventsHandled: 2, stays: 2 });
         expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(3);
       },
       { maxEventsPerRun: 2, recordAs: 'continue-as-new' },

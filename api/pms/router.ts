@@ -50,7 +50,14 @@ export function pmsRouter(deps: PmsRouterDeps): Router {
     }
     const parsed = stayCompletedSchema.safeParse(json);
     if (!parsed.success) throw validationError(parsed.error);
-    const accepted = await acceptStayCompleted(deps, parsed.data, rawBody);
+    // A check-out in the future would hold the guest's profile and follow-up hostage to a wrong PMS clock.
+    if (Date.parse(parsed.data.occurredAt) / 1000 > deps.nowSeconds() + deps.toleranceSeconds) {
+      throw new HttpError(400, 'validation_failed', 'occurredAt: must not be in the future', {
+        field: 'occurredAt',
+        issues: [{ field: 'occurredAt', code: 'too_big', message: 'must not be in the future' }],
+      });
+    }
+    const accepted = await acceptStayCompleted(deps, parsed.data);
     res.status(202).json(accepted);
   };
 

@@ -19,19 +19,25 @@ function isTimeZone(tz: string): boolean {
 
 const id = z.string().trim().min(1).max(120);
 
+/** The largest room revenue one stay may carry: far above any real stay, far below any overflow. */
+export const MAX_ROOM_REVENUE = 10_000_000;
+const moneyMessage = `must be an amount from 0 to ${MAX_ROOM_REVENUE} with at most 2 decimals`;
+
 /** Money as a decimal string with two fraction digits; accepts 1280.5 or "1280.50". */
 const money = z
-  .union([
-    z.number(),
-    z.string().regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be a decimal amount with at most 2 decimals'),
-  ])
+  .union([z.number(), z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, moneyMessage)])
   .transform((v, ctx) => {
-    if (typeof v === 'string') return Number(v).toFixed(2);
-    if (!Number.isFinite(v) || v < 0 || v >= 1e10 || Math.abs(Math.round(v * 100) - v * 100) > 1e-6) {
-      ctx.addIssue({ code: 'custom', message: 'must be a non-negative amount with at most 2 decimals' });
+    const n = typeof v === 'string' ? Number(v) : v;
+    if (
+      !Number.isFinite(n) ||
+      n < 0 ||
+      n > MAX_ROOM_REVENUE ||
+      Math.abs(Math.round(n * 100) - n * 100) > 1e-6
+    ) {
+      ctx.addIssue({ code: 'custom', message: moneyMessage });
       return z.NEVER;
     }
-    return v.toFixed(2);
+    return n.toFixed(2);
   });
 
 export const guestSchema = z.object({

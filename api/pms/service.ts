@@ -69,12 +69,21 @@ async function recordGuest(trx: Knex.Transaction, body: StayCompletedBody): Prom
   return updated;
 }
 
-export async function acceptStayCompleted(
-  deps: PmsServiceDeps,
-  body: StayCompletedBody,
-  rawBody: Buffer,
-): Promise<Accepted> {
-  const payloadHash = createHash('sha256').update(rawBody).digest('hex');
+/** JSON with object keys sorted at every level. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
+export async function acceptStayCompleted(deps: PmsServiceDeps, body: StayCompletedBody): Promise<Accepted> {
+  // Over the validated, normalised event with sorted keys: a retry that re-serialises the same
+  // event differently (key order, spacing, 1280.5 vs "1280.50") is still the same event.
+  const payloadHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
   const { guestId, signalled } = await recordEvent(deps, body, payloadHash);
   const workflowId = guestWorkflowId(guestId);
   if (signalled) return { eventId: body.id, workflowId, guestId, duplicate: true };

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './20261123_001_foundation.js';
 import * as m002 from './20261123_002_api_keys.js';
+import * as m003 from './20261123_003_points_bigint_mail_lease.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,4 +15,5 @@ interface Migration {
 export const migrations: Record<string, Migration> = {
   '20261123_001_foundation': m001,
   '20261123_002_api_keys': m002,
+  '20261123_003_points_bigint_mail_lease': m003,
 };

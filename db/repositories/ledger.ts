@@ -46,7 +46,7 @@ export async function post(
 export async function balanceOf(db: Knex, guestId: string): Promise<number> {
   const row = await db('points_ledger')
     .where({ guest_id: guestId })
-    .first<{ balance: number }>(db.raw('coalesce(sum(points), 0)::int as balance'));
+    .first<{ balance: number }>(db.raw('coalesce(sum(points), 0)::bigint as balance'));
   return row.balance;
 }
 
@@ -56,7 +56,7 @@ export async function basePointsInYear(db: Knex, guestId: string, year: number):
     .join('stays as s', 's.id', 'l.stay_id')
     .where({ 'l.guest_id': guestId, 'l.reason': 'stay_base' })
     .whereRaw('extract(year from s.departure) = ?', [year])
-    .first<{ points: number }>(db.raw('coalesce(sum(l.points), 0)::int as points'));
+    .first<{ points: number }>(db.raw('coalesce(sum(l.points), 0)::bigint as points'));
   return row.points;
 }
 

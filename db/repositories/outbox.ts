@@ -13,6 +13,7 @@ export interface OutboxRow {
   body_html: string;
   status: 'pending' | 'sent' | 'failed';
   attempts: number;
+  claimed_until: Date | null;
   last_error: string | null;
   created_at: Date;
   sent_at: Date | null;
@@ -48,20 +49,42 @@ export async function findById(db: Knex, id: number): Promise<OutboxRow | undefi
   return (await db<OutboxRow>('mail_outbox').where({ id }).first()) ?? undefined;
 }
 
-export async function markAttempt(db: Knex, id: number): Promise<void> {
-  await db('mail_outbox').where({ id }).increment('attempts', 1);
+/**
+ * Claims a pending row for one delivery attempt: a lease of `leaseSeconds`
+ * that no other attempt can take while it runs. Undefined when the row is not
+ * pending or another attempt holds it.
+ */
+export async function claimForDelivery(
+  db: Knex,
+  id: number,
+  leaseSeconds: number,
+): Promise<OutboxRow | undefined> {
+  const [row] = await db<OutboxRow>('mail_outbox')
+    .where({ id, status: 'pending' })
+    .whereRaw('(claimed_until is null or claimed_until < now())')
+    .update({
+      claimed_until: db.raw(`now() + make_interval(secs => ?)`, [leaseSeconds]),
+      attempts: db.raw('attempts + 1'),
+    })
+    .returning('*');
+  return row;
 }
 
 export async function markSent(db: Knex, id: number): Promise<void> {
   await db('mail_outbox')
     .where({ id, status: 'pending' })
-    .update({ status: 'sent', sent_at: db.fn.now(), last_error: null });
+    .update({ status: 'sent', sent_at: db.fn.now(), last_error: null, claimed_until: null });
 }
 
-export async function recordError(db: Knex, id: number, error: string): Promise<void> {
+/** Notes a failed attempt and releases the lease; `permanent` marks the row failed for good. */
+export async function recordError(db: Knex, id: number, error: string, permanent: boolean): Promise<void> {
   await db('mail_outbox')
-    .where({ id })
-    .update({ last_error: error.slice(0, 2000) });
+    .where({ id, status: 'pending' })
+    .update({
+      last_error: error.slice(0, 2000),
+      claimed_until: null,
+      ...(permanent ? { status: 'failed' } : {}),
+    });
 }
 
 export async function listByGuest(db: Knex, guestId: string): Promise<OutboxRow[]> {

@@ -203,6 +203,18 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
     expect(await stack.db('stays').where({ guest_id: guestId }).count({ n: '*' }).first()).toEqual({ n: 3 });
   });
 
+  it('treats a retry that re-serialises the same event differently as a duplicate, not a conflict', async () => {
+    const body = stayCompletedBody({ occurredAt: '2026-04-06T11:00:00Z', stay: { roomRevenue: '1280.50' } });
+    const first = await postEvent(body);
+    expect(first.status).toBe(202);
+    // Keys in another order, revenue as a number, whitespace: the same event.
+    const { data, ...rest } = body;
+    const reshaped = { data: { stay: { ...data.stay, roomRevenue: 1280.5 }, guest: data.guest }, ...rest };
+    const again = await postEvent(undefined, { raw: JSON.stringify(reshaped, null, 2) });
+    expect(again.status).toBe(202);
+    expect(again.json).toMatchObject({ eventId: body.id, guestId: first.json.guestId, duplicate: true });
+  });
+
   it('does a repeated delivery and the same stay under a new event id once', async () => {
     const body = stayCompletedBody({ occurredAt: '2026-04-02T11:00:00Z' });
     const first = await postEvent(body);
@@ -315,6 +327,16 @@ describe('POST /v1/pms/events: bad input gets a clear error and changes nothing'
       name: 'revenue with three decimals',
       mutate: (b) => ({ ...b, data: { ...b.data, stay: { ...b.data.stay, roomRevenue: 10.005 } } }),
       field: 'data.stay.roomRevenue',
+    },
+    {
+      name: 'revenue above the per-stay maximum',
+      mutate: (b) => ({ ...b, data: { ...b.data, stay: { ...b.data.stay, roomRevenue: '300000000' } } }),
+      field: 'data.stay.roomRevenue',
+    },
+    {
+      name: 'a check-out in the future',
+      mutate: (b) => ({ ...b, occurredAt: new Date(Date.now() + 86_400_000).toISOString() }),
+      field: 'occurredAt',
     },
     {
       name: 'an unknown time zone',
