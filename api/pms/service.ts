@@ -95,16 +95,29 @@ export async function acceptStayCompleted(deps: PmsServiceDeps, body: StayComple
     guest: body.data.guest,
     stay: body.data.stay,
   };
-  await deps.temporal.workflow.signalWithStart<typeof guestLifecycle, [StayCompletedEvent]>(
-    'guestLifecycle',
-    {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      args: [{ guestId }],
-      signal: stayCompletedSignal,
-      signalArgs: [signal],
-    },
-  );
+  try {
+    await deps.temporal.workflow.signalWithStart<typeof guestLifecycle, [StayCompletedEvent]>(
+      'guestLifecycle',
+      {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{ guestId }],
+        signal: stayCompletedSignal,
+        signalArgs: [signal],
+      },
+    );
+  } catch (err) {
+    // The event stays recorded with signalled_at null; the PMS's retry signals it.
+    throw new HttpError(
+      503,
+      'workflow_unavailable',
+      'the event is recorded but could not be handed on; retry it',
+      {
+        eventId: body.id,
+        cause: err instanceof Error ? err.message : 'unknown',
+      },
+    );
+  }
   await pmsEvents.markSignalled(deps.db, body.id);
   return { eventId: body.id, workflowId, guestId, duplicate: false };
 }

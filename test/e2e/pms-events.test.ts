@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
@@ -75,13 +76,13 @@ const now = () => Math.floor(Date.now() / 1000);
 
 async function postEvent(
   body: unknown,
-  opts: { raw?: string; signature?: string | null; timestamp?: number; secret?: string } = {},
+  opts: { raw?: string; signature?: string | null; timestamp?: number; secret?: string; url?: string } = {},
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   const raw = opts.raw ?? JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (opts.signature !== null)
     headers['x-signature'] = opts.signature ?? sign(opts.secret ?? SECRET, raw, opts.timestamp ?? now());
-  const res = await fetch(`${baseUrl}/v1/pms/events`, { method: 'POST', headers, body: raw });
+  const res = await fetch(`${opts.url ?? baseUrl}/v1/pms/events`, { method: 'POST', headers, body: raw });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -272,6 +273,40 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
         .first(),
     ).toEqual({ n: 1 });
     expect(stack.sink.messages().filter((m) => m.to.includes(body.data.guest.email))).toHaveLength(1);
+  });
+
+  it('answers 503 when Temporal cannot take the signal, keeps the event, and signals it on the retry', async () => {
+    // An API whose Temporal namespace does not exist: signalWithStart fails after the event is recorded.
+    const broken = createApp({
+      db: stack.db,
+      temporal: new Client({ connection: env.connection, namespace: 'no-such-namespace' }),
+      taskQueue,
+      logger: pino({ level: 'silent' }),
+      pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+    });
+    const brokenServer = await listen(broken, '127.0.0.1', 0);
+    const body = stayCompletedBody({ occurredAt: '2026-04-07T11:00:00Z' });
+    try {
+      const failed = await postEvent(body, {
+        url: `http://127.0.0.1:${(brokenServer.address() as AddressInfo).port}`,
+      });
+      expect(failed.status).toBe(503);
+      expect(failed.json).toMatchObject({
+        error: { code: 'workflow_unavailable', details: { eventId: body.id } },
+      });
+    } finally {
+      await new Promise((r) => brokenServer.close(r));
+    }
+    const recorded = await stack.db<PmsEventRow>('pms_events').where({ id: body.id }).first();
+    expect(recorded!.signalled_at).toBeNull();
+
+    const retried = await postEvent(body);
+    expect(retried.status).toBe(202);
+    expect(retried.json).toMatchObject({ eventId: body.id, guestId: recorded!.guest_id, duplicate: false });
+    await stack.sink.waitFor((m) => m.to.includes(body.data.guest.email));
+    expect(
+      (await stack.db<PmsEventRow>('pms_events').where({ id: body.id }).first())!.signalled_at,
+    ).not.toBeNull();
   });
 
   it('rejects an event ID reused with a different body (409) and changes nothing', async () => {
