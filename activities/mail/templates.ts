@@ -52,8 +52,6 @@ Guest Relations`,
   },
 };
 
-export type TemplateName = keyof typeof sources;
-
 type Compiled = Record<keyof TemplateSource, HandlebarsTemplateDelegate>;
 const compiled = new Map<string, Compiled>();
 

@@ -98,7 +98,3 @@ export async function summary(db: Knex, guestId: string, year: number): Promise<
 export async function listByGuest(db: Knex, guestId: string): Promise<StayRow[]> {
   return db<StayRow>('stays').where({ guest_id: guestId }).orderBy('departure', 'desc');
 }
-
-export async function findById(db: Knex, id: string): Promise<StayRow | undefined> {
-  return (await db<StayRow>('stays').where({ id }).first()) ?? undefined;
-}
