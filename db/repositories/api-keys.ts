@@ -18,18 +18,52 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** Creates a key and returns it in plain text: the only time it is ever seen. `key` fixes its value (dev seeding). */
+/** Creates a key and returns it in plain text: the only time it is ever seen. */
 export async function create(
   db: Knex,
-  input: { name: string; role: Role; key?: string },
+  input: { name: string; role: Role },
 ): Promise<{ id: number; key: string }> {
-  const key = input.key ?? `gle_${randomBytes(24).toString('base64url')}`;
+  const key = `gle_${randomBytes(24).toString('base64url')}`;
   const [row] = await db<ApiKeyRow>('api_keys')
     .insert({ name: input.name, role: input.role, key_hash: hashKey(key), key_prefix: key.slice(0, 8) })
-    .onConflict('key_hash')
-    .merge({ name: input.name, role: input.role, revoked_at: null })
     .returning('id');
   return { id: row!.id, key };
+}
+
+export const DEV_OPS_KEY_NAME = 'dev ops (npm run dev)';
+
+/**
+ * What became of the public dev ops key (DEV_OPS_API_KEY, known to everyone who reads the repository):
+ * `skipped` on a database that is not the embedded dev one, else `created`, `active` (seeded before) or
+ * `revoked` (revoked by hand: it stays revoked).
+ */
+export type DevOpsKeySeed = 'skipped' | 'created' | 'active' | 'revoked';
+
+/**
+ * Seeds the dev ops key, only on the embedded dev database (`embedded`: `npm run dev` started it), so that a
+ * real database never accepts a public key. A key that exists is left exactly as it is: a seed never renames,
+ * re-roles or un-revokes it.
+ */
+export async function seedDevOpsKey(
+  db: Knex,
+  opts: { key: string; embedded: boolean },
+): Promise<DevOpsKeySeed> {
+  if (!opts.embedded) return 'skipped';
+  const inserted = await db<ApiKeyRow>('api_keys')
+    .insert({
+      name: DEV_OPS_KEY_NAME,
+      role: 'ops',
+      key_hash: hashKey(opts.key),
+      key_prefix: opts.key.slice(0, 8),
+    })
+    .onConflict('key_hash')
+    .ignore()
+    .returning('id');
+  if (inserted.length > 0) return 'created';
+  const row = await db<ApiKeyRow>('api_keys')
+    .where({ key_hash: hashKey(opts.key) })
+    .first('revoked_at');
+  return row?.revoked_at ? 'revoked' : 'active';
 }
 
 export async function findActiveByKey(db: Knex, key: string): Promise<ApiKeyRow | undefined> {
