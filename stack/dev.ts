@@ -4,8 +4,11 @@
  * migrations, starts the SMTP sink, the Temporal dev server with its Web UI
  * (state in a SQLite file), the worker and the API, and prints the URLs.
  * Each part can be pointed at a real server instead (DATABASE_URL, SMTP_URL,
- * TEMPORAL_ADDRESS). Ctrl-C stops everything; the next start finds it all again.
+ * TEMPORAL_ADDRESS). Ctrl-C stops everything; the next start finds it all again. A run that was killed
+ * without stopping its servers (SIGKILL, power loss) leaves them, or their lock files, behind: the next start
+ * stops them and goes on (see postgres.ts and temporal-dev.ts).
  */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
@@ -24,14 +27,33 @@ import { createWorker } from '../worker.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { ensureTemporalCli } from './provision.js';
 import { startSmtpSink } from './smtp-sink.js';
-import { consoleStepLog as log, MissingToolError, step } from './step.js';
+import { consoleStepLog as log, MissingToolError, processArgv, readPidFile, step } from './step.js';
 import { startTemporalDevServer } from './temporal-dev.js';
+
+/**
+ * One dev stack per data folder: its pid is kept in DATA_DIR/dev.pid while it runs. A second `npm run dev`
+ * on the same folder stops here instead of taking the first one's servers for stale ones and stopping them.
+ * A pid file whose process is gone, or is no longer a dev stack, is one a killed run left: it is replaced.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  await mkdir(dataDir, { recursive: true });
+  const pidFile = path.join(dataDir, 'dev.pid');
+  const pid = await readPidFile(pidFile);
+  const argv = pid === undefined || pid === process.pid ? undefined : await processArgv(pid);
+  if (argv?.some((arg) => /(^|\/)stack\/dev\.[jt]s$/.test(arg))) {
+    log(`npm run dev already runs on ${dataDir} (pid ${pid}). Stop it first (Ctrl-C in its terminal).`);
+    process.exit(1);
+  }
+  await writeFile(pidFile, `${process.pid}\n`);
+  return () => rm(pidFile, { force: true });
+}
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   // This script owns shutdown order (API, worker, then the servers): the SDK must not act on signals itself.
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const dataDir = path.resolve(config.DATA_DIR);
+  const unlock = await lockDataDir(dataDir);
   const stops: { name: string; stop: () => Promise<unknown> }[] = [];
   const onStop = (name: string, stop: () => Promise<unknown>) => stops.push({ name, stop });
   // Ctrl-C reaches the child servers too (same process group), so a stop may find its process gone: bound each wait.
@@ -45,6 +67,7 @@ async function main(): Promise<void> {
       );
       log(problem ? `  ✗ stop ${problem}` : `  ✓ stopped ${name}`);
     }
+    await unlock();
   };
 
   log('Starting the guest lifecycle engine (dev stack)');
@@ -56,6 +79,7 @@ async function main(): Promise<void> {
           dataDir: path.join(dataDir, 'postgres'),
           port: config.EMBEDDED_PG_PORT,
           persistent: true,
+          log,
         }),
       );
       onStop('PostgreSQL', pg.stop);
@@ -69,10 +93,12 @@ async function main(): Promise<void> {
       () => migrateLatest(db),
       (applied) => (applied.length ? `applied ${applied.join(', ')}` : 'up to date'),
     );
-    if (config.NODE_ENV === 'development') {
-      // A known key for the ops audience so the dev console and `npm run demo:stay` work out of the box.
-      await apiKeys.create(db, { name: 'dev ops (npm run dev)', role: 'ops', key: config.DEV_OPS_API_KEY });
-    }
+    // A known key for the ops audience so the dev console and `npm run demo:stay` work out of the box; only on
+    // the embedded database (never on DATABASE_URL), and one revoked by hand stays revoked.
+    const devKey = await apiKeys.seedDevOpsKey(db, {
+      key: config.DEV_OPS_API_KEY,
+      embedded: config.NODE_ENV === 'development' && !config.DATABASE_URL,
+    });
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUi: string | undefined;
@@ -89,6 +115,8 @@ async function main(): Promise<void> {
           uiPort: config.TEMPORAL_UI_PORT,
           namespace: config.TEMPORAL_NAMESPACE,
           dbFile: path.join(dataDir, 'temporal', 'dev.sqlite'),
+          pidFile: path.join(dataDir, 'temporal', 'dev-server.pid'),
+          log,
         }),
       );
       onStop('Temporal dev server', server.stop);
@@ -150,10 +178,14 @@ async function main(): Promise<void> {
     log(`  Mailbox            ${mailboxUrl ?? `(external SMTP at ${smtpUrl})`}`);
     log(`  Temporal gRPC      ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}`);
     log(`  PostgreSQL         ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
-    if (config.NODE_ENV === 'development') {
+    if (devKey === 'created' || devKey === 'active') {
       log(
         `  Ops API key        Authorization: Bearer ${config.DEV_OPS_API_KEY}   (dev only; npm run api-key for real ones)`,
       );
+    } else {
+      const why =
+        devKey === 'revoked' ? 'the dev key is revoked' : 'no dev key outside the embedded database';
+      log(`  Ops API key        (${why}) npm run api-key -- create --name <name> --role ops`);
     }
     log('Try it: npm run demo:stay     Stop: Ctrl-C');
 
