@@ -29,6 +29,25 @@ describe('loadConfig', () => {
       loadConfig({ NODE_ENV: 'production', PMS_WEBHOOK_SECRET: 'a-real-secret-of-some-length' }).NODE_ENV,
     ).toBe('production');
   });
+  it('takes an optional previous PMS secret for rotation, at least 16 characters when set', () => {
+    expect(loadConfig({}).PMS_WEBHOOK_SECRET_PREVIOUS).toBeUndefined();
+    expect(loadConfig({ PMS_WEBHOOK_SECRET_PREVIOUS: '' }).PMS_WEBHOOK_SECRET_PREVIOUS).toBeUndefined();
+    expect(
+      loadConfig({ PMS_WEBHOOK_SECRET_PREVIOUS: 'the-old-secret-0123456789' }).PMS_WEBHOOK_SECRET_PREVIOUS,
+    ).toBe('the-old-secret-0123456789');
+    expect(() => loadConfig({ PMS_WEBHOOK_SECRET_PREVIOUS: 'too-short' })).toThrow(
+      /PMS_WEBHOOK_SECRET_PREVIOUS: must be at least 16 characters/,
+    );
+  });
+  it('bounds the PMS signature tolerance to 1..900 seconds', () => {
+    expect(loadConfig({ PMS_SIGNATURE_TOLERANCE_SECONDS: '900' }).PMS_SIGNATURE_TOLERANCE_SECONDS).toBe(900);
+    expect(loadConfig({ PMS_SIGNATURE_TOLERANCE_SECONDS: '1' }).PMS_SIGNATURE_TOLERANCE_SECONDS).toBe(1);
+    for (const bad of ['901', '3600', '0', '-5', '1.5', 'five']) {
+      expect(() => loadConfig({ PMS_SIGNATURE_TOLERANCE_SECONDS: bad }), bad).toThrow(
+        /PMS_SIGNATURE_TOLERANCE_SECONDS/,
+      );
+    }
+  });
   it('treats an empty DATABASE_URL as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
   });

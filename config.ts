@@ -67,7 +67,19 @@ const envSchema = z.object({
   DEV_OPS_API_KEY: z.string().min(12, 'must be at least 12 characters').default('dev-ops-key-change-me'),
 
   PMS_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_PMS_WEBHOOK_SECRET),
-  PMS_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  /** During a rotation: the secret being retired, still accepted until it is unset. */
+  PMS_WEBHOOK_SECRET_PREVIOUS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
+  /** Bounded: a wide window lets a captured request be replayed for longer. */
+  PMS_SIGNATURE_TOLERANCE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be from 1 to 900 seconds')
+    .max(900, 'must be from 1 to 900 seconds')
+    .default(300),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -15,7 +15,8 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
-  pms: { webhookSecret: string; toleranceSeconds: number };
+  /** `previousWebhookSecret`: the secret being rotated out, still accepted while set. */
+  pms: { webhookSecret: string; previousWebhookSecret?: string | undefined; toleranceSeconds: number };
   /** Unix seconds; injectable for signature tests. */
   nowSeconds?: () => number;
 }
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
       temporal: deps.temporal,
       taskQueue: deps.taskQueue,
       webhookSecret: deps.pms.webhookSecret,
+      previousWebhookSecret: deps.pms.previousWebhookSecret,
       toleranceSeconds: deps.pms.toleranceSeconds,
       nowSeconds: deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000)),
     }),

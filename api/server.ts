@@ -24,6 +24,7 @@ export function appDepsFromConfig(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pms: {
       webhookSecret: config.PMS_WEBHOOK_SECRET,
+      previousWebhookSecret: config.PMS_WEBHOOK_SECRET_PREVIOUS,
       toleranceSeconds: config.PMS_SIGNATURE_TOLERANCE_SECONDS,
     },
   };
@@ -36,6 +37,10 @@ async function main(): Promise<void> {
   if (config.PMS_WEBHOOK_SECRET === DEV_PMS_WEBHOOK_SECRET) {
     // Anyone could sign PMS events with the public dev secret.
     logger.fatal('The API needs PMS_WEBHOOK_SECRET: the built-in one is for `npm run dev` only');
+    process.exit(1);
+  }
+  if (config.PMS_WEBHOOK_SECRET_PREVIOUS === DEV_PMS_WEBHOOK_SECRET) {
+    logger.fatal('PMS_WEBHOOK_SECRET_PREVIOUS is the public dev secret: unset it');
     process.exit(1);
   }
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });

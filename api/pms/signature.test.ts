@@ -3,11 +3,12 @@ import { HttpError } from '../errors.js';
 import { sign, verifySignature } from './signature.js';
 
 const secret = 'unit-test-secret-0123456789';
+const previous = 'unit-test-previous-secret-012';
 const body = Buffer.from('{"id":"evt-1"}');
 const t = 1_790_000_000;
 
-function verify(header: string | undefined, nowSeconds = t) {
-  verifySignature({ header, rawBody: body, secret, nowSeconds, toleranceSeconds: 300 });
+function verify(header: string | undefined, nowSeconds = t, secrets: readonly string[] = [secret]) {
+  verifySignature({ header, rawBody: body, secrets, nowSeconds, toleranceSeconds: 300 });
 }
 function codeOf(fn: () => void): string | undefined {
   try {
@@ -27,7 +28,7 @@ describe('PMS signature', () => {
   it('matches the documented format: HMAC-SHA256 of "<t>.<body>" in hex', () => {
     expect(sign(secret, body, t)).toMatch(/^t=1790000000,v1=[0-9a-f]{64}$/);
   });
-  it('accepts any one matching v1 (secret rotation)', () => {
+  it('accepts any one matching v1 (the PMS may send one per secret)', () => {
     const good = sign(secret, body, t).split(',')[1]!;
     expect(codeOf(() => verify(`t=${t},v1=${'0'.repeat(64)},${good}`))).toBeUndefined();
   });
@@ -40,5 +41,29 @@ describe('PMS signature', () => {
     expect(codeOf(() => verify(sign(secret, Buffer.from('{"id":"evt-2"}'), t)))).toBe(
       '401 signature_mismatch',
     );
+  });
+});
+
+describe('PMS secret rotation: current and previous secret', () => {
+  const both = [secret, previous];
+  it('verifies a signature made with either secret', () => {
+    expect(codeOf(() => verify(sign(secret, body, t), t, both))).toBeUndefined();
+    expect(codeOf(() => verify(sign(previous, body, t), t, both))).toBeUndefined();
+    // A PMS that signs with both during its own switch-over.
+    const [ts, v1Current] = sign(secret, body, t).split(',');
+    const v1Previous = sign(previous, body, t).split(',')[1]!;
+    expect(codeOf(() => verify(`${ts},${v1Previous},${v1Current}`, t, both))).toBeUndefined();
+  });
+  it('still refuses a third secret, another body, a stale timestamp', () => {
+    expect(codeOf(() => verify(sign('a-third-secret-0123456789', body, t), t, both))).toBe(
+      '401 signature_mismatch',
+    );
+    expect(codeOf(() => verify(sign(previous, Buffer.from('{"id":"evt-2"}'), t), t, both))).toBe(
+      '401 signature_mismatch',
+    );
+    expect(codeOf(() => verify(sign(previous, body, t), t + 301, both))).toBe('401 signature_expired');
+  });
+  it('refuses the previous secret once it is removed', () => {
+    expect(codeOf(() => verify(sign(previous, body, t), t, [secret]))).toBe('401 signature_mismatch');
   });
 });

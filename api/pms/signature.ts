@@ -1,6 +1,7 @@
 /**
  * PMS webhook signatures: `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
- * Several v1 values may be sent while a secret is rotated; one match is enough.
+ * Secrets are rotated without downtime: the API verifies against the current and the previous secret, and
+ * the PMS may send several v1 values; one match with one secret is enough.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpError } from '../errors.js';
@@ -13,7 +14,8 @@ export function sign(secret: string, rawBody: Buffer | string, unixSeconds: numb
 export function verifySignature(input: {
   header: string | undefined;
   rawBody: Buffer;
-  secret: string;
+  /** The current secret first, then the one being rotated out (if any). */
+  secrets: readonly string[];
   nowSeconds: number;
   toleranceSeconds: number;
 }): void {
@@ -51,11 +53,16 @@ export function verifySignature(input: {
       },
     );
   }
-  const expected = createHmac('sha256', input.secret).update(`${t}.`).update(input.rawBody).digest();
-  const ok = v1.some((hex) => {
+  if (input.secrets.length === 0) throw new Error('verifySignature needs at least one secret');
+  const expected = input.secrets.map((secret) =>
+    createHmac('sha256', secret).update(`${t}.`).update(input.rawBody).digest(),
+  );
+  // Every pair is compared, in constant time each: which secret matched does not show in the timing.
+  let ok = false;
+  for (const hex of v1) {
     const given = Buffer.from(hex, 'hex');
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
+    for (const mac of expected) ok = timingSafeEqual(given, mac) || ok;
+  }
   if (!ok)
     throw new HttpError(401, 'signature_mismatch', 'X-Signature does not match the body', {
       header: 'X-Signature',
