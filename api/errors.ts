@@ -29,28 +29,93 @@ export function validationError(error: z.ZodError, prefix: string[] = []): HttpE
   });
 }
 
+/** What the client did wrong, for errors raised by Express and body-parser rather than by our code. */
+interface ClientFault {
+  status: number;
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * body-parser's and the router's 4xx errors, each with a fixed message: theirs quote the body or the charset
+ * the client sent (`Unexpected token … "<body>" is not valid JSON`), which is noise at best.
+ */
+function clientFault(err: unknown): ClientFault | undefined {
+  const e = err as { type?: unknown; status?: unknown; limit?: unknown; length?: unknown };
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
+  // The router could not percent-decode a path parameter (`%`, `%zz`, `%ED%A0%80`).
+  if (err instanceof URIError) {
+    return {
+      status: 400,
+      code: 'malformed_path',
+      message: 'the path is not valid percent-encoded UTF-8',
+      details: { field: '(path)' },
+    };
+  }
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return {
+        status: 400,
+        code: 'malformed_json',
+        message: 'body is not valid JSON',
+        details: { field: '(body)' },
+      };
+    case 'entity.too.large':
+      return {
+        status: 413,
+        code: 'payload_too_large',
+        message: `body is larger than ${String(e.limit)} bytes`,
+        details: { field: '(body)', limit: e.limit, length: e.length },
+      };
+    case 'encoding.unsupported':
+      return {
+        status: 415,
+        code: 'unsupported_content_encoding',
+        message: 'Content-Encoding must be identity, gzip, deflate or br',
+        details: { header: 'Content-Encoding' },
+      };
+    case 'charset.unsupported':
+      return {
+        status: 415,
+        code: 'unsupported_charset',
+        message: 'the body must be UTF-8 (Content-Type charset)',
+        details: { header: 'Content-Type' },
+      };
+    case 'request.size.invalid':
+      return {
+        status: 400,
+        code: 'malformed_body',
+        message: 'the body is not as long as Content-Length says',
+        details: { header: 'Content-Length' },
+      };
+    default:
+      // A body that could not be read: a broken gzip stream, an aborted upload.
+      return {
+        status: e.status,
+        code: 'malformed_body',
+        message: 'the body could not be read',
+        details: { field: '(body)' },
+      };
+  }
+}
+
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
+  return (err: unknown, req, res, next) => {
+    // Too late for an answer of ours: Express closes the connection.
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
     if (err instanceof HttpError) {
       res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
     }
-    // body-parser errors carry `type` and `status`.
-    const e = err as { type?: string; status?: number; limit?: number; length?: number };
-    if (e.type === 'entity.too.large') {
-      res.status(413).json({
-        error: {
-          code: 'payload_too_large',
-          message: `body is larger than ${e.limit} bytes`,
-          details: { limit: e.limit, length: e.length },
-        },
-      });
-      return;
-    }
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      res.status(e.status).json({
-        error: { code: e.type ?? 'bad_request', message: String((err as Error).message), details: {} },
-      });
+    const fault = clientFault(err);
+    if (fault) {
+      res
+        .status(fault.status)
+        .json({ error: { code: fault.code, message: fault.message, details: fault.details } });
       return;
     }
     logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');

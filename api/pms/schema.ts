@@ -1,7 +1,90 @@
-/** The PMS events we accept, validated at the edge. */
+/**
+ * The PMS events we accept, validated at the edge. Every field is bounded in type, size and content so that
+ * whatever passes can be stored by PostgreSQL (text and jsonb refuse NUL and unpaired surrogates), handed to
+ * Temporal and read back unchanged; whatever does not gets a 400 naming the field. The field helpers are
+ * exported for the event types still to come.
+ */
 import { z } from 'zod';
 
 export const SUPPORTED_EVENT_TYPES = ['stay.completed'] as const;
+
+// --- text ----------------------------------------------------------------------------------------------------
+
+/** C0 and C1 controls (NUL, tab, CR, LF, ESC, DEL, NEL…) and the Unicode line and paragraph separators. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+/** With the `u` flag a surrogate only matches when it has no partner: text that is not Unicode. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+const codePoint = (s: string, at: number) =>
+  `U+${s.codePointAt(at)!.toString(16).toUpperCase().padStart(4, '0')} at position ${at}`;
+
+/**
+ * Why `value` is not single-line Unicode text, or undefined when it is. PostgreSQL refuses NUL in text and
+ * jsonb and an unpaired surrogate in jsonb; the others would break a mail header or a log line.
+ */
+export function textProblem(value: string): string | undefined {
+  const control = CONTROL.exec(value);
+  if (control)
+    return `must not contain control characters or line breaks (${codePoint(value, control.index)})`;
+  const lone = LONE_SURROGATE.exec(value);
+  if (lone) return `must be valid Unicode text (unpaired surrogate ${codePoint(value, lone.index)})`;
+  return undefined;
+}
+
+const plainText = z.string().check((ctx) => {
+  const problem = textProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
+
+/**
+ * Free single-line text: no control characters or line breaks, no unpaired surrogates, trimmed, then between
+ * `min` and `max` UTF-16 units. Any script, emoji, combining marks and right-to-left text are welcome.
+ */
+export function text(max: number, { min = 1 }: { min?: number } = {}) {
+  return plainText.trim().min(min).max(max);
+}
+
+/** An identifier another system chose (event, profile, stay): free text of at most 120 characters. */
+export const externalId = text(120);
+
+/** Text of at most `max` characters that matches `pattern`; a longer value is never matched. */
+function formatted(max: number, pattern: RegExp, message: string) {
+  return z.string().max(max).pipe(z.string().regex(pattern, message));
+}
+
+// --- dates ---------------------------------------------------------------------------------------------------
+
+/**
+ * Dates a hotel stay can have. The floor keeps out what PostgreSQL and JavaScript read differently (year 0,
+ * years before the Gregorian calendar, five- and six-digit years); the ceiling leaves room for bookings.
+ */
+export const MIN_DATE = '2000-01-01';
+export const MAX_DATE = '2099-12-31';
+const MIN_INSTANT_MS = Date.parse(`${MIN_DATE}T00:00:00Z`);
+const MAX_INSTANT_MS = Date.parse(`${MAX_DATE}T23:59:59.999Z`);
+
+/** A calendar date `YYYY-MM-DD` from MIN_DATE to MAX_DATE. */
+export function isoDate() {
+  return z.iso
+    .date({ message: 'must be a date YYYY-MM-DD' })
+    .pipe(
+      z
+        .string()
+        .refine((v) => v >= MIN_DATE && v <= MAX_DATE, `must be a date from ${MIN_DATE} to ${MAX_DATE}`),
+    );
+}
+
+/** An ISO 8601 instant with an offset (`2026-03-12T03:15:00Z`, `…+08:00`) from MIN_DATE to MAX_DATE. */
+export function instant() {
+  return z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with an offset' }).pipe(
+    z.string().refine((v) => {
+      const ms = Date.parse(v);
+      return Number.isFinite(ms) && ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS;
+    }, `must be an instant from ${MIN_DATE} to ${MAX_DATE}`),
+  );
+}
+
+// --- profile and money ---------------------------------------------------------------------------------------
 
 const knownZones = new Set<string>();
 
@@ -17,15 +100,54 @@ function isTimeZone(tz: string): boolean {
   return true;
 }
 
-const id = z.string().trim().min(1).max(120);
+/** Whether Intl accepts the tag (the regex alone lets through tags such as `en-aa-bb`). */
+function isLocale(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+export const email = z.email({ message: 'must be an email address' }).max(254);
+
+const localeMessage = 'must be a BCP 47 tag such as en or zh-CN';
+export const locale = formatted(35, /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, localeMessage).pipe(
+  z.string().refine(isLocale, localeMessage),
+);
+
+export const timeZone = z
+  .string()
+  .max(64)
+  .pipe(
+    z
+      .string()
+      .refine(
+        (tz) => textProblem(tz) === undefined && isTimeZone(tz),
+        'must be an IANA time zone such as Asia/Shanghai',
+      ),
+  );
+
+export const currency = formatted(3, /^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY');
 
 /** The largest room revenue one stay may carry: far above any real stay, far below any overflow. */
 export const MAX_ROOM_REVENUE = 10_000_000;
 const moneyMessage = `must be an amount from 0 to ${MAX_ROOM_REVENUE} with at most 2 decimals`;
 
 /** Money as a decimal string with two fraction digits; accepts 1280.5 or "1280.50". */
-const money = z
-  .union([z.number(), z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, moneyMessage)])
+export const money = z
+  .union(
+    [
+      z.number(),
+      z
+        .string()
+        .max(11)
+        .regex(/^\d{1,8}(\.\d{1,2})?$/, moneyMessage),
+    ],
+    {
+      message: moneyMessage,
+    },
+  )
   .transform((v, ctx) => {
     const n = typeof v === 'string' ? Number(v) : v;
     if (
@@ -40,26 +162,28 @@ const money = z
     return n.toFixed(2);
   });
 
+// --- events --------------------------------------------------------------------------------------------------
+
 export const guestSchema = z.object({
-  pmsProfileId: id,
-  firstName: z.string().trim().min(1).max(100),
-  lastName: z.string().trim().min(1).max(100),
-  email: z.email().max(254),
-  locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 tag such as en or zh-CN'),
-  timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
+  pmsProfileId: externalId,
+  firstName: text(100),
+  lastName: text(100),
+  email,
+  locale,
+  timezone: timeZone,
 });
 
 const DAY_MS = 86_400_000;
 
 export const staySchema = z
   .object({
-    pmsStayId: id,
-    propertyCode: z.string().trim().min(1).max(40),
-    arrival: z.iso.date(),
-    departure: z.iso.date(),
+    pmsStayId: externalId,
+    propertyCode: text(40),
+    arrival: isoDate(),
+    departure: isoDate(),
     nights: z.number().int().min(1).max(366),
     roomRevenue: money,
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY'),
+    currency,
   })
   .superRefine((s, ctx) => {
     const days = (Date.parse(s.departure) - Date.parse(s.arrival)) / DAY_MS;
@@ -74,13 +198,39 @@ export const staySchema = z
   });
 
 export const stayCompletedSchema = z.object({
-  id,
+  id: externalId,
   type: z.literal('stay.completed'),
-  occurredAt: z.iso.datetime({ offset: true }),
+  occurredAt: instant(),
   data: z.object({ guest: guestSchema, stay: staySchema }),
 });
 
 export type StayCompletedBody = z.infer<typeof stayCompletedSchema>;
 
+/** A rule about the clock that a schema cannot check: the field it is about and what is wrong. */
+export interface ClockIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * A completed stay is in the past: the check-out (`occurredAt`) no later than now plus the signature
+ * tolerance, and the departure date no later than tomorrow (UTC; the property may be up to 14 hours ahead).
+ * A future check-out would hold the guest's profile and follow-up hostage to a wrong PMS clock.
+ */
+export function stayCompletedClockIssue(
+  body: StayCompletedBody,
+  nowMs: number,
+  toleranceMs: number,
+): ClockIssue | undefined {
+  if (Date.parse(body.occurredAt) > nowMs + toleranceMs) {
+    return { field: 'occurredAt', message: 'must not be in the future' };
+  }
+  const tomorrow = new Date(nowMs + DAY_MS).toISOString().slice(0, 10);
+  if (body.data.stay.departure > tomorrow) {
+    return { field: 'data.stay.departure', message: `must not be after ${tomorrow} for a completed stay` };
+  }
+  return undefined;
+}
+
 /** Only the discriminator, read first so an unknown type gets 422 rather than a list of field errors. */
-export const envelopeSchema = z.object({ type: z.string().min(1) });
+export const envelopeSchema = z.object({ type: text(100) });

@@ -1,0 +1,418 @@
+/**
+ * Property-based tests over real HTTP against the real app, PostgreSQL and a Temporal dev server: whatever the
+ * body, field or path segment, the API answers 2xx or a 4xx that names the field (or header), never 5xx, and a
+ * 4xx writes nothing.
+ *
+ * The harness is driven by EVENT_KINDS: each PMS event type lists a valid sample body; every field path of it
+ * (leaves and objects) gets a property that puts one hostile value at that path, signs the body correctly so
+ * it reaches validation, and checks the answer. A new event type is one more entry.
+ *
+ * No worker polls this file's task queue, so the only rows that move are those the request itself writes:
+ * accepted events start workflows that wait; rejected ones must leave every table as it was.
+ * FUZZ_RUNS sets the number of runs per property (default 50), FUZZ_SEED replays a failure.
+ */
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import fc from 'fast-check';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import type { SUPPORTED_EVENT_TYPES } from '../../api/pms/schema.js';
+import { sign } from '../../api/pms/signature.js';
+import { listen } from '../../api/server.js';
+import * as apiKeys from '../../db/repositories/api-keys.js';
+import {
+  createTestWorker,
+  devServerEnv,
+  eventually,
+  openStack,
+  stayCompletedBody,
+  uniqueTaskQueue,
+  type Stack,
+} from '../helpers.js';
+import {
+  dotted,
+  fieldPaths,
+  getAt,
+  mutationOf,
+  pathSegment,
+  rawBody,
+  nastyString,
+  setAt,
+  sqlAndFriends,
+  type Json,
+  type JsonObject,
+  type Path,
+} from '../fuzz-arbitraries.js';
+
+const SECRET = 'fuzz-pms-webhook-secret-0123456789';
+const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
+
+/** fast-check's report with every value clipped: a 100 000-character counterexample is no help in a log. */
+function report(run: fc.RunDetails<unknown>): void {
+  if (!run.failed) return;
+  const example = run.counterexample ? clip(fc.stringify(run.counterexample), 600) : '(none)';
+  const cause = run.errorInstance instanceof Error ? run.errorInstance.message : String(run.errorInstance);
+  throw new Error(
+    `Property failed after ${run.numRuns} runs (replay with FUZZ_SEED=${run.seed}; path ${run.counterexamplePath})\n` +
+      `Counterexample: ${example}\n${clip(cause, 1500)}`,
+  );
+}
+
+const params: fc.Parameters<unknown> = {
+  numRuns: RUNS,
+  asyncReporter: (run) => Promise.resolve(report(run)),
+  ...(SEED === undefined ? {} : { seed: SEED }),
+};
+
+interface EventKind {
+  type: (typeof SUPPORTED_EVENT_TYPES)[number];
+  /** A valid body: a new event, guest and stay on every call. */
+  sample: () => JsonObject;
+  /** Fields checked together: an error caused by one may name another of its group. */
+  related?: string[][];
+}
+
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
+
+const EVENT_KINDS: EventKind[] = [
+  {
+    type: 'stay.completed',
+    sample: () => stayCompletedBody({ occurredAt: hoursAgo(3) }),
+    related: [['data.stay.arrival', 'data.stay.departure', 'data.stay.nights']],
+  },
+];
+
+const isObject = (v: Json | undefined): v is JsonObject =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const TABLES = ['guests', 'stays', 'pms_events', 'audit_log', 'points_ledger', 'mail_outbox'] as const;
+
+let env: TestWorkflowEnvironment;
+let stack: Stack;
+let server: Server;
+let port: number;
+let taskQueue: string;
+let opsKey: string;
+/** Guests of accepted events: each has exactly one workflow on this file's task queue. */
+const acceptedGuests = new Set<string>();
+
+beforeAll(async () => {
+  env = await devServerEnv();
+  stack = await openStack();
+  taskQueue = uniqueTaskQueue('fuzz');
+  const app = createApp({
+    db: stack.db,
+    temporal: env.client,
+    taskQueue,
+    logger: pino({ level: 'silent' }),
+    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+  });
+  server = await listen(app, '127.0.0.1', 0);
+  port = (server.address() as AddressInfo).port;
+  opsKey = (await apiKeys.create(stack.db, { name: 'fuzz ops', role: 'ops' })).key;
+});
+
+afterAll(async () => {
+  await new Promise((r) => server?.close(r));
+  await stack?.close();
+  await env?.teardown();
+});
+
+/** Row counts of every table a request may write, in one round trip. */
+async function counts(): Promise<Record<string, number>> {
+  const select = TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(', ');
+  const result = await stack.db.raw<{ rows: Record<string, number>[] }>(`select ${select}`);
+  return result.rows[0]!;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  text: string;
+}
+
+/** One HTTP request with the path and body bytes exactly as given (no URL normalisation, no re-encoding). */
+function send(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    // Node sends a GET body without Content-Length unless told: the server would read it as the next request.
+    const length = body ? { 'content-length': String(body.length) } : {};
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path, headers: { ...length, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function postSigned(raw: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+  return send(
+    'POST',
+    '/v1/pms/events',
+    {
+      'content-type': 'application/json',
+      'x-signature': sign(SECRET, raw, Math.floor(Date.now() / 1000)),
+      ...headers,
+    },
+    raw,
+  );
+}
+
+interface ErrorBody {
+  error: { code: string; message: string; details: { field?: unknown; header?: unknown } };
+}
+
+/**
+ * The rules every answer keeps: never 5xx; a 4xx is `{ error: { code, message, details } }` whose details name
+ * a field or a header; a 4xx writes nothing. Returns the named field of a 4xx.
+ */
+async function expectSafeAnswer(answer: Answer, before: Record<string, number>, what: string) {
+  if (answer.status >= 500 || answer.status < 200 || (answer.status >= 300 && answer.status < 400)) {
+    expect.fail(`${what}: ${answer.status} ${answer.text.slice(0, 500)}`);
+  }
+  if (answer.status < 300) return undefined;
+  const body = answer.body as ErrorBody | undefined;
+  const shape = `${what}: ${answer.status} is not { error: { code, message, details } }: ${answer.text.slice(0, 300)}`;
+  expect(typeof body?.error?.code, shape).toBe('string');
+  expect(typeof body?.error?.message, shape).toBe('string');
+  expect(typeof body?.error?.details, shape).toBe('object');
+  const { field, header } = body!.error.details;
+  expect(
+    typeof field === 'string' || typeof header === 'string',
+    `${what}: ${answer.status} names no field: ${answer.text.slice(0, 300)}`,
+  ).toBe(true);
+  expect(await counts(), `${what}: a ${answer.status} wrote rows`).toEqual(before);
+  return typeof field === 'string' ? field : undefined;
+}
+
+/** Whether an error about `named` is a fair answer to a bad value at `mutated`. */
+function namesMutatedField(kind: EventKind, mutated: Path, named: string): boolean {
+  const m = dotted(mutated);
+  if (named === m || named.startsWith(`${m}.`) || m.startsWith(`${named}.`) || named === '(body)')
+    return true;
+  // Another type makes the whole body a different event.
+  if (m === 'type') return true;
+  return (kind.related ?? []).some((group) => group.includes(m) && group.includes(named));
+}
+
+describe.each(EVENT_KINDS)('POST /v1/pms/events $type: one hostile field at a time', (kind) => {
+  const template = kind.sample();
+  it.each(fieldPaths(template).map((p) => [dotted(p), p] as const))('%s', async (_name, path) => {
+    await fc.assert(
+      fc.asyncProperty(mutationOf(getAt(template, path)), async (value) => {
+        const body = setAt(kind.sample(), path, value);
+        const raw = Buffer.from(JSON.stringify(body));
+        const before = await counts();
+        const answer = await postSigned(raw);
+        const what = `${dotted(path)} = ${JSON.stringify(value)?.slice(0, 200)}`;
+        const named = await expectSafeAnswer(answer, before, what);
+        if (answer.status < 300) {
+          expect(answer.status, what).toBe(202);
+          acceptedGuests.add((answer.body as { guestId: string }).guestId);
+        } else if (named !== undefined) {
+          expect(namesMutatedField(kind, path, named), `${what}: names ${named}`).toBe(true);
+        }
+      }),
+      params,
+    );
+  });
+});
+
+describe.each(EVENT_KINDS)('POST /v1/pms/events $type: unknown keys', (kind) => {
+  const objects = [[], ...fieldPaths(kind.sample()).filter((p) => isObject(getAt(kind.sample(), p)))];
+  it.each(objects.map((p) => [dotted(p) || '(top level)', p] as const))('in %s', async (_name, path) => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(nastyString, sqlAndFriends), mutationOf('x'), async (key, value) => {
+        const body = kind.sample();
+        const target = path.length ? getAt(body, path) : body;
+        // defineProperty: `__proto__` and friends become plain keys, as JSON.parse makes them.
+        if (isObject(target) && !Object.hasOwn(target, key)) {
+          Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true });
+        }
+        const raw = Buffer.from(JSON.stringify(body));
+        const before = await counts();
+        const answer = await postSigned(raw);
+        await expectSafeAnswer(
+          answer,
+          before,
+          `${dotted([...path, key])} = ${JSON.stringify(value)?.slice(0, 200)}`,
+        );
+        if (answer.status < 300) acceptedGuests.add((answer.body as { guestId: string }).guestId);
+      }),
+      params,
+    );
+  });
+});
+
+describe('POST /v1/pms/events: whole bodies and headers', () => {
+  it('any signed body, JSON or not, with any content type or encoding', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        rawBody,
+        fc.constantFrom<Record<string, string>>(
+          {},
+          { 'content-type': 'text/plain' },
+          { 'content-type': 'application/json; charset=utf-16' },
+          { 'content-type': 'application/json; charset=klingon' },
+          { 'content-encoding': 'gzip' },
+          { 'content-encoding': 'deflate' },
+          { 'content-encoding': 'br' },
+          { 'content-encoding': 'klingon' },
+        ),
+        async (raw, headers) => {
+          const before = await counts();
+          const answer = await postSigned(raw, headers);
+          await expectSafeAnswer(
+            answer,
+            before,
+            `${JSON.stringify(headers)} ${raw.toString('hex').slice(0, 200)}`,
+          );
+        },
+      ),
+      params,
+    );
+  });
+
+  it('any X-Signature header on a valid body', async () => {
+    const header = fc.oneof(
+      fc.string({ unit: 'binary-ascii', maxLength: 200 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+      fc
+        .tuple(fc.string({ unit: 'binary-ascii', maxLength: 20 }), fc.string({ maxLength: 70 }))
+        .map(([t, v]) => `t=${t},v1=${v}`.replace(/[^\x20-\x7e]/g, '')),
+      fc.constantFrom('', 't=', 'v1=', 't=99999999999999999999,v1=', `t=-1,v1=${'0'.repeat(64)}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(header, async (signature) => {
+        const raw = Buffer.from(JSON.stringify(stayCompletedBody({ occurredAt: hoursAgo(3) })));
+        const before = await counts();
+        const answer = await send(
+          'POST',
+          '/v1/pms/events',
+          { 'content-type': 'application/json', 'x-signature': signature },
+          raw,
+        );
+        await expectSafeAnswer(answer, before, `X-Signature: ${signature}`);
+        expect(answer.status).toBe(401);
+      }),
+      params,
+    );
+  });
+});
+
+describe('GET /v1/guests/:id', () => {
+  it('any path segment', async () => {
+    await fc.assert(
+      fc.asyncProperty(pathSegment, async (segment) => {
+        const before = await counts();
+        const answer = await send('GET', `/v1/guests/${segment}`, { authorization: `Bearer ${opsKey}` });
+        const named = await expectSafeAnswer(answer, before, `/v1/guests/${segment.slice(0, 200)}`);
+        expect(answer.status, segment).toBeGreaterThanOrEqual(400);
+        expect(['id', '(path)']).toContain(named);
+      }),
+      params,
+    );
+  });
+
+  it('any body with any content type or encoding', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        rawBody,
+        fc.constantFrom<Record<string, string>>(
+          { 'content-type': 'application/json' },
+          { 'content-type': 'application/json; charset=utf-16' },
+          { 'content-type': 'application/json; charset=klingon' },
+          { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+          { 'content-type': 'application/json', 'content-encoding': 'klingon' },
+        ),
+        async (raw, headers) => {
+          const before = await counts();
+          const answer = await send(
+            'GET',
+            '/v1/guests/00000000-0000-4000-8000-000000000000',
+            { authorization: `Bearer ${opsKey}`, ...headers },
+            raw,
+          );
+          await expectSafeAnswer(
+            answer,
+            before,
+            `${JSON.stringify(headers)} ${raw.toString('hex').slice(0, 200)}`,
+          );
+        },
+      ),
+      params,
+    );
+  });
+});
+
+describe('accepted events', () => {
+  it('each started exactly one workflow per guest, and no rejected one started any', async () => {
+    expect(acceptedGuests.size).toBeGreaterThan(0);
+    let count = -1;
+    for (let i = 0; i < 50 && count !== acceptedGuests.size; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 200));
+      count = (await env.client.workflow.count(`TaskQueue = '${taskQueue}'`)).count;
+    }
+    expect(count).toBe(acceptedGuests.size);
+  });
+});
+
+describe('accepted Unicode, all the way through', () => {
+  it('stores, serves and mails emoji, CJK, right-to-left, combining marks and SQL metacharacters unchanged', async () => {
+    // Its own task queue, app and worker: the fuzzed events above stay unprocessed.
+    const queue = uniqueTaskQueue('fuzz-unicode');
+    const worker = await createTestWorker(env, queue, stack.deps);
+    const running = worker.run();
+    const app = createApp({
+      db: stack.db,
+      temporal: env.client,
+      taskQueue: queue,
+      logger: pino({ level: 'silent' }),
+      pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+    });
+    const other = await listen(app, '127.0.0.1', 0);
+    try {
+      const guest = {
+        firstName: "Zoë 😀 O'Brien-王",
+        lastName: "שלום e\u0301 مرحبا '; drop table guests; -- %_\\",
+      };
+      const body = stayCompletedBody({ occurredAt: hoursAgo(3), guest });
+      const res = await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/v1/pms/events`, {
+        method: 'POST',
+        headers: { 'x-signature': sign(SECRET, JSON.stringify(body), Math.floor(Date.now() / 1000)) },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(202);
+      const { guestId } = (await res.json()) as { guestId: string };
+      const [mail] = await stack.sink.waitFor((m) => m.to.includes(body.data.guest.email));
+      expect(mail!.subject).toContain(guest.firstName);
+      expect(mail!.text).toContain(`${guest.firstName} ${guest.lastName}`);
+      const served = await eventually(async () => {
+        const r = await send('GET', `/v1/guests/${guestId}`, { authorization: `Bearer ${opsKey}` });
+        return r.status === 200 ? (r.body as { guest: typeof guest }) : undefined;
+      });
+      expect(served.guest).toMatchObject(guest);
+    } finally {
+      await new Promise((r) => other.close(r));
+      worker.shutdown();
+      await running;
+    }
+  });
+});
