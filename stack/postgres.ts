@@ -71,7 +71,8 @@ export async function clearStalePostmaster(dataDir: string, log?: StepLog): Prom
     await rm(lockFile, { force: true });
     return 'stopped';
   }
-  log?.(`  · removed a stale ${lockFile} (pid ${pid ?? '?'} is not PostgreSQL on this folder)`);
+  const now = argv ? 'is now another process' : 'is gone';
+  log?.(`  · removed a stale ${lockFile} (its PostgreSQL, pid ${pid ?? '?'}, ${now})`);
   await rm(lockFile, { force: true });
   return 'removed';
 }
