@@ -1,5 +1,11 @@
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { Db } from '../../db/knex.js';
+import { createApp } from '../app.js';
 import { HttpError } from '../errors.js';
+import { listen } from '../server.js';
 import { sign, verifySignature } from './signature.js';
 
 const secret = 'unit-test-secret-0123456789';
@@ -65,5 +71,33 @@ describe('PMS secret rotation: current and previous secret', () => {
   });
   it('refuses the previous secret once it is removed', () => {
     expect(codeOf(() => verify(sign(previous, body, t), t, [secret]))).toBe('401 signature_mismatch');
+  });
+});
+
+describe('PMS secret rotation through the app', () => {
+  it('lets a body signed with the previous secret through to validation, and refuses a third secret', async () => {
+    // The body fails validation, so neither the database nor Temporal is ever reached.
+    const app = createApp({
+      db: {} as Db,
+      temporal: {} as Client,
+      taskQueue: 'unused',
+      logger: pino({ level: 'silent' }),
+      pms: { webhookSecret: secret, previousWebhookSecret: previous, toleranceSeconds: 300 },
+    });
+    const server = await listen(app, '127.0.0.1', 0);
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/pms/events`;
+      const post = async (key: string) => {
+        const raw = '{"type":"stay.completed"}';
+        const headers = { 'x-signature': sign(key, raw, Math.floor(Date.now() / 1000)) };
+        const res = await fetch(url, { method: 'POST', headers, body: raw });
+        return `${res.status} ${((await res.json()) as { error: { code: string } }).error.code}`;
+      };
+      expect(await post(secret)).toBe('400 validation_failed');
+      expect(await post(previous)).toBe('400 validation_failed');
+      expect(await post('a-third-secret-0123456789')).toBe('401 signature_mismatch');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
