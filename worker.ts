@@ -1,44 +1,79 @@
 /**
  * The Temporal worker: registers the workflows and the activities built from
- * their dependencies. `npm run worker` runs it alone against TEMPORAL_ADDRESS,
- * DATABASE_URL and SMTP_URL; the dev stack runs it in-process.
+ * their dependencies, and makes sure the PMS event sweeper runs.
+ * `npm run worker` runs it alone against TEMPORAL_ADDRESS, DATABASE_URL and
+ * SMTP_URL; `npm run start:worker` runs the compiled build with the workflow
+ * bundle made at build time; the dev stack runs it in-process.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfigOrExit } from './config.js';
 import { createDb } from './db/knex.js';
 import {
+  connectClient,
   connectWorkerConnection,
   createLogger,
   createMailer,
   requireServers,
   temporalTarget,
 } from './lib/runtime.js';
+import type { pmsEventSweeper } from './workflows/pms-event-sweeper.js';
 
 /** `workflows/index.ts` under tsx and vitest, `workflows/index.js` once compiled. */
 export const workflowsPath = fileURLToPath(
   new URL(`./workflows/index${path.extname(import.meta.url)}`, import.meta.url),
 );
 
+/** The bundle `npm run build` writes beside the compiled worker (bundleWorkflowCode at build time). */
+export const prebuiltBundlePath = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+
+/** Activities that may run at once on one worker: one connection each, so never more than the pool. */
+export function activitySlots(poolMax: number): number {
+  return Math.max(1, poolMax);
+}
+
 export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** A pre-built bundle (tests build one per run); otherwise the worker bundles `workflows/`. */
+  /** The pool size behind `deps.db` (createDb's default 10 if omitted): activity concurrency is bounded by it. */
+  poolMax?: number;
+  /** A pre-built bundle (tests, production); otherwise the worker bundles `workflows/` at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
+  const slots = activitySlots(opts.poolMax ?? 10);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    // Each activity holds at most one connection: together, never more than the pool serves, so none
+    // waits for a connection longer than the pool's acquire timeout (inside every activity timeout).
+    maxConcurrentActivityTaskExecutions: slots,
+    maxConcurrentLocalActivityExecutions: slots,
+    // On SIGTERM, running activities get this long to finish before they are cancelled.
+    shutdownGraceTime: '20 seconds',
   });
+}
+
+/** Starts the sweeper unless it runs already (every worker calls this; one sweeper per namespace). */
+export async function ensureSweeper(client: Client, taskQueue: string, logger?: Logger): Promise<void> {
+  await client.workflow.start<typeof pmsEventSweeper>('pmsEventSweeper', {
+    workflowId: 'pms-event-sweeper',
+    taskQueue,
+    args: [{}],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+  logger?.info('PMS event sweeper running (workflow pms-event-sweeper)');
 }
 
 async function main(): Promise<void> {
@@ -50,20 +85,30 @@ async function main(): Promise<void> {
     'SMTP_URL',
   ]);
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
-  const connection = await connectWorkerConnection(temporalTarget(config, config.TEMPORAL_ADDRESS));
+  const target = temporalTarget(config, config.TEMPORAL_ADDRESS);
+  const connection = await connectWorkerConnection(target);
+  const client = await connectClient(target);
+  // The compiled worker runs the bundle made by `npm run build`; from the sources it bundles at start.
+  const bundled = existsSync(prebuiltBundlePath) && path.extname(import.meta.url) === '.js';
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    poolMax: config.DATABASE_POOL_MAX,
     deps: {
       db,
       mailer: createMailer(config.SMTP_URL),
       mail: { from: config.MAIL_FROM, messageIdDomain: config.MAIL_MESSAGE_ID_DOMAIN },
+      temporal: client,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
     },
+    ...(bundled ? { workflowBundle: { codePath: prebuiltBundlePath } } : {}),
   });
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker started');
+  await ensureSweeper(client, config.TEMPORAL_TASK_QUEUE, logger);
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, prebuiltBundle: bundled }, 'worker started');
   await worker.run();
   await db.destroy();
+  await client.connection.close();
   await connection.close();
 }
 

@@ -44,16 +44,16 @@ import type { Client } from '@temporalio/client';
 import { sign } from '../api/pms/signature.js';
 import { loadConfigOrExit } from '../config.js';
 import { createDb, migrateLatest } from '../db/knex.js';
-import type { StayCompletedEvent } from '../domain/types.js';
+import type { GuestMessage } from '../domain/messages.js';
 import { connectClient } from '../lib/runtime.js';
 import { freePort } from '../stack/ports.js';
 import { startEmbeddedPostgres } from '../stack/postgres.js';
 import { ensureTemporalCli } from '../stack/provision.js';
 import { consoleStepLog as log, MissingToolError, step } from '../stack/step.js';
-import { sampleStayCompletedBody, sampleStayCompletedEvent } from '../stack/sample-events.js';
+import { sampleStayCompletedBody, sampleStayCompletedMessage } from '../stack/sample-events.js';
 import { startTemporalDevServer } from '../stack/temporal-dev.js';
 import type { guestLifecycle } from '../workflows/guest-lifecycle.js';
-import { stayCompletedSignal } from '../workflows/messages.js';
+import { guestMessageSignal } from '../workflows/messages.js';
 
 const MAX_EVENTS = 20_000;
 const MAX_CONCURRENCY = 256;
@@ -128,13 +128,13 @@ type Prepare = () => () => Promise<void>;
 
 function rawPath(client: Client, taskQueue: string): Prepare {
   return () => {
-    const signal = sampleStayCompletedEvent();
+    const signal = sampleStayCompletedMessage();
     return async () => {
-      await client.workflow.signalWithStart<typeof guestLifecycle, [StayCompletedEvent]>('guestLifecycle', {
+      await client.workflow.signalWithStart<typeof guestLifecycle, [GuestMessage]>('guestLifecycle', {
         workflowId: `bench-raw-${randomUUID()}`,
         taskQueue,
         args: [{ guestId: randomUUID() }],
-        signal: stayCompletedSignal,
+        signal: guestMessageSignal,
         signalArgs: [signal],
       });
     };

@@ -9,11 +9,19 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 export type Db = Knex;
 
+/**
+ * How long a caller waits for a free connection before failing: well inside
+ * every activity's start-to-close timeout (10 s for local activities), so a
+ * busy pool fails an attempt that Temporal then retries.
+ */
+export const ACQUIRE_CONNECTION_TIMEOUT_MS = 5_000;
+
 export function createDb(databaseUrl: string, opts: { poolMax?: number } = {}): Db {
   return knexFactory({
     client: 'pg',
     connection: databaseUrl,
     pool: { min: 0, max: opts.poolMax ?? 10 },
+    acquireConnectionTimeout: ACQUIRE_CONNECTION_TIMEOUT_MS,
   });
 }
 

@@ -24,3 +24,9 @@ export function stageAfterStay(input: { current: Stage; totalStays: number; tier
   if (input.totalStays >= 2) return 'regular';
   return 'member';
 }
+
+/** The stage a guest's record implies when a run starts without carried state. */
+export function stageFromHistory(input: { totalStays: number; tier: Tier }): Stage {
+  if (input.totalStays === 0) return 'prospect';
+  return stageAfterStay({ current: 'member', totalStays: input.totalStays, tier: input.tier });
+}

@@ -24,13 +24,3 @@ export interface StayFacts {
   /** ISO 4217 */
   currency: string;
 }
-
-/** A completed stay as the guest's workflow receives it (signal payload). */
-export interface StayCompletedEvent {
-  eventId: string;
-  source: string;
-  /** ISO instant of the check-out. */
-  occurredAt: string;
-  guest: GuestProfile;
-  stay: StayFacts;
-}

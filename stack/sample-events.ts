@@ -4,13 +4,14 @@
  * the overrides say otherwise.
  */
 import { randomUUID } from 'node:crypto';
-import type { StayCompletedEvent } from '../domain/types.js';
+import { messageFromPmsEvent, PMS_SOURCE, type StayCompletedMessage } from '../domain/messages.js';
+import type { GuestProfile, StayFacts } from '../domain/types.js';
 
 export interface StayCompletedOverrides {
   id?: string;
   occurredAt?: string;
-  guest?: Partial<StayCompletedEvent['guest']>;
-  stay?: Partial<Omit<StayCompletedEvent['stay'], 'roomRevenue'>> & { roomRevenue?: string | number };
+  guest?: Partial<GuestProfile>;
+  stay?: Partial<Omit<StayFacts, 'roomRevenue'>> & { roomRevenue?: string | number };
 }
 
 export function newPmsProfileId(): string {
@@ -48,14 +49,14 @@ export function sampleStayCompletedBody(overrides: StayCompletedOverrides = {}) 
   };
 }
 
-/** The same stay as the signal payload the API hands to the guest's workflow. */
-export function sampleStayCompletedEvent(overrides: StayCompletedOverrides = {}): StayCompletedEvent {
+/** The same stay as the message the API hands to the guest's workflow (ids and facts, no profile). */
+export function sampleStayCompletedMessage(overrides: StayCompletedOverrides = {}): StayCompletedMessage {
   const body = sampleStayCompletedBody(overrides);
-  return {
-    eventId: body.id,
-    source: 'pms',
-    occurredAt: body.occurredAt,
-    guest: body.data.guest,
-    stay: { ...body.data.stay, roomRevenue: String(body.data.stay.roomRevenue) },
-  };
+  return messageFromPmsEvent(PMS_SOURCE, {
+    ...body,
+    data: {
+      ...body.data,
+      stay: { ...body.data.stay, roomRevenue: Number(body.data.stay.roomRevenue).toFixed(2) },
+    },
+  }) as StayCompletedMessage;
 }

@@ -47,6 +47,14 @@ export interface SmtpSinkOptions {
   storeFile?: string;
   /** Recipients refused with `550 mailbox unavailable`, as a real server refuses an unknown address. */
   rejectRecipients?: (address: string) => boolean;
+  /**
+   * Require SMTP AUTH (over plain text: tests and dev only). The first
+   * `refuseFirst` logins are refused with 535 whatever the credentials, as a
+   * server does while its password is being changed.
+   */
+  auth?: { user: string; pass: string; refuseFirst?: number };
+  /** Never answer the end of DATA for these recipients: a server that stalls mid-transaction. */
+  stallRecipients?: (address: string) => boolean;
 }
 
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
@@ -68,9 +76,20 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     });
   };
 
+  let refusals = opts.auth?.refuseFirst ?? 0;
   const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: !opts.auth,
+    allowInsecureAuth: Boolean(opts.auth),
+    disabledCommands: opts.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    onAuth(auth, _session, callback) {
+      const ok = opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass;
+      if (refusals > 0 || !ok) {
+        refusals = Math.max(0, refusals - 1);
+        callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
+        return;
+      }
+      callback(null, { user: auth.username });
+    },
     logger: false,
     size: 10 * 1024 * 1024,
     onRcptTo(address, _session, callback) {
@@ -81,6 +100,10 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       callback();
     },
     onData(stream, session, callback) {
+      if (session.envelope.rcptTo.some((r) => opts.stallRecipients?.(r.address))) {
+        stream.resume(); // read it all, never answer
+        return;
+      }
       simpleParser(stream)
         .then((parsed) => {
           const messageId = parsed.messageId ?? `<no-message-id-${byId.size + 1}@sink>`;
@@ -144,7 +167,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
 
   return {
     smtpPort,
-    smtpUrl: `smtp://${host}:${smtpPort}`,
+    smtpUrl: opts.auth
+      ? `smtp://${encodeURIComponent(opts.auth.user)}:${encodeURIComponent(opts.auth.pass)}@${host}:${smtpPort}?requireTLS=false`
+      : `smtp://${host}:${smtpPort}`,
     mailboxUrl,
     messages: () => [...byId.values()],
     waitFor(filter, { count = 1, timeoutMs = 15_000 } = {}) {

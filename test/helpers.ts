@@ -8,6 +8,12 @@ import type { FaultInjector } from '../activities/faults.js';
 import { createDb, type Db } from '../db/knex.js';
 import type { OutboxRow } from '../db/repositories/outbox.js';
 import { createMailer } from '../lib/runtime.js';
+import type { GuestProfile } from '../domain/types.js';
+import {
+  sampleStayCompletedBody,
+  sampleStayCompletedMessage,
+  type StayCompletedOverrides,
+} from '../stack/sample-events.js';
 import { startSmtpSink, type SmtpSink } from '../stack/smtp-sink.js';
 
 let runtimeInstalled = false;
@@ -89,7 +95,7 @@ export async function createTestWorker(
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities(deps),
+    activities: createActivities({ temporal: env.client, taskQueue, ...deps }),
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
 }
@@ -97,8 +103,24 @@ export async function createTestWorker(
 export {
   newPmsProfileId,
   sampleStayCompletedBody as stayCompletedBody,
-  sampleStayCompletedEvent as stayCompletedEvent,
+  sampleStayCompletedMessage as stayCompletedMessage,
 } from '../stack/sample-events.js';
+
+/**
+ * A stay as the PMS sends it and as the workflow receives it: the body (with
+ * the guest's profile, for the guest row), and the message (ids and facts).
+ */
+export function sampleStay(overrides: StayCompletedOverrides = {}) {
+  const body = sampleStayCompletedBody(overrides);
+  const message = sampleStayCompletedMessage({
+    ...overrides,
+    id: body.id,
+    guest: body.data.guest,
+    stay: body.data.stay,
+  });
+  const profile: GuestProfile = body.data.guest;
+  return { body, message, profile };
+}
 
 export async function countRows(db: Db, table: string, where: Record<string, unknown> = {}): Promise<number> {
   const row = (await db(table).where(where).count({ n: '*' }).first()) as { n: number | string };

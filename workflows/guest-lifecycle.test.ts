@@ -10,25 +10,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failOnceAt, type FaultInjector } from '../activities/faults.js';
 import * as guests from '../db/repositories/guests.js';
 import type { OutboxRow } from '../db/repositories/outbox.js';
+import * as pmsEvents from '../db/repositories/pms-events.js';
 import type { StayRow } from '../db/repositories/stays.js';
 import { followUpWorkflowId, guestWorkflowId } from '../domain/ids.js';
-import type { StayCompletedEvent } from '../domain/types.js';
+import type { GuestMessage } from '../domain/messages.js';
 import {
   countRows,
   createTestWorker,
   eventually,
   openStack,
+  sampleStay,
   sentMail,
-  stayCompletedEvent,
   timeSkippingEnv,
   uniqueTaskQueue,
   type Stack,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
-import type { GuestLifecycleInput } from './guest-lifecycle.js';
-import { stateQuery, stayCompletedSignal } from './messages.js';
+import { guestMessageSignal, stateQuery } from './messages.js';
+import type { GuestLifecycleInput } from './types.js';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -38,43 +40,82 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** Creates the guest row (as the API does), then hands `events` to the guest's workflow. */
+type Stay = ReturnType<typeof sampleStay>;
+
+/** Records the guest and the PMS event rows (as the API does); returns the guest's id. */
+async function recordIntake(stack: Stack, stays: Stay[]): Promise<string> {
+  const first = stays[0]!;
+  const guest =
+    (await guests.insertIfAbsent(stack.db, {
+      source: 'pms',
+      profile: first.profile,
+      asOf: new Date(first.message.occurredAt),
+    })) ??
+    (await stack
+      .db<guests.GuestRow>('guests')
+      .where({ source: 'pms', pms_profile_id: first.profile.pmsProfileId })
+      .first())!;
+  for (const s of stays) {
+    await pmsEvents.insertIfAbsent(stack.db, {
+      id: s.message.eventId,
+      type: 'stay.completed',
+      occurredAt: new Date(s.message.occurredAt),
+      payloadHash: s.message.eventId,
+      payload: s.body,
+      guestId: guest.id,
+      workflowId: guestWorkflowId(guest.id),
+    });
+  }
+  return guest.id;
+}
+
+async function signal(
+  workflowId: string,
+  taskQueue: string,
+  guestId: string,
+  message: GuestMessage,
+  maxEventsPerRun?: number,
+) {
+  await env.client.workflow.signalWithStart('guestLifecycle', {
+    workflowId,
+    taskQueue,
+    args: [{ guestId, maxEventsPerRun } satisfies GuestLifecycleInput],
+    signal: guestMessageSignal,
+    signalArgs: [message],
+  });
+}
+
+/** Records the guest and its events (as the API does), then hands the messages to the guest's workflow. */
 async function run(
   stack: Stack,
-  events: StayCompletedEvent[],
+  stays: Stay[],
   body: (ctx: { guestId: string; workflowId: string; taskQueue: string }) => Promise<void>,
-  opts: { faults?: FaultInjector; maxEventsPerRun?: number; recordAs?: string } = {},
+  opts: {
+    faults?: FaultInjector;
+    maxEventsPerRun?: number;
+    recordAs?: string;
+    messages?: GuestMessage[];
+  } = {},
 ) {
-  const first = events[0]!;
-  const guest = (await guests.insertIfAbsent(stack.db, {
-    source: 'pms',
-    profile: first.guest,
-    asOf: new Date(first.occurredAt),
-  }))!;
+  const guestId = await recordIntake(stack, stays);
   const taskQueue = uniqueTaskQueue('guest');
   const worker = await createTestWorker(
     env,
     taskQueue,
     opts.faults ? { ...stack.deps, faults: opts.faults } : stack.deps,
   );
-  const workflowId = guestWorkflowId(guest.id);
-  // Every event is in the workflow's history before the worker first runs it: what a run
+  const workflowId = guestWorkflowId(guestId);
+  // Every message is in the workflow's history before the worker first runs it: what a run
   // sees at once does not depend on timing.
-  for (const event of events) {
-    await env.client.workflow.signalWithStart('guestLifecycle', {
-      workflowId,
-      taskQueue,
-      args: [{ guestId: guest.id, maxEventsPerRun: opts.maxEventsPerRun }],
-      signal: stayCompletedSignal,
-      signalArgs: [event],
-    });
+  for (const message of opts.messages ?? stays.map((s) => s.message)) {
+    await signal(workflowId, taskQueue, guestId, message, opts.maxEventsPerRun);
   }
   await worker.runUntil(async () => {
-    await body({ guestId: guest.id, workflowId, taskQueue });
-    if (opts.recordAs) await recordHistories(stack, opts.recordAs, guest.id, workflowId);
+    await body({ guestId, workflowId, taskQueue });
+    if (opts.recordAs) await recordHistories(stack, opts.recordAs, guestId, workflowId);
     await env.client.workflow.getHandle(workflowId).terminate('test done');
   });
-  return guest.id;
+  return guestId;
 }
 
 /**
@@ -111,6 +152,18 @@ function stateAfter(workflowId: string, count: number) {
   });
 }
 
+/** ISO instant `ms` before the test server's clock, and the matching stay dates. */
+async function checkOutAgo(ms: number, nights = 2) {
+  const at = new Date((await env.currentTimeMs()) - ms);
+  const departure = at.toISOString().slice(0, 10);
+  const arrival = new Date(at.getTime() - nights * DAY).toISOString().slice(0, 10);
+  return { occurredAt: at.toISOString(), stay: { arrival, departure, nights } };
+}
+
+function mailsTo(stack: Stack, address: string) {
+  return stack.sink.messages().filter((m) => m.to.includes(address));
+}
+
 describe('guestLifecycle', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -121,14 +174,11 @@ describe('guestLifecycle', () => {
   });
 
   it('records the stay, posts base points, and thanks the guest two hours after check-out', async () => {
-    const checkOut = new Date(await env.currentTimeMs());
-    const event = stayCompletedEvent({
-      occurredAt: checkOut.toISOString(),
-      stay: { roomRevenue: '1280.50', nights: 2 },
-    });
+    const when = await checkOutAgo(0);
+    const stay = sampleStay({ occurredAt: when.occurredAt, stay: { ...when.stay, roomRevenue: '1280.50' } });
     await run(
       stack,
-      [event],
+      [stay],
       async ({ guestId, workflowId }) => {
         const state = await stateAfter(workflowId, 1);
         expect(state).toMatchObject({
@@ -139,7 +189,7 @@ describe('guestLifecycle', () => {
           pointsBalance: 12805,
         });
         expect(state.lastStay).toMatchObject({
-          pmsStayId: event.stay.pmsStayId,
+          pmsStayId: stay.message.stay.pmsStayId,
           propertyCode: 'SHA-BUND',
           nights: 2,
         });
@@ -150,15 +200,19 @@ describe('guestLifecycle', () => {
         expect(ledger).toMatchObject([
           { points: 12805, balance_after: 12805, reason: 'stay_base', stay_id: stays[0]!.id },
         ]);
+        const event = await pmsEvents.findById(stack.db, stay.message.eventId);
+        expect(event?.handled_at).toBeInstanceOf(Date);
 
         await env.sleep(2 * HOUR - 5 * 60_000);
         expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(0);
-        expect(stack.sink.messages().filter((m) => m.to.includes(event.guest.email))).toHaveLength(0);
+        expect(mailsTo(stack, stay.profile.email)).toHaveLength(0);
 
         await env.sleep(10 * 60_000);
-        const [mail] = await stack.sink.waitFor((m) => m.to.includes(event.guest.email));
+        const [mail] = await stack.sink.waitFor((m) => m.to.includes(stay.profile.email));
         expect(mail!.subject).toBe('Thank you for staying with us, Ada');
-        expect(mail!.text).toContain('SHA-BUND from 2026-03-10 to 2026-03-12 (2 nights)');
+        expect(mail!.text).toContain(
+          `SHA-BUND from ${when.stay.arrival} to ${when.stay.departure} (2 nights)`,
+        );
         expect(mail!.text).toContain(
           'You earned 12805 points for this stay. Your balance is now 12805 points.',
         );
@@ -171,88 +225,109 @@ describe('guestLifecycle', () => {
   });
 
   it('sends at once when the check-out is already older than the delay, in the guest locale', async () => {
-    const event = stayCompletedEvent({
-      occurredAt: '2026-01-05T02:00:00Z',
+    const when = await checkOutAgo(3 * DAY, 1);
+    const stay = sampleStay({
+      occurredAt: when.occurredAt,
       guest: { locale: 'zh-CN', firstName: '伟', lastName: '王', email: 'wang.wei@guest.example' },
-      stay: { arrival: '2026-01-04', departure: '2026-01-05', nights: 1, roomRevenue: '688' },
+      stay: { ...when.stay, roomRevenue: '688' },
     });
-    await run(stack, [event], async () => {
+    await run(stack, [stay], async () => {
       const [mail] = await stack.sink.waitFor((m) => m.to.includes('wang.wei@guest.example'));
       expect(mail!.subject).toBe('王伟，感谢您的入住');
       expect(mail!.text).toContain('本次入住您获得 6880 积分，当前积分余额为 6880 分');
     });
   });
 
+  it('does not thank for a stay that checked out more than 7 days ago: a suppressed row with the reason', async () => {
+    const when = await checkOutAgo(8 * DAY);
+    const stay = sampleStay({ occurredAt: when.occurredAt, stay: when.stay });
+    await run(stack, [stay], async ({ guestId }) => {
+      const row = await eventually(async () => {
+        const r = await stack.db<OutboxRow>('mail_outbox').where({ guest_id: guestId }).first();
+        return r?.status === 'suppressed' ? r : undefined;
+      });
+      expect(row.suppression_reason).toMatch(/^stay_too_old/);
+      expect(row.template).toBe('stay-thank-you');
+      expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
+    });
+    expect(mailsTo(stack, stay.profile.email)).toHaveLength(0);
+  });
+
   it('handles a stay delivered twice (new event id) once: one stay row, one ledger entry, one mail', async () => {
-    const event = stayCompletedEvent({ occurredAt: '2026-02-01T10:00:00Z' });
-    const again = { ...event, eventId: `${event.eventId}-redelivered` };
+    const stay = sampleStay(await checkOutAgo(DAY));
+    const again = { ...stay.message, eventId: `${stay.message.eventId}-redelivered` };
     await run(
       stack,
-      [event, again],
+      [stay],
       async ({ guestId, workflowId }) => {
         await stateAfter(workflowId, 2);
-        await stack.sink.waitFor((m) => m.to.includes(event.guest.email));
+        await stack.sink.waitFor((m) => m.to.includes(stay.profile.email));
         expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
         expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
         expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(1);
         expect((await stateOf(workflowId)).stays).toBe(1);
       },
-      { recordAs: 'duplicate-stay' },
+      { recordAs: 'duplicate-stay', messages: [stay.message, again] },
     );
-    const mails = stack.sink.messages().filter((m) => m.to.includes(event.guest.email));
+    const mails = mailsTo(stack, stay.profile.email);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.deliveries).toBe(1);
   });
 
-  it('stays exactly-once when the ledger, outbox and mail activities fail after their write and are retried', async () => {
-    const faults = failOnceAt('ledger.afterPost', 'outbox.afterEnqueue', 'mail.afterSend');
-    const event = stayCompletedEvent({
-      occurredAt: '2026-02-02T10:00:00Z',
-      guest: { email: 'retry@guest.example' },
-    });
+  it('stays exactly-once when every write fails right after it and is retried, including between SMTP acceptance and the sent-mark', async () => {
+    const faults = failOnceAt(
+      'ledger.afterPost',
+      'outbox.afterEnqueue',
+      'mail.beforeMarkSent',
+      'mail.afterSend',
+    );
+    const stay = sampleStay({ ...(await checkOutAgo(DAY)), guest: { email: 'retry@guest.example' } });
     await run(
       stack,
-      [event],
+      [stay],
       async ({ guestId }) => {
         await stack.sink.waitFor((m) => m.to.includes('retry@guest.example'));
-        await eventually(() => (faults.fired.length === 3 ? true : undefined));
+        // The follow-up ends once its last retry is done: any wrong re-send has happened by then.
+        const stayRow = await eventually(() =>
+          stack.db<StayRow>('stays').where({ guest_id: guestId }).first(),
+        );
+        await env.client.workflow.getHandle(followUpWorkflowId(guestId, stayRow.id)).result();
         const outbox = await sentMail(stack.db, { guest_id: guestId });
+        // One SMTP conversation: the retry after the failed sent-mark learned from its heartbeat that the mail went.
         expect(outbox.attempts).toBe(1);
         expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
         expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(1);
       },
       { faults },
     );
-    expect(faults.fired).toEqual(['ledger.afterPost', 'outbox.afterEnqueue', 'mail.afterSend']);
-    const mails = stack.sink.messages().filter((m) => m.to.includes('retry@guest.example'));
+    expect(faults.fired).toEqual([
+      'ledger.afterPost',
+      'outbox.afterEnqueue',
+      'mail.beforeMarkSent',
+      'mail.afterSend',
+    ]);
+    const mails = mailsTo(stack, 'retry@guest.example');
     expect(mails).toHaveLength(1);
     expect(mails[0]!.deliveries).toBe(1);
   });
 
   it('accumulates the balance over stays, makes a regular, and earns silver at four stays in a year', async () => {
-    const profile = stayCompletedEvent().guest;
-    const events = [1, 2, 3, 4].map((n) =>
-      stayCompletedEvent({
-        occurredAt: `2026-0${n}-03T10:00:00Z`,
+    const profile = sampleStay().profile;
+    const year = new Date(await env.currentTimeMs()).getUTCFullYear();
+    const stays = [1, 2, 3, 4].map((n) =>
+      sampleStay({
+        occurredAt: `${year}-0${n}-03T10:00:00Z`,
         guest: profile,
-        stay: { arrival: `2026-0${n}-02`, departure: `2026-0${n}-03`, nights: 1, roomRevenue: '100' },
+        stay: { arrival: `${year}-0${n}-02`, departure: `${year}-0${n}-03`, nights: 1, roomRevenue: '100' },
       }),
     );
     await run(
       stack,
-      events.slice(0, 2),
+      stays,
       async ({ workflowId, taskQueue, guestId }) => {
         const afterTwo = await stateAfter(workflowId, 2);
         expect(afterTwo).toMatchObject({ stage: 'regular', tier: 'blue', stays: 2, pointsBalance: 2000 });
-        for (const event of events.slice(2)) {
-          await env.client.workflow.signalWithStart('guestLifecycle', {
-            workflowId,
-            taskQueue,
-            args: [{ guestId }],
-            signal: stayCompletedSignal,
-            signalArgs: [event],
-          });
-        }
+        for (const s of stays.slice(2)) await signal(workflowId, taskQueue, guestId, s.message);
         const afterFour = await stateAfter(workflowId, 4);
         expect(afterFour).toMatchObject({
           stage: 'regular',
@@ -265,69 +340,107 @@ describe('guestLifecycle', () => {
           (r: { balance_after: number }) => r.balance_after,
         );
         expect(balances).toEqual([1000, 2000, 3000, 4000]);
-        await stack.sink.waitFor(
-          (m) => m.to.includes(profile.email) && m.text.includes('Your balance is now 4000 points'),
-        );
       },
-      { recordAs: 'four-stays-silver' },
+      { recordAs: 'four-stays-silver', messages: stays.slice(0, 2).map((s) => s.message) },
     );
   });
 
-  it('records a stay already filed under another guest as lastError and goes on with the next event', async () => {
-    const other = stayCompletedEvent({ occurredAt: '2026-08-02T10:00:00Z' });
+  it('records a stay already filed under another guest as a rejection (lastError, pms_events) and goes on with the next event', async () => {
+    const other = sampleStay(await checkOutAgo(DAY));
     await run(stack, [other], async ({ guestId }) => {
-      await stack.sink.waitFor((m) => m.to.includes(other.guest.email));
+      await stack.sink.waitFor((m) => m.to.includes(other.profile.email));
       expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
     });
-    const profile = stayCompletedEvent().guest;
-    const clash = stayCompletedEvent({
-      occurredAt: '2026-08-03T10:00:00Z',
+    const profile = sampleStay().profile;
+    const clash = sampleStay({
+      ...(await checkOutAgo(DAY)),
       guest: profile,
-      stay: { pmsStayId: other.stay.pmsStayId },
+      stay: { pmsStayId: other.message.stay.pmsStayId },
     });
-    const fine = stayCompletedEvent({ occurredAt: '2026-08-04T10:00:00Z', guest: profile });
-    await run(stack, [clash, fine], async ({ guestId, workflowId }) => {
-      const state = await stateAfter(workflowId, 2);
-      expect(state).toMatchObject({ stays: 1, lastError: null });
-      expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
-      expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
-      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-      expect(JSON.stringify(history)).toContain('StayOwnedByAnotherGuest');
-    });
+    const fine = sampleStay({ ...(await checkOutAgo(DAY)), guest: profile });
+    await run(
+      stack,
+      [clash, fine],
+      async ({ guestId, workflowId }) => {
+        const state = await stateAfter(workflowId, 2);
+        // The rejection stays on record after the next event is handled.
+        expect(state).toMatchObject({ stays: 1, eventsRejected: 1 });
+        expect(state.lastError).toMatchObject({ eventId: clash.message.eventId });
+        expect(state.lastError!.reason).toMatch(/^StayOwnedByAnotherGuest: stay pms\/S-/);
+        const rejected = await pmsEvents.findById(stack.db, clash.message.eventId);
+        expect(rejected).toMatchObject({ handled_at: null });
+        expect(rejected!.rejection_reason).toMatch(/^StayOwnedByAnotherGuest/);
+        expect(rejected!.rejected_at).toBeInstanceOf(Date);
+        expect((await pmsEvents.findById(stack.db, fine.message.eventId))!.handled_at).toBeInstanceOf(Date);
+        expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
+        expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
+      },
+      { recordAs: 'rejected-stay' },
+    );
+  });
+
+  it('turns an event the workflow cannot act on (an odd amount) into a recorded rejection, never a stuck workflow', async () => {
+    const profile = sampleStay().profile;
+    const odd = sampleStay({ ...(await checkOutAgo(DAY)), guest: profile });
+    const bad = { ...odd.message, stay: { ...odd.message.stay, roomRevenue: '12.345' } };
+    const fine = sampleStay({ ...(await checkOutAgo(DAY)), guest: profile });
+    await run(
+      stack,
+      [odd, fine],
+      async ({ guestId, workflowId }) => {
+        const state = await stateAfter(workflowId, 2);
+        expect(state).toMatchObject({ stays: 1, eventsRejected: 1 });
+        expect(state.lastError).toMatchObject({
+          eventId: odd.message.eventId,
+          reason: 'stay.roomRevenue is not a money amount',
+        });
+        expect((await pmsEvents.findById(stack.db, odd.message.eventId))!.rejection_reason).toBe(
+          'stay.roomRevenue is not a money amount',
+        );
+        expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
+        const described = await env.client.workflow.getHandle(workflowId).describe();
+        expect(described.status.name).toBe('RUNNING');
+      },
+      { messages: [bad, fine.message] },
+    );
   });
 
   it('marks a mail the server refuses (550) failed, once, without retrying forever', async () => {
-    const event = stayCompletedEvent({
-      occurredAt: '2026-08-05T10:00:00Z',
-      guest: { email: 'nobody@bounce.example' },
-    });
-    await run(stack, [event], async ({ guestId }) => {
-      const row = await eventually(async () => {
-        const r = await stack.db<OutboxRow>('mail_outbox').where({ guest_id: guestId }).first();
-        return r?.status === 'failed' ? r : undefined;
-      });
-      expect(row.attempts).toBe(1);
-      expect(row.last_error).toContain('550');
-      const stay = (await stack.db<StayRow>('stays').where({ guest_id: guestId }).first())!;
-      const child = env.client.workflow.getHandle(followUpWorkflowId(guestId, stay.id));
-      await expect(child.result()).rejects.toThrow();
-      expect((await child.describe()).status.name).toBe('FAILED');
-      expect(stack.sink.messages().filter((m) => m.to.includes('nobody@bounce.example'))).toHaveLength(0);
-    });
+    const stay = sampleStay({ ...(await checkOutAgo(DAY)), guest: { email: 'nobody@bounce.example' } });
+    await run(
+      stack,
+      [stay],
+      async ({ guestId }) => {
+        const row = await eventually(async () => {
+          const r = await stack.db<OutboxRow>('mail_outbox').where({ guest_id: guestId }).first();
+          return r?.status === 'failed' ? r : undefined;
+        });
+        expect(row.attempts).toBe(1);
+        expect(row.last_error).toMatch(/^EENVELOPE 550 RCPT TO/);
+        expect(row.last_error).not.toContain('@');
+        const stayRow = (await stack.db<StayRow>('stays').where({ guest_id: guestId }).first())!;
+        const child = env.client.workflow.getHandle(followUpWorkflowId(guestId, stayRow.id));
+        await expect(child.result()).rejects.toThrow();
+        expect((await child.describe()).status.name).toBe('FAILED');
+        expect(mailsTo(stack, 'nobody@bounce.example')).toHaveLength(0);
+      },
+      { recordAs: 'mail-refused' },
+    );
   });
 
   it('continues as new after maxEventsPerRun events, carrying its state and unhandled events', async () => {
-    const profile = stayCompletedEvent().guest;
-    const events = [1, 2, 3].map((n) =>
-      stayCompletedEvent({
-        occurredAt: `2026-07-1${n}T10:00:00Z`,
+    const profile = sampleStay().profile;
+    const year = new Date(await env.currentTimeMs()).getUTCFullYear();
+    const stays = [1, 2, 3].map((n) =>
+      sampleStay({
+        occurredAt: `${year}-07-1${n}T10:00:00Z`,
         guest: profile,
-        stay: { arrival: `2026-07-0${n}`, departure: `2026-07-1${n}`, nights: 10, roomRevenue: '50' },
+        stay: { arrival: `${year}-07-0${n}`, departure: `${year}-07-1${n}`, nights: 10, roomRevenue: '50' },
       }),
     );
     await run(
       stack,
-      events,
+      stays,
       async ({ guestId, workflowId }) => {
         const state = await stateAfter(workflowId, 3);
         expect(state).toMatchObject({
@@ -347,11 +460,42 @@ describe('guestLifecycle', () => {
         // The third event arrived before the first run ended and was carried into the next one.
         const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
         const carried = JSON.parse(Buffer.from(started!.data!).toString()) as GuestLifecycleInput;
-        expect(carried.inbox?.map((e) => e.eventId)).toEqual([events[2]!.eventId]);
+        expect(carried.inbox?.map((e) => e.eventId)).toEqual([stays[2]!.message.eventId]);
         expect(carried.state).toMatchObject({ eventsHandled: 2, stays: 2 });
         expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(3);
       },
       { maxEventsPerRun: 2, recordAs: 'continue-as-new' },
+    );
+  });
+
+  it('continues a guest whose run was terminated from Postgres, not as a blank prospect', async () => {
+    const profile = sampleStay().profile;
+    const year = new Date(await env.currentTimeMs()).getUTCFullYear();
+    const stays = [1, 2, 3, 4, 5].map((n) =>
+      sampleStay({
+        occurredAt: `${year}-0${n}-03T10:00:00Z`,
+        guest: profile,
+        stay: { arrival: `${year}-0${n}-02`, departure: `${year}-0${n}-03`, nights: 1, roomRevenue: '100' },
+      }),
+    );
+    await run(
+      stack,
+      stays,
+      async ({ guestId, workflowId, taskQueue }) => {
+        await stateAfter(workflowId, 4);
+        await env.client.workflow.getHandle(workflowId).terminate('operator error');
+        // The next event starts a new run (ALLOW_DUPLICATE), which loads the guest from Postgres.
+        await signal(workflowId, taskQueue, guestId, stays[4]!.message);
+        const state = await stateAfter(workflowId, 1);
+        expect(state).toMatchObject({
+          stage: 'regular',
+          tier: 'silver',
+          stays: 5,
+          nights: 5,
+          pointsBalance: 5000,
+        });
+      },
+      { messages: stays.slice(0, 4).map((s) => s.message) },
     );
   });
 });

@@ -1,60 +1,52 @@
 /**
- * The guest's entity workflow (ID `guest-<guestId>`): a thin loop over a
- * state object. Signals are queued and handled one at a time; bounded jobs
- * run as children; history stays bounded by continue-as-new.
+ * The guest's entity workflow (ID `guest-<guestId>`), after
+ * samples-typescript's safe-message-handlers: signal handlers only push onto
+ * one inbox; the main loop takes one message at a time, decides with pure
+ * `domain/` rules and lets activities do the writes; continue-as-new happens
+ * in the loop, after `allHandlersFinished`, never in a handler.
+ *
+ * Failure rule (docs/architecture.md "When something fails"):
+ * - a message the workflow cannot act on (it fails `messageProblem`, or an
+ *   activity refuses it with a non-retryable ApplicationFailure) is a
+ *   recorded rejection: the PMS event is marked rejected with the reason,
+ *   `lastError` shows it, and the loop goes on with the next message;
+ * - retryable activity failures are retried by Temporal without limit, so
+ *   they never reach this code;
+ * - anything else is unexpected (a bug, a cancelled activity): it fails the
+ *   workflow *task*, not the workflow. The run stays open with its inbox,
+ *   Temporal retries the task, and a fixed deployment continues it.
  */
 import {
-  ActivityFailure,
-  ApplicationFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
-  proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, LastStay } from '../activities/index.js';
-import { followUpWorkflowId, idempotencyKey } from '../domain/ids.js';
-import { basePointsForStay } from '../domain/points.js';
-import { stageAfterStay, type Stage } from '../domain/stages.js';
-import { higherTier, tierEarnedBy, type Tier } from '../domain/tiers.js';
-import type { StayCompletedEvent } from '../domain/types.js';
-import { stateQuery, stayCompletedSignal, type GuestStateView } from './messages.js';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities/index.js';
+import { followUpWorkflowId } from '../domain/ids.js';
+import { messageProblem, type GuestMessage, type StayCompletedMessage } from '../domain/messages.js';
+import { stageAfterStay, stageFromHistory } from '../domain/stages.js';
+import { higherTier, tierEarnedBy } from '../domain/tiers.js';
+import { dispositionOf } from './failures.js';
+import { guestMessageSignal, stateQuery } from './messages.js';
 import { postStayFollowUp } from './post-stay-follow-up.js';
+import type { GuestLifecycleInput, GuestLifecycleState, GuestStateView } from './types.js';
 
-/** Carried across continue-as-new. Plain data only. */
-export interface GuestLifecycleState {
-  stage: Stage;
-  tier: Tier;
-  stays: number;
-  nights: number;
-  pointsBalance: number;
-  lastStay: LastStay | null;
-  eventsHandled: number;
-  /** Recently handled stay IDs, newest last: a repeat delivery is skipped without work. */
-  recentStayIds: string[];
-  lastError: string | null;
-}
+export type { GuestLifecycleInput, GuestLifecycleState } from './types.js';
 
-export interface GuestLifecycleInput {
-  guestId: string;
-  state?: GuestLifecycleState;
-  /** Events received but not handled before continue-as-new. */
-  inbox?: StayCompletedEvent[];
-  /** Continue-as-new after this many events even if the server has not suggested it (default EVENTS_PER_RUN). */
-  maxEventsPerRun?: number;
-}
-
-/** Continue-as-new after this many events even if the server has not suggested it yet. */
+/** Continue-as-new after this many messages even if the server has not suggested it yet. */
 export const EVENTS_PER_RUN = 500;
-const RECENT_STAYS_KEPT = 50;
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+// Short single-transaction writes: local activities, recorded as one marker each in the guest's history.
+const db = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
   // Entity work must not be lost to an outage: retry until it succeeds, backing off to a minute.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -68,32 +60,26 @@ export function initialState(): GuestLifecycleState {
     pointsBalance: 0,
     lastStay: null,
     eventsHandled: 0,
-    recentStayIds: [],
+    eventsRejected: 0,
     lastError: null,
   };
 }
 
 export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> {
   const { guestId } = input;
-  const state = input.state ?? initialState();
-  const inbox: StayCompletedEvent[] = [...(input.inbox ?? [])];
+  const inbox: GuestMessage[] = [...(input.inbox ?? [])];
   let handledThisRun = 0;
 
-  setHandler(stayCompletedSignal, (event) => {
-    inbox.push(event);
+  setHandler(guestMessageSignal, (message) => {
+    inbox.push(message);
   });
-  setHandler(stateQuery, (): GuestStateView => ({
-    guestId,
-    stage: state.stage,
-    tier: state.tier,
-    stays: state.stays,
-    nights: state.nights,
-    pointsBalance: state.pointsBalance,
-    lastStay: state.lastStay,
-    pendingEvents: inbox.length,
-    eventsHandled: state.eventsHandled,
-    lastError: state.lastError,
-  }));
+  // Registered before the first await, so a query never misses it; answers the initial state until loaded.
+  let state = input.state ?? initialState();
+  setHandler(stateQuery, (): GuestStateView => ({ ...state, guestId, pendingEvents: inbox.length }));
+
+  // A run without carried state (first start, or a guest whose run failed or was terminated) starts
+  // from what Postgres knows, never from a blank prospect.
+  if (!input.state) state = await loadState(guestId);
 
   const maxEventsPerRun = input.maxEventsPerRun ?? EVENTS_PER_RUN;
   const timeToContinue = () => workflowInfo().continueAsNewSuggested || handledThisRun >= maxEventsPerRun;
@@ -109,22 +95,15 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
         maxEventsPerRun: input.maxEventsPerRun,
       });
     }
-    const event = inbox.shift()!;
-    try {
-      await handleStayCompleted(guestId, state, event);
-      state.lastError = null;
-    } catch (err) {
-      // A business failure of one event (e.g. a stay already filed under another guest)
-      // must not end the guest's workflow: note it and go on with the next event.
-      if (
-        err instanceof ActivityFailure &&
-        err.cause instanceof ApplicationFailure &&
-        err.cause.nonRetryable
-      ) {
-        state.lastError = `${event.eventId}: ${err.cause.message}`;
-        log.warn('stay event rejected', { eventId: event.eventId, error: err.cause.message });
-      } else {
-        throw err;
+    const message = inbox.shift()!;
+    const problem = messageProblem(message);
+    if (problem) {
+      await reject(state, message, problem);
+    } else {
+      try {
+        await handle(guestId, state, message);
+      } catch (err) {
+        await reject(state, message, rejectionOf(err));
       }
     }
     state.eventsHandled += 1;
@@ -132,45 +111,67 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   }
 }
 
+async function loadState(guestId: string): Promise<GuestLifecycleState> {
+  const year = new Date(Date.now()).getUTCFullYear();
+  const standing = await db.loadGuestState({ guestId, year });
+  const tier = higherTier(tierEarnedBy(standing.year), tierEarnedBy(standing.previousYear));
+  return {
+    ...initialState(),
+    stage: stageFromHistory({ totalStays: standing.totalStays, tier }),
+    tier,
+    stays: standing.totalStays,
+    nights: standing.totalNights,
+    pointsBalance: standing.pointsBalance,
+    lastStay: standing.lastStay,
+  };
+}
+
+/**
+ * The reason to record for a failed message, or a rethrow that fails the
+ * workflow task (see the failure rule at the top of this file).
+ */
+function rejectionOf(err: unknown): string {
+  const disposition = dispositionOf(err);
+  if ('reject' in disposition) return disposition.reject;
+  // Not a TemporalFailure: the SDK fails the workflow task and retries it; the run and its inbox stay.
+  throw new Error(`unexpected failure, the workflow task will be retried: ${disposition.failTask}`);
+}
+
+async function reject(state: GuestLifecycleState, message: GuestMessage, reason: string): Promise<void> {
+  const eventId = typeof message?.eventId === 'string' ? message.eventId : '(none)';
+  log.warn('message rejected', { eventId, reason });
+  await db.rejectEvent({ eventId, reason });
+  state.eventsRejected += 1;
+  state.lastError = { eventId, reason, at: new Date(Date.now()).toISOString() };
+}
+
+async function handle(guestId: string, state: GuestLifecycleState, message: GuestMessage): Promise<void> {
+  switch (message.type) {
+    case 'stay.completed':
+      return handleStayCompleted(guestId, state, message);
+  }
+}
+
 async function handleStayCompleted(
   guestId: string,
   state: GuestLifecycleState,
-  event: StayCompletedEvent,
+  message: StayCompletedMessage,
 ): Promise<void> {
   const workflowId = workflowInfo().workflowId;
-  const { stayId, created } = await acts.recordStay({ guestId, event });
-  if (!created && state.recentStayIds.includes(stayId)) {
-    log.info('stay already handled', { stayId, eventId: event.eventId });
-    return;
-  }
-
-  const settings = await acts.getProgramSettings();
-  const posting = await acts.postPoints({
-    guestId,
-    stayId,
-    reason: 'stay_base',
-    points: basePointsForStay(event.stay.roomRevenue, settings.basePointsPerCurrencyUnit),
-    idempotencyKey: idempotencyKey(workflowId, `stay-base-points:${stayId}`),
-  });
-
-  const standing = await acts.getGuestStanding({ guestId, year: Number(event.stay.departure.slice(0, 4)) });
-  state.tier = higherTier(
-    state.tier,
-    tierEarnedBy({
-      stays: standing.yearStays,
-      nights: standing.yearNights,
-      basePoints: standing.yearBasePoints,
-    }),
-  );
+  // Records the stay, posts its points and marks the event handled in one transaction; a repeat changes nothing.
+  const applied = await db.applyStay({ guestId, workflowId, message });
+  const { standing } = applied;
+  state.tier = higherTier(state.tier, tierEarnedBy(standing.year));
   state.stage = stageAfterStay({ current: state.stage, totalStays: standing.totalStays, tier: state.tier });
   state.stays = standing.totalStays;
   state.nights = standing.totalNights;
   state.pointsBalance = standing.pointsBalance;
   state.lastStay = standing.lastStay;
 
+  // Also for a repeat: the run that recorded the stay may have ended before it started the follow-up.
   try {
     await startChild(postStayFollowUp, {
-      workflowId: followUpWorkflowId(guestId, stayId),
+      workflowId: followUpWorkflowId(guestId, applied.stayId),
       // The follow-up outlives a continue-as-new of its parent.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -178,25 +179,23 @@ async function handleStayCompleted(
         {
           guestId,
           guestWorkflowId: workflowId,
-          stayId,
-          checkedOutAt: event.occurredAt,
-          delayMinutes: settings.thankYouDelayMinutes,
+          stayId: applied.stayId,
+          checkedOutAt: message.occurredAt,
+          delayMinutes: applied.settings.thankYouDelayMinutes,
+          maxAgeDays: applied.settings.thankYouMaxAgeDays,
           stay: {
-            propertyCode: event.stay.propertyCode,
-            arrival: event.stay.arrival,
-            departure: event.stay.departure,
-            nights: event.stay.nights,
+            propertyCode: message.stay.propertyCode,
+            arrival: message.stay.arrival,
+            departure: message.stay.departure,
+            nights: message.stay.nights,
           },
-          pointsEarned: posting.points,
-          pointsBalance: posting.balanceAfter,
+          pointsEarned: applied.pointsEarned,
+          pointsBalance: applied.balanceAfter,
         },
       ],
     });
   } catch (err) {
-    // `@temporalio/workflow` does not re-export this failure class: match it by name.
-    if (!(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
-    log.info('follow-up already started', { stayId });
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    log.info('follow-up already started', { stayId: applied.stayId });
   }
-
-  state.recentStayIds = [...state.recentStayIds, stayId].slice(-RECENT_STAYS_KEPT);
 }

@@ -1,3 +1,4 @@
 /** The workflows the worker registers (bundled by the Temporal worker). */
 export { guestLifecycle } from './guest-lifecycle.js';
+export { pmsEventSweeper } from './pms-event-sweeper.js';
 export { postStayFollowUp } from './post-stay-follow-up.js';

@@ -1,46 +1,53 @@
 /**
  * One stay's follow-up, a child of the guest's workflow: the thank-you mail
  * `delayMinutes` after check-out (at once if that moment has passed), through
- * the outbox. Later steps of the cadence join here.
+ * the outbox. A thank-you that would go out more than `maxAgeDays` after the
+ * check-out (a stay reported late, a re-driven event) is not sent: it is
+ * recorded as a suppressed mail with its reason. Later steps of the cadence
+ * join here.
  */
 import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { thankYouDelayMs } from '../domain/followup.js';
 import { idempotencyKey } from '../domain/ids.js';
+import { MAIL_DELIVERY, isTooOldToThank } from '../domain/mail-timing.js';
+import type { PostStayFollowUpInput, PostStayFollowUpResult } from './types.js';
 
-export interface PostStayFollowUpInput {
-  guestId: string;
-  /** The parent's workflow ID: prefix of this follow-up's idempotency keys. */
-  guestWorkflowId: string;
-  stayId: string;
-  checkedOutAt: string;
-  delayMinutes: number;
-  stay: { propertyCode: string; arrival: string; departure: string; nights: number };
-  pointsEarned: number;
-  pointsBalance: number;
-}
+export type { PostStayFollowUpInput, PostStayFollowUpResult } from './types.js';
 
-export interface PostStayFollowUpResult {
-  thankYou: { outboxId: number; messageId: string };
-}
-
-const { queueMail, deliverMail } = proxyActivities<Activities>({
+const { queueMail, suppressMail } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
+const { deliverMail } = proxyActivities<Activities>({
+  // One SMTP attempt is cut off at MAIL_DELIVERY.sendDeadlineMs, inside this, inside the row's lease.
+  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+const DEFAULT_MAX_AGE_DAYS = 7;
+
 export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<PostStayFollowUpResult> {
+  const checkedOutAtMs = Date.parse(input.checkedOutAt);
   const wait = thankYouDelayMs({
-    checkedOutAtMs: Date.parse(input.checkedOutAt),
+    checkedOutAtMs,
     nowMs: Date.now(), // the workflow clock
     delayMinutes: input.delayMinutes,
   });
   if (wait > 0) await sleep(wait);
-
+  const template = 'stay-thank-you';
+  const key = idempotencyKey(input.guestWorkflowId, `stay-thank-you:${input.stayId}`);
+  const maxAgeDays = input.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS;
+  if (isTooOldToThank({ checkedOutAtMs, nowMs: Date.now(), maxAgeDays })) {
+    const reason = `stay_too_old: checked out more than ${maxAgeDays} days ago`;
+    const suppressed = await suppressMail({ guestId: input.guestId, template, idempotencyKey: key, reason });
+    return { thankYou: { outboxId: suppressed.outboxId, suppressed: reason } };
+  }
   const queued = await queueMail({
     guestId: input.guestId,
-    template: 'stay-thank-you',
-    idempotencyKey: idempotencyKey(input.guestWorkflowId, `stay-thank-you:${input.stayId}`),
+    template,
+    idempotencyKey: key,
     vars: {
       propertyCode: input.stay.propertyCode,
       arrival: input.stay.arrival,
@@ -52,5 +59,5 @@ export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<Po
     },
   });
   await deliverMail({ outboxId: queued.outboxId });
-  return { thankYou: { outboxId: queued.outboxId, messageId: queued.messageId } };
+  return { thankYou: { outboxId: queued.outboxId } };
 }

@@ -66,9 +66,16 @@ export interface RenderedMail {
   html: string;
 }
 
+export class UnknownTemplateError extends Error {
+  constructor(name: string) {
+    super(`unknown mail template '${name}'`);
+    this.name = 'UnknownTemplateError';
+  }
+}
+
 export function renderTemplate(name: string, locale: string, vars: Record<string, unknown>): RenderedMail {
   const byLocale = sources[name];
-  if (!byLocale) throw new Error(`unknown mail template '${name}'`);
+  if (!byLocale) throw new UnknownTemplateError(name);
   const loc = templateLocale(locale);
   const key = `${name}/${loc}`;
   let c = compiled.get(key);

@@ -6,7 +6,8 @@ import * as ledger from '../../db/repositories/ledger.js';
 import * as outbox from '../../db/repositories/outbox.js';
 import * as stays from '../../db/repositories/stays.js';
 import { guestWorkflowId } from '../../domain/ids.js';
-import { stateQuery, type GuestStateView } from '../../workflows/messages.js';
+import { stateQuery } from '../../workflows/messages.js';
+import type { GuestStateView } from '../../workflows/types.js';
 import { HttpError } from '../errors.js';
 
 export interface GuestServiceDeps {

@@ -6,24 +6,26 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import type { Db } from '../../db/knex.js';
 import * as audit from '../../db/repositories/audit.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as intake from '../../db/repositories/pms-intake.js';
 import * as pmsEvents from '../../db/repositories/pms-events.js';
 import { guestWorkflowId } from '../../domain/ids.js';
-import type { StayCompletedEvent } from '../../domain/types.js';
-import type { guestLifecycle } from '../../workflows/guest-lifecycle.js';
-import { stayCompletedSignal } from '../../workflows/messages.js';
+import { messageFromPmsEvent, PMS_SOURCE } from '../../domain/messages.js';
+import { signalGuest } from '../../lib/signal-guest.js';
 import { HttpError } from '../errors.js';
 import type { StayCompletedBody } from './schema.js';
 
-export const PMS_SOURCE = 'pms';
+export { PMS_SOURCE };
 
 export interface PmsServiceDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
+  /** Where a refused signal's error goes (the caller gets a 503 without it). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export interface Accepted {
@@ -88,33 +90,20 @@ export async function acceptStayCompleted(deps: PmsServiceDeps, body: StayComple
   const workflowId = guestWorkflowId(guestId);
   if (signalled) return { eventId: body.id, workflowId, guestId, duplicate: true };
 
-  const signal: StayCompletedEvent = {
-    eventId: body.id,
-    source: PMS_SOURCE,
-    occurredAt: new Date(body.occurredAt).toISOString(),
-    guest: body.data.guest,
-    stay: body.data.stay,
-  };
+  // Ids and facts only: the profile is in Postgres now, and no personal data goes into workflow history.
+  const message = messageFromPmsEvent(PMS_SOURCE, body)!;
   try {
-    await deps.temporal.workflow.signalWithStart<typeof guestLifecycle, [StayCompletedEvent]>(
-      'guestLifecycle',
-      {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        args: [{ guestId }],
-        signal: stayCompletedSignal,
-        signalArgs: [signal],
-      },
-    );
+    await signalGuest(deps.temporal, { guestId, taskQueue: deps.taskQueue, message });
   } catch (err) {
-    // The event stays recorded with signalled_at null; the PMS's retry signals it.
+    // The event stays recorded with signalled_at null; the PMS's retry or the sweeper signals it.
+    // Temporal's own words go to the log, not to the caller.
+    deps.logger?.warn({ err, eventId: body.id }, 'signalWithStart refused; event recorded, answering 503');
     throw new HttpError(
       503,
       'workflow_unavailable',
       'the event is recorded but could not be handed on; retry it',
       {
         eventId: body.id,
-        cause: err instanceof Error ? err.message : 'unknown',
       },
     );
   }

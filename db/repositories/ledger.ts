@@ -50,16 +50,6 @@ export async function balanceOf(db: Knex, guestId: string): Promise<number> {
   return row.balance;
 }
 
-/** Base points earned on stays departing in `year` (a tier-qualifying measure). */
-export async function basePointsInYear(db: Knex, guestId: string, year: number): Promise<number> {
-  const row = await db('points_ledger as l')
-    .join('stays as s', 's.id', 'l.stay_id')
-    .where({ 'l.guest_id': guestId, 'l.reason': 'stay_base' })
-    .whereRaw('extract(year from s.departure) = ?', [year])
-    .first<{ points: number }>(db.raw('coalesce(sum(l.points), 0)::bigint as points'));
-  return row.points;
-}
-
 export async function listByGuest(db: Knex, guestId: string): Promise<LedgerRow[]> {
   return db<LedgerRow>('points_ledger').where({ guest_id: guestId }).orderBy('id', 'desc');
 }

@@ -11,7 +11,9 @@ export interface OutboxRow {
   subject: string;
   body_text: string;
   body_html: string;
-  status: 'pending' | 'sent' | 'failed';
+  status: 'pending' | 'sent' | 'failed' | 'suppressed';
+  /** Why a mail was deliberately not sent (status `suppressed`). */
+  suppression_reason: string | null;
   attempts: number;
   claimed_until: Date | null;
   last_error: string | null;
@@ -33,7 +35,14 @@ export type NewOutboxRow = Pick<
 >;
 
 /** Queues a mail once per idempotency key; a repeat returns the row already queued (its content unchanged). */
-export async function enqueue(db: Knex, row: NewOutboxRow): Promise<{ mail: OutboxRow; created: boolean }> {
+export function enqueue(db: Knex, row: NewOutboxRow): Promise<{ mail: OutboxRow; created: boolean }> {
+  return enqueueRow(db, row);
+}
+
+async function enqueueRow(
+  db: Knex,
+  row: NewOutboxRow | (NewOutboxRow & Pick<OutboxRow, 'status' | 'suppression_reason'>),
+): Promise<{ mail: OutboxRow; created: boolean }> {
   const [inserted] = (await db('mail_outbox')
     .insert(row)
     .onConflict('idempotency_key')
@@ -43,6 +52,32 @@ export async function enqueue(db: Knex, row: NewOutboxRow): Promise<{ mail: Outb
   const existing = await db<OutboxRow>('mail_outbox').where({ idempotency_key: row.idempotency_key }).first();
   if (!existing) throw new Error(`outbox row ${row.idempotency_key} vanished after a conflict`);
   return { mail: existing, created: false };
+}
+
+/**
+ * Records, once per idempotency key, that a mail was deliberately not sent and
+ * why: a row with status `suppressed` and no content. A repeat returns the row
+ * already there (whatever its status).
+ */
+export async function suppress(
+  db: Knex,
+  row: Pick<OutboxRow, 'idempotency_key' | 'message_id' | 'guest_id' | 'template' | 'locale'> & {
+    reason: string;
+  },
+): Promise<{ mail: OutboxRow; created: boolean }> {
+  return enqueueRow(db, {
+    idempotency_key: row.idempotency_key,
+    message_id: row.message_id,
+    guest_id: row.guest_id,
+    template: row.template,
+    locale: row.locale,
+    to_address: '',
+    subject: '',
+    body_text: '',
+    body_html: '',
+    status: 'suppressed',
+    suppression_reason: row.reason,
+  });
 }
 
 export async function findById(db: Knex, id: number): Promise<OutboxRow | undefined> {
@@ -70,10 +105,11 @@ export async function claimForDelivery(
   return row;
 }
 
+/** The server accepted the mail. Idempotent: marking a row already sent changes nothing. */
 export async function markSent(db: Knex, id: number): Promise<void> {
   await db('mail_outbox')
     .where({ id, status: 'pending' })
-    .update({ status: 'sent', sent_at: db.fn.now(), last_error: null, claimed_until: null });
+    .update({ status: 'sent', sent_at: db.fn.now(), claimed_until: null });
 }
 
 /** Notes a failed attempt and releases the lease; `permanent` marks the row failed for good. */

@@ -10,6 +10,11 @@ export interface PmsEventRow {
   guest_id: string | null;
   workflow_id: string | null;
   signalled_at: Date | null;
+  handled_at: Date | null;
+  rejected_at: Date | null;
+  rejection_reason: string | null;
+  redrive_count: number;
+  redriven_at: Date | null;
 }
 
 /** Records a received event once per event ID; a repeat returns the row already there. */
@@ -50,4 +55,71 @@ export async function findById(db: Knex, id: string): Promise<PmsEventRow | unde
 
 export async function markSignalled(db: Knex, id: string): Promise<void> {
   await db('pms_events').where({ id }).whereNull('signalled_at').update({ signalled_at: db.fn.now() });
+}
+
+/** The event's effects are written (call in the same transaction as the effects). */
+export async function markHandled(db: Knex, id: string): Promise<void> {
+  await db('pms_events').where({ id }).whereNull('handled_at').update({ handled_at: db.fn.now() });
+}
+
+/** Whether the event's effects are already written. */
+export async function isHandled(db: Knex, id: string): Promise<boolean> {
+  const row = await db('pms_events')
+    .where({ id })
+    .first<{ handled_at: Date | null } | undefined>('handled_at');
+  return Boolean(row?.handled_at);
+}
+
+/** The guest's workflow refused the event; `reason` is a summary without personal data. */
+export async function markRejected(db: Knex, id: string, reason: string): Promise<void> {
+  await db('pms_events')
+    .where({ id })
+    .whereNull('handled_at')
+    .update({ rejected_at: db.fn.now(), rejection_reason: reason.slice(0, 500) });
+}
+
+/**
+ * Events the sweeper should hand (again) to their guest's workflow, oldest
+ * first, at most `limit`: never signalled and older than `unsignalledAfterSeconds`,
+ * or signalled but neither handled nor rejected `unhandledAfterSeconds` after
+ * the last signal (the run that got it failed or was terminated). An event
+ * re-driven recently waits twice as long each time (capped at a day).
+ */
+export async function listForRedrive(
+  db: Knex,
+  opts: { unsignalledAfterSeconds: number; unhandledAfterSeconds: number; limit: number },
+): Promise<PmsEventRow[]> {
+  return db<PmsEventRow>('pms_events')
+    .whereNull('handled_at')
+    .whereNull('rejected_at')
+    .whereNotNull('guest_id')
+    .where((q) => {
+      void q
+        .where((u) => {
+          void u
+            .whereNull('signalled_at')
+            .whereRaw('received_at < now() - make_interval(secs => ?)', [opts.unsignalledAfterSeconds]);
+        })
+        .orWhere((s) => {
+          void s
+            .whereNotNull('signalled_at')
+            .whereRaw(
+              'coalesce(redriven_at, signalled_at) < now() - make_interval(secs => least(86400, ? * power(2, redrive_count)))',
+              [opts.unhandledAfterSeconds],
+            );
+        });
+    })
+    .orderBy('received_at')
+    .limit(opts.limit);
+}
+
+/** The sweeper signalled the event again. */
+export async function markRedriven(db: Knex, id: string): Promise<void> {
+  await db('pms_events')
+    .where({ id })
+    .update({
+      redrive_count: db.raw('redrive_count + 1'),
+      redriven_at: db.fn.now(),
+      signalled_at: db.raw('coalesce(signalled_at, now())'),
+    });
 }

@@ -58,43 +58,6 @@ export class StayOwnedByAnotherGuestError extends Error {
   }
 }
 
-export interface StaySummary {
-  totalStays: number;
-  totalNights: number;
-  /** Stays and nights whose departure falls in `year`. */
-  yearStays: number;
-  yearNights: number;
-  lastStay: StayRow | undefined;
-}
-
-export async function summary(db: Knex, guestId: string, year: number): Promise<StaySummary> {
-  const agg = (await db('stays')
-    .where({ guest_id: guestId })
-    .select(
-      db.raw('count(*)::int as total_stays'),
-      db.raw('coalesce(sum(nights), 0)::int as total_nights'),
-      db.raw('count(*) filter (where extract(year from departure) = ?)::int as year_stays', [year]),
-      db.raw('coalesce(sum(nights) filter (where extract(year from departure) = ?), 0)::int as year_nights', [
-        year,
-      ]),
-    )
-    .first()) as { total_stays: number; total_nights: number; year_stays: number; year_nights: number };
-  const lastStay = await db<StayRow>('stays')
-    .where({ guest_id: guestId })
-    .orderBy([
-      { column: 'departure', order: 'desc' },
-      { column: 'created_at', order: 'desc' },
-    ])
-    .first();
-  return {
-    totalStays: agg.total_stays,
-    totalNights: agg.total_nights,
-    yearStays: agg.year_stays,
-    yearNights: agg.year_nights,
-    lastStay,
-  };
-}
-
 export async function listByGuest(db: Knex, guestId: string): Promise<StayRow[]> {
   return db<StayRow>('stays').where({ guest_id: guestId }).orderBy('departure', 'desc');
 }

@@ -1,0 +1,93 @@
+/**
+ * What a guest's workflow is told: one discriminated union, carried by one
+ * signal into one inbox (DESIGN.md "Workflows"). Messages carry ids and
+ * facts only, never a name, an address or free text: the profile stays in
+ * Postgres and activities read it there.
+ */
+import { toCents } from './points.js';
+import type { StayFacts } from './types.js';
+
+/** The `source` of everything the PMS webhook delivers (stays, guests). */
+export const PMS_SOURCE = 'pms';
+
+/** The PMS reported a check-out. `eventId` is the PMS event's id (the `pms_events` row). */
+export interface StayCompletedMessage {
+  type: 'stay.completed';
+  eventId: string;
+  source: string;
+  /** ISO instant of the check-out. */
+  occurredAt: string;
+  stay: StayFacts;
+}
+
+export type GuestMessage = StayCompletedMessage;
+export type GuestMessageType = GuestMessage['type'];
+
+/** The PMS event body as validated by the API (api/pms/schema.ts) and kept in `pms_events.payload`. */
+export interface PmsEventBody {
+  id: string;
+  type: string;
+  occurredAt: string;
+  data: { stay?: StayFacts } & Record<string, unknown>;
+}
+
+/**
+ * The message for a recorded PMS event: what the API signals on receipt and
+ * what the sweeper re-signals later. Undefined for a type the workflow does
+ * not take.
+ */
+export function messageFromPmsEvent(source: string, body: PmsEventBody): GuestMessage | undefined {
+  if (body.type === 'stay.completed' && body.data.stay) {
+    const s = body.data.stay;
+    return {
+      type: 'stay.completed',
+      eventId: body.id,
+      source,
+      occurredAt: new Date(body.occurredAt).toISOString(),
+      stay: {
+        pmsStayId: s.pmsStayId,
+        propertyCode: s.propertyCode,
+        arrival: s.arrival,
+        departure: s.departure,
+        nights: s.nights,
+        roomRevenue: s.roomRevenue,
+        currency: s.currency,
+      },
+    };
+  }
+  return undefined;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Why a message cannot be acted on, or undefined when it can. The API
+ * validates first; this second look inside the workflow means that a message
+ * from anywhere else (a sweeper, an operator, a bug) becomes a recorded
+ * rejection instead of an exception that fails every workflow task.
+ */
+export function messageProblem(message: GuestMessage): string | undefined {
+  if (typeof message !== 'object' || message === null) return 'not a message';
+  if (typeof message.eventId !== 'string' || message.eventId.length === 0) return 'eventId missing';
+  switch (message.type) {
+    case 'stay.completed': {
+      const s = message.stay as Partial<StayFacts> | undefined;
+      if (!s || typeof s !== 'object') return 'stay missing';
+      if (Number.isNaN(Date.parse(message.occurredAt))) return 'occurredAt is not an instant';
+      if (typeof s.pmsStayId !== 'string' || s.pmsStayId.length === 0) return 'stay.pmsStayId missing';
+      if (typeof s.arrival !== 'string' || !DATE.test(s.arrival)) return 'stay.arrival is not a date';
+      if (typeof s.departure !== 'string' || !DATE.test(s.departure)) return 'stay.departure is not a date';
+      if (!Number.isInteger(s.nights) || (s.nights as number) < 1)
+        return 'stay.nights is not a positive integer';
+      if (typeof s.roomRevenue !== 'string') return 'stay.roomRevenue is not a money amount';
+      try {
+        toCents(s.roomRevenue);
+      } catch {
+        return 'stay.roomRevenue is not a money amount';
+      }
+      return undefined;
+    }
+    default:
+      return `unknown message type '${(message as { type?: unknown }).type as string}'`;
+  }
+}

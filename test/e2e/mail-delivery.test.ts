@@ -1,0 +1,176 @@
+/**
+ * Mail delivery against real SMTP servers (the sink, configured to misbehave)
+ * and a real Temporal dev server: what is retried, what is permanent, and that
+ * a mail the server accepted is never sent twice.
+ */
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import { failTimesAt } from '../../activities/faults.js';
+import { createDb, type Db } from '../../db/knex.js';
+import * as guests from '../../db/repositories/guests.js';
+import type { OutboxRow } from '../../db/repositories/outbox.js';
+import { createMailer } from '../../lib/runtime.js';
+import { startSmtpSink, type SmtpSink } from '../../stack/smtp-sink.js';
+import type { postStayFollowUp } from '../../workflows/post-stay-follow-up.js';
+import { MAIL, createTestWorker, devServerEnv, sampleStay, uniqueTaskQueue } from '../helpers.js';
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+beforeAll(async () => {
+  env = await devServerEnv();
+  db = createDb(inject('databaseUrl'), { poolMax: 5 });
+});
+afterAll(async () => {
+  await db?.destroy();
+  await env?.teardown();
+});
+
+async function newGuest(email: string): Promise<string> {
+  const { profile } = sampleStay({ guest: { email } });
+  return (await guests.insertIfAbsent(db, { source: 'pms', profile, asOf: new Date() }))!.id;
+}
+
+/** Runs one thank-you follow-up per guest to completion on a worker wired to `sink`. */
+async function thankAll(sink: SmtpSink, guestIds: string[], extra: Partial<ActivityDeps> = {}) {
+  const mailer = createMailer(sink.smtpUrl);
+  const taskQueue = uniqueTaskQueue('mail');
+  const worker = await createTestWorker(env, taskQueue, { db, mailer, mail: MAIL, ...extra });
+  try {
+    await worker.runUntil(
+      Promise.all(
+        guestIds.map((guestId) =>
+          env.client.workflow.execute<typeof postStayFollowUp>('postStayFollowUp', {
+            workflowId: `mail-test-${guestId}`,
+            taskQueue,
+            args: [
+              {
+                guestId,
+                guestWorkflowId: `guest-${guestId}`,
+                stayId: '00000000-0000-4000-8000-000000000001',
+                checkedOutAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
+                delayMinutes: 120,
+                stay: { propertyCode: 'SHA-BUND', arrival: '2026-11-20', departure: '2026-11-22', nights: 2 },
+                pointsEarned: 100,
+                pointsBalance: 100,
+              },
+            ],
+          }),
+        ),
+      ),
+    );
+  } finally {
+    mailer.close();
+  }
+}
+
+const outboxOf = (guestId: string) => db<OutboxRow>('mail_outbox').where({ guest_id: guestId }).first();
+
+describe('mail delivery', () => {
+  it('retries a refused login (535) with backoff: every mail arrives once, none is marked failed', async () => {
+    const sink = await startSmtpSink({ auth: { user: 'relay', pass: 's3cret', refuseFirst: 2 } });
+    try {
+      const ids = await Promise.all(['a', 'b', 'c'].map((n) => newGuest(`auth-${n}@guest.example`)));
+      await thankAll(sink, ids);
+      for (const [i, n] of ['a', 'b', 'c'].entries()) {
+        const got = sink.messages().filter((m) => m.to.includes(`auth-${n}@guest.example`));
+        expect(got).toHaveLength(1);
+        expect(got[0]!.deliveries).toBe(1);
+        expect((await outboxOf(ids[i]!))!.status).toBe('sent');
+      }
+      const rows = await db<OutboxRow>('mail_outbox').whereIn('guest_id', ids);
+      const refused = rows.filter((r) => r.last_error);
+      expect(refused.length).toBe(2);
+      for (const r of refused) {
+        expect(r.last_error).toMatch(/^EAUTH 535/);
+        expect(r.attempts).toBe(2);
+      }
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('never sends twice when the sent-mark keeps failing after the server accepted: the retry reads the heartbeat', async () => {
+    const sink = await startSmtpSink();
+    const faults = failTimesAt('mail.beforeMarkSent', 1_000);
+    try {
+      const guestId = await newGuest('accepted-once@guest.example');
+      await thankAll(sink, [guestId], { faults, mailTiming: { markSentForMs: 300 } });
+      expect(faults.fired).toBeGreaterThan(1);
+      const got = sink.messages().filter((m) => m.to.includes('accepted-once@guest.example'));
+      expect(got).toHaveLength(1);
+      expect(got[0]!.deliveries).toBe(1);
+      const row = (await outboxOf(guestId))!;
+      expect(row).toMatchObject({ status: 'sent', attempts: 1 });
+    } finally {
+      await sink.stop();
+    }
+  });
+});
+
+describe('one delivery attempt', () => {
+  it('is cut off at its deadline when the server stalls, releases its lease and is retried', async () => {
+    const sink = await startSmtpSink({ stallRecipients: (a) => a.startsWith('stall') });
+    const mailer = createMailer(sink.smtpUrl);
+    try {
+      const guestId = await newGuest('stall@guest.example');
+      const acts = createActivities({ db, mailer, mail: MAIL, mailTiming: { sendDeadlineMs: 700 } });
+      const activityEnv = new MockActivityEnvironment();
+      const queued: { outboxId: number } = await activityEnv.run(
+        (i: Parameters<typeof acts.queueMail>[0]) => acts.queueMail(i),
+        {
+          guestId,
+          template: 'stay-thank-you',
+          idempotencyKey: `stall-${guestId}`,
+          vars: {
+            propertyCode: 'X',
+            arrival: 'a',
+            departure: 'd',
+            nights: 1,
+            oneNight: true,
+            pointsEarned: 1,
+            pointsBalance: 1,
+          },
+        },
+      );
+      const started = Date.now();
+      const err = await activityEnv
+        .run((i: { outboxId: number }) => acts.deliverMail(i), { outboxId: queued.outboxId })
+        .catch((e: unknown) => e);
+      const elapsed = Date.now() - started;
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect((err as ApplicationFailure).nonRetryable).toBe(false);
+      expect(elapsed).toBeLessThan(3_000);
+      const row = (await outboxOf(guestId))!;
+      expect(row).toMatchObject({ status: 'pending', claimed_until: null, attempts: 1 });
+      expect(row.last_error).toBeTruthy();
+    } finally {
+      mailer.close();
+      await sink.stop();
+    }
+  });
+
+  it('fails for good, with a type, on a template that does not exist (no retry every five minutes)', async () => {
+    const sink = await startSmtpSink();
+    const mailer = createMailer(sink.smtpUrl);
+    try {
+      const guestId = await newGuest('template@guest.example');
+      const acts = createActivities({ db, mailer, mail: MAIL });
+      const err = await new MockActivityEnvironment()
+        .run((i: Parameters<typeof acts.queueMail>[0]) => acts.queueMail(i), {
+          guestId,
+          template: 'no-such-template',
+          idempotencyKey: `t-${guestId}`,
+          vars: {},
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ nonRetryable: true, type: 'TemplateError' });
+      expect(await outboxOf(guestId)).toBeUndefined();
+    } finally {
+      mailer.close();
+      await sink.stop();
+    }
+  });
+});

@@ -1,0 +1,23 @@
+/**
+ * The guest workflow's failure rule in one pure function (see the top of
+ * guest-lifecycle.ts and docs/architecture.md "When something fails"): what
+ * becomes a recorded rejection of one message, and what fails the workflow
+ * task so that a fixed deployment continues the run.
+ */
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+
+export type FailureDisposition = { reject: string } | { failTask: string };
+
+export function dispositionOf(err: unknown): FailureDisposition {
+  // An activity refused the message for good (bad data, a stay filed under another guest): the
+  // same message would be refused again, so it is recorded and the guest goes on.
+  // (A local activity's failure arrives as the ApplicationFailure itself, a regular one wrapped.)
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure && cause.nonRetryable) {
+    return { reject: `${cause.type ?? 'ApplicationFailure'}: ${cause.message}` };
+  }
+  // Retryable activity failures never get here (unlimited retries). What does is unexpected: a
+  // cancelled or timed-out activity, a child that cannot start, a bug. Failing the task keeps the
+  // run and its inbox; the task is retried until a deployment fixes the cause.
+  return { failTask: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+}

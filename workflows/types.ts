@@ -1,0 +1,83 @@
+/**
+ * Shapes shared by the workflows, their messages and their callers. Kept apart
+ * from the workflow files so that `messages.ts` and a workflow never import
+ * each other. Plain data only: all of it travels through Temporal payloads,
+ * and none of it is personal data (ids and facts).
+ */
+import type { LastStay } from '../db/repositories/standing.js';
+import type { GuestMessage } from '../domain/messages.js';
+import type { Stage } from '../domain/stages.js';
+import type { Tier } from '../domain/tiers.js';
+
+export type { LastStay };
+
+/** The last message the workflow could not act on, and why. */
+export interface Rejection {
+  eventId: string;
+  reason: string;
+  /** ISO instant (workflow clock). */
+  at: string;
+}
+
+/** The guest's state as one run hands it to the next (continue-as-new). */
+export interface GuestLifecycleState {
+  stage: Stage;
+  tier: Tier;
+  stays: number;
+  nights: number;
+  pointsBalance: number;
+  lastStay: LastStay | null;
+  /** Messages taken from the inbox, over every run. */
+  eventsHandled: number;
+  /** Messages recorded as rejected, over every run. */
+  eventsRejected: number;
+  lastError: Rejection | null;
+}
+
+export interface GuestLifecycleInput {
+  guestId: string;
+  /** Carried by continue-as-new; absent on a fresh start, when the run loads the guest from Postgres. */
+  state?: GuestLifecycleState;
+  /** Messages received but not handled before continue-as-new. */
+  inbox?: GuestMessage[];
+  /** Continue-as-new after this many messages even if the server has not suggested it (default 500). */
+  maxEventsPerRun?: number;
+}
+
+/** What the `state` query answers: live detail of the running workflow. */
+export interface GuestStateView extends GuestLifecycleState {
+  guestId: string;
+  /** Messages received and not yet handled. */
+  pendingEvents: number;
+}
+
+export interface PostStayFollowUpInput {
+  guestId: string;
+  /** The parent's workflow ID: prefix of this follow-up's idempotency keys. */
+  guestWorkflowId: string;
+  stayId: string;
+  checkedOutAt: string;
+  delayMinutes: number;
+  /** A thank-you due more than this many days after check-out is not sent (default 7). */
+  maxAgeDays?: number;
+  stay: { propertyCode: string; arrival: string; departure: string; nights: number };
+  pointsEarned: number;
+  pointsBalance: number;
+}
+
+/** Outbox ids only: the Message-ID and the address stay in Postgres. */
+export type PostStayFollowUpResult =
+  { thankYou: { outboxId: number } } | { thankYou: { outboxId: number; suppressed: string } };
+
+export interface PmsEventSweeperInput {
+  /** Time between passes (default 60 s). */
+  intervalSeconds?: number;
+  /** Events per pass (default 100). */
+  batchSize?: number;
+  /** An event never signalled is re-driven this long after it was received (default 60 s). */
+  unsignalledAfterSeconds?: number;
+  /** A signalled event not handled this long after the signal is re-driven (default 300 s, doubling per re-drive). */
+  unhandledAfterSeconds?: number;
+  /** Passes per run before continue-as-new (default 200). */
+  passesPerRun?: number;
+}
