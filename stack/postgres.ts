@@ -62,7 +62,7 @@ export async function clearStalePostmaster(dataDir: string, log?: StepLog): Prom
   // The postmaster keeps its own command line (only its children retitle themselves): `postgres -D <dir> …`.
   const ours =
     argv !== undefined &&
-    /^postgres|^postmaster/.test(path.basename(argv[0] ?? '')) &&
+    /^post(gres|master)$/.test(path.basename(argv[0] ?? '')) &&
     argvPath(argv, '-D') === dir;
   if (pid !== undefined && ours) {
     log?.(`  · PostgreSQL of an earlier run still runs on ${dir} (pid ${pid}): stopping it`);
