@@ -52,6 +52,10 @@ const envSchema = z.object({
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_VERSION: z.string().default('1.9.1'),
+  TEMPORAL_CLI_PATH: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
   TEMPORAL_TEST_SERVER_VERSION: z.string().default('1.38.0'),
   TEMPORAL_TEST_SERVER_PATH: z
     .string()

@@ -17,7 +17,9 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node modules, no wall clock.
+    // Workflow code runs in Temporal's deterministic sandbox. It may import @temporalio/workflow (and
+    // @temporalio/common, which it re-exports and which holds no Node code), domain/ and its own
+    // workflows/ files; anything else only as a type.
     files: ['workflows/**/*.ts'],
     ignores: ['workflows/**/*.test.ts'],
     rules: {
@@ -26,16 +28,17 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['node:*', 'fs', 'path', 'crypto', 'os', 'uuid'],
-              message: 'Workflow code must stay deterministic.',
-            },
-            {
-              group: ['../activities/*', '../db/*', '../api/*'],
+              regex: '^(?!@temporalio/workflow$|@temporalio/common$|\\.\\./domain/|\\./)',
               allowTypeImports: true,
-              message: 'Import only types from outside domain/.',
+              message:
+                'Workflow code imports only @temporalio/workflow, domain/ and workflows/ (types from anywhere).',
             },
           ],
         },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Use the workflow random (deterministic).' },
       ],
     },
   },

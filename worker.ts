@@ -49,8 +49,13 @@ export interface CreateWorkerOptions {
 }
 
 export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
+  return Worker.create(workerOptions(opts));
+}
+
+/** The options `createWorker` starts the worker with. */
+export function workerOptions(opts: CreateWorkerOptions): WorkerOptions {
   const slots = activitySlots(opts.poolMax ?? 10);
-  return Worker.create({
+  return {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
@@ -62,7 +67,7 @@ export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     maxConcurrentLocalActivityExecutions: slots,
     // On SIGTERM, running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '20 seconds',
-  });
+  };
 }
 
 /** Starts the sweeper unless it runs already (every worker calls this; one sweeper per namespace). */

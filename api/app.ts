@@ -36,6 +36,7 @@ export function createApp(deps: AppDeps): Express {
       db: deps.db,
       temporal: deps.temporal,
       taskQueue: deps.taskQueue,
+      logger: deps.logger,
       webhookSecret: deps.pms.webhookSecret,
       previousWebhookSecret: deps.pms.previousWebhookSecret,
       toleranceSeconds: deps.pms.toleranceSeconds,

@@ -23,7 +23,7 @@ import {
 } from '../lib/runtime.js';
 import { createApp } from '../api/app.js';
 import { appDepsFromConfig, listen } from '../api/server.js';
-import { createWorker } from '../worker.js';
+import { createWorker, ensureSweeper } from '../worker.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { ensureTemporalCli } from './provision.js';
 import { startSmtpSink } from './smtp-sink.js';
@@ -144,15 +144,20 @@ async function main(): Promise<void> {
     const target = temporalTarget(config, temporalAddress);
     const workerConnection = await connectWorkerConnection(target);
     onStop('worker connection', () => workerConnection.close());
+    const temporal = await connectClient(target);
+    onStop('Temporal client', () => temporal.connection.close());
     const worker = await step(log, `Worker on task queue ${config.TEMPORAL_TASK_QUEUE}`, () =>
       createWorker({
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
+        poolMax: config.DATABASE_POOL_MAX,
         deps: {
           db,
           mailer,
           mail: { from: config.MAIL_FROM, messageIdDomain: config.MAIL_MESSAGE_ID_DOMAIN },
+          temporal,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
         },
       }),
     );
@@ -161,9 +166,9 @@ async function main(): Promise<void> {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerDone;
     });
-
-    const temporal = await connectClient(target);
-    onStop('Temporal client', () => temporal.connection.close());
+    await step(log, 'PMS event sweeper (workflow pms-event-sweeper)', () =>
+      ensureSweeper(temporal, config.TEMPORAL_TASK_QUEUE),
+    );
     const app = createApp(appDepsFromConfig(config, { db, temporal, logger: createLogger(config, 'api') }));
     const server = await step(log, `API on ${config.API_HOST}:${config.API_PORT}`, () =>
       listen(app, config.API_HOST, config.API_PORT),

@@ -27,6 +27,8 @@ import {
 } from '../helpers.js';
 
 const SECRET = 'e2e-pms-webhook-secret-0123456789';
+/** A recent check-out: thank-yous are not sent for stays older than a week (program setting). */
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
 const TABLES = ['guests', 'stays', 'points_ledger', 'mail_outbox', 'pms_events', 'audit_log'] as const;
 
 let env: TestWorkflowEnvironment;
@@ -205,7 +207,7 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
   });
 
   it('treats a retry that re-serialises the same event differently as a duplicate, not a conflict', async () => {
-    const body = stayCompletedBody({ occurredAt: '2026-04-06T11:00:00Z', stay: { roomRevenue: '1280.50' } });
+    const body = stayCompletedBody({ occurredAt: hoursAgo(6), stay: { roomRevenue: '1280.50' } });
     const first = await postEvent(body);
     expect(first.status).toBe(202);
     // Keys in another order, revenue as a number, whitespace: the same event.
@@ -217,7 +219,7 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
   });
 
   it('does a repeated delivery and the same stay under a new event id once', async () => {
-    const body = stayCompletedBody({ occurredAt: '2026-04-02T11:00:00Z' });
+    const body = stayCompletedBody({ occurredAt: hoursAgo(2) });
     const first = await postEvent(body);
     const again = await postEvent(body);
     const renamed = await postEvent({ ...body, id: `${body.id}-b` });
@@ -250,7 +252,7 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
   });
 
   it("records a burst of concurrent deliveries of one new guest's event once", async () => {
-    const body = stayCompletedBody({ occurredAt: '2026-04-05T11:00:00Z' });
+    const body = stayCompletedBody({ occurredAt: hoursAgo(5) });
     const results = await Promise.all(Array.from({ length: 6 }, () => postEvent(body)));
     expect(results.map((r) => r.status)).toEqual([202, 202, 202, 202, 202, 202]);
     const guestIds = new Set(results.map((r) => r.json.guestId));
@@ -285,7 +287,7 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
       pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
     });
     const brokenServer = await listen(broken, '127.0.0.1', 0);
-    const body = stayCompletedBody({ occurredAt: '2026-04-07T11:00:00Z' });
+    const body = stayCompletedBody({ occurredAt: hoursAgo(7) });
     try {
       const failed = await postEvent(body, {
         url: `http://127.0.0.1:${(brokenServer.address() as AddressInfo).port}`,
@@ -310,7 +312,7 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
   });
 
   it('rejects an event ID reused with a different body (409) and changes nothing', async () => {
-    const body = stayCompletedBody({ occurredAt: '2026-04-03T11:00:00Z' });
+    const body = stayCompletedBody({ occurredAt: hoursAgo(3) });
     expect((await postEvent(body)).status).toBe(202);
     await stack.sink.waitFor((m) => m.to.includes(body.data.guest.email));
     await eventually(async () =>

@@ -1,0 +1,66 @@
+/**
+ * Capacity: the worker never runs more activities at once than its pool has
+ * connections, and an activity needs one connection, not several at once.
+ */
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities, type ApplyStayResult } from '../../activities/index.js';
+import { ACQUIRE_CONNECTION_TIMEOUT_MS, createDb, type Db } from '../../db/knex.js';
+import * as guests from '../../db/repositories/guests.js';
+import { workerOptions } from '../../worker.js';
+import { MAIL, openStack, sampleStay, timeSkippingEnv, uniqueTaskQueue, type Stack } from '../helpers.js';
+
+let env: TestWorkflowEnvironment;
+let stack: Stack;
+let onePool: Db;
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  stack = await openStack();
+  onePool = createDb(inject('databaseUrl'), { poolMax: 1 });
+});
+afterAll(async () => {
+  await onePool?.destroy();
+  await stack?.close();
+  await env?.teardown();
+});
+
+describe('capacity', () => {
+  it('bounds activity concurrency by the database pool', async () => {
+    const options = workerOptions({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue: uniqueTaskQueue('capacity'),
+      poolMax: 7,
+      deps: stack.deps,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    expect(options).toMatchObject({
+      maxConcurrentActivityTaskExecutions: 7,
+      maxConcurrentLocalActivityExecutions: 7,
+      shutdownGraceTime: '20 seconds',
+    });
+  });
+
+  it('applies a stay and loads a guest with a pool of one connection, well inside the acquire timeout', async () => {
+    const stay = sampleStay({ occurredAt: new Date(Date.now() - 3_600_000).toISOString() });
+    const guest = (await guests.insertIfAbsent(onePool, {
+      source: 'pms',
+      profile: stay.profile,
+      asOf: new Date(),
+    }))!;
+    const acts = createActivities({ db: onePool, mailer: stack.deps.mailer, mail: MAIL });
+    const started = Date.now();
+    const applied: ApplyStayResult = await new MockActivityEnvironment().run(
+      (i: Parameters<typeof acts.applyStay>[0]) => acts.applyStay(i),
+      { guestId: guest.id, workflowId: `guest-${guest.id}`, message: stay.message },
+    );
+    const loaded = await new MockActivityEnvironment().run(
+      (i: Parameters<typeof acts.loadGuestState>[0]) => acts.loadGuestState(i),
+      { guestId: guest.id, year: Number(stay.message.stay.departure.slice(0, 4)) },
+    );
+    // A second connection wanted while the first is held would wait out the acquire timeout and fail.
+    expect(Date.now() - started).toBeLessThan(ACQUIRE_CONNECTION_TIMEOUT_MS);
+    expect(applied.standing).toMatchObject({ totalStays: 1, pointsBalance: 12800 });
+    expect(loaded).toMatchObject({ totalStays: 1, totalNights: 2, pointsBalance: 12800 });
+  });
+});
