@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('capacity', () => {
-  it('bounds activity concurrency by the database pool', async () => {
+  it('bounds activity concurrency by the database pool', () => {
     const options = workerOptions({
       connection: env.nativeConnection,
       namespace: 'default',
