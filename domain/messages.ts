@@ -20,7 +20,95 @@ export interface StayCompletedMessage {
   stay: StayFacts;
 }
 
-export type GuestMessage = StayCompletedMessage;
+/** A booking was made (by a prospect, a member, a lapsed guest…). `bookingId` is the PMS's. */
+export interface BookingCreatedMessage {
+  type: 'booking.created';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  booking: {
+    bookingId: string;
+    propertyCode: string;
+    /** 'YYYY-MM-DD' */
+    arrival: string;
+    departure: string;
+    /** An offer or coupon code the booking carries (a win-back coupon is redeemed by it). */
+    offerCode?: string;
+  };
+}
+
+export interface BookingCancelledMessage {
+  type: 'booking.cancelled';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  booking: { bookingId: string };
+}
+
+/**
+ * The profile changed (the API has already written it to Postgres). Only the facts the workflow decides on
+ * travel: which fields changed, the new consent and locale, whether a birthday is known. Never the values
+ * of contact fields or the birthday itself.
+ */
+export interface ProfileUpdatedMessage {
+  type: 'profile.updated';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  changed: string[];
+  marketingConsent?: boolean;
+  timezone?: string;
+  locale?: string;
+  birthdayKnown?: boolean;
+}
+
+/** The guest joined the loyalty program (front desk or online), perhaps referred by another member. */
+export interface MemberEnrolledMessage {
+  type: 'member.enrolled';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  channel: 'front_desk' | 'online' | 'stay';
+  /** The referring member's guest id (the API resolves the member number). */
+  referredByGuestId?: string;
+}
+
+/** Seams for the follow-up and service-recovery issue: facts only, the answers themselves stay in Postgres. */
+export interface SurveyAnsweredMessage {
+  type: 'survey.answered';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  stayId: string;
+  score: number;
+  wouldReturn: 'yes' | 'maybe' | 'no';
+}
+
+export interface CaseChangedMessage {
+  type: 'case.opened' | 'case.closed';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  caseId: string;
+}
+
+/** A lapsed guest answered the "may we ask why?" link (the reason itself is in Postgres). */
+export interface ChurnReasonGivenMessage {
+  type: 'churn.reason_given';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+}
+
+export type GuestMessage =
+  | StayCompletedMessage
+  | BookingCreatedMessage
+  | BookingCancelledMessage
+  | ProfileUpdatedMessage
+  | MemberEnrolledMessage
+  | SurveyAnsweredMessage
+  | CaseChangedMessage
+  | ChurnReasonGivenMessage;
 export type GuestMessageType = GuestMessage['type'];
 
 /** The PMS event body as validated by the API (api/pms/schema.ts) and kept in `pms_events.payload`. */

@@ -81,3 +81,36 @@ export interface PmsEventSweeperInput {
   /** Passes per run before continue-as-new (default 200). */
   passesPerRun?: number;
 }
+
+/** Update inputs: ids and numbers; the reason text is in `staff_requests` under `requestId`. */
+export interface RedeemPointsRequest {
+  requestId: string;
+  points: number;
+}
+
+export interface AdjustPointsRequest {
+  requestId: string;
+  /** Positive adds, negative removes. */
+  points: number;
+}
+
+export interface SetTierFloorRequest {
+  requestId: string;
+  tier: 'member' | 'silver' | 'gold' | 'diamond';
+}
+
+export interface PointsMovement {
+  ledgerId: number;
+  points: number;
+  balanceAfter: number;
+}
+
+export interface TierFloorResult {
+  floor: string;
+  tier: string;
+}
+
+/** What a child reports to its parent when it is done. */
+export type ChildFinished =
+  | { kind: 'tierReview'; year: number; tier: string; previousTier: string }
+  | { kind: 'winBack'; outcome: 'reactivated' | 'churned' | 'cancelled'; lapsedOn: string };

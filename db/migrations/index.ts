@@ -7,6 +7,7 @@ import * as m001 from './20261123_001_foundation.js';
 import * as m002 from './20261123_002_api_keys.js';
 import * as m003 from './20261123_003_points_bigint_mail_lease.js';
 import * as m004 from './20261124_004_core_fixes.js';
+import * as m005 from './20261124_005_lifecycle.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '20261123_002_api_keys': m002,
   '20261123_003_points_bigint_mail_lease': m003,
   '20261124_004_core_fixes': m004,
+  '20261124_005_lifecycle': m005,
 };
