@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basePointsForStay, toCents } from './points.js';
+import { baseEarn, basePointsForStay, toCents } from './points.js';
 
 describe('basePointsForStay', () => {
   it('gives 10 points per unit of room revenue by default, rounded down', () => {
@@ -11,6 +11,20 @@ describe('basePointsForStay', () => {
   it('honours a fractional rate without float drift', () => {
     expect(basePointsForStay('100.10', 1.5)).toBe(150);
     expect(basePointsForStay('0.29', 100)).toBe(29);
+  });
+});
+
+describe('baseEarn', () => {
+  const rules = { basePointsPerUnit: 10, currencyRates: { CNY: 1, USD: 7.1 } };
+  it('converts to the program currency by the rate table', () => {
+    expect(baseEarn({ roomRevenue: '100', currency: 'CNY' }, rules)).toEqual({ points: 1000, flag: null });
+    expect(baseEarn({ roomRevenue: '100', currency: 'USD' }, rules)).toEqual({ points: 7100, flag: null });
+  });
+  it('earns nothing and flags a currency without a rate', () => {
+    expect(baseEarn({ roomRevenue: '100', currency: 'XAF' }, rules)).toEqual({
+      points: 0,
+      flag: 'no_rate_for_currency',
+    });
   });
 });
 

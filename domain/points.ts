@@ -1,17 +1,33 @@
 /**
- * Base points for a stay: `perUnit` points per whole unit of room revenue
- * (default 10, DOMAIN.md "Loyalty program"), rounded down. Money arrives as
- * a decimal string and is handled in cents to avoid float drift.
+ * Points: base earn per unit of room revenue in the program currency, with a
+ * per-currency rate table (a currency without a rate earns nothing and is
+ * flagged). Money arrives as a decimal string and is handled in cents to
+ * avoid float drift.
  */
-export function basePointsForStay(roomRevenue: string, perUnit: number): number {
-  const cents = toCents(roomRevenue);
-  const perUnitHundredths = Math.round(perUnit * 100);
-  return Math.floor((cents * perUnitHundredths) / 10_000);
-}
+import type { ProgramRules } from './program.js';
 
 /** '1280.5' -> 128050. Throws on anything that is not a non-negative decimal with at most two fraction digits. */
 export function toCents(amount: string): number {
   const m = /^(\d{1,10})(?:\.(\d{1,2}))?$/.exec(amount);
   if (!m) throw new RangeError(`not a money amount: ${amount}`);
   return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+/** `perUnit` points per whole unit of revenue (already in the program currency), rounded down. */
+export function basePointsForStay(roomRevenue: string, perUnit: number): number {
+  const cents = toCents(roomRevenue);
+  const perUnitHundredths = Math.round(perUnit * 100);
+  return Math.floor((cents * perUnitHundredths) / 10_000);
+}
+
+export type EarnFlag = 'no_rate_for_currency';
+
+/** Base points of a stay by a rules version: revenue × rate to the program currency × points per unit. */
+export function baseEarn(
+  input: { roomRevenue: string; currency: string },
+  rules: Pick<ProgramRules, 'basePointsPerUnit' | 'currencyRates'>,
+): { points: number; flag: EarnFlag | null } {
+  const rate = rules.currencyRates[input.currency];
+  if (rate === undefined || !(rate > 0)) return { points: 0, flag: 'no_rate_for_currency' };
+  return { points: basePointsForStay(input.roomRevenue, rules.basePointsPerUnit * rate), flag: null };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { higherTier, tierEarnedBy } from './tiers.js';
+import { higherTier, reviewedTier, shortfall, tierBonusPoints, tierEarnedBy } from './tiers.js';
 
 describe('tierEarnedBy', () => {
-  it('is blue below every silver measure', () => {
-    expect(tierEarnedBy({ stays: 3, nights: 9, basePoints: 24_999 })).toBe('blue');
+  it('is member below every silver measure', () => {
+    expect(tierEarnedBy({ stays: 3, nights: 9, basePoints: 24_999 })).toBe('member');
   });
   it('earns silver with 4 stays or 10 nights or 25,000 base points in a year (seed 000)', () => {
     expect(tierEarnedBy({ stays: 4, nights: 4, basePoints: 0 })).toBe('silver');
@@ -22,7 +22,34 @@ describe('tierEarnedBy', () => {
 describe('higherTier', () => {
   it('never lowers a tier', () => {
     expect(higherTier('gold', 'silver')).toBe('gold');
-    expect(higherTier('blue', 'diamond')).toBe('diamond');
-    expect(higherTier('silver', 'silver')).toBe('silver');
+    expect(higherTier('member', 'diamond')).toBe('diamond');
+  });
+});
+
+describe('reviewedTier (soft landing)', () => {
+  it('keeps a requalified tier and raises to what was earned', () => {
+    expect(reviewedTier({ current: 'gold', earned: 'gold', floor: null })).toBe('gold');
+    expect(reviewedTier({ current: 'silver', earned: 'gold', floor: null })).toBe('gold');
+  });
+  it('falls at most one tier', () => {
+    expect(reviewedTier({ current: 'gold', earned: 'member', floor: null })).toBe('silver');
+    expect(reviewedTier({ current: 'diamond', earned: 'member', floor: null })).toBe('gold');
+    expect(reviewedTier({ current: 'silver', earned: 'member', floor: null })).toBe('member');
+  });
+  it('never goes below a manual floor', () => {
+    expect(reviewedTier({ current: 'gold', earned: 'member', floor: 'gold' })).toBe('gold');
+  });
+});
+
+describe('shortfall and bonus', () => {
+  it('says how many nights or stays are missing to keep a tier', () => {
+    expect(shortfall({ stays: 15, nights: 30, basePoints: 0 }, 'gold')).toEqual({ nights: 10, stays: 5 });
+    expect(shortfall({ stays: 20, nights: 30, basePoints: 0 }, 'gold')).toBeNull();
+  });
+  it('gives Silver +20 %, Gold +80 %, Diamond +100 % on base points', () => {
+    expect(tierBonusPoints(1000, 'member')).toBe(0);
+    expect(tierBonusPoints(1000, 'silver')).toBe(200);
+    expect(tierBonusPoints(1000, 'gold')).toBe(800);
+    expect(tierBonusPoints(1000, 'diamond')).toBe(1000);
   });
 });

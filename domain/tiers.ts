@@ -1,11 +1,14 @@
 /**
  * Loyalty tiers and the qualifying activity each needs within a calendar year
- * (DOMAIN.md "What peers do": Hilton Honors thresholds; seed 000: Silver is
- * at least 4 stays or 10 nights in a year). Reaching any one measure earns
- * the tier at once; losing a tier is the annual review's job, never a stay's.
+ * (DOMAIN.md "What peers do": Hilton Honors thresholds; seed 000: Silver is at
+ * least 4 stays or 10 nights in a year). The thresholds come from the program
+ * rules version in force (domain/program.ts); DEFAULT_TIER_RULES are the
+ * defaults the first version carries.
  */
-export const TIERS = ['blue', 'silver', 'gold', 'diamond'] as const;
-export type Tier = (typeof TIERS)[number];
+import { TIER_NAMES, type ProgramRules, type TierName } from './program.js';
+
+export const TIERS = TIER_NAMES;
+export type Tier = TierName;
 
 export interface YearActivity {
   stays: number;
@@ -13,22 +16,66 @@ export interface YearActivity {
   basePoints: number;
 }
 
-export const TIER_THRESHOLDS: Record<Exclude<Tier, 'blue'>, YearActivity> = {
-  silver: { stays: 4, nights: 10, basePoints: 25_000 },
-  gold: { stays: 20, nights: 40, basePoints: 75_000 },
-  diamond: { stays: 30, nights: 60, basePoints: 120_000 },
+export const DEFAULT_TIER_RULES: ProgramRules['tiers'] = {
+  silver: { stays: 4, nights: 10, basePoints: 25_000, bonusPercent: 20 },
+  gold: { stays: 20, nights: 40, basePoints: 75_000, bonusPercent: 80 },
+  diamond: { stays: 30, nights: 60, basePoints: 120_000, bonusPercent: 100 },
 };
 
-export function tierEarnedBy(activity: YearActivity): Tier {
-  let earned: Tier = 'blue';
+/** The highest tier any one measure of `activity` reaches. */
+export function tierEarnedBy(
+  activity: YearActivity,
+  tiers: ProgramRules['tiers'] = DEFAULT_TIER_RULES,
+): Tier {
+  let earned: Tier = 'member';
   for (const tier of ['silver', 'gold', 'diamond'] as const) {
-    const t = TIER_THRESHOLDS[tier];
+    const t = tiers[tier];
     if (activity.stays >= t.stays || activity.nights >= t.nights || activity.basePoints >= t.basePoints)
       earned = tier;
   }
   return earned;
 }
 
+export function tierRank(tier: Tier): number {
+  return TIERS.indexOf(tier);
+}
+
 export function higherTier(a: Tier, b: Tier): Tier {
-  return TIERS.indexOf(a) >= TIERS.indexOf(b) ? a : b;
+  return tierRank(a) >= tierRank(b) ? a : b;
+}
+
+export function isTier(value: unknown): value is Tier {
+  return typeof value === 'string' && (TIERS as readonly string[]).includes(value);
+}
+
+/**
+ * The annual review (soft landing): requalify on last year's activity, fall
+ * at most one tier, never below a manual floor.
+ */
+export function reviewedTier(input: { current: Tier; earned: Tier; floor: Tier | null }): Tier {
+  const oneDown = TIERS[Math.max(0, tierRank(input.current) - 1)]!;
+  const landed = higherTier(input.earned, oneDown);
+  return input.floor ? higherTier(landed, input.floor) : landed;
+}
+
+/** What is still missing to keep (or reach) `tier` this year: nights or stays, whichever is nearer. */
+export function shortfall(
+  activity: YearActivity,
+  tier: Exclude<Tier, 'member'>,
+  tiers: ProgramRules['tiers'] = DEFAULT_TIER_RULES,
+): { nights: number; stays: number } | null {
+  const t = tiers[tier];
+  if (activity.stays >= t.stays || activity.nights >= t.nights || activity.basePoints >= t.basePoints)
+    return null;
+  return { nights: t.nights - activity.nights, stays: t.stays - activity.stays };
+}
+
+/** The tier bonus on a stay's base points, by the tier held when the stay completes. */
+export function tierBonusPoints(
+  basePoints: number,
+  tier: Tier,
+  tiers: ProgramRules['tiers'] = DEFAULT_TIER_RULES,
+): number {
+  if (tier === 'member') return 0;
+  return Math.floor((basePoints * tiers[tier].bonusPercent) / 100);
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { DEFAULT_RULES } from '../../domain/default-rules.js';
 
 /**
  * The whole lifecycle: program rules as immutable versions, the guest's
@@ -135,30 +136,6 @@ export async function up(knex: Knex): Promise<void> {
     rules: JSON.stringify(DEFAULT_RULES),
   });
 }
-
-/** DOMAIN.md defaults (seed 000, peers): kept here as the first version; later versions are rows. */
-const DEFAULT_RULES = {
-  programCurrency: 'CNY',
-  basePointsPerUnit: 10,
-  currencyRates: { CNY: 1, USD: 7.1, EUR: 7.7, GBP: 9, HKD: 0.91, JPY: 0.047, SGD: 5.3 },
-  tiers: {
-    silver: { nights: 10, stays: 4, basePoints: 25000, bonusPercent: 20 },
-    gold: { nights: 40, stays: 20, basePoints: 75000, bonusPercent: 80 },
-    diamond: { nights: 60, stays: 30, basePoints: 120000, bonusPercent: 100 },
-  },
-  referralBonus: 2000,
-  welcomeBackBonus: 1000,
-  redemptionMinimum: 1000,
-  pointsExpiryMonths: 24,
-  pointsExpiryWarningDays: 30,
-  atRiskAfterMonths: 9,
-  lapseAfterMonths: 12,
-  firstYearReminderMonthsBefore: 3,
-  tierKeepReminderDaysBefore: 60,
-  reviewJitterHours: 6,
-  winBack: { offerDays: [0, 30, 75], offers: ['10% off', '20% off', 'a free night'], answerWindowDays: 30 },
-  greetingHour: 9,
-};
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('pms_events', (t) => t.dropColumn('message'));

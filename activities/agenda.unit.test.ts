@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RULES } from '../domain/default-rules.js';
+import { planAgenda, reviewJitterMinutes, type AgendaFacts } from './agenda.js';
+
+const base: AgendaFacts = {
+  guestId: '4f7a6c1e-0000-4000-8000-000000000001',
+  timezone: 'Asia/Shanghai',
+  stage: 'member',
+  tier: 'member',
+  enrolledAt: '2026-01-10T03:00:00Z',
+  lastStayAt: '2026-01-10T03:00:00Z',
+  lastQualifyingAt: '2026-01-10T03:00:00Z',
+  pointsBalance: 24000,
+  birthdayMonthDay: '05-02',
+  yearActivity: { stays: 1, nights: 3, basePoints: 24000 },
+  totalStays: 1,
+};
+
+describe('planAgenda', () => {
+  const agenda = planAgenda(base, DEFAULT_RULES, '2026-01-10T04:00:00Z');
+  it('reviews on 1 January local time plus a stable jitter of up to 6 hours', () => {
+    const jitter = reviewJitterMinutes(base.guestId, 6);
+    expect(jitter).toBeGreaterThanOrEqual(0);
+    expect(jitter).toBeLessThan(360);
+    // Midnight in Shanghai is 16:00 UTC the day before.
+    expect(Date.parse(agenda.tierReview!)).toBe(Date.parse('2026-12-31T16:00:00Z') + jitter * 60_000);
+  });
+  it('plans the first-year reminder 3 months before the anniversary at 09:00 local', () => {
+    expect(agenda.firstYearReminder).toBe('2026-10-10T01:00:00.000Z');
+  });
+  it('marks at risk after 9 months and lapsed after 12 months without a stay', () => {
+    expect(agenda.atRisk).toBe('2026-10-10T03:00:00.000Z');
+    expect(agenda.lapse).toBe('2027-01-10T03:00:00.000Z');
+  });
+  it('expires points after 24 months, warned 30 days before at 09:00 local', () => {
+    expect(agenda.pointsExpiry).toBe('2028-01-10T03:00:00.000Z');
+    expect(agenda.pointsExpiryWarning).toBe('2027-12-11T01:00:00.000Z');
+  });
+  it('greets on the next birthday at 09:00 local', () => {
+    expect(agenda.birthday).toBe('2026-05-02T01:00:00.000Z');
+    expect(planAgenda(base, DEFAULT_RULES, '2026-06-01T00:00:00Z').birthday).toBe('2027-05-02T01:00:00.000Z');
+  });
+  it('reminds a gold member short of keeping the tier 60 days before the year ends', () => {
+    const gold = planAgenda({ ...base, tier: 'gold' }, DEFAULT_RULES, '2026-03-01T00:00:00Z');
+    expect(gold.tierKeepReminder).toBe('2026-11-02T01:00:00.000Z');
+    const kept = planAgenda(
+      { ...base, tier: 'gold', yearActivity: { stays: 20, nights: 40, basePoints: 0 } },
+      DEFAULT_RULES,
+      '2026-03-01T00:00:00Z',
+    );
+    expect(kept.tierKeepReminder).toBeUndefined();
+  });
+  it('plans nothing for a churned guest but points, and no reminders already past', () => {
+    const churned = planAgenda({ ...base, stage: 'churned' }, DEFAULT_RULES, '2027-06-01T00:00:00Z');
+    expect(Object.keys(churned).sort()).toEqual(['pointsExpiry', 'pointsExpiryWarning']);
+    const late = planAgenda(base, DEFAULT_RULES, '2026-11-01T00:00:00Z');
+    expect(late.firstYearReminder).toBeUndefined();
+  });
+});
