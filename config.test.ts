@@ -23,11 +23,43 @@ describe('loadConfig', () => {
       expect((err as Error).message).toContain('API_PORT');
     }
   });
-  it('requires the PMS webhook secret in production', () => {
+  it('requires the PMS webhook secret, the links secret and the public base URL in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PMS_WEBHOOK_SECRET/);
-    expect(
-      loadConfig({ NODE_ENV: 'production', PMS_WEBHOOK_SECRET: 'a-real-secret-of-some-length' }).NODE_ENV,
-    ).toBe('production');
+    const production = {
+      NODE_ENV: 'production',
+      PMS_WEBHOOK_SECRET: 'a-real-secret-of-some-length',
+      LINKS_SECRET: 'a-real-links-secret-of-some-length',
+      PUBLIC_BASE_URL: 'https://guests.hotel.example',
+    } as const;
+    expect(loadConfig(production).NODE_ENV).toBe('production');
+    for (const variable of ['PMS_WEBHOOK_SECRET', 'LINKS_SECRET', 'PUBLIC_BASE_URL'] as const) {
+      try {
+        loadConfig({ ...production, [variable]: undefined });
+        expect.fail(`production without ${variable}`);
+      } catch (err) {
+        expect((err as ConfigError).issues).toEqual([{ variable, message: 'is required in production' }]);
+      }
+    }
+  });
+  it('takes the links secret (at least 16 characters) and the public base URL of mail links', () => {
+    expect(loadConfig({}).LINKS_SECRET).toBe('dev-links-secret-change-me');
+    expect(loadConfig({ LINKS_SECRET: 'links-secret-0123456789' }).LINKS_SECRET).toBe(
+      'links-secret-0123456789',
+    );
+    expect(() => loadConfig({ LINKS_SECRET: 'too-short' })).toThrow(/LINKS_SECRET: must be at least 16/);
+    expect(loadConfig({}).PUBLIC_BASE_URL).toBe('http://127.0.0.1:3000');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://hotel.example/guests/' }).PUBLIC_BASE_URL).toBe(
+      'https://hotel.example/guests',
+    );
+    for (const bad of [
+      'hotel.example',
+      'ftp://hotel.example',
+      'https://hotel.example/?a=1',
+      'https://',
+      'https://a b',
+    ]) {
+      expect(() => loadConfig({ PUBLIC_BASE_URL: bad }), bad).toThrow(/PUBLIC_BASE_URL/);
+    }
   });
   it('takes an optional previous PMS secret for rotation, at least 16 characters when set', () => {
     expect(loadConfig({}).PMS_WEBHOOK_SECRET_PREVIOUS).toBeUndefined();

@@ -20,6 +20,8 @@ const optionalUrl = (protocols: string[]) =>
 
 /** Known to everyone who reads this repository: good for `npm run dev` only. */
 export const DEV_PMS_WEBHOOK_SECRET = 'dev-pms-webhook-secret-change-me';
+/** The links secret of `npm run dev` and tests: as public as the one above. */
+export const DEV_LINKS_SECRET = 'dev-links-secret-change-me';
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -84,6 +86,18 @@ const envSchema = z.object({
     .min(1, 'must be from 1 to 900 seconds')
     .max(900, 'must be from 1 to 900 seconds')
     .default(300),
+
+  /** HMAC-SHA256 key of the signed links in mails (lib/links.ts). Changing it voids every link sent. */
+  LINKS_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_LINKS_SECRET),
+  /** Where guests reach the API: the base of the links in mails, without a trailing slash. */
+  PUBLIC_BASE_URL: z
+    .string()
+    .trim()
+    .default('http://127.0.0.1:3000')
+    .refine((v) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(v) && URL.canParse(v), {
+      message: 'must be an http:// or https:// URL without query or fragment',
+    })
+    .transform((v) => v.replace(/\/+$/, '')),
 });
 
 export type Config = z.infer<typeof envSchema>;
@@ -106,8 +120,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = parsed.data;
-  if (config.NODE_ENV === 'production' && !env.PMS_WEBHOOK_SECRET) {
-    throw new ConfigError([{ variable: 'PMS_WEBHOOK_SECRET', message: 'is required in production' }]);
+  if (config.NODE_ENV === 'production') {
+    // The defaults of the secrets are public, and links to 127.0.0.1 reach no guest.
+    const missing = ['PMS_WEBHOOK_SECRET', 'LINKS_SECRET', 'PUBLIC_BASE_URL'].filter((v) => !env[v]);
+    if (missing.length > 0)
+      throw new ConfigError(missing.map((variable) => ({ variable, message: 'is required in production' })));
   }
   return config;
 }
