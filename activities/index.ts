@@ -8,7 +8,8 @@ import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/knex.js';
 import { noFaults, type FaultInjector } from './faults.js';
-import { createMailActivities } from './mail.js';
+import { createLifecycleActivities } from './lifecycle.js';
+import { createMailActivities, sendMailWith } from './mail.js';
 import { createPmsEventActivities } from './pms-events.js';
 import { createStayActivities } from './stays-and-points.js';
 
@@ -23,20 +24,30 @@ export interface ActivityDeps {
   temporal?: Client;
   taskQueue?: string;
   faults?: FaultInjector;
+  /** Builds the signed "may we ask why?" link for the churn mail (api/links). */
+  whyUrl?: (input: { guestId: string; expiresAt: Date }) => string;
   /** Tests shorten the mail delivery bounds (activities/mail.ts). */
   mailTiming?: { sendDeadlineMs?: number; markSentForMs?: number };
 }
 
 export function createActivities(deps: ActivityDeps) {
   const faults = deps.faults ?? noFaults;
+  const mail = createMailActivities({
+    db: deps.db,
+    mailer: deps.mailer,
+    mail: deps.mail,
+    faults,
+    ...(deps.mailTiming ? { timing: deps.mailTiming } : {}),
+  });
   return {
     ...createStayActivities({ db: deps.db, faults }),
-    ...createMailActivities({
+    ...mail,
+    ...createLifecycleActivities({
       db: deps.db,
-      mailer: deps.mailer,
-      mail: deps.mail,
-      faults,
-      ...(deps.mailTiming ? { timing: deps.mailTiming } : {}),
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      sendMail: sendMailWith(deps.db, mail),
+      ...(deps.whyUrl ? { whyUrl: deps.whyUrl } : {}),
     }),
     ...createPmsEventActivities({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }),
   };

@@ -207,3 +207,48 @@ export function createMailActivities(deps: MailDeps) {
     },
   };
 }
+
+export type MailActivities = ReturnType<typeof createMailActivities>;
+
+/** One mail, queued and delivered (or suppressed with its reason) inside one activity. */
+export type SendMail = (input: {
+  guestId: string;
+  template: string;
+  idempotencyKey: string;
+  vars: Record<string, string | number | boolean>;
+  /** Marketing mail needs the guest's marketing consent; transactional mail does not. */
+  marketing: boolean;
+}) => Promise<{ status: 'sent' | 'suppressed' | 'failed'; outboxId: number }>;
+
+/**
+ * Composes the mail activities into one step for the lifecycle mails: consent,
+ * queue, deliver. A refused recipient is a result (`failed`), not an error: the
+ * guest's workflow goes on; any other failure is retried by the caller's activity.
+ */
+export function sendMailWith(db: Db, acts: MailActivities): SendMail {
+  return async (input) => {
+    const existing = await outbox.findByKey(db, input.idempotencyKey);
+    if (existing && existing.status !== 'pending') {
+      return { status: existing.status === 'sent' ? 'sent' : existing.status, outboxId: existing.id };
+    }
+    if (input.marketing) {
+      const consent = await db<{ id: string; marketing_consent: boolean }>('guests')
+        .where({ id: input.guestId })
+        .first('marketing_consent');
+      if (!consent?.marketing_consent) {
+        const s = await acts.suppressMail({ ...input, reason: 'no_marketing_consent' });
+        return { status: 'suppressed', outboxId: s.outboxId };
+      }
+    }
+    const queued = await acts.queueMail(input);
+    try {
+      await acts.deliverMail({ outboxId: queued.outboxId });
+      return { status: 'sent', outboxId: queued.outboxId };
+    } catch (err) {
+      if (err instanceof ApplicationFailure && err.type === 'MailRejected') {
+        return { status: 'failed', outboxId: queued.outboxId };
+      }
+      throw err;
+    }
+  };
+}

@@ -9,12 +9,14 @@ import type { Db } from '../db/knex.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as pmsEvents from '../db/repositories/pms-events.js';
 import * as program from '../db/repositories/program.js';
-import { standingOf, type GuestStanding } from '../db/repositories/standing.js';
+import * as lifecycle from '../db/repositories/lifecycle.js';
 import * as stays from '../db/repositories/stays.js';
 import type { StayCompletedMessage } from '../domain/messages.js';
-import { basePointsForStay } from '../domain/points.js';
+import { baseEarn } from '../domain/points.js';
+import { isTier, tierBonusPoints, tierEarnedBy, tierRank, type Tier } from '../domain/tiers.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { FaultInjector } from './faults.js';
+import { rulesAt, snapshotOf, type GuestSnapshot } from './lifecycle.js';
 
 export type { GuestStanding, LastStay } from '../db/repositories/standing.js';
 
@@ -22,10 +24,22 @@ export interface ApplyStayResult {
   stayId: string;
   /** False when the stay was recorded before (a repeat delivery, a retry, a re-driven event). */
   created: boolean;
+  /** Base points of this stay (0 and `earnFlag` set for a currency without a rate). */
   pointsEarned: number;
+  bonusPoints: number;
   balanceAfter: number;
-  standing: GuestStanding;
+  earnFlag: string | null;
+  rulesVersion: number;
+  /** The stay enrolled the guest (a prospect's first stay: the program is open). */
+  enrolledNow: boolean;
+  /** A tier reached by this stay (mid-year upgrade), valid through the end of next year. */
+  upgrade: { tier: Tier; previous: Tier; validThrough: string } | null;
+  /** The referral bonus this first stay earned the referrer. */
+  referral: { referrerGuestId: string; points: number } | null;
+  /** The calendar year of the departure (a late stay of a reviewed year re-runs its review). */
+  departureYear: number;
   settings: program.ProgramSettings;
+  snapshot: GuestSnapshot;
 }
 
 /** Settings missing is a deployment fault no retry fixes: fail the activity for good, with its type. */
@@ -44,42 +58,120 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
   const { db, faults } = deps;
   return {
     /**
-     * Records a completed stay once per (source, pmsStayId), posts its base
-     * points once (key `<workflowId>:stay-base-points:<stayId>`), marks the
-     * PMS event handled, and returns the guest's standing afterwards.
+     * A completed stay, in one transaction: the stay (once per source and
+     * PMS stay id), its base points by the rules version in force on the
+     * departure date and the tier bonus by the tier held (keys
+     * `<workflowId>:stay-base-points:<stayId>`, `…:stay-tier-bonus:<stayId>`),
+     * enrolment of a prospect, a mid-year upgrade, the referrer's bonus on a
+     * first stay, and the PMS event marked handled. Returns the snapshot after.
      */
     async applyStay(input: {
       guestId: string;
       workflowId: string;
       message: StayCompletedMessage;
+      now: string;
     }): Promise<ApplyStayResult> {
-      const { message } = input;
-      const year = Number(message.stay.departure.slice(0, 4));
+      const { message, guestId } = input;
+      const departureYear = Number(message.stay.departure.slice(0, 4));
+      const checkedOutAt = new Date(message.occurredAt);
       const result = await failFastOnDataErrors(() =>
         db.transaction(async (trx) => {
+          const record = await lifecycle.recordOf(trx, guestId, { lock: true });
+          if (!record) throw ApplicationFailure.nonRetryable(`guest ${guestId} not found`, 'GuestNotFound');
           const settings = await settingsOf(trx);
+          const { version, rules } = await rulesAt(trx, message.stay.departure);
+          const earn = baseEarn(message.stay, rules);
           const { stay, created } = await stays.insertIfAbsent(trx, {
-            guestId: input.guestId,
+            guestId,
             source: message.source,
             eventId: message.eventId,
-            checkedOutAt: new Date(message.occurredAt),
+            checkedOutAt,
             stay: message.stay,
+            rulesVersion: version,
+            earnFlag: earn.flag,
           });
-          const { entry } = await ledger.post(trx, {
-            guestId: input.guestId,
+          const heldTier: Tier = isTier(record.tier) ? record.tier : 'member';
+          const base = await ledger.post(trx, {
+            guestId,
             stayId: stay.id,
             reason: 'stay_base',
-            points: basePointsForStay(message.stay.roomRevenue, settings.basePointsPerCurrencyUnit),
+            source: 'stay',
+            points: earn.points,
+            rulesVersion: version,
+            effectiveAt: checkedOutAt,
             idempotencyKey: `${input.workflowId}:stay-base-points:${stay.id}`,
           });
+          const bonus = tierBonusPoints(base.entry.points, heldTier, rules.tiers);
+          let balanceAfter = base.entry.balance_after;
+          let bonusPoints = 0;
+          if (bonus > 0 || (await ledgerHas(trx, `${input.workflowId}:stay-tier-bonus:${stay.id}`))) {
+            const b = await ledger.post(trx, {
+              guestId,
+              stayId: stay.id,
+              reason: 'tier_bonus',
+              points: bonus,
+              rulesVersion: version,
+              effectiveAt: checkedOutAt,
+              idempotencyKey: `${input.workflowId}:stay-tier-bonus:${stay.id}`,
+            });
+            bonusPoints = b.entry.points;
+            balanceAfter = b.entry.balance_after;
+          }
+          const enrolment = await lifecycle.enrol(trx, { guestId, at: checkedOutAt, channel: 'stay' });
+
+          // Mid-year upgrade: the moment this year's activity crosses a threshold.
+          let upgrade: ApplyStayResult['upgrade'] = null;
+          const activity = await lifecycle.yearActivity(trx, guestId, departureYear);
+          const earned = tierEarnedBy(activity, rules.tiers);
+          if (tierRank(earned) > tierRank(heldTier)) {
+            const validThrough = `${departureYear + 1}-12-31`;
+            await lifecycle.recordTier(trx, {
+              guestId,
+              tier: earned,
+              previous: heldTier,
+              validFrom: message.stay.departure,
+              validThrough,
+              source: 'upgrade',
+              reason: `${departureYear}: ${activity.stays} stays, ${activity.nights} nights, ${activity.basePoints} base points`,
+              rulesVersion: version,
+              key: `${input.workflowId}:tier-upgrade:${stay.id}`,
+              at: checkedOutAt,
+            });
+            upgrade = { tier: earned, previous: heldTier, validThrough };
+          }
+
+          // Referral: the referrer earns the bonus when the referred member completes a first stay.
+          let referral: ApplyStayResult['referral'] = null;
+          if (record.referred_by_guest_id && rules.referralBonus > 0) {
+            const first = await trx<{ id: string; guest_id: string; checked_out_at: Date }>('stays')
+              .where({ guest_id: guestId })
+              .orderBy('checked_out_at')
+              .first('id');
+            if (first?.id === stay.id) {
+              await ledger.post(trx, {
+                guestId: record.referred_by_guest_id,
+                reason: 'referral',
+                points: rules.referralBonus,
+                rulesVersion: version,
+                effectiveAt: checkedOutAt,
+                idempotencyKey: `referral:${guestId}`,
+              });
+              referral = { referrerGuestId: record.referred_by_guest_id, points: rules.referralBonus };
+            }
+          }
           await pmsEvents.markHandled(trx, message.eventId);
-          const standing = await standingOf(trx, input.guestId, year);
           return {
             stayId: stay.id,
             created,
-            pointsEarned: entry.points,
-            balanceAfter: entry.balance_after,
-            standing,
+            pointsEarned: base.entry.points,
+            bonusPoints,
+            balanceAfter,
+            earnFlag: earn.flag,
+            rulesVersion: version,
+            enrolledNow: enrolment.created,
+            upgrade,
+            referral,
+            departureYear,
             settings,
           };
         }),
@@ -90,20 +182,22 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
         throw err;
       });
       faults('ledger.afterPost');
-      return result;
-    },
-
-    /**
-     * The guest as Postgres knows it, for a run that starts without carried
-     * state (first start, or after a failed, terminated or reset run).
-     */
-    async loadGuestState(input: { guestId: string; year: number }): Promise<GuestStanding> {
-      return failFastOnDataErrors(() => standingOf(db, input.guestId, input.year));
+      const snapshot = await snapshotOf(db, guestId, input.now);
+      return { ...result, snapshot };
     },
 
     /** The guest's workflow could not act on a PMS event: recorded with a summary, so the sweeper leaves it. */
     async rejectEvent(input: { eventId: string; reason: string }): Promise<void> {
       await failFastOnDataErrors(() => pmsEvents.markRejected(db, input.eventId, input.reason));
     },
+
+    /** The workflow acted on a message that needs no other write (a booking, a profile change…). */
+    async markEventHandled(input: { eventId: string }): Promise<void> {
+      await failFastOnDataErrors(() => pmsEvents.markHandled(db, input.eventId));
+    },
   };
+}
+
+async function ledgerHas(db: Db, key: string): Promise<boolean> {
+  return Boolean(await db('points_ledger').where({ idempotency_key: key }).first('id'));
 }

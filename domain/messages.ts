@@ -100,8 +100,19 @@ export interface ChurnReasonGivenMessage {
   occurredAt: string;
 }
 
+/** A guest this member referred completed a first stay: the referral bonus is on this member's ledger. */
+export interface ReferralRewardedMessage {
+  type: 'referral.rewarded';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  referredGuestId: string;
+  points: number;
+}
+
 export type GuestMessage =
   | StayCompletedMessage
+  | ReferralRewardedMessage
   | BookingCreatedMessage
   | BookingCancelledMessage
   | ProfileUpdatedMessage
@@ -175,6 +186,21 @@ export function messageProblem(message: GuestMessage): string | undefined {
       }
       return undefined;
     }
+    case 'booking.created':
+      return message.booking && typeof message.booking.bookingId === 'string' ? undefined : 'booking missing';
+    case 'booking.cancelled':
+      return message.booking && typeof message.booking.bookingId === 'string' ? undefined : 'booking missing';
+    case 'profile.updated':
+      return Array.isArray(message.changed) ? undefined : 'changed missing';
+    case 'member.enrolled':
+    case 'churn.reason_given':
+    case 'referral.rewarded':
+      return undefined;
+    case 'survey.answered':
+      return Number.isFinite(message.score) ? undefined : 'score missing';
+    case 'case.opened':
+    case 'case.closed':
+      return typeof message.caseId === 'string' ? undefined : 'caseId missing';
     default:
       return `unknown message type '${(message as { type?: unknown }).type as string}'`;
   }

@@ -160,8 +160,40 @@ async function checkOutAgo(ms: number, nights = 2) {
   return { occurredAt: at.toISOString(), stay: { arrival, departure, nights } };
 }
 
+/** Thank-you mails received for `address` (the lifecycle sends others too: welcome, upgrades…). */
 function mailsTo(stack: Stack, address: string) {
-  return stack.sink.messages().filter((m) => m.to.includes(address));
+  return stack.sink
+    .messages()
+    .filter((m) => m.to.includes(address) && m.headers['x-outbox-key']?.includes('stay-thank-you'));
+}
+
+const thankYouTo = (address: string) => (m: { to: string[]; headers: Record<string, string> }) =>
+  m.to.includes(address) && (m.headers['x-outbox-key'] ?? '').includes('stay-thank-you');
+
+/**
+ * `count` one-night stays on consecutive days in the test server's current year, the last yesterday (or, in
+ * the first days of January, the first on 1 January), so that yearly measures and the at-risk clock agree.
+ */
+async function staysThisYear(count: number, opts: { nights?: number; roomRevenue?: string } = {}) {
+  const now = await env.currentTimeMs();
+  const nights = opts.nights ?? 1;
+  const jan1 = Date.UTC(new Date(now).getUTCFullYear(), 0, 1);
+  let lastDeparture = now - DAY - ((now - DAY) % DAY);
+  const firstArrival = lastDeparture - count * nights * DAY;
+  if (firstArrival < jan1) lastDeparture = jan1 + count * nights * DAY;
+  return Array.from({ length: count }, (_, i) => {
+    const departure = lastDeparture - (count - 1 - i) * nights * DAY;
+    const d = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    return {
+      occurredAt: new Date(departure + 10 * HOUR).toISOString(),
+      stay: {
+        arrival: d(departure - nights * DAY),
+        departure: d(departure),
+        nights,
+        roomRevenue: opts.roomRevenue ?? '100',
+      },
+    };
+  });
 }
 
 describe('guestLifecycle', () => {
@@ -183,7 +215,7 @@ describe('guestLifecycle', () => {
         const state = await stateAfter(workflowId, 1);
         expect(state).toMatchObject({
           stage: 'member',
-          tier: 'blue',
+          tier: 'member',
           stays: 1,
           nights: 2,
           pointsBalance: 12805,
@@ -204,11 +236,13 @@ describe('guestLifecycle', () => {
         expect(event?.handled_at).toBeInstanceOf(Date);
 
         await env.sleep(2 * HOUR - 5 * 60_000);
-        expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(0);
+        expect(
+          await countRows(stack.db, 'mail_outbox', { guest_id: guestId, template: 'stay-thank-you' }),
+        ).toBe(0);
         expect(mailsTo(stack, stay.profile.email)).toHaveLength(0);
 
         await env.sleep(10 * 60_000);
-        const [mail] = await stack.sink.waitFor((m) => m.to.includes(stay.profile.email));
+        const [mail] = await stack.sink.waitFor(thankYouTo(stay.profile.email));
         expect(mail!.subject).toBe('Thank you for staying with us, Ada');
         expect(mail!.text).toContain(
           `SHA-BUND from ${when.stay.arrival} to ${when.stay.departure} (2 nights)`,
@@ -217,7 +251,7 @@ describe('guestLifecycle', () => {
           'You earned 12805 points for this stay. Your balance is now 12805 points.',
         );
         expect(mail!.deliveries).toBe(1);
-        const outbox = await sentMail(stack.db, { guest_id: guestId });
+        const outbox = await sentMail(stack.db, { guest_id: guestId, template: 'stay-thank-you' });
         expect(outbox.message_id).toBe(mail!.messageId);
       },
       { recordAs: 'thank-you-after-delay' },
@@ -232,7 +266,7 @@ describe('guestLifecycle', () => {
       stay: { ...when.stay, roomRevenue: '688' },
     });
     await run(stack, [stay], async () => {
-      const [mail] = await stack.sink.waitFor((m) => m.to.includes('wang.wei@guest.example'));
+      const [mail] = await stack.sink.waitFor(thankYouTo('wang.wei@guest.example'));
       expect(mail!.subject).toBe('王伟，感谢您的入住');
       expect(mail!.text).toContain('本次入住您获得 6880 积分，当前积分余额为 6880 分');
     });
@@ -243,7 +277,10 @@ describe('guestLifecycle', () => {
     const stay = sampleStay({ occurredAt: when.occurredAt, stay: when.stay });
     await run(stack, [stay], async ({ guestId }) => {
       const row = await eventually(async () => {
-        const r = await stack.db<OutboxRow>('mail_outbox').where({ guest_id: guestId }).first();
+        const r = await stack
+          .db<OutboxRow>('mail_outbox')
+          .where({ guest_id: guestId, template: 'stay-thank-you' })
+          .first();
         return r?.status === 'suppressed' ? r : undefined;
       });
       expect(row.suppression_reason).toMatch(/^stay_too_old/);
@@ -261,10 +298,12 @@ describe('guestLifecycle', () => {
       [stay],
       async ({ guestId, workflowId }) => {
         await stateAfter(workflowId, 2);
-        await stack.sink.waitFor((m) => m.to.includes(stay.profile.email));
+        await stack.sink.waitFor(thankYouTo(stay.profile.email));
         expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
         expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
-        expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(1);
+        expect(
+          await countRows(stack.db, 'mail_outbox', { guest_id: guestId, template: 'stay-thank-you' }),
+        ).toBe(1);
         expect((await stateOf(workflowId)).stays).toBe(1);
       },
       { recordAs: 'duplicate-stay', messages: [stay.message, again] },
@@ -286,17 +325,19 @@ describe('guestLifecycle', () => {
       stack,
       [stay],
       async ({ guestId }) => {
-        await stack.sink.waitFor((m) => m.to.includes('retry@guest.example'));
+        await stack.sink.waitFor(thankYouTo('retry@guest.example'));
         // The follow-up ends once its last retry is done: any wrong re-send has happened by then.
         const stayRow = await eventually(() =>
           stack.db<StayRow>('stays').where({ guest_id: guestId }).first(),
         );
         await env.client.workflow.getHandle(followUpWorkflowId(guestId, stayRow.id)).result();
-        const outbox = await sentMail(stack.db, { guest_id: guestId });
+        const outbox = await sentMail(stack.db, { guest_id: guestId, template: 'stay-thank-you' });
         // One SMTP conversation: the retry after the failed sent-mark learned from its heartbeat that the mail went.
         expect(outbox.attempts).toBe(1);
         expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
-        expect(await countRows(stack.db, 'mail_outbox', { guest_id: guestId })).toBe(1);
+        expect(
+          await countRows(stack.db, 'mail_outbox', { guest_id: guestId, template: 'stay-thank-you' }),
+        ).toBe(1);
       },
       { faults },
     );
@@ -313,20 +354,13 @@ describe('guestLifecycle', () => {
 
   it('accumulates the balance over stays, makes a regular, and earns silver at four stays in a year', async () => {
     const profile = sampleStay().profile;
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear();
-    const stays = [1, 2, 3, 4].map((n) =>
-      sampleStay({
-        occurredAt: `${year}-0${n}-03T10:00:00Z`,
-        guest: profile,
-        stay: { arrival: `${year}-0${n}-02`, departure: `${year}-0${n}-03`, nights: 1, roomRevenue: '100' },
-      }),
-    );
+    const stays = (await staysThisYear(4)).map((w) => sampleStay({ ...w, guest: profile }));
     await run(
       stack,
       stays,
       async ({ workflowId, taskQueue, guestId }) => {
         const afterTwo = await stateAfter(workflowId, 2);
-        expect(afterTwo).toMatchObject({ stage: 'regular', tier: 'blue', stays: 2, pointsBalance: 2000 });
+        expect(afterTwo).toMatchObject({ stage: 'regular', tier: 'member', stays: 2, pointsBalance: 2000 });
         for (const s of stays.slice(2)) await signal(workflowId, taskQueue, guestId, s.message);
         const afterFour = await stateAfter(workflowId, 4);
         expect(afterFour).toMatchObject({
@@ -348,7 +382,7 @@ describe('guestLifecycle', () => {
   it('records a stay already filed under another guest as a rejection (lastError, pms_events) and goes on with the next event', async () => {
     const other = sampleStay(await checkOutAgo(DAY));
     await run(stack, [other], async ({ guestId }) => {
-      await stack.sink.waitFor((m) => m.to.includes(other.profile.email));
+      await stack.sink.waitFor(thankYouTo(other.profile.email));
       expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
     });
     const profile = sampleStay().profile;
@@ -430,13 +464,8 @@ describe('guestLifecycle', () => {
 
   it('continues as new after maxEventsPerRun events, carrying its state and unhandled events', async () => {
     const profile = sampleStay().profile;
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear();
-    const stays = [1, 2, 3].map((n) =>
-      sampleStay({
-        occurredAt: `${year}-07-1${n}T10:00:00Z`,
-        guest: profile,
-        stay: { arrival: `${year}-07-0${n}`, departure: `${year}-07-1${n}`, nights: 10, roomRevenue: '50' },
-      }),
+    const stays = (await staysThisYear(3, { nights: 10, roomRevenue: '50' })).map((w) =>
+      sampleStay({ ...w, guest: profile }),
     );
     await run(
       stack,
@@ -446,7 +475,7 @@ describe('guestLifecycle', () => {
         expect(state).toMatchObject({
           stays: 3,
           nights: 30,
-          pointsBalance: 1500,
+          pointsBalance: 1700,
           tier: 'silver',
           lastError: null,
         });
@@ -460,9 +489,11 @@ describe('guestLifecycle', () => {
         // The third event arrived before the first run ended and was carried into the next one.
         const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
         const carried = JSON.parse(Buffer.from(started!.data!).toString()) as GuestLifecycleInput;
-        expect(carried.inbox?.map((e) => e.eventId)).toEqual([stays[2]!.message.eventId]);
+        expect(carried.inbox?.map((e) => (e as GuestMessage).eventId)).toEqual([stays[2]!.message.eventId]);
         expect(carried.state).toMatchObject({ eventsHandled: 2, stays: 2 });
-        expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(3);
+        expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId, reason: 'stay_base' })).toBe(
+          3,
+        );
       },
       { maxEventsPerRun: 2, recordAs: 'continue-as-new' },
     );
@@ -470,14 +501,7 @@ describe('guestLifecycle', () => {
 
   it('continues a guest whose run was terminated from Postgres, not as a blank prospect', async () => {
     const profile = sampleStay().profile;
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear();
-    const stays = [1, 2, 3, 4, 5].map((n) =>
-      sampleStay({
-        occurredAt: `${year}-0${n}-03T10:00:00Z`,
-        guest: profile,
-        stay: { arrival: `${year}-0${n}-02`, departure: `${year}-0${n}-03`, nights: 1, roomRevenue: '100' },
-      }),
-    );
+    const stays = (await staysThisYear(5)).map((w) => sampleStay({ ...w, guest: profile }));
     await run(
       stack,
       stays,
@@ -492,7 +516,7 @@ describe('guestLifecycle', () => {
           tier: 'silver',
           stays: 5,
           nights: 5,
-          pointsBalance: 5000,
+          pointsBalance: 5200,
         });
       },
       { messages: stays.slice(0, 4).map((s) => s.message) },

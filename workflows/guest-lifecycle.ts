@@ -1,28 +1,31 @@
 /**
- * The guest's entity workflow (ID `guest-<guestId>`), after
- * samples-typescript's safe-message-handlers: signal handlers only push onto
- * one inbox; the main loop takes one message at a time, decides with pure
- * `domain/` rules and lets activities do the writes; continue-as-new happens
- * in the loop, after `allHandlersFinished`, never in a handler.
+ * The guest's entity workflow (ID `guest-<guestId>`), after samples-typescript's
+ * safe-message-handlers. Read it top to bottom:
  *
- * Failure rule (docs/architecture.md "When something fails"):
- * - a message the workflow cannot act on (it fails `messageProblem`, or an
- *   activity refuses it with a non-retryable ApplicationFailure) is a
- *   recorded rejection: the PMS event is marked rejected with the reason,
- *   `lastError` shows it, and the loop goes on with the next message;
- * - retryable activity failures are retried by Temporal without limit, so
- *   they never reach this code;
- * - anything else is unexpected (a bug, a cancelled activity): it fails the
- *   workflow *task*, not the workflow. The run stays open with its inbox,
- *   Temporal retries the task, and a fixed deployment continues it.
+ * 1. Wiring: the one signal pushes a GuestMessage onto the inbox; the staff
+ *    Updates validate synchronously against the state and push a request onto
+ *    the same inbox; children report by signal onto it too. The `state` query
+ *    shows everything.
+ * 2. A run without carried state loads the guest from Postgres.
+ * 3. The loop waits for the inbox or the next deadline of the agenda (one
+ *    timer: `condition(fn, ms)`), handles one item, and continues-as-new after
+ *    each annual review, when the server suggests it, or after
+ *    `maxEventsPerRun` items — always after `allHandlersFinished`.
+ *
+ * The guest's decisions are pure `domain/` rules; every write is an activity
+ * keyed in Postgres. Failure rule: see workflows/failures.ts.
  */
 import {
+  ApplicationFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
+  executeChild,
+  getExternalWorkflowHandle,
   log,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   startChild,
@@ -30,64 +33,520 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
+import type { GuestSnapshot, LifecycleMail } from '../activities/lifecycle.js';
+import { nextDeadline, type DeadlineKind } from '../domain/agenda.js';
 import { followUpWorkflowId } from '../domain/ids.js';
 import { messageProblem, type GuestMessage, type StayCompletedMessage } from '../domain/messages.js';
-import { stageAfterStay, stageFromHistory } from '../domain/stages.js';
-import { higherTier, tierEarnedBy } from '../domain/tiers.js';
+import { baseStage, stageAfterStay, type Stage } from '../domain/stages.js';
+import { isTier } from '../domain/tiers.js';
 import { dispositionOf } from './failures.js';
-import { guestMessageSignal, stateQuery } from './messages.js';
+import {
+  adjustPointsUpdate,
+  childFinishedSignal,
+  guestMessageSignal,
+  redeemPointsUpdate,
+  setTierFloorUpdate,
+  stateQuery,
+} from './messages.js';
 import { postStayFollowUp } from './post-stay-follow-up.js';
-import type { GuestLifecycleInput, GuestLifecycleState, GuestStateView } from './types.js';
+import { tierReview } from './tier-review.js';
+import type {
+  AdjustPointsRequest,
+  GuestLifecycleInput,
+  GuestLifecycleState,
+  GuestStateView,
+  InboxItem,
+  PointsMovement,
+  RedeemPointsRequest,
+  SetTierFloorRequest,
+  StaffRequestItem,
+  TierFloorResult,
+} from './types.js';
+import { winBack } from './win-back.js';
 
 export type { GuestLifecycleInput, GuestLifecycleState } from './types.js';
 
-/** Continue-as-new after this many messages even if the server has not suggested it yet. */
+/** Continue-as-new after this many items even if the server has not suggested it yet. */
 export const EVENTS_PER_RUN = 500;
 
-// Short single-transaction writes: local activities, recorded as one marker each in the guest's history.
+// Short single-transaction reads and writes: local activities, one marker each in the guest's history.
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   // Entity work must not be lost to an outage: retry until it succeeds, backing off to a minute.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+// Mail talks to SMTP: a regular activity, retried with backoff, not awaited by the loop.
+const mail = proxyActivities<Activities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
 export function initialState(): GuestLifecycleState {
   return {
     stage: 'prospect',
-    tier: 'blue',
+    tier: 'member',
+    tierFloor: null,
+    enrolled: false,
     stays: 0,
     nights: 0,
     pointsBalance: 0,
     lastStay: null,
+    marketingConsent: false,
+    redemptionMinimum: 0,
+    agenda: {},
+    reviewYear: 0,
+    riskFlags: [],
+    reviewedYear: null,
+    winBack: null,
+    invitationSent: false,
     eventsHandled: 0,
     eventsRejected: 0,
     lastError: null,
   };
 }
 
+const nowIso = () => new Date(Date.now()).toISOString();
+
 export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> {
   const { guestId } = input;
-  const inbox: GuestMessage[] = [...(input.inbox ?? [])];
+  const { workflowId } = workflowInfo();
+  const inbox: InboxItem[] = [...(input.inbox ?? [])];
+  const staffResults: Record<string, PointsMovement | TierFloorResult | { error: string; type: string }> = {};
+  // A state carried from an older run may lack newer fields: defaults first.
+  let state: GuestLifecycleState = { ...initialState(), ...input.state };
   let handledThisRun = 0;
+  let mailsInFlight = 0;
+  let reviewed = false;
 
+  // ---- 1. wiring ----------------------------------------------------------------------------------
   setHandler(guestMessageSignal, (message) => {
     inbox.push(message);
   });
-  // Registered before the first await, so a query never misses it; answers the initial state until loaded.
-  let state = input.state ?? initialState();
-  setHandler(stateQuery, (): GuestStateView => ({ ...state, guestId, pendingEvents: inbox.length }));
+  setHandler(childFinishedSignal, (finished) => {
+    inbox.push({ type: 'child.finished', ...finished });
+  });
+  setHandler(stateQuery, (): GuestStateView => {
+    const next = nextDeadline(state.agenda);
+    return { ...state, guestId, pendingEvents: inbox.length, nextDeadline: next ?? null };
+  });
 
-  // A run without carried state (first start, or a guest whose run failed or was terminated) starts
-  // from what Postgres knows, never from a blank prospect.
-  if (!input.state) state = await loadState(guestId);
+  /** Points already promised to redemptions waiting in the inbox: the validator counts them as spent. */
+  const pendingSpend = () =>
+    inbox.reduce(
+      (sum, i) =>
+        sum +
+        (i.type === 'staff.redeem' || (i.type === 'staff.adjust' && i.points < 0) ? Math.abs(i.points) : 0),
+      0,
+    );
+  const awaitResult = async <T>(item: StaffRequestItem): Promise<T> => {
+    inbox.push(item);
+    await condition(() => staffResults[item.requestId] !== undefined);
+    const result = staffResults[item.requestId]!;
+    delete staffResults[item.requestId];
+    if ('error' in result) throw ApplicationFailure.nonRetryable(result.error, result.type);
+    return result as T;
+  };
 
+  setHandler(
+    redeemPointsUpdate,
+    (req) =>
+      awaitResult<PointsMovement>({ type: 'staff.redeem', requestId: req.requestId, points: req.points }),
+    {
+      validator: (req: RedeemPointsRequest) => {
+        requireRequestId(req.requestId);
+        if (!Number.isInteger(req.points) || req.points <= 0)
+          throw ApplicationFailure.nonRetryable('points must be a whole number above 0', 'InvalidAmount');
+        if (req.points < state.redemptionMinimum)
+          throw ApplicationFailure.nonRetryable(
+            `the program's minimum redemption is ${state.redemptionMinimum} points`,
+            'BelowMinimum',
+          );
+        const available = state.pointsBalance - pendingSpend();
+        if (req.points > available)
+          throw ApplicationFailure.nonRetryable(
+            `the balance is ${available} points, ${req.points} were asked for`,
+            'InsufficientPoints',
+          );
+      },
+    },
+  );
+  setHandler(
+    adjustPointsUpdate,
+    (req) =>
+      awaitResult<PointsMovement>({ type: 'staff.adjust', requestId: req.requestId, points: req.points }),
+    {
+      validator: (req: AdjustPointsRequest) => {
+        requireRequestId(req.requestId);
+        if (!Number.isInteger(req.points) || req.points === 0)
+          throw ApplicationFailure.nonRetryable(
+            'points must be a whole number other than 0',
+            'InvalidAmount',
+          );
+        if (state.pointsBalance - pendingSpend() + req.points < 0)
+          throw ApplicationFailure.nonRetryable(
+            'an adjustment cannot take the balance below 0',
+            'InsufficientPoints',
+          );
+      },
+    },
+  );
+  setHandler(
+    setTierFloorUpdate,
+    (req) => awaitResult<TierFloorResult>({ type: 'staff.floor', requestId: req.requestId, tier: req.tier }),
+    {
+      validator: (req: SetTierFloorRequest) => {
+        requireRequestId(req.requestId);
+        if (!isTier(req.tier))
+          throw ApplicationFailure.nonRetryable(`unknown tier '${String(req.tier)}'`, 'UnknownTier');
+      },
+    },
+  );
+
+  // ---- helpers the handlers below share -----------------------------------------------------------
+  const adopt = (s: GuestSnapshot) => {
+    state = {
+      ...state,
+      tier: s.tier,
+      tierFloor: s.tierFloor,
+      enrolled: s.enrolled,
+      stays: s.stays,
+      nights: s.nights,
+      pointsBalance: s.pointsBalance,
+      lastStay: s.lastStay,
+      marketingConsent: s.marketingConsent,
+      redemptionMinimum: s.redemptionMinimum,
+      agenda: s.agenda,
+      reviewYear: s.reviewYear,
+    };
+  };
+  const refresh = async () => adopt(await db.loadGuestState({ guestId, now: nowIso() }));
+
+  const setStage = async (to: Stage, reason: string) => {
+    if (state.stage === to) return;
+    const from = state.stage;
+    state.stage = to;
+    await db.recordStage({
+      guestId,
+      from,
+      to,
+      reason,
+      actor: 'workflow',
+      at: nowIso(),
+      key: `${workflowId}:stage:${nowIso()}:${to}`,
+    });
+  };
+
+  const sendMail = (kind: LifecycleMail, key: string, vars?: Record<string, string | number | boolean>) => {
+    mailsInFlight += 1;
+    mail
+      .sendLifecycleMail({
+        guestId,
+        kind,
+        key: `${workflowId}:${key}`,
+        now: nowIso(),
+        ...(vars ? { vars } : {}),
+      })
+      .catch((err: unknown) => log.warn('lifecycle mail not sent', { kind, error: String(err) }))
+      .finally(() => {
+        mailsInFlight -= 1;
+      });
+  };
+
+  const inviteIfProspect = () => {
+    if (state.stage === 'prospect' && state.marketingConsent && !state.invitationSent) {
+      state.invitationSent = true;
+      sendMail('enrolment-invitation', 'enrolment-invitation');
+    }
+  };
+
+  const endWinBack = async () => {
+    const running = state.winBack;
+    if (!running) return;
+    state.winBack = null;
+    try {
+      await getExternalWorkflowHandle(running.workflowId).cancel();
+    } catch (err) {
+      log.info('win-back already finished', { workflowId: running.workflowId, error: String(err) });
+    }
+  };
+
+  /** A lapsed or churned guest came back: reactivated, welcome-back bonus, coupon redeemed. */
+  const reactivate = async (reason: string, booking?: { bookingId: string; offerCode?: string }) => {
+    const lapse = state.winBack?.lapsedOn ?? state.stage;
+    await endWinBack();
+    const r = await db.reactivate({
+      guestId,
+      key: `${workflowId}:welcome-back:${lapse}`,
+      now: nowIso(),
+      ...(booking ? { bookingPmsId: booking.bookingId } : {}),
+      ...(booking?.offerCode ? { offerCode: booking.offerCode } : {}),
+    });
+    await setStage('reactivated', reason);
+    sendMail('welcome-back', `welcome-back:${lapse}`, { bonusPoints: r.bonus });
+  };
+
+  const reviewYearOf = async (year: number, key: string, childId: string) => {
+    const result = await executeChild(tierReview, {
+      workflowId: childId,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      args: [{ guestId, year, key }],
+    });
+    state.reviewedYear = Math.max(state.reviewedYear ?? year, year);
+    state.tier = result.tier;
+    state.tierFloor = null;
+  };
+
+  // ---- the items ----------------------------------------------------------------------------------
+  async function handleMessage(message: GuestMessage): Promise<void> {
+    switch (message.type) {
+      case 'stay.completed':
+        return handleStay(message);
+      case 'booking.created':
+        if (state.winBack || state.stage === 'lapsed') {
+          await reactivate('booked after lapsing', message.booking);
+        } else inviteIfProspect();
+        break;
+      case 'profile.updated':
+        await refresh();
+        inviteIfProspect();
+        break;
+      case 'member.enrolled':
+        await refresh();
+        if (state.stage === 'prospect') {
+          await setStage('member', `enrolled (${message.channel})`);
+          sendMail('welcome-member', 'welcome-member');
+          await refresh();
+        }
+        break;
+      case 'referral.rewarded':
+        await refresh();
+        sendMail('referral-bonus', `referral-bonus:${message.referredGuestId}`, { points: message.points });
+        break;
+      case 'survey.answered':
+        if (message.score <= 2 || message.wouldReturn === 'no')
+          await flagRisk(`survey:${message.stayId}`, 'low satisfaction score');
+        break;
+      case 'case.opened':
+        await flagRisk(`case:${message.caseId}`, 'open service case');
+        break;
+      case 'case.closed':
+        await clearRisk(`case:${message.caseId}`);
+        break;
+      case 'booking.cancelled':
+      case 'churn.reason_given':
+        break;
+    }
+    await db.markEventHandled({ eventId: message.eventId });
+  }
+
+  async function flagRisk(flag: string, reason: string) {
+    if (!state.riskFlags.includes(flag)) state.riskFlags = [...state.riskFlags, flag];
+    if (state.stage !== 'lapsed' && state.stage !== 'churned' && state.stage !== 'prospect')
+      await setStage('at_risk', reason);
+  }
+
+  async function clearRisk(flag: string) {
+    state.riskFlags = state.riskFlags.filter((f) => f !== flag);
+    if (state.riskFlags.length === 0 && state.stage === 'at_risk') {
+      await setStage(
+        baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
+        `${flag} closed`,
+      );
+    }
+  }
+
+  async function handleStay(message: StayCompletedMessage): Promise<void> {
+    const before = state.stage;
+    const applied = await db.applyStay({ guestId, workflowId, message, now: nowIso() });
+    adopt(applied.snapshot);
+    if (before === 'lapsed' || before === 'churned' || state.winBack) {
+      await reactivate('stayed after lapsing');
+    } else {
+      await setStage(
+        stageAfterStay({ current: before, totalStays: state.stays, tier: state.tier }),
+        before === 'prospect' ? 'first stay (the program is open)' : `stay ${state.stays}`,
+      );
+    }
+    if (applied.enrolledNow && before === 'prospect') sendMail('welcome-member', 'welcome-member');
+    if (applied.upgrade) sendMail('tier-upgrade', `tier-upgrade:${applied.upgrade.tier}:${applied.stayId}`);
+    if (applied.referral) {
+      await db.tellGuest({
+        guestId: applied.referral.referrerGuestId,
+        message: {
+          type: 'referral.rewarded',
+          eventId: `referral:${guestId}`,
+          source: 'workflow',
+          occurredAt: nowIso(),
+          referredGuestId: guestId,
+          points: applied.referral.points,
+        },
+      });
+    }
+    // A stay of a year already reviewed (reported late) re-runs that year's review.
+    if (state.reviewedYear !== null && applied.departureYear <= state.reviewedYear) {
+      await reviewYearOf(
+        applied.departureYear,
+        `${workflowId}:tier-review:${applied.departureYear}:after:${applied.stayId}`,
+        `${workflowId}-review-${applied.departureYear}`,
+      );
+      await refresh();
+    }
+    // Also for a repeat: the run that recorded the stay may have ended before it started the follow-up.
+    try {
+      await startChild(postStayFollowUp, {
+        workflowId: followUpWorkflowId(guestId, applied.stayId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        args: [
+          {
+            guestId,
+            guestWorkflowId: workflowId,
+            stayId: applied.stayId,
+            checkedOutAt: message.occurredAt,
+            delayMinutes: applied.settings.thankYouDelayMinutes,
+            maxAgeDays: applied.settings.thankYouMaxAgeDays,
+            stay: {
+              propertyCode: message.stay.propertyCode,
+              arrival: message.stay.arrival,
+              departure: message.stay.departure,
+              nights: message.stay.nights,
+            },
+            pointsEarned: applied.pointsEarned + applied.bonusPoints,
+            pointsBalance: applied.balanceAfter,
+          },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      log.info('follow-up already started', { stayId: applied.stayId });
+    }
+  }
+
+  async function handleStaff(item: StaffRequestItem): Promise<void> {
+    try {
+      if (item.type === 'staff.floor') {
+        const r = await db.setTierFloor({
+          guestId,
+          requestId: item.requestId,
+          tier: item.tier,
+          now: nowIso(),
+        });
+        staffResults[item.requestId] = r;
+      } else {
+        const r = await db.postStaffPoints({
+          guestId,
+          requestId: item.requestId,
+          kind: item.type === 'staff.redeem' ? 'redemption' : 'adjustment',
+          points: item.type === 'staff.redeem' ? -item.points : item.points,
+          now: nowIso(),
+        });
+        staffResults[item.requestId] = r;
+      }
+    } catch (err) {
+      const d = dispositionOf(err);
+      if ('failTask' in d)
+        throw new Error(`unexpected failure, the workflow task will be retried: ${d.failTask}`, {
+          cause: err,
+        });
+      staffResults[item.requestId] = { error: d.reject, type: 'RequestFailed' };
+    }
+    await refresh();
+  }
+
+  async function handleDeadline(kind: DeadlineKind): Promise<void> {
+    const at = state.agenda[kind]!;
+    const day = at.slice(0, 10);
+    switch (kind) {
+      case 'tierReview': {
+        const year = state.reviewYear;
+        if (state.tier !== 'member' || state.tierFloor) {
+          await reviewYearOf(year, `${workflowId}:tier-review:${year}`, `${workflowId}-review-${year}`);
+        }
+        state.reviewedYear = year;
+        reviewed = true;
+        if (state.stage === 'vip' || state.stage === 'regular') {
+          await setStage(
+            baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
+            `tier review ${year}`,
+          );
+        }
+        break;
+      }
+      case 'atRisk':
+        await setStage('at_risk', 'no stay for 9 months');
+        break;
+      case 'lapse': {
+        await setStage('lapsed', 'no stay for 12 months');
+        const child = `${workflowId}-winback-${day}`;
+        state.winBack = { workflowId: child, lapsedOn: day };
+        try {
+          await startChild(winBack, {
+            workflowId: child,
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            args: [{ guestId, guestWorkflowId: workflowId, lapsedAt: at }],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        break;
+      }
+      case 'firstYearReminder':
+        if (state.stays <= 1) {
+          await setStage('at_risk', 'a single stay, first anniversary in 3 months');
+          sendMail('first-year-come-back', `first-year:${day}`);
+        } else sendMail('first-year-reminder', `first-year:${day}`);
+        break;
+      case 'tierKeepReminder':
+        sendMail('tier-keep-reminder', `tier-keep:${day}`);
+        break;
+      case 'pointsExpiryWarning':
+        sendMail('points-expiry-warning', `points-expiry-warning:${day}`);
+        break;
+      case 'pointsExpiry': {
+        const r = await db.expirePoints({
+          guestId,
+          key: `${workflowId}:points-expiry:${day}`,
+          now: nowIso(),
+        });
+        if (r.points > 0) sendMail('points-expired', `points-expired:${day}`, { points: r.points });
+        break;
+      }
+      case 'birthday':
+        sendMail('birthday-greeting', `birthday:${day}`);
+        break;
+    }
+    await refresh();
+    // A deadline that an activity planned again for the same instant must not fire twice.
+    if (state.agenda[kind] === at) delete state.agenda[kind];
+  }
+
+  async function handleChild(item: Extract<InboxItem, { type: 'child.finished' }>) {
+    if (item.kind === 'winBack' && item.outcome === 'churned' && state.stage === 'lapsed') {
+      state.winBack = null;
+      await setStage('churned', 'no answer to three win-back offers');
+      await refresh();
+    }
+  }
+
+  // ---- 2. a run without carried state starts from Postgres ----------------------------------------
+  if (!input.state) {
+    const s = await db.loadGuestState({ guestId, now: nowIso() });
+    adopt(s);
+    state.stage = s.stage;
+    inviteIfProspect();
+  }
+
+  // ---- 3. the loop --------------------------------------------------------------------------------
   const maxEventsPerRun = input.maxEventsPerRun ?? EVENTS_PER_RUN;
-  const timeToContinue = () => workflowInfo().continueAsNewSuggested || handledThisRun >= maxEventsPerRun;
-
+  const timeToContinue = () =>
+    reviewed || workflowInfo().continueAsNewSuggested || handledThisRun >= maxEventsPerRun;
   for (;;) {
-    await condition(() => inbox.length > 0 || timeToContinue());
+    const next = nextDeadline(state.agenda);
+    const wait = next ? Math.max(0, Date.parse(next.at) - Date.now()) : undefined;
+    const woken = await condition(() => inbox.length > 0 || timeToContinue(), wait);
     if (timeToContinue()) {
-      await condition(allHandlersFinished);
+      await condition(() => allHandlersFinished() && mailsInFlight === 0);
       return continueAsNew<typeof guestLifecycle>({
         guestId,
         state,
@@ -95,41 +554,38 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
         maxEventsPerRun: input.maxEventsPerRun,
       });
     }
-    const message = inbox.shift()!;
-    const problem = messageProblem(message);
-    if (problem) {
-      await reject(state, message, problem);
-    } else {
-      try {
-        await handle(guestId, state, message);
-      } catch (err) {
-        await reject(state, message, rejectionOf(err));
-      }
+    if (!woken && next) {
+      await handleDeadline(next.kind);
+      continue;
     }
-    state.eventsHandled += 1;
+    const item = inbox.shift()!;
+    if (item.type.startsWith('staff.')) {
+      await handleStaff(item as StaffRequestItem);
+    } else if (item.type === 'child.finished') {
+      await handleChild(item);
+    } else {
+      const message = item as GuestMessage;
+      const problem = messageProblem(message);
+      if (problem) await reject(state, message, problem);
+      else {
+        try {
+          await handleMessage(message);
+        } catch (err) {
+          await reject(state, message, rejectionOf(err));
+        }
+      }
+      state.eventsHandled += 1;
+    }
     handledThisRun += 1;
   }
 }
 
-async function loadState(guestId: string): Promise<GuestLifecycleState> {
-  const year = new Date(Date.now()).getUTCFullYear();
-  const standing = await db.loadGuestState({ guestId, year });
-  const tier = higherTier(tierEarnedBy(standing.year), tierEarnedBy(standing.previousYear));
-  return {
-    ...initialState(),
-    stage: stageFromHistory({ totalStays: standing.totalStays, tier }),
-    tier,
-    stays: standing.totalStays,
-    nights: standing.totalNights,
-    pointsBalance: standing.pointsBalance,
-    lastStay: standing.lastStay,
-  };
+function requireRequestId(id: unknown) {
+  if (typeof id !== 'string' || id.length === 0)
+    throw ApplicationFailure.nonRetryable('requestId is required', 'RequestIdRequired');
 }
 
-/**
- * The reason to record for a failed message, or a rethrow that fails the
- * workflow task (see the failure rule at the top of this file).
- */
+/** The reason to record for a failed message, or a rethrow that fails the workflow task (workflows/failures.ts). */
 function rejectionOf(err: unknown): string {
   const disposition = dispositionOf(err);
   if ('reject' in disposition) return disposition.reject;
@@ -142,60 +598,5 @@ async function reject(state: GuestLifecycleState, message: GuestMessage, reason:
   log.warn('message rejected', { eventId, reason });
   await db.rejectEvent({ eventId, reason });
   state.eventsRejected += 1;
-  state.lastError = { eventId, reason, at: new Date(Date.now()).toISOString() };
-}
-
-async function handle(guestId: string, state: GuestLifecycleState, message: GuestMessage): Promise<void> {
-  switch (message.type) {
-    case 'stay.completed':
-      return handleStayCompleted(guestId, state, message);
-  }
-}
-
-async function handleStayCompleted(
-  guestId: string,
-  state: GuestLifecycleState,
-  message: StayCompletedMessage,
-): Promise<void> {
-  const workflowId = workflowInfo().workflowId;
-  // Records the stay, posts its points and marks the event handled in one transaction; a repeat changes nothing.
-  const applied = await db.applyStay({ guestId, workflowId, message });
-  const { standing } = applied;
-  state.tier = higherTier(state.tier, tierEarnedBy(standing.year));
-  state.stage = stageAfterStay({ current: state.stage, totalStays: standing.totalStays, tier: state.tier });
-  state.stays = standing.totalStays;
-  state.nights = standing.totalNights;
-  state.pointsBalance = standing.pointsBalance;
-  state.lastStay = standing.lastStay;
-
-  // Also for a repeat: the run that recorded the stay may have ended before it started the follow-up.
-  try {
-    await startChild(postStayFollowUp, {
-      workflowId: followUpWorkflowId(guestId, applied.stayId),
-      // The follow-up outlives a continue-as-new of its parent.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [
-        {
-          guestId,
-          guestWorkflowId: workflowId,
-          stayId: applied.stayId,
-          checkedOutAt: message.occurredAt,
-          delayMinutes: applied.settings.thankYouDelayMinutes,
-          maxAgeDays: applied.settings.thankYouMaxAgeDays,
-          stay: {
-            propertyCode: message.stay.propertyCode,
-            arrival: message.stay.arrival,
-            departure: message.stay.departure,
-            nights: message.stay.nights,
-          },
-          pointsEarned: applied.pointsEarned,
-          pointsBalance: applied.balanceAfter,
-        },
-      ],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    log.info('follow-up already started', { stayId: applied.stayId });
-  }
+  state.lastError = { eventId, reason, at: nowIso() };
 }

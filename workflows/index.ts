@@ -2,3 +2,5 @@
 export { guestLifecycle } from './guest-lifecycle.js';
 export { pmsEventSweeper } from './pms-event-sweeper.js';
 export { postStayFollowUp } from './post-stay-follow-up.js';
+export { tierReview } from './tier-review.js';
+export { winBack } from './win-back.js';

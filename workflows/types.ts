@@ -5,6 +5,7 @@
  * and none of it is personal data (ids and facts).
  */
 import type { LastStay } from '../db/repositories/standing.js';
+import type { Agenda } from '../domain/agenda.js';
 import type { GuestMessage } from '../domain/messages.js';
 import type { Stage } from '../domain/stages.js';
 import type { Tier } from '../domain/tiers.js';
@@ -19,14 +20,29 @@ export interface Rejection {
   at: string;
 }
 
-/** The guest's state as one run hands it to the next (continue-as-new). */
+/** The guest's state as one run hands it to the next (continue-as-new). Ids and facts only. */
 export interface GuestLifecycleState {
   stage: Stage;
   tier: Tier;
+  tierFloor: Tier | null;
+  enrolled: boolean;
   stays: number;
   nights: number;
   pointsBalance: number;
   lastStay: LastStay | null;
+  marketingConsent: boolean;
+  redemptionMinimum: number;
+  /** The dated deadlines, as computed by an activity in the guest's time zone. */
+  agenda: Agenda;
+  /** Reasons the guest is at risk beyond the calendar (a low score, an open case), e.g. `case:<id>`. */
+  riskFlags: string[];
+  /** The calendar year (guest's local) the next 1 January review looks back on. */
+  reviewYear: number;
+  /** The last year whose tier review ran (a late stay of it re-runs it). */
+  reviewedYear: number | null;
+  /** The running win-back, if the guest has lapsed. */
+  winBack: { workflowId: string; lapsedOn: string } | null;
+  invitationSent: boolean;
   /** Messages taken from the inbox, over every run. */
   eventsHandled: number;
   /** Messages recorded as rejected, over every run. */
@@ -34,12 +50,21 @@ export interface GuestLifecycleState {
   lastError: Rejection | null;
 }
 
+/** A staff request on its way through the inbox (from an Update handler). */
+export type StaffRequestItem =
+  | { type: 'staff.redeem'; requestId: string; points: number }
+  | { type: 'staff.adjust'; requestId: string; points: number }
+  | { type: 'staff.floor'; requestId: string; tier: Tier };
+
+/** What the loop takes, in order: messages from outside, staff requests, children's reports. */
+export type InboxItem = GuestMessage | StaffRequestItem | ({ type: 'child.finished' } & ChildFinished);
+
 export interface GuestLifecycleInput {
   guestId: string;
   /** Carried by continue-as-new; absent on a fresh start, when the run loads the guest from Postgres. */
   state?: GuestLifecycleState;
-  /** Messages received but not handled before continue-as-new. */
-  inbox?: GuestMessage[];
+  /** Items received but not handled before continue-as-new. */
+  inbox?: InboxItem[];
   /** Continue-as-new after this many messages even if the server has not suggested it (default 500). */
   maxEventsPerRun?: number;
 }
@@ -47,8 +72,31 @@ export interface GuestLifecycleInput {
 /** What the `state` query answers: live detail of the running workflow. */
 export interface GuestStateView extends GuestLifecycleState {
   guestId: string;
-  /** Messages received and not yet handled. */
+  /** Items received and not yet handled. */
   pendingEvents: number;
+  /** The next deadline the workflow waits for. */
+  nextDeadline: { kind: string; at: string } | null;
+}
+
+export interface TierReviewInput {
+  guestId: string;
+  year: number;
+  /** Idempotency key of the review's tier row and mail (a re-run after a late stay has its own). */
+  key: string;
+}
+
+export interface TierReviewResult {
+  year: number;
+  tier: Tier;
+  previousTier: Tier;
+  outcome: 'kept' | 'up' | 'down' | 'floor';
+}
+
+export interface WinBackInput {
+  guestId: string;
+  guestWorkflowId: string;
+  /** ISO instant of the lapse: offers are dated from it (days in the program rules). */
+  lapsedAt: string;
 }
 
 export interface PostStayFollowUpInput {

@@ -9,19 +9,52 @@ export interface LedgerRow {
   stay_id: string | null;
   idempotency_key: string;
   created_at: Date;
+  source: LedgerSource | null;
+  rules_version: number | null;
+  staff_request_id: string | null;
+  effective_at: Date | null;
 }
 
-/** Why points moved. Every movement carries one. */
-export type LedgerReason = 'stay_base';
+/** Why points moved, in detail. Every movement carries one. */
+export type LedgerReason =
+  | 'stay_base'
+  | 'tier_bonus'
+  | 'referral'
+  | 'welcome_back'
+  | 'redemption'
+  | 'adjustment'
+  | 'expiry'
+  | 'compensation';
+
+/** Where a movement comes from (the list): stay, tier bonus, referral, welcome back, … */
+export type LedgerSource =
+  | 'stay'
+  | 'tier_bonus'
+  | 'referral'
+  | 'welcome_back'
+  | 'redemption'
+  | 'adjustment'
+  | 'expiry'
+  | 'compensation';
+
+export interface PostInput {
+  guestId: string;
+  points: number;
+  reason: LedgerReason;
+  source?: LedgerSource;
+  stayId?: string;
+  rulesVersion?: number;
+  staffRequestId?: string;
+  /** When the movement counts (the stay's check-out, the workflow's now); defaults to the insert time. */
+  effectiveAt?: Date;
+  idempotencyKey: string;
+}
 
 /**
  * Posts a movement once per idempotency key. The guest row is locked so the
  * running balance stays right under concurrent postings for one guest.
  */
-export async function post(
-  db: Knex,
-  input: { guestId: string; points: number; reason: LedgerReason; stayId?: string; idempotencyKey: string },
-): Promise<{ entry: LedgerRow; created: boolean }> {
+export async function post(db: Knex, input: PostInput): Promise<{ entry: LedgerRow; created: boolean }> {
   return db.transaction(async (trx) => {
     await trx('guests').where({ id: input.guestId }).forUpdate().first('id');
     const existing = await trx<LedgerRow>('points_ledger')
@@ -35,7 +68,11 @@ export async function post(
         points: input.points,
         balance_after: balance + input.points,
         reason: input.reason,
+        source: input.source ?? (input.reason === 'stay_base' ? 'stay' : input.reason),
         stay_id: input.stayId ?? null,
+        rules_version: input.rulesVersion ?? null,
+        staff_request_id: input.staffRequestId ?? null,
+        effective_at: input.effectiveAt ?? null,
         idempotency_key: input.idempotencyKey,
       })
       .returning('*')) as LedgerRow[];

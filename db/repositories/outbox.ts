@@ -80,6 +80,10 @@ export async function suppress(
   });
 }
 
+export async function findByKey(db: Knex, idempotencyKey: string): Promise<OutboxRow | undefined> {
+  return (await db<OutboxRow>('mail_outbox').where({ idempotency_key: idempotencyKey }).first()) ?? undefined;
+}
+
 export async function findById(db: Knex, id: number): Promise<OutboxRow | undefined> {
   return (await db<OutboxRow>('mail_outbox').where({ id }).first()) ?? undefined;
 }

@@ -20,7 +20,15 @@ export interface StayRow {
 /** Records a stay once per (source, pmsStayId); a repeat returns the row already there. */
 export async function insertIfAbsent(
   db: Knex,
-  input: { guestId: string; source: string; eventId: string; checkedOutAt: Date; stay: StayFacts },
+  input: {
+    guestId: string;
+    source: string;
+    eventId: string;
+    checkedOutAt: Date;
+    stay: StayFacts;
+    rulesVersion?: number;
+    earnFlag?: string | null;
+  },
 ): Promise<{ stay: StayRow; created: boolean }> {
   const { stay } = input;
   const inserted = (await db('stays')
@@ -36,6 +44,8 @@ export async function insertIfAbsent(
       currency: stay.currency,
       checked_out_at: input.checkedOutAt,
       event_id: input.eventId,
+      rules_version: input.rulesVersion ?? null,
+      earn_flag: input.earnFlag ?? null,
     })
     .onConflict(['source', 'pms_stay_id'])
     .ignore()

@@ -5,6 +5,7 @@
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities, type ApplyStayResult } from '../../activities/index.js';
+import type { GuestSnapshot } from '../../activities/lifecycle.js';
 import { ACQUIRE_CONNECTION_TIMEOUT_MS, createDb, type Db } from '../../db/knex.js';
 import * as guests from '../../db/repositories/guests.js';
 import { workerOptions } from '../../worker.js';
@@ -52,15 +53,20 @@ describe('capacity', () => {
     const started = Date.now();
     const applied: ApplyStayResult = await new MockActivityEnvironment().run(
       (i: Parameters<typeof acts.applyStay>[0]) => acts.applyStay(i),
-      { guestId: guest.id, workflowId: `guest-${guest.id}`, message: stay.message },
+      {
+        guestId: guest.id,
+        workflowId: `guest-${guest.id}`,
+        message: stay.message,
+        now: new Date().toISOString(),
+      },
     );
-    const loaded = await new MockActivityEnvironment().run(
+    const loaded: GuestSnapshot = await new MockActivityEnvironment().run(
       (i: Parameters<typeof acts.loadGuestState>[0]) => acts.loadGuestState(i),
-      { guestId: guest.id, year: Number(stay.message.stay.departure.slice(0, 4)) },
+      { guestId: guest.id, now: new Date().toISOString() },
     );
     // A second connection wanted while the first is held would wait out the acquire timeout and fail.
     expect(Date.now() - started).toBeLessThan(ACQUIRE_CONNECTION_TIMEOUT_MS);
-    expect(applied.standing).toMatchObject({ totalStays: 1, pointsBalance: 12800 });
-    expect(loaded).toMatchObject({ totalStays: 1, totalNights: 2, pointsBalance: 12800 });
+    expect(applied.snapshot).toMatchObject({ stays: 1, pointsBalance: 12800 });
+    expect(loaded).toMatchObject({ stays: 1, nights: 2, pointsBalance: 12800, stage: 'member' });
   });
 });

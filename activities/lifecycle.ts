@@ -1,0 +1,484 @@
+/**
+ * The lifecycle's side effects: reading where the guest stands (a snapshot
+ * with the agenda, in the guest's time zone), recording stage and tier
+ * changes, the annual review, staff requests, points expiry, reactivation and
+ * win-back coupons, and every lifecycle mail. Each takes the workflow's `now`
+ * (time is the workflow's, not this machine's: the simulator runs years in
+ * seconds) and writes under a key, so a retry changes nothing.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/knex.js';
+import * as audit from '../db/repositories/audit.js';
+import * as ledger from '../db/repositories/ledger.js';
+import * as lifecycle from '../db/repositories/lifecycle.js';
+import { standingOf, type LastStay } from '../db/repositories/standing.js';
+import type { Agenda } from '../domain/agenda.js';
+import type { GuestMessage } from '../domain/messages.js';
+import { signalGuest } from '../lib/signal-guest.js';
+import { versionInForce, type RulesVersion } from '../domain/program.js';
+import { isStage, stageFromHistory, type Stage } from '../domain/stages.js';
+import { isTier, reviewedTier, shortfall, tierEarnedBy, tierRank, type Tier } from '../domain/tiers.js';
+import { localDate, planAgenda } from './agenda.js';
+import { failFastOnDataErrors } from './errors.js';
+import type { SendMail } from './mail.js';
+
+/** Where the guest stands, as the workflow needs it: ids and facts, no personal data. */
+export interface GuestSnapshot {
+  stage: Stage;
+  tier: Tier;
+  tierFloor: Tier | null;
+  tierValidThrough: string | null;
+  enrolled: boolean;
+  stays: number;
+  nights: number;
+  pointsBalance: number;
+  lastStay: LastStay | null;
+  marketingConsent: boolean;
+  /** The program's minimum redemption (rules in force now), for the redeem validator. */
+  redemptionMinimum: number;
+  agenda: Agenda;
+  /** The calendar year (guest's local) that the next 1 January review looks back on. */
+  reviewYear: number;
+}
+
+export interface LifecycleDeps {
+  db: Db;
+  temporal?: Client | undefined;
+  taskQueue?: string | undefined;
+  sendMail: SendMail;
+  /** Builds the signed "may we ask why?" link (api/links); absent in tests that do not need it. */
+  whyUrl?: (input: { guestId: string; expiresAt: Date }) => string;
+}
+
+const yearOf = (iso: string) => Number(iso.slice(0, 4));
+
+export async function rulesAt(db: Db, date: string): Promise<RulesVersion> {
+  const version = versionInForce(await lifecycle.rulesVersions(db), date);
+  if (!version)
+    throw ApplicationFailure.nonRetryable(`no program rules in force on ${date}`, 'SettingsMissing');
+  return version;
+}
+
+/** The snapshot of the guest as of `now`: record, standing, agenda. */
+export async function snapshotOf(db: Db, guestId: string, now: string): Promise<GuestSnapshot> {
+  const record = await lifecycle.recordOf(db, guestId);
+  if (!record) throw ApplicationFailure.nonRetryable(`guest ${guestId} not found`, 'GuestNotFound');
+  const { rules } = await rulesAt(db, now.slice(0, 10));
+  const standing = await standingOf(db, guestId, yearOf(now));
+  const last = await lifecycle.lastActivity(db, guestId);
+  const tier = isTier(record.tier) ? record.tier : 'member';
+  const enrolled = record.enrolled_at !== null || standing.totalStays > 0;
+  // Guests recorded before stages were kept in Postgres still say 'prospect': derive from their stays.
+  const stage =
+    isStage(record.stage) && !(record.stage === 'prospect' && enrolled)
+      ? record.stage
+      : stageFromHistory({ totalStays: standing.totalStays, tier, enrolled });
+  const agenda = planAgenda(
+    {
+      guestId,
+      timezone: record.timezone,
+      stage,
+      tier,
+      enrolledAt: record.enrolled_at?.toISOString() ?? null,
+      lastStayAt: last.lastStayAt?.toISOString() ?? null,
+      lastQualifyingAt: last.lastQualifyingAt?.toISOString() ?? null,
+      pointsBalance: standing.pointsBalance,
+      birthdayMonthDay: record.birthday && record.marketing_consent ? record.birthday.slice(5, 10) : null,
+      yearActivity: standing.year,
+      totalStays: standing.totalStays,
+    },
+    rules,
+    now,
+  );
+  return {
+    stage,
+    tier,
+    tierFloor: isTier(record.tier_floor) ? record.tier_floor : null,
+    tierValidThrough: record.tier_valid_through,
+    enrolled,
+    stays: standing.totalStays,
+    nights: standing.totalNights,
+    pointsBalance: standing.pointsBalance,
+    lastStay: standing.lastStay,
+    marketingConsent: record.marketing_consent,
+    redemptionMinimum: rules.redemptionMinimum,
+    agenda,
+    reviewYear: Number(localDate(now, record.timezone).slice(0, 4)),
+  };
+}
+
+/** The lifecycle mails; `marketing` ones need the guest's marketing consent. */
+export const LIFECYCLE_MAILS = {
+  'enrolment-invitation': { marketing: true },
+  'welcome-member': { marketing: false },
+  'tier-upgrade': { marketing: false },
+  'tier-review-result': { marketing: false },
+  'tier-keep-reminder': { marketing: true },
+  'first-year-reminder': { marketing: true },
+  'first-year-come-back': { marketing: true },
+  'points-expiry-warning': { marketing: false },
+  'points-expired': { marketing: false },
+  'win-back-offer': { marketing: true },
+  'churn-why': { marketing: true },
+  'welcome-back': { marketing: false },
+  'birthday-greeting': { marketing: true },
+  'referral-bonus': { marketing: false },
+} as const;
+export type LifecycleMail = keyof typeof LIFECYCLE_MAILS;
+
+export function createLifecycleActivities(deps: LifecycleDeps) {
+  const { db } = deps;
+
+  /** Vars each mail needs, read where the guest stands now. */
+  async function varsFor(
+    guestId: string,
+    kind: LifecycleMail,
+    now: string,
+    extra: Record<string, string | number | boolean>,
+  ): Promise<Record<string, string | number | boolean>> {
+    const record = (await lifecycle.recordOf(db, guestId))!;
+    const tz = record.timezone;
+    switch (kind) {
+      case 'welcome-member':
+        return { memberNumber: record.member_number ?? '', ...extra };
+      case 'tier-upgrade':
+        return { tier: record.tier, validThrough: record.tier_valid_through ?? '', ...extra };
+      case 'tier-keep-reminder': {
+        const { rules } = await rulesAt(db, now.slice(0, 10));
+        const activity = await lifecycle.yearActivity(db, guestId, yearOf(now));
+        const tier = isTier(record.tier) && record.tier !== 'member' ? record.tier : 'silver';
+        const short = shortfall(activity, tier, rules.tiers) ?? { nights: 0, stays: 0 };
+        return { tier, year: yearOf(now), nightsShort: short.nights, staysShort: short.stays, ...extra };
+      }
+      case 'first-year-reminder':
+      case 'first-year-come-back': {
+        const enrolled = record.enrolled_at ?? new Date(now);
+        const anniversary = localDate(new Date(enrolled.getTime()).toISOString(), tz);
+        return { anniversary: `${Number(anniversary.slice(0, 4)) + 1}${anniversary.slice(4)}`, ...extra };
+      }
+      case 'points-expiry-warning': {
+        const { rules } = await rulesAt(db, now.slice(0, 10));
+        const balance = await ledger.balanceOf(db, guestId);
+        const last = await lifecycle.lastActivity(db, guestId);
+        const from = last.lastQualifyingAt ?? new Date(now);
+        const expires = new Date(from);
+        expires.setUTCMonth(expires.getUTCMonth() + rules.pointsExpiryMonths);
+        return { points: balance, expiresOn: localDate(expires.toISOString(), tz), ...extra };
+      }
+      case 'churn-why': {
+        const expiresAt = new Date(Date.parse(now) + 90 * 86_400_000);
+        return { whyUrl: deps.whyUrl?.({ guestId, expiresAt }) ?? '', ...extra };
+      }
+      default:
+        return extra;
+    }
+  }
+
+  return {
+    /** The win-back's offer days and answer window from the rules in force now. */
+    async winBackPlan(input: { now: string }): Promise<{ offerDays: number[]; answerWindowDays: number }> {
+      const { rules } = await rulesAt(db, input.now.slice(0, 10));
+      return { offerDays: rules.winBack.offerDays, answerWindowDays: rules.winBack.answerWindowDays };
+    },
+
+    /** Hands a message to another guest's workflow (a referrer's bonus). */
+    async tellGuest(input: { guestId: string; message: GuestMessage }): Promise<void> {
+      if (!deps.temporal || !deps.taskQueue)
+        throw new Error('tellGuest needs a Temporal client and task queue');
+      await signalGuest(deps.temporal, {
+        guestId: input.guestId,
+        taskQueue: deps.taskQueue,
+        message: input.message,
+      });
+    },
+
+    /** Where the guest stands (for a run without carried state, and after anything that moves the agenda). */
+    async loadGuestState(input: { guestId: string; now: string }): Promise<GuestSnapshot> {
+      return failFastOnDataErrors(() => snapshotOf(db, input.guestId, input.now));
+    },
+
+    /** A stage transition, recorded once per key (stage_history + guests.stage). */
+    async recordStage(input: {
+      guestId: string;
+      from: Stage | null;
+      to: Stage;
+      reason: string;
+      actor: string;
+      at: string;
+      key: string;
+    }): Promise<void> {
+      await failFastOnDataErrors(() => lifecycle.recordStage(db, { ...input, at: new Date(input.at) }));
+    },
+
+    /** Sends one lifecycle mail (or records why not): the workflow decides that it goes, this assembles it. */
+    async sendLifecycleMail(input: {
+      guestId: string;
+      kind: LifecycleMail;
+      key: string;
+      now: string;
+      vars?: Record<string, string | number | boolean>;
+    }): Promise<{ status: 'sent' | 'suppressed' | 'failed'; outboxId: number }> {
+      const vars = await varsFor(input.guestId, input.kind, input.now, input.vars ?? {});
+      return deps.sendMail({
+        guestId: input.guestId,
+        template: input.kind,
+        idempotencyKey: input.key,
+        vars,
+        marketing: LIFECYCLE_MAILS[input.kind].marketing,
+      });
+    },
+
+    /**
+     * The annual review of `year` (a tierReview child): requalify on that
+     * year's stays, nights and base points by the rules in force on 1 January
+     * after it; down at most one tier; never below a manual floor, which the
+     * review then clears. Status valid through the end of the following year.
+     */
+    async reviewTier(input: { guestId: string; year: number; key: string; now: string }): Promise<{
+      tier: Tier;
+      previousTier: Tier;
+      outcome: 'kept' | 'up' | 'down' | 'floor';
+      validThrough: string;
+    }> {
+      return failFastOnDataErrors(() =>
+        db.transaction(async (trx) => {
+          const record = (await lifecycle.recordOf(trx, input.guestId, { lock: true }))!;
+          const reviewDay = `${input.year + 1}-01-01`;
+          const { version, rules } = await rulesAt(trx, reviewDay);
+          const activity = await lifecycle.yearActivity(trx, input.guestId, input.year);
+          const current = isTier(record.tier) ? record.tier : 'member';
+          const floor = isTier(record.tier_floor) ? record.tier_floor : null;
+          const earned = tierEarnedBy(activity, rules.tiers);
+          const tier = reviewedTier({ current, earned, floor });
+          const withoutFloor = reviewedTier({ current, earned, floor: null });
+          const outcome =
+            tier !== withoutFloor
+              ? 'floor'
+              : tier === current
+                ? 'kept'
+                : tierRank(tier) > tierRank(current)
+                  ? 'up'
+                  : 'down';
+          const validThrough = `${input.year + 1}-12-31`;
+          await lifecycle.recordTier(trx, {
+            guestId: input.guestId,
+            tier,
+            previous: current,
+            validFrom: reviewDay,
+            validThrough,
+            source: 'review',
+            reason: `review of ${input.year}: ${activity.stays} stays, ${activity.nights} nights, ${activity.basePoints} base points → ${outcome}`,
+            rulesVersion: version,
+            key: input.key,
+            at: new Date(input.now),
+            clearFloor: true,
+          });
+          return { tier, previousTier: current, outcome, validThrough };
+        }),
+      );
+    },
+
+    /** The manual floor (an admin's request): the tier never drops below it at the next review. */
+    async setTierFloor(input: {
+      guestId: string;
+      requestId: string;
+      tier: Tier;
+      now: string;
+    }): Promise<{ floor: Tier; tier: Tier }> {
+      return failFastOnDataErrors(() =>
+        db.transaction(async (trx) => {
+          const record = (await lifecycle.recordOf(trx, input.guestId, { lock: true }))!;
+          const current = isTier(record.tier) ? record.tier : 'member';
+          await lifecycle.setTierFloor(trx, input.guestId, input.tier);
+          let tier = current;
+          if (tierRank(input.tier) > tierRank(current)) {
+            tier = input.tier;
+            await lifecycle.recordTier(trx, {
+              guestId: input.guestId,
+              tier,
+              previous: current,
+              validFrom: input.now.slice(0, 10),
+              validThrough: `${yearOf(input.now) + 1}-12-31`,
+              source: 'floor',
+              reason: `manual floor (request ${input.requestId})`,
+              rulesVersion: null,
+              key: `staff:${input.requestId}:tier`,
+              at: new Date(input.now),
+            });
+          }
+          await applyStaffRequest(trx, input.requestId, 'tier.floor_set', input.guestId, {
+            floor: input.tier,
+            tier,
+          });
+          return { floor: input.tier, tier };
+        }),
+      );
+    },
+
+    /** A redemption (negative points) or an adjustment (either sign) asked for by staff. */
+    async postStaffPoints(input: {
+      guestId: string;
+      requestId: string;
+      kind: 'redemption' | 'adjustment';
+      points: number;
+      now: string;
+    }): Promise<{ ledgerId: number; points: number; balanceAfter: number }> {
+      return failFastOnDataErrors(() =>
+        db.transaction(async (trx) => {
+          const { version } = await rulesAt(trx, input.now.slice(0, 10));
+          const { entry } = await ledger.post(trx, {
+            guestId: input.guestId,
+            points: input.points,
+            reason: input.kind,
+            source: input.kind,
+            rulesVersion: version,
+            staffRequestId: input.requestId,
+            effectiveAt: new Date(input.now),
+            idempotencyKey: `staff:${input.requestId}`,
+          });
+          const result = { ledgerId: entry.id, points: entry.points, balanceAfter: entry.balance_after };
+          await applyStaffRequest(
+            trx,
+            input.requestId,
+            input.kind === 'redemption' ? 'points.redeemed' : 'points.adjusted',
+            input.guestId,
+            result,
+          );
+          return result;
+        }),
+      );
+    },
+
+    /** Points expire: the whole balance leaves in one ledger row (reason expiry). */
+    async expirePoints(input: {
+      guestId: string;
+      key: string;
+      now: string;
+    }): Promise<{ points: number; balanceAfter: number }> {
+      return failFastOnDataErrors(() =>
+        db.transaction(async (trx) => {
+          const balance = await ledger.balanceOf(trx, input.guestId);
+          if (balance <= 0) return { points: 0, balanceAfter: balance };
+          const { version } = await rulesAt(trx, input.now.slice(0, 10));
+          const { entry } = await ledger.post(trx, {
+            guestId: input.guestId,
+            points: -balance,
+            reason: 'expiry',
+            rulesVersion: version,
+            effectiveAt: new Date(input.now),
+            idempotencyKey: input.key,
+          });
+          return { points: -entry.points, balanceAfter: entry.balance_after };
+        }),
+      );
+    },
+
+    /**
+     * A lapsed or churned guest came back (a booking or a stay): the
+     * welcome-back bonus once per lapse, and the win-back coupon's
+     * redemption when the booking carries its code.
+     */
+    async reactivate(input: {
+      guestId: string;
+      key: string;
+      now: string;
+      bookingPmsId?: string;
+      offerCode?: string;
+    }): Promise<{ bonus: number; couponRedeemed: boolean }> {
+      return failFastOnDataErrors(() =>
+        db.transaction(async (trx) => {
+          const { version, rules } = await rulesAt(trx, input.now.slice(0, 10));
+          const { entry } = await ledger.post(trx, {
+            guestId: input.guestId,
+            points: rules.welcomeBackBonus,
+            reason: 'welcome_back',
+            rulesVersion: version,
+            effectiveAt: new Date(input.now),
+            idempotencyKey: input.key,
+          });
+          let couponRedeemed = false;
+          if (input.offerCode) {
+            const booking = input.bookingPmsId
+              ? await trx<{ id: string; guest_id: string; pms_booking_id: string }>('bookings')
+                  .where({ guest_id: input.guestId, pms_booking_id: input.bookingPmsId })
+                  .first('id')
+              : undefined;
+            couponRedeemed = await lifecycle.redeemCoupon(trx, {
+              guestId: input.guestId,
+              code: input.offerCode,
+              bookingId: booking?.id ?? null,
+              at: new Date(input.now),
+            });
+          }
+          return { bonus: entry.points, couponRedeemed };
+        }),
+      );
+    },
+
+    /** The win-back offer number `index` (0-based) for the lapse of `lapsedOn`: a unique coupon, then the mail. */
+    async sendWinBackOffer(input: {
+      guestId: string;
+      lapsedOn: string;
+      index: number;
+      key: string;
+      now: string;
+    }): Promise<{ code: string; status: string }> {
+      const record = (await lifecycle.recordOf(db, input.guestId))!;
+      const { rules } = await rulesAt(db, input.now.slice(0, 10));
+      const offer = rules.winBack.offers[input.index] ?? rules.winBack.offers.at(-1) ?? '';
+      const nextDay = rules.winBack.offerDays[input.index + 1];
+      const validDays =
+        nextDay !== undefined
+          ? nextDay - (rules.winBack.offerDays[input.index] ?? 0)
+          : rules.winBack.answerWindowDays;
+      const expiresAt = new Date(Date.parse(input.now) + Math.max(validDays, 14) * 86_400_000);
+      const { code } = await failFastOnDataErrors(() =>
+        lifecycle.issueCoupon(db, {
+          guestId: input.guestId,
+          campaign: `win-back:${input.lapsedOn}`,
+          offerIndex: input.index,
+          offer,
+          key: `${input.key}:coupon`,
+          expiresAt,
+        }),
+      );
+      const sent = await deps.sendMail({
+        guestId: input.guestId,
+        template: 'win-back-offer',
+        idempotencyKey: input.key,
+        marketing: true,
+        vars: {
+          offerNumber: input.index + 1,
+          offer,
+          couponCode: code,
+          validUntil: localDate(expiresAt.toISOString(), record.timezone),
+        },
+      });
+      return { code, status: sent.status };
+    },
+  };
+}
+
+/** Marks a staff request applied with its result and audits it with the requester's key name. */
+async function applyStaffRequest(
+  db: Db,
+  requestId: string,
+  action: string,
+  guestId: string,
+  result: object,
+): Promise<void> {
+  const row = await db<{ id: string; actor: string; body: unknown; status: string }>('staff_requests')
+    .where({ id: requestId })
+    .first('actor', 'body', 'status');
+  if (row?.status === 'applied') return;
+  await db('staff_requests')
+    .where({ id: requestId })
+    .update({ status: 'applied', result: JSON.stringify(result), decided_at: db.fn.now() });
+  await audit.record(db, {
+    actor: row?.actor ?? 'unknown',
+    action,
+    subject: `guest:${guestId}`,
+    after: { requestId, ...(row?.body && typeof row.body === 'object' ? row.body : {}), result },
+  });
+}

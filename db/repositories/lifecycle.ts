@@ -1,0 +1,278 @@
+/**
+ * The lifecycle's record in Postgres: program rules versions, where the guest
+ * stands (stage, tier, floor, membership), and the history of both. The
+ * workflow decides; these functions remember, each write keyed so a retry
+ * changes nothing.
+ */
+import { randomInt } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { ProgramRules, RulesVersion } from '../../domain/program.js';
+import type { Stage } from '../../domain/stages.js';
+import type { Tier } from '../../domain/tiers.js';
+
+export async function rulesVersions(db: Knex): Promise<RulesVersion[]> {
+  const rows = (await db('program_rules')
+    .select('version', 'effective_from', 'rules')
+    .orderBy('version')) as {
+    version: number;
+    effective_from: string;
+    rules: ProgramRules;
+  }[];
+  return rows.map((r) => ({ version: r.version, effectiveFrom: r.effective_from, rules: r.rules }));
+}
+
+/** Adds a new immutable version of the rules, in force from `effectiveFrom`. */
+export async function addRulesVersion(
+  db: Knex,
+  input: { effectiveFrom: string; rules: ProgramRules; createdBy: string },
+): Promise<number> {
+  const row = (await db('program_rules').max({ v: 'version' }).first()) as { v: number | null };
+  const version = (row.v ?? 0) + 1;
+  await db('program_rules').insert({
+    version,
+    effective_from: input.effectiveFrom,
+    rules: JSON.stringify(input.rules),
+    created_by: input.createdBy,
+  });
+  return version;
+}
+
+export interface GuestRecord {
+  id: string;
+  timezone: string;
+  locale: string;
+  stage: Stage;
+  tier: Tier;
+  tier_valid_through: string | null;
+  tier_floor: Tier | null;
+  member_number: string | null;
+  enrolled_at: Date | null;
+  referred_by_guest_id: string | null;
+  marketing_consent: boolean;
+  birthday: string | null;
+}
+
+export async function recordOf(
+  db: Knex,
+  guestId: string,
+  opts: { lock?: boolean } = {},
+): Promise<GuestRecord | undefined> {
+  const q = db<GuestRecord>('guests')
+    .where({ id: guestId })
+    .first(
+      'id',
+      'timezone',
+      'locale',
+      'stage',
+      'tier',
+      'tier_valid_through',
+      'tier_floor',
+      'member_number',
+      'enrolled_at',
+      'referred_by_guest_id',
+      'marketing_consent',
+      'birthday',
+    );
+  if (opts.lock) void q.forUpdate();
+  return (await q) ?? undefined;
+}
+
+/** A stage transition: the history row and the guest's column, once per key. */
+export async function recordStage(
+  db: Knex,
+  input: {
+    guestId: string;
+    from: Stage | null;
+    to: Stage;
+    reason: string;
+    actor: string;
+    at: Date;
+    key: string;
+  },
+): Promise<boolean> {
+  const [row] = await db('stage_history')
+    .insert({
+      guest_id: input.guestId,
+      from_stage: input.from,
+      to_stage: input.to,
+      reason: input.reason,
+      actor: input.actor,
+      at: input.at,
+      idempotency_key: input.key,
+    })
+    .onConflict('idempotency_key')
+    .ignore()
+    .returning<{ id: number }[]>('id');
+  if (row)
+    await db('guests').where({ id: input.guestId }).update({ stage: input.to, updated_at: db.fn.now() });
+  return Boolean(row);
+}
+
+/** A tier change (or confirmation): the history row and the guest's columns, once per key. */
+export async function recordTier(
+  db: Knex,
+  input: {
+    guestId: string;
+    tier: Tier;
+    previous: Tier;
+    validFrom: string;
+    validThrough: string | null;
+    source: 'upgrade' | 'review' | 'floor' | 'reset';
+    reason: string;
+    rulesVersion: number | null;
+    key: string;
+    at: Date;
+    clearFloor?: boolean;
+  },
+): Promise<boolean> {
+  const [row] = await db('tier_history')
+    .insert({
+      guest_id: input.guestId,
+      tier: input.tier,
+      previous_tier: input.previous,
+      valid_from: input.validFrom,
+      valid_through: input.validThrough,
+      source: input.source,
+      reason: input.reason,
+      rules_version: input.rulesVersion,
+      idempotency_key: input.key,
+      at: input.at,
+    })
+    .onConflict('idempotency_key')
+    .ignore()
+    .returning<{ id: number }[]>('id');
+  if (row) {
+    await db('guests')
+      .where({ id: input.guestId })
+      .update({
+        tier: input.tier,
+        tier_valid_through: input.validThrough,
+        ...(input.clearFloor ? { tier_floor: null } : {}),
+        updated_at: db.fn.now(),
+      });
+  }
+  return Boolean(row);
+}
+
+export async function setTierFloor(db: Knex, guestId: string, floor: Tier): Promise<void> {
+  await db('guests').where({ id: guestId }).update({ tier_floor: floor, updated_at: db.fn.now() });
+}
+
+/** Enrols the guest once (a stay as a prospect, the front desk, online): a member number and the date. */
+export async function enrol(
+  db: Knex,
+  input: { guestId: string; at: Date; channel: string },
+): Promise<{ memberNumber: string; enrolledAt: Date; created: boolean }> {
+  const current = (await db<{ id: string; member_number: string | null; enrolled_at: Date | null }>('guests')
+    .where({ id: input.guestId })
+    .first('member_number', 'enrolled_at'))!;
+  if (current.member_number && current.enrolled_at) {
+    return { memberNumber: current.member_number, enrolledAt: current.enrolled_at, created: false };
+  }
+  for (;;) {
+    const memberNumber = current.member_number ?? `M${String(randomInt(100_000_000, 999_999_999))}`;
+    try {
+      await db('guests')
+        .where({ id: input.guestId })
+        .update({
+          member_number: memberNumber,
+          enrolled_at: current.enrolled_at ?? input.at,
+          enrolment_channel: db.raw('coalesce(enrolment_channel, ?)', [input.channel]),
+        });
+      return { memberNumber, enrolledAt: current.enrolled_at ?? input.at, created: true };
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505' || current.member_number) throw err;
+    }
+  }
+}
+
+/** Stays, nights and base points of stays departing in `year`. */
+export async function yearActivity(
+  db: Knex,
+  guestId: string,
+  year: number,
+): Promise<{ stays: number; nights: number; basePoints: number }> {
+  const { rows } = await db.raw<{ rows: { stays: number; nights: number; base: number }[] }>(
+    `select count(*)::int as stays, coalesce(sum(s.nights), 0)::int as nights,
+            coalesce((select sum(l.points) from points_ledger l join stays s2 on s2.id = l.stay_id
+                      where l.guest_id = :guestId and l.reason = 'stay_base'
+                        and extract(year from s2.departure) = :year), 0)::bigint as base
+     from stays s where s.guest_id = :guestId and extract(year from s.departure) = :year`,
+    { guestId, year },
+  );
+  const r = rows[0]!;
+  return { stays: r.stays, nights: r.nights, basePoints: Number(r.base) };
+}
+
+/** The last stay's check-out and the last redemption: points expire counted from the later one. */
+export async function lastActivity(
+  db: Knex,
+  guestId: string,
+): Promise<{ lastStayAt: Date | null; lastQualifyingAt: Date | null }> {
+  const { rows } = await db.raw<{ rows: { last_stay: Date | null; last_redemption: Date | null }[] }>(
+    `select (select max(checked_out_at) from stays where guest_id = :guestId) as last_stay,
+            (select max(coalesce(effective_at, created_at)) from points_ledger
+              where guest_id = :guestId and source = 'redemption') as last_redemption`,
+    { guestId },
+  );
+  const r = rows[0]!;
+  const candidates = [r.last_stay, r.last_redemption].filter((d): d is Date => d !== null);
+  return {
+    lastStayAt: r.last_stay,
+    lastQualifyingAt: candidates.length ? new Date(Math.max(...candidates.map((d) => d.getTime()))) : null,
+  };
+}
+
+/** Issues a coupon once per key; returns its code. */
+export async function issueCoupon(
+  db: Knex,
+  input: {
+    guestId: string;
+    campaign: string;
+    offerIndex: number;
+    offer: string;
+    key: string;
+    expiresAt: Date | null;
+  },
+): Promise<{ code: string; created: boolean }> {
+  const byKey = () =>
+    db<{ code: string; idempotency_key: string }>('coupons')
+      .where({ idempotency_key: input.key })
+      .first('code');
+  const existing = await byKey();
+  if (existing) return { code: existing.code, created: false };
+  for (;;) {
+    const code = `WB-${randomInt(0, 36 ** 6)
+      .toString(36)
+      .toUpperCase()
+      .padStart(6, '0')}`;
+    const [row] = await db('coupons')
+      .insert({
+        code,
+        guest_id: input.guestId,
+        campaign: input.campaign,
+        offer_index: input.offerIndex,
+        offer: input.offer,
+        idempotency_key: input.key,
+        expires_at: input.expiresAt,
+      })
+      .onConflict()
+      .ignore()
+      .returning<{ code: string }[]>('code');
+    if (row) return { code: row.code, created: true };
+    const again = await byKey();
+    if (again) return { code: again.code, created: false };
+  }
+}
+
+/** Marks the guest's coupon `code` redeemed by a booking, if it is theirs and not yet redeemed. */
+export async function redeemCoupon(
+  db: Knex,
+  input: { guestId: string; code: string; bookingId: string | null; at: Date },
+): Promise<boolean> {
+  const n = await db('coupons')
+    .where({ code: input.code, guest_id: input.guestId })
+    .whereNull('redeemed_at')
+    .update({ redeemed_at: input.at, redeemed_booking_id: input.bookingId });
+  return n > 0;
+}

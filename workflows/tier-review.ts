@@ -1,0 +1,34 @@
+/**
+ * The annual tier review of one guest-year (child `guest-<id>-review-<year>`):
+ * requalify on that year's activity by the rules in force on 1 January after
+ * it, down at most one tier, never below a manual floor (domain/tiers.ts
+ * `reviewedTier`, applied in one transaction by `reviewTier`), then the
+ * result mail. A late stay of a reviewed year runs it again.
+ */
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { TierReviewInput, TierReviewResult } from './types.js';
+
+export type { TierReviewInput, TierReviewResult } from './types.js';
+
+const db = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const mail = proxyActivities<Activities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export async function tierReview(input: TierReviewInput): Promise<TierReviewResult> {
+  const now = new Date(Date.now()).toISOString();
+  const r = await db.reviewTier({ guestId: input.guestId, year: input.year, key: input.key, now });
+  await mail.sendLifecycleMail({
+    guestId: input.guestId,
+    kind: 'tier-review-result',
+    key: `${input.key}:mail`,
+    now,
+    vars: { year: input.year, tier: r.tier, previousTier: r.previousTier, outcome: r.outcome },
+  });
+  return { year: input.year, tier: r.tier, previousTier: r.previousTier, outcome: r.outcome };
+}
