@@ -30,11 +30,15 @@
  * `<DATA_DIR>/bench/latest.json`.
  *
  * Options: --events N (default 2000, at most 20000) --concurrency C (default 16)
- *          --rounds R (default 2)
+ *          --rounds R (default 2) --cpu-prof (the API process runs with `node --cpu-prof`; the
+ *          profile goes to `<DATA_DIR>/bench/profiles/` and is summarised by self time at the end)
+ *
+ * On Linux the bench also reads /proc before and after each measured run and prints the CPU
+ * milliseconds one event cost each component (bench client, API, PostgreSQL, Temporal).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,6 +58,8 @@ import { sampleStayCompletedBody, sampleStayCompletedMessage } from '../stack/sa
 import { startTemporalDevServer } from '../stack/temporal-dev.js';
 import type { guestLifecycle } from '../workflows/guest-lifecycle.js';
 import { guestMessageSignal } from '../workflows/messages.js';
+import { formatSummary, summarise } from './cpuprofile-summary.js';
+import { addCpu, COMPONENTS, cpuDelta, cpuSnapshot, type CpuSnapshot } from './proc-cpu.js';
 
 const MAX_EVENTS = 20_000;
 const MAX_CONCURRENCY = 256;
@@ -69,16 +75,18 @@ const API_ENTRY = path.join(repoRoot, 'dist', 'api', 'server.js');
 
 // ---------------------------------------------------------------- options
 
-const USAGE = `Usage: npm run bench -- [--events N] [--concurrency C] [--rounds R]
+const USAGE = `Usage: npm run bench -- [--events N] [--concurrency C] [--rounds R] [--cpu-prof]
   --events N        events per path (default 2000, at most ${MAX_EVENTS})
   --concurrency C   requests in flight on each path (default 16, at most ${MAX_CONCURRENCY})
-  --rounds R        measured rounds, alternating the order of the paths (default 2, at most ${MAX_ROUNDS})`;
+  --rounds R        measured rounds, alternating the order of the paths (default 2, at most ${MAX_ROUNDS})
+  --cpu-prof        run the API under node --cpu-prof and summarise its profile (slows the API down)`;
 
 interface Options {
   events: number;
   concurrency: number;
   rounds: number;
   warmup: number;
+  cpuProf: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -88,6 +96,7 @@ function parseOptions(argv: string[]): Options {
       events: { type: 'string', default: '2000' },
       concurrency: { type: 'string', default: '16' },
       rounds: { type: 'string', default: '2' },
+      'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -106,7 +115,13 @@ function parseOptions(argv: string[]): Options {
   const events = int('events', values.events, 1, MAX_EVENTS);
   const concurrency = int('concurrency', values.concurrency, 1, MAX_CONCURRENCY);
   const rounds = int('rounds', values.rounds, 1, Math.min(MAX_ROUNDS, events));
-  return { events, concurrency, rounds, warmup: Math.min(100, Math.ceil(events / 10)) };
+  return {
+    events,
+    concurrency,
+    rounds,
+    warmup: Math.min(100, Math.ceil(events / 10)),
+    cpuProf: values['cpu-prof'],
+  };
 }
 
 /** A refusal or failure explained in its message: printed without a stack trace. */
@@ -199,9 +214,13 @@ interface RunResult {
   seconds: number;
   latenciesMs: number[];
   errorSamples: string[];
+  /** CPU milliseconds each component used during the run (all zero where /proc is not there). */
+  cpu: CpuSnapshot;
 }
 
 let stopping = false;
+/** The API process's pid, once it runs: its CPU is told apart from the bench's other children. */
+let apiPid: number | undefined;
 
 /** `count` events through `prepare`, `concurrency` in flight, with a progress line on stderr. */
 async function runPath(
@@ -234,6 +253,7 @@ async function runPath(
     }
   };
   const ticker = setInterval(() => progress(), tty ? 200 : 100);
+  const cpuBefore = cpuSnapshot(apiPid);
 
   const lane = async () => {
     while (!stopping && next < count) {
@@ -258,6 +278,7 @@ async function runPath(
   // Stopping (Ctrl-C, time limit, API gone): no partial figures; shutdown() takes it from here.
   if (stopping) throw new Error(`${label}: stopped`);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuDelta(cpuBefore, cpuSnapshot(apiPid));
   progress(true);
   return {
     path: name,
@@ -267,6 +288,7 @@ async function runPath(
     seconds,
     latenciesMs,
     errorSamples: [...errorSamples],
+    cpu,
   };
 }
 
@@ -306,6 +328,18 @@ function statsOf(runs: RunResult[]): Stats {
     p99Ms: percentile(sorted, 99),
     maxMs: sorted.at(-1) ?? NaN,
   };
+}
+
+/** CPU milliseconds per successful event, by component, over one path's runs. */
+function cpuPerEvent(runs: RunResult[]): { perEvent: CpuSnapshot; total: number } {
+  const sum = runs.reduce((acc, r) => addCpu(acc, r.cpu), cpuDelta(runs[0]!.cpu, runs[0]!.cpu));
+  const ok = Math.max(
+    1,
+    runs.reduce((s, r) => s + r.ok, 0),
+  );
+  const perEvent = { ...sum };
+  for (const c of COMPONENTS) perEvent[c] = sum[c] / ok;
+  return { perEvent, total: COMPONENTS.reduce((s, c) => s + perEvent[c], 0) };
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -356,14 +390,20 @@ interface ApiProcess {
   stop: () => Promise<void>;
 }
 
-async function startApi(env: NodeJS.ProcessEnv, port: number, onUnexpectedExit: (why: string) => void) {
+async function startApi(
+  env: NodeJS.ProcessEnv,
+  port: number,
+  nodeArgs: string[],
+  onUnexpectedExit: (why: string) => void,
+) {
   // Its own process group: a Ctrl-C reaches only this script, which stops the API in order.
-  const child: ChildProcess = spawn(process.execPath, [API_ENTRY], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, API_ENTRY], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  apiPid = child.pid;
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -502,6 +542,9 @@ async function main(): Promise<void> {
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
   const secret = `bench-${randomBytes(24).toString('hex')}`;
   const apiPort = await freePort();
+  const profileDir = path.resolve(repoRoot, config.DATA_DIR, 'bench', 'profiles');
+  const profilesBefore = new Set(opts.cpuProf ? await readdir(profileDir).catch(() => []) : []);
+  const nodeArgs = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const api = await step(log, `API (separate Node process) on 127.0.0.1:${apiPort}`, () =>
     startApi(
       {
@@ -515,8 +558,12 @@ async function main(): Promise<void> {
         API_HOST: '127.0.0.1',
         API_PORT: String(apiPort),
         PMS_WEBHOOK_SECRET: secret,
+        // Required in production; the bench sends no mail, so any valid values do.
+        LINKS_SECRET: `bench-${randomBytes(24).toString('hex')}`,
+        PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
       },
       apiPort,
+      nodeArgs,
       (why) => void shutdown(1, why),
     ),
   );
@@ -616,6 +663,26 @@ async function main(): Promise<void> {
     `API / raw: throughput ${f2(ratio.throughput)}× (target ≥ ${TARGET_RATIO}×: ${met ? 'met' : 'NOT met'}), ` +
       `p50 latency ${f2(ratio.p50)}×, p99 latency ${f2(ratio.p99)}×`,
   );
+  const cpu = {
+    raw: cpuPerEvent(all.filter((r) => r.path === 'raw')),
+    api: cpuPerEvent(all.filter((r) => r.path === 'api')),
+  };
+  if (cpu.raw.total > 0) {
+    out.push('');
+    out.push(
+      'CPU ms per event, by process (from /proc; the machine has ' + `${availableParallelism()} CPUs):`,
+    );
+    out.push(
+      table(
+        ['path', ...COMPONENTS, 'total'],
+        (['raw', 'api'] as const).map((name) => [
+          PATH_LABEL[name],
+          ...COMPONENTS.map((c) => f2(cpu[name].perEvent[c])),
+          f2(cpu[name].total),
+        ]),
+      ),
+    );
+  }
   const errorSamples = all.flatMap((r) => r.errorSamples.map((e) => `${r.path}: ${e}`));
   if (errorSamples.length) {
     out.push('');
@@ -643,10 +710,28 @@ async function main(): Promise<void> {
     rounds: rounds.map((rs, i) => rs.map((r) => ({ round: i + 1, path: r.path, ...statsOf([r]) }))).flat(),
     totals,
     ratio,
+    cpuMsPerEvent: cpu,
     target: { throughputRatio: TARGET_RATIO, met },
     errorSamples,
   };
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  if (opts.cpuProf) {
+    // The profile is written when the API exits.
+    await api.stop();
+    const written = (await readdir(profileDir).catch(() => [] as string[])).filter(
+      (f) => f.endsWith('.cpuprofile') && !profilesBefore.has(f),
+    );
+    for (const f of written) {
+      const profileFile = path.join(profileDir, f);
+      const profile = JSON.parse(await readFile(profileFile, 'utf8')) as Parameters<typeof summarise>[0];
+      out.push('');
+      out.push(
+        `API CPU profile ${path.relative(process.cwd(), profileFile)} (whole life of the API process):`,
+      );
+      out.push(formatSummary(summarise(profile), 25));
+    }
+    if (written.length === 0) out.push('', `No CPU profile appeared in ${profileDir}.`);
+  }
   out.push('');
   out.push(
     `Results written to ${path.relative(process.cwd(), file) || file}; whole run ${totalSeconds.toFixed(1)}s.`,
