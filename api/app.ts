@@ -8,6 +8,7 @@ import type { Db } from '../db/knex.js';
 import { requireRole } from './auth.js';
 import { errorMiddleware, HttpError } from './errors.js';
 import { guestsRouter } from './guests/router.js';
+import { linksRouter } from './links/router.js';
 import { pmsRouter } from './pms/router.js';
 
 export interface AppDeps {
@@ -19,6 +20,8 @@ export interface AppDeps {
   pms: { webhookSecret: string; previousWebhookSecret?: string | undefined; toleranceSeconds: number };
   /** Unix seconds; injectable for signature tests. */
   nowSeconds?: () => number;
+  /** Signed links in mails (`/v1/links`); not mounted without. `secret`: LINKS_SECRET. */
+  links?: { secret: string };
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -49,6 +52,14 @@ export function createApp(deps: AppDeps): Express {
     express.json({ limit: '64kb' }),
     guestsRouter({ db: deps.db, temporal: deps.temporal }),
   );
+
+  if (deps.links) {
+    const { db, temporal, taskQueue, logger, nowSeconds } = deps;
+    app.use(
+      '/v1/links',
+      linksRouter({ db, temporal, taskQueue, logger, nowSeconds, linksSecret: deps.links.secret }),
+    );
+  }
 
   app.use((req, _res, next) => {
     next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path }));
