@@ -1,7 +1,8 @@
 /**
  * Accepting a PMS event: record it (once per event ID) with the guest it is
  * about, then hand it to the guest's workflow with signalWithStart. Answered
- * only once Temporal has durably accepted the signal.
+ * only once Temporal has durably accepted the signal. `signalled_at` is
+ * written behind the answer, batched (see `SignalledMarks`).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
@@ -107,8 +108,86 @@ export async function acceptStayCompleted(deps: PmsServiceDeps, body: StayComple
       },
     );
   }
-  await pmsEvents.markSignalled(deps.db, body.id);
+  signalledMarks(deps).add(body.id);
   return { eventId: body.id, workflowId, guestId, duplicate: false };
+}
+
+/** At most this many events per `signalled_at` statement. */
+const MAX_MARK_BATCH = 500;
+
+/**
+ * `pms_events.signalled_at`, written behind the 202 rather than before it, in batches: one statement
+ * marks every event signalled while the previous statement ran (a group commit; alone when the API is
+ * quiet, so a mark is at most two round trips late). It leaves the request's critical path because
+ * nothing depends on it being there at the moment of the answer:
+ *
+ * - the durable record is the event row and the guest, committed before the signal; the 202 still waits
+ *   for Temporal's acceptance of the signal;
+ * - if the process dies, or the statement fails, between the signal and the mark, the event keeps
+ *   `signalled_at` null and the sweeper (workflows/pms-event-sweeper.ts) signals it again after a minute
+ *   and sets `signalled_at`; a second signal is harmless, since the workflow skips a handled event and
+ *   its effects are keyed in Postgres;
+ * - a repeated delivery while the mark is still pending in this process is answered as a duplicate
+ *   (`isPending`), as it would be once the mark is written. One that reaches another API process in
+ *   those milliseconds is signalled again and answered `duplicate: false` — harmless, as above.
+ */
+class SignalledMarks {
+  private queued = new Set<string>();
+  private writing = new Set<string>();
+  private running = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Pick<Logger, 'warn'> | undefined,
+  ) {}
+
+  add(eventId: string): void {
+    this.queued.add(eventId);
+    if (!this.running) {
+      this.running = true;
+      void this.drain();
+    }
+  }
+
+  isPending(eventId: string): boolean {
+    return this.queued.has(eventId) || this.writing.has(eventId);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queued.size > 0) {
+      const ids: string[] = [];
+      for (const id of this.queued) {
+        if (ids.length >= MAX_MARK_BATCH) break;
+        ids.push(id);
+      }
+      for (const id of ids) {
+        this.queued.delete(id);
+        this.writing.add(id);
+      }
+      try {
+        await pmsEvents.markSignalled(this.db, ids);
+      } catch (err) {
+        this.logger?.warn(
+          { err, events: ids.length, firstEventId: ids[0] },
+          'could not record signalled_at; the sweeper signals these events again',
+        );
+      } finally {
+        for (const id of ids) this.writing.delete(id);
+      }
+    }
+    this.running = false;
+  }
+}
+
+const marksByDb = new WeakMap<Db, SignalledMarks>();
+
+function signalledMarks(deps: PmsServiceDeps): SignalledMarks {
+  let marks = marksByDb.get(deps.db);
+  if (!marks) {
+    marks = new SignalledMarks(deps.db, deps.logger);
+    marksByDb.set(deps.db, marks);
+  }
+  return marks;
 }
 
 /**
@@ -157,6 +236,7 @@ async function recordEvent(
         },
       );
     }
-    return { guestId: guest.id, signalled: event.signalled_at !== null };
+    const signalled = event.signalled_at !== null || signalledMarks(deps).isPending(body.id);
+    return { guestId: guest.id, signalled };
   });
 }

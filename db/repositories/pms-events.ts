@@ -53,8 +53,14 @@ export async function findById(db: Knex, id: string): Promise<PmsEventRow | unde
   return (await db<PmsEventRow>('pms_events').where({ id }).first()) ?? undefined;
 }
 
-export async function markSignalled(db: Knex, id: string): Promise<void> {
-  await db('pms_events').where({ id }).whereNull('signalled_at').update({ signalled_at: db.fn.now() });
+/**
+ * Temporal accepted the signal for these events: one statement for a whole batch (the API writes the
+ * marks behind its answers, see api/pms/service.ts). A mark already there is kept.
+ */
+export async function markSignalled(db: Knex, ids: string | readonly string[]): Promise<void> {
+  const list = typeof ids === 'string' ? [ids] : ids;
+  if (list.length === 0) return;
+  await db('pms_events').whereIn('id', list).whereNull('signalled_at').update({ signalled_at: db.fn.now() });
 }
 
 /** The event's effects are written (call in the same transaction as the effects). */
