@@ -3,13 +3,28 @@ import express, { Router, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { HttpError, validationError } from '../errors.js';
 import {
+  bookingCancelledSchema,
+  bookingCreatedSchema,
   envelopeSchema,
+  memberEnrolledSchema,
+  occurredClockIssue,
+  profileUpdatedClockIssue,
+  profileUpdatedSchema,
   stayCompletedClockIssue,
   stayCompletedSchema,
   SUPPORTED_EVENT_TYPES,
   type ClockIssue,
+  type SupportedEventType,
 } from './schema.js';
-import { acceptStayCompleted, type Accepted, type PmsServiceDeps } from './service.js';
+import {
+  acceptBookingCancelled,
+  acceptBookingCreated,
+  acceptMemberEnrolled,
+  acceptProfileUpdated,
+  acceptStayCompleted,
+  type Accepted,
+  type PmsServiceDeps,
+} from './service.js';
 import { verifySignature } from './signature.js';
 
 export const PMS_BODY_LIMIT = '256kb';
@@ -32,11 +47,31 @@ interface EventHandler<T> {
 
 const handler = <T>(h: EventHandler<T>) => h as EventHandler<unknown>;
 
-const HANDLERS: Record<(typeof SUPPORTED_EVENT_TYPES)[number], EventHandler<unknown>> = {
+const HANDLERS: Record<SupportedEventType, EventHandler<unknown>> = {
   'stay.completed': handler({
     schema: stayCompletedSchema,
     clockIssue: stayCompletedClockIssue,
     accept: acceptStayCompleted,
+  }),
+  'booking.created': handler({
+    schema: bookingCreatedSchema,
+    clockIssue: occurredClockIssue,
+    accept: acceptBookingCreated,
+  }),
+  'booking.cancelled': handler({
+    schema: bookingCancelledSchema,
+    clockIssue: occurredClockIssue,
+    accept: acceptBookingCancelled,
+  }),
+  'profile.updated': handler({
+    schema: profileUpdatedSchema,
+    clockIssue: profileUpdatedClockIssue,
+    accept: acceptProfileUpdated,
+  }),
+  'member.enrolled': handler({
+    schema: memberEnrolledSchema,
+    clockIssue: occurredClockIssue,
+    accept: acceptMemberEnrolled,
   }),
 };
 

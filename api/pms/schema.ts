@@ -6,7 +6,14 @@
  */
 import { z } from 'zod';
 
-export const SUPPORTED_EVENT_TYPES = ['stay.completed'] as const;
+export const SUPPORTED_EVENT_TYPES = [
+  'stay.completed',
+  'booking.created',
+  'booking.cancelled',
+  'profile.updated',
+  'member.enrolled',
+] as const;
+export type SupportedEventType = (typeof SUPPORTED_EVENT_TYPES)[number];
 
 // --- text ----------------------------------------------------------------------------------------------------
 
@@ -230,6 +237,170 @@ export function stayCompletedClockIssue(
     return { field: 'data.stay.departure', message: `must not be after ${tomorrow} for a completed stay` };
   }
   return undefined;
+}
+
+/** occurredAt of any event: no later than now plus the signature tolerance (a wrong PMS clock). */
+function occurredAtIssue(occurredAt: string, nowMs: number, toleranceMs: number): ClockIssue | undefined {
+  if (Date.parse(occurredAt) > nowMs + toleranceMs) {
+    return { field: 'occurredAt', message: 'must not be in the future' };
+  }
+  return undefined;
+}
+
+// --- bookings ------------------------------------------------------------------------------------------------
+
+/** The longest booking we take: a year and a day, like a stay. */
+export const MAX_BOOKING_NIGHTS = 366;
+
+/** An offer or coupon code a booking carries (a win-back coupon is redeemed by it). */
+export const offerCode = text(40);
+
+const bookingFields = {
+  bookingId: externalId,
+  propertyCode: text(40),
+  arrival: isoDate(),
+  departure: isoDate(),
+  offerCode: offerCode.optional(),
+};
+
+/** Departure after arrival, at most MAX_BOOKING_NIGHTS later (only when both are there). */
+function bookingDatesIssue(
+  b: { arrival?: string | undefined; departure?: string | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (b.arrival === undefined || b.departure === undefined) return;
+  const days = (Date.parse(b.departure) - Date.parse(b.arrival)) / DAY_MS;
+  if (days <= 0) ctx.addIssue({ code: 'custom', path: ['departure'], message: 'must be after arrival' });
+  else if (days > MAX_BOOKING_NIGHTS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['departure'],
+      message: `must be at most ${MAX_BOOKING_NIGHTS} days after arrival`,
+    });
+  }
+}
+
+export const bookingSchema = z.object(bookingFields).superRefine(bookingDatesIssue);
+
+/** A cancellation names the booking; the rest is optional (and then lets an unknown booking be recorded). */
+export const cancelledBookingSchema = z
+  .object({
+    bookingId: externalId,
+    propertyCode: bookingFields.propertyCode.optional(),
+    arrival: bookingFields.arrival.optional(),
+    departure: bookingFields.departure.optional(),
+    offerCode: offerCode.optional(),
+  })
+  .superRefine(bookingDatesIssue);
+
+export const bookingCreatedSchema = z.object({
+  id: externalId,
+  type: z.literal('booking.created'),
+  occurredAt: instant(),
+  data: z.object({ guest: guestSchema, booking: bookingSchema }),
+});
+export type BookingCreatedBody = z.infer<typeof bookingCreatedSchema>;
+
+export const bookingCancelledSchema = z.object({
+  id: externalId,
+  type: z.literal('booking.cancelled'),
+  occurredAt: instant(),
+  data: z.object({ guest: guestSchema, booking: cancelledBookingSchema }),
+});
+export type BookingCancelledBody = z.infer<typeof bookingCancelledSchema>;
+
+// --- profile -------------------------------------------------------------------------------------------------
+
+/** The oldest birthday we believe. */
+export const MIN_BIRTHDAY = '1900-01-01';
+
+/** A birthday `YYYY-MM-DD` from MIN_BIRTHDAY on (not in the future: checked against the clock). */
+export function birthDate() {
+  return z.iso
+    .date({ message: 'must be a date YYYY-MM-DD' })
+    .pipe(
+      z
+        .string()
+        .refine((v) => v >= MIN_BIRTHDAY && v <= MAX_DATE, `must be a date from ${MIN_BIRTHDAY} to today`),
+    );
+}
+
+const phoneMessage = 'must be a phone number: digits, spaces, ( ) . - and an optional leading +';
+/** A phone number as people write it (`+86 21 6321 0000`, `(020) 7946-0958`): 4 to 20 digits. */
+export const phone = z
+  .string()
+  .max(40)
+  .trim()
+  .regex(/^\+?[0-9 ().-]+$/, phoneMessage)
+  .max(32)
+  .refine((v) => {
+    const digits = v.replace(/[^0-9]/g, '').length;
+    return digits >= 4 && digits <= 20;
+  }, 'must have 4 to 20 digits');
+
+/** The guest block plus what only a profile update carries; `null` clears a phone or birthday. */
+export const profileGuestSchema = guestSchema.extend({
+  phone: phone.nullable().optional(),
+  birthday: birthDate().nullable().optional(),
+  marketingConsent: z.boolean().optional(),
+});
+
+export const profileUpdatedSchema = z.object({
+  id: externalId,
+  type: z.literal('profile.updated'),
+  occurredAt: instant(),
+  data: z.object({ guest: profileGuestSchema }),
+});
+export type ProfileUpdatedBody = z.infer<typeof profileUpdatedSchema>;
+
+/** A birthday is in the past: not after today where the day starts first (UTC+14). */
+export function profileUpdatedClockIssue(
+  body: ProfileUpdatedBody,
+  nowMs: number,
+  toleranceMs: number,
+): ClockIssue | undefined {
+  const issue = occurredAtIssue(body.occurredAt, nowMs, toleranceMs);
+  if (issue) return issue;
+  const latest = new Date(nowMs + 14 * 3_600_000).toISOString().slice(0, 10);
+  const birthday = body.data.guest.birthday;
+  if (birthday && birthday > latest) {
+    return { field: 'data.guest.birthday', message: 'must not be in the future' };
+  }
+  return undefined;
+}
+
+// --- enrolment -----------------------------------------------------------------------------------------------
+
+export const ENROLMENT_CHANNELS = ['front_desk', 'online'] as const;
+
+/** A member number as the program issues it: `M` and nine digits (case-insensitive, trimmed). */
+export const memberNumber = formatted(
+  40,
+  /^\s*[Mm][0-9]{9}\s*$/,
+  'must be a member number: M and 9 digits',
+).transform((v) => v.trim().toUpperCase());
+
+export const memberEnrolledSchema = z.object({
+  id: externalId,
+  type: z.literal('member.enrolled'),
+  occurredAt: instant(),
+  data: z.object({
+    guest: guestSchema,
+    enrolment: z.object({
+      channel: z.enum(ENROLMENT_CHANNELS, { message: 'must be front_desk or online' }),
+      referredBy: memberNumber.optional(),
+    }),
+  }),
+});
+export type MemberEnrolledBody = z.infer<typeof memberEnrolledSchema>;
+
+/** Events whose only clock rule is that they happened (occurredAt not in the future). */
+export function occurredClockIssue(
+  body: { occurredAt: string },
+  nowMs: number,
+  toleranceMs: number,
+): ClockIssue | undefined {
+  return occurredAtIssue(body.occurredAt, nowMs, toleranceMs);
 }
 
 /** Only the discriminator, read first so an unknown type gets 422 rather than a list of field errors. */

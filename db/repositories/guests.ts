@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { GuestProfile } from '../../domain/types.js';
 
@@ -13,6 +14,19 @@ export interface GuestRow {
   profile_as_of: Date;
   created_at: Date;
   updated_at: Date;
+  member_number: string | null;
+  enrolled_at: Date | null;
+  enrolment_channel: string | null;
+  referred_by_guest_id: string | null;
+  /** 'YYYY-MM-DD' */
+  birthday: string | null;
+  marketing_consent: boolean;
+  phone: string | null;
+  stage: string;
+  tier: string;
+  /** 'YYYY-MM-DD' */
+  tier_valid_through: string | null;
+  tier_floor: string | null;
 }
 
 export const PROFILE_FIELDS = ['first_name', 'last_name', 'email', 'locale', 'timezone'] as const;
@@ -89,4 +103,170 @@ export function profileChanges(before: ProfileFields, after: ProfileFields) {
 
 export async function findById(db: Knex, id: string): Promise<GuestRow | undefined> {
   return (await db<GuestRow>('guests').where({ id }).first()) ?? undefined;
+}
+
+export async function exists(db: Knex, id: string): Promise<boolean> {
+  return (await db('guests').where({ id }).first('id')) !== undefined;
+}
+
+// --- what only a profile update carries ----------------------------------------------------------------------
+
+/** Contact and consent facts a `profile.updated` event may set; `null` clears a phone or birthday. */
+export interface ProfileExtras {
+  phone?: string | null | undefined;
+  birthday?: string | null | undefined;
+  marketingConsent?: boolean | undefined;
+}
+
+export const EXTRA_FIELDS = ['phone', 'birthday', 'marketing_consent'] as const;
+export type ExtraFields = Pick<GuestRow, (typeof EXTRA_FIELDS)[number]>;
+
+export function extrasOf(row: GuestRow): ExtraFields {
+  return { phone: row.phone, birthday: row.birthday, marketing_consent: row.marketing_consent };
+}
+
+/** The columns of the extras that the event carries (absent fields are left alone). */
+export function extraColumns(extras: ProfileExtras): Partial<ExtraFields> {
+  return {
+    ...(extras.phone !== undefined ? { phone: extras.phone } : {}),
+    ...(extras.birthday !== undefined ? { birthday: extras.birthday } : {}),
+    ...(extras.marketingConsent !== undefined ? { marketing_consent: extras.marketingConsent } : {}),
+  };
+}
+
+/** Sets the extras the event carries (call only for an event newer than the profile); returns the row after. */
+export async function updateExtras(db: Knex, id: string, extras: ProfileExtras): Promise<GuestRow> {
+  const columns = extraColumns(extras);
+  if (Object.keys(columns).length === 0) {
+    const row = await findById(db, id);
+    if (!row) throw new Error(`guest ${id} vanished while updating its profile`);
+    return row;
+  }
+  const [row] = await db<GuestRow>('guests')
+    .where({ id })
+    .update({ ...columns, updated_at: db.fn.now() })
+    .returning('*');
+  if (!row) throw new Error(`guest ${id} vanished while updating its profile`);
+  return row;
+}
+
+/** The API's names of the profile columns (`changed` in a profile.updated message). */
+export const FIELD_NAMES: Record<(typeof PROFILE_FIELDS)[number] | (typeof EXTRA_FIELDS)[number], string> = {
+  first_name: 'firstName',
+  last_name: 'lastName',
+  email: 'email',
+  locale: 'locale',
+  timezone: 'timezone',
+  phone: 'phone',
+  birthday: 'birthday',
+  marketing_consent: 'marketingConsent',
+};
+
+/** Every profile column that differs between two versions of a guest, extras included. */
+export function fullProfileChanges(before: GuestRow, after: GuestRow) {
+  const fields = [...PROFILE_FIELDS, ...EXTRA_FIELDS] as const;
+  const changed = fields.filter((f) => before[f] !== after[f]);
+  return {
+    before: Object.fromEntries(changed.map((f) => [f, before[f]])),
+    after: Object.fromEntries(changed.map((f) => [f, after[f]])),
+    fields: changed,
+  };
+}
+
+// --- membership ----------------------------------------------------------------------------------------------
+
+/** The guest whose member number this is, if any. */
+export async function findByMemberNumber(
+  db: Knex,
+  memberNumber: string,
+): Promise<Pick<GuestRow, 'id' | 'member_number'> | undefined> {
+  return (
+    (await db<GuestRow>('guests').where({ member_number: memberNumber }).first('id', 'member_number')) ??
+    undefined
+  );
+}
+
+/** A new member number: `M` and nine digits, the first not zero. */
+export function newMemberNumber(): string {
+  return `M${randomInt(100_000_000, 1_000_000_000)}`;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Enrols the guest (call with its row locked, in a transaction): a member number unless it has one, the
+ * first enrolment's date and channel, the referrer unless one is recorded. Nothing already set changes, so a
+ * repeat is harmless. Each try of a number runs in a savepoint: a clash with another guest's number (one in
+ * 900 million) only costs another try, not the transaction.
+ */
+export async function enrol(
+  trx: Knex.Transaction,
+  input: { guestId: string; at: Date; channel: string; referredByGuestId?: string | undefined },
+): Promise<{ before: GuestRow; after: GuestRow }> {
+  const before = await findById(trx, input.guestId);
+  if (!before) throw new Error(`guest ${input.guestId} vanished while enrolling`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const after = await trx.transaction(async (sp) => {
+        const [row] = await sp<GuestRow>('guests')
+          .where({ id: input.guestId })
+          .update({
+            member_number: before.member_number ?? newMemberNumber(),
+            enrolled_at: before.enrolled_at ?? input.at,
+            enrolment_channel: before.enrolment_channel ?? input.channel,
+            referred_by_guest_id: before.referred_by_guest_id ?? input.referredByGuestId ?? null,
+            updated_at: sp.fn.now(),
+          })
+          .returning('*');
+        return row!;
+      });
+      return { before, after };
+    } catch (err) {
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION || attempt >= 5) throw err;
+    }
+  }
+}
+
+export function membershipOf(row: GuestRow) {
+  return {
+    member_number: row.member_number,
+    enrolled_at: row.enrolled_at,
+    enrolment_channel: row.enrolment_channel,
+    referred_by_guest_id: row.referred_by_guest_id,
+  };
+}
+
+// --- history (read) ------------------------------------------------------------------------------------------
+
+export interface TierHistoryRow {
+  id: number;
+  guest_id: string;
+  tier: string;
+  previous_tier: string;
+  valid_from: string;
+  valid_through: string | null;
+  source: string;
+  reason: string;
+  rules_version: number | null;
+  at: Date;
+}
+
+export interface StageHistoryRow {
+  id: number;
+  guest_id: string;
+  from_stage: string | null;
+  to_stage: string;
+  reason: string;
+  actor: string;
+  at: Date;
+}
+
+/** The guest's tier changes, newest first (at most `limit`). */
+export async function tierHistory(db: Knex, guestId: string, limit = 100): Promise<TierHistoryRow[]> {
+  return db<TierHistoryRow>('tier_history').where({ guest_id: guestId }).orderBy('id', 'desc').limit(limit);
+}
+
+/** The guest's stage transitions, newest first (at most `limit`). */
+export async function stageHistory(db: Knex, guestId: string, limit = 100): Promise<StageHistoryRow[]> {
+  return db<StageHistoryRow>('stage_history').where({ guest_id: guestId }).orderBy('id', 'desc').limit(limit);
 }

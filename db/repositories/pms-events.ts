@@ -15,6 +15,8 @@ export interface PmsEventRow {
   rejection_reason: string | null;
   redrive_count: number;
   redriven_at: Date | null;
+  /** The GuestMessage the API signalled for this event (ids and facts): what the sweeper re-signals. */
+  message: unknown;
 }
 
 /** Records a received event once per event ID; a repeat returns the row already there. */
@@ -28,6 +30,8 @@ export async function insertIfAbsent(
     payload: unknown;
     guestId: string;
     workflowId: string;
+    /** The message signalled for the event (no personal data). */
+    message?: unknown;
   },
 ): Promise<{ event: PmsEventRow; created: boolean }> {
   const [inserted] = (await db('pms_events')
@@ -39,6 +43,7 @@ export async function insertIfAbsent(
       payload: JSON.stringify(input.payload),
       guest_id: input.guestId,
       workflow_id: input.workflowId,
+      message: input.message === undefined ? null : JSON.stringify(input.message),
     })
     .onConflict('id')
     .ignore()

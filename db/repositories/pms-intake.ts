@@ -16,7 +16,15 @@ export interface FirstSight {
   profile: GuestProfile;
   asOf: Date;
   actor: string;
-  event: { id: string; type: string; occurredAt: Date; payloadHash: string; payload: unknown };
+  event: {
+    id: string;
+    type: string;
+    occurredAt: Date;
+    payloadHash: string;
+    payload: unknown;
+    /** The GuestMessage the API signals for it (ids and facts): kept for the sweeper. */
+    message: unknown;
+  };
 }
 
 const SQL = `
@@ -35,8 +43,8 @@ with prior_event as (
                             'locale', locale, 'timezone', timezone)
   from new_guest
 ), new_event as (
-  insert into pms_events (id, type, occurred_at, payload_hash, payload, guest_id, workflow_id)
-  select :eventId, :type, :occurredAt, :payloadHash, :payload, id, :workflowId from new_guest
+  insert into pms_events (id, type, occurred_at, payload_hash, payload, guest_id, workflow_id, message)
+  select :eventId, :type, :occurredAt, :payloadHash, :payload, id, :workflowId, :message from new_guest
   returning guest_id
 )
 select guest_id from new_event`;
@@ -64,6 +72,7 @@ export async function recordFirstSight(db: Knex, input: FirstSight): Promise<str
       occurredAt: input.event.occurredAt,
       payloadHash: input.event.payloadHash,
       payload: JSON.stringify(input.event.payload),
+      message: JSON.stringify(input.event.message),
     });
     return result.rows[0]?.guest_id;
   } catch (err) {
