@@ -1,0 +1,114 @@
+/**
+ * Every workflow run of a guest and the length of its history. The test server has no visibility queries, so
+ * runs are found by following the histories themselves: the guest workflow's latest run, back through
+ * `continuedExecutionRunId`; every child a run started (its `ChildWorkflowExecutionStarted` event names the
+ * child's run); and each child forward through its continue-as-new.
+ */
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time.js';
+
+type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
+export type HistoryEvent = NonNullable<History['events']>[number];
+
+export interface WorkflowRun {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  /** History length: the number of events of this run. */
+  events: number;
+  /** How the run ended so far: running, completed, continuedAsNew, failed, terminated, cancelled, timedOut. */
+  status: string;
+  /** Server instants (ms) of its first and last events. */
+  startedMs: number;
+  lastEventMs: number;
+  /** The run this one continued (continue-as-new), if any. */
+  continuedFrom?: string;
+  history: HistoryEvent[];
+}
+
+/** The kind of a history event: the name of the one `…EventAttributes` field it carries (`workflowExecutionSignaled`). */
+export function eventKind(e: HistoryEvent): string {
+  for (const key of Object.keys(e)) {
+    if (key.endsWith('EventAttributes') && (e as Record<string, unknown>)[key] != null)
+      return key.slice(0, -'EventAttributes'.length);
+  }
+  return 'unknown';
+}
+
+export function eventMs(e: HistoryEvent): number {
+  return tsToMs(e.eventTime);
+}
+
+/** The first argument of a signal or update event, decoded (undefined when it is not JSON). */
+export function firstArg(payloads: { payloads?: Payload[] | null } | null | undefined): unknown {
+  const p = payloads?.payloads?.[0];
+  if (!p) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload(p);
+  } catch {
+    return undefined;
+  }
+}
+
+const CLOSING: Record<string, string> = {
+  workflowExecutionCompleted: 'completed',
+  workflowExecutionContinuedAsNew: 'continuedAsNew',
+  workflowExecutionFailed: 'failed',
+  workflowExecutionTerminated: 'terminated',
+  workflowExecutionCanceled: 'cancelled',
+  workflowExecutionTimedOut: 'timedOut',
+};
+
+async function fetchRun(client: Client, workflowId: string, runId?: string): Promise<WorkflowRun> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  if (!runId) runId = (await handle.describe()).runId;
+  const history = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  const first = history[0];
+  const last = history.at(-1);
+  const started = first?.workflowExecutionStartedEventAttributes;
+  const prev = started?.continuedExecutionRunId;
+  return {
+    workflowId,
+    runId,
+    workflowType: started?.workflowType?.name ?? '?',
+    events: history.length,
+    status: (last && CLOSING[eventKind(last)]) ?? 'running',
+    startedMs: first ? eventMs(first) : 0,
+    lastEventMs: last ? eventMs(last) : 0,
+    ...(prev ? { continuedFrom: prev } : {}),
+    history,
+  };
+}
+
+/** Every run reachable from the latest run of each root workflow: earlier runs, children, their later runs. */
+export async function collectRuns(client: Client, rootWorkflowIds: string[]): Promise<WorkflowRun[]> {
+  const runs = new Map<string, WorkflowRun>();
+  const queue: { workflowId: string; runId?: string }[] = rootWorkflowIds.map((workflowId) => ({
+    workflowId,
+  }));
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    if (next.runId && runs.has(next.runId)) continue;
+    let run: WorkflowRun;
+    try {
+      run = await fetchRun(client, next.workflowId, next.runId);
+    } catch (err) {
+      // A root that never started (a guest with no event) has no workflow.
+      if ((err as Error).name === 'WorkflowNotFoundError') continue;
+      throw err;
+    }
+    if (runs.has(run.runId)) continue;
+    runs.set(run.runId, run);
+    if (run.continuedFrom) queue.push({ workflowId: run.workflowId, runId: run.continuedFrom });
+    for (const e of run.history) {
+      const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+      if (child?.workflowId && child.runId) queue.push({ workflowId: child.workflowId, runId: child.runId });
+      const can = e.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+      if (can) queue.push({ workflowId: run.workflowId, runId: can });
+    }
+  }
+  return [...runs.values()].sort(
+    (a, b) => a.startedMs - b.startedMs || a.workflowId.localeCompare(b.workflowId),
+  );
+}

@@ -1,0 +1,468 @@
+/**
+ * Runs one scenario on a time-skipping Temporal server with the real worker (real activities), the real API
+ * (createApp, in-process, on a port of its own), PostgreSQL and an SMTP sink of its own, and reads back the
+ * guest's timeline. The servers come from the caller: `sim/cli.ts` starts throwaway ones, the scenario tests
+ * use the test run's shared ones. See docs/simulator.md.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { pino } from 'pino';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { createApp } from '../api/app.js';
+import { sign } from '../api/pms/signature.js';
+import { createDb } from '../db/knex.js';
+import * as apiKeys from '../db/repositories/api-keys.js';
+import { guestWorkflowId } from '../domain/ids.js';
+import { whyLinkUrl } from '../lib/links.js';
+import { createMailer } from '../lib/runtime.js';
+import { startSmtpSink } from '../stack/smtp-sink.js';
+import { workerOptions } from '../worker.js';
+import { ActivityClock, yearShift, yearsToShift, type YearShift } from './clock.js';
+import { collectRuns } from './histories.js';
+import {
+  groupByInstant,
+  guestsOf,
+  isStaffAction,
+  mapDates,
+  planEvents,
+  type ParsedScenario,
+  type PlannedEvent,
+  type ScenarioGuest,
+} from './scenario.js';
+import {
+  figuresOf,
+  localTime,
+  readRecords,
+  sortEntries,
+  type RunRow,
+  type Timeline,
+  type TimelineEntry,
+} from './timeline.js';
+
+export interface SimServers {
+  databaseUrl: string;
+  /** A time-skipping environment (its clock is shared by everything on that server). */
+  env: TestWorkflowEnvironment;
+  workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
+  /** Progress lines (stderr in the CLI); silent if omitted. */
+  log?: (line: string) => void;
+}
+
+export interface RunOptions {
+  /** The longest single skip of the server's clock (default 30 days): the worker settles after each. */
+  maxSleepDays?: number;
+  /** How long the worker must be idle to count as settled (default 30 ms). */
+  settleMs?: number;
+}
+
+const WEBHOOK_SECRET = 'simulator-webhook-secret';
+const LINKS_SECRET = 'simulator-links-secret';
+const MAIL = {
+  from: 'Guest Relations <guest-relations@hotel.example>',
+  messageIdDomain: 'sim.hotel.example',
+};
+const DAY_MS = 86_400_000;
+
+/** The guest block every PMS event carries; the rest of a scenario's guest goes in profile.updated. */
+const BASE_GUEST_FIELDS = ['pmsProfileId', 'firstName', 'lastName', 'email', 'locale', 'timezone'] as const;
+const hasExtras = (g: ScenarioGuest) =>
+  Object.keys(g).some((k) => !(BASE_GUEST_FIELDS as readonly string[]).includes(k));
+const pick = (o: Record<string, unknown>, keys: readonly string[]) =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)));
+
+const STAFF_PATHS: Record<string, string> = {
+  'ops.redeem': 'points/redemptions',
+  'ops.adjust': 'points/adjustments',
+  'ops.setTierFloor': 'tier-floor',
+};
+
+interface ApiAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+function errorOf(body: Record<string, unknown>): { code: string; message: string } | undefined {
+  const e = body.error as { code?: unknown; message?: unknown } | undefined;
+  return e ? { code: String(e.code), message: String(e.message) } : undefined;
+}
+
+export async function runScenario(
+  scenario: ParsedScenario,
+  servers: SimServers,
+  opts: RunOptions = {},
+): Promise<Timeline> {
+  const started = performance.now();
+  const { env } = servers;
+  const log = servers.log ?? (() => undefined);
+  const maxSleepMs = (opts.maxSleepDays ?? 30) * DAY_MS;
+  const settleMs = opts.settleMs ?? 30;
+
+  // Ids the PMS chooses are unique per run: scenarios share a database in the tests, and every scenario has a P1.
+  const tag = randomBytes(3).toString('hex');
+  const ns = (id: string) => `${id}~${tag}`;
+  const display = (s: string) => s.replaceAll(`~${tag}`, '');
+  const isPmsId = (key: string) => key === 'bookingId' || /^pms[A-Z]\w*Id$/.test(key);
+  const namespaced = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(namespaced);
+    if (value && typeof value === 'object')
+      return Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+          k,
+          isPmsId(k) && typeof v === 'string' ? ns(v) : namespaced(v),
+        ]),
+      );
+    return value;
+  };
+
+  const db = createDb(servers.databaseUrl, { poolMax: 10 });
+  const sink = await startSmtpSink();
+  const mailer = createMailer(sink.smtpUrl);
+  const taskQueue = `sim-${tag}`;
+  const clock = new ActivityClock(() => env.currentTimeMs());
+  const deps: ActivityDeps = {
+    db,
+    mailer,
+    mail: MAIL,
+    temporal: env.client,
+    taskQueue,
+    whyUrl: ({ guestId, expiresAt }) =>
+      whyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: LINKS_SECRET, expiresAt }),
+  };
+  const worker = await Worker.create({
+    ...workerOptions({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      deps,
+      poolMax: 10,
+      workflowBundle: servers.workflowBundle,
+    }),
+    activities: clock.wrap(createActivities(deps)),
+  });
+
+  let simNow = await env.currentTimeMs();
+  const app = createApp({
+    db,
+    temporal: env.client,
+    taskQueue,
+    logger: pino({ level: 'silent' }),
+    pms: { webhookSecret: WEBHOOK_SECRET, toleranceSeconds: 300 },
+    nowSeconds: () => Math.floor(simNow / 1000),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const apiKey = (await apiKeys.create(db, { name: `simulator ${tag}`, role: 'admin' })).key;
+
+  const shift: YearShift = yearShift(yearsToShift(scenario.start, simNow));
+  const guests = new Map<string, ScenarioGuest>(guestsOf(scenario));
+  const guestIds = new Map<string, string>();
+  const entries: TimelineEntry[] = [];
+  const serverIso = (scenarioIso: string) => new Date(shift.toServer(scenarioIso)).toISOString();
+  const nowEntry = (guest: string) => {
+    const at = shift.toScenario(simNow);
+    return { at, local: localTime(at, guests.get(guest)!.timezone), guest };
+  };
+
+  const settle = async () => {
+    const deadline = Date.now() + 30_000;
+    let idleSince: number | undefined;
+    for (;;) {
+      const s = worker.getStatus();
+      const idle = s.numInFlightWorkflowActivations === 0 && s.numInFlightActivities === 0;
+      if (!idle) idleSince = undefined;
+      else if (idleSince === undefined) idleSince = Date.now();
+      else if (Date.now() - idleSince >= settleMs) return;
+      if (Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  /** Skips the server's clock to `targetMs` in steps of at most maxSleepMs, letting the worker settle after each. */
+  const prof = { sleep: 0, settle: 0, send: 0, sleeps: 0 };
+  const sleepUntil = async (targetMs: number) => {
+    for (;;) {
+      simNow = await env.currentTimeMs();
+      if (simNow >= targetMs) return;
+      let t = performance.now();
+      await env.sleep(Math.min(maxSleepMs, targetMs - simNow));
+      prof.sleep += performance.now() - t;
+      prof.sleeps += 1;
+      t = performance.now();
+      await settle();
+      prof.settle += performance.now() - t;
+    }
+  };
+
+  const api = async (path: string, init: { body: string; headers: Record<string, string> }) => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...init.headers },
+      body: init.body,
+    });
+    const text = await res.text();
+    let body: Record<string, unknown> = {};
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      body = { raw: text };
+    }
+    return { status: res.status, body } satisfies ApiAnswer;
+  };
+
+  const guestIdOf = async (name: string): Promise<string | undefined> => {
+    const known = guestIds.get(name);
+    if (known) return known;
+    const row = (await db('guests')
+      .where({ source: 'pms', pms_profile_id: ns(guests.get(name)!.pmsProfileId) })
+      .first('id')) as { id: string } | undefined;
+    if (row) guestIds.set(name, row.id);
+    return row?.id;
+  };
+
+  /** `"$referrer"` → that guest's member number. */
+  const substitute = async (value: unknown): Promise<unknown> => {
+    if (typeof value === 'string' && value.startsWith('$') && guests.has(value.slice(1))) {
+      const id = await guestIdOf(value.slice(1));
+      const row = id
+        ? ((await db('guests').where({ id }).first('member_number')) as { member_number: string | null })
+        : undefined;
+      if (!row?.member_number) throw new Error(`${value} has no member number yet`);
+      return row.member_number;
+    }
+    if (Array.isArray(value)) return Promise.all(value.map(substitute));
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = await substitute(v);
+      return out;
+    }
+    return value;
+  };
+
+  /** Posts one event; `fresh`: the clock runs meanwhile, ask it when the answer came. */
+  const send = async (e: PlannedEvent, fresh = false): Promise<void> => {
+    const entryNow = async () => {
+      if (!fresh) return nowEntry(e.guest);
+      const at = shift.toScenario(await env.currentTimeMs());
+      return { at, local: localTime(at, guest.timezone), guest: e.guest };
+    };
+    const guest = guests.get(e.guest)!;
+    let data: Record<string, unknown>;
+    try {
+      data = (await substitute(e.data)) as Record<string, unknown>;
+    } catch (err) {
+      entries.push({
+        ...nowEntry(e.guest),
+        kind: isStaffAction(e.type) ? 'staff' : 'pms',
+        ...(isStaffAction(e.type) ? { action: e.type, body: e.data } : { type: e.type, eventId: e.id ?? '' }),
+        status: 0,
+        error: { code: 'simulator', message: (err as Error).message },
+      } as TimelineEntry);
+      return;
+    }
+    if (isStaffAction(e.type)) {
+      const guestId = await guestIdOf(e.guest);
+      const answer: ApiAnswer = guestId
+        ? await api(`/v1/guests/${guestId}/${STAFF_PATHS[e.type]}`, {
+            body: JSON.stringify(data),
+            headers: { authorization: `Bearer ${apiKey}` },
+          })
+        : {
+            status: 0,
+            body: { error: { code: 'simulator', message: 'the PMS has not told about this guest yet' } },
+          };
+      const error = errorOf(answer.body);
+      entries.push({
+        ...(await entryNow()),
+        kind: 'staff',
+        action: e.type,
+        body: data,
+        status: answer.status,
+        ...(error ? { error } : { result: answer.body }),
+        ...(e.note ? { note: e.note } : {}),
+      });
+      return;
+    }
+    await postPms({ ...e, eventId: e.id ?? `evt-${e.seq}` }, data, fresh);
+  };
+
+  /** Waits (real time; the server's clock stands still) until the workflow has handled or rejected the event. */
+  const handled = async (pmsEventId: string) => {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const row = (await db('pms_events').where({ id: pmsEventId }).first('handled_at', 'rejected_at')) as
+        { handled_at: Date | null; rejected_at: Date | null } | undefined;
+      if (row?.handled_at || row?.rejected_at) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  /** Guests whose whole profile (birthday, consent…) has gone to the PMS API. */
+  const profileSent = new Set<string>();
+
+  const postPms = async (
+    e: Pick<PlannedEvent, 'guest' | 'type' | 'at' | 'occurredAt' | 'note'> & { eventId: string },
+    data: Record<string, unknown>,
+    fresh = false,
+  ): Promise<void> => {
+    const guest = guests.get(e.guest)!;
+    const { guest: guestOverride, ...rest } = data;
+    // Every event carries the guest block; what only a profile update carries (birthday, consent, phone)
+    // goes in profile.updated, sent right after the guest's first event.
+    const profile = e.type === 'profile.updated' ? guest : pick(guest, BASE_GUEST_FIELDS);
+    const occurredAt = serverIso(e.occurredAt ?? e.at);
+    const body = {
+      id: ns(e.eventId),
+      type: e.type,
+      occurredAt,
+      data: {
+        guest: namespaced({ ...profile, ...(guestOverride as object | undefined) }),
+        ...(mapDates(namespaced(rest), {
+          date: shift.dateToServer,
+          instant: serverIso,
+        }) as Record<string, unknown>),
+      },
+    };
+    const raw = JSON.stringify(body);
+    if (e.type === 'profile.updated') profileSent.add(e.guest);
+    const answer = await api('/v1/pms/events', {
+      body: raw,
+      headers: { 'x-signature': sign(WEBHOOK_SECRET, raw, Math.floor(simNow / 1000)) },
+    });
+    if (answer.status === 202 && typeof answer.body.guestId === 'string')
+      guestIds.set(e.guest, answer.body.guestId);
+    const error = errorOf(answer.body);
+    const at = fresh ? shift.toScenario(await env.currentTimeMs()) : shift.toScenario(simNow);
+    entries.push({
+      at,
+      local: localTime(at, guest.timezone),
+      guest: e.guest,
+      kind: 'pms',
+      type: e.type,
+      eventId: e.eventId,
+      status: answer.status,
+      ...(error ? { error } : {}),
+      ...(e.note ? { note: e.note } : {}),
+    });
+    if (answer.status === 202 && !profileSent.has(e.guest) && hasExtras(guest)) {
+      profileSent.add(e.guest);
+      // Once the workflow has taken the first event: the profile update is news to a guest it knows.
+      await handled(ns(e.eventId));
+      await postPms(
+        {
+          guest: e.guest,
+          type: 'profile.updated',
+          eventId: `profile-${e.guest}`,
+          at: e.at,
+          occurredAt: shift.toScenario(Date.parse(occurredAt) + 1000),
+          note: 'the rest of the scenario’s guest block',
+        },
+        {},
+        fresh,
+      );
+    }
+  };
+
+  const planned = planEvents(scenario);
+  let timeline: Timeline | undefined;
+  try {
+    await worker.runUntil(async () => {
+      log(`  · shifted +${shift.years} years; ${planned.length} events`);
+      await sleepUntil(shift.toServer(scenario.start));
+      let sent = 0;
+      for (const group of groupByInstant(planned)) {
+        await sleepUntil(shift.toServer(group[0]!.at));
+        const skip = Math.max(0, ...group.map((p) => p.whileSkippingMs ?? 0));
+        if (skip > 0) {
+          // The clock runs on while they arrive; the API keeps the group's instant as its now.
+          await Promise.all([env.sleep(skip), ...group.map((e) => send(e, true))]);
+          await settle();
+        } else {
+          const t = performance.now();
+          await Promise.all(group.map((e) => send(e)));
+          prof.send += performance.now() - t;
+        }
+        if (Math.floor((sent + group.length) / 100) > Math.floor(sent / 100))
+          log(
+            `  · ${sent + group.length}/${planned.length} events sent (${shift.toScenario(simNow).slice(0, 10)})`,
+          );
+        sent += group.length;
+      }
+      await sleepUntil(shift.toServer(scenario.until));
+      await settle();
+      if (process.env.SIM_PROFILE) log(`  · profile ${JSON.stringify(prof)}`);
+
+      for (const name of guests.keys()) await guestIdOf(name);
+      const runs = await collectRuns(
+        env.client,
+        [...guestIds.values()].map((id) => guestWorkflowId(id)),
+      );
+      const records = await readRecords({ db, shift, clock, received: sink.messages(), guestIds, display });
+
+      // Workflow IDs for people: the guest's name for its id, the PMS's stay id for the stay's.
+      const names = new Map<string, string>([...guestIds].map(([name, id]) => [id, name]));
+      const stays = (await db('stays')
+        .whereIn('guest_id', [...guestIds.values()])
+        .select('id', 'pms_stay_id')) as { id: string; pms_stay_id: string }[];
+      for (const s of stays) names.set(s.id, display(s.pms_stay_id));
+      const readable = (workflowId: string) =>
+        shift.text(
+          workflowId.replace(
+            /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g,
+            (id) => names.get(id) ?? id,
+          ),
+        );
+      const runRows: RunRow[] = runs.map((r) => {
+        const guestName =
+          [...guestIds].find(([, id]) => r.workflowId.startsWith(guestWorkflowId(id)))?.[0] ?? '?';
+        return {
+          guest: guestName,
+          workflow: readable(r.workflowId),
+          workflowId: r.workflowId,
+          runId: r.runId,
+          workflowType: r.workflowType,
+          events: r.events,
+          status: r.status,
+          started: shift.toScenario(r.startedMs),
+          lastEvent: shift.toScenario(r.lastEventMs),
+        };
+      });
+      const mainId = guestIds.get('guest');
+      timeline = {
+        scenario: scenario.name ?? '(unnamed)',
+        shiftYears: shift.years,
+        guests: records.guests,
+        entries: sortEntries([...entries, ...records.entries]),
+        runs: runRows,
+        figures: figuresOf({
+          runs: mainId ? runs.filter((r) => r.workflowId.startsWith(guestWorkflowId(mainId))) : [],
+          guestWorkflowId: mainId ? guestWorkflowId(mainId) : '-',
+          stays: records.guests.guest?.stays ?? 0,
+          shift,
+          display: readable,
+        }),
+        wallSeconds: 0,
+        activities: clock.activities,
+      };
+
+      // Nothing of this guest may keep running on the shared server once its worker is gone.
+      for (const r of runs.filter((x) => x.status === 'running')) {
+        await env.client.workflow
+          .getHandle(r.workflowId, r.runId)
+          .terminate('simulation over')
+          .catch(() => undefined);
+      }
+    });
+  } finally {
+    await new Promise((r) => server.close(r));
+    mailer.close();
+    await sink.stop();
+    await db.destroy();
+  }
+  timeline!.wallSeconds = Math.round((performance.now() - started) / 100) / 10;
+  return timeline!;
+}

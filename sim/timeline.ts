@@ -1,0 +1,390 @@
+/**
+ * The guest's timeline, read back from where the engine keeps it: stage and tier history, the points ledger,
+ * the mail outbox (sent, suppressed, failed) and the mails the SMTP sink received, the PMS events the workflow
+ * rejected, plus what the simulator itself sent (PMS events, staff requests) and their answers. Every instant
+ * is simulated time in the scenario's own calendar; `local` is the guest's wall clock.
+ */
+import { DateTime } from 'luxon';
+import type { Db } from '../db/knex.js';
+import type { ReceivedMail } from '../stack/smtp-sink.js';
+import type { ActivityClock, YearShift } from './clock.js';
+import { eventKind, eventMs, firstArg, type WorkflowRun } from './histories.js';
+
+interface EntryBase {
+  /** ISO instant (UTC) in the scenario's calendar. */
+  at: string;
+  /** The guest's local time of `at`: `2026-05-02 09:00`. */
+  local: string;
+  /** Which guest of the scenario (`guest`, `referrer`, …). */
+  guest: string;
+}
+
+export type TimelineEntry = EntryBase &
+  (
+    | {
+        kind: 'pms';
+        type: string;
+        eventId: string;
+        status: number;
+        error?: { code: string; message: string };
+        note?: string;
+      }
+    | {
+        kind: 'staff';
+        action: string;
+        body: Record<string, unknown>;
+        status: number;
+        result?: unknown;
+        error?: { code: string; message: string };
+        note?: string;
+      }
+    | { kind: 'rejected'; eventId: string; reason: string }
+    | { kind: 'stage'; from: string | null; to: string; reason: string; actor: string }
+    | {
+        kind: 'tier';
+        from: string;
+        to: string;
+        source: string;
+        reason: string;
+        validFrom: string;
+        validThrough: string | null;
+        rulesVersion: number | null;
+      }
+    | {
+        kind: 'points';
+        points: number;
+        balanceAfter: number;
+        reason: string;
+        source: string | null;
+        rulesVersion: number | null;
+        stay: string | null;
+      }
+    | {
+        kind: 'mail';
+        status: 'sent' | 'suppressed' | 'failed' | 'pending';
+        template: string;
+        subject: string;
+        to: string;
+        suppressionReason: string | null;
+        /** Received by the SMTP sink (sent mails), and how often (1 = once). */
+        deliveries: number;
+      }
+  );
+
+export type TimelineKind = TimelineEntry['kind'];
+
+export interface GuestSummary {
+  guestId: string;
+  pmsProfileId: string;
+  timezone: string;
+  memberNumber: string | null;
+  stage: string;
+  tier: string;
+  tierFloor: string | null;
+  pointsBalance: number;
+  stays: number;
+}
+
+export interface RunRow {
+  guest: string;
+  /** The workflow ID with the guest's id written as its name: `guest-<guest>-stay-S1-follow-up`. */
+  workflow: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  events: number;
+  status: string;
+  started: string;
+  lastEvent: string;
+}
+
+export interface Figures {
+  stays: number;
+  /** Events of every run of the guest's own workflow. */
+  parentEvents: number;
+  parentRuns: number;
+  /** parentEvents / stays. */
+  parentEventsPerStay: number;
+  /** Events a stay's signal brings to the parent, from the signal to the next signal or timer (mean, max). */
+  parentEventsPerStaySignal: { mean: number; max: number; count: number };
+  /** History length of the stays' follow-up children. */
+  followUpEventsPerStay: { mean: number; max: number; count: number };
+  /** Events of all the guest's runs (parent and children) by the scenario year they happened in. */
+  eventsPerGuestYear: Record<string, number>;
+  longestRun: { workflow: string; runId: string; events: number } | null;
+  runsOver4096: number;
+}
+
+export interface Timeline {
+  scenario: string;
+  /** Years the scenario was moved forward to run on the test server (printed times are moved back). */
+  shiftYears: number;
+  guests: Record<string, GuestSummary>;
+  entries: TimelineEntry[];
+  runs: RunRow[];
+  figures: Figures;
+  /** Wall time of the simulation (s) and activities run. */
+  wallSeconds: number;
+  activities: number;
+}
+
+export function localTime(iso: string, timezone: string): string {
+  return DateTime.fromISO(iso, { zone: timezone }).toFormat('yyyy-LL-dd HH:mm');
+}
+
+const ORDER: Record<TimelineKind, number> = {
+  pms: 0,
+  staff: 1,
+  rejected: 2,
+  points: 3,
+  tier: 4,
+  stage: 5,
+  mail: 6,
+};
+
+export function sortEntries(entries: TimelineEntry[]): TimelineEntry[] {
+  return entries
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.at.localeCompare(b.e.at) || ORDER[a.e.kind] - ORDER[b.e.kind] || a.i - b.i)
+    .map(({ e }) => e);
+}
+
+export interface ReadContext {
+  db: Db;
+  shift: YearShift;
+  clock: ActivityClock;
+  received: ReceivedMail[];
+  /** Scenario guest name → guest id (those the PMS has told about). */
+  guestIds: Map<string, string>;
+  /** Strips the run's tag from an id (`S1~a1b2c3` → `S1`). */
+  display: (id: string) => string;
+}
+
+/** What Postgres and the sink hold about the scenario's guests, as timeline entries and summaries. */
+export async function readRecords(
+  ctx: ReadContext,
+): Promise<{ entries: TimelineEntry[]; guests: Record<string, GuestSummary> }> {
+  const { db, shift } = ctx;
+  const entries: TimelineEntry[] = [];
+  const guests: Record<string, GuestSummary> = {};
+  const receivedById = new Map(ctx.received.map((m) => [m.messageId, m]));
+  const simIso = (real: Date | null, fallback?: Date | null): string => {
+    const ms = real ? ctx.clock.simulated(real) : undefined;
+    return shift.toScenario(ms ?? fallback?.getTime() ?? real?.getTime() ?? 0);
+  };
+
+  for (const [name, guestId] of ctx.guestIds) {
+    const g = (await db('guests').where({ id: guestId }).first()) as Record<string, unknown> & {
+      timezone: string;
+      pms_profile_id: string;
+    };
+    const base = (at: string) => ({ at, local: localTime(at, g.timezone), guest: name });
+    const balance = (await db('points_ledger')
+      .where({ guest_id: guestId })
+      .first(db.raw('coalesce(sum(points), 0)::int as b'))) as { b: number };
+    const stays = (await db('stays').where({ guest_id: guestId }).count({ n: '*' }).first()) as {
+      n: string | number;
+    };
+    guests[name] = {
+      guestId,
+      pmsProfileId: ctx.display(g.pms_profile_id),
+      timezone: g.timezone,
+      memberNumber: (g.member_number as string | null) ?? null,
+      stage: String(g.stage),
+      tier: String(g.tier),
+      tierFloor: (g.tier_floor as string | null) ?? null,
+      pointsBalance: balance.b,
+      stays: Number(stays.n),
+    };
+
+    const stages = (await db('stage_history').where({ guest_id: guestId }).orderBy('id')) as {
+      from_stage: string | null;
+      to_stage: string;
+      reason: string;
+      actor: string;
+      at: Date;
+    }[];
+    for (const s of stages) {
+      entries.push({
+        ...base(shift.toScenario(s.at.getTime())),
+        kind: 'stage',
+        from: s.from_stage,
+        to: s.to_stage,
+        reason: shift.text(s.reason),
+        actor: s.actor,
+      });
+    }
+
+    const tiers = (await db('tier_history').where({ guest_id: guestId }).orderBy('id')) as {
+      tier: string;
+      previous_tier: string;
+      valid_from: string;
+      valid_through: string | null;
+      source: string;
+      reason: string;
+      rules_version: number | null;
+      at: Date;
+    }[];
+    for (const t of tiers) {
+      entries.push({
+        ...base(shift.toScenario(t.at.getTime())),
+        kind: 'tier',
+        from: t.previous_tier,
+        to: t.tier,
+        source: t.source,
+        reason: shift.text(t.reason),
+        validFrom: shift.dateToScenario(dateOnly(t.valid_from)),
+        validThrough: t.valid_through ? shift.dateToScenario(dateOnly(t.valid_through)) : null,
+        rulesVersion: t.rules_version,
+      });
+    }
+
+    const ledger = (await db('points_ledger as l')
+      .leftJoin('stays as s', 's.id', 'l.stay_id')
+      .where('l.guest_id', guestId)
+      .orderBy('l.id')
+      .select('l.*', 's.pms_stay_id')) as {
+      points: number;
+      balance_after: number;
+      reason: string;
+      source: string | null;
+      rules_version: number | null;
+      pms_stay_id: string | null;
+      created_at: Date;
+      effective_at: Date | null;
+    }[];
+    for (const l of ledger) {
+      entries.push({
+        ...base(simIso(l.created_at, l.effective_at)),
+        kind: 'points',
+        points: l.points,
+        balanceAfter: l.balance_after,
+        reason: l.reason,
+        source: l.source,
+        rulesVersion: l.rules_version,
+        stay: l.pms_stay_id ? ctx.display(l.pms_stay_id) : null,
+      });
+    }
+
+    const mails = (await db('mail_outbox').where({ guest_id: guestId }).orderBy('id')) as {
+      status: 'sent' | 'suppressed' | 'failed' | 'pending';
+      template: string;
+      subject: string;
+      to_address: string;
+      suppression_reason: string | null;
+      message_id: string;
+      created_at: Date;
+      sent_at: Date | null;
+    }[];
+    for (const m of mails) {
+      const got = receivedById.get(m.message_id);
+      entries.push({
+        ...base(simIso(m.status === 'sent' ? (m.sent_at ?? m.created_at) : m.created_at)),
+        kind: 'mail',
+        status: m.status,
+        template: m.template,
+        subject: shift.text(got?.subject ?? m.subject, { years: true }),
+        to: got?.to.join(', ') ?? m.to_address,
+        suppressionReason: m.suppression_reason ? shift.text(m.suppression_reason) : null,
+        deliveries: got?.deliveries ?? 0,
+      });
+    }
+
+    const rejected = (await db('pms_events')
+      .where({ guest_id: guestId })
+      .whereNotNull('rejected_at')
+      .orderBy('rejected_at')) as { id: string; rejection_reason: string | null; rejected_at: Date }[];
+    for (const r of rejected) {
+      entries.push({
+        ...base(simIso(r.rejected_at)),
+        kind: 'rejected',
+        eventId: ctx.display(r.id),
+        reason: shift.text(r.rejection_reason ?? ''),
+      });
+    }
+  }
+  return { entries, guests };
+}
+
+function dateOnly(v: unknown): string {
+  if (v instanceof Date) return DateTime.fromJSDate(v).toISODate()!;
+  return String(v).slice(0, 10);
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const stats = (xs: number[]) => ({
+  mean: xs.length ? round1(xs.reduce((a, b) => a + b, 0) / xs.length) : 0,
+  max: xs.length ? Math.max(...xs) : 0,
+  count: xs.length,
+});
+
+/** The history figures of one guest: per stay on the parent and its children, per guest-year, the longest run. */
+export function figuresOf(input: {
+  runs: WorkflowRun[];
+  guestWorkflowId: string;
+  stays: number;
+  shift: YearShift;
+  display: (workflowId: string) => string;
+}): Figures {
+  const { runs, guestWorkflowId, shift } = input;
+  const mine = runs.filter((r) => r.workflowId.startsWith(guestWorkflowId));
+  const parent = mine.filter((r) => r.workflowId === guestWorkflowId);
+  const parentEvents = parent.reduce((n, r) => n + r.events, 0);
+
+  // Split the parent's histories at what wakes it (a signal, a timer, an update): events up to the next one
+  // are what that wake-up cost.
+  const staySegments: number[] = [];
+  for (const run of parent) {
+    let current: string | undefined;
+    let size = 0;
+    const close = () => {
+      if (current === 'stay.completed') staySegments.push(size);
+    };
+    for (const e of run.history) {
+      const kind = eventKind(e);
+      if (
+        kind === 'workflowExecutionSignaled' ||
+        kind === 'timerFired' ||
+        kind === 'workflowExecutionUpdateAccepted'
+      ) {
+        close();
+        size = 0;
+        current =
+          kind === 'workflowExecutionSignaled'
+            ? String(
+                (firstArg(e.workflowExecutionSignaledEventAttributes?.input) as { type?: string } | undefined)
+                  ?.type ?? 'signal',
+              )
+            : kind;
+      }
+      size += 1;
+    }
+    close();
+  }
+
+  const followUps = mine.filter((r) => r.workflowType === 'postStayFollowUp').map((r) => r.events);
+  const perYear: Record<string, number> = {};
+  for (const r of mine) {
+    for (const e of r.history) {
+      const year = shift.toScenario(eventMs(e)).slice(0, 4);
+      perYear[year] = (perYear[year] ?? 0) + 1;
+    }
+  }
+  const longest = runs.reduce<WorkflowRun | undefined>(
+    (a, r) => (!a || r.events > a.events ? r : a),
+    undefined,
+  );
+  return {
+    stays: input.stays,
+    parentEvents,
+    parentRuns: parent.length,
+    parentEventsPerStay: input.stays ? round1(parentEvents / input.stays) : 0,
+    parentEventsPerStaySignal: stats(staySegments),
+    followUpEventsPerStay: stats(followUps),
+    eventsPerGuestYear: perYear,
+    longestRun: longest
+      ? { workflow: input.display(longest.workflowId), runId: longest.runId, events: longest.events }
+      : null,
+    runsOver4096: runs.filter((r) => r.events > 4096).length,
+  };
+}
