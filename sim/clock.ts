@@ -84,7 +84,7 @@ export class ActivityClock {
         const w: Window = { startMs: Date.now(), endMs: Number.POSITIVE_INFINITY, simMs };
         this.windows.push(w);
         try {
-          return (await (fn as (...a: unknown[]) => Promise<unknown>)(...args)) as unknown;
+          return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
         } finally {
           w.endMs = Date.now();
         }

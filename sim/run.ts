@@ -205,7 +205,7 @@ export async function runScenario(
       body: init.body,
     });
     const text = await res.text();
-    let body: Record<string, unknown> = {};
+    let body: Record<string, unknown>;
     try {
       body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
@@ -217,9 +217,9 @@ export async function runScenario(
   const guestIdOf = async (name: string): Promise<string | undefined> => {
     const known = guestIds.get(name);
     if (known) return known;
-    const row = (await db('guests')
+    const row = await db('guests')
       .where({ source: 'pms', pms_profile_id: ns(guests.get(name)!.pmsProfileId) })
-      .first('id')) as { id: string } | undefined;
+      .first<{ id: string } | undefined>('id');
     if (row) guestIds.set(name, row.id);
     return row?.id;
   };
@@ -229,7 +229,9 @@ export async function runScenario(
     if (typeof value === 'string' && value.startsWith('$') && guests.has(value.slice(1))) {
       const id = await guestIdOf(value.slice(1));
       const row = id
-        ? ((await db('guests').where({ id }).first('member_number')) as { member_number: string | null })
+        ? await db('guests')
+            .where({ id })
+            .first<{ member_number: string | null } | undefined>('member_number')
         : undefined;
       if (!row?.member_number) throw new Error(`${value} has no member number yet`);
       return row.member_number;
@@ -294,8 +296,12 @@ export async function runScenario(
   const handled = async (pmsEventId: string) => {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
-      const row = (await db('pms_events').where({ id: pmsEventId }).first('handled_at', 'rejected_at')) as
-        { handled_at: Date | null; rejected_at: Date | null } | undefined;
+      const row = await db('pms_events')
+        .where({ id: pmsEventId })
+        .first<{ handled_at: Date | null; rejected_at: Date | null } | undefined>(
+          'handled_at',
+          'rejected_at',
+        );
       if (row?.handled_at || row?.rejected_at) return;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -322,7 +328,7 @@ export async function runScenario(
       data: {
         guest: namespaced({ ...profile, ...(guestOverride as object | undefined) }),
         ...(mapDates(namespaced(rest), {
-          date: shift.dateToServer,
+          date: (d) => shift.dateToServer(d),
           instant: serverIso,
         }) as Record<string, unknown>),
       },
@@ -405,9 +411,9 @@ export async function runScenario(
 
       // Workflow IDs for people: the guest's name for its id, the PMS's stay id for the stay's.
       const names = new Map<string, string>([...guestIds].map(([name, id]) => [id, name]));
-      const stays = (await db('stays')
+      const stays = await db('stays')
         .whereIn('guest_id', [...guestIds.values()])
-        .select('id', 'pms_stay_id')) as { id: string; pms_stay_id: string }[];
+        .select<{ id: string; pms_stay_id: string }[]>('id', 'pms_stay_id');
       for (const s of stays) names.set(s.id, display(s.pms_stay_id));
       const readable = (workflowId: string) =>
         shift.text(

@@ -179,9 +179,9 @@ export async function readRecords(
       pms_profile_id: string;
     };
     const base = (at: string) => ({ at, local: localTime(at, g.timezone), guest: name });
-    const balance = (await db('points_ledger')
+    const balance = await db('points_ledger')
       .where({ guest_id: guestId })
-      .first(db.raw('coalesce(sum(points), 0)::int as b'))) as { b: number };
+      .first<{ b: number }>(db.raw('coalesce(sum(points), 0)::int as b'));
     const stays = (await db('stays').where({ guest_id: guestId }).count({ n: '*' }).first()) as {
       n: string | number;
     };
@@ -239,20 +239,22 @@ export async function readRecords(
       });
     }
 
-    const ledger = (await db('points_ledger as l')
+    const ledger = await db('points_ledger as l')
       .leftJoin('stays as s', 's.id', 'l.stay_id')
       .where('l.guest_id', guestId)
       .orderBy('l.id')
-      .select('l.*', 's.pms_stay_id')) as {
-      points: number;
-      balance_after: number;
-      reason: string;
-      source: string | null;
-      rules_version: number | null;
-      pms_stay_id: string | null;
-      created_at: Date;
-      effective_at: Date | null;
-    }[];
+      .select<
+        {
+          points: number;
+          balance_after: number;
+          reason: string;
+          source: string | null;
+          rules_version: number | null;
+          pms_stay_id: string | null;
+          created_at: Date;
+          effective_at: Date | null;
+        }[]
+      >('l.*', 's.pms_stay_id');
     for (const l of ledger) {
       entries.push({
         ...base(simIso(l.created_at, l.effective_at)),
