@@ -54,11 +54,24 @@ export interface Summary {
   idleMs: number;
   busyMs: number;
   byPackage: { name: string; ms: number }[];
+  /** As byPackage, with native frames (a socket write, a hash) charged to the package that called them. */
+  byCaller: { name: string; ms: number }[];
   byFunction: { name: string; pkg: string; ms: number }[];
 }
 
 export function summarise(profile: CpuProfile): Summary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  /** The package of the nearest frame up the stack that is not native or a Node internal. */
+  const callerPackage = (id: number): string => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const pkg = packageOf(byId.get(cur)!.callFrame);
+      if (pkg !== '(native)' && !pkg.startsWith('node:')) return pkg;
+    }
+    return packageOf(byId.get(id)!.callFrame);
+  };
+  const callers = new Map<string, number>();
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
@@ -78,6 +91,8 @@ export function summarise(profile: CpuProfile): Summary {
       continue;
     }
     pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + ms);
+    const caller = callerPackage(id);
+    callers.set(caller, (callers.get(caller) ?? 0) + ms);
     const { functionName, lineNumber } = node.callFrame;
     const name = `${functionName || '(anonymous)'}:${lineNumber + 1}`;
     const key = `${pkg} ${name}`;
@@ -91,6 +106,7 @@ export function summarise(profile: CpuProfile): Summary {
     idleMs,
     busyMs: totalMs - idleMs,
     byPackage: sorted([...pkgs].map(([name, ms]) => ({ name, ms }))),
+    byCaller: sorted([...callers].map(([name, ms]) => ({ name, ms }))),
     byFunction: sorted([...fns.values()]),
   };
 }
@@ -103,6 +119,9 @@ export function formatSummary(s: Summary, top: number): string {
     '',
     'self time by package (of busy time):',
     ...s.byPackage.slice(0, top).map((p) => `  ${ms(p.ms)} ms ${pct(p.ms)}  ${p.name}`),
+    '',
+    'self time by package, native code and Node internals charged to the package that called them:',
+    ...s.byCaller.slice(0, top).map((p) => `  ${ms(p.ms)} ms ${pct(p.ms)}  ${p.name}`),
     '',
     'self time by function:',
     ...s.byFunction.slice(0, top).map((f) => `  ${ms(f.ms)} ms ${pct(f.ms)}  ${f.name}  (${f.pkg})`),
