@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): Express {
     '/v1/guests',
     requireRole(deps.db, ['ops', 'admin']),
     express.json({ limit: '64kb' }),
-    guestsRouter({ db: deps.db, temporal: deps.temporal }),
+    guestsRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
   );
 
   if (deps.links) {

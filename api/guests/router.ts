@@ -1,12 +1,43 @@
-/** `GET /v1/guests/:id` for operations staff. */
-import { Router } from 'express';
+/**
+ * Operations staff on one guest: `GET /v1/guests/:id` (ops, admin), and the staff requests answered by the
+ * guest's workflow: `POST /:id/points/redemptions` (ops, admin), `POST /:id/points/adjustments` and
+ * `POST /:id/tier-floor` (admin). The app authenticates every route for ops or admin first.
+ */
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { requireRole } from '../auth.js';
 import { HttpError, validationError } from '../errors.js';
 import { getGuest, type GuestServiceDeps } from './service.js';
+import {
+  adjustmentBody,
+  IDEMPOTENCY_HEADER,
+  redemptionBody,
+  requestIdOf,
+  submitStaffRequest,
+  tierFloorBody,
+  type StaffRequest,
+  type StaffServiceDeps,
+} from './staff.js';
 
 const params = z.object({ id: z.uuid('must be a guest id (UUID)') });
 
-export function guestsRouter(deps: GuestServiceDeps): Router {
+export type GuestsRouterDeps = GuestServiceDeps & StaffServiceDeps;
+
+function guestIdOf(req: Request): string {
+  const parsed = params.safeParse(req.params);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data.id;
+}
+
+/** The staff request in the body, validated by its kind's schema (400 naming the field). */
+function staffRequestOf(kind: StaffRequest['kind'], body: unknown): StaffRequest {
+  const schema = { redemption: redemptionBody, adjustment: adjustmentBody, tier_floor: tierFloorBody }[kind];
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error);
+  return { kind, body: parsed.data } as StaffRequest;
+}
+
+export function guestsRouter(deps: GuestsRouterDeps): Router {
   const router = Router();
   // Express decodes `:id` before the handler runs and would answer a bad escape (`%`, `%ED%A0%80`) without
   // naming the parameter: check the raw segment first.
@@ -24,9 +55,28 @@ export function guestsRouter(deps: GuestServiceDeps): Router {
     next();
   });
   router.get('/:id', async (req, res) => {
-    const parsed = params.safeParse(req.params);
-    if (!parsed.success) throw validationError(parsed.error);
-    res.json(await getGuest(deps, parsed.data.id));
+    res.json(await getGuest(deps, guestIdOf(req)));
   });
+
+  const staffRoute =
+    (kind: StaffRequest['kind']): RequestHandler =>
+    async (req, res) => {
+      const guestId = guestIdOf(req);
+      const requestId = requestIdOf(req.get(IDEMPOTENCY_HEADER));
+      const request = staffRequestOf(kind, req.body);
+      const answer = await submitStaffRequest(deps, {
+        guestId,
+        requestId,
+        actor: req.principal!.name,
+        request,
+      });
+      res.set(IDEMPOTENCY_HEADER, answer.requestId);
+      if (answer.replayed) res.set('Idempotent-Replayed', 'true');
+      res.status(200).json({ requestId: answer.requestId, ...answer.result });
+    };
+  const adminOnly = requireRole(deps.db, ['admin']);
+  router.post('/:id/points/redemptions', staffRoute('redemption'));
+  router.post('/:id/points/adjustments', adminOnly, staffRoute('adjustment'));
+  router.post('/:id/tier-floor', adminOnly, staffRoute('tier_floor'));
   return router;
 }

@@ -1,6 +1,7 @@
 /** What operations staff see of one guest: the record from Postgres and the live state of the workflow. */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../../db/knex.js';
+import * as bookings from '../../db/repositories/bookings.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as ledger from '../../db/repositories/ledger.js';
 import * as outbox from '../../db/repositories/outbox.js';
@@ -53,10 +54,13 @@ async function workflowView(deps: GuestServiceDeps, guestId: string): Promise<Wo
 export async function getGuest(deps: GuestServiceDeps, guestId: string) {
   const guest = await guests.findById(deps.db, guestId);
   if (!guest) throw new HttpError(404, 'guest_not_found', `no guest with id ${guestId}`, { field: 'id' });
-  const [stayRows, ledgerRows, mailRows, workflow] = await Promise.all([
+  const [stayRows, ledgerRows, mailRows, bookingRows, tierRows, stageRows, workflow] = await Promise.all([
     stays.listByGuest(deps.db, guestId),
     ledger.listByGuest(deps.db, guestId),
     outbox.listByGuest(deps.db, guestId),
+    bookings.listByGuest(deps.db, guestId),
+    guests.tierHistory(deps.db, guestId),
+    guests.stageHistory(deps.db, guestId),
     workflowView(deps, guestId),
   ]);
   return {
@@ -69,6 +73,17 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string) {
       email: guest.email,
       locale: guest.locale,
       timezone: guest.timezone,
+      phone: guest.phone,
+      birthday: guest.birthday,
+      marketingConsent: guest.marketing_consent,
+      memberNumber: guest.member_number,
+      enrolledAt: guest.enrolled_at,
+      enrolmentChannel: guest.enrolment_channel,
+      referredByGuestId: guest.referred_by_guest_id,
+      stage: guest.stage,
+      tier: guest.tier,
+      tierValidThrough: guest.tier_valid_through,
+      tierFloor: guest.tier_floor,
       createdAt: guest.created_at,
       updatedAt: guest.updated_at,
     },
@@ -90,6 +105,8 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string) {
       balanceAfter: l.balance_after,
       reason: l.reason,
       stayId: l.stay_id,
+      source: l.source,
+      staffRequestId: l.staff_request_id,
       createdAt: l.created_at,
     })),
     mails: mailRows.map((m) => ({
@@ -103,6 +120,34 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string) {
       attempts: m.attempts,
       createdAt: m.created_at,
       sentAt: m.sent_at,
+    })),
+    bookings: bookingRows.map((b) => ({
+      id: b.id,
+      pmsBookingId: b.pms_booking_id,
+      propertyCode: b.property_code,
+      arrival: b.arrival,
+      departure: b.departure,
+      offerCode: b.offer_code,
+      status: b.status,
+      createdAt: b.created_at,
+      cancelledAt: b.cancelled_at,
+    })),
+    tierHistory: tierRows.map((t) => ({
+      tier: t.tier,
+      previousTier: t.previous_tier,
+      validFrom: t.valid_from,
+      validThrough: t.valid_through,
+      source: t.source,
+      reason: t.reason,
+      rulesVersion: t.rules_version,
+      at: t.at,
+    })),
+    stageHistory: stageRows.map((h) => ({
+      from: h.from_stage,
+      to: h.to_stage,
+      reason: h.reason,
+      actor: h.actor,
+      at: h.at,
     })),
   };
 }

@@ -11,6 +11,7 @@
  * accepted events start workflows that wait; rejected ones must leave every table as it was.
  * FUZZ_RUNS sets the number of runs per property (default 50), FUZZ_SEED replays a failure.
  */
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -31,6 +32,12 @@ import {
   uniqueTaskQueue,
   type Stack,
 } from '../helpers.js';
+import {
+  bookingCancelledBody,
+  bookingCreatedBody,
+  memberEnrolledBody,
+  profileUpdatedBody,
+} from '../pms-samples.js';
 import {
   dotted,
   fieldPaths,
@@ -78,18 +85,73 @@ interface EventKind {
 
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
 
+/**
+ * The member number the enrolment samples name as referrer: a member seeded in `beforeAll` (a placeholder of
+ * the same shape until then, when the templates are built).
+ */
+let referrerNumber = 'M100000000';
+
+const bookingDates = ['data.booking.arrival', 'data.booking.departure'];
+/** A sample body as plain JSON (interfaces are not index signatures; undefined keys drop out). */
+const json = (value: object): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
+
 const EVENT_KINDS: EventKind[] = [
   {
     type: 'stay.completed',
     sample: () => stayCompletedBody({ occurredAt: hoursAgo(3) }),
     related: [['data.stay.arrival', 'data.stay.departure', 'data.stay.nights']],
   },
+  {
+    type: 'booking.created',
+    sample: () => json(bookingCreatedBody({ occurredAt: hoursAgo(3) })),
+    related: [bookingDates],
+  },
+  {
+    // With every optional field, so that each is mutated too.
+    type: 'booking.cancelled',
+    sample: () =>
+      json(
+        bookingCancelledBody({
+          occurredAt: hoursAgo(3),
+          booking: {
+            propertyCode: 'SHA-BUND',
+            arrival: '2026-06-10',
+            departure: '2026-06-13',
+            offerCode: 'X1',
+          },
+        }),
+      ),
+    related: [bookingDates],
+  },
+  {
+    type: 'profile.updated',
+    sample: () => json(profileUpdatedBody({ occurredAt: hoursAgo(3) })),
+  },
+  {
+    type: 'member.enrolled',
+    sample: () =>
+      json(
+        memberEnrolledBody({
+          occurredAt: hoursAgo(3),
+          enrolment: { channel: 'online', referredBy: referrerNumber },
+        }),
+      ),
+  },
 ];
 
 const isObject = (v: Json | undefined): v is JsonObject =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
-const TABLES = ['guests', 'stays', 'pms_events', 'audit_log', 'points_ledger', 'mail_outbox'] as const;
+const TABLES = [
+  'guests',
+  'stays',
+  'pms_events',
+  'audit_log',
+  'points_ledger',
+  'mail_outbox',
+  'bookings',
+  'staff_requests',
+] as const;
 
 let env: TestWorkflowEnvironment;
 let stack: Stack;
@@ -97,6 +159,7 @@ let server: Server;
 let port: number;
 let taskQueue: string;
 let opsKey: string;
+let adminKey: string;
 /** Guests of accepted events: each has exactly one workflow on this file's task queue. */
 const acceptedGuests = new Set<string>();
 
@@ -114,6 +177,22 @@ beforeAll(async () => {
   server = await listen(app, '127.0.0.1', 0);
   port = (server.address() as AddressInfo).port;
   opsKey = (await apiKeys.create(stack.db, { name: 'fuzz ops', role: 'ops' })).key;
+  adminKey = (await apiKeys.create(stack.db, { name: 'fuzz admin', role: 'admin' })).key;
+  // The referrer of the enrolment samples: a member without a workflow (none runs on this queue anyway).
+  referrerNumber = `M${String(Math.floor(100_000_000 + Math.random() * 899_999_999))}`;
+  await stack.db('guests').insert({
+    source: 'pms',
+    pms_profile_id: `fuzz-referrer-${referrerNumber}`,
+    first_name: 'Ref',
+    last_name: 'Errer',
+    email: 'referrer@guest.example',
+    locale: 'en',
+    timezone: 'UTC',
+    profile_as_of: new Date(),
+    member_number: referrerNumber,
+    enrolled_at: new Date(),
+    enrolment_channel: 'online',
+  });
 });
 
 afterAll(async () => {
@@ -357,6 +436,98 @@ describe('GET /v1/guests/:id', () => {
           );
         },
       ),
+      params,
+    );
+  });
+});
+
+/** Staff requests: each endpoint with a valid body (for a guest that does not exist: nothing reaches Temporal). */
+interface StaffKind {
+  endpoint: string;
+  sample: () => JsonObject;
+}
+
+const STAFF_KINDS: StaffKind[] = [
+  { endpoint: 'points/redemptions', sample: () => ({ points: 1000, note: 'spa voucher' }) },
+  { endpoint: 'points/adjustments', sample: () => ({ points: -250, reason: 'goodwill correction' }) },
+  { endpoint: 'tier-floor', sample: () => ({ tier: 'gold', reason: 'VIP of the owner' }) },
+];
+
+const NO_GUEST = '00000000-0000-4000-8000-000000000000';
+
+function postStaff(endpoint: string, raw: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+  return send(
+    'POST',
+    `/v1/guests/${NO_GUEST}/${endpoint}`,
+    {
+      authorization: `Bearer ${adminKey}`,
+      'content-type': 'application/json',
+      'idempotency-key': randomUUID(),
+      ...headers,
+    },
+    raw,
+  );
+}
+
+describe.each(STAFF_KINDS)('POST /v1/guests/:id/$endpoint: one hostile field at a time', (kind) => {
+  const template = kind.sample();
+  it.each(fieldPaths(template).map((p) => [dotted(p), p] as const))('%s', async (_name, path) => {
+    await fc.assert(
+      fc.asyncProperty(mutationOf(getAt(template, path)), async (value) => {
+        const body = setAt(kind.sample(), path, value);
+        const before = await counts();
+        const answer = await postStaff(kind.endpoint, Buffer.from(JSON.stringify(body)));
+        const what = `${dotted(path)} = ${JSON.stringify(value)?.slice(0, 200)}`;
+        const named = await expectSafeAnswer(answer, before, what);
+        // No such guest: a body that passes validation gets 404 naming the id.
+        expect(answer.status, what).toBeGreaterThanOrEqual(400);
+        if (answer.status === 404) expect(named, what).toBe('id');
+        else expect([dotted(path), '(body)'], `${what}: names ${named}`).toContain(named);
+      }),
+      params,
+    );
+  });
+
+  it('any body, JSON or not, with any content type', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        rawBody,
+        fc.constantFrom<Record<string, string>>(
+          {},
+          { 'content-type': 'text/plain' },
+          { 'content-type': 'application/json; charset=klingon' },
+          { 'content-encoding': 'klingon' },
+        ),
+        async (raw, headers) => {
+          const before = await counts();
+          const answer = await postStaff(kind.endpoint, raw, headers);
+          await expectSafeAnswer(
+            answer,
+            before,
+            `${JSON.stringify(headers)} ${raw.toString('hex').slice(0, 200)}`,
+          );
+          expect(answer.status).toBeGreaterThanOrEqual(400);
+        },
+      ),
+      params,
+    );
+  });
+
+  it('any Idempotency-Key header', async () => {
+    const header = fc.oneof(
+      fc.string({ unit: 'binary-ascii', maxLength: 80 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+      fc.uuid().map((u) => u.toUpperCase()),
+      fc.constantFrom('', ' ', 'null', '00000000-0000-0000-0000-00000000000g', `{${randomUUID()}}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(header, async (key) => {
+        const before = await counts();
+        const answer = await postStaff(kind.endpoint, Buffer.from(JSON.stringify(kind.sample())), {
+          'idempotency-key': key,
+        });
+        await expectSafeAnswer(answer, before, `Idempotency-Key: ${key}`);
+        expect(answer.status).toBeGreaterThanOrEqual(400);
+      }),
       params,
     );
   });

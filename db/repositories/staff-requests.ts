@@ -1,0 +1,89 @@
+/**
+ * Requests of staff (redemptions, adjustments, tier floors) with their free
+ * text, keyed by the request id that is also the Temporal Update id: workflow
+ * history carries the id and numbers, Postgres the words. A request is
+ * `pending` while the guest's workflow decides, `applied` with its result
+ * once done; a request the workflow refuses is deleted (it wrote nothing).
+ */
+import type { Knex } from 'knex';
+import * as audit from './audit.js';
+
+export type StaffRequestKind = 'redemption' | 'adjustment' | 'tier_floor';
+export type StaffRequestStatus = 'pending' | 'applied' | 'rejected';
+
+export interface StaffRequestRow {
+  id: string;
+  guest_id: string;
+  kind: StaffRequestKind;
+  body: Record<string, unknown>;
+  actor: string;
+  status: StaffRequestStatus;
+  result: Record<string, unknown> | null;
+  created_at: Date;
+  decided_at: Date | null;
+}
+
+export async function findById(db: Knex, id: string): Promise<StaffRequestRow | undefined> {
+  return (await db<StaffRequestRow>('staff_requests').where({ id }).first()) ?? undefined;
+}
+
+/** Records a pending request unless its id is known; returns the row there. */
+export async function insertIfAbsent(
+  db: Knex,
+  input: { id: string; guestId: string; kind: StaffRequestKind; body: object; actor: string },
+): Promise<{ request: StaffRequestRow; created: boolean }> {
+  const [inserted] = (await db('staff_requests')
+    .insert({
+      id: input.id,
+      guest_id: input.guestId,
+      kind: input.kind,
+      body: JSON.stringify(input.body),
+      actor: input.actor,
+      status: 'pending',
+    })
+    .onConflict('id')
+    .ignore()
+    .returning('*')) as StaffRequestRow[];
+  if (inserted) return { request: inserted, created: true };
+  const existing = await findById(db, input.id);
+  if (!existing) throw new Error(`staff request ${input.id} vanished after a conflict`);
+  return { request: existing, created: false };
+}
+
+/**
+ * Marks a pending request applied with its result and audits it with the requester's name, in one
+ * transaction; returns false (and writes nothing) when it is no longer pending, e.g. because the
+ * activity that applied it already did both.
+ */
+export async function markApplied(
+  db: Knex,
+  input: { id: string; result: object; action: string; subject: string },
+): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const [row] = (await trx('staff_requests')
+      .where({ id: input.id, status: 'pending' })
+      .update({ status: 'applied', result: JSON.stringify(input.result), decided_at: trx.fn.now() })
+      .returning('*')) as StaffRequestRow[];
+    if (!row) return false;
+    await audit.record(trx, {
+      actor: row.actor,
+      action: input.action,
+      subject: input.subject,
+      after: { requestId: row.id, ...row.body, result: input.result },
+    });
+    return true;
+  });
+}
+
+/** Removes a request the workflow refused, unless something applied it meanwhile. */
+export async function deletePending(db: Knex, id: string): Promise<boolean> {
+  return (await db('staff_requests').where({ id, status: 'pending' }).delete()) > 0;
+}
+
+/** The guest's requests, newest first (at most `limit`). */
+export async function listByGuest(db: Knex, guestId: string, limit = 100): Promise<StaffRequestRow[]> {
+  return db<StaffRequestRow>('staff_requests')
+    .where({ guest_id: guestId })
+    .orderBy('created_at', 'desc')
+    .limit(limit);
+}
