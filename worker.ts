@@ -12,7 +12,8 @@ import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities/index.js';
-import { loadConfigOrExit } from './config.js';
+import { loadConfigOrExit, type Config } from './config.js';
+import { whyLinkUrl } from './lib/links.js';
 import { createDb } from './db/knex.js';
 import {
   connectClient,
@@ -70,6 +71,12 @@ export function workerOptions(opts: CreateWorkerOptions): WorkerOptions {
   };
 }
 
+/** Signs the "may we ask why?" links of churn mails with LINKS_SECRET, served under PUBLIC_BASE_URL. */
+export function whyUrlFrom(config: Pick<Config, 'LINKS_SECRET' | 'PUBLIC_BASE_URL'>): ActivityDeps['whyUrl'] {
+  return ({ guestId, expiresAt }) =>
+    whyLinkUrl({ baseUrl: config.PUBLIC_BASE_URL, guestId, secret: config.LINKS_SECRET, expiresAt });
+}
+
 /** Starts the sweeper unless it runs already (every worker calls this; one sweeper per namespace). */
 export async function ensureSweeper(client: Client, taskQueue: string, logger?: Logger): Promise<void> {
   await client.workflow.start<typeof pmsEventSweeper>('pmsEventSweeper', {
@@ -106,6 +113,7 @@ async function main(): Promise<void> {
       mail: { from: config.MAIL_FROM, messageIdDomain: config.MAIL_MESSAGE_ID_DOMAIN },
       temporal: client,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      whyUrl: whyUrlFrom(config),
     },
     ...(bundled ? { workflowBundle: { codePath: prebuiltBundlePath } } : {}),
   });

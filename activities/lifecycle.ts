@@ -52,6 +52,7 @@ export interface LifecycleDeps {
 }
 
 const yearOf = (iso: string) => Number(iso.slice(0, 4));
+const latest = (a: Date | null, b: Date | null) => (a && b ? (a > b ? a : b) : (a ?? b));
 
 export async function rulesAt(db: Db, date: string): Promise<RulesVersion> {
   const version = versionInForce(await lifecycle.rulesVersions(db), date);
@@ -81,7 +82,8 @@ export async function snapshotOf(db: Db, guestId: string, now: string): Promise<
       stage,
       tier,
       enrolledAt: record.enrolled_at?.toISOString() ?? null,
-      lastStayAt: last.lastStayAt?.toISOString() ?? null,
+      // A reactivation by booking restarts the at-risk and lapse clocks as a stay does.
+      lastStayAt: latest(last.lastStayAt, last.lastReactivatedAt)?.toISOString() ?? null,
       lastQualifyingAt: last.lastQualifyingAt?.toISOString() ?? null,
       pointsBalance: standing.pointsBalance,
       birthdayMonthDay: record.birthday && record.marketing_consent ? record.birthday.slice(5, 10) : null,
@@ -136,6 +138,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
     kind: LifecycleMail,
     now: string,
     extra: Record<string, string | number | boolean>,
+    key: string,
   ): Promise<Record<string, string | number | boolean>> {
     const record = (await lifecycle.recordOf(db, guestId))!;
     const tz = record.timezone;
@@ -155,7 +158,24 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       case 'first-year-come-back': {
         const enrolled = record.enrolled_at ?? new Date(now);
         const anniversary = localDate(new Date(enrolled.getTime()).toISOString(), tz);
-        return { anniversary: `${Number(anniversary.slice(0, 4)) + 1}${anniversary.slice(4)}`, ...extra };
+        const vars: Record<string, string | number | boolean> = {
+          anniversary: `${Number(anniversary.slice(0, 4)) + 1}${anniversary.slice(4)}`,
+        };
+        if (kind === 'first-year-come-back') {
+          // The come-back offer is the first win-back offer, with a coupon of its own.
+          const { rules } = await rulesAt(db, now.slice(0, 10));
+          const offer = rules.winBack.offers[0] ?? '';
+          const { code } = await lifecycle.issueCoupon(db, {
+            guestId,
+            campaign: 'first-year',
+            offerIndex: 0,
+            offer,
+            key: `${key}:coupon`,
+            expiresAt: new Date(enrolled.getTime() + 366 * 86_400_000),
+          });
+          Object.assign(vars, { offer, couponCode: code });
+        }
+        return { ...vars, ...extra };
       }
       case 'points-expiry-warning': {
         const { rules } = await rulesAt(db, now.slice(0, 10));
@@ -219,7 +239,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       now: string;
       vars?: Record<string, string | number | boolean>;
     }): Promise<{ status: 'sent' | 'suppressed' | 'failed'; outboxId: number }> {
-      const vars = await varsFor(input.guestId, input.kind, input.now, input.vars ?? {});
+      const vars = await varsFor(input.guestId, input.kind, input.now, input.vars ?? {}, input.key);
       return deps.sendMail({
         guestId: input.guestId,
         template: input.kind,

@@ -9,7 +9,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex.js';
 import * as pmsEvents from '../db/repositories/pms-events.js';
-import { messageFromPmsEvent, PMS_SOURCE, type PmsEventBody } from '../domain/messages.js';
+import { messageFromPmsEvent, PMS_SOURCE, type GuestMessage, type PmsEventBody } from '../domain/messages.js';
 import { signalGuest } from '../lib/signal-guest.js';
 import { summariseError } from './errors.js';
 
@@ -36,7 +36,9 @@ export function createPmsEventActivities(deps: { db: Db; temporal?: Client; task
       });
       const result: RedriveResult = { found: rows.length, redriven: 0, rejected: 0, failed: 0 };
       for (const row of rows) {
-        const message = messageFromPmsEvent(PMS_SOURCE, row.payload as PmsEventBody);
+        // The message the API signalled (kept since the lifecycle events); older rows are rebuilt from the body.
+        const message =
+          (row.message as GuestMessage | null) ?? messageFromPmsEvent(PMS_SOURCE, row.payload as PmsEventBody);
         if (!message) {
           await pmsEvents.markRejected(
             deps.db,

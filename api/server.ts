@@ -27,6 +27,7 @@ export function appDepsFromConfig(
       previousWebhookSecret: config.PMS_WEBHOOK_SECRET_PREVIOUS,
       toleranceSeconds: config.PMS_SIGNATURE_TOLERANCE_SECONDS,
     },
+    links: { secret: config.LINKS_SECRET },
   };
 }
 

@@ -23,7 +23,7 @@ import {
 } from '../lib/runtime.js';
 import { createApp } from '../api/app.js';
 import { appDepsFromConfig, listen } from '../api/server.js';
-import { createWorker, ensureSweeper } from '../worker.js';
+import { createWorker, ensureSweeper, whyUrlFrom } from '../worker.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { ensureTemporalCli } from './provision.js';
 import { startSmtpSink } from './smtp-sink.js';
@@ -158,6 +158,7 @@ async function main(): Promise<void> {
           mail: { from: config.MAIL_FROM, messageIdDomain: config.MAIL_MESSAGE_ID_DOMAIN },
           temporal,
           taskQueue: config.TEMPORAL_TASK_QUEUE,
+          whyUrl: whyUrlFrom(config),
         },
       }),
     );

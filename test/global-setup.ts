@@ -25,6 +25,8 @@ declare module 'vitest' {
     timeSkippingAddress: string;
     devServerAddress: string;
     workflowBundlePath: string;
+    /** The time-skipping test server executable, for tests that need a server of their own. */
+    testServerPath: string;
   }
 }
 
@@ -102,6 +104,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('timeSkippingAddress', timeSkipping.address);
     project.provide('devServerAddress', devServerAddress!);
     project.provide('workflowBundlePath', workflowBundlePath);
+    project.provide('testServerPath', testServer);
   } catch (err) {
     await teardown();
     throw err;

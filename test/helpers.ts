@@ -7,6 +7,7 @@ import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { FaultInjector } from '../activities/faults.js';
 import { createDb, type Db } from '../db/knex.js';
 import type { OutboxRow } from '../db/repositories/outbox.js';
+import { whyLinkUrl } from '../lib/links.js';
 import { createMailer } from '../lib/runtime.js';
 import type { GuestProfile } from '../domain/types.js';
 import {
@@ -22,6 +23,9 @@ function quietRuntime() {
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
+
+/** The links secret of the test workers (mails carry links signed with it). */
+export const TEST_LINKS_SECRET = 'test-links-secret-0123456789';
 
 export const MAIL = {
   from: 'Guest Relations <guest-relations@hotel.example>',
@@ -44,6 +48,18 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     address: inject('timeSkippingAddress'),
     namespace: 'default',
     supportsTimeSkipping: true,
+  });
+}
+
+/**
+ * A time-skipping server of the caller's own (a second or two to start). For long simulated spans: the shared
+ * server's clock only moves forward, and an activity or child left behind by one test can hold its time
+ * skipping for every test after it.
+ */
+export async function ownTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
   });
 }
 
@@ -95,7 +111,13 @@ export async function createTestWorker(
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ temporal: env.client, taskQueue, ...deps }),
+    activities: createActivities({
+      temporal: env.client,
+      taskQueue,
+      whyUrl: ({ guestId, expiresAt }) =>
+        whyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: TEST_LINKS_SECRET, expiresAt }),
+      ...deps,
+    }),
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
 }

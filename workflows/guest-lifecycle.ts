@@ -100,6 +100,7 @@ export function initialState(): GuestLifecycleState {
     reviewedYear: null,
     winBack: null,
     invitationSent: false,
+    stageChanges: 0,
     eventsHandled: 0,
     eventsRejected: 0,
     lastError: null,
@@ -226,6 +227,9 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     if (state.stage === to) return;
     const from = state.stage;
     state.stage = to;
+    state.stageChanges += 1;
+    // Keyed by the transition's number, not the time: a local activity may run again when its
+    // workflow task is retried, at a later workflow time.
     await db.recordStage({
       guestId,
       from,
@@ -233,7 +237,7 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
       reason,
       actor: 'workflow',
       at: nowIso(),
-      key: `${workflowId}:stage:${nowIso()}:${to}`,
+      key: `${workflowId}:stage:${state.stageChanges}:${to}`,
     });
   };
 
@@ -539,8 +543,12 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
 
   // ---- 3. the loop --------------------------------------------------------------------------------
   const maxEventsPerRun = input.maxEventsPerRun ?? EVENTS_PER_RUN;
+  // After a review, the run ends once no win-back is running (its timers stay with the run that started it;
+  // the time-skipping test server also stalls children whose parent continued-as-new, sdk-java PR #1539).
   const timeToContinue = () =>
-    reviewed || workflowInfo().continueAsNewSuggested || handledThisRun >= maxEventsPerRun;
+    (reviewed && !state.winBack) ||
+    workflowInfo().continueAsNewSuggested ||
+    handledThisRun >= maxEventsPerRun;
   for (;;) {
     const next = nextDeadline(state.agenda);
     const wait = next ? Math.max(0, Date.parse(next.at) - Date.now()) : undefined;

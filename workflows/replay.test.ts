@@ -15,7 +15,13 @@ const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).
 describe('replay of recorded histories', () => {
   it('has fixtures for every workflow type', () => {
     const types = new Set(files.map((f) => f.split('.').at(-2)));
-    expect([...types].sort()).toEqual(['guestLifecycle', 'pmsEventSweeper', 'postStayFollowUp']);
+    expect([...types].sort()).toEqual([
+      'guestLifecycle',
+      'pmsEventSweeper',
+      'postStayFollowUp',
+      'tierReview',
+      'winBack',
+    ]);
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {

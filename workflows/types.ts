@@ -43,6 +43,8 @@ export interface GuestLifecycleState {
   /** The running win-back, if the guest has lapsed. */
   winBack: { workflowId: string; lapsedOn: string } | null;
   invitationSent: boolean;
+  /** Stage transitions so far (keys the stage history rows). */
+  stageChanges: number;
   /** Messages taken from the inbox, over every run. */
   eventsHandled: number;
   /** Messages recorded as rejected, over every run. */

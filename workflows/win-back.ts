@@ -7,6 +7,7 @@
  * this workflow, which then simply stops.
  */
 import {
+  ActivityCancellationType,
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
@@ -28,6 +29,8 @@ const db = proxyLocalActivities<Activities>({
 });
 const mail = proxyActivities<Activities>({
   startToCloseTimeout: '45 seconds',
+  // A cancelled win-back waits for a mail in flight to finish rather than leave it behind.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 

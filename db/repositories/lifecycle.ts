@@ -204,15 +204,22 @@ export async function yearActivity(
   return { stays: r.stays, nights: r.nights, basePoints: Number(r.base) };
 }
 
-/** The last stay's check-out and the last redemption: points expire counted from the later one. */
+/**
+ * The last stay's check-out, the last redemption (points expire counted from
+ * the later of the two) and the last reactivation (a booking that ended a
+ * win-back restarts the lapse clock as a stay would).
+ */
 export async function lastActivity(
   db: Knex,
   guestId: string,
-): Promise<{ lastStayAt: Date | null; lastQualifyingAt: Date | null }> {
-  const { rows } = await db.raw<{ rows: { last_stay: Date | null; last_redemption: Date | null }[] }>(
+): Promise<{ lastStayAt: Date | null; lastQualifyingAt: Date | null; lastReactivatedAt: Date | null }> {
+  const { rows } = await db.raw<{
+    rows: { last_stay: Date | null; last_redemption: Date | null; last_reactivated: Date | null }[];
+  }>(
     `select (select max(checked_out_at) from stays where guest_id = :guestId) as last_stay,
             (select max(coalesce(effective_at, created_at)) from points_ledger
-              where guest_id = :guestId and source = 'redemption') as last_redemption`,
+              where guest_id = :guestId and source = 'redemption') as last_redemption,
+            (select max(at) from stage_history where guest_id = :guestId and to_stage = 'reactivated') as last_reactivated`,
     { guestId },
   );
   const r = rows[0]!;
@@ -220,6 +227,7 @@ export async function lastActivity(
   return {
     lastStayAt: r.last_stay,
     lastQualifyingAt: candidates.length ? new Date(Math.max(...candidates.map((d) => d.getTime()))) : null,
+    lastReactivatedAt: r.last_reactivated,
   };
 }
 

@@ -1,0 +1,347 @@
+/**
+ * The lifecycle rules on the time-skipping server, with the real activities,
+ * Postgres and an SMTP sink: the annual review (soft landing, manual floor),
+ * lapse and win-back (three offers, churned, "why" mail, a later stay
+ * reactivates; a booking with the coupon ends it at once), points expiry, and
+ * the staff Updates with their validators.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as guests from '../db/repositories/guests.js';
+import { guestWorkflowId } from '../domain/ids.js';
+import type { GuestMessage } from '../domain/messages.js';
+import {
+  countRows,
+  createTestWorker,
+  eventually,
+  openStack,
+  ownTimeSkippingEnv,
+  sampleStay,
+  uniqueTaskQueue,
+  type Stack,
+} from '../test/helpers.js';
+import { HISTORIES_DIR } from '../test/histories.js';
+import { guestMessageSignal, redeemPointsUpdate, setTierFloorUpdate, stateQuery } from './messages.js';
+import type { GuestStateView } from './types.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+// Each test gets a time-skipping server and a worker of its own: years pass in each, and nothing one test
+// leaves running can hold the clock of the next.
+let env: TestWorkflowEnvironment;
+let stack: Stack;
+let worker: Worker;
+let workerDone: Promise<void>;
+let taskQueue: string;
+beforeAll(async () => {
+  stack = await openStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+beforeEach(async () => {
+  env = await ownTimeSkippingEnv();
+  taskQueue = uniqueTaskQueue('lifecycle');
+  worker = await createTestWorker(env, taskQueue, stack.deps);
+  workerDone = worker.run();
+});
+afterEach(async () => {
+  worker?.shutdown();
+  await workerDone;
+  await env?.teardown();
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const day = (ms: number) => iso(ms).slice(0, 10);
+
+/** A guest row with lifecycle columns set as a test needs them. */
+async function guest(opts: { consent?: boolean; tier?: string; stage?: string; enrolledAt?: Date } = {}) {
+  const { profile } = sampleStay();
+  const row = (await guests.insertIfAbsent(stack.db, { source: 'pms', profile, asOf: new Date() }))!;
+  await stack
+    .db('guests')
+    .where({ id: row.id })
+    .update({
+      marketing_consent: opts.consent ?? true,
+      tier: opts.tier ?? 'member',
+      stage: opts.stage ?? 'prospect',
+      enrolled_at: opts.enrolledAt ?? null,
+      member_number: opts.enrolledAt ? `M${Math.floor(Math.random() * 1e9)}` : null,
+    });
+  return { id: row.id, email: profile.email, profile };
+}
+
+async function signal(guestId: string, message: GuestMessage) {
+  await env.client.workflow.signalWithStart('guestLifecycle', {
+    workflowId: guestWorkflowId(guestId),
+    taskQueue,
+    args: [{ guestId }],
+    signal: guestMessageSignal,
+    signalArgs: [message],
+  });
+}
+
+async function start(guestId: string) {
+  await env.client.workflow.start('guestLifecycle', {
+    workflowId: guestWorkflowId(guestId),
+    taskQueue,
+    args: [{ guestId }],
+  });
+}
+
+async function stateOf(guestId: string): Promise<GuestStateView | undefined> {
+  return env.client
+    .withDeadline(Date.now() + 2000, () =>
+      env.client.workflow.getHandle(guestWorkflowId(guestId)).query(stateQuery),
+    )
+    .catch(() => undefined);
+}
+
+const stagesOf = async (guestId: string) =>
+  (await stack.db('stage_history').where({ guest_id: guestId }).orderBy('id')).map(
+    (r: { to_stage: string }) => r.to_stage,
+  );
+const templatesSent = async (guestId: string) =>
+  (await stack.db('mail_outbox').where({ guest_id: guestId }).orderBy('id')).map(
+    (r: { template: string; status: string }) => `${r.template}:${r.status}`,
+  );
+
+/** A stay message checked out `msAgo` before the server's clock. */
+async function stayAgo(msAgo: number, profile = sampleStay().profile, nights = 2, revenue = '1000') {
+  const out = (await env.currentTimeMs()) - msAgo;
+  return sampleStay({
+    occurredAt: iso(out),
+    guest: profile,
+    stay: { arrival: day(out - nights * DAY), departure: day(out), nights, roomRevenue: revenue },
+  }).message;
+}
+
+/** Advances the server's clock in steps, letting the worker act between them. */
+async function advance(ms: number, step = 5 * DAY) {
+  for (let left = ms; left > 0; left -= step) {
+    if (process.env.DEBUG_ADVANCE) console.log('advance', left / DAY);
+    await env.sleep(Math.min(step, left));
+  }
+}
+
+/**
+ * Ends a guest's workflow once no activity of it is in flight: the time-skipping server keeps time locked
+ * for an activity whose workflow was terminated under it, which would stall every later test.
+ */
+async function finish(guestId: string) {
+  const handle = env.client.workflow.getHandle(guestWorkflowId(guestId));
+  await eventually(async () => {
+    const d = await handle.describe();
+    return (d.raw.pendingActivities?.length ?? 0) === 0 ? true : undefined;
+  });
+  await handle.terminate('test done');
+}
+
+async function record(name: string, workflowId: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  await mkdir(HISTORIES_DIR, { recursive: true });
+  const handle = env.client.workflow.getHandle(workflowId);
+  const type = (await handle.describe()).type;
+  await writeFile(
+    path.join(HISTORIES_DIR, `${name}.${type}.json`),
+    historyToJSON(await handle.fetchHistory()),
+  );
+}
+
+describe('lapse and win-back', () => {
+  it('lapses after 12 months, sends three offers with coupons, churns, asks why; a later stay reactivates with the bonus', async () => {
+    const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 400 * DAY) });
+    await signal(g.id, await stayAgo(366 * DAY, g.profile));
+    await eventually(async () => ((await stagesOf(g.id)).includes('lapsed') ? true : undefined));
+    const winBackId = `${guestWorkflowId(g.id)}-winback-`;
+    // Offers at days 0, 30 and 75 after the lapse, then 30 days to answer.
+    await advance(110 * DAY);
+    await eventually(async () => ((await stagesOf(g.id)).includes('churned') ? true : undefined));
+    const coupons = await stack.db('coupons').where({ guest_id: g.id }).orderBy('offer_index');
+    expect(coupons.map((c: { offer_index: number }) => c.offer_index)).toEqual([0, 1, 2]);
+    expect(new Set(coupons.map((c: { code: string }) => c.code)).size).toBe(3);
+    const sent = await templatesSent(g.id);
+    expect(sent.filter((t) => t === 'win-back-offer:sent')).toHaveLength(3);
+    expect(sent).toContain('churn-why:sent');
+    const offers = stack.sink
+      .messages()
+      .filter((m) => m.to.includes(g.email) && m.headers['x-outbox-key']?.includes('offer-'));
+    expect(offers).toHaveLength(3);
+    expect(offers.map((m) => coupons.some((c: { code: string }) => m.text.includes(c.code)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+
+    // Two years later a stay: reactivated, welcome-back bonus.
+    await advance(2 * 365 * DAY, 30 * DAY);
+    await signal(g.id, await stayAgo(HOUR, g.profile));
+    await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'reactivated' ? true : undefined));
+    const bonus = await stack.db('points_ledger').where({ guest_id: g.id, reason: 'welcome_back' });
+    expect(bonus).toMatchObject([{ points: 1000 }]);
+    expect(await stagesOf(g.id)).toEqual(['at_risk', 'lapsed', 'churned', 'reactivated']);
+    const history: unknown = await stack
+      .db('stage_history')
+      .where({ guest_id: g.id, to_stage: 'churned' })
+      .first();
+    expect(history).toMatchObject({ actor: 'workflow', reason: 'no answer to three win-back offers' });
+    const child = (await stack.db('coupons').where({ guest_id: g.id }).first()) as { campaign: string };
+    await record('churned', `${winBackId}${child.campaign.slice('win-back:'.length)}`);
+    await record('reactivated', guestWorkflowId(g.id));
+    await finish(g.id);
+  });
+
+  it('ends the win-back at once when the guest books with its coupon: reactivated, coupon redeemed, offers stop', async () => {
+    const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 400 * DAY) });
+    await signal(g.id, await stayAgo(366 * DAY, g.profile));
+    await eventually(async () =>
+      (await stack.db('coupons').where({ guest_id: g.id })).length === 1 ? true : undefined,
+    );
+    const coupon = (await stack.db('coupons').where({ guest_id: g.id }).first()) as {
+      code: string;
+      campaign: string;
+    };
+    const bookingId = `B-${randomUUID().slice(0, 8)}`;
+    await stack.db('bookings').insert({
+      guest_id: g.id,
+      source: 'pms',
+      pms_booking_id: bookingId,
+      property_code: 'SHA-BUND',
+      arrival: day((await env.currentTimeMs()) + 10 * DAY),
+      departure: day((await env.currentTimeMs()) + 12 * DAY),
+      offer_code: coupon.code,
+    });
+    await signal(g.id, {
+      type: 'booking.created',
+      eventId: `evt-${randomUUID()}`,
+      source: 'pms',
+      occurredAt: iso(await env.currentTimeMs()),
+      booking: {
+        bookingId,
+        propertyCode: 'SHA-BUND',
+        arrival: '2030-01-01',
+        departure: '2030-01-02',
+        offerCode: coupon.code,
+      },
+    });
+    await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'reactivated' ? true : undefined));
+    const redeemed = (await stack.db('coupons').where({ code: coupon.code }).first()) as {
+      redeemed_at: Date | null;
+      redeemed_booking_id: string | null;
+    };
+    expect(redeemed.redeemed_at).toBeInstanceOf(Date);
+    expect(redeemed.redeemed_booking_id).toBeTruthy();
+    expect(await countRows(stack.db, 'points_ledger', { guest_id: g.id, reason: 'welcome_back' })).toBe(1);
+    const winBackId = `${guestWorkflowId(g.id)}-winback-${coupon.campaign.slice('win-back:'.length)}`;
+    await eventually(async () =>
+      (await env.client.workflow.getHandle(winBackId).describe()).status.name !== 'RUNNING'
+        ? true
+        : undefined,
+    );
+    await advance(100 * DAY);
+    expect(await countRows(stack.db, 'coupons', { guest_id: g.id })).toBe(1);
+    await record('cancelled', winBackId);
+    await finish(g.id);
+  });
+});
+
+describe('annual tier review', () => {
+  it('keeps a requalified tier, lands softly one tier down after a thin year, and holds a manual floor', async () => {
+    const now = await env.currentTimeMs();
+    const g = await guest({ tier: 'gold', stage: 'vip', enrolledAt: new Date(now - 30 * DAY) });
+    await start(g.id);
+    await eventually(async () => ((await stateOf(g.id))?.tier === 'gold' ? true : undefined));
+    // A thin year: no stay before 1 January. The review lands on silver, not member.
+    const year = new Date(now).getUTCFullYear();
+    await advance(Date.UTC(year + 1, 0, 1, 8) - now, 10 * DAY);
+    await eventually(async () => ((await stateOf(g.id))?.reviewedYear === year ? true : undefined));
+    const review: unknown = await stack
+      .db('tier_history')
+      .where({ guest_id: g.id, source: 'review' })
+      .first();
+    expect(review).toMatchObject({
+      tier: 'silver',
+      previous_tier: 'gold',
+      valid_through: `${year + 1}-12-31`,
+    });
+    expect(await templatesSent(g.id)).toContain('tier-review-result:sent');
+    // One run per guest-year: the review ended the run, the next began.
+    const history = await env.client.workflow.getHandle(guestWorkflowId(g.id)).fetchHistory();
+    expect(
+      history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId,
+    ).toBeTruthy();
+    await record('review-soft-landing', `${guestWorkflowId(g.id)}-review-${year}`);
+
+    // A manual floor at silver holds through the next, empty, year.
+    const requestId = randomUUID();
+    const floor = await env.client.workflow
+      .getHandle(guestWorkflowId(g.id))
+      .executeUpdate(setTierFloorUpdate, { args: [{ requestId, tier: 'silver' }], updateId: requestId });
+    expect(floor).toEqual({ floor: 'silver', tier: 'silver' });
+    await advance(Date.UTC(year + 2, 0, 1, 8) - (await env.currentTimeMs()), 10 * DAY);
+    await eventually(async () => ((await stateOf(g.id))?.reviewedYear === year + 1 ? true : undefined));
+    const second = await stack.db('tier_history').where({ guest_id: g.id, source: 'review' }).orderBy('id');
+    expect(second.at(-1)).toMatchObject({ tier: 'silver', previous_tier: 'silver' });
+    const after = (await stack.db('guests').where({ id: g.id }).first()) as { tier_floor: string | null };
+    expect(after.tier_floor).toBeNull();
+    await finish(g.id);
+  });
+});
+
+describe('points', () => {
+  it('warns 30 days before expiry and expires the balance after 24 months without activity', async () => {
+    const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 10 * DAY) });
+    await signal(g.id, await stayAgo(2 * DAY, g.profile, 2, '500'));
+    await eventually(async () => ((await stateOf(g.id))?.pointsBalance === 5000 ? true : undefined));
+    await advance(731 * DAY, 30 * DAY);
+    await eventually(async () =>
+      (await countRows(stack.db, 'points_ledger', { guest_id: g.id, reason: 'expiry' })) === 1
+        ? true
+        : undefined,
+    );
+    const expiry: unknown = await stack
+      .db('points_ledger')
+      .where({ guest_id: g.id, reason: 'expiry' })
+      .first();
+    expect(expiry).toMatchObject({ points: -5000, balance_after: 0 });
+    const sent = await templatesSent(g.id);
+    expect(sent).toContain('points-expiry-warning:sent');
+    expect(sent).toContain('points-expired:sent');
+    await finish(g.id);
+  });
+
+  it('redeems through an Update; refuses a redemption over the balance or under the minimum with nothing written', async () => {
+    const g = await guest({ consent: false, enrolledAt: new Date((await env.currentTimeMs()) - 10 * DAY) });
+    await signal(g.id, await stayAgo(2 * DAY, g.profile, 2, '1280'));
+    await eventually(async () => ((await stateOf(g.id))?.pointsBalance === 12800 ? true : undefined));
+    const handle = env.client.workflow.getHandle(guestWorkflowId(g.id));
+    const before = await countRows(stack.db, 'points_ledger', { guest_id: g.id });
+    for (const points of [20000, 500, 0]) {
+      const requestId = randomUUID();
+      await expect(
+        handle.executeUpdate(redeemPointsUpdate, { args: [{ requestId, points }], updateId: requestId }),
+      ).rejects.toThrow();
+    }
+    expect(await countRows(stack.db, 'points_ledger', { guest_id: g.id })).toBe(before);
+    const requestId = randomUUID();
+    const ok = await handle.executeUpdate(redeemPointsUpdate, {
+      args: [{ requestId, points: 2000 }],
+      updateId: requestId,
+    });
+    expect(ok).toMatchObject({ points: -2000, balanceAfter: 10800 });
+    // The same request again (a retry): the same answer, one ledger row.
+    const again = await handle.executeUpdate(redeemPointsUpdate, {
+      args: [{ requestId, points: 2000 }],
+      updateId: requestId,
+    });
+    expect(again).toEqual(ok);
+    expect(await countRows(stack.db, 'points_ledger', { guest_id: g.id, reason: 'redemption' })).toBe(1);
+    await finish(g.id);
+  });
+});
