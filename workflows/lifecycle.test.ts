@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as guests from '../db/repositories/guests.js';
 import { guestWorkflowId } from '../domain/ids.js';
 import type { GuestMessage } from '../domain/messages.js';
@@ -28,6 +28,9 @@ import {
 import { HISTORIES_DIR } from '../test/histories.js';
 import { guestMessageSignal, redeemPointsUpdate, setTierFloorUpdate, stateQuery } from './messages.js';
 import type { GuestStateView } from './types.js';
+
+// Years pass in each test: give each room to breathe on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -239,10 +242,13 @@ describe('lapse and win-back', () => {
     expect(redeemed.redeemed_booking_id).toBeTruthy();
     expect(await countRows(stack.db, 'points_ledger', { guest_id: g.id, reason: 'welcome_back' })).toBe(1);
     const winBackId = `${guestWorkflowId(g.id)}-winback-${coupon.campaign.slice('win-back:'.length)}`;
-    await eventually(async () =>
-      (await env.client.workflow.getHandle(winBackId).describe()).status.name !== 'RUNNING'
-        ? true
-        : undefined,
+    // The win-back ends at once, or, if an offer's mail was in flight, once that mail is done.
+    await eventually(
+      async () =>
+        (await env.client.workflow.getHandle(winBackId).describe()).status.name !== 'RUNNING'
+          ? true
+          : undefined,
+      { timeoutMs: 45_000 },
     );
     await advance(100 * DAY);
     expect(await countRows(stack.db, 'coupons', { guest_id: g.id })).toBe(1);
