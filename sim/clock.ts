@@ -4,24 +4,32 @@
  * every time the simulator prints is shifted back. And since Postgres stamps some rows with its own (real)
  * clock, the activity clock maps a real instant inside an activity to the simulated instant of that activity.
  */
+import { Context } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 
-/** The smallest whole number of years N with `start` + N years at or after `nowMs`. */
+/**
+ * The smallest N, a multiple of 4, with `start` + N years at or after `nowMs`. A multiple of 4 keeps leap years
+ * where they were (2001–2099), so every day count between two dates is the same on both calendars.
+ */
 export function yearsToShift(startIso: string, nowMs: number): number {
   const start = DateTime.fromISO(startIso, { zone: 'UTC' });
-  let n = Math.max(0, Math.floor(DateTime.fromMillis(nowMs, { zone: 'UTC' }).year - start.year) - 1);
-  while (start.plus({ years: n }).toMillis() < nowMs) n += 1;
+  let n = 0;
+  while (start.plus({ years: n }).toMillis() < nowMs) n += 4;
   return n;
 }
 
+/**
+ * Moves instants by whole years in a guest's time zone, so a wall-clock time stays the same wall-clock time
+ * (11:00 check-out in Shanghai is 11:00 on both calendars), and dates by whole years.
+ */
 export interface YearShift {
   years: number;
   /** Scenario instant → server instant (ms). */
-  toServer(iso: string): number;
+  toServer(iso: string, zone: string): number;
   /** Scenario date → server date. */
   dateToServer(date: string): string;
-  /** Server instant (ms) → scenario instant (ISO, UTC). */
-  toScenario(ms: number): string;
+  /** Server instant → the scenario's, in the guest's zone. */
+  toScenario(ms: number, zone: string): DateTime;
   /** Server date → scenario date. */
   dateToScenario(date: string): string;
   /**
@@ -33,15 +41,16 @@ export interface YearShift {
 
 export function yearShift(years: number): YearShift {
   const utc = { zone: 'UTC' } as const;
+  const dateToScenario = (d: string) => DateTime.fromISO(d, utc).minus({ years }).toISODate()!;
   return {
     years,
-    toServer: (iso) => DateTime.fromISO(iso, utc).plus({ years }).toMillis(),
+    toServer: (iso, zone) => DateTime.fromISO(iso, { zone }).plus({ years }).toMillis(),
     dateToServer: (d) => DateTime.fromISO(d, utc).plus({ years }).toISODate()!,
-    toScenario: (ms) => DateTime.fromMillis(ms, utc).minus({ years }).toISO()!,
-    dateToScenario: (d) => DateTime.fromISO(d, utc).minus({ years }).toISODate()!,
+    toScenario: (ms, zone) => DateTime.fromMillis(ms, { zone }).minus({ years }),
+    dateToScenario,
     text(s, opts = {}) {
       if (years === 0) return s;
-      const dated = s.replace(/(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)/g, (d) => this.dateToScenario(d));
+      const dated = s.replace(/(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)/g, (d) => dateToScenario(d));
       return opts.years
         ? dated.replace(/(?<![\d-])(20[2-9]\d)(?![\d-])/g, (y) => String(Number(y) - years))
         : dated.replace(
@@ -78,9 +87,11 @@ export class ActivityClock {
         continue;
       }
       wrapped[name] = async (...args: unknown[]) => {
-        // The server's clock stands still while this activity (or, for a local one, its workflow task) is
-        // outstanding: asked once, it is the simulated instant of everything the activity does.
-        const simMs = await this.serverNowMs();
+        // The server does not skip time while this activity (or, for a local one, its workflow task) is
+        // outstanding: one instant, to the millisecond, is the simulated time of everything the activity does.
+        // A regular activity was just scheduled by the server; a local one asks it.
+        const info = Context.current().info;
+        const simMs = info.isLocal ? await this.serverNowMs() : info.currentAttemptScheduledTimestampMs;
         const w: Window = { startMs: Date.now(), endMs: Number.POSITIVE_INFINITY, simMs };
         this.windows.push(w);
         try {

@@ -1,4 +1,5 @@
 /** The timeline as text: one aligned line per entry in the guest's local time, the runs, the figures. */
+import { DateTime } from 'luxon';
 import type { Timeline, TimelineEntry } from './timeline.js';
 
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
@@ -49,7 +50,15 @@ export function formatTimeline(t: Timeline): string {
   out.push('', 'Timeline (the guest’s local time)');
   out.push(
     ...table(
-      t.entries.map((e) => [e.local, ...(many ? [e.guest] : []), e.kind, describeEntry(e)]),
+      t.entries.map((e) => [
+        // Several guests, several zones: each time with its offset.
+        many
+          ? `${e.local} ${DateTime.fromISO(e.at, { zone: t.guests[e.guest]?.timezone ?? 'UTC' }).toFormat('ZZ')}`
+          : e.local,
+        ...(many ? [e.guest] : []),
+        e.kind,
+        describeEntry(e),
+      ]),
       ['l', 'l', 'l', 'l'],
     ).map((l) => `  ${l}`),
   );
@@ -62,7 +71,7 @@ export function formatTimeline(t: Timeline): string {
           r.workflow,
           r.workflowType,
           r.runId.slice(0, 8),
-          r.started.slice(0, 10),
+          r.started,
           r.status,
           String(r.events),
         ]),

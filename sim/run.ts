@@ -34,7 +34,7 @@ import {
 } from './scenario.js';
 import {
   figuresOf,
-  localTime,
+  stamp,
   readRecords,
   sortEntries,
   type RunRow,
@@ -162,11 +162,16 @@ export async function runScenario(
   const guests = new Map<string, ScenarioGuest>(guestsOf(scenario));
   const guestIds = new Map<string, string>();
   const entries: TimelineEntry[] = [];
-  const serverIso = (scenarioIso: string) => new Date(shift.toServer(scenarioIso)).toISOString();
-  const nowEntry = (guest: string) => {
-    const at = shift.toScenario(simNow);
-    return { at, local: localTime(at, guests.get(guest)!.timezone), guest };
-  };
+  const mainZone = scenario.guest.timezone;
+  const zoneOf = (guest: string) => guests.get(guest)?.timezone ?? mainZone;
+  /** A scenario instant of `guest` on the server's calendar (same wall-clock time in the guest's zone). */
+  const serverIso = (scenarioIso: string, guest: string) =>
+    new Date(shift.toServer(scenarioIso, zoneOf(guest))).toISOString();
+  const entryAt = (serverMs: number, guest: string) => ({
+    ...stamp(shift.toScenario(serverMs, zoneOf(guest))),
+    guest,
+  });
+  const nowEntry = (guest: string) => entryAt(simNow, guest);
 
   const settle = async () => {
     const deadline = Date.now() + 30_000;
@@ -247,12 +252,7 @@ export async function runScenario(
 
   /** Posts one event; `fresh`: the clock runs meanwhile, ask it when the answer came. */
   const send = async (e: PlannedEvent, fresh = false): Promise<void> => {
-    const entryNow = async () => {
-      if (!fresh) return nowEntry(e.guest);
-      const at = shift.toScenario(await env.currentTimeMs());
-      return { at, local: localTime(at, guest.timezone), guest: e.guest };
-    };
-    const guest = guests.get(e.guest)!;
+    const entryNow = async () => (fresh ? entryAt(await env.currentTimeMs(), e.guest) : nowEntry(e.guest));
     let data: Record<string, unknown>;
     try {
       data = (await substitute(e.data)) as Record<string, unknown>;
@@ -320,7 +320,7 @@ export async function runScenario(
     // Every event carries the guest block; what only a profile update carries (birthday, consent, phone)
     // goes in profile.updated, sent right after the guest's first event.
     const profile = e.type === 'profile.updated' ? guest : pick(guest, BASE_GUEST_FIELDS);
-    const occurredAt = serverIso(e.occurredAt ?? e.at);
+    const occurredAt = serverIso(e.occurredAt ?? e.at, e.guest);
     const body = {
       id: ns(e.eventId),
       type: e.type,
@@ -329,7 +329,7 @@ export async function runScenario(
         guest: namespaced({ ...profile, ...(guestOverride as object | undefined) }),
         ...(mapDates(namespaced(rest), {
           date: (d) => shift.dateToServer(d),
-          instant: serverIso,
+          instant: (i) => serverIso(i, e.guest),
         }) as Record<string, unknown>),
       },
     };
@@ -342,11 +342,8 @@ export async function runScenario(
     if (answer.status === 202 && typeof answer.body.guestId === 'string')
       guestIds.set(e.guest, answer.body.guestId);
     const error = errorOf(answer.body);
-    const at = fresh ? shift.toScenario(await env.currentTimeMs()) : shift.toScenario(simNow);
     entries.push({
-      at,
-      local: localTime(at, guest.timezone),
-      guest: e.guest,
+      ...entryAt(fresh ? await env.currentTimeMs() : simNow, e.guest),
       kind: 'pms',
       type: e.type,
       eventId: e.eventId,
@@ -364,7 +361,7 @@ export async function runScenario(
           type: 'profile.updated',
           eventId: `profile-${e.guest}`,
           at: e.at,
-          occurredAt: shift.toScenario(Date.parse(occurredAt) + 1000),
+          occurredAt: shift.toScenario(Date.parse(occurredAt) + 1000, zoneOf(e.guest)).toISO()!,
           note: 'the rest of the scenario’s guest block',
         },
         {},
@@ -378,10 +375,13 @@ export async function runScenario(
   try {
     await worker.runUntil(async () => {
       log(`  · shifted +${shift.years} years; ${planned.length} events`);
-      await sleepUntil(shift.toServer(scenario.start));
+      // Nothing of this run is on the server yet: one skip to the start.
+      const start = shift.toServer(scenario.start, mainZone);
+      simNow = await env.currentTimeMs();
+      if (simNow < start) await env.sleep(start - simNow);
       let sent = 0;
       for (const group of groupByInstant(planned)) {
-        await sleepUntil(shift.toServer(group[0]!.at));
+        await sleepUntil(shift.toServer(group[0]!.at, zoneOf(group[0]!.guest)));
         const skip = Math.max(0, ...group.map((p) => p.whileSkippingMs ?? 0));
         if (skip > 0) {
           // The clock runs on while they arrive; the API keeps the group's instant as its now.
@@ -394,11 +394,11 @@ export async function runScenario(
         }
         if (Math.floor((sent + group.length) / 100) > Math.floor(sent / 100))
           log(
-            `  · ${sent + group.length}/${planned.length} events sent (${shift.toScenario(simNow).slice(0, 10)})`,
+            `  · ${sent + group.length}/${planned.length} events sent (${shift.toScenario(simNow, mainZone).toISODate()})`,
           );
         sent += group.length;
       }
-      await sleepUntil(shift.toServer(scenario.until));
+      await sleepUntil(shift.toServer(scenario.until, mainZone));
       await settle();
       if (process.env.SIM_PROFILE) log(`  · profile ${JSON.stringify(prof)}`);
 
@@ -433,8 +433,8 @@ export async function runScenario(
           workflowType: r.workflowType,
           events: r.events,
           status: r.status,
-          started: shift.toScenario(r.startedMs),
-          lastEvent: shift.toScenario(r.lastEventMs),
+          started: stamp(shift.toScenario(r.startedMs, zoneOf(guestName))).local,
+          lastEvent: stamp(shift.toScenario(r.lastEventMs, zoneOf(guestName))).local,
         };
       });
       const mainId = guestIds.get('guest');
@@ -449,6 +449,7 @@ export async function runScenario(
           guestWorkflowId: mainId ? guestWorkflowId(mainId) : '-',
           stays: records.guests.guest?.stays ?? 0,
           shift,
+          timezone: mainZone,
           display: readable,
         }),
         wallSeconds: 0,

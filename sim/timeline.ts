@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import type { Db } from '../db/knex.js';
 import type { ReceivedMail } from '../stack/smtp-sink.js';
 import type { ActivityClock, YearShift } from './clock.js';
-import { eventKind, eventMs, firstArg, type WorkflowRun } from './histories.js';
+import { eventKind, eventMs, firstArg, type HistoryEvent, type WorkflowRun } from './histories.js';
 
 interface EntryBase {
   /** ISO instant (UTC) in the scenario's calendar. */
@@ -105,7 +105,10 @@ export interface Figures {
   parentRuns: number;
   /** parentEvents / stays. */
   parentEventsPerStay: number;
-  /** Events a stay's signal brings to the parent, from the signal to the next signal or timer (mean, max). */
+  /**
+   * Events a stay costs the parent: from its signal to the next wake-up (signal, timer, update), plus the
+   * report of the follow-up child it started (mean, max).
+   */
   parentEventsPerStaySignal: { mean: number; max: number; count: number };
   /** History length of the stays' follow-up children. */
   followUpEventsPerStay: { mean: number; max: number; count: number };
@@ -128,8 +131,9 @@ export interface Timeline {
   activities: number;
 }
 
-export function localTime(iso: string, timezone: string): string {
-  return DateTime.fromISO(iso, { zone: timezone }).toFormat('yyyy-LL-dd HH:mm');
+/** `at` (UTC) and `local` (the guest's wall clock) of a moment in the scenario's calendar. */
+export function stamp(dt: DateTime): { at: string; local: string } {
+  return { at: dt.toUTC().toISO()!, local: dt.toFormat('yyyy-LL-dd HH:mm') };
 }
 
 const ORDER: Record<TimelineKind, number> = {
@@ -143,10 +147,18 @@ const ORDER: Record<TimelineKind, number> = {
 };
 
 export function sortEntries(entries: TimelineEntry[]): TimelineEntry[] {
-  return entries
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => a.e.at.localeCompare(b.e.at) || ORDER[a.e.kind] - ORDER[b.e.kind] || a.i - b.i)
-    .map(({ e }) => e);
+  return (
+    entries
+      .map((e, i) => ({ e, i }))
+      // To the second: what the simulator sent comes first, then what the engine did about it.
+      .sort(
+        (a, b) =>
+          a.e.at.slice(0, 19).localeCompare(b.e.at.slice(0, 19)) ||
+          ORDER[a.e.kind] - ORDER[b.e.kind] ||
+          a.i - b.i,
+      )
+      .map(({ e }) => e)
+  );
 }
 
 export interface ReadContext {
@@ -168,17 +180,16 @@ export async function readRecords(
   const entries: TimelineEntry[] = [];
   const guests: Record<string, GuestSummary> = {};
   const receivedById = new Map(ctx.received.map((m) => [m.messageId, m]));
-  const simIso = (real: Date | null, fallback?: Date | null): string => {
-    const ms = real ? ctx.clock.simulated(real) : undefined;
-    return shift.toScenario(ms ?? fallback?.getTime() ?? real?.getTime() ?? 0);
-  };
+  /** The server's instant of a real one written inside an activity (else `fallback`, a server instant). */
+  const simMs = (real: Date | null, fallback?: Date | null): number =>
+    (real ? ctx.clock.simulated(real) : undefined) ?? fallback?.getTime() ?? real?.getTime() ?? 0;
 
   for (const [name, guestId] of ctx.guestIds) {
     const g = (await db('guests').where({ id: guestId }).first()) as Record<string, unknown> & {
       timezone: string;
       pms_profile_id: string;
     };
-    const base = (at: string) => ({ at, local: localTime(at, g.timezone), guest: name });
+    const base = (serverMs: number) => ({ ...stamp(shift.toScenario(serverMs, g.timezone)), guest: name });
     const balance = await db('points_ledger')
       .where({ guest_id: guestId })
       .first<{ b: number }>(db.raw('coalesce(sum(points), 0)::int as b'));
@@ -206,11 +217,11 @@ export async function readRecords(
     }[];
     for (const s of stages) {
       entries.push({
-        ...base(shift.toScenario(s.at.getTime())),
+        ...base(s.at.getTime()),
         kind: 'stage',
         from: s.from_stage,
         to: s.to_stage,
-        reason: shift.text(s.reason),
+        reason: shift.text(s.reason, { years: true }),
         actor: s.actor,
       });
     }
@@ -227,12 +238,12 @@ export async function readRecords(
     }[];
     for (const t of tiers) {
       entries.push({
-        ...base(shift.toScenario(t.at.getTime())),
+        ...base(t.at.getTime()),
         kind: 'tier',
         from: t.previous_tier,
         to: t.tier,
         source: t.source,
-        reason: shift.text(t.reason),
+        reason: shift.text(t.reason, { years: true }),
         validFrom: shift.dateToScenario(dateOnly(t.valid_from)),
         validThrough: t.valid_through ? shift.dateToScenario(dateOnly(t.valid_through)) : null,
         rulesVersion: t.rules_version,
@@ -257,7 +268,7 @@ export async function readRecords(
       >('l.*', 's.pms_stay_id');
     for (const l of ledger) {
       entries.push({
-        ...base(simIso(l.created_at, l.effective_at)),
+        ...base(simMs(l.created_at, l.effective_at)),
         kind: 'points',
         points: l.points,
         balanceAfter: l.balance_after,
@@ -281,7 +292,7 @@ export async function readRecords(
     for (const m of mails) {
       const got = receivedById.get(m.message_id);
       entries.push({
-        ...base(simIso(m.status === 'sent' ? (m.sent_at ?? m.created_at) : m.created_at)),
+        ...base(simMs(m.status === 'sent' ? (m.sent_at ?? m.created_at) : m.created_at)),
         kind: 'mail',
         status: m.status,
         template: m.template,
@@ -298,7 +309,7 @@ export async function readRecords(
       .orderBy('rejected_at')) as { id: string; rejection_reason: string | null; rejected_at: Date }[];
     for (const r of rejected) {
       entries.push({
-        ...base(simIso(r.rejected_at)),
+        ...base(simMs(r.rejected_at)),
         kind: 'rejected',
         eventId: ctx.display(r.id),
         reason: shift.text(r.rejection_reason ?? ''),
@@ -311,6 +322,19 @@ export async function readRecords(
 function dateOnly(v: unknown): string {
   if (v instanceof Date) return DateTime.fromJSDate(v).toISODate()!;
   return String(v).slice(0, 10);
+}
+
+const WAKE_UPS = new Set(['workflowExecutionSignaled', 'timerFired', 'workflowExecutionUpdateAccepted']);
+
+/** The workflow ID of the child whose closing this event records, if it is one. */
+function childClosed(e: HistoryEvent): string | undefined {
+  const a =
+    e.childWorkflowExecutionCompletedEventAttributes ??
+    e.childWorkflowExecutionFailedEventAttributes ??
+    e.childWorkflowExecutionCanceledEventAttributes ??
+    e.childWorkflowExecutionTerminatedEventAttributes ??
+    e.childWorkflowExecutionTimedOutEventAttributes;
+  return a?.workflowExecution?.workflowId ?? undefined;
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -326,6 +350,7 @@ export function figuresOf(input: {
   guestWorkflowId: string;
   stays: number;
   shift: YearShift;
+  timezone: string;
   display: (workflowId: string) => string;
 }): Figures {
   const { runs, guestWorkflowId, shift } = input;
@@ -333,42 +358,48 @@ export function figuresOf(input: {
   const parent = mine.filter((r) => r.workflowId === guestWorkflowId);
   const parentEvents = parent.reduce((n, r) => n + r.events, 0);
 
-  // Split the parent's histories at what wakes it (a signal, a timer, an update): events up to the next one
-  // are what that wake-up cost.
+  // What each stay costs the parent: the events from its signal to the next wake-up (a signal, a timer, an
+  // update), plus the report of the follow-up child it started (ChildWorkflowExecutionCompleted and the
+  // workflow task that takes it), whenever that comes.
   const staySegments: number[] = [];
   for (const run of parent) {
-    let current: string | undefined;
-    let size = 0;
-    const close = () => {
-      if (current === 'stay.completed') staySegments.push(size);
-    };
+    let current: number | undefined;
+    let redirect: number | undefined;
+    const childOf = new Map<string, number>();
     for (const e of run.history) {
       const kind = eventKind(e);
-      if (
-        kind === 'workflowExecutionSignaled' ||
-        kind === 'timerFired' ||
-        kind === 'workflowExecutionUpdateAccepted'
-      ) {
-        close();
-        size = 0;
-        current =
+      if (WAKE_UPS.has(kind)) {
+        redirect = undefined;
+        const type =
           kind === 'workflowExecutionSignaled'
-            ? String(
-                (firstArg(e.workflowExecutionSignaledEventAttributes?.input) as { type?: string } | undefined)
-                  ?.type ?? 'signal',
-              )
-            : kind;
+            ? (firstArg(e.workflowExecutionSignaledEventAttributes?.input) as { type?: string } | undefined)
+                ?.type
+            : undefined;
+        current = type === 'stay.completed' ? staySegments.push(0) - 1 : undefined;
       }
-      size += 1;
+      const closedChild = childClosed(e);
+      if (closedChild !== undefined && childOf.has(closedChild)) {
+        redirect = childOf.get(closedChild)!;
+        staySegments[redirect]! += 1;
+        continue;
+      }
+      if (redirect !== undefined && kind.startsWith('workflowTask')) {
+        staySegments[redirect]! += 1;
+        if (kind !== 'workflowTaskScheduled' && kind !== 'workflowTaskStarted') redirect = undefined;
+        continue;
+      }
+      redirect = undefined;
+      const started = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+      if (started && current !== undefined) childOf.set(started, current);
+      if (current !== undefined) staySegments[current]! += 1;
     }
-    close();
   }
 
   const followUps = mine.filter((r) => r.workflowType === 'postStayFollowUp').map((r) => r.events);
   const perYear: Record<string, number> = {};
   for (const r of mine) {
     for (const e of r.history) {
-      const year = shift.toScenario(eventMs(e)).slice(0, 4);
+      const year = String(shift.toScenario(eventMs(e), input.timezone).year);
       perYear[year] = (perYear[year] ?? 0) + 1;
     }
   }

@@ -1,0 +1,341 @@
+/**
+ * The shipped scenarios (scenarios/*.json), each run by the simulator with the real worker, API, PostgreSQL and
+ * SMTP sink, and checked on what the guest's record and mailbox show: stage and tier history, ledger rows and
+ * sums, received mails (subject, recipient, local send time), history lengths.
+ *
+ * The scenarios move a time-skipping server's clock by decades, and every other test file shares the run's
+ * one server: this file starts a time-skipping server of its own so that the shared clock stays near today.
+ */
+import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../config.js';
+import { createDb, type Db } from '../db/knex.js';
+import { ensureTestServer } from '../stack/provision.js';
+import { runScenario, type SimServers } from './run.js';
+import { loadScenario } from './scenario.js';
+import type { Timeline, TimelineEntry } from './timeline.js';
+
+type Kind = TimelineEntry['kind'];
+type EntryOf<K extends Kind> = Extract<TimelineEntry, { kind: K }>;
+
+const of = <K extends Kind>(t: Timeline, kind: K, guest = 'guest'): EntryOf<K>[] =>
+  t.entries.filter((e): e is EntryOf<K> => e.kind === kind && e.guest === guest);
+const stages = (t: Timeline, guest = 'guest') => of(t, 'stage', guest).map((e) => `${e.from}→${e.to}`);
+const tiers = (t: Timeline, guest = 'guest') =>
+  of(t, 'tier', guest).map((e) => `${e.from}→${e.to} (${e.source})`);
+const ledger = (t: Timeline, guest = 'guest') =>
+  of(t, 'points', guest).map((e) => [e.reason, e.points, ...(e.stay ? [e.stay] : [])]);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+/** Sent mails as `template @ local time`. */
+const sent = (t: Timeline, guest = 'guest') =>
+  of(t, 'mail', guest)
+    .filter((m) => m.status === 'sent')
+    .map((m) => `${m.template} @ ${m.local}`);
+const scenario = (file: string) =>
+  loadScenario(fileURLToPath(new URL(`../scenarios/${file}`, import.meta.url)));
+
+/** What every scenario must show: each mail received once by the guest, no run near the history limit. */
+function expectSound(t: Timeline, emails: Record<string, string>) {
+  for (const [guest, email] of Object.entries(emails)) {
+    for (const m of of(t, 'mail', guest).filter((x) => x.status === 'sent')) {
+      expect(m, `${m.template} at ${m.local}`).toMatchObject({ to: email, deliveries: 1 });
+    }
+    expect(of(t, 'mail', guest).filter((m) => m.status === 'failed' || m.status === 'pending')).toEqual([]);
+    const rows = of(t, 'points', guest);
+    // Every row's running balance adds up, and the last is the balance.
+    rows.forEach((r, i) => expect(r.balanceAfter).toBe(sum(rows.slice(0, i + 1).map((x) => x.points))));
+    expect(t.guests[guest]!.pointsBalance).toBe(sum(rows.map((r) => r.points)));
+  }
+  expect(of(t, 'pms').filter((e) => e.status !== 202)).toEqual([]);
+  expect(t.entries.filter((e) => e.kind === 'rejected')).toEqual([]);
+  for (const r of t.runs) expect(r.events, r.workflow).toBeLessThan(4096);
+}
+
+let env: TestWorkflowEnvironment;
+let servers: SimServers;
+let db: Db;
+
+beforeAll(async () => {
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+    });
+  } catch {
+    // Installed already in this process.
+  }
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
+  const testServer = await ensureTestServer({
+    cacheDir: config.TOOLS_CACHE_DIR,
+    version: config.TEMPORAL_TEST_SERVER_VERSION,
+    existingPath: config.TEMPORAL_TEST_SERVER_PATH,
+    log: () => undefined,
+  });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServer } },
+  });
+  servers = {
+    databaseUrl: inject('databaseUrl'),
+    env,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  };
+  db = createDb(inject('databaseUrl'), { poolMax: 2 });
+});
+afterAll(async () => {
+  await db?.destroy();
+  await env?.teardown();
+});
+
+describe('simulator scenarios', () => {
+  it('1. one-stay guest: first-year reminder → lapse → three win-back offers → churned → why mail; back two years later', async () => {
+    const t = await runScenario(await scenario('1-one-stay-guest.json'), servers);
+    expectSound(t, { guest: 'mei@example.test' });
+
+    expect(stages(t)).toEqual([
+      'prospect→member',
+      'member→at_risk',
+      'at_risk→lapsed',
+      'lapsed→churned',
+      'churned→reactivated',
+    ]);
+    expect(of(t, 'stage').map((s) => [s.local, s.reason])).toEqual([
+      ['2026-01-10 11:00', expect.stringMatching(/first stay/)],
+      ['2026-10-10 09:00', expect.stringMatching(/single stay/)],
+      ['2027-01-10 11:00', expect.stringMatching(/12 months/)],
+      ['2027-04-25 11:00', expect.stringMatching(/win-back/)],
+      ['2028-01-20 11:00', expect.stringMatching(/lapsing/)],
+    ]);
+
+    expect(sent(t)).toEqual([
+      'welcome-member @ 2026-01-10 11:00',
+      'stay-thank-you @ 2026-01-10 13:00',
+      'birthday-greeting @ 2026-05-02 09:00',
+      'first-year-come-back @ 2026-10-10 09:00',
+      'win-back-offer @ 2027-01-10 11:00',
+      'win-back-offer @ 2027-02-09 11:00',
+      'win-back-offer @ 2027-03-26 11:00',
+      'churn-why @ 2027-04-25 11:00',
+      'points-expiry-warning @ 2027-12-11 09:00',
+      'points-expired @ 2028-01-10 11:00',
+      'welcome-back @ 2028-01-20 11:00',
+      'stay-thank-you @ 2028-01-20 13:00',
+    ]);
+    const mails = of(t, 'mail');
+    const offers = mails.filter((m) => m.template === 'win-back-offer').map((m) => m.subject);
+    expect(new Set(offers).size).toBe(3);
+    expect(mails.find((m) => m.template === 'churn-why')!.subject).toContain('能否请教您一个问题');
+    expect(mails.find((m) => m.template === 'points-expiry-warning')!.subject).toContain('2028年1月10日');
+    expect(mails.filter((m) => m.status === 'suppressed')).toEqual([]);
+
+    expect(ledger(t)).toEqual([
+      ['stay_base', 24000, 'S1'],
+      ['expiry', -24000],
+      ['stay_base', 16000, 'S2'],
+      ['welcome_back', 1000],
+    ]);
+    expect(t.guests.guest).toMatchObject({
+      stage: 'reactivated',
+      tier: 'member',
+      pointsBalance: 17000,
+      stays: 2,
+    });
+    expect(tiers(t)).toEqual([]);
+    // One run per guest-year: continued as new at the 1 January review.
+    expect(t.figures.parentRuns).toBeGreaterThanOrEqual(2);
+    expect(t.runs.filter((r) => r.workflowType === 'winBack')).toHaveLength(1);
+  });
+
+  it('2. frequent guest: Silver → Gold mid-year, review keeps Gold, soft landing to Silver after a thin year, a manual floor holds', async () => {
+    const t = await runScenario(await scenario('2-frequent-guest.json'), servers);
+    expectSound(t, { guest: 'li.na@example.test' });
+
+    expect(tiers(t)).toEqual([
+      'member→silver (upgrade)',
+      'silver→gold (upgrade)',
+      'gold→gold (review)',
+      'gold→silver (review)',
+      'silver→gold (floor)',
+      'gold→gold (review)',
+    ]);
+    const rows = of(t, 'tier');
+    expect(rows.map((r) => [r.local.slice(0, 10), r.validFrom, r.validThrough])).toEqual([
+      ['2026-05-15', '2026-05-15', '2027-12-31'],
+      ['2026-11-07', '2026-11-07', '2027-12-31'],
+      ['2027-01-01', '2027-01-01', '2027-12-31'],
+      ['2028-01-01', '2028-01-01', '2028-12-31'],
+      ['2028-10-01', '2028-10-01', '2029-12-31'],
+      ['2029-01-01', '2029-01-01', '2029-12-31'],
+    ]);
+    expect(rows[2]!.reason).toMatch(/review of 2026: 10 stays, 42 nights.*kept/);
+    expect(rows[3]!.reason).toMatch(/review of 2027: 1 stays, 2 nights.*down/);
+    expect(rows[5]!.reason).toMatch(/review of 2028: 4 stays, 8 nights.*floor/);
+    for (const r of rows) expect(r.rulesVersion ?? 1).toBe(1);
+
+    expect(stages(t)).toEqual([
+      'prospect→member',
+      'member→regular',
+      'regular→vip',
+      'vip→regular',
+      'regular→vip',
+    ]);
+    const floor = of(t, 'staff');
+    expect(floor).toMatchObject([{ action: 'ops.setTierFloor', status: 200 }]);
+
+    // Base points 10 per CNY; the tier bonus (Silver 20 %, Gold 80 %) from the stay after the upgrade on.
+    const points = of(t, 'points');
+    expect(sum(points.filter((p) => p.reason === 'stay_base').map((p) => p.points))).toBe(
+      4 * 6000 + 6 * 10000 + 4000 + 4 * 4000,
+    );
+    expect(points.filter((p) => p.reason === 'tier_bonus').map((p) => [p.stay, p.points])).toEqual([
+      ...['S5', 'S6', 'S7', 'S8', 'S9', 'S10'].map((s) => [s, 2000]),
+      ['S11', 3200],
+      ...['S12', 'S13', 'S14', 'S15'].map((s) => [s, 800]),
+    ]);
+
+    const mails = of(t, 'mail').filter((m) => m.template.startsWith('tier-'));
+    expect(mails.map((m) => `${m.template} @ ${m.local}: ${m.subject}`)).toEqual([
+      'tier-upgrade @ 2026-05-15 11:00: Congratulations, Na: you are now Silver',
+      'tier-upgrade @ 2026-11-07 10:00: Congratulations, Na: you are now Gold',
+      expect.stringMatching(/^tier-review-result @ 2027-01-01 0\d:\d\d: Your 2026 status review: Gold$/),
+      expect.stringMatching(/^tier-keep-reminder @ 2027-11-02 09:00: .*keep your Gold status$/),
+      expect.stringMatching(/^tier-review-result @ 2028-01-01 0\d:\d\d: Your 2027 status review: Silver$/),
+      expect.stringMatching(/^tier-keep-reminder @ 2028-11-02 09:00: .*keep your Gold status$/),
+      expect.stringMatching(/^tier-review-result @ 2029-01-01 0\d:\d\d: Your 2028 status review: Gold$/),
+    ]);
+    expect(sent(t).filter((m) => m.startsWith('birthday-greeting'))).toEqual([
+      'birthday-greeting @ 2026-08-21 09:00',
+      'birthday-greeting @ 2027-08-21 09:00',
+      'birthday-greeting @ 2028-08-21 09:00',
+    ]);
+    expect(t.guests.guest).toMatchObject({ tier: 'gold', tierFloor: null, stays: 15 });
+
+    // The figures of the issue: a 4-stay year (2028) within 300 events, the parent within 15 per stay.
+    expect(t.figures.eventsPerGuestYear['2028']).toBeLessThanOrEqual(300);
+    expect(t.runs.filter((r) => r.workflowType === 'guestLifecycle')).toHaveLength(4);
+    expect(t.figures.parentEventsPerStaySignal.mean).toBeLessThanOrEqual(15);
+  });
+
+  it('3. points: redemption, refused requests write nothing, expiry warning and expiry row', async () => {
+    const t = await runScenario(await scenario('3-points.json'), servers);
+    expectSound(t, { guest: 'carlos@example.test' });
+
+    const staff = of(t, 'staff');
+    expect(staff.map((s) => [s.action, s.status, s.error?.code])).toEqual([
+      ['ops.redeem', 200, undefined],
+      ['ops.redeem', 409, 'insufficient_points'],
+      ['ops.adjust', 400, 'validation_failed'],
+      ['ops.adjust', 200, undefined],
+    ]);
+    expect(staff[2]!.error!.message).toMatch(/reason/);
+    // The refused ones wrote nothing: the ledger has the redemption and the adjustment only, and no request
+    // of this guest was left applied or pending beyond those two.
+    expect(ledger(t)).toEqual([
+      ['stay_base', 12000, 'S1'],
+      ['stay_base', 8000, 'S2'],
+      ['redemption', -5000],
+      ['adjustment', 500],
+      ['expiry', -15500],
+    ]);
+    const requests = await db('staff_requests')
+      .where({ guest_id: t.guests.guest!.guestId })
+      .select<{ kind: string; status: string }[]>('kind', 'status');
+    expect(requests.filter((r) => r.status !== 'rejected')).toEqual([
+      { kind: 'redemption', status: 'applied' },
+      { kind: 'adjustment', status: 'applied' },
+    ]);
+    expect(t.guests.guest!.pointsBalance).toBe(0);
+
+    // Points expire 24 months after the last qualifying activity (the redemption, 1 April 2026 10:00 New York),
+    // warned 30 days before at 09:00 local; transactional mails, sent without marketing consent.
+    expect(of(t, 'points').find((p) => p.reason === 'expiry')!.local).toBe('2028-04-01 10:00');
+    expect(sent(t)).toEqual([
+      'welcome-member @ 2026-02-06 11:00',
+      'stay-thank-you @ 2026-02-06 13:00',
+      'stay-thank-you @ 2026-03-20 13:00',
+      'points-expiry-warning @ 2028-03-02 09:00',
+      'points-expired @ 2028-04-01 10:00',
+    ]);
+    expect(of(t, 'mail').find((m) => m.template === 'points-expiry-warning')!.subject).toBe(
+      'Carlos, your points expire on 1 April 2028',
+    );
+    // Marketing mails without consent: recorded as suppressed, with the reason.
+    const suppressed = of(t, 'mail').filter((m) => m.status === 'suppressed');
+    expect(suppressed.map((m) => [m.template, m.suppressionReason])).toEqual([
+      ['first-year-reminder', 'no_marketing_consent'],
+      ['win-back-offer', 'no_marketing_consent'],
+      ['win-back-offer', 'no_marketing_consent'],
+      ['win-back-offer', 'no_marketing_consent'],
+      ['churn-why', 'no_marketing_consent'],
+    ]);
+  });
+
+  it('4. prospect by booking → invitation → enrolled with a referral → member with points for the stay; referral bonus', async () => {
+    const t = await runScenario(await scenario('4-referral.json'), servers);
+    expectSound(t, { guest: 'emma@example.test', referrer: 'wei@example.test' });
+
+    expect(stages(t)).toEqual(['prospect→member']);
+    expect(of(t, 'stage')[0]!.reason).toMatch(/enrolled \(front_desk\)/);
+    expect(sent(t)).toEqual([
+      'enrolment-invitation @ 2026-03-01 18:30',
+      'welcome-member @ 2026-03-20 15:00',
+      'stay-thank-you @ 2026-03-22 13:00',
+    ]);
+    expect(of(t, 'mail')[0]!.subject).toBe('Emma, you are invited to join our loyalty programme');
+    expect(ledger(t)).toEqual([['stay_base', 18000, 'S1']]);
+    expect(t.guests.guest!.stage).toBe('member');
+    expect(t.guests.guest!.memberNumber).toMatch(/^M\d{9}$/);
+
+    const referrer = t.guests.referrer!;
+    const guestRow = await db('guests')
+      .where({ id: t.guests.guest!.guestId })
+      .first<{ referred_by_guest_id: string | null }>('referred_by_guest_id');
+    expect(guestRow.referred_by_guest_id).toBe(referrer.guestId);
+    expect(ledger(t, 'referrer')).toEqual([
+      ['stay_base', 16000, 'R1'],
+      ['referral', 2000],
+    ]);
+    // Paid when the referred guest's stay is recorded.
+    expect(of(t, 'points', 'referrer')[1]!.at.slice(0, 16)).toBe(of(t, 'points')[0]!.at.slice(0, 16));
+    expect(sent(t, 'referrer')).toEqual([
+      'welcome-member @ 2026-02-05 11:00',
+      'stay-thank-you @ 2026-02-05 13:00',
+      'referral-bonus @ 2026-03-22 19:00',
+    ]);
+  });
+
+  it('5. a ten-year guest: 540 stays, signals during continue-as-new, no message lost, every run under 4,096 events', async () => {
+    const t = await runScenario(await scenario('5-ten-year-guest.json'), servers);
+    expectSound(t, { guest: 'ahmed@example.test' });
+
+    const guestId = t.guests.guest!.guestId;
+    expect(of(t, 'pms').filter((e) => e.type === 'stay.completed')).toHaveLength(540);
+    // Every event the API took was handled by the workflow, none rejected, none still open.
+    const events = await db('pms_events')
+      .where({ guest_id: guestId })
+      .select<{ handled_at: Date | null; rejected_at: Date | null }[]>('handled_at', 'rejected_at');
+    expect(events).toHaveLength(541);
+    expect(events.filter((e) => !e.handled_at || e.rejected_at)).toEqual([]);
+    // Each stay recorded, paid and thanked exactly once.
+    expect(t.guests.guest!.stays).toBe(540);
+    expect(of(t, 'points').filter((p) => p.reason === 'stay_base')).toHaveLength(540);
+    expect(
+      new Set(
+        of(t, 'points')
+          .filter((p) => p.reason === 'stay_base')
+          .map((p) => p.stay),
+      ).size,
+    ).toBe(540);
+    const thanks = of(t, 'mail').filter((m) => m.template === 'stay-thank-you');
+    expect(thanks.filter((m) => m.status === 'sent')).toHaveLength(540);
+    expect(
+      t.runs.filter((r) => r.workflowType === 'postStayFollowUp' && r.status === 'completed'),
+    ).toHaveLength(540);
+    // One run of the guest's workflow per year, each far from the limit.
+    expect(t.figures.parentRuns).toBeGreaterThanOrEqual(10);
+    expect(t.figures.runsOver4096).toBe(0);
+    expect(t.figures.longestRun!.events).toBeLessThan(4096);
+    expect(t.guests.guest!.tier).toBe('diamond');
+  }, 300_000);
+});
