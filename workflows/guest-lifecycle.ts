@@ -69,6 +69,9 @@ export type { GuestLifecycleInput, GuestLifecycleState } from './types.js';
 /** Continue-as-new after this many items even if the server has not suggested it yet. */
 export const EVENTS_PER_RUN = 500;
 
+/** Stage transitions the state (and so the `state` query) keeps; all of them are in `stage_history`. */
+const RECENT_STAGES_KEPT = 10;
+
 // Short single-transaction reads and writes: local activities, one marker each in the guest's history.
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
@@ -101,6 +104,7 @@ export function initialState(): GuestLifecycleState {
     winBack: null,
     invitationSent: false,
     stageChanges: 0,
+    recentStages: [],
     eventsHandled: 0,
     eventsRejected: 0,
     lastError: null,
@@ -228,6 +232,9 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     const from = state.stage;
     state.stage = to;
     state.stageChanges += 1;
+    state.recentStages = [...state.recentStages, { from, to, reason, at: nowIso() }].slice(
+      -RECENT_STAGES_KEPT,
+    );
     // Keyed by the transition's number, not the time: a local activity may run again when its
     // workflow task is retried, at a later workflow time.
     await db.recordStage({

@@ -189,6 +189,13 @@ describe('lapse and win-back', () => {
     const bonus = await stack.db('points_ledger').where({ guest_id: g.id, reason: 'welcome_back' });
     expect(bonus).toMatchObject([{ points: 1000 }]);
     expect(await stagesOf(g.id)).toEqual(['at_risk', 'lapsed', 'churned', 'reactivated']);
+    // The state query shows the transitions too (the run after the review carried them).
+    expect((await stateOf(g.id))?.recentStages.map((t) => t.to)).toEqual([
+      'at_risk',
+      'lapsed',
+      'churned',
+      'reactivated',
+    ]);
     const history: unknown = await stack
       .db('stage_history')
       .where({ guest_id: g.id, to_stage: 'churned' })

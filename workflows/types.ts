@@ -45,6 +45,8 @@ export interface GuestLifecycleState {
   invitationSent: boolean;
   /** Stage transitions so far (keys the stage history rows). */
   stageChanges: number;
+  /** The latest transitions, newest last (the full history is `stage_history`). */
+  recentStages: { from: Stage; to: Stage; reason: string; at: string }[];
   /** Messages taken from the inbox, over every run. */
   eventsHandled: number;
   /** Messages recorded as rejected, over every run. */
