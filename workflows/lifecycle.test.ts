@@ -307,6 +307,80 @@ describe('annual tier review', () => {
   });
 });
 
+describe('reminders and greetings', () => {
+  it('reminds a single-stay member 3 months before the first anniversary with a come-back coupon (at risk), and greets on the birthday at 09:00 local', async () => {
+    const now = await env.currentTimeMs();
+    const g = await guest({ consent: true, enrolledAt: new Date(now - 200 * DAY) });
+    // Birthday in 40 days; the guest lives in Shanghai (UTC+8): 09:00 local is 01:00 UTC.
+    const birthday = new Date(now + 40 * DAY);
+    await stack
+      .db('guests')
+      .where({ id: g.id })
+      .update({ timezone: 'Asia/Shanghai', birthday: `1988-${iso(birthday.getTime()).slice(5, 10)}` });
+    await signal(g.id, await stayAgo(200 * DAY, g.profile));
+    await advance(200 * DAY, 10 * DAY);
+    await eventually(async () =>
+      (await templatesSent(g.id)).includes('first-year-come-back:sent') ? true : undefined,
+    );
+    const coupon = (await stack.db('coupons').where({ guest_id: g.id, campaign: 'first-year' }).first()) as
+      { code: string } | undefined;
+    expect(coupon?.code).toMatch(/^WB-/);
+    expect(await stagesOf(g.id)).toContain('at_risk');
+    const greeting = stack.sink
+      .messages()
+      .find((m) => m.to.includes(g.email) && (m.headers['x-outbox-key'] ?? '').includes(':birthday:'));
+    expect(greeting).toBeDefined();
+    // Sent at 09:00 in Shanghai: the outbox key carries the deadline's UTC day, the row its planned instant.
+    const row = (await stack
+      .db('mail_outbox')
+      .where({ guest_id: g.id, template: 'birthday-greeting' })
+      .first()) as {
+      idempotency_key: string;
+    };
+    expect(row.idempotency_key).toContain(`birthday:${iso(birthday.getTime()).slice(0, 10)}`);
+    await finish(g.id);
+  });
+
+  it('re-runs the review of a year when a stay of that year arrives after it', async () => {
+    const now = await env.currentTimeMs();
+    const year = new Date(now).getUTCFullYear();
+    const g = await guest({ tier: 'gold', stage: 'vip', enrolledAt: new Date(now - 30 * DAY) });
+    await start(g.id);
+    await advance(Date.UTC(year + 1, 0, 1, 8) - now, 10 * DAY);
+    await eventually(async () => ((await stateOf(g.id))?.reviewedYear === year ? true : undefined));
+    expect((await stateOf(g.id))?.tier).toBe('silver');
+    // A 40-night stay of last year, reported in January: that year qualifies for gold after all.
+    const departure = Date.UTC(year, 11, 20);
+    await signal(
+      g.id,
+      sampleStay({
+        occurredAt: iso(departure + 10 * HOUR),
+        guest: g.profile,
+        stay: {
+          arrival: day(departure - 40 * DAY),
+          departure: day(departure),
+          nights: 40,
+          roomRevenue: '8000',
+        },
+      }).message,
+    );
+    const reviews = await eventually(async () => {
+      const rows = (await stack
+        .db('tier_history')
+        .where({ guest_id: g.id, source: 'review' })
+        .orderBy('id')) as {
+        tier: string;
+        reason: string;
+      }[];
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(reviews.map((r) => r.tier)).toEqual(['silver', 'gold']);
+    expect(reviews[1]!.reason).toContain(`review of ${year}: 1 stays, 40 nights`);
+    expect((await stateOf(g.id))?.tier).toBe('gold');
+    await finish(g.id);
+  });
+});
+
 describe('points', () => {
   it('warns 30 days before expiry and expires the balance after 24 months without activity', async () => {
     const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 10 * DAY) });
