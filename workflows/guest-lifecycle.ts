@@ -52,6 +52,7 @@ import { postStayFollowUp } from './post-stay-follow-up.js';
 import { tierReview } from './tier-review.js';
 import type {
   AdjustPointsRequest,
+  FollowUpMail,
   GuestLifecycleInput,
   GuestLifecycleState,
   GuestStateView,
@@ -248,7 +249,13 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     });
   };
 
+  /** Mails a stay causes go with its follow-up child (fewer events on the guest's history per stay). */
+  let withFollowUp: FollowUpMail[] | null = null;
   const sendMail = (kind: LifecycleMail, key: string, vars?: Record<string, string | number | boolean>) => {
+    if (withFollowUp) {
+      withFollowUp.push({ kind, key: `${workflowId}:${key}`, ...(vars ? { vars } : {}) });
+      return;
+    }
     mailsInFlight += 1;
     mail
       .sendLifecycleMail({
@@ -368,6 +375,15 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   }
 
   async function handleStay(message: StayCompletedMessage): Promise<void> {
+    withFollowUp = [];
+    try {
+      await handleStayWithMails(message);
+    } finally {
+      withFollowUp = null;
+    }
+  }
+
+  async function handleStayWithMails(message: StayCompletedMessage): Promise<void> {
     const before = state.stage;
     const applied = await db.applyStay({ guestId, workflowId, message, now: nowIso() });
     adopt(applied.snapshot);
@@ -425,6 +441,7 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
             },
             pointsEarned: applied.pointsEarned + applied.bonusPoints,
             pointsBalance: applied.balanceAfter,
+            ...(withFollowUp && withFollowUp.length > 0 ? { mails: withFollowUp } : {}),
           },
         ],
       });

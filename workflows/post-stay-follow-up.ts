@@ -15,7 +15,7 @@ import type { PostStayFollowUpInput, PostStayFollowUpResult } from './types.js';
 
 export type { PostStayFollowUpInput, PostStayFollowUpResult } from './types.js';
 
-const { queueMail, suppressMail } = proxyActivities<Activities>({
+const { queueMail, suppressMail, sendLifecycleMail } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
@@ -29,6 +29,16 @@ const { deliverMail } = proxyActivities<Activities>({
 const DEFAULT_MAX_AGE_DAYS = 7;
 
 export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<PostStayFollowUpResult> {
+  // What the stay caused at once (welcome, upgrade, welcome back): decided by the guest's workflow, sent here.
+  for (const mail of input.mails ?? []) {
+    await sendLifecycleMail({
+      guestId: input.guestId,
+      kind: mail.kind,
+      key: mail.key,
+      now: new Date(Date.now()).toISOString(),
+      ...(mail.vars ? { vars: mail.vars } : {}),
+    });
+  }
   const checkedOutAtMs = Date.parse(input.checkedOutAt);
   const wait = thankYouDelayMs({
     checkedOutAtMs,

@@ -4,6 +4,7 @@
  * each other. Plain data only: all of it travels through Temporal payloads,
  * and none of it is personal data (ids and facts).
  */
+import type { LifecycleMail } from '../activities/lifecycle.js';
 import type { LastStay } from '../db/repositories/standing.js';
 import type { Agenda } from '../domain/agenda.js';
 import type { GuestMessage } from '../domain/messages.js';
@@ -115,6 +116,16 @@ export interface PostStayFollowUpInput {
   stay: { propertyCode: string; arrival: string; departure: string; nights: number };
   pointsEarned: number;
   pointsBalance: number;
+  /** Lifecycle mails the stay caused (welcome, upgrade, welcome back), sent by the follow-up at once. */
+  mails?: FollowUpMail[];
+}
+
+/** A lifecycle mail decided by the guest's workflow and sent by a child. */
+export interface FollowUpMail {
+  kind: LifecycleMail;
+  /** The full idempotency key. */
+  key: string;
+  vars?: Record<string, string | number | boolean>;
 }
 
 /** Outbox ids only: the Message-ID and the address stay in Postgres. */
