@@ -7,7 +7,7 @@ const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 export function describeEntry(e: TimelineEntry): string {
   switch (e.kind) {
     case 'pms':
-      return `${e.type} ${e.eventId} → ${e.status}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}${e.note ? `  (${e.note})` : ''}`;
+      return `${e.type} ${e.eventId} → ${e.refusedFirst ? `${e.refusedFirst.join(', ')}, then ` : ''}${e.status}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}${e.note ? `  (${e.note})` : ''}`;
     case 'staff':
       return `${e.action} ${JSON.stringify(e.body)} → ${e.status}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}${e.note ? `  (${e.note})` : ''}`;
     case 'rejected':
@@ -100,5 +100,20 @@ export function formatTimeline(t: Timeline): string {
     `  longest run                 ${f.longestRun ? `${f.longestRun.events} events (${f.longestRun.workflow} ${f.longestRun.runId.slice(0, 8)})` : '—'}`,
   );
   out.push(`  runs over 4,096 events      ${f.runsOver4096}`);
+  out.push(`  carried by continue-as-new  ${f.carriedOverByContinueAsNew} messages`);
   return out.join('\n');
+}
+
+/** The figures as one line, for test logs. */
+export function figuresLine(t: Timeline): string {
+  const f = t.figures;
+  return [
+    `${t.scenario.split(':')[0]}: ${t.wallSeconds}s`,
+    `parent ${f.parentEvents} events / ${f.stays} stays in ${f.parentRuns} runs`,
+    `per stay on the parent ${f.parentEventsPerStaySignal.mean} (max ${f.parentEventsPerStaySignal.max})`,
+    `follow-up ${f.followUpEventsPerStay.mean}`,
+    `per year ${JSON.stringify(f.eventsPerGuestYear)}`,
+    `longest run ${f.longestRun?.events ?? 0}`,
+    `carried by continue-as-new ${f.carriedOverByContinueAsNew}`,
+  ].join('; ');
 }

@@ -59,6 +59,8 @@ export interface RunOptions {
 }
 
 const WEBHOOK_SECRET = 'simulator-webhook-secret';
+/** Deliveries of a PMS event after a 503 (Mews, for one, retries three times). */
+const PMS_RETRIES = 3;
 const LINKS_SECRET = 'simulator-links-secret';
 const MAIL = {
   from: 'Guest Relations <guest-relations@hotel.example>',
@@ -148,7 +150,7 @@ export async function runScenario(
     db,
     temporal: env.client,
     taskQueue,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.SIM_API_LOG ?? 'silent' }),
     pms: { webhookSecret: WEBHOOK_SECRET, toleranceSeconds: 300 },
     nowSeconds: () => Math.floor(simNow / 1000),
   });
@@ -335,10 +337,18 @@ export async function runScenario(
     };
     const raw = JSON.stringify(body);
     if (e.type === 'profile.updated') profileSent.add(e.guest);
-    const answer = await api('/v1/pms/events', {
-      body: raw,
-      headers: { 'x-signature': sign(WEBHOOK_SECRET, raw, Math.floor(simNow / 1000)) },
-    });
+    // Like a PMS, deliver again (the same body) when the API answers 503, up to PMS_RETRIES times.
+    const refusals: string[] = [];
+    let answer: ApiAnswer;
+    for (;;) {
+      answer = await api('/v1/pms/events', {
+        body: raw,
+        headers: { 'x-signature': sign(WEBHOOK_SECRET, raw, Math.floor(simNow / 1000)) },
+      });
+      if (answer.status !== 503 || refusals.length >= PMS_RETRIES) break;
+      refusals.push(`${answer.status} ${errorOf(answer.body)?.code ?? ''}`.trim());
+      await new Promise((r) => setTimeout(r, 100 * refusals.length));
+    }
     if (answer.status === 202 && typeof answer.body.guestId === 'string')
       guestIds.set(e.guest, answer.body.guestId);
     const error = errorOf(answer.body);
@@ -348,6 +358,7 @@ export async function runScenario(
       type: e.type,
       eventId: e.eventId,
       status: answer.status,
+      ...(refusals.length ? { refusedFirst: refusals } : {}),
       ...(error ? { error } : {}),
       ...(e.note ? { note: e.note } : {}),
     });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createDb, type Db } from '../db/knex.js';
 import { ensureTestServer } from '../stack/provision.js';
+import { figuresLine } from './format.js';
 import { runScenario, type SimServers } from './run.js';
 import { loadScenario } from './scenario.js';
 import type { Timeline, TimelineEntry } from './timeline.js';
@@ -38,6 +39,7 @@ const scenario = (file: string) =>
 
 /** What every scenario must show: each mail received once by the guest, no run near the history limit. */
 function expectSound(t: Timeline, emails: Record<string, string>) {
+  console.info(figuresLine(t));
   for (const [guest, email] of Object.entries(emails)) {
     for (const m of of(t, 'mail', guest).filter((x) => x.status === 'sent')) {
       expect(m, `${m.template} at ${m.local}`).toMatchObject({ to: email, deliveries: 1 });

@@ -26,6 +26,8 @@ export type TimelineEntry = EntryBase &
         type: string;
         eventId: string;
         status: number;
+        /** Earlier deliveries of the same event that the API refused with 503 (the simulator retries, as a PMS does). */
+        refusedFirst?: string[];
         error?: { code: string; message: string };
         note?: string;
       }
@@ -116,6 +118,8 @@ export interface Figures {
   eventsPerGuestYear: Record<string, number>;
   longestRun: { workflow: string; runId: string; events: number } | null;
   runsOver4096: number;
+  /** Messages a run handed to the next one unhandled (continue-as-new with a non-empty inbox). */
+  carriedOverByContinueAsNew: number;
 }
 
 export interface Timeline {
@@ -337,6 +341,7 @@ function childClosed(e: HistoryEvent): string | undefined {
   return a?.workflowExecution?.workflowId ?? undefined;
 }
 
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const stats = (xs: number[]) => ({
   mean: xs.length ? round1(xs.reduce((a, b) => a + b, 0) / xs.length) : 0,
@@ -419,5 +424,12 @@ export function figuresOf(input: {
       ? { workflow: input.display(longest.workflowId), runId: longest.runId, events: longest.events }
       : null,
     runsOver4096: runs.filter((r) => r.events > 4096).length,
+    carriedOverByContinueAsNew: sum(
+      parent.map((r) => {
+        const last = r.history.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
+        const input = firstArg(last?.input) as { inbox?: unknown[] } | undefined;
+        return input?.inbox?.length ?? 0;
+      }),
+    ),
   };
 }
