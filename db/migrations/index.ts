@@ -8,6 +8,7 @@ import * as m002 from './20261123_002_api_keys.js';
 import * as m003 from './20261123_003_points_bigint_mail_lease.js';
 import * as m004 from './20261124_004_core_fixes.js';
 import * as m005 from './20261124_005_lifecycle.js';
+import * as m007 from './20261124_007_service_recovery.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '20261123_003_points_bigint_mail_lease': m003,
   '20261124_004_core_fixes': m004,
   '20261124_005_lifecycle': m005,
+  '20261124_007_service_recovery': m007,
 };

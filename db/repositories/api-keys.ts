@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 
-export const ROLES = ['ops', 'marketer', 'admin'] as const;
+export const ROLES = ['ops', 'manager', 'marketer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ApiKeyRow {
