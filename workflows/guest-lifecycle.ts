@@ -17,6 +17,7 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   allHandlersFinished,
@@ -24,10 +25,12 @@ import {
   continueAsNew,
   executeChild,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -573,10 +576,32 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     (reviewed && !state.winBack) ||
     workflowInfo().continueAsNewSuggested ||
     handledThisRun >= maxEventsPerRun;
+  // One timer, for the earliest deadline, kept while messages come and go and replaced only when that
+  // deadline changes (samples-typescript's updatable timer): a stay costs no timer events.
+  let armed: { at: string; scope: CancellationScope } | undefined;
+  let fired: string | undefined;
+  const arm = (at: string | undefined) => {
+    if (armed?.at === at) return;
+    armed?.scope.cancel();
+    armed = undefined;
+    if (at === undefined) return;
+    const scope = new CancellationScope();
+    armed = { at, scope };
+    scope
+      .run(() => sleep(Math.max(1, Date.parse(at) - Date.now())))
+      .then(
+        () => {
+          if (armed?.at === at) fired = at;
+        },
+        (err: unknown) => {
+          if (!isCancellation(err)) throw err;
+        },
+      );
+  };
   for (;;) {
     const next = nextDeadline(state.agenda);
-    const wait = next ? Math.max(0, Date.parse(next.at) - Date.now()) : undefined;
-    const woken = await condition(() => inbox.length > 0 || timeToContinue(), wait);
+    arm(next?.at);
+    await condition(() => inbox.length > 0 || timeToContinue() || (next !== undefined && fired === next.at));
     if (timeToContinue()) {
       await condition(() => allHandlersFinished() && mailsInFlight === 0);
       return continueAsNew<typeof guestLifecycle>({
@@ -586,7 +611,9 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
         maxEventsPerRun: input.maxEventsPerRun,
       });
     }
-    if (!woken && next) {
+    if (inbox.length === 0 && next && fired === next.at) {
+      fired = undefined;
+      armed = undefined;
       await handleDeadline(next.kind);
       continue;
     }

@@ -3,10 +3,16 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GuestMessage } from '../domain/messages.js';
 import type {
   AdjustPointsRequest,
+  ApproveCompensationRequest,
+  CaseRequest,
+  CaseStateView,
+  CaseStepResult,
   ChildFinished,
+  CompensationRequest,
   GuestStateView,
   PointsMovement,
   RedeemPointsRequest,
+  SatisfactionAnswer,
   SetTierFloorRequest,
   TierFloorResult,
 } from './types.js';
@@ -37,3 +43,41 @@ export const setTierFloorUpdate = defineUpdate<TierFloorResult, [SetTierFloorReq
 
 /** A child tells its parent it is done (tier review, win-back): the parent's inbox takes it as a message. */
 export const childFinishedSignal = defineSignal<[ChildFinished]>('childFinished');
+
+// ---- service recovery ----------------------------------------------------------------------------------------
+
+/** The case's workflow: a child of the guest's (`guest-<guestId>-case-<caseId>`). */
+export function caseWorkflowId(guestId: string, caseId: string): string {
+  return `guest-${guestId}-case-${caseId}`;
+}
+
+/** Where the case stands now: status, SLA state, agenda, compensations waiting for a manager. */
+export const caseStateQuery = defineQuery<CaseStateView>('caseState');
+
+/**
+ * Staff requests on a case (api/cases), answered with a validated result. Each carries the id of a
+ * `case_requests` row, which holds the words (assignee, note, resolution, comment), and is sent with that id
+ * as its Update id. Validators are synchronous and throw ApplicationFailure with a type; a refused request
+ * writes nothing.
+ */
+/** Give the case to a department and person (the receiver stays its owner). Not on a closed case. */
+export const assignCaseUpdate = defineUpdate<CaseStepResult, [CaseRequest]>('assignCase');
+/** A note on the case. Not on a closed case. */
+export const addCaseNoteUpdate = defineUpdate<CaseStepResult, [CaseRequest]>('addCaseNote');
+/**
+ * Compensate the guest (points, refund note, upgrade voucher): granted at once up to the frontline limit,
+ * above it waiting for `approveCompensation`; never above what a manager may approve.
+ */
+export const requestCompensationUpdate = defineUpdate<CaseStepResult, [CompensationRequest]>(
+  'requestCompensation',
+);
+/** A manager approves a compensation waiting for approval (case not closed, within the manager's limit). */
+export const approveCompensationUpdate = defineUpdate<CaseStepResult, [ApproveCompensationRequest]>(
+  'approveCompensation',
+);
+/** The case is solved: resolution mail, satisfaction check 3 days later. Not while a compensation waits. */
+export const resolveCaseUpdate = defineUpdate<CaseStepResult, [CaseRequest]>('resolveCase');
+/** The guest's answer to the satisfaction check: satisfied → closed, not → reopened. Only when resolved. */
+export const answerSatisfactionUpdate = defineUpdate<CaseStepResult, [SatisfactionAnswer]>(
+  'answerSatisfaction',
+);

@@ -177,3 +177,133 @@ export interface TierFloorResult {
 export type ChildFinished =
   | { kind: 'tierReview'; year: number; tier: string; previousTier: string }
   | { kind: 'winBack'; outcome: 'reactivated' | 'churned' | 'cancelled'; lapsedOn: string };
+
+// ---- service recovery (child `guest-<id>-case-<caseId>`, workflows/service-recovery.ts) ----------------------
+
+/** open (also after a reopening) → resolved (waiting for the guest's satisfaction) → closed. */
+export type CaseStatus = 'open' | 'resolved' | 'closed';
+/** The highest escalation so far. */
+export type CaseSlaState = 'on_track' | 'duty_manager' | 'general_manager';
+export type CompensationKind = 'points' | 'refund' | 'upgrade_voucher';
+/** 1:10:100 (seed 000): solved the same local day, the next, or later. */
+export type CaseCostBucket = 'same_day' | 'next_day' | 'later';
+
+/** A case's dated deadlines (ISO instants), computed by an activity with luxon; absent = nothing due. */
+export interface CaseAgenda {
+  /** The acknowledgement mail should have gone by then (1 hour after the case opened). */
+  ackDue?: string;
+  /** Escalation to the duty manager: end of the local day (in-stay) or 24 h after opening (or reopening). */
+  dutyManager?: string;
+  /** Escalation to the general manager: 72 h after opening (or reopening). */
+  generalManager?: string;
+  /** The satisfaction check, 3 days after the resolution. */
+  satisfactionCheck?: string;
+  /** No answer by then (7 days after the check): the case closes without one. */
+  satisfactionAnswerDue?: string;
+}
+export type CaseDeadlineKind = keyof CaseAgenda;
+
+/** Amounts in cents of the frontline limit's currency. */
+export interface CaseLimits {
+  currency: string;
+  /** Granted at once up to this; 0 = every compensation waits for a manager. */
+  frontlineCents: number;
+  /** What a manager may approve. */
+  managerCents: number;
+}
+
+/** Where a case stands, as an activity reads it from Postgres (ids, enums and numbers only). */
+export interface CaseSnapshot {
+  status: CaseStatus;
+  slaState: CaseSlaState;
+  acknowledged: boolean;
+  resolutions: number;
+  reopened: number;
+  satisfactionChecks: number;
+  agenda: CaseAgenda;
+  limits: CaseLimits;
+  /** Compensations above the frontline limit, waiting for a manager. */
+  awaitingApproval: { compensationId: string; valueCents: number }[];
+}
+
+export interface ServiceRecoveryState extends CaseSnapshot {
+  itemsHandled: number;
+  itemsRefused: number;
+}
+
+/** What the case's loop takes, in order: staff requests from the API, each answered with its result. */
+export type CaseInboxItem =
+  | { type: 'assign'; requestId: string }
+  | { type: 'note'; requestId: string }
+  | {
+      type: 'compensation';
+      requestId: string;
+      kind: CompensationKind;
+      valueCents: number;
+      points: number | null;
+    }
+  | { type: 'approval'; requestId: string; compensationId: string }
+  | { type: 'resolve'; requestId: string }
+  | { type: 'satisfaction'; requestId: string; satisfied: boolean };
+
+export interface ServiceRecoveryInput {
+  guestId: string;
+  /** The parent's workflow ID (`guest-<id>`): told `case.closed` when the case closes. */
+  guestWorkflowId: string;
+  caseId: string;
+  /** Carried by continue-as-new. */
+  state?: ServiceRecoveryState;
+  inbox?: CaseInboxItem[];
+}
+
+export interface ServiceRecoveryResult {
+  caseId: string;
+  status: CaseStatus;
+  resolutions: number;
+  reopened: number;
+}
+
+/** Update inputs: ids, enums and numbers; the words (assignee, note, resolution) are in `case_requests`. */
+export interface CaseRequest {
+  requestId: string;
+}
+
+export interface CompensationRequest {
+  requestId: string;
+  kind: CompensationKind;
+  /** The value in cents of the frontline limit's currency (the API converts). */
+  valueCents: number;
+  /** For `points`: how many (a ledger row with reason `compensation`). */
+  points?: number;
+}
+
+export interface ApproveCompensationRequest {
+  requestId: string;
+  /** The compensation's request id. */
+  compensationId: string;
+}
+
+export interface SatisfactionAnswer {
+  requestId: string;
+  satisfied: boolean;
+}
+
+/** What a case Update answers: where the case stands after it, and what the step did. */
+export interface CaseStepResult {
+  status: CaseStatus;
+  compensation?: {
+    compensationId: string;
+    status: 'granted' | 'awaiting_approval';
+    valueCents: number;
+    ledgerId: number | null;
+  };
+  costBucket?: CaseCostBucket;
+}
+
+/** What the `caseState` query answers. */
+export interface CaseStateView extends ServiceRecoveryState {
+  caseId: string;
+  guestId: string;
+  pendingItems: number;
+  nextDeadline: { kind: CaseDeadlineKind; at: string } | null;
+}
