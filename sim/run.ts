@@ -21,7 +21,7 @@ import { createMailer } from '../lib/runtime.js';
 import { startSmtpSink } from '../stack/smtp-sink.js';
 import { workerOptions } from '../worker.js';
 import { ActivityClock, yearShift, yearsToShift, type YearShift } from './clock.js';
-import { collectRuns } from './histories.js';
+import { collectRuns, eventKind } from './histories.js';
 import {
   groupByInstant,
   guestsOf,
@@ -56,6 +56,8 @@ export interface RunOptions {
   maxSleepDays?: number;
   /** How long the worker must be idle to count as settled (default 30 ms). */
   settleMs?: number;
+  /** A skip or a request that takes longer than this (real seconds, default 60) fails with a diagnosis. */
+  stallSeconds?: number;
 }
 
 const WEBHOOK_SECRET = 'simulator-webhook-secret';
@@ -101,6 +103,7 @@ export async function runScenario(
   const log = servers.log ?? (() => undefined);
   const maxSleepMs = (opts.maxSleepDays ?? 30) * DAY_MS;
   const settleMs = opts.settleMs ?? 30;
+  const stallMs = (opts.stallSeconds ?? 60) * 1000;
 
   // Ids the PMS chooses are unique per run: scenarios share a database in the tests, and every scenario has a P1.
   const tag = randomBytes(3).toString('hex');
@@ -190,13 +193,72 @@ export async function runScenario(
   };
 
   /** Skips the server's clock to `targetMs` in steps of at most maxSleepMs, letting the worker settle after each. */
+  /**
+   * What holds the server's clock when a skip does not end: the guest workflows' pending activities and
+   * children, their last history events, failed workflow tasks, and the worker's in-flight work.
+   */
+  const diagnose = async (): Promise<string> => {
+    const lines: string[] = [];
+    const w = worker.getStatus();
+    lines.push(
+      `worker: ${w.numInFlightWorkflowActivations} activations, ${w.numInFlightActivities} activities in flight`,
+    );
+    for (const [name, id] of guestIds) {
+      try {
+        const handle = env.client.workflow.getHandle(guestWorkflowId(id));
+        const d = await handle.describe();
+        const raw = d.raw.pendingActivities ?? [];
+        lines.push(
+          `${name}: ${d.status.name}, ${d.historyLength} events, pending activities ${JSON.stringify(
+            raw.map((a) => ({
+              type: a.activityType?.name,
+              attempt: a.attempt,
+              failure: a.lastFailure?.message,
+            })),
+          )}, pending children ${JSON.stringify((d.raw.pendingChildren ?? []).map((c) => c.workflowId))}`,
+        );
+        const events = (await handle.fetchHistory()).events ?? [];
+        lines.push(`  last events: ${events.slice(-8).map(eventKind).join(', ')}`);
+        for (const e of events.filter((x) => x.workflowTaskFailedEventAttributes).slice(-2))
+          lines.push(
+            `  workflow task failed: ${e.workflowTaskFailedEventAttributes?.failure?.message ?? '?'}`,
+          );
+      } catch (err) {
+        lines.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    return lines.join('\n');
+  };
+
+  /** `p`, or a clear error when it has not settled within stallMs of real time. */
+  const watched = async <T>(p: Promise<T>, what: string): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<'stalled'>((resolve) => {
+      timer = setTimeout(() => resolve('stalled'), stallMs);
+    });
+    try {
+      const r = await Promise.race([p, stalled]);
+      if (r === 'stalled')
+        throw new Error(
+          `the test server did not finish ${what} within ${stallMs / 1000} s:\n${await diagnose()}`,
+        );
+      return r;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   const prof = { sleep: 0, settle: 0, send: 0, sleeps: 0 };
   const sleepUntil = async (targetMs: number) => {
     for (;;) {
       simNow = await env.currentTimeMs();
       if (simNow >= targetMs) return;
       let t = performance.now();
-      await env.sleep(Math.min(maxSleepMs, targetMs - simNow));
+      const ms = Math.min(maxSleepMs, targetMs - simNow);
+      await watched(
+        env.sleep(ms),
+        `skipping ${Math.round(ms / 3_600_000)} h from ${shift.toScenario(simNow, mainZone).toISO()}`,
+      );
       prof.sleep += performance.now() - t;
       prof.sleeps += 1;
       t = performance.now();
@@ -210,6 +272,7 @@ export async function runScenario(
       method: 'POST',
       headers: { 'content-type': 'application/json', ...init.headers },
       body: init.body,
+      signal: AbortSignal.timeout(stallMs),
     });
     const text = await res.text();
     let body: Record<string, unknown>;
@@ -396,7 +459,10 @@ export async function runScenario(
         const skip = Math.max(0, ...group.map((p) => p.whileSkippingMs ?? 0));
         if (skip > 0) {
           // The clock runs on while they arrive; the API keeps the group's instant as its now.
-          await Promise.all([env.sleep(skip), ...group.map((e) => send(e, true))]);
+          await Promise.all([
+            watched(env.sleep(skip), `skipping while posting ${group.length} events`),
+            ...group.map((e) => send(e, true)),
+          ]);
           await settle();
         } else {
           const t = performance.now();
