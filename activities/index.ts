@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/knex.js';
+import { createCaseActivities } from './cases.js';
 import { noFaults, type FaultInjector } from './faults.js';
 import { createLifecycleActivities } from './lifecycle.js';
 import { createMailActivities, sendMailWith } from './mail.js';
@@ -50,6 +51,12 @@ export function createActivities(deps: ActivityDeps) {
       ...(deps.whyUrl ? { whyUrl: deps.whyUrl } : {}),
     }),
     ...createPmsEventActivities({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }),
+    ...createCaseActivities({
+      db: deps.db,
+      mail,
+      sendMail: sendMailWith(deps.db, mail),
+      messageIdDomain: deps.mail.messageIdDomain,
+    }),
   };
 }
 

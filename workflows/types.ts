@@ -219,7 +219,8 @@ export interface CaseSnapshot {
   acknowledged: boolean;
   resolutions: number;
   reopened: number;
-  satisfactionChecks: number;
+  /** The satisfaction check of the current resolution went out. */
+  satisfactionAsked: boolean;
   agenda: CaseAgenda;
   limits: CaseLimits;
   /** Compensations above the frontline limit, waiting for a manager. */

@@ -7,6 +7,7 @@
  * of range, fails too.
  */
 import Handlebars from 'handlebars';
+import { CASE_TEMPLATES } from './case-templates.js';
 import { isTierName, registerHelpers, TemplateValueError } from './helpers.js';
 import { LIFECYCLE_TEMPLATES } from './lifecycle-templates.js';
 import type { TemplateSource } from './types.js';
@@ -57,6 +58,7 @@ Guest Relations`,
 const definitions = {
   'stay-thank-you': STAY_THANK_YOU,
   ...LIFECYCLE_TEMPLATES,
+  ...CASE_TEMPLATES,
 } satisfies Record<string, { vars: readonly string[] } & Record<TemplateLocale, TemplateSource>>;
 
 export type TemplateName = keyof typeof definitions;
