@@ -312,6 +312,7 @@ export function createCaseActivities(deps: CaseDeps) {
     /** Gives the case to a person (and a department): `case.assigned`. The receiver stays its owner. */
     async assignCase(input: { caseId: string; requestId: string; now: string }): Promise<CaseStep> {
       return applyRequest(input, 'assign', async (trx, row, req) => {
+        if (row.status === 'closed') throw refuse(`case ${row.id} is closed`, 'CaseClosed');
         const body = req.body as { assignee: string; department?: string };
         await cases.updateCase(trx, row.id, {
           assignee: body.assignee,
@@ -331,6 +332,7 @@ export function createCaseActivities(deps: CaseDeps) {
     /** A note (its text from the request) by the requester: `case.note_added`. */
     async addCaseNote(input: { caseId: string; requestId: string; now: string }): Promise<CaseStep> {
       return applyRequest(input, 'note', async (trx, row, req) => {
+        if (row.status === 'closed') throw refuse(`case ${row.id} is closed`, 'CaseClosed');
         const note = await cases.addNote(trx, {
           caseId: row.id,
           requestId: req.id,

@@ -2,5 +2,6 @@
 export { guestLifecycle } from './guest-lifecycle.js';
 export { pmsEventSweeper } from './pms-event-sweeper.js';
 export { postStayFollowUp } from './post-stay-follow-up.js';
+export { serviceRecovery } from './service-recovery.js';
 export { tierReview } from './tier-review.js';
 export { winBack } from './win-back.js';

@@ -228,8 +228,12 @@ export interface CaseSnapshot {
 }
 
 export interface ServiceRecoveryState extends CaseSnapshot {
+  /** Requests taken from the inbox, over every run. */
   itemsHandled: number;
+  /** Requests refused when their turn came (after their validator had let them in). */
   itemsRefused: number;
+  /** Deadlines already handled (`<kind>@<at>`, the latest few): an agenda read again never fires one twice. */
+  deadlinesDone: string[];
 }
 
 /** What the case's loop takes, in order: staff requests from the API, each answered with its result. */
