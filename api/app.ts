@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex.js';
 import { requireRole } from './auth.js';
+import { casesRouter } from './cases/router.js';
 import { errorMiddleware, HttpError } from './errors.js';
 import { guestsRouter } from './guests/router.js';
 import { linksRouter } from './links/router.js';
@@ -51,6 +52,12 @@ export function createApp(deps: AppDeps): Express {
     requireRole(deps.db, ['ops', 'admin']),
     express.json({ limit: '64kb' }),
     guestsRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
+  );
+  app.use(
+    '/v1/cases',
+    requireRole(deps.db, ['ops', 'manager', 'admin']),
+    express.json({ limit: '64kb' }),
+    casesRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
   );
 
   if (deps.links) {
