@@ -82,31 +82,42 @@ async function fetchRun(client: Client, workflowId: string, runId?: string): Pro
 }
 
 /** Every run reachable from the latest run of each root workflow: earlier runs, children, their later runs. */
-export async function collectRuns(client: Client, rootWorkflowIds: string[]): Promise<WorkflowRun[]> {
+export async function collectRuns(
+  client: Client,
+  rootWorkflowIds: string[],
+  opts: { concurrency?: number } = {},
+): Promise<WorkflowRun[]> {
   const runs = new Map<string, WorkflowRun>();
-  const queue: { workflowId: string; runId?: string }[] = rootWorkflowIds.map((workflowId) => ({
-    workflowId,
-  }));
-  while (queue.length > 0) {
-    const next = queue.shift()!;
-    if (next.runId && runs.has(next.runId)) continue;
-    let run: WorkflowRun;
+  const seen = new Set<string>();
+  let queue: { workflowId: string; runId?: string }[] = rootWorkflowIds.map((workflowId) => ({ workflowId }));
+  const fetchOne = async (next: { workflowId: string; runId?: string }) => {
     try {
-      run = await fetchRun(client, next.workflowId, next.runId);
+      return await fetchRun(client, next.workflowId, next.runId);
     } catch (err) {
       // A root that never started (a guest with no event) has no workflow.
-      if ((err as Error).name === 'WorkflowNotFoundError') continue;
+      if ((err as Error).name === 'WorkflowNotFoundError') return undefined;
       throw err;
     }
-    if (runs.has(run.runId)) continue;
-    runs.set(run.runId, run);
-    if (run.continuedFrom) queue.push({ workflowId: run.workflowId, runId: run.continuedFrom });
-    for (const e of run.history) {
-      const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
-      if (child?.workflowId && child.runId) queue.push({ workflowId: child.workflowId, runId: child.runId });
-      const can = e.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-      if (can) queue.push({ workflowId: run.workflowId, runId: can });
-    }
+  };
+  // Breadth first, a few histories at a time.
+  while (queue.length > 0) {
+    const batch = queue.splice(0, opts.concurrency ?? 8);
+    queue = queue.concat(
+      (await Promise.all(batch.map(fetchOne))).flatMap((run) => {
+        if (!run || runs.has(run.runId)) return [];
+        runs.set(run.runId, run);
+        const more: { workflowId: string; runId: string }[] = [];
+        if (run.continuedFrom) more.push({ workflowId: run.workflowId, runId: run.continuedFrom });
+        for (const e of run.history) {
+          const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+          if (child?.workflowId && child.runId)
+            more.push({ workflowId: child.workflowId, runId: child.runId });
+          const can = e.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+          if (can) more.push({ workflowId: run.workflowId, runId: can });
+        }
+        return more.filter((m) => !seen.has(m.runId) && seen.add(m.runId));
+      }),
+    );
   }
   return [...runs.values()].sort(
     (a, b) => a.startedMs - b.startedMs || a.workflowId.localeCompare(b.workflowId),

@@ -54,7 +54,7 @@ export interface SimServers {
 export interface RunOptions {
   /** The longest single skip of the server's clock (default 30 days): the worker settles after each. */
   maxSleepDays?: number;
-  /** How long the worker must be idle to count as settled (default 30 ms). */
+  /** How long the worker must be idle to count as settled (default 15 ms). */
   settleMs?: number;
   /** A skip or a request that takes longer than this (real seconds, default 60) fails with a diagnosis. */
   stallSeconds?: number;
@@ -102,7 +102,7 @@ export async function runScenario(
   const { env } = servers;
   const log = servers.log ?? (() => undefined);
   const maxSleepMs = (opts.maxSleepDays ?? 30) * DAY_MS;
-  const settleMs = opts.settleMs ?? 30;
+  const settleMs = opts.settleMs ?? 15;
   const stallMs = (opts.stallSeconds ?? 60) * 1000;
 
   // Ids the PMS chooses are unique per run: scenarios share a database in the tests, and every scenario has a P1.
@@ -477,7 +477,7 @@ export async function runScenario(
       }
       await sleepUntil(shift.toServer(scenario.until, mainZone));
       await settle();
-      if (process.env.SIM_PROFILE) log(`  · profile ${JSON.stringify(prof)}`);
+      const readingFrom = performance.now();
 
       for (const name of guests.keys()) await guestIdOf(name);
       const runs = await collectRuns(
@@ -533,6 +533,8 @@ export async function runScenario(
         activities: clock.activities,
       };
 
+      if (process.env.SIM_PROFILE)
+        log(`  · profile ${JSON.stringify({ ...prof, reading: performance.now() - readingFrom })}`);
       // Nothing of this guest may keep running on the shared server once its worker is gone.
       for (const r of runs.filter((x) => x.status === 'running')) {
         await env.client.workflow

@@ -307,33 +307,33 @@ describe('simulator scenarios', () => {
     ]);
   });
 
-  it('5. a ten-year guest: 540 stays, signals during continue-as-new, no message lost, every run under 4,096 events', async () => {
+  it('5. a ten-year guest: 542 stays, signals during continue-as-new, no message lost, every run under 4,096 events', async () => {
     const t = await runScenario(await scenario('5-ten-year-guest.json'), servers);
     expectSound(t, { guest: 'ahmed@example.test' });
 
     const guestId = t.guests.guest!.guestId;
-    expect(of(t, 'pms').filter((e) => e.type === 'stay.completed')).toHaveLength(540);
+    expect(of(t, 'pms').filter((e) => e.type === 'stay.completed')).toHaveLength(542);
     // Every event the API took was handled by the workflow, none rejected, none still open.
     const events = await db('pms_events')
       .where({ guest_id: guestId })
       .select<{ handled_at: Date | null; rejected_at: Date | null }[]>('handled_at', 'rejected_at');
-    expect(events).toHaveLength(541);
+    expect(events).toHaveLength(543);
     expect(events.filter((e) => !e.handled_at || e.rejected_at)).toEqual([]);
     // Each stay recorded, paid and thanked exactly once.
-    expect(t.guests.guest!.stays).toBe(540);
-    expect(of(t, 'points').filter((p) => p.reason === 'stay_base')).toHaveLength(540);
+    expect(t.guests.guest!.stays).toBe(542);
+    expect(of(t, 'points').filter((p) => p.reason === 'stay_base')).toHaveLength(542);
     expect(
       new Set(
         of(t, 'points')
           .filter((p) => p.reason === 'stay_base')
           .map((p) => p.stay),
       ).size,
-    ).toBe(540);
+    ).toBe(542);
     const thanks = of(t, 'mail').filter((m) => m.template === 'stay-thank-you');
-    expect(thanks.filter((m) => m.status === 'sent')).toHaveLength(540);
+    expect(thanks.filter((m) => m.status === 'sent')).toHaveLength(542);
     expect(
       t.runs.filter((r) => r.workflowType === 'postStayFollowUp' && r.status === 'completed'),
-    ).toHaveLength(540);
+    ).toHaveLength(542);
     // One run of the guest's workflow per year, each far from the limit.
     expect(t.figures.parentRuns).toBeGreaterThanOrEqual(10);
     expect(t.figures.runsOver4096).toBe(0);
