@@ -86,7 +86,7 @@ export type CaseClocks = Pick<
 
 /**
  * A case's deadlines in `zone`. Open: the acknowledgement 1 hour after opening (until it went); the duty
- * manager at the end of the local day for an in-stay case, else 24 h after opening; the general manager after
+ * manager at the end of the local day (23:59) for an in-stay case, else 24 h after opening; the general manager after
  * 72 h — a reopened case counts both from its reopening, and a level reached is not planned again. Resolved:
  * the satisfaction check 3 days after the resolution, then 7 days for the answer.
  */
@@ -101,7 +101,7 @@ export function planCaseAgenda(c: CaseFacts, clocks: CaseClocks, zone: string): 
     if (c.slaState === 'on_track') {
       agenda.dutyManager =
         c.source === 'in_stay' && !reopenedAt
-          ? at(local(c.openedAt).endOf('day'))
+          ? at(local(c.openedAt).endOf('day').startOf('minute'))
           : at(from.plus({ hours: clocks.dutyManagerHours }));
     }
     if (c.slaState !== 'general_manager')
