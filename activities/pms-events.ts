@@ -38,7 +38,8 @@ export function createPmsEventActivities(deps: { db: Db; temporal?: Client; task
       for (const row of rows) {
         // The message the API signalled (kept since the lifecycle events); older rows are rebuilt from the body.
         const message =
-          (row.message as GuestMessage | null) ?? messageFromPmsEvent(PMS_SOURCE, row.payload as PmsEventBody);
+          (row.message as GuestMessage | null) ??
+          messageFromPmsEvent(PMS_SOURCE, row.payload as PmsEventBody);
         if (!message) {
           await pmsEvents.markRejected(
             deps.db,
