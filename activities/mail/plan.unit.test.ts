@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkQuietPeriods,
+  checkSendWindow,
+  frequencyWindowStart,
+  planMail,
+  type MailPlan,
+  type PlanFacts,
+} from './plan.js';
+
+const marketing = (over: Partial<PlanFacts>): PlanFacts => ({
+  mailClass: 'marketing',
+  timezone: 'Asia/Shanghai',
+  now: '2026-11-24T04:00:00Z',
+  marketingConsent: true,
+  openServiceCase: false,
+  marketingInWindow: 0,
+  ...over,
+});
+
+function sendAt(plan: MailPlan): string {
+  if (!('sendAt' in plan)) throw new Error(`skipped: ${plan.reason}`);
+  return plan.sendAt;
+}
+
+describe('planMail: send window (luxon, guest local time)', () => {
+  it('Asia/Shanghai: due 03:00 local → 09:00 local the same day', () => {
+    // 03:00 in Shanghai (UTC+8) is 19:00 UTC the day before.
+    const plan = planMail(marketing({ now: '2026-11-23T19:00:00Z' }));
+    expect(plan).toEqual({
+      sendAt: '2026-11-24T01:00:00.000Z',
+      localSendAt: '2026-11-24 09:00',
+      deferred: true,
+    });
+  });
+
+  it('Asia/Shanghai: due 21:00 local → 09:00 local the next day', () => {
+    const plan = planMail(marketing({ now: '2026-11-24T13:00:00Z' }));
+    expect(plan).toEqual({
+      sendAt: '2026-11-25T01:00:00.000Z',
+      localSendAt: '2026-11-25 09:00',
+      deferred: true,
+    });
+  });
+
+  it('inside the window: at once, exactly now; 20:00 is already outside, 09:00 inside', () => {
+    const now = '2026-11-24T04:17:30.000Z'; // 12:17:30 in Shanghai
+    expect(planMail(marketing({ now }))).toEqual({
+      sendAt: now,
+      localSendAt: '2026-11-24 12:17',
+      deferred: false,
+    });
+    expect(sendAt(planMail(marketing({ now: '2026-11-24T12:00:00Z' })))).toBe('2026-11-25T01:00:00.000Z');
+    expect(planMail(marketing({ now: '2026-11-24T01:00:00Z' }))).toMatchObject({ deferred: false });
+    expect(planMail(marketing({ now: '2026-11-24T11:59:59Z' }))).toMatchObject({ deferred: false });
+  });
+
+  it('Europe/London in winter (GMT): 03:00 → 09:00 = 09:00 UTC', () => {
+    expect(sendAt(planMail(marketing({ timezone: 'Europe/London', now: '2026-01-15T03:00:00Z' })))).toBe(
+      '2026-01-15T09:00:00.000Z',
+    );
+  });
+
+  it('Europe/London in summer (BST): 03:00 local (02:00 UTC) → 09:00 local = 08:00 UTC', () => {
+    expect(sendAt(planMail(marketing({ timezone: 'Europe/London', now: '2026-07-01T02:00:00Z' })))).toBe(
+      '2026-07-01T08:00:00.000Z',
+    );
+  });
+
+  it('Europe/London on the night the clocks go forward (29 March 2026): 00:30 GMT → 09:00 BST', () => {
+    const plan = planMail(marketing({ timezone: 'Europe/London', now: '2026-03-29T00:30:00Z' }));
+    expect(plan).toEqual({
+      sendAt: '2026-03-29T08:00:00.000Z',
+      localSendAt: '2026-03-29 09:00',
+      deferred: true,
+    });
+  });
+
+  it('Europe/London on the night the clocks go back (25 October 2026): 01:30 BST → 09:00 GMT', () => {
+    // 00:30 UTC is 01:30 BST; the clocks go back at 01:00 UTC; 09:00 that day is GMT.
+    const plan = planMail(marketing({ timezone: 'Europe/London', now: '2026-10-25T00:30:00Z' }));
+    expect(plan).toEqual({
+      sendAt: '2026-10-25T09:00:00.000Z',
+      localSendAt: '2026-10-25 09:00',
+      deferred: true,
+    });
+  });
+
+  it('21:00 before the clocks go forward: the next 09:00 is BST', () => {
+    expect(sendAt(planMail(marketing({ timezone: 'Europe/London', now: '2026-03-28T21:00:00Z' })))).toBe(
+      '2026-03-29T08:00:00.000Z',
+    );
+  });
+
+  it('a window of the program (08:30–18:00) and no window at all (null: at once)', () => {
+    const window = { start: '08:30', end: '18:00' };
+    // 07:00 Shanghai → 08:30; 18:00 → next day 08:30.
+    expect(sendAt(planMail(marketing({ now: '2026-11-23T23:00:00Z', window })))).toBe(
+      '2026-11-24T00:30:00.000Z',
+    );
+    expect(sendAt(planMail(marketing({ now: '2026-11-24T10:00:00Z', window })))).toBe(
+      '2026-11-25T00:30:00.000Z',
+    );
+    expect(planMail(marketing({ now: '2026-11-23T19:00:00Z', window: null }))).toMatchObject({
+      sendAt: '2026-11-23T19:00:00.000Z',
+      deferred: false,
+    });
+  });
+
+  it('an unknown zone plans in UTC', () => {
+    expect(sendAt(planMail(marketing({ timezone: 'Mars/Olympus', now: '2026-11-24T03:00:00Z' })))).toBe(
+      '2026-11-24T09:00:00.000Z',
+    );
+  });
+});
+
+describe('planMail: skips, each with its reason', () => {
+  it('marketing without consent → no_marketing_consent (exactly, as before planning)', () => {
+    expect(planMail(marketing({ marketingConsent: false }))).toEqual({
+      skip: 'no_marketing_consent',
+      reason: 'no_marketing_consent',
+    });
+  });
+
+  it('the 4th marketing mail in 7 days → frequency_cap; the 3rd still goes', () => {
+    expect(planMail(marketing({ marketingInWindow: 2 }))).toMatchObject({ deferred: false });
+    const fourth = planMail(marketing({ marketingInWindow: 3 }));
+    expect(fourth).toEqual({
+      skip: 'frequency_cap',
+      reason: 'frequency_cap: 3 marketing mails since 2026-11-18 (at most 3 in 7 days)',
+    });
+  });
+
+  it('a cap of the program (1 in 14 days)', () => {
+    const frequencyCap = { cap: 1, days: 14 };
+    expect(planMail(marketing({ marketingInWindow: 0, frequencyCap }))).toMatchObject({ deferred: false });
+    expect(planMail(marketing({ marketingInWindow: 1, frequencyCap }))).toMatchObject({
+      skip: 'frequency_cap',
+      reason: expect.stringMatching(/since 2026-11-11 \(at most 1 in 14 days\)$/) as unknown,
+    });
+  });
+
+  it('an open service case pauses marketing', () => {
+    expect(planMail(marketing({ openServiceCase: true }))).toMatchObject({ skip: 'open_service_case' });
+  });
+
+  it('an exit condition (a booking) drops the offer', () => {
+    expect(planMail(marketing({ exitCondition: 'booked: a stay is booked' }))).toEqual({
+      skip: 'exit_condition',
+      reason: 'exit_condition: booked: a stay is booked',
+    });
+  });
+
+  it('a quiet period is judged on the local day the mail would go', () => {
+    const quietPeriods = [{ from: '2026-11-25', to: '2026-11-26', name: 'Staff days' }];
+    // 12:00 on the 24th: goes the 24th.
+    expect(planMail(marketing({ quietPeriods }))).toMatchObject({ deferred: false });
+    // 21:00 on the 24th: would go 09:00 on the 25th, a quiet day.
+    expect(planMail(marketing({ now: '2026-11-24T13:00:00Z', quietPeriods }))).toEqual({
+      skip: 'quiet_period',
+      reason: 'quiet_period: 2026-11-25 is in Staff days 2026-11-25–2026-11-26',
+    });
+    // 12:00 on the 26th (last day, inclusive) and the 27th.
+    expect(planMail(marketing({ now: '2026-11-26T04:00:00Z', quietPeriods }))).toMatchObject({
+      skip: 'quiet_period',
+    });
+    expect(planMail(marketing({ now: '2026-11-27T04:00:00Z', quietPeriods }))).toMatchObject({
+      deferred: false,
+    });
+  });
+
+  it('consent is looked at first: one reason, the most basic', () => {
+    const plan = planMail(
+      marketing({
+        marketingConsent: false,
+        openServiceCase: true,
+        marketingInWindow: 9,
+        exitCondition: 'booked',
+      }),
+    );
+    expect(plan).toMatchObject({ skip: 'no_marketing_consent' });
+  });
+});
+
+describe('planMail: transactional mail', () => {
+  it('goes at once at any hour, with or without consent, case, quiet day or cap', () => {
+    const now = '2026-11-23T19:00:00.000Z'; // 03:00 in Shanghai
+    expect(
+      planMail({
+        mailClass: 'transactional',
+        timezone: 'Asia/Shanghai',
+        now,
+        marketingConsent: false,
+        openServiceCase: true,
+        exitCondition: 'booked',
+        quietPeriods: [{ from: '2026-11-01', to: '2026-11-30' }],
+        marketingInWindow: 99,
+      }),
+    ).toEqual({ sendAt: now, localSendAt: '2026-11-24 03:00', deferred: false });
+  });
+});
+
+describe('frequencyWindowStart', () => {
+  it('is local midnight 6 days before today (7 local calendar days)', () => {
+    // 2026-11-24 12:00 in Shanghai → window from 2026-11-18 00:00 Shanghai = 2026-11-17 16:00 UTC.
+    expect(frequencyWindowStart('2026-11-24T04:00:00Z', 'Asia/Shanghai', 7)).toBe('2026-11-17T16:00:00.000Z');
+    // Across the London spring change: 2026-03-31 (BST) → 2026-03-25 00:00 GMT.
+    expect(frequencyWindowStart('2026-03-31T12:00:00Z', 'Europe/London', 7)).toBe('2026-03-25T00:00:00.000Z');
+    expect(frequencyWindowStart('2026-11-24T04:00:00Z', 'UTC', 1)).toBe('2026-11-24T00:00:00.000Z');
+  });
+});
+
+describe('settings checks', () => {
+  it('refuse a window that is not two ordered HH:mm', () => {
+    expect(checkSendWindow({ start: '09:00', end: '20:00' })).toEqual({ start: '09:00', end: '20:00' });
+    expect(() => checkSendWindow({ start: '20:00', end: '09:00' })).toThrow(/start must be before the end/);
+    expect(() => checkSendWindow({ start: '9:00', end: '20:00' })).toThrow(/not a local time/);
+    expect(() => planMail(marketing({ window: { start: '25:00', end: '26:00' } }))).toThrow(RangeError);
+  });
+
+  it('refuse quiet periods that are not ordered dates', () => {
+    expect(checkQuietPeriods([{ from: '2026-12-24', to: '2026-12-26', name: 'Christmas' }])).toEqual([
+      { from: '2026-12-24', to: '2026-12-26', name: 'Christmas' },
+    ]);
+    expect(checkQuietPeriods([])).toEqual([]);
+    expect(() => checkQuietPeriods({})).toThrow(/must be a list/);
+    expect(() => checkQuietPeriods([{ from: '2026-12-26', to: '2026-12-24' }])).toThrow(/quiet period 1/);
+    expect(() => checkQuietPeriods([{ from: '2026-02-30', to: '2026-03-01' }])).toThrow(/quiet period 1/);
+    expect(() => checkQuietPeriods([null])).toThrow(/quiet period 1/);
+  });
+});
