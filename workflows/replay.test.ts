@@ -19,6 +19,7 @@ describe('replay of recorded histories', () => {
       'guestLifecycle',
       'pmsEventSweeper',
       'postStayFollowUp',
+      'serviceRecovery',
       'tierReview',
       'winBack',
     ]);
