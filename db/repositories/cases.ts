@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import * as audit from './audit.js';
-import type { OutboxRow } from './outbox.js';
+import type { NewOutboxRow, OutboxRow } from './outbox.js';
 
 export const CASE_SOURCES = [
   'comment_card',
@@ -463,19 +463,7 @@ export async function auditTrail(
  */
 export async function enqueueStaffMail(
   db: Knex,
-  row: Omit<
-    OutboxRow,
-    | 'id'
-    | 'status'
-    | 'suppression_reason'
-    | 'attempts'
-    | 'claimed_until'
-    | 'last_error'
-    | 'created_at'
-    | 'sent_at'
-  > & {
-    suppressionReason?: string;
-  },
+  row: NewOutboxRow & { suppressionReason?: string },
 ): Promise<OutboxRow> {
   const { suppressionReason, ...fields } = row;
   const [inserted] = (await db('mail_outbox')
