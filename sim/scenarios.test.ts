@@ -339,5 +339,33 @@ describe('simulator scenarios', () => {
     expect(t.figures.runsOver4096).toBe(0);
     expect(t.figures.longestRun!.events).toBeLessThan(4096);
     expect(t.guests.guest!.tier).toBe('diamond');
+    // Every year reviewed on its 1 January (late stays may review it again).
+    const reviews = of(t, 'tier').filter((r) => r.source === 'review');
+    expect([...new Set(reviews.map((r) => r.local.slice(0, 4)))]).toEqual([
+      '2027',
+      '2028',
+      '2029',
+      '2030',
+      '2031',
+      '2032',
+      '2033',
+      '2034',
+      '2035',
+      '2036',
+    ]);
   }, 300_000);
+
+  it("6. a message in the first minutes of 1 January does not skip the year's review", async () => {
+    const t = await runScenario(await scenario('6-new-year-message.json'), servers);
+    expectSound(t, { guest: 'ann@example.test' });
+    expect(
+      of(t, 'pms')
+        .map((e) => e.local)
+        .at(-1),
+    ).toBe('2027-01-01 00:01');
+    expect(tiers(t)).toEqual(['member→silver (upgrade)', 'silver→silver (review)']);
+    expect(of(t, 'tier')[1]!.local.slice(0, 10)).toBe('2027-01-01');
+    expect(of(t, 'tier')[1]!.reason).toMatch(/review of 2026/);
+    expect(t.runs.filter((r) => r.workflowType === 'guestLifecycle')).toHaveLength(2);
+  });
 });
