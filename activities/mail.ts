@@ -14,17 +14,38 @@
  *   sending again;
  * - only a rejection of the recipient or the message is permanent
  *   (smtp-errors.ts); anything else is retried with backoff.
+ *
+ * Planning (DESIGN.md "Cadence"; activities/mail/plan.ts): `planMail` decides, in
+ * one transaction under the guest's row lock, whether a mail goes and when —
+ * marketing consent, exit condition, open service case, quiet period, send
+ * window, frequency cap — and records the decision as an outbox row: pending
+ * with its `send_at`, or suppressed with the reason. An activity cannot wait
+ * until 09:00: a mail planned for later is `scheduled`, and the workflow
+ * sleeps until `sendAt` and then runs `deliverPlannedMail`.
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { DateTime } from 'luxon';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/knex.js';
 import * as guests from '../db/repositories/guests.js';
+import * as mailPlan from '../db/repositories/mail-plan.js';
 import * as outbox from '../db/repositories/outbox.js';
 import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { FaultInjector } from './faults.js';
-import { renderTemplate, templateLocale, UnknownTemplateError } from './mail/templates.js';
+import {
+  checkQuietPeriods,
+  checkSendWindow,
+  frequencyWindowStart,
+  planMail,
+  zoneOrUtc,
+  type MailClass,
+  type QuietPeriod,
+  type SendWindow,
+} from './mail/plan.js';
+import { renderTemplate, templateLocale, UnknownTemplateError, type RenderedMail } from './mail/templates.js';
+import { unsubscribeHeaders, withUnsubscribeFooter } from './mail/unsubscribe.js';
 import { isPermanentSmtpError, summariseSmtpError, type SmtpErrorLike } from './smtp-errors.js';
 
 export interface MailDeps {
@@ -34,6 +55,86 @@ export interface MailDeps {
   faults: FaultInjector;
   /** Tests shorten the bounds; production uses MAIL_DELIVERY. */
   timing?: { sendDeadlineMs?: number; markSentForMs?: number };
+  /**
+   * The guest's signed one-click unsubscribe link (lib/links.ts unsubscribeLinkUrl): every marketing mail
+   * carries it in `List-Unsubscribe` and in a footer line. Without it marketing mail goes without them.
+   */
+  unsubscribeUrl?: (input: { guestId: string }) => string;
+}
+
+/** Marketing mails whose purpose ends when the guest books: planned while a stay is booked, they are skipped. */
+export const ENDS_WITH_A_BOOKING: ReadonlySet<string> = new Set(['first-year-come-back', 'win-back-offer']);
+
+export interface PlanMailInput {
+  guestId: string;
+  template: string;
+  idempotencyKey: string;
+  vars: Record<string, string | number | boolean>;
+  /** Marketing mail is planned (consent, window, cap, …); transactional mail goes at once. */
+  marketing: boolean;
+  /** The workflow's time (ISO); default: when the workflow scheduled this activity. */
+  now?: string;
+  /** Plan without the send window: marketing mail then goes at once (for callers that cannot wait). */
+  ignoreSendWindow?: boolean;
+}
+
+/** What planning decided (or had decided: a repeat returns the row already there). */
+export type PlannedMail =
+  | { status: 'pending'; outboxId: number; sendAt: string; created: boolean }
+  | { status: 'suppressed'; outboxId: number; reason: string; created: boolean }
+  | { status: 'sent' | 'failed'; outboxId: number; created: false };
+
+/**
+ * "Now" for an activity that was not told: when the workflow scheduled it (the workflow's clock on the
+ * time-skipping server too, and the same on every retry); outside an activity, or in a mock environment
+ * without it, this machine's clock.
+ */
+function activityNow(): string {
+  try {
+    const scheduled = Context.current().info.scheduledTimestampMs;
+    if (scheduled > Date.UTC(2000, 0, 1)) return new Date(scheduled).toISOString();
+  } catch {
+    // not inside an activity
+  }
+  return new Date().toISOString();
+}
+
+function plannedFromRow(row: outbox.PlannedOutboxRow): PlannedMail {
+  switch (row.status) {
+    case 'pending':
+      return {
+        status: 'pending',
+        outboxId: row.id,
+        sendAt: (row.send_at ?? row.created_at).toISOString(),
+        created: false,
+      };
+    case 'suppressed':
+      return { status: 'suppressed', outboxId: row.id, reason: row.suppression_reason ?? '', created: false };
+    default:
+      return { status: row.status, outboxId: row.id, created: false };
+  }
+}
+
+interface PlanningSettings {
+  window: SendWindow;
+  cap: number;
+  days: number;
+  quietPeriods: QuietPeriod[];
+}
+
+async function planningSettingsOf(db: Db): Promise<PlanningSettings> {
+  const row = await mailPlan.planningSettings(db);
+  if (!row) throw ApplicationFailure.nonRetryable('no program settings', 'SettingsMissing');
+  try {
+    return {
+      window: checkSendWindow({ start: row.send_window_start, end: row.send_window_end }),
+      cap: row.marketing_frequency_cap,
+      days: row.marketing_frequency_days,
+      quietPeriods: checkQuietPeriods(row.quiet_periods),
+    };
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`program settings: ${(err as Error).message}`, 'SettingsInvalid');
+  }
 }
 
 /** A stable Message-ID per outbox key, so a redelivered mail is recognisably the same mail. */
@@ -76,7 +177,46 @@ export function createMailActivities(deps: MailDeps) {
   const markSentForMs =
     deps.timing?.markSentForMs ?? MAIL_DELIVERY.startToCloseMs - MAIL_DELIVERY.sendDeadlineMs - 2_000;
 
-  return {
+  async function guestOf(guestId: string): Promise<guests.GuestRow> {
+    const guest = await guests.findById(db, guestId);
+    if (!guest) throw ApplicationFailure.nonRetryable(`guest ${guestId} not found`, 'GuestNotFound');
+    return guest;
+  }
+
+  function render(
+    guest: guests.GuestRow,
+    template: string,
+    vars: Record<string, string | number | boolean>,
+  ): RenderedMail {
+    try {
+      return renderTemplate(template, guest.locale, {
+        firstName: guest.first_name,
+        lastName: guest.last_name,
+        ...vars,
+      });
+    } catch (err) {
+      // A missing template or placeholder is fixed by a deploy, not by retrying every few minutes.
+      const what = err instanceof UnknownTemplateError ? 'unknown template' : 'template does not render';
+      throw ApplicationFailure.nonRetryable(
+        `${what} '${template}': ${(err as Error).message.split('\n')[0]}`,
+        'TemplateError',
+      );
+    }
+  }
+
+  /** Marketing consent and open cases again at the send time: either may have changed since planning. */
+  async function stillWanted(row: outbox.PlannedOutboxRow): Promise<string | undefined> {
+    if (row.class !== 'marketing') return undefined;
+    const guest = await db<{ id: string; marketing_consent: boolean }>('guests')
+      .where({ id: row.guest_id })
+      .first('marketing_consent');
+    if (!guest?.marketing_consent) return 'no_marketing_consent';
+    if ((await mailPlan.openServiceCases(db, row.guest_id)) > 0)
+      return 'open_service_case: marketing pauses while a case is open';
+    return undefined;
+  }
+
+  const activities = {
     /**
      * Renders a template for the guest (current address and locale from
      * Postgres) and queues it once per idempotency key.
@@ -87,23 +227,8 @@ export function createMailActivities(deps: MailDeps) {
       idempotencyKey: string;
       vars: Record<string, string | number | boolean>;
     }): Promise<{ outboxId: number; created: boolean }> {
-      const guest = await guests.findById(db, input.guestId);
-      if (!guest) throw ApplicationFailure.nonRetryable(`guest ${input.guestId} not found`, 'GuestNotFound');
-      let rendered;
-      try {
-        rendered = renderTemplate(input.template, guest.locale, {
-          firstName: guest.first_name,
-          lastName: guest.last_name,
-          ...input.vars,
-        });
-      } catch (err) {
-        // A missing template or placeholder is fixed by a deploy, not by retrying every few minutes.
-        const what = err instanceof UnknownTemplateError ? 'unknown template' : 'template does not render';
-        throw ApplicationFailure.nonRetryable(
-          `${what} '${input.template}': ${(err as Error).message.split('\n')[0]}`,
-          'TemplateError',
-        );
-      }
+      const guest = await guestOf(input.guestId);
+      const rendered = render(guest, input.template, input.vars);
       const { mail, created } = await failFastOnDataErrors(() =>
         outbox.enqueue(db, {
           idempotency_key: input.idempotencyKey,
@@ -182,7 +307,10 @@ export function createMailActivities(deps: MailDeps) {
           text: mail.body_text,
           html: mail.body_html,
           messageId: mail.message_id,
-          headers: { 'X-Outbox-Key': mail.idempotency_key },
+          headers: {
+            'X-Outbox-Key': mail.idempotency_key,
+            ...(mail.unsubscribe_url ? unsubscribeHeaders(mail.unsubscribe_url) : {}),
+          },
           // nodemailer closes the connection when the signal fires: the attempt is over, whatever the server does.
           signal: AbortSignal.timeout(sendDeadlineMs),
         });
@@ -205,50 +333,202 @@ export function createMailActivities(deps: MailDeps) {
       faults('mail.afterSend');
       return { alreadySent: false };
     },
+
+    /**
+     * Plans one mail (activities/mail/plan.ts) and records the decision once per idempotency key, in one
+     * transaction under the guest's row lock: the guest's marketing mails in the frequency window are counted
+     * by the same transaction that queues this one, so concurrent plannings (sibling follow-ups) cannot
+     * together exceed the cap. Pending with `sendAt`, or suppressed with the reason; a repeat returns the row
+     * already there. The mail is not sent here: `sendAt` ≤ now → deliver at once; later → the workflow
+     * waits until then and runs `deliverPlannedMail`.
+     */
+    async planMail(input: PlanMailInput): Promise<PlannedMail> {
+      const now = input.now ?? activityNow();
+      const mailClass: MailClass = input.marketing ? 'marketing' : 'transactional';
+      const existing = await outbox.findByKey(db, input.idempotencyKey);
+      if (existing) return plannedFromRow(existing);
+      const guest = await guestOf(input.guestId);
+      let rendered = render(guest, input.template, input.vars);
+      const unsubscribeUrl = input.marketing ? (deps.unsubscribeUrl?.({ guestId: guest.id }) ?? null) : null;
+      if (unsubscribeUrl) rendered = withUnsubscribeFooter(rendered, unsubscribeUrl);
+      const settings = await planningSettingsOf(db);
+      const content = {
+        idempotency_key: input.idempotencyKey,
+        message_id: messageId(input.idempotencyKey),
+        guest_id: guest.id,
+        template: input.template,
+        locale: rendered.locale,
+        to_address: guest.email,
+        subject: rendered.subject,
+        body_text: rendered.text,
+        body_html: rendered.html,
+        class: mailClass,
+        planned_at: new Date(now),
+      };
+      const planned = await failFastOnDataErrors(() =>
+        db.transaction(async (trx) => {
+          const locked = await mailPlan.lockGuest(trx, input.guestId);
+          if (!locked)
+            throw ApplicationFailure.nonRetryable(`guest ${input.guestId} not found`, 'GuestNotFound');
+          // A concurrent attempt with the same key may have recorded it while this one waited for the lock.
+          const again = await outbox.findByKey(trx, input.idempotencyKey);
+          if (again) return plannedFromRow(again);
+          const zone = zoneOrUtc(locked.timezone);
+          let marketingInWindow = 0;
+          let openServiceCase = false;
+          let exitCondition: string | null = null;
+          if (input.marketing && locked.marketing_consent) {
+            const since = frequencyWindowStart(now, zone, settings.days);
+            marketingInWindow = await mailPlan.marketingMailsSince(trx, guest.id, new Date(since));
+            openServiceCase = (await mailPlan.openServiceCases(trx, guest.id)) > 0;
+            const today = DateTime.fromISO(now, { zone }).toISODate()!;
+            if (
+              ENDS_WITH_A_BOOKING.has(input.template) &&
+              (await mailPlan.hasBookingAhead(trx, guest.id, today))
+            )
+              exitCondition = 'booked: the guest has a stay booked';
+          }
+          const plan = planMail({
+            mailClass,
+            timezone: zone,
+            now,
+            window: input.ignoreSendWindow ? null : settings.window,
+            marketingConsent: locked.marketing_consent,
+            openServiceCase,
+            exitCondition,
+            quietPeriods: settings.quietPeriods,
+            marketingInWindow,
+            frequencyCap: { cap: settings.cap, days: settings.days },
+          });
+          if ('skip' in plan) {
+            const { mail, created } = await outbox.enqueuePlanned(trx, {
+              ...content,
+              send_at: null,
+              unsubscribe_url: null,
+              suppressionReason: plan.reason,
+            });
+            return created
+              ? ({ status: 'suppressed', outboxId: mail.id, reason: plan.reason, created } as const)
+              : plannedFromRow(mail);
+          }
+          const { mail, created } = await outbox.enqueuePlanned(trx, {
+            ...content,
+            send_at: new Date(plan.sendAt),
+            unsubscribe_url: unsubscribeUrl,
+          });
+          return created
+            ? ({ status: 'pending', outboxId: mail.id, sendAt: plan.sendAt, created } as const)
+            : plannedFromRow(mail);
+        }),
+      );
+      faults('outbox.afterEnqueue');
+      return planned;
+    },
+
+    /**
+     * The delivery of a planned mail once its `sendAt` has come (the workflow's timer): a marketing mail
+     * whose guest has meanwhile withdrawn consent or opened a case is suppressed with the reason instead;
+     * otherwise `deliverMail`. A refused recipient is a result (`failed`), as in sendMailWith.
+     */
+    async deliverPlannedMail(input: {
+      outboxId: number;
+    }): Promise<{ status: 'sent' | 'suppressed' | 'failed'; outboxId: number }> {
+      const row = await outbox.findById(db, input.outboxId);
+      if (!row)
+        throw ApplicationFailure.nonRetryable(`outbox row ${input.outboxId} not found`, 'OutboxRowNotFound');
+      if (row.status === 'pending' && !acceptedEarlier(row.id)) {
+        const reason = await stillWanted(row);
+        if (reason && (await outbox.suppressPending(db, row.id, reason)))
+          return { status: 'suppressed', outboxId: row.id };
+      }
+      return deliverOutcome(activities, db, row.id);
+    },
   };
+  return activities;
+}
+
+/**
+ * deliverMail, with what became of the row as the result: `sent`; `suppressed` when it was suppressed before
+ * an attempt claimed it (an unsubscribe); `failed` for a refused recipient (a result, not an error).
+ */
+async function deliverOutcome(
+  acts: Pick<MailActivities, 'deliverMail'>,
+  db: Db,
+  outboxId: number,
+): Promise<{ status: 'sent' | 'suppressed' | 'failed'; outboxId: number }> {
+  try {
+    const { alreadySent } = await acts.deliverMail({ outboxId });
+    if (alreadySent && (await outbox.findById(db, outboxId))?.status === 'suppressed')
+      return { status: 'suppressed', outboxId };
+    return { status: 'sent', outboxId };
+  } catch (err) {
+    if (err instanceof ApplicationFailure && err.type === 'MailRejected')
+      return { status: 'failed', outboxId };
+    throw err;
+  }
 }
 
 export type MailActivities = ReturnType<typeof createMailActivities>;
 
-/** One mail, queued and delivered (or suppressed with its reason) inside one activity. */
-export type SendMail = (input: {
+export interface SendMailInput {
   guestId: string;
   template: string;
   idempotencyKey: string;
   vars: Record<string, string | number | boolean>;
-  /** Marketing mail needs the guest's marketing consent; transactional mail does not. */
+  /** Marketing mail needs the guest's marketing consent and is planned; transactional mail goes at once. */
   marketing: boolean;
-}) => Promise<{ status: 'sent' | 'suppressed' | 'failed'; outboxId: number }>;
+  /** The workflow's time (ISO). Default: when the workflow scheduled the activity. */
+  now?: string;
+}
+
+export type SendMailResult = { status: 'sent' | 'suppressed' | 'failed'; outboxId: number };
+/** A mail planned for later: the workflow sleeps until `sendAt`, then runs `deliverPlannedMail({ outboxId })`. */
+export type ScheduledMail = { status: 'scheduled'; outboxId: number; sendAt: string };
+
+/** One mail, planned, then delivered at once or recorded as suppressed with its reason. */
+export type SendMail = (input: SendMailInput) => Promise<SendMailResult>;
+/** The same, for callers that can wait: a mail due outside the send window comes back `scheduled`. */
+export type SchedulingSendMail = (input: SendMailInput) => Promise<SendMailResult | ScheduledMail>;
+
+export interface SendMailOptions {
+  /**
+   * true: a marketing mail due outside the send window is queued for its `sendAt` and returned `scheduled`
+   * (the caller's workflow waits for it). false (default, for callers that cannot wait yet): the planner
+   * ignores the window and the mail goes at once; consent, exit condition, open case, quiet period and cap
+   * apply all the same.
+   */
+  schedule?: boolean;
+}
 
 /**
- * Composes the mail activities into one step for the lifecycle mails: consent,
- * queue, deliver. A refused recipient is a result (`failed`), not an error: the
- * guest's workflow goes on; any other failure is retried by the caller's activity.
+ * Composes the mail activities into one step for the lifecycle mails: plan (consent, exit condition, open
+ * case, quiet period, send window, frequency cap, under the guest's row lock), then deliver at once when the
+ * send time has come. A refused recipient is a result (`failed`), not an error: the guest's workflow goes on;
+ * any other failure is retried by the caller's activity.
  */
-export function sendMailWith(db: Db, acts: MailActivities): SendMail {
+export function sendMailWith(
+  db: Db,
+  acts: MailActivities,
+  opts?: SendMailOptions & { schedule?: false },
+): SendMail;
+export function sendMailWith(
+  db: Db,
+  acts: MailActivities,
+  opts: SendMailOptions & { schedule: true },
+): SchedulingSendMail;
+export function sendMailWith(db: Db, acts: MailActivities, opts: SendMailOptions = {}): SchedulingSendMail {
   return async (input) => {
-    const existing = await outbox.findByKey(db, input.idempotencyKey);
-    if (existing && existing.status !== 'pending') {
-      return { status: existing.status === 'sent' ? 'sent' : existing.status, outboxId: existing.id };
-    }
-    if (input.marketing) {
-      const consent = await db<{ id: string; marketing_consent: boolean }>('guests')
-        .where({ id: input.guestId })
-        .first('marketing_consent');
-      if (!consent?.marketing_consent) {
-        const s = await acts.suppressMail({ ...input, reason: 'no_marketing_consent' });
-        return { status: 'suppressed', outboxId: s.outboxId };
-      }
-    }
-    const queued = await acts.queueMail(input);
-    try {
-      await acts.deliverMail({ outboxId: queued.outboxId });
-      return { status: 'sent', outboxId: queued.outboxId };
-    } catch (err) {
-      if (err instanceof ApplicationFailure && err.type === 'MailRejected') {
-        return { status: 'failed', outboxId: queued.outboxId };
-      }
-      throw err;
+    const now = input.now ?? activityNow();
+    const planned = await acts.planMail({ ...input, now, ignoreSendWindow: !opts.schedule });
+    switch (planned.status) {
+      case 'suppressed':
+      case 'sent':
+      case 'failed':
+        return { status: planned.status, outboxId: planned.outboxId };
+      case 'pending':
+        if (opts.schedule && Date.parse(planned.sendAt) > Date.parse(now))
+          return { status: 'scheduled', outboxId: planned.outboxId, sendAt: planned.sendAt };
+        return deliverOutcome(acts, db, planned.outboxId);
     }
   };
 }

@@ -151,3 +151,30 @@ export function whyLinkUrl(input: {
   });
   return `${input.baseUrl.replace(/\/+$/, '')}/v1/links/why/${token}`;
 }
+
+/** The purpose of the one-click unsubscribe link (marketing mail → GET/POST /v1/links/unsubscribe/:token). */
+export const UNSUBSCRIBE_LINK_PURPOSE = 'unsubscribe';
+
+/** How long an unsubscribe link works: a guest may find an old mail months later. */
+export const UNSUBSCRIBE_LINK_DAYS = 365;
+
+/**
+ * `<baseUrl>/v1/links/unsubscribe/<token>`: the link of a marketing mail's `List-Unsubscribe` header (RFC 8058
+ * one-click POST) and its footer. Valid for UNSUBSCRIBE_LINK_DAYS from `now` unless `expiresAt` says otherwise.
+ */
+export function unsubscribeLinkUrl(input: {
+  baseUrl: string;
+  guestId: string;
+  secret: string;
+  expiresAt?: Date | number;
+  now?: Date;
+}): string {
+  const from = input.now ?? new Date();
+  const token = signLink({
+    purpose: UNSUBSCRIBE_LINK_PURPOSE,
+    guestId: input.guestId,
+    expiresAt: input.expiresAt ?? new Date(from.getTime() + UNSUBSCRIBE_LINK_DAYS * 86_400_000),
+    secret: input.secret,
+  });
+  return `${input.baseUrl.replace(/\/+$/, '')}/v1/links/unsubscribe/${token}`;
+}

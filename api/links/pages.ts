@@ -68,6 +68,13 @@ const TEXT = {
       'Your answer reached us, but we could not finish recording it just now. Please send it again in a few minutes.',
     errorTitle: 'Something went wrong',
     errorBody: 'Please try again later.',
+    unsubscribeTitle: 'Unsubscribe from marketing mail',
+    unsubscribeIntro:
+      'You will no longer receive our offers, greetings and news by mail. Mails about your stays, points and requests still reach you.',
+    unsubscribeSubmit: 'Unsubscribe',
+    unsubscribedTitle: 'You are unsubscribed',
+    unsubscribedBody:
+      'You will receive no more marketing mail from us. Should you change your mind, the front desk or your profile can turn it on again.',
     sign: 'Guest Relations',
   },
   'zh-CN': {
@@ -92,6 +99,12 @@ const TEXT = {
     unavailableBody: '我们已收到您的答案，但暂时未能完成记录。请几分钟后重新提交。',
     errorTitle: '出现了问题',
     errorBody: '请稍后再试。',
+    unsubscribeTitle: '退订营销邮件',
+    unsubscribeIntro:
+      '退订后，您将不再收到我们的优惠、问候及资讯邮件。有关您的入住、积分和服务请求的邮件仍会照常发送。',
+    unsubscribeSubmit: '确认退订',
+    unsubscribedTitle: '您已成功退订',
+    unsubscribedBody: '您将不再收到我们的营销邮件。如改变主意，可通过前台或您的个人资料重新开启。',
     sign: '宾客关系部',
   },
 } as const satisfies Record<PageLocale, Record<string, string>>;
@@ -188,4 +201,27 @@ export type MessagePage = 'expired' | 'invalid' | 'gone' | 'unreadable' | 'unava
 export function messagePage(locale: PageLocale, which: MessagePage): string {
   const t = TEXT[locale];
   return page(locale, t[`${which}Title`], `<p>${escapeHtml(t[`${which}Body`])}</p>`);
+}
+
+/**
+ * The unsubscribe question: one button that POSTs `List-Unsubscribe=One-Click` to the page's own URL, the
+ * same request a mail client's one-click button sends (RFC 8058).
+ */
+export function unsubscribePage(locale: PageLocale): string {
+  const t = TEXT[locale];
+  return page(
+    locale,
+    t.unsubscribeTitle,
+    `<p>${escapeHtml(t.unsubscribeIntro)}</p>
+<form method="post">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit">${escapeHtml(t.unsubscribeSubmit)}</button>
+</form>`,
+  );
+}
+
+/** Marketing consent is off. */
+export function unsubscribedPage(locale: PageLocale): string {
+  const t = TEXT[locale];
+  return page(locale, t.unsubscribedTitle, `<p>${escapeHtml(t.unsubscribedBody)}</p>`);
 }

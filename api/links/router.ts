@@ -5,6 +5,10 @@
  * - `GET  /why/:token`  the "may we ask why?" question, in the guest's language
  * - `POST /why/:token`  the answer (`reason`, form-encoded or JSON): stored on the guest, audited, handed to
  *                       the guest's workflow; a later answer replaces it
+ * - `GET  /unsubscribe/:token`  a page with one button that POSTs (changes nothing: link scanners GET)
+ * - `POST /unsubscribe/:token`  RFC 8058 one-click (`List-Unsubscribe=One-Click`, from a mail client or the
+ *                       page): marketing consent off at once, audited, pending marketing mails suppressed, the
+ *                       guest's workflow told (`profile.updated`); 200 again for a repeat, nothing written
  *
  * A browser gets HTML pages, errors included; a client that asks for JSON (`Accept: application/json`) gets
  * JSON and the API's error shape `{ error: { code, message, details } }`.
@@ -12,21 +16,36 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { LinkError, verifyLink, WHY_LINK_PURPOSE, type LinkPayload } from '../../lib/links.js';
+import {
+  LinkError,
+  UNSUBSCRIBE_LINK_PURPOSE,
+  verifyLink,
+  WHY_LINK_PURPOSE,
+  type LinkPayload,
+} from '../../lib/links.js';
 import { HttpError, validationError } from '../errors.js';
 import {
   CHURN_REASONS,
   messagePage,
   pageLocale,
   thanksPage,
+  unsubscribedPage,
+  unsubscribePage,
   whyPage,
   type ChurnReason,
   type MessagePage,
   type PageLocale,
 } from './pages.js';
-import { findGuest, storeChurnReason, tellWorkflow, type LinksServiceDeps } from './service.js';
+import {
+  findGuest,
+  storeChurnReason,
+  tellConsentWithdrawn,
+  tellWorkflow,
+  withdrawMarketingConsent,
+  type LinksServiceDeps,
+} from './service.js';
 
-export { whyLinkUrl } from '../../lib/links.js';
+export { unsubscribeLinkUrl, whyLinkUrl } from '../../lib/links.js';
 
 export interface LinksRouterDeps extends LinksServiceDeps {
   /** The links secret; a list while rotating (the first signs elsewhere, any verifies here). */
@@ -92,10 +111,10 @@ export function linksRouter(deps: LinksRouterDeps): Router {
   const nowSeconds = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
 
   /** The token's guest (with its page language), or the page that says why not. */
-  async function guestOf(token: string) {
+  async function guestOf(token: string, purpose = WHY_LINK_PURPOSE) {
     let payload: LinkPayload;
     try {
-      payload = verifyLink(token, { secret: deps.linksSecret, purpose: WHY_LINK_PURPOSE, now: nowSeconds() });
+      payload = verifyLink(token, { secret: deps.linksSecret, purpose, now: nowSeconds() });
     } catch (err) {
       if (!(err instanceof LinkError)) throw err;
       if (err.reason === 'expired') {
@@ -119,7 +138,7 @@ export function linksRouter(deps: LinksRouterDeps): Router {
   // Tokens are base64url and a dot. Anything else in the segment is not one of our links, and a bad
   // percent-escape would make the router refuse before the parameter is named: check the raw segment first.
   router.use((req, _res, next) => {
-    const segment = /^\/why\/([^/]*)\/?$/.exec(req.path)?.[1];
+    const segment = /^\/(?:why|unsubscribe)\/([^/]*)\/?$/.exec(req.path)?.[1];
     if (segment !== undefined) {
       let token: string;
       try {
@@ -192,6 +211,49 @@ export function linksRouter(deps: LinksRouterDeps): Router {
         return;
       }
       sendPage(res, 200, thanksPage(locale));
+    },
+  );
+
+  router.get('/unsubscribe/:token', async (req, res) => {
+    const { payload, guest, locale } = await guestOf(req.params.token, UNSUBSCRIBE_LINK_PURPOSE);
+    if (wantsJson(req)) {
+      res.set('Cache-Control', 'no-store').json({
+        purpose: UNSUBSCRIBE_LINK_PURPOSE,
+        marketingConsent: guest.marketing_consent,
+        expiresAt: new Date(payload.exp * 1000).toISOString(),
+      });
+      return;
+    }
+    sendPage(res, 200, guest.marketing_consent ? unsubscribePage(locale) : unsubscribedPage(locale));
+  });
+
+  // RFC 8058: the body says `List-Unsubscribe=One-Click` (form-encoded or multipart). The signed link is the
+  // authority, so a POST without it unsubscribes all the same: a guest is never kept on by a client's quirk.
+  router.post(
+    '/unsubscribe/:token',
+    express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }),
+    async (req, res) => {
+      const { guest, locale } = await guestOf(req.params.token, UNSUBSCRIBE_LINK_PURPOSE);
+      const withdrawn = await withdrawMarketingConsent(deps.db, guest.id);
+      if (!withdrawn)
+        throw new PageError(410, 'link_gone', 'the link is no longer valid', {}, messageOnly('gone'));
+      if (withdrawn.changed) {
+        try {
+          await tellConsentWithdrawn(deps, guest.id, withdrawn);
+        } catch (err) {
+          // Consent is off in Postgres, which every mail's planning reads: the guest is unsubscribed. The
+          // workflow's copy catches up when it next loads the guest.
+          deps.logger?.warn(
+            { err, guestId: guest.id },
+            'signalWithStart refused; marketing consent is off, the workflow was not told',
+          );
+        }
+      }
+      if (wantsJson(req)) {
+        res.set('Cache-Control', 'no-store').json({ marketingConsent: false, changed: withdrawn.changed });
+        return;
+      }
+      sendPage(res, 200, unsubscribedPage(locale));
     },
   );
 

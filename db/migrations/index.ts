@@ -9,6 +9,7 @@ import * as m003 from './20261123_003_points_bigint_mail_lease.js';
 import * as m004 from './20261124_004_core_fixes.js';
 import * as m005 from './20261124_005_lifecycle.js';
 import * as m007 from './20261124_007_service_recovery.js';
+import * as m006 from './20261124_006_send_planning.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '20261124_004_core_fixes': m004,
   '20261124_005_lifecycle': m005,
   '20261124_007_service_recovery': m007,
+  '20261124_006_send_planning': m006,
 };

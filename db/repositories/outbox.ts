@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
 
+/** Transactional mail goes whatever the guest's marketing choices; marketing mail is planned (activities/mail/plan.ts). */
+export type MailClass = 'transactional' | 'marketing';
+
 export interface OutboxRow {
   id: number;
   idempotency_key: string;
@@ -21,6 +24,19 @@ export interface OutboxRow {
   sent_at: Date | null;
 }
 
+/** The columns send planning added (migration 006); every row has them, a `PlannedOutboxRow`. */
+export interface PlannedFields {
+  class: MailClass;
+  /** When the mail was planned, on the workflow's clock (the frequency cap counts by it); null: not planned. */
+  planned_at: Date | null;
+  /** When the planner lets it go (the workflow waits until then); null: at once / not planned. */
+  send_at: Date | null;
+  /** A marketing mail's signed one-click unsubscribe link (List-Unsubscribe and the footer). */
+  unsubscribe_url: string | null;
+}
+
+export type PlannedOutboxRow = OutboxRow & PlannedFields;
+
 export type NewOutboxRow = Pick<
   OutboxRow,
   | 'idempotency_key'
@@ -39,17 +55,41 @@ export function enqueue(db: Knex, row: NewOutboxRow): Promise<{ mail: OutboxRow;
   return enqueueRow(db, row);
 }
 
+/**
+ * Queues a planned mail once per idempotency key (pending, with its send time), or records once that the
+ * planner skipped it (`suppressionReason`: status `suppressed`, no content). A repeat returns the row there.
+ */
+export function enqueuePlanned(
+  db: Knex,
+  row: NewOutboxRow & PlannedFields & { suppressionReason?: string },
+): Promise<{ mail: PlannedOutboxRow; created: boolean }> {
+  const { suppressionReason, ...fields } = row;
+  if (suppressionReason === undefined) return enqueueRow(db, fields);
+  return enqueueRow(db, {
+    ...fields,
+    to_address: '',
+    subject: '',
+    body_text: '',
+    body_html: '',
+    unsubscribe_url: null,
+    status: 'suppressed',
+    suppression_reason: suppressionReason,
+  });
+}
+
 async function enqueueRow(
   db: Knex,
-  row: NewOutboxRow | (NewOutboxRow & Pick<OutboxRow, 'status' | 'suppression_reason'>),
-): Promise<{ mail: OutboxRow; created: boolean }> {
+  row: NewOutboxRow & Partial<Pick<OutboxRow, 'status' | 'suppression_reason'> & PlannedFields>,
+): Promise<{ mail: PlannedOutboxRow; created: boolean }> {
   const [inserted] = (await db('mail_outbox')
     .insert(row)
     .onConflict('idempotency_key')
     .ignore()
-    .returning('*')) as OutboxRow[];
+    .returning('*')) as PlannedOutboxRow[];
   if (inserted) return { mail: inserted, created: true };
-  const existing = await db<OutboxRow>('mail_outbox').where({ idempotency_key: row.idempotency_key }).first();
+  const existing = await db<PlannedOutboxRow>('mail_outbox')
+    .where({ idempotency_key: row.idempotency_key })
+    .first();
   if (!existing) throw new Error(`outbox row ${row.idempotency_key} vanished after a conflict`);
   return { mail: existing, created: false };
 }
@@ -80,12 +120,15 @@ export async function suppress(
   });
 }
 
-export async function findByKey(db: Knex, idempotencyKey: string): Promise<OutboxRow | undefined> {
-  return (await db<OutboxRow>('mail_outbox').where({ idempotency_key: idempotencyKey }).first()) ?? undefined;
+export async function findByKey(db: Knex, idempotencyKey: string): Promise<PlannedOutboxRow | undefined> {
+  return (
+    (await db<PlannedOutboxRow>('mail_outbox').where({ idempotency_key: idempotencyKey }).first()) ??
+    undefined
+  );
 }
 
-export async function findById(db: Knex, id: number): Promise<OutboxRow | undefined> {
-  return (await db<OutboxRow>('mail_outbox').where({ id }).first()) ?? undefined;
+export async function findById(db: Knex, id: number): Promise<PlannedOutboxRow | undefined> {
+  return (await db<PlannedOutboxRow>('mail_outbox').where({ id }).first()) ?? undefined;
 }
 
 /**
@@ -97,8 +140,8 @@ export async function claimForDelivery(
   db: Knex,
   id: number,
   leaseSeconds: number,
-): Promise<OutboxRow | undefined> {
-  const [row] = await db<OutboxRow>('mail_outbox')
+): Promise<PlannedOutboxRow | undefined> {
+  const [row] = await db<PlannedOutboxRow>('mail_outbox')
     .where({ id, status: 'pending' })
     .whereRaw('(claimed_until is null or claimed_until < now())')
     .update({
@@ -125,6 +168,28 @@ export async function recordError(db: Knex, id: number, error: string, permanent
       claimed_until: null,
       ...(permanent ? { status: 'failed' } : {}),
     });
+}
+
+/**
+ * A pending mail that must not go after all (the guest withdrew consent before its send time): `suppressed`
+ * with the reason, unless an attempt holds its lease (that one finishes). True when this call suppressed it.
+ */
+export async function suppressPending(db: Knex, id: number, reason: string): Promise<boolean> {
+  const n = await db('mail_outbox')
+    .where({ id, status: 'pending' })
+    .whereRaw('(claimed_until is null or claimed_until < now())')
+    .update({ status: 'suppressed', suppression_reason: reason, claimed_until: null });
+  return n > 0;
+}
+
+/** Every pending marketing mail of the guest not being delivered right now → `suppressed` (an unsubscribe). */
+export async function suppressPendingMarketing(db: Knex, guestId: string, reason: string): Promise<number[]> {
+  const rows: { id: number }[] = await db('mail_outbox')
+    .where({ guest_id: guestId, status: 'pending', class: 'marketing' })
+    .whereRaw('(claimed_until is null or claimed_until < now())')
+    .update({ status: 'suppressed', suppression_reason: reason, claimed_until: null })
+    .returning('id');
+  return rows.map((r) => r.id);
 }
 
 export async function listByGuest(db: Knex, guestId: string): Promise<OutboxRow[]> {
