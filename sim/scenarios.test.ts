@@ -368,4 +368,11 @@ describe('simulator scenarios', () => {
     expect(of(t, 'tier')[1]!.reason).toMatch(/review of 2026/);
     expect(t.runs.filter((r) => r.workflowType === 'guestLifecycle')).toHaveLength(2);
   });
+
+  it("7. a new guest's stay and profile arrive together: a member is not invited to join", async () => {
+    const t = await runScenario(await scenario('7-stay-and-profile-together.json'), servers);
+    expectSound(t, { guest: 'bo@example.test' });
+    expect(stages(t)).toEqual(['prospect→member']);
+    expect(sent(t)).toEqual(['welcome-member @ 2026-01-10 11:00', 'stay-thank-you @ 2026-01-10 13:00']);
+  });
 });
