@@ -443,6 +443,22 @@ export function createMailActivities(deps: MailDeps) {
       }
       return deliverOutcome(activities, db, row.id);
     },
+
+    /**
+     * A planned mail that must not go after all (the workflow that waits for its send time was cancelled: a
+     * win-back the guest's booking ended): `suppressed` with `reason` unless it went or is going already.
+     * What the row's status is afterwards.
+     */
+    async withdrawPlannedMail(input: {
+      outboxId: number;
+      reason: string;
+    }): Promise<{ status: outbox.OutboxRow['status']; outboxId: number }> {
+      await outbox.suppressPending(db, input.outboxId, input.reason.slice(0, 500));
+      const row = await outbox.findById(db, input.outboxId);
+      if (!row)
+        throw ApplicationFailure.nonRetryable(`outbox row ${input.outboxId} not found`, 'OutboxRowNotFound');
+      return { status: row.status, outboxId: row.id };
+    },
   };
   return activities;
 }

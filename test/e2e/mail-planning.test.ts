@@ -239,6 +239,31 @@ describe('the send window', () => {
     expect((await rowsOf(id))[0]!.status).toBe('sent');
   });
 
+  it('withdraws a scheduled mail whose workflow was cancelled: suppressed, no longer counted by the cap', async () => {
+    const { id, email } = await newGuest();
+    const scheduled = await run(send, birthday(id, 'cancelled', THREE_AM_SHANGHAI));
+    expect(scheduled.status).toBe('scheduled');
+    const withdraw = (i: { outboxId: number; reason: string }) => acts.withdrawPlannedMail(i);
+    const reason = 'exit_condition: the win-back ended (booked)';
+    expect(await run(withdraw, { outboxId: scheduled.outboxId, reason })).toEqual({
+      status: 'suppressed',
+      outboxId: scheduled.outboxId,
+    });
+    expect((await rowsOf(id))[0]).toMatchObject({ status: 'suppressed', suppression_reason: reason });
+    expect(
+      await run((i: { outboxId: number }) => acts.deliverPlannedMail(i), { outboxId: scheduled.outboxId }),
+    ).toEqual({ status: 'suppressed', outboxId: scheduled.outboxId });
+    // A sent mail stays sent.
+    const sent = await run(send, birthday(id, 'sent'));
+    expect(await run(withdraw, { outboxId: sent.outboxId, reason })).toEqual({
+      status: 'sent',
+      outboxId: sent.outboxId,
+    });
+    for (const n of [1, 2]) expect((await run(send, birthday(id, `after-${n}`))).status).toBe('sent');
+    await sink.waitFor((m) => m.to.includes(email), { count: 3 });
+    expect(received(email)).toHaveLength(3);
+  });
+
   it('lets transactional mail go at 03:00 local at once', async () => {
     const { id, email } = await newGuest({ consent: false });
     const result = await run(send, {
