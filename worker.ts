@@ -13,7 +13,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfigOrExit, type Config } from './config.js';
-import { whyLinkUrl } from './lib/links.js';
+import { unsubscribeLinkUrl, whyLinkUrl } from './lib/links.js';
 import { createDb } from './db/knex.js';
 import {
   connectClient,
@@ -77,6 +77,14 @@ export function whyUrlFrom(config: Pick<Config, 'LINKS_SECRET' | 'PUBLIC_BASE_UR
     whyLinkUrl({ baseUrl: config.PUBLIC_BASE_URL, guestId, secret: config.LINKS_SECRET, expiresAt });
 }
 
+/** Signs the one-click unsubscribe links of marketing mail (RFC 8058) with LINKS_SECRET. */
+export function unsubscribeUrlFrom(
+  config: Pick<Config, 'LINKS_SECRET' | 'PUBLIC_BASE_URL'>,
+): ActivityDeps['unsubscribeUrl'] {
+  return ({ guestId }) =>
+    unsubscribeLinkUrl({ baseUrl: config.PUBLIC_BASE_URL, guestId, secret: config.LINKS_SECRET });
+}
+
 /** Starts the sweeper unless it runs already (every worker calls this; one sweeper per namespace). */
 export async function ensureSweeper(client: Client, taskQueue: string, logger?: Logger): Promise<void> {
   await client.workflow.start<typeof pmsEventSweeper>('pmsEventSweeper', {
@@ -114,6 +122,7 @@ async function main(): Promise<void> {
       temporal: client,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       whyUrl: whyUrlFrom(config),
+      unsubscribeUrl: unsubscribeUrlFrom(config),
     },
     ...(bundled ? { workflowBundle: { codePath: prebuiltBundlePath } } : {}),
   });

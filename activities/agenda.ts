@@ -37,6 +37,24 @@ export function reviewJitterMinutes(guestId: string, hours: number): number {
   return hours > 0 ? h % (hours * 60) : 0;
 }
 
+/**
+ * The guest's next annual review: 1 January, local midnight plus the guest's jitter, looking back on the year
+ * before it. Between midnight and the jittered moment of 1 January the review of the year just ended is still
+ * ahead (a message at 00:01 must not push it a year away).
+ */
+export function reviewSchedule(
+  guestId: string,
+  timezone: string,
+  nowIso: string,
+  jitterHours: number,
+): { at: DateTime; year: number } {
+  const now = DateTime.fromISO(nowIso, { zone: zoneOf(timezone) });
+  const jitter = { minutes: reviewJitterMinutes(guestId, jitterHours) };
+  const thisYears = now.startOf('year').plus(jitter);
+  if (now < thisYears) return { at: thisYears, year: now.year - 1 };
+  return { at: now.startOf('year').plus({ years: 1 }).plus(jitter), year: now.year };
+}
+
 function zoneOf(timezone: string): string {
   return DateTime.now().setZone(timezone).isValid ? timezone : 'UTC';
 }
@@ -53,12 +71,7 @@ export function planAgenda(facts: AgendaFacts, rules: ProgramRules, nowIso: stri
   const enrolled = facts.enrolledAt !== null || facts.totalStays > 0;
 
   if (enrolled && facts.stage !== 'churned') {
-    // 1 January of next year, local midnight plus this guest's jitter.
-    agenda.tierReview = at(
-      now
-        .startOf('year')
-        .plus({ years: 1, minutes: reviewJitterMinutes(facts.guestId, rules.reviewJitterHours) }),
-    );
+    agenda.tierReview = at(reviewSchedule(facts.guestId, zone, nowIso, rules.reviewJitterHours).at);
   }
   if (facts.tier !== 'member' && shortfall(facts.yearActivity, facts.tier, rules.tiers)) {
     agenda.tierKeepReminder = future(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../domain/default-rules.js';
-import { planAgenda, reviewJitterMinutes, type AgendaFacts } from './agenda.js';
+import { planAgenda, reviewJitterMinutes, reviewSchedule, type AgendaFacts } from './agenda.js';
 
 const base: AgendaFacts = {
   guestId: '4f7a6c1e-0000-4000-8000-000000000001',
@@ -55,5 +55,22 @@ describe('planAgenda', () => {
     expect(Object.keys(churned).sort()).toEqual(['pointsExpiry', 'pointsExpiryWarning']);
     const late = planAgenda(base, DEFAULT_RULES, '2026-11-01T00:00:00Z');
     expect(late.firstYearReminder).toBeUndefined();
+  });
+});
+
+describe('reviewSchedule', () => {
+  it('keeps the review of the year just ended ahead between midnight and the jittered moment of 1 January', () => {
+    const jitter = reviewJitterMinutes(base.guestId, 6);
+    // 00:01 on 1 January 2027 in Shanghai = 16:01 UTC on 31 December 2026.
+    const early = reviewSchedule(base.guestId, 'Asia/Shanghai', '2026-12-31T16:01:00Z', 6);
+    if (jitter > 1) {
+      expect(early.year).toBe(2026);
+      expect(early.at.toUTC().toISO()).toBe(
+        new Date(Date.parse('2026-12-31T16:00:00Z') + jitter * 60_000).toISOString(),
+      );
+    }
+    const later = reviewSchedule(base.guestId, 'Asia/Shanghai', '2027-01-01T08:00:00Z', 6);
+    expect(later.year).toBe(2027);
+    expect(later.at.year).toBe(2028);
   });
 });

@@ -27,6 +27,8 @@ export interface ActivityDeps {
   faults?: FaultInjector;
   /** Builds the signed "may we ask why?" link for the churn mail (api/links). */
   whyUrl?: (input: { guestId: string; expiresAt: Date }) => string;
+  /** Builds the signed one-click unsubscribe link of marketing mail (api/links). */
+  unsubscribeUrl?: (input: { guestId: string }) => string;
   /** Tests shorten the mail delivery bounds (activities/mail.ts). */
   mailTiming?: { sendDeadlineMs?: number; markSentForMs?: number };
 }
@@ -39,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     mail: deps.mail,
     faults,
     ...(deps.mailTiming ? { timing: deps.mailTiming } : {}),
+    ...(deps.unsubscribeUrl ? { unsubscribeUrl: deps.unsubscribeUrl } : {}),
   });
   return {
     ...createStayActivities({ db: deps.db, faults }),

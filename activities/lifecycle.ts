@@ -19,7 +19,7 @@ import { signalGuest } from '../lib/signal-guest.js';
 import { versionInForce, type RulesVersion } from '../domain/program.js';
 import { isStage, stageFromHistory, type Stage } from '../domain/stages.js';
 import { isTier, reviewedTier, shortfall, tierEarnedBy, tierRank, type Tier } from '../domain/tiers.js';
-import { localDate, planAgenda } from './agenda.js';
+import { localDate, planAgenda, reviewSchedule } from './agenda.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { SendMail } from './mail.js';
 
@@ -106,7 +106,7 @@ export async function snapshotOf(db: Db, guestId: string, now: string): Promise<
     marketingConsent: record.marketing_consent,
     redemptionMinimum: rules.redemptionMinimum,
     agenda,
-    reviewYear: Number(localDate(now, record.timezone).slice(0, 4)),
+    reviewYear: reviewSchedule(guestId, record.timezone, now, rules.reviewJitterHours).year,
   };
 }
 
@@ -255,7 +255,14 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
      * after it; down at most one tier; never below a manual floor, which the
      * review then clears. Status valid through the end of the following year.
      */
-    async reviewTier(input: { guestId: string; year: number; key: string; now: string }): Promise<{
+    async reviewTier(input: {
+      guestId: string;
+      year: number;
+      key: string;
+      now: string;
+      /** A re-run after a late stay: recorded only when it changes the tier. */
+      rerun?: boolean;
+    }): Promise<{
       tier: Tier;
       previousTier: Tier;
       outcome: 'kept' | 'up' | 'down' | 'floor';
@@ -281,6 +288,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
                   ? 'up'
                   : 'down';
           const validThrough = `${input.year + 1}-12-31`;
+          if (input.rerun && tier === current) return { tier, previousTier: current, outcome, validThrough };
           await lifecycle.recordTier(trx, {
             guestId: input.guestId,
             tier,

@@ -16,7 +16,7 @@ import { sign } from '../api/pms/signature.js';
 import { createDb } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
 import { guestWorkflowId } from '../domain/ids.js';
-import { whyLinkUrl } from '../lib/links.js';
+import { unsubscribeLinkUrl, whyLinkUrl } from '../lib/links.js';
 import { createMailer } from '../lib/runtime.js';
 import { startSmtpSink } from '../stack/smtp-sink.js';
 import { workerOptions } from '../worker.js';
@@ -135,6 +135,8 @@ export async function runScenario(
     taskQueue,
     whyUrl: ({ guestId, expiresAt }) =>
       whyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: LINKS_SECRET, expiresAt }),
+    unsubscribeUrl: ({ guestId }) =>
+      unsubscribeLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: LINKS_SECRET }),
   };
   const worker = await Worker.create({
     ...workerOptions({

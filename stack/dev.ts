@@ -23,7 +23,7 @@ import {
 } from '../lib/runtime.js';
 import { createApp } from '../api/app.js';
 import { appDepsFromConfig, listen } from '../api/server.js';
-import { createWorker, ensureSweeper, whyUrlFrom } from '../worker.js';
+import { createWorker, ensureSweeper, unsubscribeUrlFrom, whyUrlFrom } from '../worker.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { ensureTemporalCli } from './provision.js';
 import { startSmtpSink } from './smtp-sink.js';
@@ -159,6 +159,7 @@ async function main(): Promise<void> {
           temporal,
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           whyUrl: whyUrlFrom(config),
+          unsubscribeUrl: unsubscribeUrlFrom(config),
         },
       }),
     );

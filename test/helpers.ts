@@ -7,7 +7,7 @@ import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { FaultInjector } from '../activities/faults.js';
 import { createDb, type Db } from '../db/knex.js';
 import type { OutboxRow } from '../db/repositories/outbox.js';
-import { whyLinkUrl } from '../lib/links.js';
+import { unsubscribeLinkUrl, whyLinkUrl } from '../lib/links.js';
 import { createMailer } from '../lib/runtime.js';
 import type { GuestProfile } from '../domain/types.js';
 import {
@@ -116,6 +116,8 @@ export async function createTestWorker(
       taskQueue,
       whyUrl: ({ guestId, expiresAt }) =>
         whyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: TEST_LINKS_SECRET, expiresAt }),
+      unsubscribeUrl: ({ guestId }) =>
+        unsubscribeLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: TEST_LINKS_SECRET }),
       ...deps,
     }),
     workflowBundle: { codePath: inject('workflowBundlePath') },
@@ -152,7 +154,7 @@ export async function countRows(db: Db, table: string, where: Record<string, unk
 /** Polls `fn` until it returns a value that is not undefined (real time). */
 export async function eventually<T>(
   fn: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 15_000, everyMs = 100 } = {},
+  { timeoutMs = 30_000, everyMs = 100 } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -52,6 +52,7 @@ import {
   stateQuery,
 } from './messages.js';
 import { postStayFollowUp } from './post-stay-follow-up.js';
+import { startServiceRecovery } from './service-recovery.js';
 import { tierReview } from './tier-review.js';
 import type {
   AdjustPointsRequest,
@@ -307,11 +308,11 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     sendMail('welcome-back', `welcome-back:${lapse}`, { bonusPoints: r.bonus });
   };
 
-  const reviewYearOf = async (year: number, key: string, childId: string) => {
+  const reviewYearOf = async (year: number, key: string, childId: string, rerun = false) => {
     const result = await executeChild(tierReview, {
       workflowId: childId,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      args: [{ guestId, year, key }],
+      args: [{ guestId, year, key, ...(rerun ? { rerun: true } : {}) }],
     });
     state.reviewedYear = Math.max(state.reviewedYear ?? year, year);
     state.tier = result.tier;
@@ -345,11 +346,22 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
         sendMail('referral-bonus', `referral-bonus:${message.referredGuestId}`, { points: message.points });
         break;
       case 'survey.answered':
-        if (message.score <= 2 || message.wouldReturn === 'no')
-          await flagRisk(`survey:${message.stayId}`, 'low satisfaction score');
+        // A low score or "would not return" opens a service case (one per stay) and marks the guest at risk.
+        if (message.score <= 2 || message.wouldReturn === 'no') {
+          const opened = await db.openSurveyCase({
+            guestId,
+            guestWorkflowId: workflowId,
+            stayId: message.stayId,
+            score: message.score,
+            now: nowIso(),
+          });
+          await flagRisk(`case:${opened.caseId}`, 'low satisfaction score');
+          await startServiceRecovery({ guestId, guestWorkflowId: workflowId, caseId: opened.caseId });
+        }
         break;
       case 'case.opened':
         await flagRisk(`case:${message.caseId}`, 'open service case');
+        await startServiceRecovery({ guestId, guestWorkflowId: workflowId, caseId: message.caseId });
         break;
       case 'case.closed':
         await clearRisk(`case:${message.caseId}`);
@@ -419,6 +431,7 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
         applied.departureYear,
         `${workflowId}:tier-review:${applied.departureYear}:after:${applied.stayId}`,
         `${workflowId}-review-${applied.departureYear}`,
+        true,
       );
       await refresh();
     }
@@ -565,15 +578,15 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     const s = await db.loadGuestState({ guestId, now: nowIso() });
     adopt(s);
     state.stage = s.stage;
-    inviteIfProspect();
   }
 
   // ---- 3. the loop --------------------------------------------------------------------------------
   const maxEventsPerRun = input.maxEventsPerRun ?? EVENTS_PER_RUN;
-  // After a review, the run ends once no win-back is running (its timers stay with the run that started it;
+  // After a review, the run ends once no win-back or service case is running (their timers stay with the run
+  // that started them;
   // the time-skipping test server also stalls children whose parent continued-as-new, sdk-java PR #1539).
   const timeToContinue = () =>
-    (reviewed && !state.winBack) ||
+    (reviewed && !state.winBack && !state.riskFlags.some((f) => f.startsWith('case:'))) ||
     workflowInfo().continueAsNewSuggested ||
     handledThisRun >= maxEventsPerRun;
   // One timer, for the earliest deadline, kept while messages come and go and replaced only when that
@@ -633,6 +646,8 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
           await reject(state, message, rejectionOf(err));
         }
       }
+      // A guest still a prospect after the message (a booking, a profile with consent) is invited, once.
+      inviteIfProspect();
       state.eventsHandled += 1;
     }
     handledThisRun += 1;

@@ -342,7 +342,7 @@ describe('reminders and greetings', () => {
     await finish(g.id);
   });
 
-  it('re-runs the review of a year when a stay of that year arrives after it', async () => {
+  it('re-runs the review of a year when a stay of that year arrives after it (mailing only a change)', async () => {
     const now = await env.currentTimeMs();
     const year = new Date(now).getUTCFullYear();
     const g = await guest({ tier: 'gold', stage: 'vip', enrolledAt: new Date(now - 30 * DAY) });
@@ -365,18 +365,25 @@ describe('reminders and greetings', () => {
         },
       }).message,
     );
-    const reviews = await eventually(async () => {
-      const rows = (await stack
-        .db('tier_history')
-        .where({ guest_id: g.id, source: 'review' })
-        .orderBy('id')) as {
+    // The stay itself lifts the tier (last year now qualifies for gold); the re-run review of that year
+    // confirms it and, the tier being unchanged by it, neither writes a row nor mails the guest again.
+    const tiers = await eventually(async () => {
+      const rows = (await stack.db('tier_history').where({ guest_id: g.id }).orderBy('id')) as {
         tier: string;
-        reason: string;
+        source: string;
+        valid_through: string;
       }[];
       return rows.length === 2 ? rows : undefined;
     });
-    expect(reviews.map((r) => r.tier)).toEqual(['silver', 'gold']);
-    expect(reviews[1]!.reason).toContain(`review of ${year}: 1 stays, 40 nights`);
+    expect(tiers.map((r) => `${r.source}:${r.tier}`)).toEqual(['review:silver', 'upgrade:gold']);
+    expect(tiers[1]!.valid_through).toBe(`${year + 1}-12-31`);
+    const rerun: unknown = await env.client.workflow
+      .getHandle(`${guestWorkflowId(g.id)}-review-${year}`)
+      .result();
+    expect(rerun).toMatchObject({ year, tier: 'gold', previousTier: 'gold', outcome: 'kept' });
+    expect(await countRows(stack.db, 'mail_outbox', { guest_id: g.id, template: 'tier-review-result' })).toBe(
+      1,
+    );
     expect((await stateOf(g.id))?.tier).toBe('gold');
     await finish(g.id);
   });

@@ -22,13 +22,21 @@ const mail = proxyActivities<Activities>({
 
 export async function tierReview(input: TierReviewInput): Promise<TierReviewResult> {
   const now = new Date(Date.now()).toISOString();
-  const r = await db.reviewTier({ guestId: input.guestId, year: input.year, key: input.key, now });
-  await mail.sendLifecycleMail({
+  const r = await db.reviewTier({
     guestId: input.guestId,
-    kind: 'tier-review-result',
-    key: `${input.key}:mail`,
+    year: input.year,
+    key: input.key,
     now,
-    vars: { year: input.year, tier: r.tier, previousTier: r.previousTier, outcome: r.outcome },
+    ...(input.rerun ? { rerun: true } : {}),
   });
+  // A re-run after a late stay tells the guest only when the tier changed.
+  if (!input.rerun || r.tier !== r.previousTier)
+    await mail.sendLifecycleMail({
+      guestId: input.guestId,
+      kind: 'tier-review-result',
+      key: `${input.key}:mail`,
+      now,
+      vars: { year: input.year, tier: r.tier, previousTier: r.previousTier, outcome: r.outcome },
+    });
   return { year: input.year, tier: r.tier, previousTier: r.previousTier, outcome: r.outcome };
 }

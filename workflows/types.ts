@@ -88,6 +88,8 @@ export interface TierReviewInput {
   year: number;
   /** Idempotency key of the review's tier row and mail (a re-run after a late stay has its own). */
   key: string;
+  /** A re-run after a late stay of the year: recorded and mailed only when the tier changes. */
+  rerun?: boolean;
 }
 
 export interface TierReviewResult {

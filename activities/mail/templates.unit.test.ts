@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { formatDate, offerText, tierLabel } from './helpers.js';
+import { CASE_TEMPLATES } from './case-templates.js';
 import { LIFECYCLE_TEMPLATES } from './lifecycle-templates.js';
 import {
   renderTemplate,
@@ -16,6 +17,13 @@ import {
 
 /** Plausible values for every variable any template takes. */
 const SAMPLE: Record<string, string | number | boolean> = {
+  caseRef: 'C-1A2B3C4D',
+  propertyName: 'SHA-BUND',
+  compensationPoints: 5000,
+  compensationRefund: '150.00 USD',
+  compensationVoucher: '100.00 USD',
+  satisfiedUrl: 'http://127.0.0.1:3000/satisfied',
+  unsatisfiedUrl: 'http://127.0.0.1:3000/unsatisfied',
   firstName: 'Mei',
   lastName: 'Wang',
   propertyCode: 'SHA-PUDONG',
@@ -96,7 +104,9 @@ const NEW_TEMPLATES = [
 
 describe('the template set', () => {
   it('names every lifecycle template and the stay thank-you', () => {
-    expect([...TEMPLATE_NAMES].sort()).toEqual([...NEW_TEMPLATES, 'stay-thank-you'].sort());
+    expect([...TEMPLATE_NAMES].sort()).toEqual(
+      [...NEW_TEMPLATES, 'stay-thank-you', ...Object.keys(CASE_TEMPLATES)].sort(),
+    );
     expect(Object.keys(LIFECYCLE_TEMPLATES).sort()).toEqual([...NEW_TEMPLATES].sort());
   });
 
