@@ -12,6 +12,7 @@ export const DEADLINES = [
   'firstYearReminder',
   'tierKeepReminder',
   'birthday',
+  'invitation',
 ] as const;
 export type DeadlineKind = (typeof DEADLINES)[number];
 

@@ -280,7 +280,7 @@ describe('simulator scenarios', () => {
     expect(stages(t)).toEqual(['prospect→member']);
     expect(of(t, 'stage')[0]!.reason).toMatch(/enrolled \(front_desk\)/);
     expect(sent(t)).toEqual([
-      'enrolment-invitation @ 2026-03-01 18:30',
+      'enrolment-invitation @ 2026-03-01 19:30',
       'welcome-member @ 2026-03-20 15:00',
       'stay-thank-you @ 2026-03-22 13:00',
     ]);

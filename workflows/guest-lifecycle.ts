@@ -74,6 +74,9 @@ export type { GuestLifecycleInput, GuestLifecycleState } from './types.js';
 /** Continue-as-new after this many items even if the server has not suggested it yet. */
 export const EVENTS_PER_RUN = 500;
 
+/** How long after becoming an opted-in prospect the invitation to join goes out. */
+const INVITATION_DELAY_MS = 3_600_000;
+
 /** Stage transitions the state (and so the `state` query) keeps; all of them are in `stage_history`. */
 const RECENT_STAGES_KEPT = 10;
 
@@ -108,6 +111,7 @@ export function initialState(): GuestLifecycleState {
     reviewedYear: null,
     winBack: null,
     invitationSent: false,
+    invitationDueAt: null,
     stageChanges: 0,
     recentStages: [],
     eventsHandled: 0,
@@ -226,7 +230,8 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
       lastStay: s.lastStay,
       marketingConsent: s.marketingConsent,
       redemptionMinimum: s.redemptionMinimum,
-      agenda: s.agenda,
+      // The invitation is the workflow's own deadline; the rest of the agenda comes from Postgres.
+      agenda: state.invitationDueAt ? { ...s.agenda, invitation: state.invitationDueAt } : s.agenda,
       reviewYear: s.reviewYear,
     };
   };
@@ -275,10 +280,19 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
       });
   };
 
+  /**
+   * An opted-in prospect is invited to join, an hour after the message that made them one: a stay or an
+   * enrolment arriving with the profile (PMS events come unordered) makes the invitation moot.
+   */
   const inviteIfProspect = () => {
-    if (state.stage === 'prospect' && state.marketingConsent && !state.invitationSent) {
-      state.invitationSent = true;
-      sendMail('enrolment-invitation', 'enrolment-invitation');
+    if (
+      state.stage === 'prospect' &&
+      state.marketingConsent &&
+      !state.invitationSent &&
+      !state.invitationDueAt
+    ) {
+      state.invitationDueAt = new Date(Date.now() + INVITATION_DELAY_MS).toISOString();
+      state.agenda = { ...state.agenda, invitation: state.invitationDueAt };
     }
   };
 
@@ -558,6 +572,13 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
       }
       case 'birthday':
         sendMail('birthday-greeting', `birthday:${day}`);
+        break;
+      case 'invitation':
+        state.invitationDueAt = null;
+        if (state.stage === 'prospect' && state.marketingConsent && !state.invitationSent) {
+          state.invitationSent = true;
+          sendMail('enrolment-invitation', 'enrolment-invitation');
+        }
         break;
     }
     await refresh();

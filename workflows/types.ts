@@ -44,6 +44,8 @@ export interface GuestLifecycleState {
   /** The running win-back, if the guest has lapsed. */
   winBack: { workflowId: string; lapsedOn: string } | null;
   invitationSent: boolean;
+  /** When the invitation to join is due (an opted-in prospect), if it is. */
+  invitationDueAt: string | null;
   /** Stage transitions so far (keys the stage history rows). */
   stageChanges: number;
   /** The latest transitions, newest last (the full history is `stage_history`). */
