@@ -461,8 +461,10 @@ const MARK_DELAY_MS = 100;
 class SignalledMarks {
   private queued = new Set<string>();
   private writing = new Set<string>();
-  /** A drain is scheduled or running. */
-  private busy = false;
+  /** The next drain, while one waits for company. */
+  private timer: NodeJS.Timeout | undefined;
+  /** The drain that is writing. */
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -471,17 +473,35 @@ class SignalledMarks {
 
   add(eventId: string): void {
     this.queued.add(eventId);
-    if (!this.busy) this.schedule();
-  }
-
-  private schedule(): void {
-    this.busy = true;
-    // Unref'd: pending marks never keep a process alive; if it exits first, the sweeper covers them.
-    setTimeout(() => void this.drain(), MARK_DELAY_MS).unref();
+    if (!this.timer && !this.draining) this.schedule();
   }
 
   isPending(eventId: string): boolean {
     return this.queued.has(eventId) || this.writing.has(eventId);
+  }
+
+  /** Writes every pending mark now (before the pool closes, so a shutdown re-signals nothing). */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.draining) await this.draining;
+      else if (this.queued.size === 0) return;
+      else this.start();
+    }
+  }
+
+  private schedule(): void {
+    // Unref'd: pending marks never keep a process alive; if it exits first, the sweeper covers them.
+    this.timer = setTimeout(() => this.start(), MARK_DELAY_MS);
+    this.timer.unref();
+  }
+
+  private start(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.queued.size > 0 && !this.timer) this.schedule();
+    });
   }
 
   private async drain(): Promise<void> {
@@ -506,10 +526,8 @@ class SignalledMarks {
         for (const id of ids) this.writing.delete(id);
       }
       // A full batch goes at once; fewer wait for the next delay to gather company.
-      if (this.queued.size < MAX_MARK_BATCH) break;
+      if (this.queued.size < MAX_MARK_BATCH) return;
     }
-    this.busy = false;
-    if (this.queued.size > 0) this.schedule();
   }
 }
 
@@ -522,6 +540,15 @@ function signalledMarks(deps: PmsServiceDeps): SignalledMarks {
     marksByDb.set(deps.db, marks);
   }
   return marks;
+}
+
+/**
+ * Writes the `signalled_at` marks still pending for `db` (none pending: returns at once). Call it after
+ * the HTTP server has closed and before `db.destroy()`; without it the marks of the last ~100 ms are
+ * left to the sweeper, which re-signals those events a minute later (harmless, but needless).
+ */
+export async function flushSignalledMarks(db: Db): Promise<void> {
+  await marksByDb.get(db)?.flush();
 }
 
 /**
