@@ -10,6 +10,7 @@ import * as m004 from './20261124_004_core_fixes.js';
 import * as m005 from './20261124_005_lifecycle.js';
 import * as m007 from './20261124_007_service_recovery.js';
 import * as m006 from './20261124_006_send_planning.js';
+import * as m008 from './20261124_008_surveys.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '20261124_005_lifecycle': m005,
   '20261124_007_service_recovery': m007,
   '20261124_006_send_planning': m006,
+  '20261124_008_surveys': m008,
 };
