@@ -8,6 +8,7 @@ import { DEV_PMS_WEBHOOK_SECRET, loadConfigOrExit, type Config } from '../config
 import { createDb } from '../db/knex.js';
 import { connectClient, createLogger, requireServers, temporalTarget } from '../lib/runtime.js';
 import { createApp, type AppDeps } from './app.js';
+import { flushSignalledMarks } from './pms/service.js';
 
 export function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -54,7 +55,13 @@ async function main(): Promise<void> {
   logger.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
   const stop = () => {
     server.close(() => {
-      void Promise.all([db.destroy(), temporal.connection.close()]).then(() => process.exit(0));
+      // The signalled_at marks of the last requests, written in batches: written now, not left to the sweeper.
+      void flushSignalledMarks(db)
+        .catch((err: unknown) =>
+          logger.warn({ err }, 'signalled_at marks not written; the sweeper re-drives them'),
+        )
+        .then(() => Promise.all([db.destroy(), temporal.connection.close()]))
+        .then(() => process.exit(0));
     });
   };
   process.once('SIGINT', stop);

@@ -23,6 +23,7 @@ import {
 } from '../lib/runtime.js';
 import { createApp } from '../api/app.js';
 import { appDepsFromConfig, listen } from '../api/server.js';
+import { flushSignalledMarks } from '../api/pms/service.js';
 import { createWorker, ensureSweeper, unsubscribeUrlFrom, whyUrlFrom } from '../worker.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { ensureTemporalCli } from './provision.js';
@@ -86,7 +87,11 @@ async function main(): Promise<void> {
       databaseUrl = pg.url;
     }
     const db = createDb(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
-    onStop('database pool', () => db.destroy());
+    onStop('database pool', async () => {
+      // Runs after the API has closed (stops run in reverse): its pending signalled_at marks first.
+      await flushSignalledMarks(db).catch(() => undefined);
+      await db.destroy();
+    });
     await step(
       log,
       'Migrations',
