@@ -57,7 +57,13 @@ export function createApp(deps: AppDeps): Express {
     '/v1/cases',
     requireRole(deps.db, ['ops', 'manager', 'admin']),
     express.json({ limit: '64kb' }),
-    casesRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
+    casesRouter({
+      db: deps.db,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      logger: deps.logger,
+      nowSeconds: deps.nowSeconds,
+    }),
   );
 
   if (deps.links) {

@@ -18,6 +18,12 @@ export function describeEntry(e: TimelineEntry): string {
       return `${e.from} → ${e.to} (${e.source}; valid ${e.validFrom} – ${e.validThrough ?? '…'}): ${e.reason}`;
     case 'points':
       return `${signed(e.points)} ${e.reason}${e.stay ? ` (stay ${e.stay})` : ''}${e.rulesVersion ? ` rules v${e.rulesVersion}` : ''} → balance ${e.balanceAfter}`;
+    case 'case': {
+      const facts = Object.entries(e.facts)
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(', ');
+      return `case ${e.caseId} ${e.action}${facts ? ` (${facts})` : ''}${e.actor.startsWith('workflow') ? '' : ` by ${e.actor}`}`;
+    }
     case 'mail':
       return e.status === 'suppressed'
         ? `suppressed ${e.template}: ${e.suppressionReason ?? ''}`

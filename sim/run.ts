@@ -15,6 +15,7 @@ import { createApp } from '../api/app.js';
 import { sign } from '../api/pms/signature.js';
 import { createDb } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
+import * as cases from '../db/repositories/cases.js';
 import { guestWorkflowId } from '../domain/ids.js';
 import { unsubscribeLinkUrl, whyLinkUrl } from '../lib/links.js';
 import { createMailer } from '../lib/runtime.js';
@@ -77,10 +78,17 @@ const hasExtras = (g: ScenarioGuest) =>
 const pick = (o: Record<string, unknown>, keys: readonly string[]) =>
   Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)));
 
-const STAFF_PATHS: Record<string, string> = {
+const GUEST_PATHS: Record<string, string> = {
   'ops.redeem': 'points/redemptions',
   'ops.adjust': 'points/adjustments',
   'ops.setTierFloor': 'tier-floor',
+};
+const CASE_PATHS: Record<string, string> = {
+  'ops.assignCase': 'assign',
+  'ops.noteCase': 'notes',
+  'ops.compensate': 'compensations',
+  'ops.resolveCase': 'resolve',
+  'ops.recordSatisfaction': 'satisfaction',
 };
 
 interface ApiAnswer {
@@ -164,6 +172,7 @@ export async function runScenario(
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const apiKey = (await apiKeys.create(db, { name: `simulator ${tag}`, role: 'admin' })).key;
+  const managerKey = (await apiKeys.create(db, { name: `simulator manager ${tag}`, role: 'manager' })).key;
 
   const shift: YearShift = yearShift(yearsToShift(scenario.start, simNow));
   const guests = new Map<string, ScenarioGuest>(guestsOf(scenario));
@@ -317,6 +326,52 @@ export async function runScenario(
     return value;
   };
 
+  /**
+   * The endpoint, body and key of a staff action, or why it cannot be sent. Case actions name their case
+   * (`caseId`, default: the guest's latest) and an approval its compensation (default: the case's latest
+   * awaiting approval).
+   */
+  const staffRequest = async (
+    action: string,
+    guestId: string,
+    data: Record<string, unknown>,
+  ): Promise<{ path: string; body: Record<string, unknown>; key: string } | string> => {
+    const guestPath = GUEST_PATHS[action];
+    if (guestPath) return { path: `/v1/guests/${guestId}/${guestPath}`, body: data, key: apiKey };
+    if (action === 'ops.openCase') return { path: '/v1/cases', body: { guestId, ...data }, key: apiKey };
+    const { caseId: given, compensationId: givenComp, ...body } = data;
+    const caseId =
+      typeof given === 'string'
+        ? given
+        : (
+            await db('service_cases')
+              .where({ guest_id: guestId })
+              .orderBy([
+                { column: 'opened_at', order: 'desc' },
+                { column: 'created_at', order: 'desc' },
+              ])
+              .first<{ id: string } | undefined>('id')
+          )?.id;
+    if (!caseId) return 'the guest has no service case yet';
+    const casePath = CASE_PATHS[action];
+    if (casePath) return { path: `/v1/cases/${caseId}/${casePath}`, body, key: apiKey };
+    const compensationId =
+      typeof givenComp === 'string'
+        ? givenComp
+        : (
+            await db('case_compensations')
+              .where({ case_id: caseId, status: 'awaiting_approval' })
+              .orderBy('requested_at', 'desc')
+              .first<{ id: string } | undefined>('id')
+          )?.id;
+    if (!compensationId) return 'the case has no compensation awaiting approval';
+    return {
+      path: `/v1/cases/${caseId}/compensations/${compensationId}/approve`,
+      body,
+      key: managerKey,
+    };
+  };
+
   /** Posts one event; `fresh`: the clock runs meanwhile, ask it when the answer came. */
   const send = async (e: PlannedEvent, fresh = false): Promise<void> => {
     const entryNow = async () => (fresh ? entryAt(await env.currentTimeMs(), e.guest) : nowEntry(e.guest));
@@ -335,15 +390,19 @@ export async function runScenario(
     }
     if (isStaffAction(e.type)) {
       const guestId = await guestIdOf(e.guest);
-      const answer: ApiAnswer = guestId
-        ? await api(`/v1/guests/${guestId}/${STAFF_PATHS[e.type]}`, {
-            body: JSON.stringify(data),
-            headers: { authorization: `Bearer ${apiKey}` },
-          })
-        : {
-            status: 0,
-            body: { error: { code: 'simulator', message: 'the PMS has not told about this guest yet' } },
-          };
+      const request = guestId ? await staffRequest(e.type, guestId, data) : undefined;
+      const answer: ApiAnswer =
+        typeof request === 'object'
+          ? await api(request.path, {
+              body: JSON.stringify(request.body),
+              headers: { authorization: `Bearer ${request.key}` },
+            })
+          : {
+              status: 0,
+              body: {
+                error: { code: 'simulator', message: request ?? 'the PMS has not told about this guest yet' },
+              },
+            };
       const error = errorOf(answer.body);
       entries.push({
         ...(await entryNow()),
@@ -451,6 +510,15 @@ export async function runScenario(
   try {
     await worker.runUntil(async () => {
       log(`  · shifted +${shift.years} years; ${planned.length} events`);
+      for (const [code, p] of Object.entries(scenario.properties))
+        await cases.upsertPropertySettings(db, {
+          property_code: code,
+          name: p.name,
+          timezone: p.timezone,
+          ...(p.locale ? { locale: p.locale } : {}),
+          duty_manager_email: p.dutyManagerEmail ?? null,
+          general_manager_email: p.generalManagerEmail ?? null,
+        });
       // Nothing of this run is on the server yet: one skip to the start.
       const start = shift.toServer(scenario.start, mainZone);
       simNow = await env.currentTimeMs();

@@ -2,14 +2,28 @@
  * Scenario files (scenarios/*.json): one guest (plus, optionally, other guests such as a referrer), a start and
  * an end, and the events the PMS and the staff send, each at an instant of the scenario's own calendar. PMS
  * events carry the `type` and `data` of `POST /v1/pms/events` (the `guest` block is filled in from the
- * scenario); staff actions (`ops.redeem`, `ops.adjust`, `ops.setTierFloor`) carry the request body of their
- * endpoint. See docs/simulator.md.
+ * scenario); staff actions (`ops.redeem`, `ops.adjust`, `ops.setTierFloor`, the case actions `ops.openCase`,
+ * `ops.resolveCase`, `manager.approveCompensation`, …) carry the request body of their endpoint. See
+ * docs/simulator.md.
  */
 import { readFile } from 'node:fs/promises';
 import { DateTime, Duration } from 'luxon';
 import { z } from 'zod';
 
-export const STAFF_ACTIONS = ['ops.redeem', 'ops.adjust', 'ops.setTierFloor'] as const;
+export const STAFF_ACTIONS = [
+  'ops.redeem',
+  'ops.adjust',
+  'ops.setTierFloor',
+  // Service cases (`/v1/cases`): the body of the endpoint; `caseId` defaults to the guest's latest case.
+  'ops.openCase',
+  'ops.assignCase',
+  'ops.noteCase',
+  'ops.compensate',
+  'ops.resolveCase',
+  'ops.recordSatisfaction',
+  // With a manager's key; `compensationId` defaults to the case's latest compensation awaiting approval.
+  'manager.approveCompensation',
+] as const;
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
 
 export function isStaffAction(type: string): type is StaffAction {
@@ -35,6 +49,16 @@ const repeatSchema = z.object({
   /** ISO 8601 duration between two repetitions (`P7D`, `P1M`): `at`, `occurredAt` and every date in `data` move by it. */
   every: z.string().refine((v) => Duration.fromISO(v).isValid, 'must be an ISO 8601 duration such as P7D'),
 });
+
+/** A property's settings (`property_settings`): its zone and the staff addresses cases escalate to. */
+export const scenarioPropertySchema = z.object({
+  name: z.string().min(1),
+  timezone: z.string().min(1),
+  locale: z.string().min(2).optional(),
+  dutyManagerEmail: z.string().min(3).optional(),
+  generalManagerEmail: z.string().min(3).optional(),
+});
+export type ScenarioProperty = z.infer<typeof scenarioPropertySchema>;
 
 export const scenarioEventSchema = z.object({
   at: instant,
@@ -71,6 +95,8 @@ export const scenarioSchema = z
     guest: scenarioGuestSchema,
     /** Other guests by name (e.g. `referrer`); events name them in `guest`. */
     guests: z.record(z.string().regex(/^[A-Za-z][\w-]*$/), scenarioGuestSchema).default({}),
+    /** Property settings by property code, written before the first event (service cases escalate by them). */
+    properties: z.record(z.string().min(1), scenarioPropertySchema).default({}),
     /** Shorthand for `guests.referrer`. */
     referrer: scenarioGuestSchema.optional(),
     start: instant,

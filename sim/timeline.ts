@@ -41,6 +41,16 @@ export type TimelineEntry = EntryBase &
         note?: string;
       }
     | { kind: 'rejected'; eventId: string; reason: string }
+    | {
+        kind: 'case';
+        /** The case's first 8 characters. */
+        caseId: string;
+        /** The audited step without its `case.` prefix: opened, acknowledged, escalated, resolved, closed… */
+        action: string;
+        /** The facts of the step (level, compensation, cost bucket, satisfied…), no free text. */
+        facts: Record<string, unknown>;
+        actor: string;
+      }
     | { kind: 'stage'; from: string | null; to: string; reason: string; actor: string }
     | {
         kind: 'tier';
@@ -68,6 +78,8 @@ export type TimelineEntry = EntryBase &
         subject: string;
         to: string;
         suppressionReason: string | null;
+        /** To the guest, or to a property's staff (a case escalation about the guest). */
+        audience: 'guest' | 'staff';
         /** Received by the SMTP sink (sent mails), and how often (1 = once). */
         deliveries: number;
       }
@@ -147,7 +159,8 @@ const ORDER: Record<TimelineKind, number> = {
   points: 3,
   tier: 4,
   stage: 5,
-  mail: 6,
+  case: 6,
+  mail: 7,
 };
 
 export function sortEntries(entries: TimelineEntry[]): TimelineEntry[] {
@@ -290,6 +303,7 @@ export async function readRecords(
       to_address: string;
       suppression_reason: string | null;
       message_id: string;
+      audience: 'guest' | 'staff' | undefined;
       created_at: Date;
       sent_at: Date | null;
     }[];
@@ -303,8 +317,33 @@ export async function readRecords(
         subject: shift.text(got?.subject ?? m.subject, { years: true }),
         to: got?.to.join(', ') ?? m.to_address,
         suppressionReason: m.suppression_reason ? shift.text(m.suppression_reason) : null,
+        audience: m.audience ?? 'guest',
         deliveries: got?.deliveries ?? 0,
       });
+    }
+
+    // Service cases: every audited step. Steps the workflow's activities wrote map to simulated time by the
+    // activity clock; the opening (written by the API or an activity) is stamped with the case's own clock.
+    const caseRows = await db('service_cases')
+      .where({ guest_id: guestId })
+      .select<{ id: string; opened_at: Date }[]>('id', 'opened_at');
+    if (caseRows.length > 0) {
+      const openedAt = new Map(caseRows.map((c) => [`case:${c.id}`, c.opened_at]));
+      const steps = (await db('audit_log')
+        .whereIn('subject', [...openedAt.keys()])
+        .orderBy('id')) as { actor: string; action: string; subject: string; after: unknown; at: Date }[];
+      for (const step of steps) {
+        const action = step.action.replace(/^case\./, '');
+        const opened = action === 'opened' ? openedAt.get(step.subject) : undefined;
+        entries.push({
+          ...base(opened ? opened.getTime() : simMs(step.at, openedAt.get(step.subject))),
+          kind: 'case',
+          caseId: step.subject.slice('case:'.length, 'case:'.length + 8),
+          action,
+          facts: caseFacts(step.after),
+          actor: step.actor,
+        });
+      }
     }
 
     const rejected = (await db('pms_events')
@@ -321,6 +360,35 @@ export async function readRecords(
     }
   }
   return { entries, guests };
+}
+
+/** Facts of a case step worth a timeline line: never the guest's or the staff's words. */
+const CASE_FACTS = [
+  'source',
+  'category',
+  'priority',
+  'department',
+  'level',
+  'slaState',
+  'sla_state',
+  'assignee',
+  'kind',
+  'amount',
+  'currency',
+  'points',
+  'status',
+  'costBucket',
+  'cost_bucket',
+  'satisfied',
+  'reopened',
+] as const;
+
+function caseFacts(after: unknown): Record<string, unknown> {
+  if (!after || typeof after !== 'object') return {};
+  const a = after as Record<string, unknown>;
+  return Object.fromEntries(
+    CASE_FACTS.filter((k) => a[k] !== undefined && a[k] !== null).map((k) => [k, a[k]]),
+  );
 }
 
 function dateOnly(v: unknown): string {

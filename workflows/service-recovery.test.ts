@@ -3,8 +3,8 @@
  * cases API's service functions (what the HTTP routes call): a low survey score opens a case → the
  * acknowledgement goes within the hour → the duty manager hears after 24 h → a compensation above the
  * frontline limit waits for a manager → resolution → a negative satisfaction check reopens → a positive one
- * closes, and the guest's workflow clears the at-risk flag; the case row stays `open` (marketing paused) until
- * then. And an in-stay report at 10:00 local escalates at the end of the local day unless resolved that day.
+ * closes, and the guest's workflow clears the at-risk flag; the guest's marketing stays paused until the case is
+ * closed. And an in-stay report at 10:00 local escalates at the end of the local day unless resolved that day.
  *
  * Until the guest's workflow starts the child on `case.opened` itself, `ensureCase` starts it the same way
  * (same workflow ID; whichever comes second finds it running).
@@ -23,6 +23,7 @@ import { HttpError } from '../api/errors.js';
 import { openCase, submitCaseRequest, type CaseStaffRequest } from '../api/cases/service.js';
 import * as cases from '../db/repositories/cases.js';
 import * as guests from '../db/repositories/guests.js';
+import * as mailPlan from '../db/repositories/mail-plan.js';
 import { guestWorkflowId } from '../domain/ids.js';
 import type { GuestMessage } from '../domain/messages.js';
 import {
@@ -160,8 +161,8 @@ const outboxOf = async (guestId: string) =>
   }[];
 const sentTemplates = async (guestId: string) =>
   (await outboxOf(guestId)).filter((m) => m.status === 'sent').map((m) => m.template);
-const openCasesOf = (guestId: string) =>
-  countRows(stack.db, 'service_cases', { guest_id: guestId, status: 'open' });
+/** What pauses the guest's marketing: cases not yet closed (open, reopened, or resolved awaiting the check). */
+const openCasesOf = (guestId: string) => mailPlan.openServiceCases(stack.db, guestId);
 
 async function guestState(guestId: string): Promise<GuestStateView> {
   return env.client.workflow.getHandle(guestWorkflowId(guestId)).query(stateQuery);
@@ -355,9 +356,10 @@ describe('service recovery', () => {
     const resolution = mailsTo(g.email).find((m) => m.subject.includes('has been resolved'))!;
     expect(resolution.text).toContain('25000 points');
     expect(resolution.text).toContain('150.00 USD');
-    expect(await openCasesOf(g.id)).toBe(0);
+    // Resolved, not yet closed: marketing stays paused until the guest's satisfaction check says so.
+    expect(await openCasesOf(g.id)).toBe(1);
 
-    // 3 days later the satisfaction check; the guest is not satisfied: reopened (marketing paused again).
+    // 3 days later the satisfaction check; the guest is not satisfied: reopened.
     await advance(2 * DAY);
     expect(await sentTemplates(g.id)).not.toContain('case-satisfaction-check');
     await advance(DAY + HOUR);

@@ -51,7 +51,7 @@ export interface PlanFacts {
   /** Undefined: DEFAULT_SEND_WINDOW. Null: no window (marketing goes at once, as before planning existed). */
   window?: SendWindow | null;
   marketingConsent: boolean;
-  /** The guest has a service case with status `open`. */
+  /** The guest has a service case not yet closed (open, reopened, or resolved awaiting the satisfaction check). */
   openServiceCase: boolean;
   /** Why the mail has become moot (e.g. `booked: a stay is booked`), or null. */
   exitCondition?: string | null;

@@ -50,7 +50,12 @@ export interface CaseServiceDeps {
   logger?: Pick<Logger, 'warn'> | undefined;
   /** How long to wait for the workflow's answer before a 503 (default 10 s). */
   updateTimeoutMs?: number | undefined;
+  /** The API's clock (seconds); the simulator's runs on the test server's. Default: the wall clock. */
+  nowSeconds?: (() => number) | undefined;
 }
+
+const nowOf = (deps: Pick<CaseServiceDeps, 'nowSeconds'>) =>
+  new Date(deps.nowSeconds ? deps.nowSeconds() * 1000 : Date.now());
 
 // --- views ---------------------------------------------------------------------------------------------------
 
@@ -137,7 +142,7 @@ export async function openCase(
       receivedBy: body.receivedBy,
       description: body.description ?? null,
       stayId: body.stayId ?? null,
-      openedAt: body.occurredAt ? new Date(body.occurredAt) : new Date(),
+      openedAt: body.occurredAt ? new Date(body.occurredAt) : nowOf(deps),
       idempotencyKey: `api:${requestId}`,
     },
     input.actor,

@@ -62,8 +62,9 @@ export async function marketingMailsSince(db: Knex, guestId: string, since: Date
 }
 
 /**
- * The guest's service cases with status `open`. `service_cases` arrives with migration 007 (service
- * recovery): before it, no guest has an open case.
+ * The guest's service cases not yet closed: `open` (or reopened) and `resolved` but still waiting for the
+ * guest's satisfaction check. Marketing pauses until the guest has said the matter is settled. `service_cases`
+ * arrives with migration 007 (service recovery): before it, no guest has an open case.
  */
 export async function openServiceCases(db: Knex, guestId: string): Promise<number> {
   const exists = await db.raw<{ rows: { t: string | null }[] }>(
@@ -71,7 +72,8 @@ export async function openServiceCases(db: Knex, guestId: string): Promise<numbe
   );
   if (!exists.rows[0]?.t) return 0;
   const row = (await db('service_cases')
-    .where({ guest_id: guestId, status: 'open' })
+    .where({ guest_id: guestId })
+    .whereIn('status', ['open', 'resolved'])
     .count({ n: '*' })
     .first()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);
