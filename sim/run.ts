@@ -16,7 +16,13 @@ import { sign } from '../api/pms/signature.js';
 import { createDb } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
 import { guestWorkflowId } from '../domain/ids.js';
-import { unsubscribeLinkUrl, whyLinkUrl } from '../lib/links.js';
+import {
+  inStayReportLinkUrl,
+  satisfactionLinkUrl,
+  surveyLinkUrl,
+  unsubscribeLinkUrl,
+  whyLinkUrl,
+} from '../lib/links.js';
 import { createMailer } from '../lib/runtime.js';
 import { startSmtpSink } from '../stack/smtp-sink.js';
 import { workerOptions } from '../worker.js';
@@ -137,6 +143,25 @@ export async function runScenario(
       whyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: LINKS_SECRET, expiresAt }),
     unsubscribeUrl: ({ guestId }) =>
       unsubscribeLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: LINKS_SECRET }),
+    surveyUrl: ({ guestId, stayId }) =>
+      surveyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, stayId, secret: LINKS_SECRET }),
+    inStayReportUrl: ({ guestId, pmsStayId, propertyCode }) =>
+      inStayReportLinkUrl({
+        baseUrl: 'http://127.0.0.1:3000',
+        guestId,
+        pmsStayId,
+        propertyCode,
+        secret: LINKS_SECRET,
+      }),
+    satisfactionUrl: ({ guestId, caseId, satisfied, expiresAt }) =>
+      satisfactionLinkUrl({
+        baseUrl: 'http://127.0.0.1:3000',
+        guestId,
+        caseId,
+        satisfied,
+        secret: LINKS_SECRET,
+        expiresAt,
+      }),
   };
   const worker = await Worker.create({
     ...workerOptions({
