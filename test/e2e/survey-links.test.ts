@@ -18,9 +18,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
+import { createActivities } from '../../activities/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { sign } from '../../api/pms/signature.js';
@@ -115,6 +116,7 @@ interface Guest {
   guestId: string;
   stayId: string;
   pmsStayId: string;
+  email: string;
 }
 
 /** A guest with a recorded stay at PROPERTY, through the PMS webhook (the guest's workflow runs). */
@@ -138,7 +140,7 @@ async function guestWithStay(locale = 'en'): Promise<Guest> {
   const stay = await eventually(async () =>
     stack.db('stays').where({ guest_id: guestId }).first<{ id: string } | undefined>('id'),
   );
-  return { guestId, stayId: stay.id, pmsStayId: body.data.stay.pmsStayId };
+  return { guestId, stayId: stay.id, pmsStayId: body.data.stay.pmsStayId, email: body.data.guest.email };
 }
 
 function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -577,9 +579,11 @@ describe('the in-stay report link', () => {
     // The guest's workflow starts the case's workflow: in-stay, the duty manager at the end of the local day.
     const state = await eventually(async () => {
       try {
-        return await env.client.workflow
+        const s = await env.client.workflow
           .getHandle(caseWorkflowId(g.guestId, opened!.id))
           .query(caseStateQuery);
+        // Until the case is loaded from Postgres, its agenda is empty.
+        return s.agenda.dutyManager ? s : undefined;
       } catch {
         return undefined;
       }
@@ -662,10 +666,37 @@ describe('the satisfaction link', () => {
     return { ...g, caseId, link };
   }
 
-  it('"yes" closes the case with the guest words kept, and the guest is no longer at risk; another answer is refused', async () => {
+  it('"yes" (from the satisfaction-check mail) closes the case with the guest words kept, and the guest is no longer at risk; another answer is refused', async () => {
     const c = await resolvedCase('zh-CN');
-    const yes = c.link(true);
-    const page = await fetch(yes);
+    // The satisfaction-check mail as the case's workflow sends it (3 days after the resolution), through the
+    // activities wired with the worker's `satisfactionUrl` hook: one link for yes, one for no.
+    const activities = createActivities({
+      ...stack.deps,
+      temporal: env.client,
+      taskQueue,
+      satisfactionUrl: links.satisfaction,
+    });
+    const key = `test:${c.caseId}:satisfaction-check`;
+    const input = {
+      caseId: c.caseId,
+      kind: 'case-satisfaction-check' as const,
+      key,
+      now: new Date().toISOString(),
+    };
+    const sent = await new MockActivityEnvironment().run(
+      (i: typeof input) => activities.sendCaseMail(i),
+      input,
+    );
+    expect((sent as { status: string }).status).toBe('sent');
+    const mail = await eventually(() =>
+      stack.sink.messages().find((m) => m.to.includes(c.email) && m.text.includes('/v1/links/satisfaction/')),
+    );
+    const [yes, no] = [
+      ...mail.text.matchAll(/http:\/\/[^\s]+\/v1\/links\/satisfaction\/[A-Za-z0-9_.-]+/g),
+    ].map((m) => m[0]);
+    expect(mail.text).toContain(`满意：${yes}`);
+    expect(mail.text).toContain(`尚不满意：${no}`);
+    const page = await fetch(yes!);
     expect(page.status).toBe(200);
     expectPage(page);
     const html = await page.text();
@@ -674,7 +705,7 @@ describe('the satisfaction link', () => {
     expect(html).not.toMatch(/value="no" required checked/);
     expectNoScriptNoPersonalData(html, c.guestId);
 
-    const res = await post(yes, form({ satisfied: 'yes', comment: '处理得很好，谢谢。' }));
+    const res = await post(yes!, form({ satisfied: 'yes', comment: '处理得很好，谢谢。' }));
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('很高兴此事已妥善解决');
     const row = (await cases.findCase(stack.db, c.caseId))!;
@@ -695,17 +726,17 @@ describe('the satisfaction link', () => {
     await eventually(async () => ((await stageOf(c.guestId)) !== 'at_risk' ? true : undefined));
 
     // The same answer again replays; a different one (the "no" link) is refused and writes nothing.
-    const again = await postJson(yes, { satisfied: 'yes', comment: '处理得很好，谢谢。' });
+    const again = await postJson(yes!, { satisfied: 'yes', comment: '处理得很好，谢谢。' });
     const againJson: unknown = await again.json();
     expect(again.status, JSON.stringify(againJson)).toBe(200);
     expect(againJson).toMatchObject({ status: 'closed', replayed: true });
-    const no = await post(c.link(false), form({ satisfied: 'no' }));
-    expect(no.status).toBe(409);
-    expect(await no.text()).toContain('您已作答');
+    const refused = await post(no!, form({ satisfied: 'no' }));
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('您已作答');
     expect(await countRows(stack.db, 'case_requests', { case_id: c.caseId })).toBe(2); // resolve + satisfaction
     expect((await cases.findCase(stack.db, c.caseId))!.status).toBe('closed');
     // The page says it is answered.
-    expect(await (await fetch(c.link(false))).text()).toContain('您已作答');
+    expect(await (await fetch(no!)).text()).toContain('您已作答');
   });
 
   it('"no" reopens the case; invalid answers and foreign links write nothing', async () => {
