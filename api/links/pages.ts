@@ -332,6 +332,11 @@ function errorNote(locale: PageLocale, errors: readonly string[]): string {
   return errors.length > 0 ? `<p class="error" role="alert">${escapeHtml(TEXT[locale].fixErrors)}</p>\n` : '';
 }
 
+/** "… (optional)": a space before a Latin parenthesis, none before a full-width one. */
+function withOptional(label: string, optional: string): string {
+  return optional.startsWith('（') ? `${label}${optional}` : `${label} ${optional}`;
+}
+
 /** A fieldset of radio buttons named `name`; its error (if any) right under the legend, tied to it. */
 function radioGroup(opts: {
   name: string;
@@ -350,7 +355,7 @@ function radioGroup(opts: {
         `<label><input type="radio" name="${opts.name}" value="${escapeHtml(o.value)}"${opts.required ? ' required' : ''}${opts.checked === o.value ? ' checked' : ''}>${escapeHtml(o.label)}</label>`,
     )
     .join('\n');
-  return `<fieldset${opts.className ? ` class="${opts.className}"` : ''}${described}${opts.error ? ' aria-invalid="true"' : ''}>
+  return `<fieldset${opts.className ? ` class="${opts.className}"` : ''}${described}>
 <legend>${escapeHtml(opts.legend)}</legend>
 ${opts.error ? `<p class="error" id="${errorId}">${escapeHtml(opts.error)}</p>\n` : ''}${inputs}
 </fieldset>`;
@@ -366,7 +371,7 @@ function textArea(opts: {
 }): string {
   const errorId = `${opts.name}-error`;
   return `<div class="field">
-<label class="text" for="${opts.name}">${escapeHtml(opts.label)}${opts.optional ? ` ${escapeHtml(opts.optional)}` : ''}</label>
+<label class="text" for="${opts.name}">${escapeHtml(opts.optional ? withOptional(opts.label, opts.optional) : opts.label)}</label>
 ${opts.error ? `<p class="error" id="${errorId}">${escapeHtml(opts.error)}</p>\n` : ''}<textarea id="${opts.name}" name="${opts.name}" rows="5" maxlength="${MAX_TEXT_ANSWER}"${opts.error ? ` aria-invalid="true" aria-describedby="${errorId}"` : ''}>${escapeHtml(opts.value ?? '')}</textarea>
 </div>`;
 }
@@ -434,7 +439,7 @@ export function surveyPage(
     }),
     radioGroup({
       name: 'recommend',
-      legend: `${t.recommendLegend} ${t.optional}`,
+      legend: withOptional(t.recommendLegend, t.optional),
       options: Array.from({ length: 11 }, (_, i) => ({ value: String(i), label: String(i) })),
       checked: v.recommend,
       required: false,
