@@ -98,6 +98,20 @@ const envSchema = z.object({
       message: 'must be an http:// or https:// URL without query or fragment',
     })
     .transform((v) => v.replace(/\/+$/, '')),
+  /** How long the link of a post-stay survey mail works, in days (a second answer within it replaces the first). */
+  SURVEY_LINK_DAYS: z.coerce
+    .number()
+    .int('must be a whole number of days from 1 to 365')
+    .min(1, 'must be a whole number of days from 1 to 365')
+    .max(365, 'must be a whole number of days from 1 to 365')
+    .default(30),
+  /** How long the "report a problem" link of the in-stay mail works, in days. */
+  IN_STAY_REPORT_LINK_DAYS: z.coerce
+    .number()
+    .int('must be a whole number of days from 1 to 30')
+    .min(1, 'must be a whole number of days from 1 to 30')
+    .max(30, 'must be a whole number of days from 1 to 30')
+    .default(3),
 });
 
 export type Config = z.infer<typeof envSchema>;

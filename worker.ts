@@ -13,7 +13,13 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfigOrExit, type Config } from './config.js';
-import { unsubscribeLinkUrl, whyLinkUrl } from './lib/links.js';
+import {
+  inStayReportLinkUrl,
+  satisfactionLinkUrl,
+  surveyLinkUrl,
+  unsubscribeLinkUrl,
+  whyLinkUrl,
+} from './lib/links.js';
 import { createDb } from './db/knex.js';
 import {
   connectClient,
@@ -85,6 +91,50 @@ export function unsubscribeUrlFrom(
     unsubscribeLinkUrl({ baseUrl: config.PUBLIC_BASE_URL, guestId, secret: config.LINKS_SECRET });
 }
 
+/** Signs the post-stay survey links (SURVEY_LINK_DAYS from the moment the mail is made) with LINKS_SECRET. */
+export function surveyUrlFrom(
+  config: Pick<Config, 'LINKS_SECRET' | 'PUBLIC_BASE_URL' | 'SURVEY_LINK_DAYS'>,
+): ActivityDeps['surveyUrl'] {
+  return ({ guestId, stayId }) =>
+    surveyLinkUrl({
+      baseUrl: config.PUBLIC_BASE_URL,
+      guestId,
+      stayId,
+      secret: config.LINKS_SECRET,
+      days: config.SURVEY_LINK_DAYS,
+    });
+}
+
+/** Signs the in-stay "report a problem" links (IN_STAY_REPORT_LINK_DAYS) with LINKS_SECRET. */
+export function inStayReportUrlFrom(
+  config: Pick<Config, 'LINKS_SECRET' | 'PUBLIC_BASE_URL' | 'IN_STAY_REPORT_LINK_DAYS'>,
+): ActivityDeps['inStayReportUrl'] {
+  return ({ guestId, pmsStayId, propertyCode }) =>
+    inStayReportLinkUrl({
+      baseUrl: config.PUBLIC_BASE_URL,
+      guestId,
+      pmsStayId,
+      propertyCode,
+      secret: config.LINKS_SECRET,
+      days: config.IN_STAY_REPORT_LINK_DAYS,
+    });
+}
+
+/** Signs the yes/no links of a case's satisfaction check (the case activity chooses their expiry). */
+export function satisfactionUrlFrom(
+  config: Pick<Config, 'LINKS_SECRET' | 'PUBLIC_BASE_URL'>,
+): ActivityDeps['satisfactionUrl'] {
+  return ({ guestId, caseId, satisfied, expiresAt }) =>
+    satisfactionLinkUrl({
+      baseUrl: config.PUBLIC_BASE_URL,
+      guestId,
+      caseId,
+      satisfied,
+      secret: config.LINKS_SECRET,
+      expiresAt,
+    });
+}
+
 /** Starts the sweeper unless it runs already (every worker calls this; one sweeper per namespace). */
 export async function ensureSweeper(client: Client, taskQueue: string, logger?: Logger): Promise<void> {
   await client.workflow.start<typeof pmsEventSweeper>('pmsEventSweeper', {
@@ -123,6 +173,9 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       whyUrl: whyUrlFrom(config),
       unsubscribeUrl: unsubscribeUrlFrom(config),
+      surveyUrl: surveyUrlFrom(config),
+      inStayReportUrl: inStayReportUrlFrom(config),
+      satisfactionUrl: satisfactionUrlFrom(config),
     },
     ...(bundled ? { workflowBundle: { codePath: prebuiltBundlePath } } : {}),
   });

@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/knex.js';
-import { createCaseActivities } from './cases.js';
+import { createCaseActivities, type CaseDeps } from './cases.js';
 import { noFaults, type FaultInjector } from './faults.js';
 import { createLifecycleActivities } from './lifecycle.js';
 import { createMailActivities, sendMailWith } from './mail.js';
@@ -29,6 +29,12 @@ export interface ActivityDeps {
   whyUrl?: (input: { guestId: string; expiresAt: Date }) => string;
   /** Builds the signed one-click unsubscribe link of marketing mail (api/links). */
   unsubscribeUrl?: (input: { guestId: string }) => string;
+  /** Builds the signed link of the post-stay survey about one stay (`stays.id`) (api/links). */
+  surveyUrl?: (input: { guestId: string; stayId: string }) => string;
+  /** Builds the signed "report a problem" link of the in-stay mail (api/links). */
+  inStayReportUrl?: (input: { guestId: string; pmsStayId: string; propertyCode: string }) => string;
+  /** Builds the signed yes/no links of a case's satisfaction check (api/links). */
+  satisfactionUrl?: CaseDeps['satisfactionUrl'];
   /** Tests shorten the mail delivery bounds (activities/mail.ts). */
   mailTiming?: { sendDeadlineMs?: number; markSentForMs?: number };
 }
@@ -42,6 +48,8 @@ export function createActivities(deps: ActivityDeps) {
     faults,
     ...(deps.mailTiming ? { timing: deps.mailTiming } : {}),
     ...(deps.unsubscribeUrl ? { unsubscribeUrl: deps.unsubscribeUrl } : {}),
+    ...(deps.surveyUrl ? { surveyUrl: deps.surveyUrl } : {}),
+    ...(deps.inStayReportUrl ? { inStayReportUrl: deps.inStayReportUrl } : {}),
   });
   return {
     ...createStayActivities({ db: deps.db, faults }),
@@ -59,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
       mail,
       sendMail: sendMailWith(deps.db, mail),
       messageIdDomain: deps.mail.messageIdDomain,
+      ...(deps.satisfactionUrl ? { satisfactionUrl: deps.satisfactionUrl } : {}),
     }),
   };
 }

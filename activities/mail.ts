@@ -60,6 +60,10 @@ export interface MailDeps {
    * carries it in `List-Unsubscribe` and in a footer line. Without it marketing mail goes without them.
    */
   unsubscribeUrl?: (input: { guestId: string }) => string;
+  /** The signed link of the post-stay survey about one stay (`{{surveyUrl}}` of `satisfaction-survey`). */
+  surveyUrl?: (input: { guestId: string; stayId: string }) => string;
+  /** The signed "report a problem" link of the in-stay mail (`{{reportUrl}}` of `in-stay-check`). */
+  inStayReportUrl?: (input: { guestId: string; pmsStayId: string; propertyCode: string }) => string;
 }
 
 /** Marketing mails whose purpose ends when the guest books: planned while a stay is booked, they are skipped. */

@@ -1,9 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  inStayReportLinkUrl,
   LinkError,
   MAX_TOKEN_LENGTH,
+  satisfactionLinkUrl,
   signLink,
+  surveyLinkUrl,
   verifyLink,
   whyLinkUrl,
   type LinkErrorReason,
@@ -152,5 +155,121 @@ describe('whyLinkUrl', () => {
       expect(m, url).not.toBeNull();
       expect(verifyLink(m![1]!, { secret: SECRET, purpose: 'why', now: NOW }).guestId).toBe(guestId);
     }
+  });
+});
+
+describe('links with data (survey, in-stay report, satisfaction)', () => {
+  const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+  const payloadOf = (t: string) =>
+    JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const stayId = '0b9e6f4a-1c2d-4e3f-8a9b-0c1d2e3f4a5b';
+  const caseId = '7d1e2f3a-4b5c-4d6e-9f0a-1b2c3d4e5f6a';
+
+  it('carries the stay, the property or the case and the answer, and nothing personal', () => {
+    const survey = tokenOf(
+      surveyLinkUrl({
+        baseUrl: 'https://hotel.example',
+        guestId,
+        stayId,
+        secret: SECRET,
+        now: new Date(NOW * 1000),
+      }),
+    );
+    const p = verifyLink(survey, { secret: SECRET, purpose: 'survey', now: NOW });
+    expect(p).toMatchObject({ purpose: 'survey', guestId, exp: NOW + 30 * 86_400, data: { s: stayId } });
+    expect(Object.keys(payloadOf(survey)).sort()).toEqual(['d', 'e', 'g', 'n', 'p']);
+
+    const report = inStayReportLinkUrl({
+      baseUrl: 'https://hotel.example/',
+      guestId,
+      pmsStayId: '住客-12345',
+      propertyCode: 'SHA-BUND',
+      secret: SECRET,
+      days: 2,
+      now: new Date(NOW * 1000),
+    });
+    expect(report).toMatch(/^https:\/\/hotel\.example\/v1\/links\/report\/[A-Za-z0-9_.-]+$/);
+    expect(
+      verifyLink(tokenOf(report), { secret: SECRET, purpose: 'in_stay_report', now: NOW }),
+    ).toMatchObject({
+      exp: NOW + 2 * 86_400,
+      data: { s: '住客-12345', h: 'SHA-BUND' },
+    });
+
+    for (const satisfied of [true, false]) {
+      const t = tokenOf(
+        satisfactionLinkUrl({
+          baseUrl: 'https://h.example',
+          guestId,
+          caseId,
+          satisfied,
+          secret: SECRET,
+          expiresAt: NOW + 60,
+        }),
+      );
+      expect(verifyLink(t, { secret: SECRET, purpose: 'satisfaction', now: NOW }).data).toEqual({
+        c: caseId,
+        y: satisfied,
+      });
+    }
+  });
+
+  it('signs the data: another stay or the other answer under the same signature is refused', () => {
+    const t = tokenOf(
+      satisfactionLinkUrl({
+        baseUrl: 'https://h.example',
+        guestId,
+        caseId,
+        satisfied: false,
+        secret: SECRET,
+        expiresAt: NOW + 60,
+      }),
+    );
+    const [payload, signature] = t.split('.') as [string, string];
+    const body = payloadOf(t);
+    const forged = Buffer.from(JSON.stringify({ ...body, d: { c: caseId, y: true } })).toString('base64url');
+    expect(payload).not.toBe(forged);
+    expect(reasonOf(`${forged}.${signature}`, { purpose: 'satisfaction' })).toBe('bad_signature');
+  });
+
+  it('refuses data that is not a few short ids', () => {
+    const sign = (data: Record<string, unknown>) =>
+      signLink({
+        purpose: 'survey',
+        guestId,
+        expiresAt: NOW + 60,
+        secret: SECRET,
+        data: data as Record<string, string>,
+      });
+    expect(() => sign({})).toThrow(/link data/);
+    expect(() => sign({ a: '1', b: '2', c: '3', d: '4', e: '5' })).toThrow(/link data/);
+    expect(() => sign({ s: 'x'.repeat(121) })).toThrow(/link data/);
+    expect(() => sign({ s: '' })).toThrow(/link data/);
+    expect(() => sign({ s: 'a\nb' })).toThrow(/link data/);
+    expect(() => sign({ 'stay id': 'x' })).toThrow(/link data/);
+    expect(() => sign({ s: 1 })).toThrow(/link data/);
+    expect(() => sign({ s: { nested: true } })).toThrow(/link data/);
+    expect(() =>
+      surveyLinkUrl({ baseUrl: 'https://h.example', guestId, stayId: 'PMS-1', secret: SECRET }),
+    ).toThrow(/UUID/);
+    // The longest ids still make a token under the limit.
+    const longest = inStayReportLinkUrl({
+      baseUrl: 'https://h.example',
+      guestId,
+      pmsStayId: '住'.repeat(120),
+      propertyCode: '店'.repeat(120),
+      secret: SECRET,
+    });
+    const t = tokenOf(longest);
+    expect(t.length).toBeLessThanOrEqual(MAX_TOKEN_LENGTH);
+    expect(verifyLink(t, { secret: SECRET, purpose: 'in_stay_report' }).data?.s).toBe('住'.repeat(120));
+  });
+
+  it('a payload whose data is not a few short ids is not one of ours, signed or not', () => {
+    const bad = Buffer.from(
+      JSON.stringify({ p: 'survey', g: guestId, e: NOW + 60, n: 'abcdefgh', d: { s: ['x'] } }),
+    ).toString('base64url');
+    const mac = createHmac('sha256', SECRET).update(`glink1.${bad}`).digest('base64url');
+    expect(reasonOf(`${bad}.${mac}`, { purpose: 'survey' })).toBe('malformed');
   });
 });

@@ -17,7 +17,13 @@ import { createDb } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
 import * as cases from '../db/repositories/cases.js';
 import { guestWorkflowId } from '../domain/ids.js';
-import { unsubscribeLinkUrl, whyLinkUrl } from '../lib/links.js';
+import {
+  inStayReportLinkUrl,
+  satisfactionLinkUrl,
+  surveyLinkUrl,
+  unsubscribeLinkUrl,
+  whyLinkUrl,
+} from '../lib/links.js';
 import { createMailer } from '../lib/runtime.js';
 import { startSmtpSink } from '../stack/smtp-sink.js';
 import { workerOptions } from '../worker.js';
@@ -135,6 +141,10 @@ export async function runScenario(
   const mailer = createMailer(sink.smtpUrl);
   const taskQueue = `sim-${tag}`;
   const clock = new ActivityClock(() => env.currentTimeMs());
+  // Links in mails point at the simulator's own API (known once it listens) and expire in simulated time, so a
+  // scenario can follow them.
+  let linkBase = 'http://127.0.0.1:3000';
+  const linkNow = () => new Date(clock.simulated(Date.now()) ?? Date.now());
   const deps: ActivityDeps = {
     db,
     mailer,
@@ -142,9 +152,22 @@ export async function runScenario(
     temporal: env.client,
     taskQueue,
     whyUrl: ({ guestId, expiresAt }) =>
-      whyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: LINKS_SECRET, expiresAt }),
+      whyLinkUrl({ baseUrl: linkBase, guestId, secret: LINKS_SECRET, expiresAt }),
     unsubscribeUrl: ({ guestId }) =>
-      unsubscribeLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: LINKS_SECRET }),
+      unsubscribeLinkUrl({ baseUrl: linkBase, guestId, secret: LINKS_SECRET, now: linkNow() }),
+    surveyUrl: ({ guestId, stayId }) =>
+      surveyLinkUrl({ baseUrl: linkBase, guestId, stayId, secret: LINKS_SECRET, now: linkNow() }),
+    inStayReportUrl: ({ guestId, pmsStayId, propertyCode }) =>
+      inStayReportLinkUrl({
+        baseUrl: linkBase,
+        guestId,
+        pmsStayId,
+        propertyCode,
+        secret: LINKS_SECRET,
+        now: linkNow(),
+      }),
+    satisfactionUrl: ({ guestId, caseId, satisfied, expiresAt }) =>
+      satisfactionLinkUrl({ baseUrl: linkBase, guestId, caseId, satisfied, secret: LINKS_SECRET, expiresAt }),
   };
   const worker = await Worker.create({
     ...workerOptions({
@@ -166,11 +189,13 @@ export async function runScenario(
     logger: pino({ level: process.env.SIM_API_LOG ?? 'silent' }),
     pms: { webhookSecret: WEBHOOK_SECRET, toleranceSeconds: 300 },
     nowSeconds: () => Math.floor(simNow / 1000),
+    links: { secret: LINKS_SECRET },
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  linkBase = baseUrl;
   const apiKey = (await apiKeys.create(db, { name: `simulator ${tag}`, role: 'admin' })).key;
   const managerKey = (await apiKeys.create(db, { name: `simulator manager ${tag}`, role: 'manager' })).key;
 

@@ -24,7 +24,15 @@ import {
 import { createApp } from '../api/app.js';
 import { appDepsFromConfig, listen } from '../api/server.js';
 import { flushSignalledMarks } from '../api/pms/service.js';
-import { createWorker, ensureSweeper, unsubscribeUrlFrom, whyUrlFrom } from '../worker.js';
+import {
+  createWorker,
+  ensureSweeper,
+  inStayReportUrlFrom,
+  satisfactionUrlFrom,
+  surveyUrlFrom,
+  unsubscribeUrlFrom,
+  whyUrlFrom,
+} from '../worker.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { ensureTemporalCli } from './provision.js';
 import { startSmtpSink } from './smtp-sink.js';
@@ -165,6 +173,9 @@ async function main(): Promise<void> {
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           whyUrl: whyUrlFrom(config),
           unsubscribeUrl: unsubscribeUrlFrom(config),
+          surveyUrl: surveyUrlFrom(config),
+          inStayReportUrl: inStayReportUrlFrom(config),
+          satisfactionUrl: satisfactionUrlFrom(config),
         },
       }),
     );

@@ -7,7 +7,13 @@ import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { FaultInjector } from '../activities/faults.js';
 import { createDb, type Db } from '../db/knex.js';
 import type { OutboxRow } from '../db/repositories/outbox.js';
-import { unsubscribeLinkUrl, whyLinkUrl } from '../lib/links.js';
+import {
+  inStayReportLinkUrl,
+  satisfactionLinkUrl,
+  surveyLinkUrl,
+  unsubscribeLinkUrl,
+  whyLinkUrl,
+} from '../lib/links.js';
 import { createMailer } from '../lib/runtime.js';
 import type { GuestProfile } from '../domain/types.js';
 import {
@@ -118,6 +124,25 @@ export async function createTestWorker(
         whyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: TEST_LINKS_SECRET, expiresAt }),
       unsubscribeUrl: ({ guestId }) =>
         unsubscribeLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: TEST_LINKS_SECRET }),
+      surveyUrl: ({ guestId, stayId }) =>
+        surveyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, stayId, secret: TEST_LINKS_SECRET }),
+      inStayReportUrl: ({ guestId, pmsStayId, propertyCode }) =>
+        inStayReportLinkUrl({
+          baseUrl: 'http://127.0.0.1:3000',
+          guestId,
+          pmsStayId,
+          propertyCode,
+          secret: TEST_LINKS_SECRET,
+        }),
+      satisfactionUrl: ({ guestId, caseId, satisfied, expiresAt }) =>
+        satisfactionLinkUrl({
+          baseUrl: 'http://127.0.0.1:3000',
+          guestId,
+          caseId,
+          satisfied,
+          secret: TEST_LINKS_SECRET,
+          expiresAt,
+        }),
       ...deps,
     }),
     workflowBundle: { codePath: inject('workflowBundlePath') },

@@ -114,7 +114,13 @@ function sameCase(row: cases.CaseRow, body: OpenCaseBody): boolean {
 
 export async function openCase(
   deps: CaseServiceDeps,
-  input: { requestId: string; actor: string; body: OpenCaseBody },
+  input: {
+    requestId: string;
+    actor: string;
+    body: OpenCaseBody;
+    /** Default `api:<requestId>`; the in-stay report link keys its cases by the link and the report. */
+    idempotencyKey?: string;
+  },
 ): Promise<OpenedCase> {
   const { body, requestId } = input;
   if (!(await guests.exists(deps.db, body.guestId)))
@@ -143,7 +149,7 @@ export async function openCase(
       description: body.description ?? null,
       stayId: body.stayId ?? null,
       openedAt: body.occurredAt ? new Date(body.occurredAt) : nowOf(deps),
-      idempotencyKey: `api:${requestId}`,
+      idempotencyKey: input.idempotencyKey ?? `api:${requestId}`,
     },
     input.actor,
   );

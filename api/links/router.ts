@@ -10,42 +10,87 @@
  *                       page): marketing consent off at once, audited, pending marketing mails suppressed, the
  *                       guest's workflow told (`profile.updated`); 200 again for a repeat, nothing written
  *
+ * - `GET  /survey/:token`  the post-stay survey about the link's stay (the answer in force filled in, never
+ *                       its comment)
+ * - `POST /survey/:token`  `score` 1-5, `wouldReturn` yes|maybe|no, `recommend` 0-10 (optional), `comment`
+ *                       (optional, up to 2,000 characters): upserted in `survey_responses` (a different answer
+ *                       replaces the first and counts, the same one writes nothing), audited, `survey.answered`
+ *                       to the guest's workflow (score and "would return" only)
+ * - `GET  /report/:token`  "tell us what is wrong" during a stay (category, description)
+ * - `POST /report/:token`  `category` (a case category), `description` (optional): an `in_stay` case at the
+ *                       link's property (high priority, received by `guest:link`) opened as `POST /v1/cases`
+ *                       opens one; the same report again is the same case
+ * - `GET  /satisfaction/:token`  "are you satisfied with how we resolved it?" (yes/no as the link says)
+ * - `POST /satisfaction/:token`  `satisfied` yes|no (default: the link's), `comment` (optional): handed to the
+ *                       case's workflow as `POST /v1/cases/:id/satisfaction` does: closed, or reopened
+ *
  * A browser gets HTML pages, errors included; a client that asks for JSON (`Accept: application/json`) gets
- * JSON and the API's error shape `{ error: { code, message, details } }`.
+ * JSON and the API's error shape `{ error: { code, message, details } }`. An invalid answer is a 400 that
+ * re-shows the form with the fields marked, and writes nothing.
  */
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { CASE_CATEGORIES } from '../../db/repositories/cases.js';
 import {
+  IN_STAY_REPORT_LINK_PURPOSE,
   LinkError,
+  SATISFACTION_LINK_PURPOSE,
+  SURVEY_LINK_PURPOSE,
   UNSUBSCRIBE_LINK_PURPOSE,
   verifyLink,
   WHY_LINK_PURPOSE,
   type LinkPayload,
 } from '../../lib/links.js';
+import { longText } from '../cases/schema.js';
 import { HttpError, validationError } from '../errors.js';
 import {
   CHURN_REASONS,
+  MAX_TEXT_ANSWER,
   messagePage,
   pageLocale,
+  reportPage,
+  reportThanksPage,
+  satisfactionPage,
+  satisfactionThanksPage,
+  surveyPage,
+  surveyThanksPage,
   thanksPage,
   unsubscribedPage,
   unsubscribePage,
   whyPage,
+  WOULD_RETURN,
   type ChurnReason,
   type MessagePage,
   type PageLocale,
+  type ReportField,
+  type SatisfactionField,
+  type SurveyField,
 } from './pages.js';
 import {
+  answerSatisfaction,
+  findCase,
   findGuest,
+  findGuestStay,
+  findSurveyAnswer,
+  openReportCase,
+  recordSurveyAnswer,
   storeChurnReason,
   tellConsentWithdrawn,
+  tellSurveyAnswered,
   tellWorkflow,
+  TooManyReports,
   withdrawMarketingConsent,
   type LinksServiceDeps,
 } from './service.js';
 
-export { unsubscribeLinkUrl, whyLinkUrl } from '../../lib/links.js';
+export {
+  inStayReportLinkUrl,
+  satisfactionLinkUrl,
+  surveyLinkUrl,
+  unsubscribeLinkUrl,
+  whyLinkUrl,
+} from '../../lib/links.js';
 
 export interface LinksRouterDeps extends LinksServiceDeps {
   /** The links secret; a list while rotating (the first signs elsewhere, any verifies here). */
@@ -58,10 +103,64 @@ export interface LinksRouterDeps extends LinksServiceDeps {
 
 /** Form bodies are a few dozen bytes. */
 const BODY_LIMIT = '4kb';
+/** Forms with a text of up to 2,000 characters, percent-encoded (9 bytes for a Chinese character). */
+const TEXT_BODY_LIMIT = '32kb';
 
 const whyAnswer = z.object({
   reason: z.enum(CHURN_REASONS, { message: `must be one of ${CHURN_REASONS.join(', ')}` }),
 });
+
+/** A form's whole number (a string of digits) or JSON's number, from `min` to `max`. */
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*\d{1,3}\s*$/.test(v) ? Number(v) : v),
+    z.number({ message }).int(message).min(min, message).max(max, message),
+  );
+};
+/** Left empty (or blank) in a form: not given. */
+const blankIsAbsent = (v: unknown) =>
+  v === '' || (typeof v === 'string' && v.trim() === '') ? undefined : v;
+const optionalText = z.preprocess(blankIsAbsent, longText(MAX_TEXT_ANSWER).optional());
+
+const surveyAnswer = z.object({
+  score: wholeNumber(1, 5),
+  wouldReturn: z.enum(WOULD_RETURN, { message: `must be one of ${WOULD_RETURN.join(', ')}` }),
+  recommend: z.preprocess(blankIsAbsent, wholeNumber(0, 10).optional()),
+  comment: optionalText,
+});
+
+const reportAnswer = z.object({
+  category: z.enum(CASE_CATEGORIES, { message: `must be one of ${CASE_CATEGORIES.join(', ')}` }),
+  description: optionalText,
+});
+
+const satisfactionAnswer = z.object({
+  /** Default: the answer the link stands for. */
+  satisfied: z.preprocess(
+    (v) => (v === 'yes' ? true : v === 'no' ? false : blankIsAbsent(v)),
+    z.boolean({ message: 'must be yes or no' }).optional(),
+  ),
+  comment: optionalText,
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The fields of a form that a validation error names (the first segment of each issue's path). */
+function fieldsOf<F extends string>(error: z.ZodError, fields: readonly F[]): F[] {
+  const named = new Set(error.issues.map((i) => String(i.path[0] ?? '')));
+  return fields.filter((f) => named.has(f));
+}
+
+/** A form value as the guest typed it (re-shown after an error), or undefined. */
+function typed(body: unknown, field: string): string | undefined {
+  const v = (body as Record<string, unknown> | undefined)?.[field];
+  return typeof v === 'string'
+    ? v.slice(0, MAX_TEXT_ANSWER * 2)
+    : typeof v === 'number'
+      ? String(v)
+      : undefined;
+}
 
 /** An HttpError that a browser sees as a page: which page, in which language. */
 class PageError extends HttpError {
@@ -138,7 +237,7 @@ export function linksRouter(deps: LinksRouterDeps): Router {
   // Tokens are base64url and a dot. Anything else in the segment is not one of our links, and a bad
   // percent-escape would make the router refuse before the parameter is named: check the raw segment first.
   router.use((req, _res, next) => {
-    const segment = /^\/(?:why|unsubscribe)\/([^/]*)\/?$/.exec(req.path)?.[1];
+    const segment = /^\/(?:why|unsubscribe|survey|report|satisfaction)\/([^/]*)\/?$/.exec(req.path)?.[1];
     if (segment !== undefined) {
       let token: string;
       try {
@@ -254,6 +353,259 @@ export function linksRouter(deps: LinksRouterDeps): Router {
         return;
       }
       sendPage(res, 200, unsubscribedPage(locale));
+    },
+  );
+
+  /** An invalid answer: 400 naming the field, the form again with the fields marked. */
+  const invalidAnswer = (error: z.ZodError, page: (l: PageLocale) => string, locale: PageLocale) => {
+    const err = validationError(error);
+    return new PageError(err.status, err.code, err.message, err.details, page, locale);
+  };
+  const unavailable = (locale: PageLocale, message: string) =>
+    new PageError(503, 'workflow_unavailable', message, {}, messageOnly('unavailable'), locale);
+  const gone = () => new PageError(410, 'link_gone', 'the link is no longer valid', {}, messageOnly('gone'));
+
+  // ---- the post-stay survey -----------------------------------------------------------------------------
+
+  /** The survey link's guest and stay (the guest's own, recorded), or the page that says why not. */
+  async function surveyOf(token: string) {
+    const of = await guestOf(token, SURVEY_LINK_PURPOSE);
+    const stayId = of.payload.data?.s;
+    if (typeof stayId !== 'string' || !UUID.test(stayId)) throw invalidLink('malformed');
+    const stay = await findGuestStay(deps.db, of.guest.id, stayId);
+    if (!stay) throw gone();
+    return { ...of, stayId: stay.id };
+  }
+
+  router.get('/survey/:token', async (req, res) => {
+    const { payload, locale, stayId } = await surveyOf(req.params.token);
+    const current = await findSurveyAnswer(deps.db, stayId);
+    if (wantsJson(req)) {
+      res.set('Cache-Control', 'no-store').json({
+        purpose: SURVEY_LINK_PURPOSE,
+        answered: current !== undefined,
+        current: current
+          ? { score: current.score, wouldReturn: current.would_return, recommend: current.recommend }
+          : null,
+        expiresAt: new Date(payload.exp * 1000).toISOString(),
+      });
+      return;
+    }
+    sendPage(
+      res,
+      200,
+      surveyPage(locale, {
+        answered: current !== undefined,
+        ...(current
+          ? {
+              values: {
+                score: String(current.score),
+                wouldReturn: current.would_return,
+                recommend: current.recommend === null ? undefined : String(current.recommend),
+              },
+            }
+          : {}),
+      }),
+    );
+  });
+
+  router.post(
+    '/survey/:token',
+    express.urlencoded({ extended: false, limit: TEXT_BODY_LIMIT, parameterLimit: 20 }),
+    express.json({ limit: TEXT_BODY_LIMIT }),
+    async (req, res) => {
+      const { guest, locale, stayId } = await surveyOf(req.params.token);
+      const body: unknown = req.body ?? {};
+      const parsed = surveyAnswer.safeParse(body);
+      if (!parsed.success) {
+        const errors = fieldsOf<SurveyField>(parsed.error, ['score', 'wouldReturn', 'recommend', 'comment']);
+        const values = {
+          score: typed(body, 'score'),
+          wouldReturn: typed(body, 'wouldReturn'),
+          recommend: typed(body, 'recommend'),
+          comment: typed(body, 'comment'),
+        };
+        throw invalidAnswer(parsed.error, (l) => surveyPage(l, { values, errors }), locale);
+      }
+      const recorded = await recordSurveyAnswer(deps.db, {
+        guestId: guest.id,
+        stayId,
+        answer: {
+          score: parsed.data.score,
+          wouldReturn: parsed.data.wouldReturn,
+          recommend: parsed.data.recommend ?? null,
+          comment: parsed.data.comment ?? null,
+        },
+      });
+      try {
+        // Also for the same answer again: a repeat after a 503 hands on what was kept (the same message id).
+        await tellSurveyAnswered(deps, guest.id, recorded);
+      } catch (err) {
+        deps.logger?.warn(
+          { err, guestId: guest.id, stayId },
+          'signalWithStart refused; survey answer stored, answering 503',
+        );
+        throw unavailable(locale, 'the answer is recorded but could not be handed on; send it again');
+      }
+      if (wantsJson(req)) {
+        res.set('Cache-Control', 'no-store').json({
+          stayId,
+          answers: recorded.row.answers,
+          changed: recorded.changed,
+          answeredAt: recorded.row.answered_at.toISOString(),
+        });
+        return;
+      }
+      sendPage(res, 200, surveyThanksPage(locale));
+    },
+  );
+
+  // ---- the in-stay report -------------------------------------------------------------------------------
+
+  async function reportOf(token: string) {
+    const of = await guestOf(token, IN_STAY_REPORT_LINK_PURPOSE);
+    const { s: pmsStayId, h: propertyCode } = of.payload.data ?? {};
+    if (typeof pmsStayId !== 'string' || typeof propertyCode !== 'string') throw invalidLink('malformed');
+    return { ...of, pmsStayId, propertyCode };
+  }
+
+  router.get('/report/:token', async (req, res) => {
+    const { payload, locale } = await reportOf(req.params.token);
+    if (wantsJson(req)) {
+      res.set('Cache-Control', 'no-store').json({
+        purpose: IN_STAY_REPORT_LINK_PURPOSE,
+        categories: CASE_CATEGORIES,
+        expiresAt: new Date(payload.exp * 1000).toISOString(),
+      });
+      return;
+    }
+    sendPage(res, 200, reportPage(locale));
+  });
+
+  router.post(
+    '/report/:token',
+    express.urlencoded({ extended: false, limit: TEXT_BODY_LIMIT, parameterLimit: 20 }),
+    express.json({ limit: TEXT_BODY_LIMIT }),
+    async (req, res) => {
+      const { guest, locale, pmsStayId, propertyCode } = await reportOf(req.params.token);
+      const body: unknown = req.body ?? {};
+      const parsed = reportAnswer.safeParse(body);
+      if (!parsed.success) {
+        const errors = fieldsOf<ReportField>(parsed.error, ['category', 'description']);
+        const values = { category: typed(body, 'category'), description: typed(body, 'description') };
+        throw invalidAnswer(parsed.error, (l) => reportPage(l, { values, errors }), locale);
+      }
+      let opened;
+      try {
+        opened = await openReportCase(deps, {
+          token: req.params.token,
+          guestId: guest.id,
+          pmsStayId,
+          propertyCode,
+          category: parsed.data.category,
+          description: parsed.data.description,
+        });
+      } catch (err) {
+        if (err instanceof TooManyReports)
+          throw new PageError(
+            429,
+            'too_many_reports',
+            err.message,
+            { field: 'token' },
+            messageOnly('tooMany'),
+            locale,
+          );
+        if (err instanceof HttpError && err.status === 503)
+          throw unavailable(locale, 'the report is recorded but could not be handed on; send it again');
+        if (err instanceof HttpError && err.code === 'guest_not_found') throw gone();
+        throw err;
+      }
+      if (wantsJson(req)) {
+        res
+          .status(opened.replayed ? 200 : 201)
+          .set('Cache-Control', 'no-store')
+          .json({ caseId: opened.case.id, replayed: opened.replayed });
+        return;
+      }
+      sendPage(res, 200, reportThanksPage(locale));
+    },
+  );
+
+  // ---- a case's satisfaction check ----------------------------------------------------------------------
+
+  async function satisfactionOf(token: string) {
+    const of = await guestOf(token, SATISFACTION_LINK_PURPOSE);
+    const { c: caseId, y: satisfied } = of.payload.data ?? {};
+    if (typeof caseId !== 'string' || !UUID.test(caseId) || typeof satisfied !== 'boolean')
+      throw invalidLink('malformed');
+    const row = await findCase(deps.db, caseId);
+    if (!row || row.guest_id !== of.guest.id) throw gone();
+    return { ...of, row, satisfied };
+  }
+
+  const answered = (locale: PageLocale, message: string) =>
+    new PageError(409, 'already_answered', message, { field: 'satisfied' }, messageOnly('answered'), locale);
+
+  router.get('/satisfaction/:token', async (req, res) => {
+    const { payload, locale, row, satisfied } = await satisfactionOf(req.params.token);
+    const awaiting = row.status === 'resolved';
+    if (wantsJson(req)) {
+      res.set('Cache-Control', 'no-store').json({
+        purpose: SATISFACTION_LINK_PURPOSE,
+        awaitingAnswer: awaiting,
+        satisfied,
+        expiresAt: new Date(payload.exp * 1000).toISOString(),
+      });
+      return;
+    }
+    sendPage(res, 200, awaiting ? satisfactionPage(locale, { satisfied }) : messagePage(locale, 'answered'));
+  });
+
+  router.post(
+    '/satisfaction/:token',
+    express.urlencoded({ extended: false, limit: TEXT_BODY_LIMIT, parameterLimit: 20 }),
+    express.json({ limit: TEXT_BODY_LIMIT }),
+    async (req, res) => {
+      const { locale, row, satisfied: fromLink } = await satisfactionOf(req.params.token);
+      const body: unknown = req.body ?? {};
+      const parsed = satisfactionAnswer.safeParse(body);
+      if (!parsed.success) {
+        const errors = fieldsOf<SatisfactionField>(parsed.error, ['satisfied', 'comment']);
+        const given = typed(body, 'satisfied');
+        const satisfied = given === 'yes' ? true : given === 'no' ? false : fromLink;
+        throw invalidAnswer(
+          parsed.error,
+          (l) => satisfactionPage(l, { satisfied, comment: typed(body, 'comment'), errors }),
+          locale,
+        );
+      }
+      const satisfied = parsed.data.satisfied ?? fromLink;
+      let answer;
+      try {
+        answer = await answerSatisfaction(deps, {
+          token: req.params.token,
+          caseId: row.id,
+          satisfied,
+          comment: parsed.data.comment,
+        });
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        if (err.status === 503) throw unavailable(locale, 'the answer could not be confirmed; send it again');
+        if (err.status === 404) throw gone();
+        // Answered already (closed, or reopened and not resolved again), or another answer with this link.
+        if (err.status === 409) throw answered(locale, 'the satisfaction check is answered already');
+        throw err;
+      }
+      if (wantsJson(req)) {
+        res.set('Cache-Control', 'no-store').json({
+          caseId: row.id,
+          satisfied,
+          status: answer.result.status,
+          replayed: answer.replayed,
+        });
+        return;
+      }
+      sendPage(res, 200, satisfactionThanksPage(locale, satisfied));
     },
   );
 

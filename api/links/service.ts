@@ -4,20 +4,34 @@
  * guest's workflow as a `churn.reason_given` message (ids and facts: the reason itself stays in Postgres).
  * The unsubscribe link: marketing consent off with its audit entry (and the guest's pending marketing mails
  * suppressed) in one transaction, then a `profile.updated` message to the guest's workflow.
+ * The survey link: the answer about a stay upserted with its audit entry, then `survey.answered` (score and
+ * "would return" only). The in-stay report link: an `in_stay` case opened by the case API's own code, keyed by
+ * the link and the report. The satisfaction link: the guest's answer submitted to the case's workflow as the
+ * staff route submits it (a `case_requests` row holding the words, the Update carrying id and yes/no).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
 import type { Db } from '../../db/knex.js';
 import * as audit from '../../db/repositories/audit.js';
+import * as cases from '../../db/repositories/cases.js';
 import * as outbox from '../../db/repositories/outbox.js';
-import type { ChurnReasonGivenMessage, ProfileUpdatedMessage } from '../../domain/messages.js';
+import * as stays from '../../db/repositories/stays.js';
+import * as surveys from '../../db/repositories/survey-responses.js';
+import type {
+  ChurnReasonGivenMessage,
+  ProfileUpdatedMessage,
+  SurveyAnsweredMessage,
+} from '../../domain/messages.js';
 import { signalGuest } from '../../lib/signal-guest.js';
+import { openCase, submitCaseRequest, type CaseAnswer, type OpenedCase } from '../cases/service.js';
 import type { ChurnReason } from './pages.js';
 
 export interface LinksServiceDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
+  logger?: Pick<Logger, 'warn' | 'error'> | undefined;
 }
 
 /** The actor of changes a guest makes through a link in a mail (audit_log.actor). */
@@ -157,4 +171,148 @@ export async function tellConsentWithdrawn(
     marketingConsent: false,
   };
   await signalGuest(deps.temporal, { guestId, taskQueue: deps.taskQueue, message });
+}
+
+// --- the post-stay survey ------------------------------------------------------------------------------------
+
+/** The message id of the `answers`-th answer about a stay: a repeat of the same answer is the same message. */
+export function surveyEventId(stayId: string, answers: number): string {
+  return `survey:${stayId}:${answers}`;
+}
+
+export interface RecordedSurvey {
+  row: surveys.SurveyResponseRow;
+  changed: boolean;
+  eventId: string;
+}
+
+/** Stores (or replaces) the guest's answer about the stay, audited; the same answer again writes nothing. */
+export async function recordSurveyAnswer(
+  db: Db,
+  input: { guestId: string; stayId: string; answer: surveys.SurveyAnswer },
+): Promise<RecordedSurvey> {
+  const { row, changed } = await surveys.recordAnswer(db, { ...input, actor: LINK_ACTOR }, (r) =>
+    surveyEventId(r.stay_id, r.answers),
+  );
+  return { row, changed, eventId: surveyEventId(row.stay_id, row.answers) };
+}
+
+/** Tells the guest's workflow the score and "would return" (never the comment or the recommendation). */
+export async function tellSurveyAnswered(
+  deps: LinksServiceDeps,
+  guestId: string,
+  recorded: RecordedSurvey,
+): Promise<void> {
+  const message: SurveyAnsweredMessage = {
+    type: 'survey.answered',
+    eventId: recorded.eventId,
+    source: 'link',
+    occurredAt: recorded.row.answered_at.toISOString(),
+    stayId: recorded.row.stay_id,
+    score: recorded.row.score,
+    wouldReturn: recorded.row.would_return,
+  };
+  await signalGuest(deps.temporal, { guestId, taskQueue: deps.taskQueue, message });
+}
+
+export { findGuestStay } from '../../db/repositories/stays.js';
+export { findByStay as findSurveyAnswer } from '../../db/repositories/survey-responses.js';
+
+// --- the in-stay report --------------------------------------------------------------------------------------
+
+/** Cases one report link may open: a guest with more to say is better served by the front desk. */
+export const MAX_REPORTS_PER_LINK = 5;
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/** A UUID (version 5 layout) named by `value`: the same value, the same id. */
+export function uuidFrom(value: string): string {
+  const b = digest(value).subarray(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x50;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export class TooManyReports extends Error {
+  constructor() {
+    super(`this link has already sent ${MAX_REPORTS_PER_LINK} reports`);
+    this.name = 'TooManyReports';
+  }
+}
+
+/**
+ * Opens an `in_stay` case for the report (high priority, the link's property, guest relations, received by
+ * `guest:link`, the recorded stay when the PMS's stay is recorded already) through the case API's `openCase`,
+ * which tells the guest's workflow `case.opened`. Keyed by the token and the report: the same report again
+ * (a double click, a retry after a 503) is the same case; at most MAX_REPORTS_PER_LINK different ones.
+ */
+export async function openReportCase(
+  deps: LinksServiceDeps,
+  input: {
+    token: string;
+    guestId: string;
+    pmsStayId: string;
+    propertyCode: string;
+    category: cases.CaseCategory;
+    description: string | undefined;
+  },
+): Promise<OpenedCase> {
+  const link = digest(`in_stay_report:${input.token}`).toString('hex').slice(0, 32);
+  const report = digest(JSON.stringify([input.category, input.description ?? null]))
+    .toString('hex')
+    .slice(0, 32);
+  const prefix = `link:report:${link}:`;
+  const idempotencyKey = `${prefix}${report}`;
+  if (
+    !(await cases.findCaseByKey(deps.db, idempotencyKey)) &&
+    (await cases.countByKeyPrefix(deps.db, prefix)) >= MAX_REPORTS_PER_LINK
+  )
+    throw new TooManyReports();
+  const stay = await stays.findGuestStayByPmsId(deps.db, input.guestId, input.pmsStayId);
+  return openCase(deps, {
+    requestId: uuidFrom(idempotencyKey),
+    actor: LINK_ACTOR,
+    idempotencyKey,
+    body: {
+      guestId: input.guestId,
+      source: 'in_stay',
+      category: input.category,
+      priority: 'high',
+      propertyCode: input.propertyCode,
+      department: 'guest_relations',
+      receivedBy: LINK_ACTOR,
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(stay ? { stayId: stay.id } : {}),
+    },
+  });
+}
+
+// --- a case's satisfaction check -----------------------------------------------------------------------------
+
+export { findCase } from '../../db/repositories/cases.js';
+
+/**
+ * The guest's answer to the satisfaction check, submitted to the case's workflow as `POST
+ * /v1/cases/:id/satisfaction` submits it, by `guest:link`, under a request id named by the token and the
+ * answer: the same answer again replays the first; satisfied closes the case, not satisfied reopens it.
+ */
+export function answerSatisfaction(
+  deps: LinksServiceDeps,
+  input: { token: string; caseId: string; satisfied: boolean; comment: string | undefined },
+): Promise<CaseAnswer> {
+  return submitCaseRequest(deps, {
+    caseId: input.caseId,
+    requestId: uuidFrom(
+      `satisfaction:${input.token}:${JSON.stringify([input.satisfied, input.comment ?? null])}`,
+    ),
+    actor: LINK_ACTOR,
+    request: {
+      kind: 'satisfaction',
+      body: {
+        satisfied: input.satisfied,
+        ...(input.comment !== undefined ? { comment: input.comment } : {}),
+      },
+    },
+  });
 }

@@ -479,3 +479,12 @@ export async function enqueueStaffMail(
     inserted ?? (await db<OutboxRow>('mail_outbox').where({ idempotency_key: row.idempotency_key }).first())!
   );
 }
+
+/** How many cases were opened under idempotency keys starting with `prefix` (cases opened through one link). */
+export async function countByKeyPrefix(db: Knex, prefix: string): Promise<number> {
+  const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const row = (await db('service_cases').whereLike('idempotency_key', like).count({ n: '*' }).first()) as {
+    n: number | string;
+  };
+  return Number(row.n);
+}

@@ -71,3 +71,19 @@ export class StayOwnedByAnotherGuestError extends Error {
 export async function listByGuest(db: Knex, guestId: string): Promise<StayRow[]> {
   return db<StayRow>('stays').where({ guest_id: guestId }).orderBy('departure', 'desc');
 }
+
+/** The guest's stay `stayId` (`stays.id`); undefined when there is none or it is another guest's. */
+export async function findGuestStay(db: Knex, guestId: string, stayId: string): Promise<StayRow | undefined> {
+  return (await db<StayRow>('stays').where({ id: stayId, guest_id: guestId }).first()) ?? undefined;
+}
+
+/** The guest's stay the PMS calls `pmsStayId`, once recorded (a stay is recorded at check-out). */
+export async function findGuestStayByPmsId(
+  db: Knex,
+  guestId: string,
+  pmsStayId: string,
+): Promise<StayRow | undefined> {
+  return (
+    (await db<StayRow>('stays').where({ guest_id: guestId, pms_stay_id: pmsStayId }).first()) ?? undefined
+  );
+}
