@@ -10,6 +10,8 @@ export function describeEntry(e: TimelineEntry): string {
       return `${e.type} ${e.eventId} → ${e.refusedFirst ? `${e.refusedFirst.join(', ')}, then ` : ''}${e.status}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}${e.note ? `  (${e.note})` : ''}`;
     case 'staff':
       return `${e.action} ${JSON.stringify(e.body)} → ${e.status}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}${e.note ? `  (${e.note})` : ''}`;
+    case 'guest':
+      return `${e.action} ${JSON.stringify(e.body)}${e.fromMail ? ` (link in “${e.fromMail}”)` : ''} → ${e.status}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}${e.note ? `  (${e.note})` : ''}`;
     case 'rejected':
       return `event ${e.eventId} rejected by the workflow: ${e.reason}`;
     case 'stage':

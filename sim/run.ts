@@ -32,6 +32,8 @@ import { collectRuns, eventKind } from './histories.js';
 import {
   groupByInstant,
   guestsOf,
+  GUEST_ACTIONS,
+  isGuestAction,
   isStaffAction,
   mapDates,
   planEvents,
@@ -397,6 +399,48 @@ export async function runScenario(
     };
   };
 
+  /**
+   * The guest follows the link of `page` (`/v1/links/<page>/<token>`) in the latest mail they received that has
+   * one, and posts its form: what a guest's browser does, against the run's API.
+   */
+  const followLink = async (
+    page: string,
+    email: string,
+    form: Record<string, unknown>,
+  ): Promise<{ status: number; fromMail?: string; error?: { code: string; message: string } }> => {
+    const pattern = new RegExp(`https?://[^\\s"'<>)]+/v1/links/${page}/[A-Za-z0-9._~-]+`);
+    const mail = sink
+      .messages()
+      .filter((m) => m.to.includes(email) && pattern.test(m.text))
+      .at(-1);
+    const url = mail ? pattern.exec(mail.text)![0] : undefined;
+    if (!mail || !url)
+      return {
+        status: 0,
+        error: { code: 'simulator', message: `no mail to the guest has a ${page} link yet` },
+      };
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(
+        Object.entries(form).map(([k, v]): [string, string] => [
+          k,
+          typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v),
+        ]),
+      ).toString(),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(stallMs),
+    });
+    await res.arrayBuffer();
+    return {
+      status: res.status,
+      fromMail: mail.subject,
+      ...(res.status >= 400
+        ? { error: { code: 'page', message: `the ${page} page answered ${res.status}` } }
+        : {}),
+    };
+  };
+
   /** Posts one event; `fresh`: the clock runs meanwhile, ask it when the answer came. */
   const send = async (e: PlannedEvent, fresh = false): Promise<void> => {
     const entryNow = async () => (fresh ? entryAt(await env.currentTimeMs(), e.guest) : nowEntry(e.guest));
@@ -411,6 +455,20 @@ export async function runScenario(
         status: 0,
         error: { code: 'simulator', message: (err as Error).message },
       } as TimelineEntry);
+      return;
+    }
+    if (isGuestAction(e.type)) {
+      const followed = await followLink(GUEST_ACTIONS[e.type], guests.get(e.guest)!.email, data);
+      entries.push({
+        ...(await entryNow()),
+        kind: 'guest',
+        action: e.type,
+        body: data,
+        status: followed.status,
+        ...(followed.fromMail ? { fromMail: shift.text(followed.fromMail, { years: true }) } : {}),
+        ...(followed.error ? { error: followed.error } : {}),
+        ...(e.note ? { note: e.note } : {}),
+      });
       return;
     }
     if (isStaffAction(e.type)) {

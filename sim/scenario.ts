@@ -26,6 +26,23 @@ export const STAFF_ACTIONS = [
 ] as const;
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
 
+/**
+ * What the guest does with a link in a mail they received: the simulator finds the latest mail to the guest
+ * with such a link and posts the form behind it (`data`: the form's fields).
+ */
+export const GUEST_ACTIONS = {
+  'guest.answerSurvey': 'survey',
+  'guest.reportProblem': 'report',
+  'guest.answerSatisfaction': 'satisfaction',
+  'guest.answerWhy': 'why',
+  'guest.unsubscribe': 'unsubscribe',
+} as const;
+export type GuestAction = keyof typeof GUEST_ACTIONS;
+
+export function isGuestAction(type: string): type is GuestAction {
+  return Object.hasOwn(GUEST_ACTIONS, type);
+}
+
 export function isStaffAction(type: string): type is StaffAction {
   return (STAFF_ACTIONS as readonly string[]).includes(type);
 }

@@ -40,6 +40,18 @@ export type TimelineEntry = EntryBase &
         error?: { code: string; message: string };
         note?: string;
       }
+    | {
+        kind: 'guest';
+        /** `guest.answerSurvey`, … */
+        action: string;
+        /** The form posted. */
+        body: Record<string, unknown>;
+        /** The subject of the mail whose link was followed. */
+        fromMail?: string;
+        status: number;
+        error?: { code: string; message: string };
+        note?: string;
+      }
     | { kind: 'rejected'; eventId: string; reason: string }
     | {
         kind: 'case';
@@ -155,6 +167,7 @@ export function stamp(dt: DateTime): { at: string; local: string } {
 const ORDER: Record<TimelineKind, number> = {
   pms: 0,
   staff: 1,
+  guest: 1,
   rejected: 2,
   points: 3,
   tier: 4,
