@@ -92,7 +92,7 @@ export function stayStartedBody(o: Common & { stay?: Partial<CheckinFields> } = 
         arrival: '2026-03-10',
         expectedDeparture: '2026-03-12',
         ...o.stay,
-      } as CheckinFields,
+      },
     },
   };
 }

@@ -36,9 +36,9 @@ export async function insertIfAbsent(
   input: { guestId: string; source: string; eventId: string; checkedInAt: Date; stay: CheckinFacts },
 ): Promise<{ checkin: StayCheckinRow; created: boolean }> {
   const s = input.stay;
-  const checkedOut = (await db('stays')
+  const checkedOut = await db<{ source: string; pms_stay_id: string; checked_out_at: Date }>('stays')
     .where({ source: input.source, pms_stay_id: s.pmsStayId })
-    .first('checked_out_at')) as { checked_out_at: Date } | undefined;
+    .first('checked_out_at');
   const [inserted] = (await db('stay_checkins')
     .insert({
       guest_id: input.guestId,
