@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/knex.js';
+import { createCareActivities } from './care.js';
 import { createCaseActivities } from './cases.js';
 import { noFaults, type FaultInjector } from './faults.js';
 import { createLifecycleActivities } from './lifecycle.js';
@@ -29,6 +30,11 @@ export interface ActivityDeps {
   whyUrl?: (input: { guestId: string; expiresAt: Date }) => string;
   /** Builds the signed one-click unsubscribe link of marketing mail (api/links). */
   unsubscribeUrl?: (input: { guestId: string }) => string;
+  /**
+   * Builds the signed link of the in-stay check mail to the "report a problem" page (api/links; a report opens
+   * an `in_stay` case). Without it the mail asks the guest to call the front desk.
+   */
+  inStayReportUrl?: (input: { guestId: string; pmsStayId: string; propertyCode: string }) => string;
   /** Tests shorten the mail delivery bounds (activities/mail.ts). */
   mailTiming?: { sendDeadlineMs?: number; markSentForMs?: number };
 }
@@ -50,8 +56,16 @@ export function createActivities(deps: ActivityDeps) {
       db: deps.db,
       temporal: deps.temporal,
       taskQueue: deps.taskQueue,
-      sendMail: sendMailWith(deps.db, mail),
+      // Every lifecycle mail is planned with its send window: one due outside it comes back `scheduled`, and
+      // the workflow waits for its send time (then deliverPlannedMail).
+      sendMail: sendMailWith(deps.db, mail, { schedule: true }),
       ...(deps.whyUrl ? { whyUrl: deps.whyUrl } : {}),
+    }),
+    ...createCareActivities({
+      db: deps.db,
+      mail,
+      sendMail: sendMailWith(deps.db, mail, { schedule: true }),
+      ...(deps.inStayReportUrl ? { inStayReportUrl: deps.inStayReportUrl } : {}),
     }),
     ...createPmsEventActivities({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }),
     ...createCaseActivities({
