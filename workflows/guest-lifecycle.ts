@@ -716,8 +716,9 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
           await reject(state, message, rejectionOf(err));
         }
       }
-      // A guest still a prospect after the message (a booking, a profile with consent) is invited, once.
-      inviteIfProspect();
+      // A guest still a prospect after the message (a booking, a profile with consent) is invited, once; not on a
+      // check-in: the stay makes the guest a member at check-out (the program is open).
+      if (message.type !== 'stay.started') inviteIfProspect();
       state.eventsHandled += 1;
     }
     handledThisRun += 1;
