@@ -6,7 +6,6 @@
  * the "how is your stay?" mail goes through the planning activity. A guest no longer in house gets a
  * `suppressed` outbox row with the reason instead.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 import type { Db } from '../db/knex.js';
 import * as cases from '../db/repositories/cases.js';
@@ -55,7 +54,11 @@ export interface InStayCheckPlan {
  * The in-stay check's time: the next 09:00 after the check-in in the property's zone (property_settings),
  * else the guest's. A check-in reported so late that this has passed is asked at the next 09:00 after `now`.
  */
-export function planInStayCheckAt(input: { checkedInAt: string; now: string; zone: string }): InStayCheckPlan {
+export function planInStayCheckAt(input: {
+  checkedInAt: string;
+  now: string;
+  zone: string;
+}): InStayCheckPlan {
   let at = nextLocalHour(input.checkedInAt, input.zone);
   if (at.toMillis() < Date.parse(input.now)) at = nextLocalHour(input.now, input.zone);
   return { checkAt: at.toUTC().toISO()!, localCheckAt: at.toFormat('yyyy-LL-dd HH:mm'), zone: input.zone };
@@ -105,11 +108,8 @@ export function createCareActivities(deps: CareDeps) {
         return { status: decided.status, outboxId: decided.id };
       const notInHouse = await failFastOnDataErrors(async () => {
         const checkin = await checkins.findByPmsStay(db, input.source, input.pmsStayId);
-        if (!checkin)
-          throw ApplicationFailure.nonRetryable(
-            `no check-in recorded for stay ${input.source}/${input.pmsStayId}`,
-            'CheckinNotFound',
-          );
+        // A message from elsewhere (an operator's re-signal) without the API's row: nothing says the guest is here.
+        if (!checkin) return 'not_in_house: no check-in recorded for the stay';
         const stay = await db<{ source: string; pms_stay_id: string; checked_out_at: Date }>('stays')
           .where({ source: input.source, pms_stay_id: input.pmsStayId })
           .first('checked_out_at');
