@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/knex.js';
+import { createCareActivities } from './care.js';
 import { createCaseActivities, type CaseDeps } from './cases.js';
 import { noFaults, type FaultInjector } from './faults.js';
 import { createLifecycleActivities } from './lifecycle.js';
@@ -58,8 +59,16 @@ export function createActivities(deps: ActivityDeps) {
       db: deps.db,
       temporal: deps.temporal,
       taskQueue: deps.taskQueue,
-      sendMail: sendMailWith(deps.db, mail),
+      // Every lifecycle mail is planned with its send window: one due outside it comes back `scheduled`, and
+      // the workflow waits for its send time (then deliverPlannedMail).
+      sendMail: sendMailWith(deps.db, mail, { schedule: true }),
       ...(deps.whyUrl ? { whyUrl: deps.whyUrl } : {}),
+    }),
+    ...createCareActivities({
+      db: deps.db,
+      mail,
+      sendMail: sendMailWith(deps.db, mail, { schedule: true }),
+      ...(deps.inStayReportUrl ? { inStayReportUrl: deps.inStayReportUrl } : {}),
     }),
     ...createPmsEventActivities({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }),
     ...createCaseActivities({

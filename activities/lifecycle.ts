@@ -21,7 +21,7 @@ import { isStage, stageFromHistory, type Stage } from '../domain/stages.js';
 import { isTier, reviewedTier, shortfall, tierEarnedBy, tierRank, type Tier } from '../domain/tiers.js';
 import { localDate, planAgenda, reviewSchedule } from './agenda.js';
 import { failFastOnDataErrors } from './errors.js';
-import type { SendMail } from './mail.js';
+import type { ScheduledMail, SchedulingSendMail, SendMailResult } from './mail.js';
 
 /** Where the guest stands, as the workflow needs it: ids and facts, no personal data. */
 export interface GuestSnapshot {
@@ -46,7 +46,11 @@ export interface LifecycleDeps {
   db: Db;
   temporal?: Client | undefined;
   taskQueue?: string | undefined;
-  sendMail: SendMail;
+  /**
+   * Plans and sends a mail: a marketing mail due outside the send window comes back `scheduled` with its
+   * `sendAt`, and the calling workflow sleeps until then and runs `deliverPlannedMail`.
+   */
+  sendMail: SchedulingSendMail;
   /** Builds the signed "may we ask why?" link (api/links); absent in tests that do not need it. */
   whyUrl?: (input: { guestId: string; expiresAt: Date }) => string;
 }
@@ -231,14 +235,18 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       await failFastOnDataErrors(() => lifecycle.recordStage(db, { ...input, at: new Date(input.at) }));
     },
 
-    /** Sends one lifecycle mail (or records why not): the workflow decides that it goes, this assembles it. */
+    /**
+     * Sends one lifecycle mail (or records why not): the workflow decides that it goes, this assembles it and
+     * plans it at the workflow's `now`. A marketing mail due outside the send window is `scheduled`: the
+     * workflow sleeps until `sendAt` and then runs `deliverPlannedMail({ outboxId })`.
+     */
     async sendLifecycleMail(input: {
       guestId: string;
       kind: LifecycleMail;
       key: string;
       now: string;
       vars?: Record<string, string | number | boolean>;
-    }): Promise<{ status: 'sent' | 'suppressed' | 'failed'; outboxId: number }> {
+    }): Promise<SendMailResult | ScheduledMail> {
       const vars = await varsFor(input.guestId, input.kind, input.now, input.vars ?? {}, input.key);
       return deps.sendMail({
         guestId: input.guestId,
@@ -246,6 +254,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         idempotencyKey: input.key,
         vars,
         marketing: LIFECYCLE_MAILS[input.kind].marketing,
+        now: input.now,
       });
     },
 
@@ -451,7 +460,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       index: number;
       key: string;
       now: string;
-    }): Promise<{ code: string; status: string }> {
+    }): Promise<{ code: string; status: string; outboxId: number; sendAt?: string }> {
       const record = (await lifecycle.recordOf(db, input.guestId))!;
       const { rules } = await rulesAt(db, input.now.slice(0, 10));
       const offer = rules.winBack.offers[input.index] ?? rules.winBack.offers.at(-1) ?? '';
@@ -476,6 +485,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         template: 'win-back-offer',
         idempotencyKey: input.key,
         marketing: true,
+        now: input.now,
         vars: {
           offerNumber: input.index + 1,
           offer,
@@ -483,7 +493,13 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
           validUntil: localDate(expiresAt.toISOString(), record.timezone),
         },
       });
-      return { code, status: sent.status };
+      // `scheduled`: the win-back sleeps until `sendAt`, then delivers it (deliverPlannedMail).
+      return {
+        code,
+        status: sent.status,
+        outboxId: sent.outboxId,
+        ...(sent.status === 'scheduled' ? { sendAt: sent.sendAt } : {}),
+      };
     },
   };
 }

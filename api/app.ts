@@ -49,7 +49,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(
     '/v1/guests',
-    requireRole(deps.db, ['ops', 'admin']),
+    requireRole(deps.db, ['ops', 'manager', 'admin']),
     express.json({ limit: '64kb' }),
     guestsRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
   );

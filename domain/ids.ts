@@ -14,3 +14,8 @@ export function followUpWorkflowId(guestId: string, stayId: string): string {
 export function idempotencyKey(workflowId: string, purpose: string): string {
   return `${workflowId}:${purpose}`;
 }
+
+/** The in-stay care child of one PMS stay (its check-in): `guest-<id>-in-stay-<pmsStayId>`. */
+export function inStayCareWorkflowId(guestId: string, pmsStayId: string): string {
+  return `guest-${guestId}-in-stay-${pmsStayId}`;
+}

@@ -20,6 +20,25 @@ export interface StayCompletedMessage {
   stay: StayFacts;
 }
 
+/**
+ * The PMS reported a check-in. `occurredAt` is the check-in instant; the stay's facts are what the in-stay
+ * care needs (which PMS stay, where, until when the guest is expected).
+ */
+export interface StayStartedMessage {
+  type: 'stay.started';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  stay: {
+    pmsStayId: string;
+    propertyCode: string;
+    /** 'YYYY-MM-DD' */
+    arrival: string;
+    /** 'YYYY-MM-DD': the departure the guest is expected on. */
+    expectedDeparture: string;
+  };
+}
+
 /** A booking was made (by a prospect, a member, a lapsed guest…). `bookingId` is the PMS's. */
 export interface BookingCreatedMessage {
   type: 'booking.created';
@@ -112,6 +131,7 @@ export interface ReferralRewardedMessage {
 
 export type GuestMessage =
   | StayCompletedMessage
+  | StayStartedMessage
   | ReferralRewardedMessage
   | BookingCreatedMessage
   | BookingCancelledMessage
@@ -127,7 +147,7 @@ export interface PmsEventBody {
   id: string;
   type: string;
   occurredAt: string;
-  data: { stay?: StayFacts } & Record<string, unknown>;
+  data: { stay?: StayFacts | StayStartedMessage['stay'] } & Record<string, unknown>;
 }
 
 /**
@@ -136,7 +156,22 @@ export interface PmsEventBody {
  * not take.
  */
 export function messageFromPmsEvent(source: string, body: PmsEventBody): GuestMessage | undefined {
-  if (body.type === 'stay.completed' && body.data.stay) {
+  if (body.type === 'stay.started' && body.data.stay && 'expectedDeparture' in body.data.stay) {
+    const s = body.data.stay;
+    return {
+      type: 'stay.started',
+      eventId: body.id,
+      source,
+      occurredAt: new Date(body.occurredAt).toISOString(),
+      stay: {
+        pmsStayId: s.pmsStayId,
+        propertyCode: s.propertyCode,
+        arrival: s.arrival,
+        expectedDeparture: s.expectedDeparture,
+      },
+    };
+  }
+  if (body.type === 'stay.completed' && body.data.stay && 'nights' in body.data.stay) {
     const s = body.data.stay;
     return {
       type: 'stay.completed',
@@ -184,6 +219,18 @@ export function messageProblem(message: GuestMessage): string | undefined {
       } catch {
         return 'stay.roomRevenue is not a money amount';
       }
+      return undefined;
+    }
+    case 'stay.started': {
+      const s = message.stay as Partial<StayStartedMessage['stay']> | undefined;
+      if (!s || typeof s !== 'object') return 'stay missing';
+      if (Number.isNaN(Date.parse(message.occurredAt))) return 'occurredAt is not an instant';
+      if (typeof s.pmsStayId !== 'string' || s.pmsStayId.length === 0) return 'stay.pmsStayId missing';
+      if (typeof s.propertyCode !== 'string' || s.propertyCode.length === 0)
+        return 'stay.propertyCode missing';
+      if (typeof s.arrival !== 'string' || !DATE.test(s.arrival)) return 'stay.arrival is not a date';
+      if (typeof s.expectedDeparture !== 'string' || !DATE.test(s.expectedDeparture))
+        return 'stay.expectedDeparture is not a date';
       return undefined;
     }
     case 'booking.created':

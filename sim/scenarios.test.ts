@@ -376,6 +376,41 @@ describe('simulator scenarios', () => {
     expect(sent(t)).toEqual(['welcome-member @ 2026-01-10 11:00', 'stay-thank-you @ 2026-01-10 13:00']);
   });
 
+  it('9. care during the stay: "how is your stay?" at 09:00 the morning after check-in; suppressed after an early check-out', async () => {
+    const t = await runScenario(await scenario('9-in-stay-care.json'), servers);
+    expectSound(t, { guest: 'lin@example.test' });
+    expect(of(t, 'pms').map((e) => e.type)).toEqual([
+      'stay.started',
+      'stay.completed',
+      'stay.started',
+      'stay.completed',
+    ]);
+    expect(sent(t)).toEqual([
+      'in-stay-check @ 2026-03-11 09:00',
+      'welcome-member @ 2026-03-12 11:00',
+      'stay-thank-you @ 2026-03-12 13:00',
+      'stay-thank-you @ 2026-04-21 08:00',
+    ]);
+    const mails = of(t, 'mail');
+    expect(mails.find((m) => m.template === 'in-stay-check' && m.status === 'sent')!.subject).toBe(
+      'Lin, how is your stay at SHA01?',
+    );
+    const skipped = mails.filter((m) => m.status === 'suppressed');
+    expect(skipped).toEqual([
+      expect.objectContaining({
+        template: 'in-stay-check',
+        local: '2026-04-21 09:00',
+        suppressionReason: expect.stringMatching(/^not_in_house: checked out at /) as unknown,
+      }),
+    ]);
+    expect(stages(t)).toEqual(['prospect→member', 'member→regular']);
+    const checkins = await db('stay_checkins')
+      .where({ guest_id: t.guests.guest!.guestId })
+      .orderBy('checked_in_at')
+      .select<{ checked_out_at: Date | null }[]>('checked_out_at');
+    expect(checkins).toHaveLength(2);
+    expect(checkins.every((c) => c.checked_out_at instanceof Date)).toBe(true);
+  });
   it('10. service recovery: acknowledged within the hour, duty manager at 24 h, compensation above the limit approved, reopened, closed; marketing paused meanwhile', async () => {
     const t = await runScenario(await scenario('10-service-recovery.json'), servers);
     expectSound(t, { guest: 'li.na@example.test' });
@@ -396,6 +431,11 @@ describe('simulator scenarios', () => {
     expect(of(t, 'case').find((e) => e.action === 'escalated')!.facts).toMatchObject({
       level: 'duty_manager',
     });
+    // The guest answered the first check through the link in its mail; the second by phone, recorded by staff.
+    expect(of(t, 'guest').map((e) => [e.action, e.status, e.fromMail?.split(' (ref.')[0]])).toEqual([
+      ['guest.answerSatisfaction', 200, 'Li, are you satisfied with how we handled it?'],
+    ]);
+    expect(of(t, 'case').find((e) => e.action === 'reopened')!.actor).toBe('guest:link');
     // 1:10:100: the first resolution the next day, the second (after reopening) later.
     expect(
       of(t, 'case')

@@ -257,6 +257,9 @@ export const rawBody: fc.Arbitrary<Buffer> = fc.oneof(
       `{"type":${'['.repeat(5000)}${']'.repeat(5000)}}`,
       '{"type":"stay.completed","__proto__":{"polluted":true}}',
       '{"type":"stay.completed","constructor":{"prototype":{"polluted":true}}}',
+      '{"type":"stay.started"}',
+      '{"type":"stay.started","data":{"stay":{"expectedDeparture":null}}}',
+      '{"type":"stay.started","__proto__":{"polluted":true}}',
     )
     .map((s) => Buffer.from(s)),
 );

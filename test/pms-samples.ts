@@ -1,5 +1,5 @@
 /**
- * Valid bodies of the PMS event types beyond `stay.completed` (bookings, profile updates, enrolments), for the
+ * Valid bodies of the PMS event types beyond `stay.completed` (check-ins, bookings, profile updates, enrolments), for the
  * end-to-end and fuzz tests. Every call is a new event, guest and booking unless the overrides say otherwise.
  */
 import { randomUUID } from 'node:crypto';
@@ -65,6 +65,34 @@ export function bookingCancelledBody(
     data: {
       guest: sampleGuest(o.guest),
       booking: { bookingId: newBookingId(), ...o.booking } as Partial<BookingFields> & { bookingId: string },
+    },
+  };
+}
+
+export interface CheckinFields {
+  pmsStayId: string;
+  propertyCode: string;
+  arrival: string;
+  expectedDeparture: string;
+}
+
+export const newPmsStayId = () => `S-${randomUUID().slice(0, 12)}`;
+
+/** A check-in (`stay.started`): `occurredAt` is the check-in instant. */
+export function stayStartedBody(o: Common & { stay?: Partial<CheckinFields> } = {}) {
+  return {
+    id: o.id ?? eventId(),
+    type: 'stay.started' as const,
+    occurredAt: o.occurredAt ?? '2026-03-10T14:00:00Z',
+    data: {
+      guest: sampleGuest(o.guest),
+      stay: {
+        pmsStayId: newPmsStayId(),
+        propertyCode: 'SHA-BUND',
+        arrival: '2026-03-10',
+        expectedDeparture: '2026-03-12',
+        ...o.stay,
+      },
     },
   };
 }

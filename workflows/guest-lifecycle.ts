@@ -27,6 +27,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -38,8 +39,14 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { GuestSnapshot, LifecycleMail } from '../activities/lifecycle.js';
 import { nextDeadline, type DeadlineKind } from '../domain/agenda.js';
-import { followUpWorkflowId } from '../domain/ids.js';
-import { messageProblem, type GuestMessage, type StayCompletedMessage } from '../domain/messages.js';
+import { followUpWorkflowId, inStayCareWorkflowId } from '../domain/ids.js';
+import {
+  messageProblem,
+  type GuestMessage,
+  type StayCompletedMessage,
+  type StayStartedMessage,
+} from '../domain/messages.js';
+import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { baseStage, stageAfterStay, type Stage } from '../domain/stages.js';
 import { isTier } from '../domain/tiers.js';
 import { dispositionOf } from './failures.js';
@@ -51,6 +58,7 @@ import {
   setTierFloorUpdate,
   stateQuery,
 } from './messages.js';
+import { inStayCare } from './in-stay-care.js';
 import { postStayFollowUp } from './post-stay-follow-up.js';
 import { startServiceRecovery } from './service-recovery.js';
 import { tierReview } from './tier-review.js';
@@ -90,6 +98,11 @@ const db = proxyLocalActivities<Activities>({
 // Mail talks to SMTP: a regular activity, retried with backoff, not awaited by the loop.
 const mail = proxyActivities<Activities>({
   startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+// A planned mail's delivery at its send time: one SMTP attempt, as in the follow-up.
+const planned = proxyActivities<Activities>({
+  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
@@ -274,6 +287,15 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
         now: nowIso(),
         ...(vars ? { vars } : {}),
       })
+      .then(async (sent) => {
+        // Planned for later (a marketing mail due outside the send window): wait for its time, then deliver.
+        // Still in flight meanwhile, so the run continues as new only after it.
+        if (sent.status === 'scheduled' && patched('mail-send-window')) {
+          const wait = Date.parse(sent.sendAt) - Date.now();
+          if (wait > 0) await sleep(wait);
+          await planned.deliverPlannedMail({ outboxId: sent.outboxId });
+        }
+      })
       .catch((err: unknown) => log.warn('lifecycle mail not sent', { kind, error: String(err) }))
       .finally(() => {
         mailsInFlight -= 1;
@@ -338,6 +360,9 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     switch (message.type) {
       case 'stay.completed':
         return handleStay(message);
+      case 'stay.started':
+        if (patched('in-stay-care')) await startInStayCare(message);
+        break;
       case 'booking.created':
         if (state.winBack || state.stage === 'lapsed') {
           await reactivate('booked after lapsing', message.booking);
@@ -478,6 +503,30 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       log.info('follow-up already started', { stayId: applied.stayId });
+    }
+  }
+
+  /** The check-in's in-stay care: one child per PMS stay (a repeat or a re-driven event finds it started). */
+  async function startInStayCare(message: StayStartedMessage): Promise<void> {
+    try {
+      await startChild(inStayCare, {
+        workflowId: inStayCareWorkflowId(guestId, message.stay.pmsStayId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        args: [
+          {
+            guestId,
+            guestWorkflowId: workflowId,
+            source: message.source,
+            pmsStayId: message.stay.pmsStayId,
+            propertyCode: message.stay.propertyCode,
+            checkedInAt: message.occurredAt,
+          },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      log.info('in-stay care already started', { pmsStayId: message.stay.pmsStayId });
     }
   }
 
@@ -667,8 +716,9 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
           await reject(state, message, rejectionOf(err));
         }
       }
-      // A guest still a prospect after the message (a booking, a profile with consent) is invited, once.
-      inviteIfProspect();
+      // A guest still a prospect after the message (a booking, a profile with consent) is invited, once; not on a
+      // check-in: the stay makes the guest a member at check-out (the program is open).
+      if (message.type !== 'stay.started') inviteIfProspect();
       state.eventsHandled += 1;
     }
     handledThisRun += 1;

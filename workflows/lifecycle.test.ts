@@ -10,6 +10,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DateTime } from 'luxon';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as guests from '../db/repositories/guests.js';
@@ -261,6 +262,105 @@ describe('lapse and win-back', () => {
     await advance(100 * DAY);
     expect(await countRows(stack.db, 'coupons', { guest_id: g.id })).toBe(1);
     await record('cancelled', winBackId);
+    await finish(g.id);
+  });
+});
+
+describe('send windows of the lifecycle mails', () => {
+  /** A zone where the server's clock now reads between 01:00 and 06:00 (a whole-hour UTC offset). */
+  async function zoneAtNight(): Promise<string> {
+    const nowMs = await env.currentTimeMs();
+    for (let h = -12; h <= 14; h++) {
+      const zone = h === 0 ? 'UTC' : `Etc/GMT${h > 0 ? '-' : '+'}${Math.abs(h)}`;
+      const hour = DateTime.fromMillis(nowMs, { zone }).hour;
+      if (hour >= 1 && hour < 6) return zone;
+    }
+    throw new Error('no zone at night');
+  }
+  const localOf = (d: Date | string, zone: string) =>
+    DateTime.fromJSDate(new Date(d), { zone }).toFormat('yyyy-LL-dd HH:mm');
+
+  async function lapsedAtNight() {
+    const zone = await zoneAtNight();
+    const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 400 * DAY) });
+    await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
+    await signal(g.id, await stayAgo(366 * DAY, g.profile));
+    // The first offer is planned at once on the lapse, in the night: held for 09:00 local.
+    const offer = await eventually(async () => {
+      const row = await stack
+        .db('mail_outbox')
+        .where({ guest_id: g.id, template: 'win-back-offer' })
+        .first<{ id: number; status: string; send_at: Date; message_id: string } | undefined>();
+      return row;
+    });
+    expect(offer.status).toBe('pending');
+    const nine = DateTime.fromMillis(await env.currentTimeMs(), { zone })
+      .plus({ hours: 3 })
+      .set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+    expect(localOf(offer.send_at, zone)).toBe(nine.toFormat('yyyy-LL-dd HH:mm'));
+    return { g, zone, offer, nine };
+  }
+
+  it('holds a win-back offer due at night until 09:00 local, then sends it', async () => {
+    const { g, offer, nine } = await lapsedAtNight();
+    expect(stack.sink.messages().filter((m) => m.messageId === offer.message_id)).toHaveLength(0);
+    await advance(nine.toMillis() - (await env.currentTimeMs()) + HOUR, HOUR);
+    const [mail] = await stack.sink.waitFor((m) => m.messageId === offer.message_id);
+    expect(mail!.to).toContain(g.email);
+    expect(await templatesSent(g.id)).toContain('win-back-offer:sent');
+    await finish(g.id);
+  });
+
+  it('withdraws a held win-back offer when the guest books before its send time', async () => {
+    const { g, offer } = await lapsedAtNight();
+    const bookingId = `B-${randomUUID().slice(0, 8)}`;
+    await signal(g.id, {
+      type: 'booking.created',
+      eventId: `evt-${randomUUID()}`,
+      source: 'pms',
+      occurredAt: iso(await env.currentTimeMs()),
+      booking: { bookingId, propertyCode: 'SHA-BUND', arrival: '2030-01-01', departure: '2030-01-02' },
+    });
+    await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'reactivated' ? true : undefined));
+    const row = await eventually(async () => {
+      const r = await stack
+        .db('mail_outbox')
+        .where({ id: offer.id })
+        .first<{ status: string; suppression_reason: string | null }>();
+      return r?.status === 'suppressed' ? r : undefined;
+    });
+    expect(row.suppression_reason).toMatch(/^exit_condition: the win-back ended before the send time/);
+    await advance(DAY, 6 * HOUR);
+    expect(stack.sink.messages().filter((m) => m.messageId === offer.message_id)).toHaveLength(0);
+    await finish(g.id);
+  });
+
+  it("holds the guest workflow's own marketing mail (the invitation to join) for 09:00 local", async () => {
+    const zone = await zoneAtNight();
+    const g = await guest({ consent: true });
+    await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
+    await signal(g.id, {
+      type: 'profile.updated',
+      eventId: `evt-${randomUUID()}`,
+      source: 'pms',
+      occurredAt: iso(await env.currentTimeMs()),
+      changed: ['marketingConsent'],
+      marketingConsent: true,
+      timezone: zone,
+    });
+    // Invited an hour after becoming an opted-in prospect: still night, so planned for 09:00.
+    await advance(HOUR + 60_000, HOUR);
+    const invitation = await eventually(() =>
+      stack
+        .db('mail_outbox')
+        .where({ guest_id: g.id, template: 'enrolment-invitation' })
+        .first<{ status: string; send_at: Date; message_id: string } | undefined>(),
+    );
+    expect(invitation.status).toBe('pending');
+    expect(localOf(invitation.send_at, zone).slice(11)).toBe('09:00');
+    await advance(invitation.send_at.getTime() - (await env.currentTimeMs()) + HOUR, HOUR);
+    await stack.sink.waitFor((m) => m.messageId === invitation.message_id);
+    expect(await templatesSent(g.id)).toContain('enrolment-invitation:sent');
     await finish(g.id);
   });
 });

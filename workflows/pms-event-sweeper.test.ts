@@ -13,7 +13,8 @@ import { createActivities } from '../activities/index.js';
 import type { RedriveResult } from '../activities/pms-events.js';
 import * as guests from '../db/repositories/guests.js';
 import * as pmsEvents from '../db/repositories/pms-events.js';
-import { guestWorkflowId } from '../domain/ids.js';
+import * as checkins from '../db/repositories/stay-checkins.js';
+import { guestWorkflowId, inStayCareWorkflowId } from '../domain/ids.js';
 import {
   countRows,
   createTestWorker,
@@ -25,6 +26,7 @@ import {
   type Stack,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
+import { stayStartedBody } from '../test/pms-samples.js';
 import { guestMessageSignal } from './messages.js';
 import type { pmsEventSweeper } from './pms-event-sweeper.js';
 
@@ -153,5 +155,53 @@ describe('pmsEventSweeper', () => {
     expect(await counts()).toEqual([1, 1]);
     for (const e of events)
       await env.client.workflow.getHandle(guestWorkflowId(e.guestId)).terminate('test done');
+  });
+
+  it('re-drives a check-in never signalled (a row from before the stored message): the in-stay care starts', async () => {
+    const taskQueue = uniqueTaskQueue('sweeper-checkin');
+    const body = stayStartedBody({ occurredAt: new Date(Date.now() - 3_600_000).toISOString() });
+    const guest = (await guests.insertIfAbsent(stack.db, {
+      source: 'pms',
+      profile: body.data.guest,
+      asOf: new Date(),
+    }))!;
+    await checkins.insertIfAbsent(stack.db, {
+      guestId: guest.id,
+      source: 'pms',
+      eventId: body.id,
+      checkedInAt: new Date(body.occurredAt),
+      stay: body.data.stay,
+    });
+    // No `message`: the sweeper rebuilds it from the body (messageFromPmsEvent).
+    await pmsEvents.insertIfAbsent(stack.db, {
+      id: body.id,
+      type: 'stay.started',
+      occurredAt: new Date(body.occurredAt),
+      payloadHash: body.id,
+      payload: body,
+      guestId: guest.id,
+      workflowId: guestWorkflowId(guest.id),
+    });
+    await stack
+      .db('pms_events')
+      .where({ id: body.id })
+      .update({ received_at: stack.db.raw(`now() - interval '2 minutes'`) });
+
+    const worker = await createTestWorker(env, taskQueue, stack.deps);
+    const childId = inStayCareWorkflowId(guest.id, body.data.stay.pmsStayId);
+    await worker.runUntil(async () => {
+      const sweeper = await env.client.workflow.start<typeof pmsEventSweeper>('pmsEventSweeper', {
+        workflowId: `sweeper-${taskQueue}`,
+        taskQueue,
+        args: [{ intervalSeconds: 60, batchSize: 1000 }],
+      });
+      await handled(body.id);
+      await sweeper.terminate('test done');
+      const child = await env.client.workflow.getHandle(childId).describe();
+      expect(child.type).toBe('inStayCare');
+      await env.client.workflow.getHandle(childId).terminate('test done');
+      await env.client.workflow.getHandle(guestWorkflowId(guest.id)).terminate('test done');
+    });
+    expect((await pmsEvents.findById(stack.db, body.id))!.redrive_count).toBe(1);
   });
 });

@@ -11,11 +11,13 @@ import {
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { childFinishedSignal } from './messages.js';
 import type { WinBackInput } from './types.js';
 
@@ -34,6 +36,35 @@ const mail = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
+const planned = proxyActivities<Activities>({
+  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/**
+ * A mail the planner put at a later send time (due outside the send window): sleep until then and deliver it.
+ * Cancelled meanwhile (the guest booked), the mail is withdrawn — a suppressed row with the reason — before
+ * the cancellation goes on.
+ */
+async function deliverWhenDue(sent: { status: string; outboxId: number; sendAt?: string }): Promise<void> {
+  if (sent.status !== 'scheduled' || sent.sendAt === undefined || !patched('mail-send-window')) return;
+  try {
+    const wait = Date.parse(sent.sendAt) - Date.now();
+    if (wait > 0) await sleep(wait);
+  } catch (err) {
+    if (isCancellation(err))
+      await CancellationScope.nonCancellable(() =>
+        planned.withdrawPlannedMail({
+          outboxId: sent.outboxId,
+          reason: 'exit_condition: the win-back ended before the send time (the guest came back)',
+        }),
+      );
+    throw err;
+  }
+  await planned.deliverPlannedMail({ outboxId: sent.outboxId });
+}
+
 export async function winBack(input: WinBackInput): Promise<'churned' | 'cancelled'> {
   const lapsedAtMs = Date.parse(input.lapsedAt);
   const lapsedOn = input.lapsedAt.slice(0, 10);
@@ -43,21 +74,23 @@ export async function winBack(input: WinBackInput): Promise<'churned' | 'cancell
     for (const [index, day] of plan.offerDays.entries()) {
       const due = lapsedAtMs + day * DAY_MS;
       if (due > Date.now()) await sleep(due - Date.now());
-      await mail.sendWinBackOffer({
+      const offer = await mail.sendWinBackOffer({
         guestId: input.guestId,
         lapsedOn,
         index,
         key: `${key}:offer-${index + 1}`,
         now: new Date(Date.now()).toISOString(),
       });
+      await deliverWhenDue(offer);
     }
     await sleep(plan.answerWindowDays * DAY_MS);
-    await mail.sendLifecycleMail({
+    const why = await mail.sendLifecycleMail({
       guestId: input.guestId,
       kind: 'churn-why',
       key: `${key}:why`,
       now: new Date(Date.now()).toISOString(),
     });
+    await deliverWhenDue(why);
   } catch (err) {
     // The parent cancels when the guest books or stays: nothing more to do or report.
     if (isCancellation(err)) return 'cancelled';

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { formatDate, offerText, tierLabel } from './helpers.js';
+import { CARE_TEMPLATES } from './care-templates.js';
 import { CASE_TEMPLATES } from './case-templates.js';
 import { LIFECYCLE_TEMPLATES } from './lifecycle-templates.js';
 import {
@@ -50,6 +51,7 @@ const SAMPLE: Record<string, string | number | boolean> = {
   validUntil: '2026-08-31',
   whyUrl: 'http://127.0.0.1:3000/v1/links/why/eyJwIjoid2h5In0.c2ln',
   bonusPoints: 1000,
+  reportUrl: 'http://127.0.0.1:3000/v1/links/in-stay/eyJwIjoiaW4tc3RheSJ9.c2ln',
 };
 
 function varsFor(name: TemplateName): Record<string, string | number | boolean> {
@@ -103,9 +105,14 @@ const NEW_TEMPLATES = [
 ];
 
 describe('the template set', () => {
-  it('names every lifecycle template and the stay thank-you', () => {
+  it('names every lifecycle template, the stay thank-you, the case and the in-stay mails', () => {
     expect([...TEMPLATE_NAMES].sort()).toEqual(
-      [...NEW_TEMPLATES, 'stay-thank-you', ...Object.keys(CASE_TEMPLATES)].sort(),
+      [
+        ...NEW_TEMPLATES,
+        'stay-thank-you',
+        ...Object.keys(CASE_TEMPLATES),
+        ...Object.keys(CARE_TEMPLATES),
+      ].sort(),
     );
     expect(Object.keys(LIFECYCLE_TEMPLATES).sort()).toEqual([...NEW_TEMPLATES].sort());
   });
@@ -306,4 +313,18 @@ describe('helpers and locales', () => {
     expect(offerText('10% off', 'en')).toBe('10% off');
     expect(() => offerText('', 'en')).toThrow(TemplateValueError);
   });
+});
+
+describe('in-stay-check', () => {
+  it.each(TEMPLATE_LOCALES)(
+    'in %s carries the report link, or sends the guest to the front desk without one',
+    (locale) => {
+      const withLink = renderTemplate('in-stay-check', locale, varsFor('in-stay-check'));
+      expect(withLink.text).toContain(String(SAMPLE.reportUrl));
+      expect(withLink.html).toContain(`href="${String(SAMPLE.reportUrl)}"`);
+      const without = renderTemplate('in-stay-check', locale, { ...varsFor('in-stay-check'), reportUrl: '' });
+      expect(without.html).not.toContain('href');
+      expect(without.text).toMatch(locale === 'en' ? /front desk/ : /前台/);
+    },
+  );
 });

@@ -1,7 +1,8 @@
 /**
- * Operations staff on one guest: `GET /v1/guests/:id` (ops, admin), and the staff requests answered by the
- * guest's workflow: `POST /:id/points/redemptions` (ops, admin), `POST /:id/points/adjustments` and
- * `POST /:id/tier-floor` (admin). The app authenticates every route for ops or admin first.
+ * Operations staff on one guest: `GET /v1/guests/:id` (ops, manager, admin), and the staff requests answered
+ * by the guest's workflow: `POST /:id/points/redemptions` (ops, manager, admin: a manager does what ops does),
+ * `POST /:id/points/adjustments` and `POST /:id/tier-floor` (admin). The app authenticates every route for
+ * ops, manager or admin first.
  */
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';

@@ -1,10 +1,16 @@
-/** What operations staff see of one guest: the record from Postgres and the live state of the workflow. */
+/**
+ * What operations staff and managers see of one guest: the record from Postgres (stays, ledger, every mail
+ * with its class, planned send time and suppression reason, bookings, tier and stage history, the cases not
+ * yet closed, the stay the guest is in house for) and the live state of the workflow.
+ */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../../db/knex.js';
 import * as bookings from '../../db/repositories/bookings.js';
+import * as cases from '../../db/repositories/cases.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as ledger from '../../db/repositories/ledger.js';
 import * as outbox from '../../db/repositories/outbox.js';
+import * as checkins from '../../db/repositories/stay-checkins.js';
 import * as stays from '../../db/repositories/stays.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { stateQuery } from '../../workflows/messages.js';
@@ -51,18 +57,39 @@ async function workflowView(deps: GuestServiceDeps, guestId: string): Promise<Wo
   }
 }
 
-export async function getGuest(deps: GuestServiceDeps, guestId: string) {
+/** Cases of the guest the view lists: those not closed (open, or resolved and waiting for the guest). */
+const CASES_SHOWN = 50;
+
+export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { now?: Date } = {}) {
   const guest = await guests.findById(deps.db, guestId);
   if (!guest) throw new HttpError(404, 'guest_not_found', `no guest with id ${guestId}`, { field: 'id' });
-  const [stayRows, ledgerRows, mailRows, bookingRows, tierRows, stageRows, workflow] = await Promise.all([
+  const [
+    stayRows,
+    ledgerRows,
+    mailRows,
+    bookingRows,
+    tierRows,
+    stageRows,
+    openCaseRows,
+    resolvedCaseRows,
+    checkinRows,
+    workflow,
+  ] = await Promise.all([
     stays.listByGuest(deps.db, guestId),
     ledger.listByGuest(deps.db, guestId),
     outbox.listByGuest(deps.db, guestId),
     bookings.listByGuest(deps.db, guestId),
     guests.tierHistory(deps.db, guestId),
     guests.stageHistory(deps.db, guestId),
+    cases.listCases(deps.db, { guestId, status: 'open', limit: CASES_SHOWN }),
+    cases.listCases(deps.db, { guestId, status: 'resolved', limit: CASES_SHOWN }),
+    checkins.openByGuest(deps.db, guestId),
     workflowView(deps, guestId),
   ]);
+  // In house: checked in, no check-out reported, the expected departure not before today (UTC, give or take
+  // the property's offset: a guest on the departure day is still shown).
+  const today = (opts.now ?? new Date()).toISOString().slice(0, 10);
+  const stayIn = checkinRows.find((c) => c.expected_departure >= today);
   return {
     guest: {
       id: guest.id,
@@ -109,14 +136,42 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string) {
       staffRequestId: l.staff_request_id,
       createdAt: l.created_at,
     })),
-    mails: mailRows.map((m) => ({
+    inHouse: stayIn
+      ? {
+          pmsStayId: stayIn.pms_stay_id,
+          propertyCode: stayIn.property_code,
+          arrival: stayIn.arrival,
+          expectedDeparture: stayIn.expected_departure,
+          checkedInAt: stayIn.checked_in_at,
+        }
+      : null,
+    openCases: [...openCaseRows, ...resolvedCaseRows]
+      .sort((a, b) => b.opened_at.getTime() - a.opened_at.getTime())
+      .map((c) => ({
+        id: c.id,
+        status: c.status,
+        source: c.source,
+        category: c.category,
+        priority: c.priority,
+        propertyCode: c.property_code,
+        department: c.department,
+        slaState: c.sla_state,
+        openedAt: c.opened_at,
+        resolvedAt: c.resolved_at,
+      })),
+    mails: (mailRows as outbox.PlannedOutboxRow[]).map((m) => ({
       id: m.id,
       template: m.template,
+      class: m.class,
       locale: m.locale,
       to: m.to_address,
       subject: m.subject,
       messageId: m.message_id,
       status: m.status,
+      /** When the planner let it go (a mail held for the send window: its later time); null: not planned. */
+      sendAt: m.send_at,
+      plannedAt: m.planned_at,
+      suppressionReason: m.suppression_reason,
       attempts: m.attempts,
       createdAt: m.created_at,
       sentAt: m.sent_at,

@@ -12,6 +12,8 @@ import {
   profileUpdatedSchema,
   stayCompletedClockIssue,
   stayCompletedSchema,
+  stayStartedClockIssue,
+  stayStartedSchema,
   SUPPORTED_EVENT_TYPES,
   type ClockIssue,
   type SupportedEventType,
@@ -22,6 +24,7 @@ import {
   acceptMemberEnrolled,
   acceptProfileUpdated,
   acceptStayCompleted,
+  acceptStayStarted,
   type Accepted,
   type PmsServiceDeps,
 } from './service.js';
@@ -52,6 +55,11 @@ const HANDLERS: Record<SupportedEventType, EventHandler<unknown>> = {
     schema: stayCompletedSchema,
     clockIssue: stayCompletedClockIssue,
     accept: acceptStayCompleted,
+  }),
+  'stay.started': handler({
+    schema: stayStartedSchema,
+    clockIssue: stayStartedClockIssue,
+    accept: acceptStayStarted,
   }),
   'booking.created': handler({
     schema: bookingCreatedSchema,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 export const SUPPORTED_EVENT_TYPES = [
   'stay.completed',
+  'stay.started',
   'booking.created',
   'booking.cancelled',
   'profile.updated',
@@ -213,6 +214,41 @@ export const stayCompletedSchema = z.object({
 
 export type StayCompletedBody = z.infer<typeof stayCompletedSchema>;
 
+// --- check-in ------------------------------------------------------------------------------------------------
+
+/** The longest stay a check-in may announce: a year and a day, like a completed stay. */
+export const MAX_STAY_NIGHTS = 366;
+
+export const checkinStaySchema = z
+  .object({
+    pmsStayId: externalId,
+    propertyCode: text(40),
+    arrival: isoDate(),
+    expectedDeparture: isoDate(),
+  })
+  .superRefine((s, ctx) => {
+    const days = (Date.parse(s.expectedDeparture) - Date.parse(s.arrival)) / DAY_MS;
+    if (days <= 0)
+      ctx.addIssue({ code: 'custom', path: ['expectedDeparture'], message: 'must be after arrival' });
+    else if (days > MAX_STAY_NIGHTS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expectedDeparture'],
+        message: `must be at most ${MAX_STAY_NIGHTS} days after arrival`,
+      });
+    }
+  });
+
+/** `stay.started`: the guest checked in (`occurredAt` is the check-in). Same envelope as stay.completed. */
+export const stayStartedSchema = z.object({
+  id: externalId,
+  type: z.literal('stay.started'),
+  occurredAt: instant(),
+  data: z.object({ guest: guestSchema, stay: checkinStaySchema }),
+});
+
+export type StayStartedBody = z.infer<typeof stayStartedSchema>;
+
 /** A rule about the clock that a schema cannot check: the field it is about and what is wrong. */
 export interface ClockIssue {
   field: string;
@@ -235,6 +271,25 @@ export function stayCompletedClockIssue(
   const tomorrow = new Date(nowMs + DAY_MS).toISOString().slice(0, 10);
   if (body.data.stay.departure > tomorrow) {
     return { field: 'data.stay.departure', message: `must not be after ${tomorrow} for a completed stay` };
+  }
+  return undefined;
+}
+
+/**
+ * A check-in has happened: `occurredAt` no later than now plus the signature tolerance, and the arrival date
+ * no later than tomorrow (UTC; the property may be up to 14 hours ahead).
+ */
+export function stayStartedClockIssue(
+  body: StayStartedBody,
+  nowMs: number,
+  toleranceMs: number,
+): ClockIssue | undefined {
+  if (Date.parse(body.occurredAt) > nowMs + toleranceMs) {
+    return { field: 'occurredAt', message: 'must not be in the future' };
+  }
+  const tomorrow = new Date(nowMs + DAY_MS).toISOString().slice(0, 10);
+  if (body.data.stay.arrival > tomorrow) {
+    return { field: 'data.stay.arrival', message: `must not be after ${tomorrow} for a check-in` };
   }
   return undefined;
 }

@@ -19,6 +19,7 @@ import * as bookings from '../../db/repositories/bookings.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as intake from '../../db/repositories/pms-intake.js';
 import * as pmsEvents from '../../db/repositories/pms-events.js';
+import * as checkins from '../../db/repositories/stay-checkins.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import {
   messageFromPmsEvent,
@@ -28,6 +29,7 @@ import {
   type GuestMessage,
   type MemberEnrolledMessage,
   type ProfileUpdatedMessage,
+  type StayStartedMessage,
 } from '../../domain/messages.js';
 import type { GuestProfile } from '../../domain/types.js';
 import { signalGuest } from '../../lib/signal-guest.js';
@@ -38,6 +40,7 @@ import type {
   MemberEnrolledBody,
   ProfileUpdatedBody,
   StayCompletedBody,
+  StayStartedBody,
 } from './schema.js';
 
 export { PMS_SOURCE };
@@ -260,6 +263,47 @@ async function acceptEvent<B extends EventBody>(
 }
 
 const occurredAtOf = (body: EventBody) => new Date(body.occurredAt).toISOString();
+
+/**
+ * A check-in: recorded once per PMS stay (the first report wins; another guest's stay → 422), with the
+ * check-out already set when the stay's `stay.completed` came first. The guest's workflow starts the stay's
+ * in-stay care.
+ */
+export function acceptStayStarted(deps: PmsServiceDeps, body: StayStartedBody): Promise<Accepted> {
+  return acceptEvent(deps, body, {
+    async apply(trx, b, { guest }) {
+      const facts = b.data.stay;
+      const { checkin } = await checkins.insertIfAbsent(trx, {
+        guestId: guest.id,
+        source: PMS_SOURCE,
+        eventId: b.id,
+        checkedInAt: new Date(b.occurredAt),
+        stay: facts,
+      });
+      if (checkin.guest_id !== guest.id) {
+        throw new HttpError(
+          422,
+          'stay_owned_by_another_guest',
+          `stay ${facts.pmsStayId} belongs to another guest`,
+          { field: 'data.stay.pmsStayId' },
+        );
+      }
+      const message: StayStartedMessage = {
+        type: 'stay.started',
+        eventId: b.id,
+        source: PMS_SOURCE,
+        occurredAt: occurredAtOf(b),
+        stay: {
+          pmsStayId: facts.pmsStayId,
+          propertyCode: facts.propertyCode,
+          arrival: facts.arrival,
+          expectedDeparture: facts.expectedDeparture,
+        },
+      };
+      return { message };
+    },
+  });
+}
 
 function bookingOwnedByAnother(bookingId: string): HttpError {
   return new HttpError(
@@ -589,6 +633,12 @@ async function recordEvent(
     });
     // Rolls back the profile refresh too: a reused event ID changes nothing.
     if (event.payload_hash !== payloadHash) throw eventIdReused(body.id, event.received_at);
+    // The guest checked out: a check-in of this PMS stay (stay.started) is no longer in house.
+    await checkins.markCheckedOut(trx, {
+      source: PMS_SOURCE,
+      pmsStayId: body.data.stay.pmsStayId,
+      at: asOf,
+    });
     const signalled = event.signalled_at !== null || signalledMarks(deps).isPending(body.id);
     return { guestId: guest.id, signalled };
   });

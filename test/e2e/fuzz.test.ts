@@ -37,6 +37,7 @@ import {
   bookingCreatedBody,
   memberEnrolledBody,
   profileUpdatedBody,
+  stayStartedBody,
 } from '../pms-samples.js';
 import {
   dotted,
@@ -102,6 +103,18 @@ const EVENT_KINDS: EventKind[] = [
     related: [['data.stay.arrival', 'data.stay.departure', 'data.stay.nights']],
   },
   {
+    type: 'stay.started',
+    // Check-in dates near today: the arrival may not be after tomorrow.
+    sample: () =>
+      json(
+        stayStartedBody({
+          occurredAt: hoursAgo(3),
+          stay: { arrival: hoursAgo(3).slice(0, 10), expectedDeparture: hoursAgo(-72).slice(0, 10) },
+        }),
+      ),
+    related: [['data.stay.arrival', 'data.stay.expectedDeparture']],
+  },
+  {
     type: 'booking.created',
     sample: () => json(bookingCreatedBody({ occurredAt: hoursAgo(3) })),
     related: [bookingDates],
@@ -151,6 +164,7 @@ const TABLES = [
   'mail_outbox',
   'bookings',
   'staff_requests',
+  'stay_checkins',
 ] as const;
 
 let env: TestWorkflowEnvironment;

@@ -500,6 +500,7 @@ describe('POST /v1/pms/events: bad input gets a clear error and changes nothing'
           field: 'type',
           supported: [
             'stay.completed',
+            'stay.started',
             'booking.created',
             'booking.cancelled',
             'profile.updated',
@@ -984,7 +985,7 @@ describe('POST /v1/pms/events: member.enrolled', () => {
 });
 
 describe('GET /v1/guests/:id', () => {
-  it('401 without a key or with an unknown one, 403 for a role other than ops or admin', async () => {
+  it('401 without a key or with an unknown one, 403 for a role other than ops, manager or admin', async () => {
     const id = '00000000-0000-4000-8000-000000000000';
     const none = await getGuest(id, null);
     expect(none.status).toBe(401);
