@@ -647,7 +647,7 @@ export async function runScenario(
       for (const s of stays) names.set(s.id, display(s.pms_stay_id));
       const readable = (workflowId: string) =>
         shift.text(
-          workflowId.replace(
+          display(workflowId).replace(
             /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g,
             (id) => names.get(id) ?? id,
           ),

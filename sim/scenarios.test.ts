@@ -29,10 +29,10 @@ const tiers = (t: Timeline, guest = 'guest') =>
 const ledger = (t: Timeline, guest = 'guest') =>
   of(t, 'points', guest).map((e) => [e.reason, e.points, ...(e.stay ? [e.stay] : [])]);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-/** Sent mails as `template @ local time`. */
+/** Mails sent to the guest as `template @ local time` (staff mails about the guest are `audience: 'staff'`). */
 const sent = (t: Timeline, guest = 'guest') =>
   of(t, 'mail', guest)
-    .filter((m) => m.status === 'sent')
+    .filter((m) => m.status === 'sent' && m.audience === 'guest')
     .map((m) => `${m.template} @ ${m.local}`);
 const scenario = (file: string) =>
   loadScenario(fileURLToPath(new URL(`../scenarios/${file}`, import.meta.url)));
@@ -463,11 +463,48 @@ describe('simulator scenarios', () => {
       'tier-upgrade @ 2026-03-01 11:00',
       'stay-thank-you @ 2026-03-01 13:00',
       'case-acknowledgement @ 2026-03-02 10:00',
-      'case-escalation-duty-manager @ 2026-03-03 10:00',
       'case-resolution @ 2026-03-03 18:00',
       'case-satisfaction-check @ 2026-03-06 18:00',
       'case-resolution @ 2026-03-07 11:00',
       'case-satisfaction-check @ 2026-03-10 11:00',
+    ]);
+  });
+
+  it('11. in-stay report at 10:00 from the morning mail → in_stay case → duty manager at the end of the local day → resolved the next day → satisfied through the link → closed', async () => {
+    const t = await runScenario(await scenario('11-in-stay-report.json'), servers);
+    expectSound(t, { guest: 'wei.chen@example.test' });
+    // The report came from the link in the in-stay mail the guest received at 09:00.
+    expect(of(t, 'guest').map((e) => `${e.action} ${e.status} @ ${e.local}`)).toEqual([
+      'guest.reportProblem 200 @ 2026-05-11 10:00',
+      'guest.answerSatisfaction 200 @ 2026-05-15 12:00',
+    ]);
+    expect(of(t, 'guest')[0]!.fromMail).toContain('The Bund Shanghai');
+    expect(of(t, 'case').map((e) => `${e.action} @ ${e.local}`)).toEqual([
+      'opened @ 2026-05-11 10:00',
+      'acknowledged @ 2026-05-11 10:00',
+      'escalated @ 2026-05-11 23:59',
+      'resolved @ 2026-05-12 09:30',
+      'satisfaction_asked @ 2026-05-15 09:30',
+      'closed @ 2026-05-15 12:00',
+    ]);
+    expect(of(t, 'case')[0]!).toMatchObject({
+      actor: 'guest:link',
+      facts: { source: 'in_stay', category: 'facilities', priority: 'high' },
+    });
+    expect(of(t, 'case').find((e) => e.action === 'resolved')!.facts.costBucket).toBe('next_day');
+    expect(
+      of(t, 'mail')
+        .filter((m) => m.audience === 'staff')
+        .map((m) => `${m.template} → ${m.to} @ ${m.local}`),
+    ).toEqual(['case-escalation-duty-manager → duty.manager@sha01.hotel.example @ 2026-05-11 23:59']);
+    expect(sent(t)).toEqual([
+      'in-stay-check @ 2026-05-11 09:00',
+      'case-acknowledgement @ 2026-05-11 10:00',
+      'case-resolution @ 2026-05-12 09:30',
+      'welcome-member @ 2026-05-13 11:00',
+      'tier-upgrade @ 2026-05-13 11:00',
+      'stay-thank-you @ 2026-05-13 13:00',
+      'case-satisfaction-check @ 2026-05-15 09:30',
     ]);
   });
 });
