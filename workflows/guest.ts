@@ -1,0 +1,683 @@
+/**
+ * The guest: the state a guest's workflow carries and every decision it takes, in one class (after
+ * samples-typescript's safe-message-handlers, whose workflow wires its handlers to a class like this one).
+ * `workflows/guest-lifecycle.ts` owns the wiring, the loop, the agenda's timer and continue-as-new; this file
+ * says what each inbox item and each deadline does. The rules themselves are pure `domain/` functions fed the
+ * state; every write is an activity keyed in Postgres (the record), so a run that starts without carried state
+ * loads the guest from there. Failure rule: workflows/failures.ts.
+ */
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  executeChild,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  startChild,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities/index.js';
+import type { GuestSnapshot, LifecycleMail } from '../activities/lifecycle.js';
+import { nextDeadline, type DeadlineKind } from '../domain/agenda.js';
+import { followUpWorkflowId, inStayCareWorkflowId } from '../domain/ids.js';
+import {
+  messageProblem,
+  type GuestMessage,
+  type StayCompletedMessage,
+  type StayStartedMessage,
+} from '../domain/messages.js';
+import { MAIL_DELIVERY } from '../domain/mail-timing.js';
+import { baseStage, stageAfterStay, type Stage } from '../domain/stages.js';
+import { isTier } from '../domain/tiers.js';
+import { dispositionOf } from './failures.js';
+import { inStayCare } from './in-stay-care.js';
+import { postStayFollowUp } from './post-stay-follow-up.js';
+import { startServiceRecovery } from './service-recovery.js';
+import { tierReview } from './tier-review.js';
+import type {
+  AdjustPointsRequest,
+  FollowUpMail,
+  GuestLifecycleState,
+  GuestStateView,
+  InboxItem,
+  PointsMovement,
+  RedeemPointsRequest,
+  SetTierFloorRequest,
+  StaffRequestItem,
+  TierFloorResult,
+} from './types.js';
+import { winBack } from './win-back.js';
+
+/** How long after becoming an opted-in prospect the invitation to join goes out. */
+const INVITATION_DELAY_MS = 3_600_000;
+
+/** Stage transitions the state (and so the `state` query) keeps; all of them are in `stage_history`. */
+const RECENT_STAGES_KEPT = 10;
+
+// Short single-transaction reads and writes: local activities, one marker each in the guest's history.
+const db = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  // Entity work must not be lost to an outage: retry until it succeeds, backing off to a minute.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// Mail talks to SMTP: a regular activity, retried with backoff, not awaited by the loop.
+const mail = proxyActivities<Activities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+// A planned mail's delivery at its send time: one SMTP attempt, as in the follow-up.
+const planned = proxyActivities<Activities>({
+  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export function initialState(): GuestLifecycleState {
+  return {
+    stage: 'prospect',
+    tier: 'member',
+    tierFloor: null,
+    enrolled: false,
+    stays: 0,
+    nights: 0,
+    pointsBalance: 0,
+    lastStay: null,
+    marketingConsent: false,
+    redemptionMinimum: 0,
+    agenda: {},
+    reviewYear: 0,
+    riskFlags: [],
+    reviewedYear: null,
+    winBack: null,
+    invitationSent: false,
+    invitationDueAt: null,
+    stageChanges: 0,
+    recentStages: [],
+    eventsHandled: 0,
+    eventsRejected: 0,
+    lastError: null,
+  };
+}
+
+const nowIso = () => new Date(Date.now()).toISOString();
+
+/** What a staff Update is answered with: its result, or the refusal the Update throws. */
+export type StaffResult = PointsMovement | TierFloorResult | { error: string; type: string };
+
+export class Guest {
+  readonly state: GuestLifecycleState;
+  /** Messages, staff requests and children's reports, handled one at a time in arrival order. */
+  readonly inbox: InboxItem[];
+  /** The answers to staff requests handled, by request id, until their Update takes them. */
+  readonly staffResults: Record<string, StaffResult> = {};
+  /** Mails sent and not yet delivered (a planned one waits for its send time): the run continues after them. */
+  mailsInFlight = 0;
+  /** This run has held the year's review: time to continue as new. */
+  reviewed = false;
+  /** While a stay is handled, the mails it causes are collected for its follow-up child. */
+  private withFollowUp: FollowUpMail[] | null = null;
+
+  constructor(
+    readonly guestId: string,
+    readonly workflowId: string,
+    carried?: { state?: GuestLifecycleState | undefined; inbox?: InboxItem[] | undefined },
+  ) {
+    // A state carried from an older run may lack newer fields: defaults first.
+    this.state = { ...initialState(), ...carried?.state };
+    this.inbox = [...(carried?.inbox ?? [])];
+  }
+
+  /** The `state` query. */
+  view(): GuestStateView {
+    const next = nextDeadline(this.state.agenda);
+    return {
+      ...this.state,
+      guestId: this.guestId,
+      pendingEvents: this.inbox.length,
+      nextDeadline: next ?? null,
+    };
+  }
+
+  /** A run without carried state starts from Postgres (a terminated or reset guest keeps tier, stage, balance). */
+  async load(): Promise<void> {
+    const s = await db.loadGuestState({ guestId: this.guestId, now: nowIso() });
+    this.adopt(s);
+    this.state.stage = s.stage;
+  }
+
+  /** A win-back or a service case runs: their timers stay with the run that started them. */
+  get holdsChildren(): boolean {
+    return this.state.winBack !== null || this.state.riskFlags.some((f) => f.startsWith('case:'));
+  }
+
+  // ---- the staff Updates' validators: synchronous, against the state; a refusal writes nothing --------------
+
+  validateRedeem(req: RedeemPointsRequest): void {
+    requireRequestId(req.requestId);
+    if (!Number.isInteger(req.points) || req.points <= 0)
+      throw ApplicationFailure.nonRetryable('points must be a whole number above 0', 'InvalidAmount');
+    if (req.points < this.state.redemptionMinimum)
+      throw ApplicationFailure.nonRetryable(
+        `the program's minimum redemption is ${this.state.redemptionMinimum} points`,
+        'BelowMinimum',
+      );
+    const available = this.state.pointsBalance - this.pendingSpend();
+    if (req.points > available)
+      throw ApplicationFailure.nonRetryable(
+        `the balance is ${available} points, ${req.points} were asked for`,
+        'InsufficientPoints',
+      );
+  }
+
+  validateAdjust(req: AdjustPointsRequest): void {
+    requireRequestId(req.requestId);
+    if (!Number.isInteger(req.points) || req.points === 0)
+      throw ApplicationFailure.nonRetryable('points must be a whole number other than 0', 'InvalidAmount');
+    if (this.state.pointsBalance - this.pendingSpend() + req.points < 0)
+      throw ApplicationFailure.nonRetryable(
+        'an adjustment cannot take the balance below 0',
+        'InsufficientPoints',
+      );
+  }
+
+  validateFloor(req: SetTierFloorRequest): void {
+    requireRequestId(req.requestId);
+    if (!isTier(req.tier))
+      throw ApplicationFailure.nonRetryable(`unknown tier '${String(req.tier)}'`, 'UnknownTier');
+  }
+
+  /** Points already promised to redemptions waiting in the inbox: the validators count them as spent. */
+  private pendingSpend(): number {
+    return this.inbox.reduce(
+      (sum, i) =>
+        sum +
+        (i.type === 'staff.redeem' || (i.type === 'staff.adjust' && i.points < 0) ? Math.abs(i.points) : 0),
+      0,
+    );
+  }
+
+  // ---- one inbox item -------------------------------------------------------------------------------------
+
+  /** The next item of the inbox: a staff request, a child's report, or a message (a bad one is a rejection). */
+  async handle(item: InboxItem): Promise<void> {
+    if (item.type.startsWith('staff.')) return this.handleStaff(item as StaffRequestItem);
+    if (item.type === 'child.finished') return this.handleChild(item);
+    const message = item as GuestMessage;
+    const problem = messageProblem(message);
+    if (problem) await this.reject(message, problem);
+    else {
+      try {
+        await this.handleMessage(message);
+      } catch (err) {
+        await this.reject(message, rejectionOf(err));
+      }
+    }
+    // A guest still a prospect after the message (a booking, a profile with consent) is invited, once; not on a
+    // check-in: the stay makes the guest a member at check-out (the program is open).
+    if (message.type !== 'stay.started') this.inviteIfProspect();
+    this.state.eventsHandled += 1;
+  }
+
+  private async reject(message: GuestMessage, reason: string): Promise<void> {
+    const eventId = typeof message?.eventId === 'string' ? message.eventId : '(none)';
+    log.warn('message rejected', { eventId, reason });
+    await db.rejectEvent({ eventId, reason });
+    this.state.eventsRejected += 1;
+    this.state.lastError = { eventId, reason, at: nowIso() };
+  }
+
+  // ---- what each message, request, deadline and report does -----------------------------------------------
+
+  /** Takes what Postgres says (the record) into the state, in place. */
+  private adopt(s: GuestSnapshot): void {
+    const { state } = this;
+    Object.assign(state, {
+      tier: s.tier,
+      tierFloor: s.tierFloor,
+      enrolled: s.enrolled,
+      stays: s.stays,
+      nights: s.nights,
+      pointsBalance: s.pointsBalance,
+      lastStay: s.lastStay,
+      marketingConsent: s.marketingConsent,
+      redemptionMinimum: s.redemptionMinimum,
+      // The invitation is the workflow's own deadline; the rest of the agenda comes from Postgres.
+      agenda: state.invitationDueAt ? { ...s.agenda, invitation: state.invitationDueAt } : s.agenda,
+      reviewYear: s.reviewYear,
+    });
+  }
+
+  private async refresh(): Promise<void> {
+    this.adopt(await db.loadGuestState({ guestId: this.guestId, now: nowIso() }));
+  }
+
+  private async setStage(to: Stage, reason: string): Promise<void> {
+    const { state, guestId } = this;
+    if (state.stage === to) return;
+    const from = state.stage;
+    state.stage = to;
+    state.stageChanges += 1;
+    state.recentStages = [...state.recentStages, { from, to, reason, at: nowIso() }].slice(
+      -RECENT_STAGES_KEPT,
+    );
+    // Keyed by the transition's number, not the time: a local activity may run again when its
+    // workflow task is retried, at a later workflow time.
+    await db.recordStage({
+      guestId,
+      from,
+      to,
+      reason,
+      actor: 'workflow',
+      at: nowIso(),
+      key: `${this.workflowId}:stage:${state.stageChanges}:${to}`,
+    });
+  }
+
+  /**
+   * A lifecycle mail, not awaited by the loop (in flight until delivered; the run continues as new only after).
+   * Mails a stay causes go with its follow-up child instead (fewer events on the guest's history per stay).
+   */
+  private sendMail(kind: LifecycleMail, key: string, vars?: Record<string, string | number | boolean>): void {
+    const { guestId, workflowId } = this;
+    if (this.withFollowUp) {
+      this.withFollowUp.push({ kind, key: `${workflowId}:${key}`, ...(vars ? { vars } : {}) });
+      return;
+    }
+    this.mailsInFlight += 1;
+    mail
+      .sendLifecycleMail({
+        guestId,
+        kind,
+        key: `${workflowId}:${key}`,
+        now: nowIso(),
+        ...(vars ? { vars } : {}),
+      })
+      .then(async (sent) => {
+        // Planned for later (a marketing mail due outside the send window): wait for its time, then deliver.
+        // Still in flight meanwhile, so the run continues as new only after it.
+        if (sent.status === 'scheduled' && patched('mail-send-window')) {
+          const wait = Date.parse(sent.sendAt) - Date.now();
+          if (wait > 0) await sleep(wait);
+          await planned.deliverPlannedMail({ outboxId: sent.outboxId });
+        }
+      })
+      .catch((err: unknown) => log.warn('lifecycle mail not sent', { kind, error: String(err) }))
+      .finally(() => {
+        this.mailsInFlight -= 1;
+      });
+  }
+
+  /**
+   * An opted-in prospect is invited to join, an hour after the message that made them one: a stay or an
+   * enrolment arriving with the profile (PMS events come unordered) makes the invitation moot.
+   */
+  private inviteIfProspect(): void {
+    const { state } = this;
+    if (
+      state.stage === 'prospect' &&
+      state.marketingConsent &&
+      !state.invitationSent &&
+      !state.invitationDueAt
+    ) {
+      state.invitationDueAt = new Date(Date.now() + INVITATION_DELAY_MS).toISOString();
+      state.agenda = { ...state.agenda, invitation: state.invitationDueAt };
+    }
+  }
+
+  private async endWinBack(): Promise<void> {
+    const running = this.state.winBack;
+    if (!running) return;
+    this.state.winBack = null;
+    try {
+      await getExternalWorkflowHandle(running.workflowId).cancel();
+    } catch (err) {
+      log.info('win-back already finished', { workflowId: running.workflowId, error: String(err) });
+    }
+  }
+
+  /** A lapsed or churned guest came back: reactivated, welcome-back bonus, coupon redeemed. */
+  private async reactivate(
+    reason: string,
+    booking?: { bookingId: string; offerCode?: string },
+  ): Promise<void> {
+    const lapse = this.state.winBack?.lapsedOn ?? this.state.stage;
+    await this.endWinBack();
+    const r = await db.reactivate({
+      guestId: this.guestId,
+      key: `${this.workflowId}:welcome-back:${lapse}`,
+      now: nowIso(),
+      ...(booking ? { bookingPmsId: booking.bookingId } : {}),
+      ...(booking?.offerCode ? { offerCode: booking.offerCode } : {}),
+    });
+    await this.setStage('reactivated', reason);
+    this.sendMail('welcome-back', `welcome-back:${lapse}`, { bonusPoints: r.bonus });
+  }
+
+  private async reviewYearOf(year: number, key: string, childId: string, rerun = false): Promise<void> {
+    const result = await executeChild(tierReview, {
+      workflowId: childId,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      args: [{ guestId: this.guestId, year, key, ...(rerun ? { rerun: true } : {}) }],
+    });
+    const { state } = this;
+    state.reviewedYear = Math.max(state.reviewedYear ?? year, year);
+    state.tier = result.tier;
+    state.tierFloor = null;
+  }
+
+  private async handleMessage(message: GuestMessage): Promise<void> {
+    const { state, guestId, workflowId } = this;
+    switch (message.type) {
+      case 'stay.completed':
+        return this.handleStay(message);
+      case 'stay.started':
+        if (patched('in-stay-care')) await this.startInStayCare(message);
+        break;
+      case 'booking.created':
+        if (state.winBack || state.stage === 'lapsed') {
+          await this.reactivate('booked after lapsing', message.booking);
+        } else this.inviteIfProspect();
+        break;
+      case 'profile.updated':
+        await this.refresh();
+        this.inviteIfProspect();
+        break;
+      case 'member.enrolled':
+        await this.refresh();
+        if (state.stage === 'prospect') {
+          await this.setStage('member', `enrolled (${message.channel})`);
+          this.sendMail('welcome-member', 'welcome-member');
+          await this.refresh();
+        }
+        break;
+      case 'referral.rewarded':
+        await this.refresh();
+        this.sendMail('referral-bonus', `referral-bonus:${message.referredGuestId}`, {
+          points: message.points,
+        });
+        break;
+      case 'survey.answered':
+        // A low score or "would not return" opens a service case (one per stay) and marks the guest at risk.
+        if (message.score <= 2 || message.wouldReturn === 'no') {
+          const opened = await db.openSurveyCase({
+            guestId,
+            guestWorkflowId: workflowId,
+            stayId: message.stayId,
+            score: message.score,
+            now: nowIso(),
+          });
+          await this.flagRisk(`case:${opened.caseId}`, 'low satisfaction score');
+          await startServiceRecovery({ guestId, guestWorkflowId: workflowId, caseId: opened.caseId });
+        }
+        break;
+      case 'case.opened':
+        await this.flagRisk(`case:${message.caseId}`, 'open service case');
+        await startServiceRecovery({ guestId, guestWorkflowId: workflowId, caseId: message.caseId });
+        break;
+      case 'case.closed':
+        await this.clearRisk(`case:${message.caseId}`);
+        break;
+      case 'booking.cancelled':
+      case 'churn.reason_given':
+        break;
+    }
+    await db.markEventHandled({ eventId: message.eventId });
+  }
+
+  private async flagRisk(flag: string, reason: string) {
+    const { state } = this;
+    if (!state.riskFlags.includes(flag)) state.riskFlags = [...state.riskFlags, flag];
+    if (state.stage !== 'lapsed' && state.stage !== 'churned' && state.stage !== 'prospect')
+      await this.setStage('at_risk', reason);
+  }
+
+  private async clearRisk(flag: string) {
+    const { state } = this;
+    state.riskFlags = state.riskFlags.filter((f) => f !== flag);
+    if (state.riskFlags.length === 0 && state.stage === 'at_risk') {
+      await this.setStage(
+        baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
+        `${flag} closed`,
+      );
+    }
+  }
+
+  private async handleStay(message: StayCompletedMessage): Promise<void> {
+    this.withFollowUp = [];
+    try {
+      await this.handleStayWithMails(message);
+    } finally {
+      this.withFollowUp = null;
+    }
+  }
+
+  private async handleStayWithMails(message: StayCompletedMessage): Promise<void> {
+    const { state, guestId, workflowId } = this;
+    const before = state.stage;
+    const applied = await db.applyStay({ guestId, workflowId, message, now: nowIso() });
+    this.adopt(applied.snapshot);
+    if (before === 'lapsed' || before === 'churned' || state.winBack) {
+      await this.reactivate('stayed after lapsing');
+    } else {
+      await this.setStage(
+        stageAfterStay({ current: before, totalStays: state.stays, tier: state.tier }),
+        before === 'prospect' ? 'first stay (the program is open)' : `stay ${state.stays}`,
+      );
+    }
+    if (applied.enrolledNow && before === 'prospect') this.sendMail('welcome-member', 'welcome-member');
+    if (applied.upgrade)
+      this.sendMail('tier-upgrade', `tier-upgrade:${applied.upgrade.tier}:${applied.stayId}`);
+    if (applied.referral) {
+      await db.tellGuest({
+        guestId: applied.referral.referrerGuestId,
+        message: {
+          type: 'referral.rewarded',
+          eventId: `referral:${guestId}`,
+          source: 'workflow',
+          occurredAt: nowIso(),
+          referredGuestId: guestId,
+          points: applied.referral.points,
+        },
+      });
+    }
+    // A stay of a year already reviewed (reported late) re-runs that year's review.
+    if (state.reviewedYear !== null && applied.departureYear <= state.reviewedYear) {
+      await this.reviewYearOf(
+        applied.departureYear,
+        `${workflowId}:tier-review:${applied.departureYear}:after:${applied.stayId}`,
+        `${workflowId}-review-${applied.departureYear}`,
+        true,
+      );
+      await this.refresh();
+    }
+    // Also for a repeat: the run that recorded the stay may have ended before it started the follow-up.
+    try {
+      await startChild(postStayFollowUp, {
+        workflowId: followUpWorkflowId(guestId, applied.stayId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        args: [
+          {
+            guestId,
+            guestWorkflowId: workflowId,
+            stayId: applied.stayId,
+            checkedOutAt: message.occurredAt,
+            delayMinutes: applied.settings.thankYouDelayMinutes,
+            maxAgeDays: applied.settings.thankYouMaxAgeDays,
+            stay: {
+              propertyCode: message.stay.propertyCode,
+              arrival: message.stay.arrival,
+              departure: message.stay.departure,
+              nights: message.stay.nights,
+            },
+            pointsEarned: applied.pointsEarned + applied.bonusPoints,
+            pointsBalance: applied.balanceAfter,
+            ...(this.withFollowUp && this.withFollowUp.length > 0 ? { mails: this.withFollowUp } : {}),
+          },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      log.info('follow-up already started', { stayId: applied.stayId });
+    }
+  }
+
+  /** The check-in's in-stay care: one child per PMS stay (a repeat or a re-driven event finds it started). */
+  private async startInStayCare(message: StayStartedMessage): Promise<void> {
+    const { guestId, workflowId } = this;
+    try {
+      await startChild(inStayCare, {
+        workflowId: inStayCareWorkflowId(guestId, message.stay.pmsStayId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        args: [
+          {
+            guestId,
+            guestWorkflowId: workflowId,
+            source: message.source,
+            pmsStayId: message.stay.pmsStayId,
+            propertyCode: message.stay.propertyCode,
+            checkedInAt: message.occurredAt,
+          },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      log.info('in-stay care already started', { pmsStayId: message.stay.pmsStayId });
+    }
+  }
+
+  private async handleStaff(item: StaffRequestItem): Promise<void> {
+    const { guestId } = this;
+    try {
+      if (item.type === 'staff.floor') {
+        const r = await db.setTierFloor({
+          guestId,
+          requestId: item.requestId,
+          tier: item.tier,
+          now: nowIso(),
+        });
+        this.staffResults[item.requestId] = r;
+      } else {
+        const r = await db.postStaffPoints({
+          guestId,
+          requestId: item.requestId,
+          kind: item.type === 'staff.redeem' ? 'redemption' : 'adjustment',
+          points: item.type === 'staff.redeem' ? -item.points : item.points,
+          now: nowIso(),
+        });
+        this.staffResults[item.requestId] = r;
+      }
+    } catch (err) {
+      const d = dispositionOf(err);
+      if ('failTask' in d)
+        throw new Error(`unexpected failure, the workflow task will be retried: ${d.failTask}`, {
+          cause: err,
+        });
+      this.staffResults[item.requestId] = { error: d.reject, type: 'RequestFailed' };
+    }
+    await this.refresh();
+  }
+
+  /** A deadline of the agenda has come. */
+  async handleDeadline(kind: DeadlineKind): Promise<void> {
+    const { state, guestId, workflowId } = this;
+    const at = state.agenda[kind]!;
+    const day = at.slice(0, 10);
+    switch (kind) {
+      case 'tierReview': {
+        const year = state.reviewYear;
+        if (state.tier !== 'member' || state.tierFloor) {
+          await this.reviewYearOf(year, `${workflowId}:tier-review:${year}`, `${workflowId}-review-${year}`);
+        }
+        state.reviewedYear = year;
+        this.reviewed = true;
+        if (state.stage === 'vip' || state.stage === 'regular') {
+          await this.setStage(
+            baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
+            `tier review ${year}`,
+          );
+        }
+        break;
+      }
+      case 'atRisk':
+        await this.setStage('at_risk', 'no stay for 9 months');
+        break;
+      case 'lapse': {
+        await this.setStage('lapsed', 'no stay for 12 months');
+        const child = `${workflowId}-winback-${day}`;
+        state.winBack = { workflowId: child, lapsedOn: day };
+        try {
+          await startChild(winBack, {
+            workflowId: child,
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            args: [{ guestId, guestWorkflowId: workflowId, lapsedAt: at }],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        break;
+      }
+      case 'firstYearReminder':
+        if (state.stays <= 1) {
+          await this.setStage('at_risk', 'a single stay, first anniversary in 3 months');
+          this.sendMail('first-year-come-back', `first-year:${day}`);
+        } else this.sendMail('first-year-reminder', `first-year:${day}`);
+        break;
+      case 'tierKeepReminder':
+        this.sendMail('tier-keep-reminder', `tier-keep:${day}`);
+        break;
+      case 'pointsExpiryWarning':
+        this.sendMail('points-expiry-warning', `points-expiry-warning:${day}`);
+        break;
+      case 'pointsExpiry': {
+        const r = await db.expirePoints({
+          guestId,
+          key: `${workflowId}:points-expiry:${day}`,
+          now: nowIso(),
+        });
+        if (r.points > 0) this.sendMail('points-expired', `points-expired:${day}`, { points: r.points });
+        break;
+      }
+      case 'birthday':
+        this.sendMail('birthday-greeting', `birthday:${day}`);
+        break;
+      case 'invitation':
+        state.invitationDueAt = null;
+        if (state.stage === 'prospect' && state.marketingConsent && !state.invitationSent) {
+          state.invitationSent = true;
+          this.sendMail('enrolment-invitation', 'enrolment-invitation');
+        }
+        break;
+    }
+    await this.refresh();
+    // A deadline that an activity planned again for the same instant must not fire twice.
+    if (state.agenda[kind] === at) delete state.agenda[kind];
+  }
+
+  private async handleChild(item: Extract<InboxItem, { type: 'child.finished' }>) {
+    const { state } = this;
+    if (item.kind === 'winBack' && item.outcome === 'churned' && state.stage === 'lapsed') {
+      state.winBack = null;
+      await this.setStage('churned', 'no answer to three win-back offers');
+      await this.refresh();
+    }
+  }
+}
+
+function requireRequestId(id: unknown) {
+  if (typeof id !== 'string' || id.length === 0)
+    throw ApplicationFailure.nonRetryable('requestId is required', 'RequestIdRequired');
+}
+
+/** The reason to record for a failed message, or a rethrow that fails the workflow task (workflows/failures.ts). */
+function rejectionOf(err: unknown): string {
+  const disposition = dispositionOf(err);
+  if ('reject' in disposition) return disposition.reject;
+  // Not a TemporalFailure: the SDK fails the workflow task and retries it; the run and its inbox stay.
+  throw new Error(`unexpected failure, the workflow task will be retried: ${disposition.failTask}`);
+}
