@@ -441,7 +441,7 @@ export class Guest {
     if (state.riskFlags.length === 0 && state.stage === 'at_risk') {
       await this.setStage(
         baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
-        `${flag} closed`,
+        flag.startsWith('case:') ? 'service case closed' : `${flag} cleared`,
       );
     }
   }
