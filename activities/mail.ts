@@ -31,6 +31,7 @@ import type { Db } from '../db/knex.js';
 import * as guests from '../db/repositories/guests.js';
 import * as mailPlan from '../db/repositories/mail-plan.js';
 import * as outbox from '../db/repositories/outbox.js';
+import * as templateStore from '../db/repositories/templates.js';
 import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { FaultInjector } from './faults.js';
@@ -44,7 +45,15 @@ import {
   type QuietPeriod,
   type SendWindow,
 } from './mail/plan.js';
-import { renderTemplate, templateLocale, UnknownTemplateError, type RenderedMail } from './mail/templates.js';
+import { withLayout } from './mail/layout.js';
+import { storedText } from './mail/store.js';
+import {
+  isTemplateName,
+  renderTemplate,
+  templateLocale,
+  UnknownTemplateError,
+  type RenderedMail,
+} from './mail/templates.js';
 import { unsubscribeHeaders, withUnsubscribeFooter } from './mail/unsubscribe.js';
 import { isPermanentSmtpError, summariseSmtpError, type SmtpErrorLike } from './smtp-errors.js';
 
@@ -183,25 +192,42 @@ export function createMailActivities(deps: MailDeps) {
     return guest;
   }
 
-  function render(
+  /**
+   * The mail for the guest (name and locale from Postgres) from the template's current text: its highest
+   * published stored version if there is one, else the built-in one (`version` null). Marketing mail gets the
+   * unsubscribe footer; the html goes out in the responsive layout.
+   */
+  async function render(
     guest: guests.GuestRow,
     template: string,
     vars: Record<string, string | number | boolean>,
-  ): RenderedMail {
+    unsubscribeUrl: string | null = null,
+  ): Promise<RenderedMail & { version: number | null }> {
+    const stored = isTemplateName(template) ? await templateStore.currentPublished(db, template) : undefined;
+    let rendered: RenderedMail;
     try {
-      return renderTemplate(template, guest.locale, {
-        firstName: guest.first_name,
-        lastName: guest.last_name,
-        ...vars,
-      });
+      rendered = renderTemplate(
+        template,
+        guest.locale,
+        {
+          firstName: guest.first_name,
+          lastName: guest.last_name,
+          ...vars,
+          unsubscribeUrl: unsubscribeUrl ?? '',
+        },
+        stored ? storedText(stored) : undefined,
+      );
     } catch (err) {
       // A missing template or placeholder is fixed by a deploy, not by retrying every few minutes.
       const what = err instanceof UnknownTemplateError ? 'unknown template' : 'template does not render';
+      const which = stored ? ` (stored version ${stored.version})` : '';
       throw ApplicationFailure.nonRetryable(
-        `${what} '${template}': ${(err as Error).message.split('\n')[0]}`,
+        `${what} '${template}'${which}: ${(err as Error).message.split('\n')[0]}`,
         'TemplateError',
       );
     }
+    if (unsubscribeUrl) rendered = withUnsubscribeFooter(rendered, unsubscribeUrl);
+    return { ...withLayout(rendered), version: stored?.version ?? null };
   }
 
   /** Marketing consent and open cases again at the send time: either may have changed since planning. */
@@ -228,7 +254,7 @@ export function createMailActivities(deps: MailDeps) {
       vars: Record<string, string | number | boolean>;
     }): Promise<{ outboxId: number; created: boolean }> {
       const guest = await guestOf(input.guestId);
-      const rendered = render(guest, input.template, input.vars);
+      const rendered = await render(guest, input.template, input.vars);
       const { mail, created } = await failFastOnDataErrors(() =>
         outbox.enqueue(db, {
           idempotency_key: input.idempotencyKey,
@@ -240,6 +266,7 @@ export function createMailActivities(deps: MailDeps) {
           subject: rendered.subject,
           body_text: rendered.text,
           body_html: rendered.html,
+          template_version: rendered.version,
         }),
       );
       faults('outbox.afterEnqueue');
@@ -348,9 +375,8 @@ export function createMailActivities(deps: MailDeps) {
       const existing = await outbox.findByKey(db, input.idempotencyKey);
       if (existing) return plannedFromRow(existing);
       const guest = await guestOf(input.guestId);
-      let rendered = render(guest, input.template, input.vars);
       const unsubscribeUrl = input.marketing ? (deps.unsubscribeUrl?.({ guestId: guest.id }) ?? null) : null;
-      if (unsubscribeUrl) rendered = withUnsubscribeFooter(rendered, unsubscribeUrl);
+      const rendered = await render(guest, input.template, input.vars, unsubscribeUrl);
       const settings = await planningSettingsOf(db);
       const content = {
         idempotency_key: input.idempotencyKey,
@@ -362,6 +388,7 @@ export function createMailActivities(deps: MailDeps) {
         subject: rendered.subject,
         body_text: rendered.text,
         body_html: rendered.html,
+        template_version: rendered.version,
         class: mailClass,
         planned_at: new Date(now),
       };

@@ -1,0 +1,62 @@
+/**
+ * The bodies, path parameters and queries of the marketer API (`/v1/templates`, `/v1/cadences`), validated at
+ * the edge: a 400 naming the field for anything out of shape. Whether a template's text is in the logic-less
+ * subset with known placeholders only is the next check (422, activities/mail/template-check.ts).
+ */
+import { z } from 'zod';
+import { longText } from '../cases/schema.js';
+import { text } from '../pms/schema.js';
+
+/** Controls other than tab and line breaks, and unpaired surrogates: not text. */
+const FORBIDDEN = /(?![\t\n\r])\p{Cc}|\p{Cs}/u;
+
+/** A template's html or text: several lines, kept as written (not trimmed), 1 to `max` characters. */
+function templateBody(max: number) {
+  return z
+    .string()
+    .refine((v) => !FORBIDDEN.test(v), 'must be Unicode text without control characters')
+    .pipe(
+      z
+        .string()
+        .max(max)
+        .refine((v) => v.trim() !== '', 'must not be empty'),
+    );
+}
+
+export const MAX_TEMPLATE_HTML = 100_000;
+export const MAX_TEMPLATE_TEXT = 50_000;
+
+const localeText = z.strictObject({
+  subject: text(300),
+  html: templateBody(MAX_TEMPLATE_HTML),
+  text: templateBody(MAX_TEMPLATE_TEXT),
+});
+
+export const templateDraftBody = z.strictObject({
+  note: longText(1000).optional(),
+  /** Both locales: every guest gets the template in their own language. */
+  locales: z.strictObject({ en: localeText, 'zh-CN': localeText }),
+});
+export type TemplateDraftBody = z.infer<typeof templateDraftBody>;
+
+/** A template key: lower-case words joined by hyphens. */
+export const templateKey = z
+  .string()
+  .max(100)
+  .pipe(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a template key such as stay-thank-you'));
+
+/** A version number in a path or body. */
+export const versionNumber = z.coerce
+  .number({ message: 'must be a version number' })
+  .int('must be a version number')
+  .min(1, 'must be a version number (1 or more)')
+  .max(1_000_000, 'must be a version number');
+
+export const keyParams = z.object({ key: templateKey });
+export const versionParams = z.object({ key: templateKey, version: versionNumber });
+
+export const templatePreviewBody = z.strictObject({
+  guestId: z.uuid('must be a guest id (UUID)'),
+  /** A stored version (draft or published); default: the current one (the built-in one if none). */
+  version: z.number().int('must be a version number').min(1).max(1_000_000).optional(),
+});
