@@ -95,7 +95,13 @@ export interface TemplateSummary {
 /** Per stored template: current published version, latest version, counts. */
 export async function summaries(db: Knex): Promise<TemplateSummary[]> {
   const { rows } = await db.raw<{
-    rows: { template_key: string; current: number | null; latest: number; versions: string; drafts: string }[];
+    rows: {
+      template_key: string;
+      current: number | null;
+      latest: number;
+      versions: string;
+      drafts: string;
+    }[];
   }>(`select template_key,
             max(version) filter (where status = 'published') as current,
             max(version) as latest,
