@@ -124,6 +124,33 @@ export interface PostStayFollowUpInput {
   mails?: FollowUpMail[];
 }
 
+/**
+ * A marketer's request to move a running follow-up to another published version of its cadence (B's API sends
+ * it with `requestId` as the Update id).
+ */
+export interface MoveFollowUpRequest {
+  requestId: string;
+  toVersion: number;
+}
+
+/** The follow-up moved from version `from` to `to`; `pendingSteps`: the new version's step ids still to come. */
+export interface MoveFollowUpResult {
+  from: number;
+  to: number;
+  pendingSteps: string[];
+}
+
+/** What the `followUpState` query answers (ids and facts). */
+export interface FollowUpStateView {
+  cadenceKey: string;
+  version: number;
+  movedFrom: number | null;
+  stepsDone: string[];
+  /** The next step not yet planned and its due time (ISO), or a planned mail waiting for its send time. */
+  waitingFor: { stepId: string; until: string; kind: 'due' | 'send' } | null;
+  finished: boolean;
+}
+
 /** A lifecycle mail decided by the guest's workflow and sent by a child. */
 export interface FollowUpMail {
   kind: LifecycleMail;
