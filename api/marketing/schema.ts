@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { longText } from '../cases/schema.js';
-import { text } from '../pms/schema.js';
+import { instant, text } from '../pms/schema.js';
 
 /** Controls other than tab and line breaks, and unpaired surrogates: not text. */
 const FORBIDDEN = /(?![\t\n\r])\p{Cc}|\p{Cs}/u;
@@ -60,3 +60,49 @@ export const templatePreviewBody = z.strictObject({
   /** A stored version (draft or published); default: the current one (the built-in one if none). */
   version: z.number().int('must be a version number').min(1).max(1_000_000).optional(),
 });
+
+// --- cadences -----------------------------------------------------------------------------------------------
+
+/** A version number in a body. */
+const bodyVersion = z
+  .number({ message: 'must be a version number' })
+  .int('must be a version number')
+  .min(1, 'must be a version number (1 or more)')
+  .max(1_000_000, 'must be a version number');
+
+/** The steps are checked by domain/cadence.ts validateSteps (422 naming each step's field). */
+export const cadenceDraftBody = z.strictObject({
+  note: longText(1000).optional(),
+  steps: z.unknown(),
+});
+export type CadenceDraftBody = z.infer<typeof cadenceDraftBody>;
+
+export const diffQuery = z.object({ from: versionNumber, to: versionNumber });
+
+export const rollbackBody = z.strictObject({
+  version: bodyVersion,
+  note: longText(1000).optional(),
+});
+
+export const cadencePreviewBody = z.strictObject({
+  guestId: z.uuid('must be a guest id (UUID)'),
+  version: bodyVersion.optional(),
+  /** The stay's check-out to plan from; default: the guest's latest stay's, else now. */
+  checkOutAt: instant().optional(),
+});
+
+export const dryRunQuery = z.object({ to: versionNumber.optional() });
+
+export const MAX_MOVE_BATCH = 500;
+
+export const movesBody = z.strictObject({
+  fromVersion: bodyVersion,
+  toVersion: bodyVersion,
+  limit: z
+    .number({ message: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_MOVE_BATCH, `must be at most ${MAX_MOVE_BATCH}`)
+    .default(100),
+});
+export type MovesBody = z.infer<typeof movesBody>;

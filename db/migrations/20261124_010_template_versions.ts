@@ -11,6 +11,11 @@ import type { Knex } from 'knex';
  * - A published version never changes: triggers refuse an update or a delete of a published version and any
  *   insert, update or delete of its locale rows (a draft may be published, nothing else).
  * - `mail_outbox.template_version`: the stored version a mail was rendered with; null = the built-in.
+ *
+ * And the marketer's requests to move running follow-ups between cadence versions (`POST /v1/cadences/:key/
+ * moves`, api/marketing/cadences.ts): `cadence_move_requests`, one row per request id (the Idempotency-Key),
+ * holding the follow-ups it chose, so a retried request asks the same follow-ups again (under the same Update
+ * ids) instead of moving another batch, and its result once done.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('template_versions', (t) => {
@@ -87,9 +92,26 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('mail_outbox', (t) => {
     t.integer('template_version').nullable();
   });
+
+  await knex.schema.createTable('cadence_move_requests', (t) => {
+    t.uuid('id').primary();
+    t.text('cadence_key').notNullable();
+    t.integer('from_version').notNullable();
+    t.integer('to_version').notNullable();
+    t.integer('batch_limit').notNullable();
+    // The follow-ups' workflow ids the request chose (running on from_version when it was first made).
+    t.jsonb('workflow_ids').notNullable();
+    t.text('requested_by').notNullable();
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    // { moved, failed: [{ workflowId, reason }] } once the batch has run.
+    t.jsonb('result').nullable();
+    t.timestamp('finished_at', { useTz: true }).nullable();
+    t.index(['cadence_key', 'created_at']);
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('cadence_move_requests');
   await knex.schema.alterTable('mail_outbox', (t) => {
     t.dropColumn('template_version');
   });
