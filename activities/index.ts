@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/knex.js';
+import { createCadenceActivities } from './cadence.js';
 import { createCaseActivities } from './cases.js';
 import { noFaults, type FaultInjector } from './faults.js';
 import { createLifecycleActivities } from './lifecycle.js';
@@ -29,6 +30,11 @@ export interface ActivityDeps {
   whyUrl?: (input: { guestId: string; expiresAt: Date }) => string;
   /** Builds the signed one-click unsubscribe link of marketing mail (api/links). */
   unsubscribeUrl?: (input: { guestId: string }) => string;
+  /**
+   * Builds the signed link to a stay's satisfaction survey (lib/links.ts, api/links), `{{surveyUrl}}` of the
+   * `satisfaction-survey` mail (activities/cadence.ts).
+   */
+  surveyUrl?: (input: { guestId: string; stayId: string }) => string;
   /** Tests shorten the mail delivery bounds (activities/mail.ts). */
   mailTiming?: { sendDeadlineMs?: number; markSentForMs?: number };
 }
@@ -52,6 +58,12 @@ export function createActivities(deps: ActivityDeps) {
       taskQueue: deps.taskQueue,
       sendMail: sendMailWith(deps.db, mail),
       ...(deps.whyUrl ? { whyUrl: deps.whyUrl } : {}),
+    }),
+    ...createCadenceActivities({
+      db: deps.db,
+      mail,
+      messageIdDomain: deps.mail.messageIdDomain,
+      ...(deps.surveyUrl ? { surveyUrl: deps.surveyUrl } : {}),
     }),
     ...createPmsEventActivities({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }),
     ...createCaseActivities({

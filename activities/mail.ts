@@ -72,7 +72,11 @@ export interface MailDeps {
 }
 
 /** Marketing mails whose purpose ends when the guest books: planned while a stay is booked, they are skipped. */
-export const ENDS_WITH_A_BOOKING: ReadonlySet<string> = new Set(['first-year-come-back', 'win-back-offer']);
+export const ENDS_WITH_A_BOOKING: ReadonlySet<string> = new Set([
+  'first-year-come-back',
+  'win-back-offer',
+  'come-back-offer',
+]);
 
 export interface PlanMailInput {
   guestId: string;
@@ -85,6 +89,8 @@ export interface PlanMailInput {
   now?: string;
   /** Plan without the send window: marketing mail then goes at once (for callers that cannot wait). */
   ignoreSendWindow?: boolean;
+  /** A marketing mail's own send window (a cadence step's) instead of the program's. */
+  window?: SendWindow;
 }
 
 /** What planning decided (or had decided: a repeat returns the row already there). */
@@ -419,7 +425,7 @@ export function createMailActivities(deps: MailDeps) {
             mailClass,
             timezone: zone,
             now,
-            window: input.ignoreSendWindow ? null : settings.window,
+            window: input.ignoreSendWindow ? null : (input.window ?? settings.window),
             marketingConsent: locked.marketing_consent,
             openServiceCase,
             exitCondition,

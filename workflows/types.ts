@@ -122,6 +122,11 @@ export interface PostStayFollowUpInput {
   pointsBalance: number;
   /** Lifecycle mails the stay caused (welcome, upgrade, welcome back), sent by the follow-up at once. */
   mails?: FollowUpMail[];
+  /**
+   * The cadence the follow-up runs (default `post-stay`); it pins the cadence's current published version at
+   * its start. `delayMinutes` is then not used: the cadence's steps say when each mail is due.
+   */
+  cadenceKey?: string;
 }
 
 /**
@@ -159,9 +164,25 @@ export interface FollowUpMail {
   vars?: Record<string, string | number | boolean>;
 }
 
-/** Outbox ids only: the Message-ID and the address stay in Postgres. */
+/** What became of one step of the cadence: its outbox row (sent, suppressed with the reason, or failed). */
+export interface FollowUpStepOutcome {
+  id: string;
+  outboxId: number;
+  status: 'sent' | 'suppressed' | 'failed';
+  reason?: string;
+}
+
+/**
+ * Outbox ids only: the Message-ID and the address stay in Postgres. A follow-up started before cadences
+ * returned the thank-you alone; one that runs a cadence returns its version and every step.
+ */
 export type PostStayFollowUpResult =
-  { thankYou: { outboxId: number } } | { thankYou: { outboxId: number; suppressed: string } };
+  | { thankYou: { outboxId: number } }
+  | { thankYou: { outboxId: number; suppressed: string } }
+  | {
+      cadence: { key: string; version: number; movedFrom: number | null };
+      steps: FollowUpStepOutcome[];
+    };
 
 export interface PmsEventSweeperInput {
   /** Time between passes (default 60 s). */

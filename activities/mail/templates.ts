@@ -7,6 +7,7 @@
  * of range, fails too.
  */
 import Handlebars from 'handlebars';
+import { CADENCE_TEMPLATES } from './cadence-templates.js';
 import { CASE_TEMPLATES } from './case-templates.js';
 import { isTierName, registerHelpers, TemplateValueError } from './helpers.js';
 import { LIFECYCLE_TEMPLATES } from './lifecycle-templates.js';
@@ -59,6 +60,7 @@ const definitions = {
   'stay-thank-you': STAY_THANK_YOU,
   ...LIFECYCLE_TEMPLATES,
   ...CASE_TEMPLATES,
+  ...CADENCE_TEMPLATES,
 } satisfies Record<string, { vars: readonly string[] } & Record<TemplateLocale, TemplateSource>>;
 
 export type TemplateName = keyof typeof definitions;

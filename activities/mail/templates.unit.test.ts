@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { formatDate, offerText, tierLabel } from './helpers.js';
+import { CADENCE_TEMPLATES } from './cadence-templates.js';
 import { CASE_TEMPLATES } from './case-templates.js';
 import { LIFECYCLE_TEMPLATES } from './lifecycle-templates.js';
 import {
@@ -50,6 +51,7 @@ const SAMPLE: Record<string, string | number | boolean> = {
   validUntil: '2026-08-31',
   whyUrl: 'http://127.0.0.1:3000/v1/links/why/eyJwIjoid2h5In0.c2ln',
   bonusPoints: 1000,
+  surveyUrl: 'http://127.0.0.1:3000/v1/links/survey/eyJwIjoic3VydmV5In0.c2ln',
 };
 
 function varsFor(name: TemplateName): Record<string, string | number | boolean> {
@@ -105,7 +107,12 @@ const NEW_TEMPLATES = [
 describe('the template set', () => {
   it('names every lifecycle template and the stay thank-you', () => {
     expect([...TEMPLATE_NAMES].sort()).toEqual(
-      [...NEW_TEMPLATES, 'stay-thank-you', ...Object.keys(CASE_TEMPLATES)].sort(),
+      [
+        ...NEW_TEMPLATES,
+        'stay-thank-you',
+        ...Object.keys(CASE_TEMPLATES),
+        ...Object.keys(CADENCE_TEMPLATES),
+      ].sort(),
     );
     expect(Object.keys(LIFECYCLE_TEMPLATES).sort()).toEqual([...NEW_TEMPLATES].sort());
   });
@@ -234,6 +241,16 @@ describe('what the mails say', () => {
     const mail = render('churn-why', 'en', { whyUrl: url });
     expect(mail.text).toContain(url);
     expect(mail.html).toContain('href="https://hotel.example/v1/links/why/abc.def?x&#x3D;1&amp;y&#x3D;2"');
+  });
+
+  it('links the survey page when there is a link, and asks for a reply when there is none', () => {
+    const url = 'https://hotel.example/v1/links/survey/abc.def';
+    const withLink = render('satisfaction-survey', 'zh-CN', { surveyUrl: url });
+    expect(withLink.text).toContain(`不到一分钟：${url}`);
+    expect(withLink.html).toContain(`<a href="${url}">为本次入住评分</a>`);
+    const without = render('satisfaction-survey', 'en', { surveyUrl: '' });
+    expect(without.text).toContain('Simply reply to this mail.');
+    expect(without.html).not.toContain('<a ');
   });
 
   it('escapes guest data in html but not in text or subject', () => {

@@ -299,3 +299,36 @@ export async function listRunning(
   if (input.after !== undefined) q.where('workflow_id', '>', input.after);
   return q;
 }
+
+// ---- what the steps' conditions read -------------------------------------------------------------------------
+
+/** The stay's survey score (survey_responses, migration 008), or null when the guest has not answered. */
+export async function surveyScore(db: Knex, stayId: string): Promise<number | null> {
+  const row = await db<{ stay_id: string; score: number }>('survey_responses')
+    .where({ stay_id: stayId })
+    .first('score');
+  return row?.score ?? null;
+}
+
+/**
+ * Whether the guest has booked since the anchor: a booking not cancelled that was recorded at or after
+ * `since`, or that arrives on or after `sinceDate` (a stay to come), or another stay of theirs arriving on or
+ * after `sinceDate`.
+ */
+export async function bookedSince(
+  db: Knex,
+  input: { guestId: string; stayId: string; since: Date; sinceDate: string },
+): Promise<boolean> {
+  const booking = await db<{ id: string; guest_id: string; status: string }>('bookings')
+    .where({ guest_id: input.guestId })
+    .whereNot({ status: 'cancelled' })
+    .whereRaw('(created_at >= ? or arrival >= ?)', [input.since, input.sinceDate])
+    .first('id');
+  if (booking) return true;
+  const stay = await db<{ id: string; guest_id: string }>('stays')
+    .where({ guest_id: input.guestId })
+    .whereNot({ id: input.stayId })
+    .where('arrival', '>=', input.sinceDate)
+    .first('id');
+  return stay !== undefined;
+}
