@@ -29,21 +29,27 @@ export function storedText(v: TemplateVersion): TemplateText {
 }
 
 export interface TemplatePreview extends RenderedMail {
-  /** The values that stand in for a real mail's data (every variable but the guest's name). */
+  /** The values that stand in for a real mail's data: every variable not given in `known`. */
   sampleVars: Record<string, string | number | boolean>;
 }
 
-/** Template `name` (a stored version, or the built-in one) as guest `guest` would get it, with sample values. */
+/**
+ * Template `name` (a stored version, or the built-in one) as guest `guest` would get it: the guest's locale
+ * and name, the `known` values (a real stay's), sample values for the rest.
+ */
 export function previewTemplate(
   name: TemplateName,
   guest: { first_name: string; last_name: string; locale: string },
   stored: TemplateVersion | undefined,
+  known: Record<string, string | number | boolean> = {},
 ): TemplatePreview {
-  const samples = sampleVars(name);
+  const samples = Object.fromEntries(
+    Object.entries(sampleVars(name)).filter(([k]) => !Object.hasOwn(known, k)),
+  );
   const rendered = renderTemplate(
     name,
     guest.locale,
-    { firstName: guest.first_name, lastName: guest.last_name, ...samples },
+    { firstName: guest.first_name, lastName: guest.last_name, ...samples, ...known },
     stored ? storedText(stored) : undefined,
   );
   return { ...withLayout(rendered), sampleVars: samples };

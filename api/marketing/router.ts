@@ -30,6 +30,7 @@ import { requireRole } from '../auth.js';
 import { validationError } from '../errors.js';
 import {
   cadenceDraftBody,
+  cadencePreviewBody,
   diffQuery,
   dryRunQuery,
   keyParams,
@@ -40,6 +41,7 @@ import {
   versionParams,
 } from './schema.js';
 import { IDEMPOTENCY_HEADER, requestIdOf } from '../guests/staff.js';
+import { previewCadence } from './cadence-preview.js';
 import * as cadences from './cadences.js';
 import * as templates from './templates.js';
 
@@ -132,6 +134,11 @@ export function marketingRouter(deps: MarketingDeps): Router {
     });
     if (answer.replayed) res.set('Idempotent-Replayed', 'true');
     res.status(answer.replayed ? 200 : 201).json(answer.version);
+  });
+  router.post('/cadences/:key/preview', async (req, res) => {
+    const { key } = parse(keyParams, req.params);
+    const body = parse(cadencePreviewBody, req.body);
+    res.json(await previewCadence(deps.db, { key, ...body }));
   });
   router.get('/cadences/:key/dry-run', async (req, res) => {
     const { key } = parse(keyParams, req.params);
