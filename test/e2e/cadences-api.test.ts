@@ -20,7 +20,9 @@ import { sign } from '../../api/pms/signature.js';
 import { listen } from '../../api/server.js';
 import * as apiKeys from '../../db/repositories/api-keys.js';
 import * as cadences from '../../db/repositories/cadences.js';
-import type { CadenceStep } from '../../domain/cadence.js';
+import { DEFAULT_POST_STAY_STEPS, POST_STAY_CADENCE, type CadenceStep } from '../../domain/cadence.js';
+import { followUpWorkflowId } from '../../domain/ids.js';
+import { followUpStateQuery } from '../../workflows/messages.js';
 import {
   countRows,
   createTestWorker,
@@ -68,6 +70,8 @@ let baseUrl: string;
 let marketerKey: string;
 let adminKey: string;
 let opsKey: string;
+/** post-stay's current version before this file: the versions it publishes above it are removed afterwards. */
+let postStayBefore: number;
 
 beforeAll(async () => {
   env = await devServerEnv();
@@ -90,6 +94,7 @@ beforeAll(async () => {
   await cadences.ensureCadence(stack.db, { key: CADENCE, name: 'E2E cadence' });
   await cadences.createDraft(stack.db, { cadenceKey: CADENCE, steps: STEPS, createdBy: 'e2e seed' });
   await cadences.publish(stack.db, { cadenceKey: CADENCE, version: 1, publishedBy: 'e2e seed' });
+  postStayBefore = (await cadences.currentVersion(stack.db, POST_STAY_CADENCE))!.version;
 });
 
 afterAll(async () => {
@@ -97,6 +102,22 @@ afterAll(async () => {
   if (worker) {
     worker.shutdown();
     await workerDone;
+  }
+  if (stack && postStayBefore !== undefined) {
+    // The post-stay versions this file published (and its follow-ups on them) go, so the test files after it
+    // start their follow-ups on the version they would have had. Published versions are immutable by trigger.
+    await stack.db.transaction(async (trx) => {
+      await trx('follow_ups')
+        .where({ cadence_key: POST_STAY_CADENCE })
+        .where('cadence_version', '>', postStayBefore)
+        .delete();
+      await trx.raw('alter table cadence_versions disable trigger cadence_versions_immutable');
+      await trx('cadence_versions')
+        .where({ cadence_key: POST_STAY_CADENCE })
+        .where('version', '>', postStayBefore)
+        .delete();
+      await trx.raw('alter table cadence_versions enable trigger cadence_versions_immutable');
+    });
   }
   await stack?.close();
   await env?.teardown();
@@ -183,9 +204,9 @@ const written = async () => ({
   moves: await countRows(stack.db, 'cadence_move_requests', { cadence_key: CADENCE }),
 });
 
-/** A guest (through the PMS webhook) whose follow-up rows this file writes itself. */
-async function newGuest(): Promise<string> {
-  const body = stayCompletedBody({ occurredAt: new Date(Date.now() - 3 * 3_600_000).toISOString() });
+/** A guest with a stay that checked out three hours ago (through the PMS webhook), its follow-up started. */
+async function newGuest(guest: Record<string, string> = {}): Promise<string> {
+  const body = stayCompletedBody({ occurredAt: new Date(Date.now() - 3 * 3_600_000).toISOString(), guest });
   const raw = JSON.stringify(body);
   const res = await fetch(`${baseUrl}/v1/pms/events`, {
     method: 'POST',
@@ -197,8 +218,9 @@ async function newGuest(): Promise<string> {
   });
   expect(res.status).toBe(202);
   const { guestId } = (await res.json()) as { guestId: string };
+  // Its follow-up has pinned its version (the one current now).
   await eventually(async () =>
-    (await countRows(stack.db, 'guests', { id: guestId })) === 1 ? true : undefined,
+    (await countRows(stack.db, 'follow_ups', { guest_id: guestId })) === 1 ? true : undefined,
   );
   return guestId;
 }
@@ -409,5 +431,159 @@ describe('dry run and moves', () => {
       .where({ subject: `cadence:${CADENCE}`, action: 'cadence.follow_ups_moved' });
     expect(audit).toHaveLength(1);
     expect(audit[0]!.after).toMatchObject({ requestId, moved: 0, failed: 2, selected: 2 });
+  });
+});
+
+describe('a real follow-up', () => {
+  it('is moved to another version on request, once, and the dry run showed what changes', async () => {
+    // A version of post-stay of this test's own, so that only its follow-up runs on it.
+    const steps = DEFAULT_POST_STAY_STEPS.map((s) => ({ ...s }));
+    const vA = (await call<VersionBody>('POST', '/v1/cadences/post-stay/versions', { steps })).json.version;
+    expect((await call('POST', `/v1/cadences/post-stay/versions/${vA}/publish`)).status).toBe(200);
+
+    const guestId = await newGuest();
+    const stay = await eventually(() =>
+      stack.db<{ id: string; guest_id: string }>('stays').where({ guest_id: guestId }).first(),
+    );
+    const workflowId = followUpWorkflowId(guestId, stay.id);
+    // The thank-you goes at once; the follow-up then waits a day for the survey.
+    const pinned = await eventually(async () => {
+      const row = await cadences.findFollowUp(stack.db, workflowId);
+      return row?.steps_done.includes('thank-you') ? row : undefined;
+    });
+    expect(pinned).toMatchObject({ cadence_version: vA, status: 'running' });
+
+    const later = steps.map((s) => (s.id === 'survey' ? { ...s, offsetMinutes: 2 * 1440 } : s));
+    const vB = (await call<VersionBody>('POST', '/v1/cadences/post-stay/versions', { steps: later })).json
+      .version;
+    await call('POST', `/v1/cadences/post-stay/versions/${vB}/publish`);
+
+    const dry = await call<DryRunBody>('GET', `/v1/cadences/post-stay/dry-run?to=${vB}`);
+    const onA = dry.json.versions.find((v) => v.version === vA)!;
+    expect(onA).toMatchObject({ running: 1, stepsDone: { 'thank-you': 1 } });
+    expect(onA.move).toEqual({
+      added: [],
+      removed: [],
+      changed: [{ id: 'survey', fields: { offsetMinutes: { from: 1440, to: 2880 } } }],
+    });
+
+    const requestId = randomUUID();
+    const moved = await call<MoveBody>(
+      'POST',
+      '/v1/cadences/post-stay/moves',
+      { fromVersion: vA, toVersion: vB, limit: 10 },
+      { idempotencyKey: requestId },
+    );
+    expect(moved.status).toBe(200);
+    expect(moved.json).toMatchObject({ selected: 1, moved: 1, failed: [], remaining: 0, replayed: false });
+    expect(await cadences.findFollowUp(stack.db, workflowId)).toMatchObject({
+      cadence_version: vB,
+      moved_from: vA,
+      status: 'running',
+    });
+    const state = await env.client.workflow.getHandle(workflowId).query(followUpStateQuery);
+    expect(state).toMatchObject({ version: vB, movedFrom: vA, stepsDone: ['thank-you'] });
+    expect(state.waitingFor).toMatchObject({ stepId: 'survey' });
+
+    // The retry is answered from the request; a new request finds nothing left on vA.
+    const retry = await call<MoveBody>(
+      'POST',
+      '/v1/cadences/post-stay/moves',
+      { fromVersion: vA, toVersion: vB, limit: 10 },
+      { idempotencyKey: requestId },
+    );
+    expect(retry.json).toMatchObject({ moved: 1, replayed: true });
+    const next = await call<MoveBody>('POST', '/v1/cadences/post-stay/moves', {
+      fromVersion: vA,
+      toVersion: vB,
+    });
+    expect(next.json).toMatchObject({ selected: 0, moved: 0, failed: [] });
+    expect(next.headers.get('idempotency-key')).toBe(next.json.requestId);
+  });
+});
+
+interface PreviewMail {
+  stepId: string;
+  template: string;
+  class: string;
+  dueAt: string;
+  sendAt: string;
+  localSendAt: string;
+  deferred: boolean;
+  subject: string | null;
+  sampleVars: Record<string, unknown>;
+}
+interface CadencePreviewBody {
+  version: number;
+  timezone: string;
+  locale: string;
+  anchors: { checkOut: string; checkIn: string };
+  mails: PreviewMail[];
+  skipped: { stepId: string; skip: string; reason: string }[];
+}
+
+describe('preview', () => {
+  it('shows the exact mails with subject and local send time for a guest in Shanghai, and the skips', async () => {
+    const guestId = await newGuest({
+      firstName: '梅',
+      lastName: '王',
+      locale: 'zh-CN',
+      timezone: 'Asia/Shanghai',
+    });
+    await stack.db('guests').where({ id: guestId }).update({ marketing_consent: true });
+    // Checking out tomorrow at 18:00 UTC: 02:00 the day after in Shanghai.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const checkOutAt = `${tomorrow}T18:00:00Z`;
+    const local = (days: number, time: string) => {
+      const d = new Date(Date.parse(`${tomorrow}T00:00:00Z`) + (days + 1) * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      return `${d} ${time}`;
+    };
+    const { status, json } = await call<CadencePreviewBody>('POST', '/v1/cadences/post-stay/preview', {
+      guestId,
+      version: postStayBefore,
+      checkOutAt,
+    });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ version: postStayBefore, timezone: 'Asia/Shanghai', locale: 'zh-CN' });
+    expect(json.anchors.checkOut).toBe(checkOutAt);
+    const byStep = Object.fromEntries(json.mails.map((m) => [m.stepId, m]));
+    // Transactional steps go when due, whatever the hour; marketing waits for the window (09:00).
+    expect(byStep['thank-you']).toMatchObject({ localSendAt: local(0, '04:00'), deferred: false });
+    expect(byStep['thank-you']!.subject).toBe('王梅，感谢您的入住');
+    expect(byStep.survey).toMatchObject({ localSendAt: local(1, '02:00'), class: 'transactional' });
+    expect(byStep.survey!.subject).toContain('王梅');
+    expect(byStep['come-back']).toMatchObject({
+      localSendAt: local(30, '09:00'),
+      deferred: true,
+      class: 'marketing',
+    });
+    expect(byStep['come-back']!.sendAt).toBe(`${local(30, '01:00').replace(' ', 'T')}:00.000Z`);
+    // The review request needs a score of 4 or more: the survey of a stay to come is not answered.
+    expect(json.skipped).toEqual([
+      expect.objectContaining({ stepId: 'review-request', skip: 'condition_not_met' }),
+    ]);
+    expect(json.skipped[0]!.reason).toContain('score_at_least:4');
+
+    // Without consent, the marketing steps are skipped with that reason.
+    await stack.db('guests').where({ id: guestId }).update({ marketing_consent: false });
+    const noConsent = await call<CadencePreviewBody>('POST', '/v1/cadences/post-stay/preview', {
+      guestId,
+      version: postStayBefore,
+      checkOutAt,
+    });
+    expect(noConsent.json.skipped.map((s) => [s.stepId, s.skip])).toEqual([
+      ['review-request', 'condition_not_met'],
+      ['come-back', 'no_marketing_consent'],
+    ]);
+
+    const unknown = await call('POST', '/v1/cadences/post-stay/preview', { guestId: randomUUID() });
+    expect(unknown.json.error.details.field).toBe('guestId');
+    const badInstant = await call('POST', '/v1/cadences/post-stay/preview', {
+      guestId,
+      checkOutAt: 'friday',
+    });
+    expect(badInstant.json.error.details.field).toBe('checkOutAt');
   });
 });
