@@ -499,6 +499,16 @@ describe('a real follow-up', () => {
     });
     expect(next.json).toMatchObject({ selected: 0, moved: 0, failed: [] });
     expect(next.headers.get('idempotency-key')).toBe(next.json.requestId);
+
+    // A follow-up whose workflow has ended (its row still says running) cannot move: reported, not an error.
+    await env.client.workflow.getHandle(workflowId).terminate('e2e: the follow-up ends');
+    const back = await call<MoveBody>('POST', '/v1/cadences/post-stay/moves', {
+      fromVersion: vB,
+      toVersion: vA,
+    });
+    expect(back.status).toBe(200);
+    expect(back.json).toMatchObject({ selected: 1, moved: 0, failed: [{ workflowId, reason: 'finished' }] });
+    expect(await cadences.findFollowUp(stack.db, workflowId)).toMatchObject({ cadence_version: vB });
   });
 });
 
