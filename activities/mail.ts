@@ -114,6 +114,16 @@ function activityNow(): string {
   return new Date().toISOString();
 }
 
+/** The activity's logger (no personal data: template names, versions and the error's first line). */
+function warn(message: string, err: unknown): void {
+  const error = (err as Error)?.message?.split('\n')[0] ?? String(err);
+  try {
+    Context.current().log.warn(message, { error });
+  } catch {
+    // not inside an activity
+  }
+}
+
 function plannedFromRow(row: outbox.PlannedOutboxRow): PlannedMail {
   switch (row.status) {
     case 'pending':
@@ -209,28 +219,39 @@ export function createMailActivities(deps: MailDeps) {
     vars: Record<string, string | number | boolean>,
     unsubscribeUrl: string | null = null,
   ): Promise<RenderedMail & { version: number | null }> {
-    const stored = isTemplateName(template) ? await templateStore.currentPublished(db, template) : undefined;
-    let rendered: RenderedMail;
-    try {
-      rendered = renderTemplate(
-        template,
-        guest.locale,
-        {
-          firstName: guest.first_name,
-          lastName: guest.last_name,
-          ...vars,
-          unsubscribeUrl: unsubscribeUrl ?? '',
-        },
-        stored ? storedText(stored) : undefined,
-      );
-    } catch (err) {
-      // A missing template or placeholder is fixed by a deploy, not by retrying every few minutes.
-      const what = err instanceof UnknownTemplateError ? 'unknown template' : 'template does not render';
-      const which = stored ? ` (stored version ${stored.version})` : '';
-      throw ApplicationFailure.nonRetryable(
-        `${what} '${template}'${which}: ${(err as Error).message.split('\n')[0]}`,
-        'TemplateError',
-      );
+    const data = {
+      firstName: guest.first_name,
+      lastName: guest.last_name,
+      ...vars,
+      unsubscribeUrl: unsubscribeUrl ?? '',
+    };
+    let stored = isTemplateName(template) ? await templateStore.currentPublished(db, template) : undefined;
+    let rendered: RenderedMail | undefined;
+    if (stored) {
+      try {
+        rendered = renderTemplate(template, guest.locale, data, storedText(stored));
+      } catch (err) {
+        // Checked when it was saved and published, a stored version fails only when the code no longer
+        // supplies what it uses (a deploy changed the template's variables): the built-in text goes instead,
+        // and the outbox row says so (template_version null).
+        warn(
+          `stored template '${template}' version ${stored.version} does not render; using the built-in`,
+          err,
+        );
+        stored = undefined;
+      }
+    }
+    if (!rendered) {
+      try {
+        rendered = renderTemplate(template, guest.locale, data);
+      } catch (err) {
+        // A missing template or placeholder is fixed by a deploy, not by retrying every few minutes.
+        const what = err instanceof UnknownTemplateError ? 'unknown template' : 'template does not render';
+        throw ApplicationFailure.nonRetryable(
+          `${what} '${template}': ${(err as Error).message.split('\n')[0]}`,
+          'TemplateError',
+        );
+      }
     }
     if (unsubscribeUrl) rendered = withUnsubscribeFooter(rendered, unsubscribeUrl);
     return { ...withLayout(rendered), version: stored?.version ?? null };

@@ -20,6 +20,7 @@ import { createApp } from '../../api/app.js';
 import { sign } from '../../api/pms/signature.js';
 import { listen } from '../../api/server.js';
 import * as apiKeys from '../../db/repositories/api-keys.js';
+import * as store from '../../db/repositories/templates.js';
 import {
   countRows,
   createTestWorker,
@@ -418,5 +419,25 @@ describe('the template store', () => {
     });
     expect(noVersion.status).toBe(404);
     expect(noVersion.json.error.details.field).toBe('version');
+  });
+});
+
+describe('a stored version the code no longer supplies', () => {
+  it('gives way to the built-in text, and the outbox row says so', async () => {
+    // Written past the API's check, as if a deploy had since dropped the variable it uses.
+    const draft = thankYouDraft('BROKEN');
+    draft.locales.en.subject = 'Thank you, {{roomNumber}}';
+    const { version } = await store.createDraft(stack.db, {
+      templateKey: 'stay-thank-you',
+      note: 'e2e: uses a variable the code does not supply',
+      basedOn: null,
+      createdBy: MARKETER,
+      locales: draft.locales,
+    });
+    await store.publish(stack.db, { templateKey: 'stay-thank-you', version, publishedBy: MARKETER });
+    const guest = await guestWithStay();
+    const row = await sentMail(stack.db, { guest_id: guest.guestId, template: 'stay-thank-you' });
+    expect(row.template_version).toBeNull();
+    expect(row.subject).toBe('Thank you for staying with us, Ada');
   });
 });
