@@ -275,11 +275,8 @@ export async function rollback(
  */
 export async function dryRun(deps: CadenceServiceDeps, key: string, to: number | undefined) {
   await cadenceOrNotFound(deps.db, key);
+  // A draft may be the target: what a move would change, before it is published (a move itself needs it published).
   const target = to === undefined ? undefined : await versionOrNotFound(deps.db, key, to, 'to');
-  if (target && target.status !== 'published')
-    throw new HttpError(409, 'not_published', `version ${target.version} is a draft: publish it first`, {
-      field: 'to',
-    });
   const running = await cadences.countRunningByVersion(deps.db, key);
   const done = await moves.stepsDoneByVersion(deps.db, key);
   const versions = [];
@@ -300,6 +297,7 @@ export async function dryRun(deps: CadenceServiceDeps, key: string, to: number |
   return {
     cadence: key,
     to: target?.version ?? null,
+    toStatus: target?.status ?? null,
     running: running.reduce((n, r) => n + r.running, 0),
     wouldMove: target
       ? running.filter((r) => r.version !== target.version).reduce((n, r) => n + r.running, 0)

@@ -394,6 +394,12 @@ describe('dry run and moves', () => {
     const draft = await call<VersionBody>('POST', path('/versions'), { steps: STEPS });
     const toDraft = await call('POST', path('/moves'), { fromVersion: 1, toVersion: draft.json.version });
     expect(toDraft.json.error).toMatchObject({ code: 'not_published', details: { field: 'toVersion' } });
+    // The dry run may look at a draft before it is published.
+    const dryDraft = await call<DryRunBody & { toStatus: string }>(
+      'GET',
+      path(`/dry-run?to=${draft.json.version}`),
+    );
+    expect(dryDraft.json).toMatchObject({ to: draft.json.version, toStatus: 'draft', wouldMove: 3 });
     expect((await written()).moves).toBe(before.moves);
 
     const requestId = randomUUID();
