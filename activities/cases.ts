@@ -33,6 +33,7 @@ import {
   renderStaffTemplate,
   type StaffCaseTemplateName,
 } from './mail/case-templates.js';
+import { withLayout } from './mail/layout.js';
 import { messageIdFor, type MailActivities, type SendMail } from './mail.js';
 
 /** The case mails: three to the guest, two to the property's staff. */
@@ -712,7 +713,8 @@ export function createCaseActivities(deps: CaseDeps) {
         to_address: address,
         subject: rendered.subject,
         body_text: rendered.text,
-        body_html: rendered.html,
+        // The staff mails go out in the guests' responsive layout too.
+        body_html: withLayout(rendered).html,
       }),
     );
     try {

@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/knex.js';
+import { createCadenceActivities } from './cadence.js';
 import { createCareActivities } from './care.js';
 import { createCaseActivities, type CaseDeps } from './cases.js';
 import { noFaults, type FaultInjector } from './faults.js';
@@ -69,6 +70,12 @@ export function createActivities(deps: ActivityDeps) {
       mail,
       sendMail: sendMailWith(deps.db, mail, { schedule: true }),
       ...(deps.inStayReportUrl ? { inStayReportUrl: deps.inStayReportUrl } : {}),
+    }),
+    ...createCadenceActivities({
+      db: deps.db,
+      mail,
+      messageIdDomain: deps.mail.messageIdDomain,
+      ...(deps.surveyUrl ? { surveyUrl: deps.surveyUrl } : {}),
     }),
     ...createPmsEventActivities({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }),
     ...createCaseActivities({

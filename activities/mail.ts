@@ -31,6 +31,7 @@ import type { Db } from '../db/knex.js';
 import * as guests from '../db/repositories/guests.js';
 import * as mailPlan from '../db/repositories/mail-plan.js';
 import * as outbox from '../db/repositories/outbox.js';
+import * as templateStore from '../db/repositories/templates.js';
 import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { FaultInjector } from './faults.js';
@@ -44,7 +45,15 @@ import {
   type QuietPeriod,
   type SendWindow,
 } from './mail/plan.js';
-import { renderTemplate, templateLocale, UnknownTemplateError, type RenderedMail } from './mail/templates.js';
+import { withLayout } from './mail/layout.js';
+import { storedText } from './mail/store.js';
+import {
+  isTemplateName,
+  renderTemplate,
+  templateLocale,
+  UnknownTemplateError,
+  type RenderedMail,
+} from './mail/templates.js';
 import { unsubscribeHeaders, withUnsubscribeFooter } from './mail/unsubscribe.js';
 import { isPermanentSmtpError, summariseSmtpError, type SmtpErrorLike } from './smtp-errors.js';
 
@@ -67,7 +76,11 @@ export interface MailDeps {
 }
 
 /** Marketing mails whose purpose ends when the guest books: planned while a stay is booked, they are skipped. */
-export const ENDS_WITH_A_BOOKING: ReadonlySet<string> = new Set(['first-year-come-back', 'win-back-offer']);
+export const ENDS_WITH_A_BOOKING: ReadonlySet<string> = new Set([
+  'first-year-come-back',
+  'win-back-offer',
+  'come-back-offer',
+]);
 
 export interface PlanMailInput {
   guestId: string;
@@ -80,6 +93,8 @@ export interface PlanMailInput {
   now?: string;
   /** Plan without the send window: marketing mail then goes at once (for callers that cannot wait). */
   ignoreSendWindow?: boolean;
+  /** A marketing mail's own send window (a cadence step's) instead of the program's. */
+  window?: SendWindow;
 }
 
 /** What planning decided (or had decided: a repeat returns the row already there). */
@@ -101,6 +116,16 @@ function activityNow(): string {
     // not inside an activity
   }
   return new Date().toISOString();
+}
+
+/** The activity's logger (no personal data: template names, versions and the error's first line). */
+function warn(message: string, err: unknown): void {
+  const error = (err as Error)?.message?.split('\n')[0] ?? String(err);
+  try {
+    Context.current().log.warn(message, { error });
+  } catch {
+    // not inside an activity
+  }
 }
 
 function plannedFromRow(row: outbox.PlannedOutboxRow): PlannedMail {
@@ -187,25 +212,53 @@ export function createMailActivities(deps: MailDeps) {
     return guest;
   }
 
-  function render(
+  /**
+   * The mail for the guest (name and locale from Postgres) from the template's current text: its highest
+   * published stored version if there is one, else the built-in one (`version` null). Marketing mail gets the
+   * unsubscribe footer; the html goes out in the responsive layout.
+   */
+  async function render(
     guest: guests.GuestRow,
     template: string,
     vars: Record<string, string | number | boolean>,
-  ): RenderedMail {
-    try {
-      return renderTemplate(template, guest.locale, {
-        firstName: guest.first_name,
-        lastName: guest.last_name,
-        ...vars,
-      });
-    } catch (err) {
-      // A missing template or placeholder is fixed by a deploy, not by retrying every few minutes.
-      const what = err instanceof UnknownTemplateError ? 'unknown template' : 'template does not render';
-      throw ApplicationFailure.nonRetryable(
-        `${what} '${template}': ${(err as Error).message.split('\n')[0]}`,
-        'TemplateError',
-      );
+    unsubscribeUrl: string | null = null,
+  ): Promise<RenderedMail & { version: number | null }> {
+    const data = {
+      firstName: guest.first_name,
+      lastName: guest.last_name,
+      ...vars,
+      unsubscribeUrl: unsubscribeUrl ?? '',
+    };
+    let stored = isTemplateName(template) ? await templateStore.currentPublished(db, template) : undefined;
+    let rendered: RenderedMail | undefined;
+    if (stored) {
+      try {
+        rendered = renderTemplate(template, guest.locale, data, storedText(stored));
+      } catch (err) {
+        // Checked when it was saved and published, a stored version fails only when the code no longer
+        // supplies what it uses (a deploy changed the template's variables): the built-in text goes instead,
+        // and the outbox row says so (template_version null).
+        warn(
+          `stored template '${template}' version ${stored.version} does not render; using the built-in`,
+          err,
+        );
+        stored = undefined;
+      }
     }
+    if (!rendered) {
+      try {
+        rendered = renderTemplate(template, guest.locale, data);
+      } catch (err) {
+        // A missing template or placeholder is fixed by a deploy, not by retrying every few minutes.
+        const what = err instanceof UnknownTemplateError ? 'unknown template' : 'template does not render';
+        throw ApplicationFailure.nonRetryable(
+          `${what} '${template}': ${(err as Error).message.split('\n')[0]}`,
+          'TemplateError',
+        );
+      }
+    }
+    if (unsubscribeUrl) rendered = withUnsubscribeFooter(rendered, unsubscribeUrl);
+    return { ...withLayout(rendered), version: stored?.version ?? null };
   }
 
   /** Marketing consent and open cases again at the send time: either may have changed since planning. */
@@ -232,7 +285,7 @@ export function createMailActivities(deps: MailDeps) {
       vars: Record<string, string | number | boolean>;
     }): Promise<{ outboxId: number; created: boolean }> {
       const guest = await guestOf(input.guestId);
-      const rendered = render(guest, input.template, input.vars);
+      const rendered = await render(guest, input.template, input.vars);
       const { mail, created } = await failFastOnDataErrors(() =>
         outbox.enqueue(db, {
           idempotency_key: input.idempotencyKey,
@@ -244,6 +297,7 @@ export function createMailActivities(deps: MailDeps) {
           subject: rendered.subject,
           body_text: rendered.text,
           body_html: rendered.html,
+          template_version: rendered.version,
         }),
       );
       faults('outbox.afterEnqueue');
@@ -352,9 +406,8 @@ export function createMailActivities(deps: MailDeps) {
       const existing = await outbox.findByKey(db, input.idempotencyKey);
       if (existing) return plannedFromRow(existing);
       const guest = await guestOf(input.guestId);
-      let rendered = render(guest, input.template, input.vars);
       const unsubscribeUrl = input.marketing ? (deps.unsubscribeUrl?.({ guestId: guest.id }) ?? null) : null;
-      if (unsubscribeUrl) rendered = withUnsubscribeFooter(rendered, unsubscribeUrl);
+      const rendered = await render(guest, input.template, input.vars, unsubscribeUrl);
       const settings = await planningSettingsOf(db);
       const content = {
         idempotency_key: input.idempotencyKey,
@@ -366,6 +419,7 @@ export function createMailActivities(deps: MailDeps) {
         subject: rendered.subject,
         body_text: rendered.text,
         body_html: rendered.html,
+        template_version: rendered.version,
         class: mailClass,
         planned_at: new Date(now),
       };
@@ -396,7 +450,7 @@ export function createMailActivities(deps: MailDeps) {
             mailClass,
             timezone: zone,
             now,
-            window: input.ignoreSendWindow ? null : settings.window,
+            window: input.ignoreSendWindow ? null : (input.window ?? settings.window),
             marketingConsent: locked.marketing_consent,
             openServiceCase,
             exitCondition,

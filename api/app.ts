@@ -10,6 +10,7 @@ import { casesRouter } from './cases/router.js';
 import { errorMiddleware, HttpError } from './errors.js';
 import { guestsRouter } from './guests/router.js';
 import { linksRouter } from './links/router.js';
+import { marketingRouter } from './marketing/router.js';
 import { pmsRouter } from './pms/router.js';
 
 export interface AppDeps {
@@ -64,6 +65,12 @@ export function createApp(deps: AppDeps): Express {
       logger: deps.logger,
       nowSeconds: deps.nowSeconds,
     }),
+  );
+
+  // Templates and cadences for role marketer (and admin): `/v1/templates`, `/v1/cadences`.
+  app.use(
+    '/v1',
+    marketingRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
   );
 
   if (deps.links) {

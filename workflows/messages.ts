@@ -10,6 +10,9 @@ import type {
   ChildFinished,
   CompensationRequest,
   GuestStateView,
+  MoveFollowUpRequest,
+  MoveFollowUpResult,
+  FollowUpStateView,
   PointsMovement,
   RedeemPointsRequest,
   SatisfactionAnswer,
@@ -81,3 +84,19 @@ export const resolveCaseUpdate = defineUpdate<CaseStepResult, [CaseRequest]>('re
 export const answerSatisfactionUpdate = defineUpdate<CaseStepResult, [SatisfactionAnswer]>(
   'answerSatisfaction',
 );
+
+// ---- post-stay follow-up -------------------------------------------------------------------------------------
+
+/**
+ * Move a running follow-up to another published version of its cadence (marketer, through the API, one
+ * Update per follow-up with the request's id as Update id). Steps the follow-up has done (by step id) are not
+ * repeated; a step of the new version whose due time has passed is planned at once (and, due more than the
+ * follow-up's `maxAgeDays` ago, recorded as suppressed `stay_too_old`). The validator refuses synchronously,
+ * writing nothing: `InvalidVersion` (not a whole number ≥ 1), `SameVersion` (the version it runs),
+ * `FollowUpFinished` (its steps are all done). A version that is not published fails the Update with
+ * `InvalidVersion` before anything changes.
+ */
+export const moveFollowUpUpdate = defineUpdate<MoveFollowUpResult, [MoveFollowUpRequest]>('moveFollowUp');
+
+/** What the follow-up runs and has done. */
+export const followUpStateQuery = defineQuery<FollowUpStateView>('followUpState');

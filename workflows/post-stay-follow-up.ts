@@ -1,17 +1,49 @@
 /**
- * One stay's follow-up, a child of the guest's workflow: the thank-you mail
- * `delayMinutes` after check-out (at once if that moment has passed), through
- * the outbox. A thank-you that would go out more than `maxAgeDays` after the
- * check-out (a stay reported late, a re-driven event) is not sent: it is
- * recorded as a suppressed mail with its reason. Later steps of the cadence
- * join here.
+ * One stay's follow-up, a child of the guest's workflow (`guest-<id>-stay-<stayId>-follow-up`): it sends the
+ * mails the stay caused at once (welcome, upgrade, welcome back), then runs the stay's cadence
+ * (DESIGN.md "Cadence", domain/cadence.ts), by default `post-stay`: thank-you, survey, review request,
+ * come-back offer.
+ *
+ * - At its start it pins the cadence's current published version (`startFollowUp`, which records the
+ *   `follow_ups` row) and gets the steps with their due times: ids and facts only.
+ * - For each step in order it waits until the step is due, then one activity plans it
+ *   (`planFollowUpStep`: too late → `stay_too_old`; its condition against Postgres; then consent, window in
+ *   the guest's local time, frequency cap under the guest's row lock, quiet periods, open case) and records
+ *   the outbox row, pending with its send time or suppressed with the reason. A pending mail is delivered
+ *   when its send time comes (`deliverPlannedMail`, which checks consent and open cases once more).
+ * - Every wait is one timer, `condition(moved, ms)`, so a marketer's move (`moveFollowUp` Update) wakes it:
+ *   the follow-up then continues on the new version's steps, skipping the step ids it has done; a step of the
+ *   new version already due is planned at once (due more than `maxAgeDays` ago: suppressed `stay_too_old`).
+ *   A mail already planned (pending) is still delivered at its send time: its step is done.
+ * - At the end the row is marked `completed`.
+ *
+ * Follow-ups started before cadences (the recorded histories) sent the thank-you alone, `delayMinutes` after
+ * check-out; `patched('cadence-follow-up')` keeps that path for them.
  */
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { POST_STAY_CADENCE } from '../domain/cadence.js';
 import { thankYouDelayMs } from '../domain/followup.js';
 import { idempotencyKey } from '../domain/ids.js';
 import { MAIL_DELIVERY, isTooOldToThank } from '../domain/mail-timing.js';
-import type { PostStayFollowUpInput, PostStayFollowUpResult } from './types.js';
+import { followUpStateQuery, moveFollowUpUpdate } from './messages.js';
+import type {
+  FollowUpStateView,
+  FollowUpStepOutcome,
+  MoveFollowUpRequest,
+  MoveFollowUpResult,
+  PostStayFollowUpInput,
+  PostStayFollowUpResult,
+} from './types.js';
 
 export type { PostStayFollowUpInput, PostStayFollowUpResult } from './types.js';
 
@@ -26,7 +58,25 @@ const { deliverMail } = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
+const cadence = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    // A version that is not published, a follow-up no longer running: an answer, not a fault.
+    nonRetryableErrorTypes: ['InvalidVersion', 'FollowUpFinished', 'NoPublishedVersion', 'InvalidCadence'],
+  },
+});
+
+const { deliverPlannedMail } = proxyActivities<Activities>({
+  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
 const DEFAULT_MAX_AGE_DAYS = 7;
+
+const nowIso = () => new Date(Date.now()).toISOString();
 
 export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<PostStayFollowUpResult> {
   // What the stay caused at once (welcome, upgrade, welcome back): decided by the guest's workflow, sent here.
@@ -35,10 +85,16 @@ export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<Po
       guestId: input.guestId,
       kind: mail.kind,
       key: mail.key,
-      now: new Date(Date.now()).toISOString(),
+      now: nowIso(),
       ...(mail.vars ? { vars: mail.vars } : {}),
     });
   }
+  if (patched('cadence-follow-up')) return runCadence(input);
+  return thankYouOnly(input);
+}
+
+/** The follow-up before cadences: the thank-you `delayMinutes` after check-out (recorded histories). */
+async function thankYouOnly(input: PostStayFollowUpInput): Promise<PostStayFollowUpResult> {
   const checkedOutAtMs = Date.parse(input.checkedOutAt);
   const wait = thankYouDelayMs({
     checkedOutAtMs,
@@ -70,4 +126,164 @@ export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<Po
   });
   await deliverMail({ outboxId: queued.outboxId });
   return { thankYou: { outboxId: queued.outboxId } };
+}
+
+async function runCadence(input: PostStayFollowUpInput): Promise<PostStayFollowUpResult> {
+  const workflowId = workflowInfo().workflowId;
+  const anchorInput = {
+    workflowId,
+    guestId: input.guestId,
+    checkedOutAt: input.checkedOutAt,
+    arrival: input.stay.arrival,
+    propertyCode: input.stay.propertyCode,
+  };
+  let pinned = await cadence.startFollowUp({
+    ...anchorInput,
+    stayId: input.stayId,
+    cadenceKey: input.cadenceKey ?? POST_STAY_CADENCE,
+    now: nowIso(),
+  });
+  const done = new Set(pinned.stepsDone);
+  const outcomes: FollowUpStepOutcome[] = [];
+  /** A planned mail waiting for its send time. */
+  let pending: { stepId: string; outboxId: number; sendAt: string } | null = null;
+  let waitingFor: FollowUpStateView['waitingFor'] = null;
+  let finished = false;
+  /** Counts moves, so a wait knows one happened. */
+  let moves = 0;
+  /** An activity of the main loop is running (a move waits for it), or a move is (the loop waits for it). */
+  let busy = false;
+  let moving = false;
+
+  const pendingSteps = () => pinned.steps.filter((s) => !done.has(s.id)).map((s) => s.id);
+
+  setHandler(followUpStateQuery, () => ({
+    cadenceKey: pinned.cadenceKey,
+    version: pinned.version,
+    movedFrom: pinned.movedFrom,
+    stepsDone: [...done],
+    waitingFor,
+    finished,
+  }));
+
+  setHandler(
+    moveFollowUpUpdate,
+    async (request: MoveFollowUpRequest): Promise<MoveFollowUpResult> => {
+      await condition(() => (!busy && !moving) || finished);
+      if (finished)
+        throw ApplicationFailure.nonRetryable('the follow-up has done all its steps', 'FollowUpFinished');
+      if (request.toVersion === pinned.version)
+        throw ApplicationFailure.nonRetryable(
+          `the follow-up runs version ${pinned.version} already`,
+          'SameVersion',
+        );
+      moving = true;
+      try {
+        const from = pinned.version;
+        pinned = await cadence.moveFollowUp({
+          ...anchorInput,
+          cadenceKey: pinned.cadenceKey,
+          toVersion: request.toVersion,
+          now: nowIso(),
+        });
+        for (const id of pinned.stepsDone) done.add(id);
+        moves += 1;
+        return { from, to: pinned.version, pendingSteps: pendingSteps() };
+      } finally {
+        moving = false;
+      }
+    },
+    {
+      validator: (request: MoveFollowUpRequest) => {
+        if (!Number.isInteger(request?.toVersion) || request.toVersion < 1)
+          throw ApplicationFailure.nonRetryable('toVersion must be a whole number ≥ 1', 'InvalidVersion');
+        if (request.toVersion === pinned.version)
+          throw ApplicationFailure.nonRetryable(
+            `the follow-up runs version ${pinned.version} already`,
+            'SameVersion',
+          );
+        if (finished)
+          throw ApplicationFailure.nonRetryable('the follow-up has done all its steps', 'FollowUpFinished');
+      },
+    },
+  );
+
+  /** Waits until `at` (ISO) unless a move comes first; true when the time has come. */
+  async function until(at: string, what: NonNullable<FollowUpStateView['waitingFor']>): Promise<boolean> {
+    const seen = moves;
+    const ms = Date.parse(at) - Date.now();
+    if (ms > 0) {
+      waitingFor = what;
+      const moved = await condition(() => moves !== seen, ms);
+      waitingFor = null;
+      if (moved) return false;
+    }
+    await condition(() => !moving);
+    return moves === seen;
+  }
+
+  async function step<T>(fn: () => Promise<T>): Promise<T> {
+    busy = true;
+    try {
+      return await fn();
+    } finally {
+      busy = false;
+    }
+  }
+
+  for (;;) {
+    if (pending) {
+      const p: { stepId: string; outboxId: number; sendAt: string } = pending;
+      if (!(await until(p.sendAt, { stepId: p.stepId, until: p.sendAt, kind: 'send' }))) continue;
+      const delivered = await step(() => deliverPlannedMail({ outboxId: p.outboxId }));
+      outcomes.push({ id: p.stepId, outboxId: p.outboxId, status: delivered.status });
+      pending = null;
+      continue;
+    }
+    const next = pinned.steps.find((s) => !done.has(s.id));
+    if (!next) break;
+    if (!(await until(next.dueAt, { stepId: next.id, until: next.dueAt, kind: 'due' }))) continue;
+    const version = pinned.version;
+    const planned = await step(() =>
+      cadence.planFollowUpStep({
+        workflowId,
+        cadenceKey: pinned.cadenceKey,
+        version,
+        stepId: next.id,
+        dueAt: next.dueAt,
+        guestId: input.guestId,
+        guestWorkflowId: input.guestWorkflowId,
+        stayId: input.stayId,
+        checkedOutAt: input.checkedOutAt,
+        stay: input.stay,
+        pointsEarned: input.pointsEarned,
+        pointsBalance: input.pointsBalance,
+        maxAgeDays: input.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS,
+        now: nowIso(),
+      }),
+    );
+    done.add(next.id);
+    switch (planned.status) {
+      case 'pending':
+        pending = { stepId: next.id, outboxId: planned.outboxId, sendAt: planned.sendAt };
+        break;
+      case 'suppressed':
+        outcomes.push({
+          id: next.id,
+          outboxId: planned.outboxId,
+          status: 'suppressed',
+          reason: planned.reason,
+        });
+        break;
+      default:
+        outcomes.push({ id: next.id, outboxId: planned.outboxId, status: planned.status });
+    }
+  }
+  finished = true;
+  await cadence.finishFollowUp({ workflowId, now: nowIso() });
+  await condition(allHandlersFinished);
+  return {
+    cadence: { key: pinned.cadenceKey, version: pinned.version, movedFrom: pinned.movedFrom },
+    steps: outcomes,
+  };
 }

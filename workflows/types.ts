@@ -122,6 +122,38 @@ export interface PostStayFollowUpInput {
   pointsBalance: number;
   /** Lifecycle mails the stay caused (welcome, upgrade, welcome back), sent by the follow-up at once. */
   mails?: FollowUpMail[];
+  /**
+   * The cadence the follow-up runs (default `post-stay`); it pins the cadence's current published version at
+   * its start. `delayMinutes` is then not used: the cadence's steps say when each mail is due.
+   */
+  cadenceKey?: string;
+}
+
+/**
+ * A marketer's request to move a running follow-up to another published version of its cadence (B's API sends
+ * it with `requestId` as the Update id).
+ */
+export interface MoveFollowUpRequest {
+  requestId: string;
+  toVersion: number;
+}
+
+/** The follow-up moved from version `from` to `to`; `pendingSteps`: the new version's step ids still to come. */
+export interface MoveFollowUpResult {
+  from: number;
+  to: number;
+  pendingSteps: string[];
+}
+
+/** What the `followUpState` query answers (ids and facts). */
+export interface FollowUpStateView {
+  cadenceKey: string;
+  version: number;
+  movedFrom: number | null;
+  stepsDone: string[];
+  /** The next step not yet planned and its due time (ISO), or a planned mail waiting for its send time. */
+  waitingFor: { stepId: string; until: string; kind: 'due' | 'send' } | null;
+  finished: boolean;
 }
 
 /** A lifecycle mail decided by the guest's workflow and sent by a child. */
@@ -132,9 +164,25 @@ export interface FollowUpMail {
   vars?: Record<string, string | number | boolean>;
 }
 
-/** Outbox ids only: the Message-ID and the address stay in Postgres. */
+/** What became of one step of the cadence: its outbox row (sent, suppressed with the reason, or failed). */
+export interface FollowUpStepOutcome {
+  id: string;
+  outboxId: number;
+  status: 'sent' | 'suppressed' | 'failed';
+  reason?: string;
+}
+
+/**
+ * Outbox ids only: the Message-ID and the address stay in Postgres. A follow-up started before cadences
+ * returned the thank-you alone; one that runs a cadence returns its version and every step.
+ */
 export type PostStayFollowUpResult =
-  { thankYou: { outboxId: number } } | { thankYou: { outboxId: number; suppressed: string } };
+  | { thankYou: { outboxId: number } }
+  | { thankYou: { outboxId: number; suppressed: string } }
+  | {
+      cadence: { key: string; version: number; movedFrom: number | null };
+      steps: FollowUpStepOutcome[];
+    };
 
 /** The in-stay care of one PMS stay (a child of the guest's workflow, started by `stay.started`). */
 export interface InStayCareInput {

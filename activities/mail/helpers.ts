@@ -94,6 +94,18 @@ function localeOf(options: HelperOptions): Locale {
   return data?.locale === 'zh-CN' ? 'zh-CN' : 'en';
 }
 
+/**
+ * What a stored template may call (activities/mail/template-check.ts), with the number of arguments each takes:
+ * the formatting helpers in `{{helper arg}}`, and the blocks `{{#if v}}`, `{{#unless v}}`, `{{#eq v "x"}}`.
+ */
+export const INLINE_HELPERS: Readonly<Record<string, number>> = {
+  tierName: 1,
+  date: 1,
+  offerText: 1,
+  plural: 3,
+};
+export const BLOCK_HELPERS: Readonly<Record<string, number>> = { if: 1, unless: 1, eq: 2 };
+
 /** The helpers, registered on a Handlebars environment of the templates' own. */
 export function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper('tierName', (tier: unknown, options: HelperOptions) =>

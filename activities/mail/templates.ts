@@ -8,6 +8,7 @@
  */
 import Handlebars from 'handlebars';
 import { CARE_TEMPLATES } from './care-templates.js';
+import { CADENCE_TEMPLATES } from './cadence-templates.js';
 import { CASE_TEMPLATES } from './case-templates.js';
 import { isTierName, registerHelpers, TemplateValueError } from './helpers.js';
 import { LIFECYCLE_TEMPLATES } from './lifecycle-templates.js';
@@ -61,6 +62,7 @@ const definitions = {
   ...LIFECYCLE_TEMPLATES,
   ...CASE_TEMPLATES,
   ...CARE_TEMPLATES,
+  ...CADENCE_TEMPLATES,
 } satisfies Record<string, { vars: readonly string[] } & Record<TemplateLocale, TemplateSource>>;
 
 export type TemplateName = keyof typeof definitions;
@@ -124,6 +126,16 @@ export function templateSource(name: TemplateName, locale: TemplateLocale): Temp
   return definitions[name][locale];
 }
 
+/**
+ * A stored version's text (template_versions, db/repositories/templates.ts) rendered instead of the built-in
+ * one. `cacheKey`: compile once under that key (an immutable published version); without it, compiled per
+ * render (a draft, a text being checked before it is saved).
+ */
+export interface TemplateText {
+  locales: Record<TemplateLocale, TemplateSource>;
+  cacheKey?: string;
+}
+
 function checkVars(name: TemplateName, vars: Record<string, unknown>): void {
   for (const key of ['firstName', 'lastName', ...definitions[name].vars]) {
     const value = vars[key];
@@ -137,21 +149,33 @@ function checkVars(name: TemplateName, vars: Record<string, unknown>): void {
   }
 }
 
-export function renderTemplate(name: string, locale: string, vars: Record<string, unknown>): RenderedMail {
+function compile(src: TemplateSource): Compiled {
+  const opts = { strict: true };
+  return {
+    subject: hb.compile(src.subject, { ...opts, noEscape: true }),
+    text: hb.compile(src.text, { ...opts, noEscape: true }),
+    html: hb.compile(src.html, opts),
+  };
+}
+
+/**
+ * Renders template `name` for a guest's locale: the built-in text, or `stored` (a version from the template
+ * store). The html is the body only; activities/mail/layout.ts wraps it in the mail's responsive layout.
+ */
+export function renderTemplate(
+  name: string,
+  locale: string,
+  vars: Record<string, unknown>,
+  stored?: TemplateText,
+): RenderedMail {
   if (!isTemplateName(name)) throw new UnknownTemplateError(name);
   checkVars(name, vars);
   const loc = templateLocale(locale);
-  const key = `${name}/${loc}`;
-  let c = compiled.get(key);
+  const key = stored ? (stored.cacheKey ? `${stored.cacheKey}/${loc}` : undefined) : `${name}/${loc}`;
+  let c = key === undefined ? undefined : compiled.get(key);
   if (!c) {
-    const src = templateSource(name, loc);
-    const opts = { strict: true };
-    c = {
-      subject: hb.compile(src.subject, { ...opts, noEscape: true }),
-      text: hb.compile(src.text, { ...opts, noEscape: true }),
-      html: hb.compile(src.html, opts),
-    };
-    compiled.set(key, c);
+    c = compile(stored ? stored.locales[loc] : templateSource(name, loc));
+    if (key !== undefined) compiled.set(key, c);
   }
   const data = { data: { locale: loc } };
   return {

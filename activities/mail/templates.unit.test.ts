@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { formatDate, offerText, tierLabel } from './helpers.js';
 import { CARE_TEMPLATES } from './care-templates.js';
+import { CADENCE_TEMPLATES } from './cadence-templates.js';
 import { CASE_TEMPLATES } from './case-templates.js';
 import { LIFECYCLE_TEMPLATES } from './lifecycle-templates.js';
 import {
@@ -52,6 +53,7 @@ const SAMPLE: Record<string, string | number | boolean> = {
   whyUrl: 'http://127.0.0.1:3000/v1/links/why/eyJwIjoid2h5In0.c2ln',
   bonusPoints: 1000,
   reportUrl: 'http://127.0.0.1:3000/v1/links/in-stay/eyJwIjoiaW4tc3RheSJ9.c2ln',
+  surveyUrl: 'http://127.0.0.1:3000/v1/links/survey/eyJwIjoic3VydmV5In0.c2ln',
 };
 
 function varsFor(name: TemplateName): Record<string, string | number | boolean> {
@@ -112,6 +114,7 @@ describe('the template set', () => {
         'stay-thank-you',
         ...Object.keys(CASE_TEMPLATES),
         ...Object.keys(CARE_TEMPLATES),
+        ...Object.keys(CADENCE_TEMPLATES),
       ].sort(),
     );
     expect(Object.keys(LIFECYCLE_TEMPLATES).sort()).toEqual([...NEW_TEMPLATES].sort());
@@ -241,6 +244,16 @@ describe('what the mails say', () => {
     const mail = render('churn-why', 'en', { whyUrl: url });
     expect(mail.text).toContain(url);
     expect(mail.html).toContain('href="https://hotel.example/v1/links/why/abc.def?x&#x3D;1&amp;y&#x3D;2"');
+  });
+
+  it('links the survey page when there is a link, and asks for a reply when there is none', () => {
+    const url = 'https://hotel.example/v1/links/survey/abc.def';
+    const withLink = render('satisfaction-survey', 'zh-CN', { surveyUrl: url });
+    expect(withLink.text).toContain(`不到一分钟：${url}`);
+    expect(withLink.html).toContain(`<a href="${url}">为本次入住评分</a>`);
+    const without = render('satisfaction-survey', 'en', { surveyUrl: '' });
+    expect(without.text).toContain('Simply reply to this mail.');
+    expect(without.html).not.toContain('<a ');
   });
 
   it('escapes guest data in html but not in text or subject', () => {

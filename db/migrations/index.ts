@@ -11,6 +11,8 @@ import * as m005 from './20261124_005_lifecycle.js';
 import * as m007 from './20261124_007_service_recovery.js';
 import * as m006 from './20261124_006_send_planning.js';
 import * as m008 from './20261124_008_surveys.js';
+import * as m009 from './20261124_009_cadences.js';
+import * as m010 from './20261124_010_template_versions.js';
 import * as m012 from './20261124_012_stay_checkins.js';
 
 interface Migration {
@@ -27,5 +29,7 @@ export const migrations: Record<string, Migration> = {
   '20261124_007_service_recovery': m007,
   '20261124_006_send_planning': m006,
   '20261124_008_surveys': m008,
+  '20261124_009_cadences': m009,
+  '20261124_010_template_versions': m010,
   '20261124_012_stay_checkins': m012,
 };

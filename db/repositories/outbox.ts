@@ -22,6 +22,8 @@ export interface OutboxRow {
   last_error: string | null;
   created_at: Date;
   sent_at: Date | null;
+  /** The stored template version the mail was rendered with (template_versions); null: the built-in one. */
+  template_version: number | null;
 }
 
 /** The columns send planning added (migration 006); every row has them, a `PlannedOutboxRow`. */
@@ -48,7 +50,8 @@ export type NewOutboxRow = Pick<
   | 'subject'
   | 'body_text'
   | 'body_html'
->;
+> &
+  Partial<Pick<OutboxRow, 'template_version'>>;
 
 /** Queues a mail once per idempotency key; a repeat returns the row already queued (its content unchanged). */
 export function enqueue(db: Knex, row: NewOutboxRow): Promise<{ mail: OutboxRow; created: boolean }> {
@@ -72,6 +75,7 @@ export function enqueuePlanned(
     body_text: '',
     body_html: '',
     unsubscribe_url: null,
+    template_version: null,
     status: 'suppressed',
     suppression_reason: suppressionReason,
   });

@@ -1,0 +1,202 @@
+/**
+ * The preview of a cadence version for one guest (`POST /v1/cadences/:key/preview`): the mails the guest would
+ * get, each with its subject (the template's current text in the guest's language) and its send time in the
+ * guest's local time, and the steps that would be skipped with the reason. Planned by A's pure planner
+ * (activities/cadence-plan.ts `planCadence`) on the facts as they are now: the guest's zone, consent and open
+ * cases, the program's window, quiet periods and frequency cap with the guest's recent marketing mails, and
+ * the stay's survey answer and bookings since. Nothing is written.
+ *
+ * The stay planned from is the guest's latest as it is (its check-out, survey answer and bookings since), or,
+ * with `checkOutAt`, a stay to come that checks out then (no answer, no booking since yet); a guest without
+ * stays checks out now. The latest stay's property, dates, nights and points fill the mails; values the API
+ * cannot know (a signed link, a guest with no stay) are samples, listed per mail.
+ */
+import { DateTime } from 'luxon';
+import { checkInInstant, planCadence, type StepPreview } from '../../activities/cadence-plan.js';
+import { ENDS_WITH_A_BOOKING } from '../../activities/mail.js';
+import {
+  checkQuietPeriods,
+  checkSendWindow,
+  frequencyWindowStart,
+  zoneOrUtc,
+} from '../../activities/mail/plan.js';
+import { previewTemplate } from '../../activities/mail/store.js';
+import { isTemplateName } from '../../activities/mail/templates.js';
+import type { Db } from '../../db/knex.js';
+import * as reads from '../../db/repositories/cadence-preview.js';
+import * as cadences from '../../db/repositories/cadences.js';
+import { propertySettings } from '../../db/repositories/cases.js';
+import * as guests from '../../db/repositories/guests.js';
+import { balanceOf } from '../../db/repositories/ledger.js';
+import * as mailPlan from '../../db/repositories/mail-plan.js';
+import { getSettings } from '../../db/repositories/program.js';
+import * as templateStore from '../../db/repositories/templates.js';
+import { checkSteps } from '../../domain/cadence.js';
+import { HttpError } from '../errors.js';
+import { versionOrNotFound } from './cadences.js';
+
+export interface CadencePreviewInput {
+  key: string;
+  guestId: string;
+  version?: number | undefined;
+  checkOutAt?: string | undefined;
+  /** The time of the preview (tests); default now. */
+  now?: string | undefined;
+}
+
+type Value = string | number | boolean;
+
+export async function previewCadence(db: Db, input: CadencePreviewInput) {
+  const cadence = await cadences.findCadence(db, input.key);
+  if (!cadence) throw new HttpError(404, 'cadence_not_found', `no cadence '${input.key}'`, { field: 'key' });
+  const version =
+    input.version === undefined
+      ? await cadences.currentVersion(db, input.key)
+      : await versionOrNotFound(db, input.key, input.version);
+  if (!version)
+    throw new HttpError(409, 'no_published_version', `cadence '${input.key}' has no published version`, {
+      field: 'version',
+    });
+  const guest = await guests.findById(db, input.guestId);
+  if (!guest)
+    throw new HttpError(404, 'guest_not_found', `no guest with id ${input.guestId}`, { field: 'guestId' });
+  const steps = checkSteps(version.steps);
+  const now = input.now ?? new Date().toISOString();
+  const zone = zoneOrUtc(guest.timezone);
+
+  // The stay and its anchors: `checkOutAt` plans a stay to come (no survey answer, no booking since yet);
+  // otherwise the guest's latest stay as it is; a guest without one, a check-out now.
+  const stay = await reads.latestStay(db, guest.id);
+  const followed = input.checkOutAt === undefined ? stay : undefined;
+  const checkOut = input.checkOutAt ?? stay?.checked_out_at.toISOString() ?? now;
+  const arrival =
+    followed?.arrival ??
+    DateTime.fromISO(checkOut, { zone }).minus({ days: 1 }).toISODate() ??
+    checkOut.slice(0, 10);
+  const propertyZone = stay ? (await propertySettings(db, stay.property_code))?.timezone : undefined;
+  const anchors = { checkOut, checkIn: checkInInstant(arrival, propertyZone ?? guest.timezone) };
+
+  // The program's planning settings and the guest's facts.
+  const settingsRow = await mailPlan.planningSettings(db);
+  if (!settingsRow) throw new Error('program settings are missing');
+  const program = await getSettings(db);
+  const frequencyCap = {
+    cap: settingsRow.marketing_frequency_cap,
+    days: settingsRow.marketing_frequency_days,
+  };
+  const since = frequencyWindowStart(now, zone, frequencyCap.days);
+  const recentMarketing = (await reads.marketingPlannedSince(db, guest.id, new Date(since))).map((d) =>
+    d.toISOString(),
+  );
+  const checkOutLocal = DateTime.fromISO(checkOut, { zone });
+  const surveyScore = followed ? await cadences.surveyScore(db, followed.id) : null;
+  const bookedSinceAnchor = followed
+    ? await cadences.bookedSince(db, {
+        guestId: guest.id,
+        stayId: followed.id,
+        since: checkOutLocal.toJSDate(),
+        sinceDate: checkOutLocal.toISODate()!,
+      })
+    : false;
+  const bookingAhead = await mailPlan.hasBookingAhead(
+    db,
+    guest.id,
+    DateTime.fromISO(now, { zone }).toISODate()!,
+  );
+  const facts = {
+    timezone: guest.timezone,
+    now,
+    maxAgeDays: program.thankYouMaxAgeDays,
+    marketingConsent: guest.marketing_consent,
+    openServiceCase: (await mailPlan.openServiceCases(db, guest.id)) > 0,
+    exitCondition: null as string | null,
+    quietPeriods: checkQuietPeriods(settingsRow.quiet_periods),
+    programWindow: checkSendWindow({
+      start: settingsRow.send_window_start,
+      end: settingsRow.send_window_end,
+    }),
+    frequencyCap,
+    recentMarketing,
+    surveyScore,
+    bookedSinceAnchor,
+  };
+  let planned: StepPreview[] = planCadence({ steps, anchors, facts });
+  if (bookingAhead) {
+    // A booked stay ends the mails whose purpose is a booking (activities/mail.ts ENDS_WITH_A_BOOKING).
+    const booked = planCadence({
+      steps,
+      anchors,
+      facts: { ...facts, exitCondition: 'booked: the guest has a stay booked' },
+    });
+    planned = planned.map((p, i) => (ENDS_WITH_A_BOOKING.has(p.template) ? booked[i]! : p));
+  }
+
+  // The stay's values for the mails.
+  const known: Record<string, Value> = stay
+    ? {
+        propertyCode: stay.property_code,
+        arrival: stay.arrival,
+        departure: stay.departure,
+        nights: stay.nights,
+        oneNight: stay.nights === 1,
+        pointsEarned: await reads.pointsOfStay(db, stay.id),
+        pointsBalance: await balanceOf(db, guest.id),
+      }
+    : {};
+
+  const mails = [];
+  const skipped = [];
+  for (const p of planned) {
+    const base = {
+      stepId: p.id,
+      template: p.template,
+      class: p.class,
+      condition: p.condition,
+      dueAt: p.dueAt,
+    };
+    if (p.outcome === 'skip') {
+      skipped.push({ ...base, skip: p.skip, reason: p.reason });
+      continue;
+    }
+    const stored = isTemplateName(p.template)
+      ? await templateStore.currentPublished(db, p.template)
+      : undefined;
+    let rendered: { subject: string; text: string; sampleVars: Record<string, Value> } | null = null;
+    let renderError: string | null = null;
+    try {
+      if (!isTemplateName(p.template)) throw new Error(`unknown template '${p.template}'`);
+      const vars = p.class === 'transactional' ? { ...known, unsubscribeUrl: '' } : known;
+      const r = previewTemplate(p.template, guest, stored, vars);
+      rendered = { subject: r.subject, text: r.text, sampleVars: r.sampleVars };
+    } catch (err) {
+      renderError = (err as Error).message.split('\n')[0]!;
+    }
+    mails.push({
+      ...base,
+      sendAt: p.sendAt,
+      localSendAt: p.localSendAt,
+      localSendAtIso: DateTime.fromISO(p.sendAt, { zone }).toISO(),
+      deferred: p.deferred,
+      templateVersion: stored?.version ?? null,
+      subject: rendered?.subject ?? null,
+      text: rendered?.text ?? null,
+      sampleVars: rendered?.sampleVars ?? {},
+      ...(renderError ? { renderError } : {}),
+    });
+  }
+
+  return {
+    cadence: input.key,
+    version: version.version,
+    status: version.status,
+    guestId: guest.id,
+    locale: guest.locale,
+    timezone: zone,
+    now,
+    /** The stay followed (null: a stay to come, `checkOutAt`, or a guest without stays). */
+    stayId: followed?.id ?? null,
+    anchors,
+    mails,
+    skipped,
+  };
+}

@@ -1,0 +1,360 @@
+/**
+ * Property-based tests of the marketer API (`/v1/templates`, `/v1/cadences`) over real HTTP, as
+ * test/e2e/fuzz.test.ts does for the PMS and staff routes: one hostile value at one field of an otherwise valid
+ * body (every field of a template draft, every field of every step of a cadence draft, previews, rollbacks,
+ * moves), any body, any path segment and any query: never a 5xx, a 4xx names the field it is about and writes
+ * nothing. A cadence of this file's own takes the rollbacks and moves (none of its versions becomes the
+ * post-stay cadence); accepted drafts are drafts, never used. No worker polls this file's task queue.
+ * FUZZ_RUNS sets the number of runs per property (default 50), FUZZ_SEED replays a failure.
+ */
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import fc from 'fast-check';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { templateSource } from '../../activities/mail/templates.js';
+import { createApp } from '../../api/app.js';
+import { listen } from '../../api/server.js';
+import * as apiKeys from '../../db/repositories/api-keys.js';
+import * as cadences from '../../db/repositories/cadences.js';
+import { DEFAULT_POST_STAY_STEPS } from '../../domain/cadence.js';
+import {
+  dotted,
+  fieldPaths,
+  getAt,
+  mutationOf,
+  nastyString,
+  pathSegment,
+  rawBody,
+  setAt,
+  sqlAndFriends,
+  type Json,
+  type JsonObject,
+  type Path,
+} from '../fuzz-arbitraries.js';
+import { devServerEnv, openStack, uniqueTaskQueue, type Stack } from '../helpers.js';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
+
+function report(run: fc.RunDetails<unknown>): void {
+  if (!run.failed) return;
+  const example = run.counterexample ? clip(fc.stringify(run.counterexample), 600) : '(none)';
+  const cause = run.errorInstance instanceof Error ? run.errorInstance.message : String(run.errorInstance);
+  throw new Error(
+    `Property failed after ${run.numRuns} runs (replay with FUZZ_SEED=${run.seed}; path ${run.counterexamplePath})\n` +
+      `Counterexample: ${example}\n${clip(cause, 1500)}`,
+  );
+}
+
+const params: fc.Parameters<unknown> = {
+  numRuns: RUNS,
+  asyncReporter: (run) => Promise.resolve(report(run)),
+  ...(SEED === undefined ? {} : { seed: SEED }),
+};
+
+const TABLES = [
+  'template_versions',
+  'template_version_locales',
+  'cadences',
+  'cadence_versions',
+  'cadence_move_requests',
+  'follow_ups',
+  'audit_log',
+  'mail_outbox',
+] as const;
+
+const CADENCE = `fuzz-${randomUUID().slice(0, 8)}`;
+const json = (value: object): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
+
+let env: TestWorkflowEnvironment;
+let stack: Stack;
+let server: Server;
+let port: number;
+let marketerKey: string;
+let guestId: string;
+
+beforeAll(async () => {
+  env = await devServerEnv();
+  stack = await openStack();
+  const app = createApp({
+    db: stack.db,
+    temporal: env.client,
+    taskQueue: uniqueTaskQueue('marketing-fuzz'),
+    logger: pino({ level: 'silent' }),
+    pms: { webhookSecret: 'marketing-fuzz-pms-webhook-secret-0123', toleranceSeconds: 300 },
+  });
+  server = await listen(app, '127.0.0.1', 0);
+  port = (server.address() as AddressInfo).port;
+  marketerKey = (await apiKeys.create(stack.db, { name: 'fuzz marketer', role: 'marketer' })).key;
+  const [guest] = await stack
+    .db('guests')
+    .insert({
+      source: 'pms',
+      pms_profile_id: `fuzz-marketing-${randomUUID()}`,
+      first_name: '梅',
+      last_name: '王',
+      email: 'fuzz-marketing@guest.example',
+      locale: 'zh-CN',
+      timezone: 'Asia/Shanghai',
+      profile_as_of: new Date(),
+      marketing_consent: true,
+    })
+    .returning<{ id: string }[]>('id');
+  guestId = guest!.id;
+  await cadences.ensureCadence(stack.db, { key: CADENCE, name: 'Fuzz cadence' });
+  for (const version of [1, 2]) {
+    await cadences.createDraft(stack.db, {
+      cadenceKey: CADENCE,
+      steps: DEFAULT_POST_STAY_STEPS.slice(0, version + 1),
+      createdBy: 'fuzz seed',
+    });
+    await cadences.publish(stack.db, { cadenceKey: CADENCE, version, publishedBy: 'fuzz seed' });
+  }
+});
+
+afterAll(async () => {
+  await new Promise((r) => server?.close(r));
+  await stack?.close();
+  await env?.teardown();
+});
+
+async function counts(): Promise<Record<string, number>> {
+  const select = TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(', ');
+  const result = await stack.db.raw<{ rows: Record<string, number>[] }>(`select ${select}`);
+  return result.rows[0]!;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  text: string;
+}
+
+function send(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const length = body ? { 'content-length': String(body.length) } : {};
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { authorization: `Bearer ${marketerKey}`, ...length, ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  send('POST', path, { 'content-type': 'application/json', ...headers }, Buffer.from(JSON.stringify(body)));
+
+interface ErrorBody {
+  error: { code: string; message: string; details: { field?: unknown; header?: unknown } };
+}
+
+/** Never 5xx; a 4xx is the error shape, names a field or header and writes nothing. The named field. */
+async function expectSafeAnswer(answer: Answer, before: Record<string, number>, what: string) {
+  if (answer.status >= 500 || answer.status < 200 || (answer.status >= 300 && answer.status < 400)) {
+    expect.fail(`${what}: ${answer.status} ${answer.text.slice(0, 500)}`);
+  }
+  if (answer.status < 300) return undefined;
+  const body = answer.body as ErrorBody | undefined;
+  const shape = `${what}: ${answer.status} is not { error: { code, message, details } }: ${answer.text.slice(0, 300)}`;
+  expect(typeof body?.error?.code, shape).toBe('string');
+  expect(typeof body?.error?.message, shape).toBe('string');
+  const { field, header } = body!.error.details;
+  expect(
+    typeof field === 'string' || typeof header === 'string',
+    `${what}: ${answer.status} names no field: ${answer.text.slice(0, 300)}`,
+  ).toBe(true);
+  expect(await counts(), `${what}: a ${answer.status} wrote rows`).toEqual(before);
+  return typeof field === 'string' ? field : undefined;
+}
+
+/** `steps[1].window.start` → `steps.1.window.start`: the API's names against this file's paths. */
+const normalise = (field: string) => field.replace(/\[(\d+)\]/g, '.$1');
+
+function names(mutated: string, named: string): boolean {
+  const n = normalise(named);
+  return n === mutated || n.startsWith(`${mutated}.`) || mutated.startsWith(`${n}.`) || n === '(body)';
+}
+
+interface BodyKind {
+  name: string;
+  path: () => string;
+  sample: () => JsonObject;
+}
+
+const thankYou = () =>
+  json({
+    note: 'fuzz',
+    locales: {
+      en: templateSource('stay-thank-you', 'en'),
+      'zh-CN': templateSource('stay-thank-you', 'zh-CN'),
+    },
+  });
+
+const BODY_KINDS: BodyKind[] = [
+  { name: 'template draft', path: () => '/v1/templates/stay-thank-you/versions', sample: thankYou },
+  {
+    name: 'template preview',
+    path: () => '/v1/templates/tier-upgrade/preview',
+    sample: () => ({ guestId }),
+  },
+  {
+    name: 'cadence preview',
+    path: () => `/v1/cadences/${CADENCE}/preview`,
+    sample: () => ({ guestId, version: 2, checkOutAt: new Date(Date.now() + 86_400_000).toISOString() }),
+  },
+  {
+    name: 'rollback',
+    path: () => `/v1/cadences/${CADENCE}/rollback`,
+    sample: () => ({ version: 1, note: 'x' }),
+  },
+  {
+    name: 'moves',
+    path: () => `/v1/cadences/${CADENCE}/moves`,
+    sample: () => ({ fromVersion: 1, toVersion: 2, limit: 10 }),
+  },
+];
+
+describe.each(BODY_KINDS)('POST $name: one hostile field at a time', (kind) => {
+  const template = kind.sample();
+  it.each(fieldPaths(template).map((p) => [dotted(p), p] as const))('%s', async (_name, path: Path) => {
+    await fc.assert(
+      fc.asyncProperty(mutationOf(getAt(template, path)), async (value) => {
+        const body = setAt(kind.sample(), path, value);
+        const before = await counts();
+        const answer = await post(kind.path(), body);
+        const what = `${dotted(path)} = ${JSON.stringify(value)?.slice(0, 200)}`;
+        const named = await expectSafeAnswer(answer, before, what);
+        if (named !== undefined) expect(names(dotted(path), named), `${what}: names ${named}`).toBe(true);
+      }),
+      params,
+    );
+  });
+
+  it('any body, JSON or not, with any content type', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        rawBody,
+        fc.constantFrom<Record<string, string>>(
+          { 'content-type': 'application/json' },
+          { 'content-type': 'text/plain' },
+          { 'content-type': 'application/json; charset=klingon' },
+          { 'content-type': 'application/json', 'content-encoding': 'klingon' },
+        ),
+        async (raw, headers) => {
+          const before = await counts();
+          const answer = await send('POST', kind.path(), headers, raw);
+          await expectSafeAnswer(
+            answer,
+            before,
+            `${JSON.stringify(headers)} ${raw.toString('hex').slice(0, 200)}`,
+          );
+        },
+      ),
+      params,
+    );
+  });
+});
+
+describe('POST cadence draft: one hostile value in one field of one step', () => {
+  const steps = json({ steps: DEFAULT_POST_STAY_STEPS.slice(0, 2) }).steps as JsonObject[];
+  const cases = steps.flatMap((step, i) =>
+    [...fieldPaths(step), ['(new key)']].map((p) => [`steps.${i}.${dotted(p)}`, i, p] as const),
+  );
+  it.each(cases)('%s', async (name, i, path) => {
+    const key = fc.oneof(nastyString, sqlAndFriends);
+    await fc.assert(
+      fc.asyncProperty(mutationOf(getAt(steps[i]!, path)), key, async (value, newKey) => {
+        const copy = steps.map((s) => ({ ...s }));
+        if (path[0] === '(new key)') {
+          if (!Object.hasOwn(copy[i]!, newKey))
+            Object.defineProperty(copy[i]!, newKey, {
+              value,
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+        } else copy[i] = setAt(copy[i]!, path, value);
+        const before = await counts();
+        const answer = await post(`/v1/cadences/${CADENCE}/versions`, { steps: copy as Json[] });
+        const what = `${name} = ${JSON.stringify(value)?.slice(0, 200)}`;
+        const named = await expectSafeAnswer(answer, before, what);
+        // A step's problem names the step (its field, or the step); an unknown key names itself.
+        if (named !== undefined)
+          expect(
+            normalise(named).startsWith(`steps.${i}`) || ['steps', '(body)'].includes(named),
+            `${what}: names ${named}`,
+          ).toBe(true);
+      }),
+      params,
+    );
+  });
+});
+
+describe('paths and queries', () => {
+  it('any template key and version segment', async () => {
+    await fc.assert(
+      fc.asyncProperty(pathSegment, pathSegment, async (key, version) => {
+        const before = await counts();
+        for (const path of [`/v1/templates/${key}`, `/v1/templates/stay-thank-you/versions/${version}`]) {
+          const answer = await send('GET', path, {});
+          const named = await expectSafeAnswer(answer, before, path.slice(0, 200));
+          expect(answer.status, path).toBeGreaterThanOrEqual(400);
+          expect(['key', 'version', '(path)'], path).toContain(named);
+        }
+      }),
+      params,
+    );
+  });
+
+  it('any diff and dry-run query', async () => {
+    const value = fc.oneof(
+      fc.constantFrom('1', '2', '0', '-1', '1.5', '99', '', '1e3', '%202', '0x2'),
+      nastyString.map((s) => {
+        try {
+          return encodeURIComponent(s.slice(0, 200));
+        } catch {
+          return '%ED%A0%80'; // a lone surrogate
+        }
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(value, value, async (from, to) => {
+        const before = await counts();
+        for (const path of [
+          `/v1/cadences/${CADENCE}/diff?from=${from}&to=${to}`,
+          `/v1/cadences/${CADENCE}/dry-run?to=${to}`,
+        ]) {
+          const answer = await send('GET', path, {});
+          const named = await expectSafeAnswer(answer, before, path.slice(0, 200));
+          if (named !== undefined) expect(['from', 'to', '(path)'], path).toContain(named);
+        }
+      }),
+      params,
+    );
+  });
+});
