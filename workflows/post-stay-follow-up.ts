@@ -252,6 +252,21 @@ async function runCadence(input: PostStayFollowUpInput): Promise<PostStayFollowU
     }
   }
 
+  /**
+   * The guest's address refused a mail for good: every later mail would be refused too. The follow-up ends
+   * (its row `cancelled`) and fails with the refusal, as the thank-you-only follow-up did.
+   */
+  async function refusedForGood(stepId: string, outboxId: number): Promise<never> {
+    finished = true;
+    await cadence.finishFollowUp({ workflowId, now: nowIso(), status: 'cancelled' });
+    await applyMoves();
+    await condition(allHandlersFinished);
+    throw ApplicationFailure.nonRetryable(
+      `mail ${outboxId} of step ${stepId} was refused for good; the follow-up ends`,
+      'MailRejected',
+    );
+  }
+
   for (;;) {
     if (pending) {
       const p: { stepId: string; outboxId: number; sendAt: string } = pending;
@@ -259,6 +274,7 @@ async function runCadence(input: PostStayFollowUpInput): Promise<PostStayFollowU
       const delivered = await deliverPlannedMail({ outboxId: p.outboxId });
       outcomes.push({ id: p.stepId, outboxId: p.outboxId, status: delivered.status });
       pending = null;
+      if (delivered.status === 'failed') await refusedForGood(p.stepId, p.outboxId);
       continue;
     }
     const next = pinned.steps.find((s) => !done.has(s.id));
@@ -299,6 +315,7 @@ async function runCadence(input: PostStayFollowUpInput): Promise<PostStayFollowU
         break;
       default:
         outcomes.push({ id: next.id, outboxId: planned.outboxId, status: planned.status });
+        if (planned.status === 'failed') await refusedForGood(next.id, planned.outboxId);
     }
   }
   finished = true;
