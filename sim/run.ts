@@ -221,6 +221,20 @@ export async function runScenario(
         );
         const events = (await handle.fetchHistory()).events ?? [];
         lines.push(`  last events: ${events.slice(-8).map(eventKind).join(', ')}`);
+        // The follow-ups that ended last, and whether the run that started them is still the guest's current one.
+        {
+          const last: { workflow_id: string; finished_at: Date | null }[] = await db('follow_ups')
+            .where({ guest_id: id })
+            .whereNot({ status: 'running' })
+            .orderBy('finished_at', 'desc')
+            .limit(3);
+          for (const f of last) {
+            const fd = await env.client.workflow.getHandle(f.workflow_id).describe();
+            lines.push(
+              `  finished follow-up ${f.workflow_id.slice(-20)} at ${String(f.finished_at?.toISOString())}: ${fd.status.name} closed ${String(fd.closeTime?.toISOString())}, parent run ${fd.raw.workflowExecutionInfo?.parentExecution?.runId ?? '-'} (current ${d.runId})`,
+            );
+          }
+        }
         // The follow-ups too (they run a month, abandoned by the run that started them): one may hold the clock.
         const followUps: { workflow_id: string }[] = await db('follow_ups')
           .where({ guest_id: id, status: 'running' })
