@@ -223,7 +223,12 @@ export async function runScenario(
         lines.push(`  last events: ${events.slice(-8).map(eventKind).join(', ')}`);
         // The follow-ups that ended last, and whether the run that started them is still the guest's current one.
         {
-          const last: { workflow_id: string; finished_at: Date | null }[] = await db('follow_ups')
+          const last = await db<{
+            workflow_id: string;
+            guest_id: string;
+            status: string;
+            finished_at: Date | null;
+          }>('follow_ups')
             .where({ guest_id: id })
             .whereNot({ status: 'running' })
             .orderBy('finished_at', 'desc')
