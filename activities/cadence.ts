@@ -310,11 +310,18 @@ export function createCadenceActivities(deps: CadenceDeps) {
       }
     },
 
-    /** The follow-up has done every step: its row is `completed`. */
-    async finishFollowUp(input: { workflowId: string; now?: string }): Promise<void> {
+    /**
+     * The follow-up is over: `completed` (every step done, the default) or `cancelled` (ended early: the
+     * guest's address refused a mail for good).
+     */
+    async finishFollowUp(input: {
+      workflowId: string;
+      now?: string;
+      status?: 'completed' | 'cancelled';
+    }): Promise<void> {
       await cadences.finishFollowUp(db, {
         workflowId: input.workflowId,
-        status: 'completed',
+        status: input.status ?? 'completed',
         at: new Date(input.now ?? activityNow()),
       });
     },

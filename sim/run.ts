@@ -257,6 +257,42 @@ export async function runScenario(
         );
         const events = (await handle.fetchHistory()).events ?? [];
         lines.push(`  last events: ${events.slice(-8).map(eventKind).join(', ')}`);
+        // The follow-ups that ended last, and whether the run that started them is still the guest's current one.
+        {
+          const last = await db<{
+            workflow_id: string;
+            guest_id: string;
+            status: string;
+            finished_at: Date | null;
+          }>('follow_ups')
+            .where({ guest_id: id })
+            .whereNot({ status: 'running' })
+            .orderBy('finished_at', 'desc')
+            .limit(3);
+          for (const f of last) {
+            const fd = await env.client.workflow.getHandle(f.workflow_id).describe();
+            lines.push(
+              `  finished follow-up ${f.workflow_id.slice(-20)} at ${String(f.finished_at?.toISOString())}: ${fd.status.name} closed ${String(fd.closeTime?.toISOString())}, parent run ${fd.raw.workflowExecutionInfo?.parentExecution?.runId ?? '-'} (current ${d.runId})`,
+            );
+          }
+        }
+        // The follow-ups too (they run a month, abandoned by the run that started them): one may hold the clock.
+        const followUps: { workflow_id: string }[] = await db('follow_ups')
+          .where({ guest_id: id, status: 'running' })
+          .select('workflow_id');
+        for (const c of followUps.map((f) => ({
+          workflowId: f.workflow_id,
+          workflowTypeName: 'postStayFollowUp',
+        }))) {
+          const child = env.client.workflow.getHandle(c.workflowId ?? '');
+          const cd = await child.describe();
+          const ce = (await child.fetchHistory()).events ?? [];
+          lines.push(
+            `  child ${c.workflowTypeName}: ${cd.status.name}, ${cd.historyLength} events, pending activities ${
+              (cd.raw.pendingActivities ?? []).length
+            }, last events: ${ce.slice(-4).map(eventKind).join(', ')}`,
+          );
+        }
         for (const e of events.filter((x) => x.workflowTaskFailedEventAttributes).slice(-2))
           lines.push(
             `  workflow task failed: ${e.workflowTaskFailedEventAttributes?.failure?.message ?? '?'}`,

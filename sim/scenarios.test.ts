@@ -34,6 +34,18 @@ const sent = (t: Timeline, guest = 'guest') =>
   of(t, 'mail', guest)
     .filter((m) => m.status === 'sent' && m.audience === 'guest')
     .map((m) => `${m.template} @ ${m.local}`);
+/** The post-stay cadence's mails after the thank-you (workflows/post-stay-follow-up.ts). */
+const CADENCE_TEMPLATES = ['satisfaction-survey', 'review-request', 'come-back-offer'];
+/** Sent mails but the cadence's survey, review request and come-back offer: what the lifecycle sends. */
+const lifecycleSent = (t: Timeline, guest = 'guest') =>
+  of(t, 'mail', guest)
+    .filter((m) => m.status === 'sent' && !CADENCE_TEMPLATES.includes(m.template))
+    .map((m) => `${m.template} @ ${m.local}`);
+/** Suppressed mails as `template: reason`. */
+const suppressedOf = (t: Timeline, guest = 'guest') =>
+  of(t, 'mail', guest)
+    .filter((m) => m.status === 'suppressed')
+    .map((m) => `${m.template}: ${m.suppressionReason}`);
 const scenario = (file: string) =>
   loadScenario(fileURLToPath(new URL(`../scenarios/${file}`, import.meta.url)));
 
@@ -110,9 +122,13 @@ describe('simulator scenarios', () => {
       ['2028-01-20 11:00', expect.stringMatching(/lapsing/)],
     ]);
 
+    // The post-stay cadence of each stay: thank-you, survey the next day, come-back offer after 30 days
+    // (consented, no booking since); no survey answer, so no review request.
     expect(sent(t)).toEqual([
       'welcome-member @ 2026-01-10 11:00',
       'stay-thank-you @ 2026-01-10 13:00',
+      'satisfaction-survey @ 2026-01-11 11:00',
+      'come-back-offer @ 2026-02-09 11:00',
       'birthday-greeting @ 2026-05-02 09:00',
       'first-year-come-back @ 2026-10-10 09:00',
       'win-back-offer @ 2027-01-10 11:00',
@@ -123,13 +139,18 @@ describe('simulator scenarios', () => {
       'points-expired @ 2028-01-10 11:00',
       'welcome-back @ 2028-01-20 11:00',
       'stay-thank-you @ 2028-01-20 13:00',
+      'satisfaction-survey @ 2028-01-21 11:00',
+      'come-back-offer @ 2028-02-19 11:00',
     ]);
     const mails = of(t, 'mail');
     const offers = mails.filter((m) => m.template === 'win-back-offer').map((m) => m.subject);
     expect(new Set(offers).size).toBe(3);
     expect(mails.find((m) => m.template === 'churn-why')!.subject).toContain('能否请教您一个问题');
     expect(mails.find((m) => m.template === 'points-expiry-warning')!.subject).toContain('2028年1月10日');
-    expect(mails.filter((m) => m.status === 'suppressed')).toEqual([]);
+    expect(suppressedOf(t)).toEqual([
+      'review-request: condition_not_met: score_at_least:4 (survey not answered)',
+      'review-request: condition_not_met: score_at_least:4 (survey not answered)',
+    ]);
 
     expect(ledger(t)).toEqual([
       ['stay_base', 24000, 'S1'],
@@ -213,8 +234,10 @@ describe('simulator scenarios', () => {
     ]);
     expect(t.guests.guest).toMatchObject({ tier: 'gold', tierFloor: null, stays: 15 });
 
-    // The figures of the issue: a 4-stay year (2028) within 300 events, the parent within 15 per stay.
-    expect(t.figures.eventsPerGuestYear['2028']).toBeLessThanOrEqual(300);
+    // The figures of the issue: a 4-stay year (2028) within 300 events before cadences; each stay's follow-up
+    // now runs the four-step post-stay cadence (≤ 90 events each), so within 300 + 4 × 60. The parent within 15
+    // per stay.
+    expect(t.figures.eventsPerGuestYear['2028']).toBeLessThanOrEqual(540);
     expect(t.runs.filter((r) => r.workflowType === 'guestLifecycle')).toHaveLength(4);
     expect(t.figures.parentEventsPerStaySignal.mean).toBeLessThanOrEqual(15);
   });
@@ -252,10 +275,13 @@ describe('simulator scenarios', () => {
     // Points expire 24 months after the last qualifying activity (the redemption, 1 April 2026 10:00 New York),
     // warned 30 days before at 09:00 local; transactional mails, sent without marketing consent.
     expect(of(t, 'points').find((p) => p.reason === 'expiry')!.local).toBe('2028-04-01 10:00');
+    // The survey is transactional: it goes without marketing consent.
     expect(sent(t)).toEqual([
       'welcome-member @ 2026-02-06 11:00',
       'stay-thank-you @ 2026-02-06 13:00',
+      'satisfaction-survey @ 2026-02-07 11:00',
       'stay-thank-you @ 2026-03-20 13:00',
+      'satisfaction-survey @ 2026-03-21 11:00',
       'points-expiry-warning @ 2028-03-02 09:00',
       'points-expired @ 2028-04-01 10:00',
     ]);
@@ -263,13 +289,16 @@ describe('simulator scenarios', () => {
       'Carlos, your points expire on 1 April 2028',
     );
     // Marketing mails without consent: recorded as suppressed, with the reason.
-    const suppressed = of(t, 'mail').filter((m) => m.status === 'suppressed');
-    expect(suppressed.map((m) => [m.template, m.suppressionReason])).toEqual([
-      ['first-year-reminder', 'no_marketing_consent'],
-      ['win-back-offer', 'no_marketing_consent'],
-      ['win-back-offer', 'no_marketing_consent'],
-      ['win-back-offer', 'no_marketing_consent'],
-      ['churn-why', 'no_marketing_consent'],
+    expect(suppressedOf(t)).toEqual([
+      'review-request: condition_not_met: score_at_least:4 (survey not answered)',
+      'come-back-offer: no_marketing_consent',
+      'review-request: condition_not_met: score_at_least:4 (survey not answered)',
+      'come-back-offer: no_marketing_consent',
+      'first-year-reminder: no_marketing_consent',
+      'win-back-offer: no_marketing_consent',
+      'win-back-offer: no_marketing_consent',
+      'win-back-offer: no_marketing_consent',
+      'churn-why: no_marketing_consent',
     ]);
   });
 
@@ -283,6 +312,8 @@ describe('simulator scenarios', () => {
       'enrolment-invitation @ 2026-03-01 19:30',
       'welcome-member @ 2026-03-20 15:00',
       'stay-thank-you @ 2026-03-22 13:00',
+      'satisfaction-survey @ 2026-03-23 11:00',
+      'come-back-offer @ 2026-04-21 12:00',
     ]);
     expect(of(t, 'mail')[0]!.subject).toBe('Emma, you are invited to join our loyalty programme');
     expect(ledger(t)).toEqual([['stay_base', 18000, 'S1']]);
@@ -300,7 +331,7 @@ describe('simulator scenarios', () => {
     ]);
     // Paid when the referred guest's stay is recorded.
     expect(of(t, 'points', 'referrer')[1]!.at.slice(0, 16)).toBe(of(t, 'points')[0]!.at.slice(0, 16));
-    expect(sent(t, 'referrer')).toEqual([
+    expect(lifecycleSent(t, 'referrer')).toEqual([
       'welcome-member @ 2026-02-05 11:00',
       'stay-thank-you @ 2026-02-05 13:00',
       'referral-bonus @ 2026-03-22 19:00',
@@ -373,7 +404,39 @@ describe('simulator scenarios', () => {
     const t = await runScenario(await scenario('7-stay-and-profile-together.json'), servers);
     expectSound(t, { guest: 'bo@example.test' });
     expect(stages(t)).toEqual(['prospect→member']);
-    expect(sent(t)).toEqual(['welcome-member @ 2026-01-10 11:00', 'stay-thank-you @ 2026-01-10 13:00']);
+    expect(sent(t)).toEqual([
+      'welcome-member @ 2026-01-10 11:00',
+      'stay-thank-you @ 2026-01-10 13:00',
+      'satisfaction-survey @ 2026-01-11 11:00',
+    ]);
+  });
+
+  it('8. the post-stay cadence: transactional steps when due, a come-back offer due at 21:00 goes at 09:00, skips with their reasons', async () => {
+    const t = await runScenario(await scenario('8-cadence.json'), servers);
+    expectSound(t, { guest: 'lin@example.test' });
+    expect(stages(t)).toEqual(['prospect→member', 'member→regular']);
+    expect(sent(t)).toEqual([
+      'welcome-member @ 2026-03-10 21:00',
+      'stay-thank-you @ 2026-03-10 23:00',
+      'satisfaction-survey @ 2026-03-11 21:00',
+      'come-back-offer @ 2026-04-10 09:00',
+      'tier-upgrade @ 2026-05-20 11:00',
+      'stay-thank-you @ 2026-05-20 13:00',
+      'satisfaction-survey @ 2026-05-21 11:00',
+    ]);
+    expect(suppressedOf(t)).toEqual([
+      'review-request: condition_not_met: score_at_least:4 (survey not answered)',
+      'review-request: condition_not_met: score_at_least:4 (survey not answered)',
+      'come-back-offer: condition_not_met: no_booking_since_anchor (the guest has booked)',
+    ]);
+    const mails = of(t, 'mail');
+    expect(mails.find((m) => m.template === 'satisfaction-survey')!.subject).toBe(
+      'ZhouLin，您在 SHA01 的入住体验如何？',
+    );
+    expect(mails.find((m) => m.template === 'come-back-offer')!.subject).toBe('ZhouLin，期待再次欢迎您');
+    const followUps = t.runs.filter((r) => r.workflowType === 'postStayFollowUp');
+    expect(followUps).toHaveLength(2);
+    for (const r of followUps) expect(r.events).toBeLessThan(120);
   });
 
   it('9. care during the stay: "how is your stay?" at 09:00 the morning after check-in; suppressed after an early check-out', async () => {

@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { FaultInjector } from '../activities/faults.js';
 import { createDb, type Db } from '../db/knex.js';
+import { followUpWorkflowId } from '../domain/ids.js';
 import type { OutboxRow } from '../db/repositories/outbox.js';
 import {
   inStayReportLinkUrl,
@@ -196,4 +197,27 @@ export function sentMail(db: Db, where: Partial<OutboxRow>): Promise<OutboxRow> 
     const row = await db<OutboxRow>('mail_outbox').where(where).first();
     return row?.status === 'sent' ? row : undefined;
   });
+}
+
+/**
+ * Ends the post-stay follow-ups of a guest's stays that still run (a follow-up runs its cadence for a month,
+ * abandoned by the guest's workflow), each once no activity of it is in flight. On the run's shared
+ * time-skipping server a follow-up left behind would wake later with no worker on its task queue, and its
+ * workflow task would hold time skipping for every test after it.
+ */
+export async function endFollowUps(env: TestWorkflowEnvironment, db: Db, guestId: string): Promise<void> {
+  const stays: { id: string }[] = await db('stays').where({ guest_id: guestId }).select('id');
+  for (const stay of stays) {
+    const handle = env.client.workflow.getHandle(followUpWorkflowId(guestId, stay.id));
+    const running = async () => {
+      const d = await handle.describe().catch(() => undefined);
+      return d?.status.name === 'RUNNING' ? d : undefined;
+    };
+    if (!(await running())) continue;
+    await eventually(async () => {
+      const d = await running();
+      return !d || (d.raw.pendingActivities?.length ?? 0) === 0 ? true : undefined;
+    });
+    if (await running()) await handle.terminate('test done').catch(() => undefined);
+  }
 }

@@ -17,6 +17,7 @@ import type { GuestMessage } from '../domain/messages.js';
 import {
   countRows,
   createTestWorker,
+  endFollowUps,
   eventually,
   openStack,
   sampleStay,
@@ -26,7 +27,7 @@ import {
   type Stack,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
-import { guestMessageSignal, stateQuery } from './messages.js';
+import { followUpStateQuery, guestMessageSignal, stateQuery } from './messages.js';
 import type { GuestLifecycleInput } from './types.js';
 
 const HOUR = 3_600_000;
@@ -114,6 +115,7 @@ async function run(
     await body({ guestId, workflowId, taskQueue });
     if (opts.recordAs) await recordHistories(stack, opts.recordAs, guestId, workflowId);
     await env.client.workflow.getHandle(workflowId).terminate('test done');
+    await endFollowUps(env, stack.db, guestId);
   });
   return guestId;
 }
@@ -326,11 +328,16 @@ describe('guestLifecycle', () => {
       [stay],
       async ({ guestId }) => {
         await stack.sink.waitFor(thankYouTo('retry@guest.example'));
-        // The follow-up ends once its last retry is done: any wrong re-send has happened by then.
+        // The follow-up waits for its next step once the thank-you's last retry is done: any wrong re-send
+        // has happened by then.
         const stayRow = await eventually(() =>
           stack.db<StayRow>('stays').where({ guest_id: guestId }).first(),
         );
-        await env.client.workflow.getHandle(followUpWorkflowId(guestId, stayRow.id)).result();
+        const followUp = env.client.workflow.getHandle(followUpWorkflowId(guestId, stayRow.id));
+        await eventually(async () => {
+          const s = await followUp.query(followUpStateQuery).catch(() => undefined);
+          return s?.stepsDone.includes('thank-you') && s.waitingFor?.kind === 'due' ? s : undefined;
+        });
         const outbox = await sentMail(stack.db, { guest_id: guestId, template: 'stay-thank-you' });
         // One SMTP conversation: the retry after the failed sent-mark learned from its heartbeat that the mail went.
         expect(outbox.attempts).toBe(1);

@@ -18,6 +18,7 @@ import { guestWorkflowId, inStayCareWorkflowId } from '../domain/ids.js';
 import {
   countRows,
   createTestWorker,
+  endFollowUps,
   eventually,
   openStack,
   sampleStay,
@@ -111,6 +112,7 @@ describe('pmsEventSweeper', () => {
         expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(1);
         expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId })).toBe(1);
         await env.client.workflow.getHandle(guestWorkflowId(guestId)).terminate('test done');
+        await endFollowUps(env, stack.db, guestId);
       }
     });
     expect((await pmsEvents.findById(stack.db, never.stay.message.eventId))!.redrive_count).toBe(1);

@@ -21,6 +21,7 @@
  * check-out; `patched('cadence-follow-up')` keeps that path for them.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -149,11 +150,11 @@ async function runCadence(input: PostStayFollowUpInput): Promise<PostStayFollowU
   let pending: { stepId: string; outboxId: number; sendAt: string } | null = null;
   let waitingFor: FollowUpStateView['waitingFor'] = null;
   let finished = false;
-  /** Counts moves, so a wait knows one happened. */
-  let moves = 0;
-  /** An activity of the main loop is running (a move waits for it), or a move is (the loop waits for it). */
-  let busy = false;
-  let moving = false;
+  /** Moves requested by the Update, taken by the loop in order (the handler only queues and waits). */
+  const moves: {
+    request: MoveFollowUpRequest;
+    answer?: { ok: MoveFollowUpResult } | { refused: { message: string; type: string } };
+  }[] = [];
 
   const pendingSteps = () => pinned.steps.filter((s) => !done.has(s.id)).map((s) => s.id);
 
@@ -169,29 +170,13 @@ async function runCadence(input: PostStayFollowUpInput): Promise<PostStayFollowU
   setHandler(
     moveFollowUpUpdate,
     async (request: MoveFollowUpRequest): Promise<MoveFollowUpResult> => {
-      await condition(() => (!busy && !moving) || finished);
-      if (finished)
-        throw ApplicationFailure.nonRetryable('the follow-up has done all its steps', 'FollowUpFinished');
-      if (request.toVersion === pinned.version)
-        throw ApplicationFailure.nonRetryable(
-          `the follow-up runs version ${pinned.version} already`,
-          'SameVersion',
-        );
-      moving = true;
-      try {
-        const from = pinned.version;
-        pinned = await cadence.moveFollowUp({
-          ...anchorInput,
-          cadenceKey: pinned.cadenceKey,
-          toVersion: request.toVersion,
-          now: nowIso(),
-        });
-        for (const id of pinned.stepsDone) done.add(id);
-        moves += 1;
-        return { from, to: pinned.version, pendingSteps: pendingSteps() };
-      } finally {
-        moving = false;
-      }
+      const item: (typeof moves)[number] = { request };
+      moves.push(item);
+      await condition(() => item.answer !== undefined);
+      const answer = item.answer!;
+      if ('refused' in answer)
+        throw ApplicationFailure.nonRetryable(answer.refused.message, answer.refused.type);
+      return answer.ok;
     },
     {
       validator: (request: MoveFollowUpRequest) => {
@@ -208,60 +193,113 @@ async function runCadence(input: PostStayFollowUpInput): Promise<PostStayFollowU
     },
   );
 
-  /** Waits until `at` (ISO) unless a move comes first; true when the time has come. */
-  async function until(at: string, what: NonNullable<FollowUpStateView['waitingFor']>): Promise<boolean> {
-    const seen = moves;
-    const ms = Date.parse(at) - Date.now();
-    if (ms > 0) {
-      waitingFor = what;
-      const moved = await condition(() => moves !== seen, ms);
-      waitingFor = null;
-      if (moved) return false;
+  /** Takes the queued moves in order; true when the follow-up now runs another version. */
+  async function applyMoves(): Promise<boolean> {
+    let moved = false;
+    for (let item = moves.shift(); item; item = moves.shift()) {
+      const refuse = (message: string, type: string) => {
+        item.answer = { refused: { message, type } };
+      };
+      if (finished) {
+        refuse('the follow-up has done all its steps', 'FollowUpFinished');
+        continue;
+      }
+      if (item.request.toVersion === pinned.version) {
+        refuse(`the follow-up runs version ${pinned.version} already`, 'SameVersion');
+        continue;
+      }
+      const from = pinned.version;
+      try {
+        pinned = await cadence.moveFollowUp({
+          ...anchorInput,
+          cadenceKey: pinned.cadenceKey,
+          toVersion: item.request.toVersion,
+          now: nowIso(),
+        });
+      } catch (err) {
+        // A refusal (InvalidVersion, FollowUpFinished) is the Update's answer, with its type.
+        if (
+          err instanceof ActivityFailure &&
+          err.cause instanceof ApplicationFailure &&
+          err.cause.nonRetryable
+        ) {
+          refuse(err.cause.message, err.cause.type ?? 'MoveFailed');
+          continue;
+        }
+        throw err;
+      }
+      for (const id of pinned.stepsDone) done.add(id);
+      moved = true;
+      item.answer = { ok: { from, to: pinned.version, pendingSteps: pendingSteps() } };
     }
-    await condition(() => !moving);
-    return moves === seen;
+    return moved;
   }
 
-  async function step<T>(fn: () => Promise<T>): Promise<T> {
-    busy = true;
-    try {
-      return await fn();
-    } finally {
-      busy = false;
+  /**
+   * Waits until `at` (ISO): true when the time has come; false as soon as a move is made (the caller looks at
+   * the new version's steps). A refused move does not end the wait.
+   */
+  async function until(at: string, what: NonNullable<FollowUpStateView['waitingFor']>): Promise<boolean> {
+    for (;;) {
+      const ms = Date.parse(at) - Date.now();
+      if (ms > 0) {
+        waitingFor = what;
+        await condition(() => moves.length > 0, ms);
+        waitingFor = null;
+      }
+      if (await applyMoves()) return false;
+      if (Date.parse(at) <= Date.now()) return true;
     }
+  }
+
+  /**
+   * The guest's address refused a mail for good: every later mail would be refused too. The follow-up ends
+   * (its row `cancelled`) and fails with the refusal, as the thank-you-only follow-up did.
+   */
+  async function refusedForGood(stepId: string, outboxId: number): Promise<never> {
+    finished = true;
+    await cadence.finishFollowUp({ workflowId, now: nowIso(), status: 'cancelled' });
+    await applyMoves();
+    await condition(allHandlersFinished);
+    throw ApplicationFailure.nonRetryable(
+      `mail ${outboxId} of step ${stepId} was refused for good; the follow-up ends`,
+      'MailRejected',
+    );
   }
 
   for (;;) {
     if (pending) {
       const p: { stepId: string; outboxId: number; sendAt: string } = pending;
       if (!(await until(p.sendAt, { stepId: p.stepId, until: p.sendAt, kind: 'send' }))) continue;
-      const delivered = await step(() => deliverPlannedMail({ outboxId: p.outboxId }));
+      const delivered = await deliverPlannedMail({ outboxId: p.outboxId });
       outcomes.push({ id: p.stepId, outboxId: p.outboxId, status: delivered.status });
       pending = null;
+      if (delivered.status === 'failed') await refusedForGood(p.stepId, p.outboxId);
       continue;
     }
     const next = pinned.steps.find((s) => !done.has(s.id));
-    if (!next) break;
+    if (!next) {
+      // A move that came with the last step may bring steps still to do.
+      if (await applyMoves()) continue;
+      break;
+    }
     if (!(await until(next.dueAt, { stepId: next.id, until: next.dueAt, kind: 'due' }))) continue;
-    const version = pinned.version;
-    const planned = await step(() =>
-      cadence.planFollowUpStep({
-        workflowId,
-        cadenceKey: pinned.cadenceKey,
-        version,
-        stepId: next.id,
-        dueAt: next.dueAt,
-        guestId: input.guestId,
-        guestWorkflowId: input.guestWorkflowId,
-        stayId: input.stayId,
-        checkedOutAt: input.checkedOutAt,
-        stay: input.stay,
-        pointsEarned: input.pointsEarned,
-        pointsBalance: input.pointsBalance,
-        maxAgeDays: input.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS,
-        now: nowIso(),
-      }),
-    );
+    const planned = await cadence.planFollowUpStep({
+      workflowId,
+      cadenceKey: pinned.cadenceKey,
+      version: pinned.version,
+      stepId: next.id,
+      dueAt: next.dueAt,
+      guestId: input.guestId,
+      guestWorkflowId: input.guestWorkflowId,
+      stayId: input.stayId,
+      checkedOutAt: input.checkedOutAt,
+      stay: input.stay,
+      pointsEarned: input.pointsEarned,
+      pointsBalance: input.pointsBalance,
+      maxAgeDays: input.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS,
+      now: nowIso(),
+    });
     done.add(next.id);
     switch (planned.status) {
       case 'pending':
@@ -277,10 +315,13 @@ async function runCadence(input: PostStayFollowUpInput): Promise<PostStayFollowU
         break;
       default:
         outcomes.push({ id: next.id, outboxId: planned.outboxId, status: planned.status });
+        if (planned.status === 'failed') await refusedForGood(next.id, planned.outboxId);
     }
   }
   finished = true;
   await cadence.finishFollowUp({ workflowId, now: nowIso() });
+  // Moves accepted before the end and not taken yet are answered: too late.
+  await applyMoves();
   await condition(allHandlersFinished);
   return {
     cadence: { key: pinned.cadenceKey, version: pinned.version, movedFrom: pinned.movedFrom },

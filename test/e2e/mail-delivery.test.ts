@@ -9,8 +9,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { failTimesAt } from '../../activities/faults.js';
 import { createDb, type Db } from '../../db/knex.js';
+import * as cadences from '../../db/repositories/cadences.js';
 import * as guests from '../../db/repositories/guests.js';
 import type { OutboxRow } from '../../db/repositories/outbox.js';
+import { DEFAULT_POST_STAY_STEPS } from '../../domain/cadence.js';
 import { createMailer } from '../../lib/runtime.js';
 import { startSmtpSink, type SmtpSink } from '../../stack/smtp-sink.js';
 import type { postStayFollowUp } from '../../workflows/post-stay-follow-up.js';
@@ -32,8 +34,24 @@ async function newGuest(email: string): Promise<string> {
   return (await guests.insertIfAbsent(db, { source: 'pms', profile, asOf: new Date() }))!.id;
 }
 
+/** A cadence of the thank-you alone: on this real-time server a follow-up of the default cadence runs 30 days. */
+async function thankYouOnlyCadence(): Promise<string> {
+  const key = 'test-thank-you-only';
+  await cadences.ensureCadence(db, { key, name: 'Thank-you only' });
+  if (!(await cadences.currentVersion(db, key))) {
+    const draft = await cadences.createDraft(db, {
+      cadenceKey: key,
+      steps: [DEFAULT_POST_STAY_STEPS[0]!],
+      createdBy: 'test',
+    });
+    await cadences.publish(db, { cadenceKey: key, version: draft.version, publishedBy: 'test' });
+  }
+  return key;
+}
+
 /** Runs one thank-you follow-up per guest to completion on a worker wired to `sink`. */
 async function thankAll(sink: SmtpSink, guestIds: string[], extra: Partial<ActivityDeps> = {}) {
+  const cadenceKey = await thankYouOnlyCadence();
   const mailer = createMailer(sink.smtpUrl);
   const taskQueue = uniqueTaskQueue('mail');
   const worker = await createTestWorker(env, taskQueue, { db, mailer, mail: MAIL, ...extra });
@@ -54,6 +72,7 @@ async function thankAll(sink: SmtpSink, guestIds: string[], extra: Partial<Activ
                 stay: { propertyCode: 'SHA-BUND', arrival: '2026-11-20', departure: '2026-11-22', nights: 2 },
                 pointsEarned: 100,
                 pointsBalance: 100,
+                cadenceKey,
               },
             ],
           }),
