@@ -15,6 +15,7 @@ import { createApp } from '../api/app.js';
 import { sign } from '../api/pms/signature.js';
 import { createDb } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
+import * as cadences from '../db/repositories/cadences.js';
 import * as cases from '../db/repositories/cases.js';
 import { guestWorkflowId } from '../domain/ids.js';
 import {
@@ -34,6 +35,7 @@ import {
   guestsOf,
   GUEST_ACTIONS,
   isGuestAction,
+  isMarketerAction,
   isStaffAction,
   mapDates,
   planEvents,
@@ -200,6 +202,9 @@ export async function runScenario(
   linkBase = baseUrl;
   const apiKey = (await apiKeys.create(db, { name: `simulator ${tag}`, role: 'admin' })).key;
   const managerKey = (await apiKeys.create(db, { name: `simulator manager ${tag}`, role: 'manager' })).key;
+  const marketerKey = (await apiKeys.create(db, { name: `simulator marketer ${tag}`, role: 'marketer' })).key;
+  /** Cadences a marketer action changed, with the version current before the run (published back at the end). */
+  const cadencesBefore = new Map<string, number | undefined>();
 
   const shift: YearShift = yearShift(yearsToShift(scenario.start, simNow));
   const guests = new Map<string, ScenarioGuest>(guestsOf(scenario));
@@ -477,6 +482,30 @@ export async function runScenario(
     };
   };
 
+  /** A marketer action through the marketer API; a cadence's version before the run is remembered once. */
+  const marketerAction = async (action: string, data: Record<string, unknown>): Promise<ApiAnswer> => {
+    const { key: given, ...body } = data;
+    const key = typeof given === 'string' ? given : 'post-stay';
+    const headers = { authorization: `Bearer ${marketerKey}` };
+    if (action === 'marketer.moveFollowUps')
+      return api(`/v1/cadences/${key}/moves`, { body: JSON.stringify(body), headers });
+    if (!cadencesBefore.has(key)) cadencesBefore.set(key, (await cadences.currentVersion(db, key))?.version);
+    const draft = await api(`/v1/cadences/${key}/versions`, { body: JSON.stringify(body), headers });
+    if (draft.status !== 201) return draft;
+    return api(`/v1/cadences/${key}/versions/${String(draft.body.version)}/publish`, { body: '{}', headers });
+  };
+
+  /** Publishes back the cadences the run changed, as they were before it (a rollback, through the API). */
+  const restoreCadences = async () => {
+    for (const [key, version] of cadencesBefore) {
+      if (version === undefined) continue;
+      await api(`/v1/cadences/${key}/rollback`, {
+        body: JSON.stringify({ version, note: `simulator ${tag}: as before the run` }),
+        headers: { authorization: `Bearer ${marketerKey}` },
+      });
+    }
+  };
+
   /** Posts one event; `fresh`: the clock runs meanwhile, ask it when the answer came. */
   const send = async (e: PlannedEvent, fresh = false): Promise<void> => {
     const entryNow = async () => (fresh ? entryAt(await env.currentTimeMs(), e.guest) : nowEntry(e.guest));
@@ -491,6 +520,20 @@ export async function runScenario(
         status: 0,
         error: { code: 'simulator', message: (err as Error).message },
       } as TimelineEntry);
+      return;
+    }
+    if (isMarketerAction(e.type)) {
+      const answer = await marketerAction(e.type, data);
+      const error = errorOf(answer.body);
+      entries.push({
+        ...(await entryNow()),
+        kind: 'staff',
+        action: e.type,
+        body: data,
+        status: answer.status,
+        ...(error ? { error } : { result: answer.body }),
+        ...(e.note ? { note: e.note } : {}),
+      });
       return;
     }
     if (isGuestAction(e.type)) {
@@ -733,6 +776,7 @@ export async function runScenario(
       }
     });
   } finally {
+    await restoreCadences().catch((err: unknown) => log(`  · cadence not restored: ${String(err)}`));
     await new Promise((r) => server.close(r));
     mailer.close();
     await sink.stop();

@@ -27,6 +27,20 @@ export const STAFF_ACTIONS = [
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
 
 /**
+ * What a marketer does through the marketer API (`/v1/cadences`), with a marketer's key:
+ * `marketer.publishCadence` `{ key?, steps, note? }` (a draft, then published: the follow-ups of later stays pin
+ * it), `marketer.moveFollowUps` `{ key?, fromVersion, toVersion, limit? }`. The simulator publishes the version
+ * current at the start of the run back when it ends (a rollback), so scenarios sharing a database do not
+ * inherit a cadence.
+ */
+export const MARKETER_ACTIONS = ['marketer.publishCadence', 'marketer.moveFollowUps'] as const;
+export type MarketerAction = (typeof MARKETER_ACTIONS)[number];
+
+export function isMarketerAction(type: string): type is MarketerAction {
+  return (MARKETER_ACTIONS as readonly string[]).includes(type);
+}
+
+/**
  * What the guest does with a link in a mail they received: the simulator finds the latest mail to the guest
  * with such a link and posts the form behind it (`data`: the form's fields).
  */

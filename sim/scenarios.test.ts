@@ -341,6 +341,8 @@ describe('simulator scenarios', () => {
   it('5. a ten-year guest: 542 stays, signals during continue-as-new, no message lost, every run under 4,096 events', async () => {
     const t = await runScenario(await scenario('5-ten-year-guest.json'), servers);
     expectSound(t, { guest: 'ahmed@example.test' });
+    // The marketer's thank-you-only cadence was published first (and the previous one published back after).
+    expect(of(t, 'staff')[0]).toMatchObject({ action: 'marketer.publishCadence', status: 200 });
 
     const guestId = t.guests.guest!.guestId;
     expect(of(t, 'pms').filter((e) => e.type === 'stay.completed')).toHaveLength(542);
