@@ -454,13 +454,17 @@ describe('simulator scenarios', () => {
       'in-stay-check @ 2026-03-11 09:00',
       'welcome-member @ 2026-03-12 11:00',
       'stay-thank-you @ 2026-03-12 13:00',
+      'satisfaction-survey @ 2026-03-13 11:00',
       'stay-thank-you @ 2026-04-21 08:00',
+      // Transactional cadence steps go when due (the window holds back marketing steps only).
+      'satisfaction-survey @ 2026-04-22 06:00',
     ]);
     const mails = of(t, 'mail');
     expect(mails.find((m) => m.template === 'in-stay-check' && m.status === 'sent')!.subject).toBe(
       'Lin, how is your stay at SHA01?',
     );
-    const skipped = mails.filter((m) => m.status === 'suppressed');
+    // The in-stay check's skip (the cadence's own skips, e.g. the review request without a score, aside):
+    const skipped = mails.filter((m) => m.status === 'suppressed' && m.template === 'in-stay-check');
     expect(skipped).toEqual([
       expect.objectContaining({
         template: 'in-stay-check',
@@ -520,7 +524,11 @@ describe('simulator scenarios', () => {
       of(t, 'mail')
         .filter((m) => m.status === 'suppressed')
         .map((m) => `${m.template} @ ${m.local}: ${m.suppressionReason?.split(':')[0]}`),
-    ).toEqual(['birthday-greeting @ 2026-03-04 09:00: open_service_case']);
+    ).toEqual([
+      'birthday-greeting @ 2026-03-04 09:00: open_service_case',
+      // The cadence's review request needs a survey score of 4 or more: none was given.
+      'review-request @ 2026-03-04 11:00: condition_not_met',
+    ]);
     expect(stages(t)).toEqual(['prospect→member', 'member→at_risk', 'at_risk→member']);
     expect(of(t, 'stage').at(-1)!.local).toBe('2026-03-10 14:00');
     expect(sent(t)).toEqual([
@@ -528,6 +536,8 @@ describe('simulator scenarios', () => {
       'tier-upgrade @ 2026-03-01 11:00',
       'stay-thank-you @ 2026-03-01 13:00',
       'case-acknowledgement @ 2026-03-02 10:00',
+      // The survey is transactional: it goes while the case is open (marketing waits).
+      'satisfaction-survey @ 2026-03-02 11:00',
       'case-resolution @ 2026-03-03 18:00',
       'case-satisfaction-check @ 2026-03-06 18:00',
       'case-resolution @ 2026-03-07 11:00',
@@ -569,6 +579,7 @@ describe('simulator scenarios', () => {
       'welcome-member @ 2026-05-13 11:00',
       'tier-upgrade @ 2026-05-13 11:00',
       'stay-thank-you @ 2026-05-13 13:00',
+      'satisfaction-survey @ 2026-05-14 11:00',
       'case-satisfaction-check @ 2026-05-15 09:30',
     ]);
   });
