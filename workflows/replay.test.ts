@@ -1,7 +1,9 @@
 /**
  * Replays recorded histories (test/fixtures/histories, made by
  * `npm run record:histories`) against today's workflow code: a change to a
- * workflow's command sequence that is not guarded with `patched()` fails here.
+ * workflow's command sequence that is not guarded with `patched()` fails here. Recording overwrites the
+ * fixtures of today's code and leaves older ones: `2026-11-24-before-cadence-*` are histories of the code before
+ * the cadence follow-up, the in-stay care and the send windows (the unpatched paths of `patched()`).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +19,7 @@ describe('replay of recorded histories', () => {
     const types = new Set(files.map((f) => f.split('.').at(-2)));
     expect([...types].sort()).toEqual([
       'guestLifecycle',
+      'inStayCare',
       'pmsEventSweeper',
       'postStayFollowUp',
       'serviceRecovery',
