@@ -202,8 +202,9 @@ export function sentMail(db: Db, where: Partial<OutboxRow>): Promise<OutboxRow> 
 /**
  * Ends the post-stay follow-ups of a guest's stays that still run (a follow-up runs its cadence for a month,
  * abandoned by the guest's workflow), each once no activity of it is in flight. On the run's shared
- * time-skipping server a follow-up left behind would wake later with no worker on its task queue, and its
- * workflow task would hold time skipping for every test after it.
+ * time-skipping server a follow-up left behind would wake later with no worker on its task queue, and one that
+ * closes after the run of its parent (the guest's workflow) has closed leaves the server's clock locked for every
+ * test after it: call this before terminating the guest's workflow.
  */
 export async function endFollowUps(env: TestWorkflowEnvironment, db: Db, guestId: string): Promise<void> {
   const stays: { id: string }[] = await db('stays').where({ guest_id: guestId }).select('id');
