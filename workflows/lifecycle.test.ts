@@ -126,6 +126,21 @@ async function stayAgo(msAgo: number, profile = sampleStay().profile, nights = 2
   }).message;
 }
 
+/**
+ * A zone (a whole-hour UTC offset) where the server's clock now reads from `fromHour` to before `toHour`: marketing
+ * mail is planned in the guest's send window (09:00-20:00 local), so a test that needs it to go at once puts the
+ * guest where it is day, one about the window where it is night.
+ */
+async function zoneWhereNowIs(fromHour: number, toHour: number): Promise<string> {
+  const nowMs = await env.currentTimeMs();
+  for (let h = -12; h <= 14; h++) {
+    const zone = h === 0 ? 'UTC' : `Etc/GMT${h > 0 ? '-' : '+'}${Math.abs(h)}`;
+    const hour = DateTime.fromMillis(nowMs, { zone }).hour;
+    if (hour >= fromHour && hour < toHour) return zone;
+  }
+  throw new Error(`no zone between ${fromHour}:00 and ${toHour}:00`);
+}
+
 /** Advances the server's clock in steps, letting the worker act between them. */
 async function advance(ms: number, step = 5 * DAY) {
   for (let left = ms; left > 0; left -= step) {
@@ -210,6 +225,11 @@ describe('lapse and win-back', () => {
 
   it('ends the win-back at once when the guest books with its coupon: reactivated, coupon redeemed, offers stop', async () => {
     const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 400 * DAY) });
+    // Daytime where the guest is: the first offer goes at once, not at 09:00 (the send window).
+    await stack
+      .db('guests')
+      .where({ id: g.id })
+      .update({ timezone: await zoneWhereNowIs(10, 17) });
     await signal(g.id, await stayAgo(366 * DAY, g.profile));
     // The first offer is out (its mail sent): nothing of the win-back is in flight when the guest books.
     await eventually(async () =>
@@ -267,16 +287,7 @@ describe('lapse and win-back', () => {
 });
 
 describe('send windows of the lifecycle mails', () => {
-  /** A zone where the server's clock now reads between 01:00 and 06:00 (a whole-hour UTC offset). */
-  async function zoneAtNight(): Promise<string> {
-    const nowMs = await env.currentTimeMs();
-    for (let h = -12; h <= 14; h++) {
-      const zone = h === 0 ? 'UTC' : `Etc/GMT${h > 0 ? '-' : '+'}${Math.abs(h)}`;
-      const hour = DateTime.fromMillis(nowMs, { zone }).hour;
-      if (hour >= 1 && hour < 6) return zone;
-    }
-    throw new Error('no zone at night');
-  }
+  const zoneAtNight = () => zoneWhereNowIs(1, 6);
   const localOf = (d: Date | string, zone: string) =>
     DateTime.fromJSDate(new Date(d), { zone }).toFormat('yyyy-LL-dd HH:mm');
 
