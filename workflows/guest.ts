@@ -235,6 +235,19 @@ export class Guest {
   /** Takes what Postgres says (the record) into the state, in place. */
   private adopt(s: GuestSnapshot): void {
     const { state } = this;
+    let agenda = state.invitationDueAt ? { ...s.agenda, invitation: state.invitationDueAt } : s.agenda;
+    let reviewYear = s.reviewYear;
+    // A review whose moment came while a message was being handled (its timer and the message at the same
+    // instant) has not run: Postgres plans the next year's, the workflow keeps this one due.
+    const reviewDue =
+      state.agenda.tierReview !== undefined &&
+      state.reviewYear > 0 &&
+      s.reviewYear > state.reviewYear &&
+      (state.reviewedYear ?? 0) < state.reviewYear;
+    if (reviewDue) {
+      agenda = { ...agenda, tierReview: state.agenda.tierReview! };
+      reviewYear = state.reviewYear;
+    }
     Object.assign(state, {
       tier: s.tier,
       tierFloor: s.tierFloor,
@@ -246,8 +259,8 @@ export class Guest {
       marketingConsent: s.marketingConsent,
       redemptionMinimum: s.redemptionMinimum,
       // The invitation is the workflow's own deadline; the rest of the agenda comes from Postgres.
-      agenda: state.invitationDueAt ? { ...s.agenda, invitation: state.invitationDueAt } : s.agenda,
-      reviewYear: s.reviewYear,
+      agenda,
+      reviewYear,
     });
   }
 
