@@ -9,7 +9,7 @@ export function describeEntry(e: TimelineEntry): string {
     case 'pms':
       return `${e.type} ${e.eventId} → ${e.refusedFirst ? `${e.refusedFirst.join(', ')}, then ` : ''}${e.status}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}${e.note ? `  (${e.note})` : ''}`;
     case 'staff':
-      return `${e.action} ${JSON.stringify(e.body)} → ${e.status}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}${e.note ? `  (${e.note})` : ''}`;
+      return `${e.action} ${JSON.stringify(e.body)} → ${e.status}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}${previewOf(e.result)}${e.note ? `  (${e.note})` : ''}`;
     case 'guest':
       return `${e.action} ${JSON.stringify(e.body)}${e.fromMail ? ` (link in “${e.fromMail}”)` : ''} → ${e.status}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}${e.note ? `  (${e.note})` : ''}`;
     case 'rejected':
@@ -31,6 +31,17 @@ export function describeEntry(e: TimelineEntry): string {
         ? `suppressed ${e.template}: ${e.suppressionReason ?? ''}`
         : `${e.status} ${e.template} “${e.subject}” to ${e.to}${e.status === 'sent' && e.deliveries !== 1 ? ` (received ${e.deliveries}×)` : ''}`;
   }
+}
+
+/** A cadence preview's mails and skips, in one line. */
+function previewOf(result: unknown): string {
+  const r = result as
+    | { mails?: { template: string; localSendAt: string }[]; skipped?: { template: string; skip: string }[] }
+    | undefined;
+  if (!r?.mails) return '';
+  const mails = r.mails.map((m) => `${m.template} @ ${m.localSendAt}`).join(', ');
+  const skipped = (r.skipped ?? []).map((m) => `${m.template} (${m.skip})`).join(', ');
+  return `: ${mails}${skipped ? `; skipped ${skipped}` : ''}`;
 }
 
 function table(rows: string[][], align: ('l' | 'r')[]): string[] {

@@ -483,12 +483,36 @@ export async function runScenario(
   };
 
   /** A marketer action through the marketer API; a cadence's version before the run is remembered once. */
-  const marketerAction = async (action: string, data: Record<string, unknown>): Promise<ApiAnswer> => {
+  const marketerAction = async (
+    action: string,
+    data: Record<string, unknown>,
+    guestName: string,
+    guestId: string | undefined,
+  ): Promise<ApiAnswer> => {
     const { key: given, ...body } = data;
     const key = typeof given === 'string' ? given : 'post-stay';
     const headers = { authorization: `Bearer ${marketerKey}` };
     if (action === 'marketer.moveFollowUps')
       return api(`/v1/cadences/${key}/moves`, { body: JSON.stringify(body), headers });
+    if (action === 'marketer.draftTemplate')
+      return api(`/v1/templates/${key}/versions`, { body: JSON.stringify(body), headers });
+    if (action === 'marketer.previewCadence') {
+      const answer = await api(`/v1/cadences/${key}/preview`, {
+        body: JSON.stringify({
+          ...body,
+          guestId,
+          ...(typeof body.checkOutAt === 'string'
+            ? { checkOutAt: serverIso(body.checkOutAt, guestName) }
+            : {}),
+        }),
+        headers,
+      });
+      // Its dates on the scenario's calendar.
+      return {
+        ...answer,
+        body: JSON.parse(shift.text(JSON.stringify(answer.body), { years: true })) as Record<string, unknown>,
+      };
+    }
     if (!cadencesBefore.has(key)) cadencesBefore.set(key, (await cadences.currentVersion(db, key))?.version);
     const draft = await api(`/v1/cadences/${key}/versions`, { body: JSON.stringify(body), headers });
     if (draft.status !== 201) return draft;
@@ -523,7 +547,7 @@ export async function runScenario(
       return;
     }
     if (isMarketerAction(e.type)) {
-      const answer = await marketerAction(e.type, data);
+      const answer = await marketerAction(e.type, data, e.guest, await guestIdOf(e.guest));
       const error = errorOf(answer.body);
       entries.push({
         ...(await entryNow()),

@@ -29,11 +29,19 @@ export type StaffAction = (typeof STAFF_ACTIONS)[number];
 /**
  * What a marketer does through the marketer API (`/v1/cadences`), with a marketer's key:
  * `marketer.publishCadence` `{ key?, steps, note? }` (a draft, then published: the follow-ups of later stays pin
- * it), `marketer.moveFollowUps` `{ key?, fromVersion, toVersion, limit? }`. The simulator publishes the version
+ * it), `marketer.moveFollowUps` `{ key?, fromVersion, toVersion, limit? }`, `marketer.draftTemplate`,
+ * `marketer.previewCadence` (for the event's guest). The simulator publishes the version
  * current at the start of the run back when it ends (a rollback), so scenarios sharing a database do not
  * inherit a cadence.
  */
-export const MARKETER_ACTIONS = ['marketer.publishCadence', 'marketer.moveFollowUps'] as const;
+export const MARKETER_ACTIONS = [
+  'marketer.publishCadence',
+  'marketer.moveFollowUps',
+  // `{ key, locales, note? }`: a template draft (checked: an unknown placeholder is refused, naming it).
+  'marketer.draftTemplate',
+  // `{ key?, version?, checkOutAt? }`: the guest's mails of a cadence with their local send times, and the skips.
+  'marketer.previewCadence',
+] as const;
 export type MarketerAction = (typeof MARKETER_ACTIONS)[number];
 
 export function isMarketerAction(type: string): type is MarketerAction {

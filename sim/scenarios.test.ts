@@ -583,4 +583,42 @@ describe('simulator scenarios', () => {
       'case-satisfaction-check @ 2026-05-15 09:30',
     ]);
   });
+
+  it('12. the marketer: an unknown placeholder refused naming it; a cadence preview with local send times; a survey 5 → review request held for 09:00', async () => {
+    const t = await runScenario(await scenario('12-marketer.json'), servers);
+    expectSound(t, { guest: 'anna.miller@example.test' });
+    expect(sent(t)).toEqual([
+      'welcome-member @ 2026-06-10 22:00',
+      'stay-thank-you @ 2026-06-11 00:00',
+      'satisfaction-survey @ 2026-06-11 22:00',
+      // Due at 22:00 three days after check-out, marketing: held for 09:00 the next morning.
+      'review-request @ 2026-06-14 09:00',
+      'come-back-offer @ 2026-07-11 09:00',
+    ]);
+    expect(of(t, 'guest')).toMatchObject([{ action: 'guest.answerSurvey', status: 200 }]);
+    const [draft, preview] = of(t, 'staff');
+    expect(draft).toMatchObject({ action: 'marketer.draftTemplate', status: 422 });
+    expect(draft!.error).toMatchObject({ code: 'template_invalid' });
+    expect(draft!.error!.message).toContain("locales.en.subject: unknown placeholder 'frstName'");
+    // Nothing was saved.
+    expect(
+      await db('template_versions')
+        .where({ template_key: 'come-back-offer' })
+        .where('created_by', 'like', 'simulator%'),
+    ).toEqual([]);
+    const r = preview!.result as {
+      mails: { template: string; localSendAt: string; deferred: boolean; subject: string }[];
+      skipped: { template: string; skip: string }[];
+    };
+    expect(preview!.status).toBe(200);
+    expect(r.mails.map((m) => `${m.template} @ ${m.localSendAt}${m.deferred ? ' (held)' : ''}`)).toEqual([
+      'stay-thank-you @ 2026-07-01 05:00',
+      'satisfaction-survey @ 2026-07-02 03:00',
+      'come-back-offer @ 2026-07-31 09:00 (held)',
+    ]);
+    expect(r.mails[0]!.subject).toBe('Thank you for staying with us, Anna');
+    expect(r.skipped).toEqual([
+      expect.objectContaining({ template: 'review-request', skip: 'condition_not_met' }),
+    ]);
+  });
 });
