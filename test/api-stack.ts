@@ -1,0 +1,157 @@
+/**
+ * The end-to-end tests' common setup: a Temporal dev server environment, an open stack (Postgres, SMTP sink,
+ * activity deps), optionally a worker with the real activities on a task queue of the test's own, the API
+ * (`createApp`) listening on a free port, and API keys by role. `close()` tears it down in the order the tests
+ * need: the server, the worker, the test's own clean-up (with the database still open), the stack, the env.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createApp, type AppDeps } from '../api/app.js';
+import { sign } from '../api/pms/signature.js';
+import { listen } from '../api/server.js';
+import * as apiKeys from '../db/repositories/api-keys.js';
+import type { Role } from '../db/repositories/api-keys.js';
+import { createTestWorker, devServerEnv, openStack, uniqueTaskQueue, type Stack } from './helpers.js';
+
+export interface ApiStackOptions {
+  /** Name in the unique task queue (`test-<name>-…`). */
+  name: string;
+  /** The PMS webhook secret the app checks and `postPms` signs with. */
+  pmsSecret: string;
+  /** Mounts the signed links (`/v1/links`) with this secret. */
+  linksSecret?: string;
+  /** Start a worker with the real activities on the task queue (default true). */
+  worker?: boolean;
+  /** API keys to create, role to key name, in this order. */
+  keys?: Partial<Record<Role, string>>;
+}
+
+export interface Answer<T> {
+  status: number;
+  headers: Headers;
+  json: T;
+}
+
+export interface PmsPostOptions {
+  /** The body as sent (default: the JSON of `body`). */
+  raw?: string;
+  /** The `x-signature` header as given; `null` sends none (default: signed with the secret). */
+  signature?: string | null;
+  /** Unix seconds of the signature (default now). */
+  timestamp?: number;
+  /** Secret to sign with (default the stack's PMS secret). */
+  secret?: string;
+  /** Base URL (default the stack's). */
+  url?: string;
+}
+
+export interface ApiStack {
+  env: TestWorkflowEnvironment;
+  stack: Stack;
+  worker: Worker | undefined;
+  server: Server;
+  baseUrl: string;
+  taskQueue: string;
+  /** The key created for the role (throws when the options did not ask for one). */
+  keyFor(role: Role): string;
+  /** A JSON request with the key (`null`: no authorization) and an optional Idempotency-Key. */
+  request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    opts: { key: string | null; idempotencyKey?: string | undefined },
+  ): Promise<Answer<T>>;
+  /** A signed PMS event to `/v1/pms/events`. */
+  postPms(body: unknown, opts?: PmsPostOptions): Promise<Response>;
+  /** Tears down; `cleanUp` runs after the server and worker stopped, before the stack closes. */
+  close(cleanUp?: (api: ApiStack) => Promise<void>): Promise<void>;
+}
+
+export async function openApiStack(opts: ApiStackOptions): Promise<ApiStack> {
+  const env = await devServerEnv();
+  let stack: Stack | undefined;
+  let worker: Worker | undefined;
+  let workerDone: Promise<void> | undefined;
+  let server: Server | undefined;
+  const stopRunning = async () => {
+    if (server) await new Promise((r) => server!.close(r));
+    if (worker) {
+      worker.shutdown();
+      await workerDone;
+    }
+  };
+  try {
+    stack = await openStack();
+    const taskQueue = uniqueTaskQueue(opts.name);
+    if (opts.worker ?? true) {
+      worker = await createTestWorker(env, taskQueue, stack.deps);
+      workerDone = worker.run();
+    }
+    const deps: AppDeps = {
+      db: stack.db,
+      temporal: env.client,
+      taskQueue,
+      logger: pino({ level: 'silent' }),
+      pms: { webhookSecret: opts.pmsSecret, toleranceSeconds: 300 },
+      ...(opts.linksSecret === undefined ? {} : { links: { secret: opts.linksSecret } }),
+    };
+    server = await listen(createApp(deps), '127.0.0.1', 0);
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const keys: Partial<Record<Role, string>> = {};
+    for (const [role, name] of Object.entries(opts.keys ?? {}) as [Role, string][])
+      keys[role] = (await apiKeys.create(stack.db, { name, role })).key;
+    const api: ApiStack = {
+      env,
+      stack,
+      worker,
+      server,
+      baseUrl,
+      taskQueue,
+      keyFor(role) {
+        const key = keys[role];
+        if (key === undefined) throw new Error(`no ${role} key in this stack`);
+        return key;
+      },
+      async request<T>(
+        method: 'GET' | 'POST',
+        path: string,
+        body: unknown,
+        o: { key: string | null; idempotencyKey?: string | undefined },
+      ): Promise<Answer<T>> {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (o.key) headers.authorization = `Bearer ${o.key}`;
+        if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
+        const res = await fetch(`${baseUrl}${path}`, {
+          method,
+          headers,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        return { status: res.status, headers: res.headers, json: (await res.json()) as T };
+      },
+      postPms(body, o = {}) {
+        const raw = o.raw ?? JSON.stringify(body);
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (o.signature !== null)
+          headers['x-signature'] =
+            o.signature ??
+            sign(o.secret ?? opts.pmsSecret, raw, o.timestamp ?? Math.floor(Date.now() / 1000));
+        return fetch(`${o.url ?? baseUrl}/v1/pms/events`, { method: 'POST', headers, body: raw });
+      },
+      async close(cleanUp) {
+        await stopRunning();
+        if (cleanUp) await cleanUp(api);
+        await stack!.close();
+        await env.teardown();
+      },
+    };
+    return api;
+  } catch (err) {
+    await stopRunning();
+    await stack?.close();
+    await env.teardown();
+    throw err;
+  }
+}
