@@ -4,11 +4,12 @@
  * (`createApp`) listening on a free port, and API keys by role. `close()` tears it down in the order the tests
  * need: the server, the worker, the test's own clean-up (with the database still open), the stack, the env.
  */
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
+import type { Db } from '../db/knex.js';
 import { createApp, type AppDeps } from '../api/app.js';
 import { sign } from '../api/pms/signature.js';
 import { listen } from '../api/server.js';
@@ -154,4 +155,51 @@ export async function openApiStack(opts: ApiStackOptions): Promise<ApiStack> {
     await env.teardown();
     throw err;
   }
+}
+
+/** Row counts of the tables, in one round trip. */
+export async function countTables(db: Db, tables: readonly string[]): Promise<Record<string, number>> {
+  const select = tables.map((t) => `(select count(*) from ${t})::int as ${t}`).join(', ');
+  const result = await db.raw<{ rows: Record<string, number>[] }>(`select ${select}`);
+  return result.rows[0]!;
+}
+
+export interface RawAnswer {
+  status: number;
+  body: unknown;
+  text: string;
+}
+
+/** One HTTP request with the path and body bytes exactly as given (no URL normalisation, no re-encoding). */
+export function sendRaw(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Buffer,
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    // Node sends a GET body without Content-Length unless told: the server would read it as the next request.
+    const length = body ? { 'content-length': String(body.length) } : {};
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path, headers: { ...length, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -12,7 +12,6 @@
  * FUZZ_RUNS sets the number of runs per property (default 50), FUZZ_SEED replays a failure.
  */
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
@@ -22,16 +21,8 @@ import { createApp } from '../../api/app.js';
 import type { SUPPORTED_EVENT_TYPES } from '../../api/pms/schema.js';
 import { sign } from '../../api/pms/signature.js';
 import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
-import {
-  createTestWorker,
-  devServerEnv,
-  eventually,
-  openStack,
-  stayCompletedBody,
-  uniqueTaskQueue,
-  type Stack,
-} from '../helpers.js';
+import { countTables, openApiStack, sendRaw, type ApiStack, type RawAnswer } from '../api-stack.js';
+import { createTestWorker, eventually, stayCompletedBody, uniqueTaskQueue, type Stack } from '../helpers.js';
 import {
   bookingCancelledBody,
   bookingCreatedBody,
@@ -167,9 +158,9 @@ const TABLES = [
   'stay_checkins',
 ] as const;
 
+let api: ApiStack;
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let server: Server;
 let port: number;
 let taskQueue: string;
 let opsKey: string;
@@ -178,20 +169,16 @@ let adminKey: string;
 const acceptedGuests = new Set<string>();
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  taskQueue = uniqueTaskQueue('fuzz');
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+  api = await openApiStack({
+    name: 'fuzz',
+    pmsSecret: SECRET,
+    worker: false,
+    keys: { ops: 'fuzz ops', admin: 'fuzz admin' },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  port = (server.address() as AddressInfo).port;
-  opsKey = (await apiKeys.create(stack.db, { name: 'fuzz ops', role: 'ops' })).key;
-  adminKey = (await apiKeys.create(stack.db, { name: 'fuzz admin', role: 'admin' })).key;
+  ({ env, stack, taskQueue } = api);
+  port = Number(new URL(api.baseUrl).port);
+  opsKey = api.keyFor('ops');
+  adminKey = api.keyFor('admin');
   // The referrer of the enrolment samples: a member without a workflow (none runs on this queue anyway).
   referrerNumber = `M${String(Math.floor(100_000_000 + Math.random() * 899_999_999))}`;
   await stack.db('guests').insert({
@@ -210,50 +197,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  await stack?.close();
-  await env?.teardown();
+  await api?.close();
 });
 
 /** Row counts of every table a request may write, in one round trip. */
-async function counts(): Promise<Record<string, number>> {
-  const select = TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(', ');
-  const result = await stack.db.raw<{ rows: Record<string, number>[] }>(`select ${select}`);
-  return result.rows[0]!;
+function counts(): Promise<Record<string, number>> {
+  return countTables(stack.db, TABLES);
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-  text: string;
-}
+type Answer = RawAnswer;
 
-/** One HTTP request with the path and body bytes exactly as given (no URL normalisation, no re-encoding). */
 function send(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    // Node sends a GET body without Content-Length unless told: the server would read it as the next request.
-    const length = body ? { 'content-length': String(body.length) } : {};
-    const req = httpRequest(
-      { host: '127.0.0.1', port, method, path, headers: { ...length, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, text });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendRaw(port, method, path, headers, body);
 }
 
 function postSigned(raw: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
