@@ -8,16 +8,10 @@
  * FUZZ_RUNS sets the number of runs per property (default 50), FUZZ_SEED replays a failure.
  */
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateSource } from '../../activities/mail/templates.js';
-import { createApp } from '../../api/app.js';
-import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
+import { countTables, openApiStack, sendRaw, type ApiStack, type RawAnswer } from '../api-stack.js';
 import * as cadences from '../../db/repositories/cadences.js';
 import { DEFAULT_POST_STAY_STEPS } from '../../domain/cadence.js';
 import {
@@ -34,7 +28,7 @@ import {
   type JsonObject,
   type Path,
 } from '../fuzz-arbitraries.js';
-import { devServerEnv, openStack, uniqueTaskQueue, type Stack } from '../helpers.js';
+import type { Stack } from '../helpers.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
@@ -70,26 +64,22 @@ const TABLES = [
 const CADENCE = `fuzz-${randomUUID().slice(0, 8)}`;
 const json = (value: object): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
 
-let env: TestWorkflowEnvironment;
+let api: ApiStack;
 let stack: Stack;
-let server: Server;
 let port: number;
 let marketerKey: string;
 let guestId: string;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue: uniqueTaskQueue('marketing-fuzz'),
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: 'marketing-fuzz-pms-webhook-secret-0123', toleranceSeconds: 300 },
+  api = await openApiStack({
+    name: 'marketing-fuzz',
+    pmsSecret: 'marketing-fuzz-pms-webhook-secret-0123',
+    worker: false,
+    keys: { marketer: 'fuzz marketer' },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  port = (server.address() as AddressInfo).port;
-  marketerKey = (await apiKeys.create(stack.db, { name: 'fuzz marketer', role: 'marketer' })).key;
+  stack = api.stack;
+  port = Number(new URL(api.baseUrl).port);
+  marketerKey = api.keyFor('marketer');
   const [guest] = await stack
     .db('guests')
     .insert({
@@ -117,53 +107,17 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  await stack?.close();
-  await env?.teardown();
+  await api?.close();
 });
 
-async function counts(): Promise<Record<string, number>> {
-  const select = TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(', ');
-  const result = await stack.db.raw<{ rows: Record<string, number>[] }>(`select ${select}`);
-  return result.rows[0]!;
+function counts(): Promise<Record<string, number>> {
+  return countTables(stack.db, TABLES);
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-  text: string;
-}
+type Answer = RawAnswer;
 
 function send(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const length = body ? { 'content-length': String(body.length) } : {};
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        headers: { authorization: `Bearer ${marketerKey}`, ...length, ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, text });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendRaw(port, method, path, { authorization: `Bearer ${marketerKey}`, ...headers }, body);
 }
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
