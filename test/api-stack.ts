@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
+import { expect } from 'vitest';
 import type { Db } from '../db/knex.js';
 import { createApp, type AppDeps } from '../api/app.js';
 import { sign } from '../api/pms/signature.js';
@@ -202,4 +203,38 @@ export function sendRaw(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+interface ErrorBody {
+  error: { code: string; message: string; details: { field?: unknown; header?: unknown } };
+}
+
+/**
+ * The rules every fuzzed answer keeps: never 5xx; a 4xx is `{ error: { code, message, details } }` (with
+ * `detailsObject`, `details` checked to be an object) whose details name a field or a header; a 4xx writes
+ * nothing (`counts()` as `before`). Returns the named field of a 4xx.
+ */
+export async function expectSafeAnswer(
+  answer: RawAnswer,
+  before: Record<string, number>,
+  what: string,
+  counts: () => Promise<Record<string, number>>,
+  opts: { detailsObject?: boolean } = {},
+): Promise<string | undefined> {
+  if (answer.status >= 500 || answer.status < 200 || (answer.status >= 300 && answer.status < 400)) {
+    expect.fail(`${what}: ${answer.status} ${answer.text.slice(0, 500)}`);
+  }
+  if (answer.status < 300) return undefined;
+  const body = answer.body as ErrorBody | undefined;
+  const shape = `${what}: ${answer.status} is not { error: { code, message, details } }: ${answer.text.slice(0, 300)}`;
+  expect(typeof body?.error?.code, shape).toBe('string');
+  expect(typeof body?.error?.message, shape).toBe('string');
+  if (opts.detailsObject) expect(typeof body?.error?.details, shape).toBe('object');
+  const { field, header } = body!.error.details;
+  expect(
+    typeof field === 'string' || typeof header === 'string',
+    `${what}: ${answer.status} names no field: ${answer.text.slice(0, 300)}`,
+  ).toBe(true);
+  expect(await counts(), `${what}: a ${answer.status} wrote rows`).toEqual(before);
+  return typeof field === 'string' ? field : undefined;
 }

@@ -21,7 +21,14 @@ import { createApp } from '../../api/app.js';
 import type { SUPPORTED_EVENT_TYPES } from '../../api/pms/schema.js';
 import { sign } from '../../api/pms/signature.js';
 import { listen } from '../../api/server.js';
-import { countTables, openApiStack, sendRaw, type ApiStack, type RawAnswer } from '../api-stack.js';
+import {
+  countTables,
+  expectSafeAnswer as expectSafe,
+  openApiStack,
+  sendRaw,
+  type ApiStack,
+  type RawAnswer,
+} from '../api-stack.js';
 import { createTestWorker, eventually, stayCompletedBody, uniqueTaskQueue, type Stack } from '../helpers.js';
 import {
   bookingCancelledBody,
@@ -224,31 +231,9 @@ function postSigned(raw: Buffer, headers: Record<string, string> = {}): Promise<
   );
 }
 
-interface ErrorBody {
-  error: { code: string; message: string; details: { field?: unknown; header?: unknown } };
-}
-
-/**
- * The rules every answer keeps: never 5xx; a 4xx is `{ error: { code, message, details } }` whose details name
- * a field or a header; a 4xx writes nothing. Returns the named field of a 4xx.
- */
-async function expectSafeAnswer(answer: Answer, before: Record<string, number>, what: string) {
-  if (answer.status >= 500 || answer.status < 200 || (answer.status >= 300 && answer.status < 400)) {
-    expect.fail(`${what}: ${answer.status} ${answer.text.slice(0, 500)}`);
-  }
-  if (answer.status < 300) return undefined;
-  const body = answer.body as ErrorBody | undefined;
-  const shape = `${what}: ${answer.status} is not { error: { code, message, details } }: ${answer.text.slice(0, 300)}`;
-  expect(typeof body?.error?.code, shape).toBe('string');
-  expect(typeof body?.error?.message, shape).toBe('string');
-  expect(typeof body?.error?.details, shape).toBe('object');
-  const { field, header } = body!.error.details;
-  expect(
-    typeof field === 'string' || typeof header === 'string',
-    `${what}: ${answer.status} names no field: ${answer.text.slice(0, 300)}`,
-  ).toBe(true);
-  expect(await counts(), `${what}: a ${answer.status} wrote rows`).toEqual(before);
-  return typeof field === 'string' ? field : undefined;
+/** The rules every answer keeps (`expectSafeAnswer` of test/api-stack.ts, `details` an object). */
+function expectSafeAnswer(answer: Answer, before: Record<string, number>, what: string) {
+  return expectSafe(answer, before, what, counts, { detailsObject: true });
 }
 
 /** Whether an error about `named` is a fair answer to a bad value at `mutated`. */

@@ -11,7 +11,14 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateSource } from '../../activities/mail/templates.js';
-import { countTables, openApiStack, sendRaw, type ApiStack, type RawAnswer } from '../api-stack.js';
+import {
+  countTables,
+  expectSafeAnswer as expectSafe,
+  openApiStack,
+  sendRaw,
+  type ApiStack,
+  type RawAnswer,
+} from '../api-stack.js';
 import * as cadences from '../../db/repositories/cadences.js';
 import { DEFAULT_POST_STAY_STEPS } from '../../domain/cadence.js';
 import {
@@ -123,27 +130,9 @@ function send(method: string, path: string, headers: Record<string, string>, bod
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   send('POST', path, { 'content-type': 'application/json', ...headers }, Buffer.from(JSON.stringify(body)));
 
-interface ErrorBody {
-  error: { code: string; message: string; details: { field?: unknown; header?: unknown } };
-}
-
 /** Never 5xx; a 4xx is the error shape, names a field or header and writes nothing. The named field. */
-async function expectSafeAnswer(answer: Answer, before: Record<string, number>, what: string) {
-  if (answer.status >= 500 || answer.status < 200 || (answer.status >= 300 && answer.status < 400)) {
-    expect.fail(`${what}: ${answer.status} ${answer.text.slice(0, 500)}`);
-  }
-  if (answer.status < 300) return undefined;
-  const body = answer.body as ErrorBody | undefined;
-  const shape = `${what}: ${answer.status} is not { error: { code, message, details } }: ${answer.text.slice(0, 300)}`;
-  expect(typeof body?.error?.code, shape).toBe('string');
-  expect(typeof body?.error?.message, shape).toBe('string');
-  const { field, header } = body!.error.details;
-  expect(
-    typeof field === 'string' || typeof header === 'string',
-    `${what}: ${answer.status} names no field: ${answer.text.slice(0, 300)}`,
-  ).toBe(true);
-  expect(await counts(), `${what}: a ${answer.status} wrote rows`).toEqual(before);
-  return typeof field === 'string' ? field : undefined;
+function expectSafeAnswer(answer: Answer, before: Record<string, number>, what: string) {
+  return expectSafe(answer, before, what, counts);
 }
 
 /** `steps[1].window.start` → `steps.1.window.start`: the API's names against this file's paths. */
