@@ -238,3 +238,21 @@ export async function expectSafeAnswer(
   expect(await counts(), `${what}: a ${answer.status} wrote rows`).toEqual(before);
   return typeof field === 'string' ? field : undefined;
 }
+
+/** A form posted as a browser does (an html answer asked for). */
+export function postForm(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers },
+    body,
+  });
+}
+
+/** The same answer as JSON (a JSON answer asked for). */
+export function postFormJson(url: string, body: unknown): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+}

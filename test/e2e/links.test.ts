@@ -15,7 +15,7 @@ import { listen } from '../../api/server.js';
 import type { Db } from '../../db/knex.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { signLink, whyLinkUrl } from '../../lib/links.js';
-import { openApiStack, type ApiStack } from '../api-stack.js';
+import { openApiStack, postForm, postFormJson, type ApiStack } from '../api-stack.js';
 
 const LINKS_SECRET = 'e2e-links-secret-0123456789abcdef';
 const PMS_SECRET = 'e2e-pms-webhook-secret-0123456789';
@@ -74,21 +74,9 @@ function whyUrl(guestId: string, expiresAt = inADay(), secret = LINKS_SECRET): s
   return whyLinkUrl({ baseUrl, guestId, secret, expiresAt });
 }
 
-function answer(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers },
-    body,
-  });
-}
+const answer = postForm;
 
-function answerJson(url: string, body: unknown): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
+const answerJson = postFormJson;
 
 interface ChurnColumns {
   churn_reason: string | null;

@@ -29,7 +29,7 @@ import { guestWorkflowId } from '../../domain/ids.js';
 import { signLink, surveyLinkUrl, whyLinkUrl } from '../../lib/links.js';
 import { caseStateQuery, caseWorkflowId } from '../../workflows/messages.js';
 import { inStayReportUrlFrom, satisfactionUrlFrom, surveyUrlFrom } from '../../worker.js';
-import { openApiStack, type ApiStack } from '../api-stack.js';
+import { openApiStack, postForm, postFormJson, type ApiStack } from '../api-stack.js';
 import { countRows, eventually, stayCompletedBody, type Stack } from '../helpers.js';
 
 const PMS_SECRET = 'e2e-survey-links-pms-secret-0123456789';
@@ -107,21 +107,9 @@ async function guestWithStay(locale = 'en'): Promise<Guest> {
   return { guestId, stayId: stay.id, pmsStayId: body.data.stay.pmsStayId, email: body.data.guest.email };
 }
 
-function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers },
-    body,
-  });
-}
+const post = postForm;
 
-function postJson(url: string, body: unknown): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
+const postJson = postFormJson;
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
