@@ -308,3 +308,25 @@ export function encodeSegment(s: string): string {
   }
   return out;
 }
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
+
+/** fast-check's report with every value clipped: a 100 000-character counterexample is no help in a log. */
+function report(run: fc.RunDetails<unknown>): void {
+  if (!run.failed) return;
+  const example = run.counterexample ? clip(fc.stringify(run.counterexample), 600) : '(none)';
+  const cause = run.errorInstance instanceof Error ? run.errorInstance.message : String(run.errorInstance);
+  throw new Error(
+    `Property failed after ${run.numRuns} runs (replay with FUZZ_SEED=${run.seed}; path ${run.counterexamplePath})\n` +
+      `Counterexample: ${example}\n${clip(cause, 1500)}`,
+  );
+}
+
+/** The runs of every property: FUZZ_RUNS of them (default 50), FUZZ_SEED to replay a failure; clipped reports. */
+export const fuzzParams: fc.Parameters<unknown> = {
+  numRuns: RUNS,
+  asyncReporter: (run) => Promise.resolve(report(run)),
+  ...(SEED === undefined ? {} : { seed: SEED }),
+};

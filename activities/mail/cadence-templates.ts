@@ -5,34 +5,7 @@
  * (marketing, 30 days after check-out unless the guest has booked). In English and Chinese, in the style of
  * lifecycle-templates.ts. Every template also gets `firstName` and `lastName`; `date` formats YYYY-MM-DD.
  */
-import type { TemplateSource } from './types.js';
-
-type Localised = Record<'en' | 'zh-CN', TemplateSource>;
-
-const EN_SIGN = 'Guest Relations';
-const ZH_SIGN = '宾客关系部';
-const EN_DEAR = 'Dear {{firstName}} {{lastName}},';
-const ZH_DEAR = '尊敬的{{lastName}}{{firstName}}：';
-
-function mail(
-  subject: string,
-  greeting: string,
-  paragraphs: { text: string; html?: string }[],
-  sign: string,
-) {
-  return {
-    subject,
-    text: [greeting, ...paragraphs.map((para) => para.text), sign].join('\n\n'),
-    html: [greeting, ...paragraphs.map((para) => para.html ?? para.text), sign]
-      .map((para) => `<p>${para}</p>`)
-      .join('\n'),
-  };
-}
-const p = (text: string, html?: string) => (html === undefined ? { text } : { text, html });
-const en = (subject: string, ...paragraphs: { text: string; html?: string }[]) =>
-  mail(subject, EN_DEAR, paragraphs, EN_SIGN);
-const zh = (subject: string, ...paragraphs: { text: string; html?: string }[]) =>
-  mail(subject, ZH_DEAR, paragraphs, ZH_SIGN);
+import { en, p, zh, type Localised } from './compose.js';
 
 export const CADENCE_TEMPLATES = {
   'satisfaction-survey': {

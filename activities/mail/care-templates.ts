@@ -6,37 +6,8 @@
  * Without a link (`reportUrl` empty: no links secret configured) the mail asks the guest to call the front
  * desk instead.
  */
+import { en, zh } from './compose.js';
 import type { TemplateSource } from './types.js';
-
-interface Para {
-  text: string;
-  html?: string;
-  /** Only when this variable is truthy; `unless` only when it is not. */
-  if?: string;
-  unless?: string;
-}
-
-function mail(subject: string, greeting: string, paragraphs: Para[], sign: string): TemplateSource {
-  const wrap = (para: Para, body: string) =>
-    para.if
-      ? `{{#if ${para.if}}}${body}{{/if}}`
-      : para.unless
-        ? `{{#unless ${para.unless}}}${body}{{/unless}}`
-        : body;
-  return {
-    subject,
-    text: [greeting, ...paragraphs.map((para) => wrap(para, `\n\n${para.text}`)), `\n\n${sign}`].join(''),
-    html: [
-      `<p>${greeting}</p>`,
-      ...paragraphs.map((para) => wrap(para, `\n<p>${para.html ?? para.text}</p>`)),
-      `\n<p>${sign}</p>`,
-    ].join(''),
-  };
-}
-const en = (subject: string, ...paragraphs: Para[]) =>
-  mail(subject, 'Dear {{firstName}} {{lastName}},', paragraphs, 'Guest Relations');
-const zh = (subject: string, ...paragraphs: Para[]) =>
-  mail(subject, '尊敬的{{lastName}}{{firstName}}：', paragraphs, '宾客关系部');
 
 export const CARE_TEMPLATES = {
   'in-stay-check': {

@@ -11,37 +11,8 @@
  */
 import Handlebars from 'handlebars';
 import { registerHelpers, TemplateValueError } from './helpers.js';
+import { en, mail, p, zh, type Localised, type Para } from './compose.js';
 import type { TemplateSource } from './types.js';
-
-type Localised = Record<'en' | 'zh-CN', TemplateSource>;
-interface Para {
-  text: string;
-  html?: string;
-  /** Only when this variable is truthy (the whole paragraph, separators included). */
-  if?: string;
-}
-
-function mail(subject: string, greeting: string, paragraphs: Para[], sign: string): TemplateSource {
-  const wrap = (para: Para, body: string) => (para.if ? `{{#if ${para.if}}}${body}{{/if}}` : body);
-  return {
-    subject,
-    text: [greeting, ...paragraphs.map((para) => wrap(para, `\n\n${para.text}`)), `\n\n${sign}`].join(''),
-    html: [
-      `<p>${greeting}</p>`,
-      ...paragraphs.map((para) => wrap(para, `\n<p>${para.html ?? para.text}</p>`)),
-      `\n<p>${sign}</p>`,
-    ].join(''),
-  };
-}
-const p = (text: string, html?: string, when?: string): Para => ({
-  text,
-  ...(html !== undefined ? { html } : {}),
-  ...(when ? { if: when } : {}),
-});
-const en = (subject: string, ...paragraphs: Para[]) =>
-  mail(subject, 'Dear {{firstName}} {{lastName}},', paragraphs, 'Guest Relations');
-const zh = (subject: string, ...paragraphs: Para[]) =>
-  mail(subject, '尊敬的{{lastName}}{{firstName}}：', paragraphs, '宾客关系部');
 
 /** Mails to the guest about the guest's case. */
 export const CASE_TEMPLATES = {

@@ -3,35 +3,7 @@
  * Chinese. Handlebars in strict mode; helpers from helpers.ts: `tierName`, `date` (YYYY-MM-DD → 31 December
  * 2027 / 2027年12月31日), `offerText`, `plural`, `eq`. Every template also gets `firstName` and `lastName`.
  */
-import type { TemplateSource } from './types.js';
-
-type Localised = Record<'en' | 'zh-CN', TemplateSource>;
-
-const EN_SIGN = 'Guest Relations';
-const ZH_SIGN = '宾客关系部';
-const EN_DEAR = 'Dear {{firstName}} {{lastName}},';
-const ZH_DEAR = '尊敬的{{lastName}}{{firstName}}：';
-
-/** Subject, paragraphs and a sign-off → text and html that say the same. `html` paragraphs may hold markup. */
-function mail(
-  subject: string,
-  greeting: string,
-  paragraphs: { text: string; html?: string }[],
-  sign: string,
-) {
-  return {
-    subject,
-    text: [greeting, ...paragraphs.map((para) => para.text), sign].join('\n\n'),
-    html: [greeting, ...paragraphs.map((para) => para.html ?? para.text), sign]
-      .map((para) => `<p>${para}</p>`)
-      .join('\n'),
-  };
-}
-const p = (text: string, html?: string) => (html === undefined ? { text } : { text, html });
-const en = (subject: string, ...paragraphs: { text: string; html?: string }[]) =>
-  mail(subject, EN_DEAR, paragraphs, EN_SIGN);
-const zh = (subject: string, ...paragraphs: { text: string; html?: string }[]) =>
-  mail(subject, ZH_DEAR, paragraphs, ZH_SIGN);
+import { en, p, zh, type Localised } from './compose.js';
 
 export const LIFECYCLE_TEMPLATES = {
   'enrolment-invitation': {

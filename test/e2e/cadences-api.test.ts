@@ -9,30 +9,14 @@
  * post-stay cadence other test files' follow-ups pin.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app.js';
-import { sign } from '../../api/pms/signature.js';
-import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
 import * as cadences from '../../db/repositories/cadences.js';
 import { DEFAULT_POST_STAY_STEPS, POST_STAY_CADENCE, type CadenceStep } from '../../domain/cadence.js';
 import { followUpWorkflowId } from '../../domain/ids.js';
 import { followUpStateQuery } from '../../workflows/messages.js';
-import {
-  countRows,
-  createTestWorker,
-  devServerEnv,
-  eventually,
-  openStack,
-  stayCompletedBody,
-  uniqueTaskQueue,
-  type Stack,
-} from '../helpers.js';
+import { openApiStack, type Answer, type ApiStack } from '../api-stack.js';
+import { countRows, eventually, stayCompletedBody, type Stack } from '../helpers.js';
 
 const SECRET = 'e2e-cadences-pms-webhook-secret-0123456789';
 const MARKETER = 'e2e marketer (cadences)';
@@ -61,12 +45,9 @@ const STEPS: CadenceStep[] = [
   },
 ];
 
+let api: ApiStack;
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
-let server: Server;
-let baseUrl: string;
 let marketerKey: string;
 let adminKey: string;
 let opsKey: string;
@@ -74,23 +55,15 @@ let opsKey: string;
 let postStayBefore: number;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  const taskQueue = uniqueTaskQueue('e2e-cadences');
-  worker = await createTestWorker(env, taskQueue, stack.deps);
-  workerDone = worker.run();
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+  api = await openApiStack({
+    name: 'e2e-cadences',
+    pmsSecret: SECRET,
+    keys: { marketer: MARKETER, admin: 'e2e admin (cadences)', ops: 'e2e ops (cadences)' },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  marketerKey = (await apiKeys.create(stack.db, { name: MARKETER, role: 'marketer' })).key;
-  adminKey = (await apiKeys.create(stack.db, { name: 'e2e admin (cadences)', role: 'admin' })).key;
-  opsKey = (await apiKeys.create(stack.db, { name: 'e2e ops (cadences)', role: 'ops' })).key;
+  ({ env, stack } = api);
+  marketerKey = api.keyFor('marketer');
+  adminKey = api.keyFor('admin');
+  opsKey = api.keyFor('ops');
   await cadences.ensureCadence(stack.db, { key: CADENCE, name: 'E2E cadence' });
   await cadences.createDraft(stack.db, { cadenceKey: CADENCE, steps: STEPS, createdBy: 'e2e seed' });
   await cadences.publish(stack.db, { cadenceKey: CADENCE, version: 1, publishedBy: 'e2e seed' });
@@ -98,12 +71,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  if (worker) {
-    worker.shutdown();
-    await workerDone;
-  }
-  if (stack && postStayBefore !== undefined) {
+  await api?.close(async () => {
+    if (postStayBefore === undefined) return;
     // The post-stay versions this file published (and its follow-ups on them) go, so the test files after it
     // start their follow-ups on the version they would have had. Published versions are immutable by trigger.
     await stack.db.transaction(async (trx) => {
@@ -118,16 +87,9 @@ afterAll(async () => {
         .delete();
       await trx.raw('alter table cadence_versions enable trigger cadence_versions_immutable');
     });
-  }
-  await stack?.close();
-  await env?.teardown();
+  });
 });
 
-interface Answer<T> {
-  status: number;
-  headers: Headers;
-  json: T;
-}
 interface ErrorBody {
   error: {
     code: string;
@@ -184,16 +146,8 @@ async function call<T = ErrorBody>(
   body?: unknown,
   opts: { key?: string | null; idempotencyKey?: string } = {},
 ): Promise<Answer<T>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
   const key = opts.key === undefined ? marketerKey : opts.key;
-  if (key) headers.authorization = `Bearer ${key}`;
-  if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, headers: res.headers, json: (await res.json()) as T };
+  return api.request<T>(method, path, body, { key, idempotencyKey: opts.idempotencyKey });
 }
 
 const path = (rest = '') => `/v1/cadences/${CADENCE}${rest}`;
@@ -207,15 +161,7 @@ const written = async () => ({
 /** A guest with a stay that checked out three hours ago (through the PMS webhook), its follow-up started. */
 async function newGuest(guest: Record<string, string> = {}): Promise<string> {
   const body = stayCompletedBody({ occurredAt: new Date(Date.now() - 3 * 3_600_000).toISOString(), guest });
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${baseUrl}/v1/pms/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': sign(SECRET, raw, Math.floor(Date.now() / 1000)),
-    },
-    body: raw,
-  });
+  const res = await api.postPms(body);
   expect(res.status).toBe(202);
   const { guestId } = (await res.json()) as { guestId: string };
   // Its follow-up has pinned its version (the one current now).

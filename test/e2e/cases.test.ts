@@ -9,42 +9,23 @@
  * way (same workflow ID; whichever comes second finds it running).
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app.js';
-import { sign } from '../../api/pms/signature.js';
-import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
 import * as cases from '../../db/repositories/cases.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { caseWorkflowId } from '../../workflows/messages.js';
-import {
-  countRows,
-  createTestWorker,
-  devServerEnv,
-  eventually,
-  openStack,
-  stayCompletedBody,
-  uniqueTaskQueue,
-  type Stack,
-} from '../helpers.js';
+import { openApiStack, type Answer as ApiAnswer, type ApiStack } from '../api-stack.js';
+import { countRows, eventually, stayCompletedBody, type Stack } from '../helpers.js';
 
 const SECRET = 'e2e-cases-pms-webhook-secret-0123456789';
 const OPS = 'e2e guest relations (cases)';
 const MANAGER = 'e2e duty manager (cases)';
 const PROPERTY = `E2E-${randomUUID().slice(0, 6)}`;
 
+let api: ApiStack;
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
-let server: Server;
-let baseUrl: string;
 let taskQueue: string;
 let opsKey: string;
 let managerKey: string;
@@ -52,24 +33,16 @@ let adminKey: string;
 let marketerKey: string;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  taskQueue = uniqueTaskQueue('e2e-cases');
-  worker = await createTestWorker(env, taskQueue, stack.deps);
-  workerDone = worker.run();
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+  api = await openApiStack({
+    name: 'e2e-cases',
+    pmsSecret: SECRET,
+    keys: { ops: OPS, manager: MANAGER, admin: 'e2e admin (cases)', marketer: 'e2e marketer (cases)' },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  opsKey = (await apiKeys.create(stack.db, { name: OPS, role: 'ops' })).key;
-  managerKey = (await apiKeys.create(stack.db, { name: MANAGER, role: 'manager' })).key;
-  adminKey = (await apiKeys.create(stack.db, { name: 'e2e admin (cases)', role: 'admin' })).key;
-  marketerKey = (await apiKeys.create(stack.db, { name: 'e2e marketer (cases)', role: 'marketer' })).key;
+  ({ env, stack, taskQueue } = api);
+  opsKey = api.keyFor('ops');
+  managerKey = api.keyFor('manager');
+  adminKey = api.keyFor('admin');
+  marketerKey = api.keyFor('marketer');
   await cases.upsertPropertySettings(stack.db, {
     property_code: PROPERTY,
     name: 'The Peninsula Test',
@@ -80,20 +53,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  if (worker) {
-    worker.shutdown();
-    await workerDone;
-  }
-  await stack?.close();
-  await env?.teardown();
+  await api?.close();
 });
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: Record<string, unknown>;
-}
+type Answer = ApiAnswer<Record<string, unknown>>;
 
 async function call(
   method: 'GET' | 'POST',
@@ -101,16 +64,8 @@ async function call(
   body?: unknown,
   opts: { key?: string | null; idempotencyKey?: string } = {},
 ): Promise<Answer> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
   const key = opts.key === undefined ? opsKey : opts.key;
-  if (key) headers.authorization = `Bearer ${key}`;
-  if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
+  return api.request(method, path, body, { key, idempotencyKey: opts.idempotencyKey });
 }
 
 /** A guest with a stay at PROPERTY, through the PMS webhook. */
@@ -119,15 +74,7 @@ async function guestWithStay(): Promise<{ guestId: string; email: string }> {
     occurredAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
     stay: { propertyCode: PROPERTY },
   });
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${baseUrl}/v1/pms/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': sign(SECRET, raw, Math.floor(Date.now() / 1000)),
-    },
-    body: raw,
-  });
+  const res = await api.postPms(body);
   expect(res.status).toBe(202);
   const { guestId } = (await res.json()) as { guestId: string };
   await eventually(async () =>

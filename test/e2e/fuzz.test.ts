@@ -12,7 +12,6 @@
  * FUZZ_RUNS sets the number of runs per property (default 50), FUZZ_SEED replays a failure.
  */
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
@@ -22,16 +21,15 @@ import { createApp } from '../../api/app.js';
 import type { SUPPORTED_EVENT_TYPES } from '../../api/pms/schema.js';
 import { sign } from '../../api/pms/signature.js';
 import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
 import {
-  createTestWorker,
-  devServerEnv,
-  eventually,
-  openStack,
-  stayCompletedBody,
-  uniqueTaskQueue,
-  type Stack,
-} from '../helpers.js';
+  countTables,
+  expectSafeAnswer as expectSafe,
+  openApiStack,
+  sendRaw,
+  type ApiStack,
+  type RawAnswer,
+} from '../api-stack.js';
+import { createTestWorker, eventually, stayCompletedBody, uniqueTaskQueue, type Stack } from '../helpers.js';
 import {
   bookingCancelledBody,
   bookingCreatedBody,
@@ -52,29 +50,10 @@ import {
   type Json,
   type JsonObject,
   type Path,
+  fuzzParams as params,
 } from '../fuzz-arbitraries.js';
 
 const SECRET = 'fuzz-pms-webhook-secret-0123456789';
-const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
-const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
-
-/** fast-check's report with every value clipped: a 100 000-character counterexample is no help in a log. */
-function report(run: fc.RunDetails<unknown>): void {
-  if (!run.failed) return;
-  const example = run.counterexample ? clip(fc.stringify(run.counterexample), 600) : '(none)';
-  const cause = run.errorInstance instanceof Error ? run.errorInstance.message : String(run.errorInstance);
-  throw new Error(
-    `Property failed after ${run.numRuns} runs (replay with FUZZ_SEED=${run.seed}; path ${run.counterexamplePath})\n` +
-      `Counterexample: ${example}\n${clip(cause, 1500)}`,
-  );
-}
-
-const params: fc.Parameters<unknown> = {
-  numRuns: RUNS,
-  asyncReporter: (run) => Promise.resolve(report(run)),
-  ...(SEED === undefined ? {} : { seed: SEED }),
-};
 
 interface EventKind {
   type: (typeof SUPPORTED_EVENT_TYPES)[number];
@@ -167,9 +146,9 @@ const TABLES = [
   'stay_checkins',
 ] as const;
 
+let api: ApiStack;
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let server: Server;
 let port: number;
 let taskQueue: string;
 let opsKey: string;
@@ -178,20 +157,16 @@ let adminKey: string;
 const acceptedGuests = new Set<string>();
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  taskQueue = uniqueTaskQueue('fuzz');
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+  api = await openApiStack({
+    name: 'fuzz',
+    pmsSecret: SECRET,
+    worker: false,
+    keys: { ops: 'fuzz ops', admin: 'fuzz admin' },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  port = (server.address() as AddressInfo).port;
-  opsKey = (await apiKeys.create(stack.db, { name: 'fuzz ops', role: 'ops' })).key;
-  adminKey = (await apiKeys.create(stack.db, { name: 'fuzz admin', role: 'admin' })).key;
+  ({ env, stack, taskQueue } = api);
+  port = Number(new URL(api.baseUrl).port);
+  opsKey = api.keyFor('ops');
+  adminKey = api.keyFor('admin');
   // The referrer of the enrolment samples: a member without a workflow (none runs on this queue anyway).
   referrerNumber = `M${String(Math.floor(100_000_000 + Math.random() * 899_999_999))}`;
   await stack.db('guests').insert({
@@ -210,50 +185,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  await stack?.close();
-  await env?.teardown();
+  await api?.close();
 });
 
 /** Row counts of every table a request may write, in one round trip. */
-async function counts(): Promise<Record<string, number>> {
-  const select = TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(', ');
-  const result = await stack.db.raw<{ rows: Record<string, number>[] }>(`select ${select}`);
-  return result.rows[0]!;
+function counts(): Promise<Record<string, number>> {
+  return countTables(stack.db, TABLES);
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-  text: string;
-}
+type Answer = RawAnswer;
 
-/** One HTTP request with the path and body bytes exactly as given (no URL normalisation, no re-encoding). */
 function send(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    // Node sends a GET body without Content-Length unless told: the server would read it as the next request.
-    const length = body ? { 'content-length': String(body.length) } : {};
-    const req = httpRequest(
-      { host: '127.0.0.1', port, method, path, headers: { ...length, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, text });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendRaw(port, method, path, headers, body);
 }
 
 function postSigned(raw: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
@@ -269,31 +212,9 @@ function postSigned(raw: Buffer, headers: Record<string, string> = {}): Promise<
   );
 }
 
-interface ErrorBody {
-  error: { code: string; message: string; details: { field?: unknown; header?: unknown } };
-}
-
-/**
- * The rules every answer keeps: never 5xx; a 4xx is `{ error: { code, message, details } }` whose details name
- * a field or a header; a 4xx writes nothing. Returns the named field of a 4xx.
- */
-async function expectSafeAnswer(answer: Answer, before: Record<string, number>, what: string) {
-  if (answer.status >= 500 || answer.status < 200 || (answer.status >= 300 && answer.status < 400)) {
-    expect.fail(`${what}: ${answer.status} ${answer.text.slice(0, 500)}`);
-  }
-  if (answer.status < 300) return undefined;
-  const body = answer.body as ErrorBody | undefined;
-  const shape = `${what}: ${answer.status} is not { error: { code, message, details } }: ${answer.text.slice(0, 300)}`;
-  expect(typeof body?.error?.code, shape).toBe('string');
-  expect(typeof body?.error?.message, shape).toBe('string');
-  expect(typeof body?.error?.details, shape).toBe('object');
-  const { field, header } = body!.error.details;
-  expect(
-    typeof field === 'string' || typeof header === 'string',
-    `${what}: ${answer.status} names no field: ${answer.text.slice(0, 300)}`,
-  ).toBe(true);
-  expect(await counts(), `${what}: a ${answer.status} wrote rows`).toEqual(before);
-  return typeof field === 'string' ? field : undefined;
+/** The rules every answer keeps (`expectSafeAnswer` of test/api-stack.ts, `details` an object). */
+function expectSafeAnswer(answer: Answer, before: Record<string, number>, what: string) {
+  return expectSafe(answer, before, what, counts, { detailsObject: true });
 }
 
 /** Whether an error about `named` is a fair answer to a bad value at `mutated`. */

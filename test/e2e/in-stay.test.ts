@@ -7,32 +7,16 @@
  * house for.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import { createApp } from '../../api/app.js';
-import { sign } from '../../api/pms/signature.js';
-import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
 import * as cases from '../../db/repositories/cases.js';
 import type { PmsEventRow } from '../../db/repositories/pms-events.js';
 import type { StayCheckinRow } from '../../db/repositories/stay-checkins.js';
 import { guestWorkflowId, inStayCareWorkflowId } from '../../domain/ids.js';
-import {
-  countRows,
-  createTestWorker,
-  devServerEnv,
-  eventually,
-  openStack,
-  stayCompletedBody,
-  uniqueTaskQueue,
-  type Stack,
-} from '../helpers.js';
+import { openApiStack, type ApiStack } from '../api-stack.js';
+import { countRows, eventually, stayCompletedBody, type Stack } from '../helpers.js';
 import { stayStartedBody } from '../pms-samples.js';
 
 const SECRET = 'e2e-in-stay-webhook-secret-0123456789';
@@ -41,11 +25,9 @@ const TABLES = ['guests', 'pms_events', 'audit_log', 'stay_checkins', 'bookings'
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
 const daysFromNow = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
 
+let api: ApiStack;
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
-let server: Server;
 let baseUrl: string;
 let taskQueue: string;
 const keys: Record<'ops' | 'manager' | 'admin' | 'marketer', string> = {
@@ -56,44 +38,26 @@ const keys: Record<'ops' | 'manager' | 'admin' | 'marketer', string> = {
 };
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  taskQueue = uniqueTaskQueue('in-stay-e2e');
-  worker = await createTestWorker(env, taskQueue, stack.deps);
-  workerDone = worker.run();
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+  api = await openApiStack({
+    name: 'in-stay-e2e',
+    pmsSecret: SECRET,
+    keys: {
+      ops: 'e2e in-stay ops',
+      manager: 'e2e in-stay manager',
+      admin: 'e2e in-stay admin',
+      marketer: 'e2e in-stay marketer',
+    },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  for (const role of ['ops', 'manager', 'admin', 'marketer'] as const)
-    keys[role] = (await apiKeys.create(stack.db, { name: `e2e in-stay ${role}`, role })).key;
+  ({ env, stack, baseUrl, taskQueue } = api);
+  for (const role of ['ops', 'manager', 'admin', 'marketer'] as const) keys[role] = api.keyFor(role);
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  if (worker) {
-    worker.shutdown();
-    await workerDone;
-  }
-  await stack?.close();
-  await env?.teardown();
+  await api?.close();
 });
 
 async function postEvent(body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${baseUrl}/v1/pms/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': sign(SECRET, raw, Math.floor(Date.now() / 1000)),
-    },
-    body: raw,
-  });
+  const res = await api.postPms(body);
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 

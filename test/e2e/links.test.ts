@@ -4,60 +4,52 @@
  * its history (the signal-with-start's message), whatever the workflow later does with it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { listen } from '../../api/server.js';
-import { createDb, type Db } from '../../db/knex.js';
+import type { Db } from '../../db/knex.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { signLink, whyLinkUrl } from '../../lib/links.js';
-import { devServerEnv, uniqueTaskQueue } from '../helpers.js';
+import { openApiStack, postForm, postFormJson, type ApiStack } from '../api-stack.js';
 
 const LINKS_SECRET = 'e2e-links-secret-0123456789abcdef';
 const PMS_SECRET = 'e2e-pms-webhook-secret-0123456789';
 const inADay = () => Math.floor(Date.now() / 1000) + 86_400;
 
+let api: ApiStack;
 let env: TestWorkflowEnvironment;
 let db: Db;
-let server: Server;
 let baseUrl: string;
 let taskQueue: string;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  db = createDb(inject('databaseUrl'), { poolMax: 3 });
-  taskQueue = uniqueTaskQueue('links');
-  const app = createApp({
-    db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: PMS_SECRET, toleranceSeconds: 300 },
-    links: { secret: LINKS_SECRET },
+  api = await openApiStack({
+    name: 'links',
+    pmsSecret: PMS_SECRET,
+    linksSecret: LINKS_SECRET,
+    worker: false,
   });
-  server = await listen(app, '127.0.0.1', 0);
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ env, baseUrl, taskQueue } = api);
+  db = api.stack.db;
 });
 
 const guestsMade: string[] = [];
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
   // The workflows started here never had a worker: end them so they do not linger on the shared server.
-  for (const id of guestsMade) {
-    await env?.client.workflow
-      .getHandle(guestWorkflowId(id))
-      .terminate('links e2e done')
-      .catch(() => undefined);
-  }
-  await db?.destroy();
-  await env?.teardown();
+  await api?.close(async () => {
+    for (const id of guestsMade) {
+      await env.client.workflow
+        .getHandle(guestWorkflowId(id))
+        .terminate('links e2e done')
+        .catch(() => undefined);
+    }
+  });
 });
 
 async function newGuest(locale: string): Promise<string> {
@@ -82,21 +74,9 @@ function whyUrl(guestId: string, expiresAt = inADay(), secret = LINKS_SECRET): s
   return whyLinkUrl({ baseUrl, guestId, secret, expiresAt });
 }
 
-function answer(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers },
-    body,
-  });
-}
+const answer = postForm;
 
-function answerJson(url: string, body: unknown): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
+const answerJson = postFormJson;
 
 interface ChurnColumns {
   churn_reason: string | null;

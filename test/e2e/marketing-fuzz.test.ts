@@ -8,16 +8,17 @@
  * FUZZ_RUNS sets the number of runs per property (default 50), FUZZ_SEED replays a failure.
  */
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateSource } from '../../activities/mail/templates.js';
-import { createApp } from '../../api/app.js';
-import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
+import {
+  countTables,
+  expectSafeAnswer as expectSafe,
+  openApiStack,
+  sendRaw,
+  type ApiStack,
+  type RawAnswer,
+} from '../api-stack.js';
 import * as cadences from '../../db/repositories/cadences.js';
 import { DEFAULT_POST_STAY_STEPS } from '../../domain/cadence.js';
 import {
@@ -33,28 +34,9 @@ import {
   type Json,
   type JsonObject,
   type Path,
+  fuzzParams as params,
 } from '../fuzz-arbitraries.js';
-import { devServerEnv, openStack, uniqueTaskQueue, type Stack } from '../helpers.js';
-
-const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
-const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
-
-function report(run: fc.RunDetails<unknown>): void {
-  if (!run.failed) return;
-  const example = run.counterexample ? clip(fc.stringify(run.counterexample), 600) : '(none)';
-  const cause = run.errorInstance instanceof Error ? run.errorInstance.message : String(run.errorInstance);
-  throw new Error(
-    `Property failed after ${run.numRuns} runs (replay with FUZZ_SEED=${run.seed}; path ${run.counterexamplePath})\n` +
-      `Counterexample: ${example}\n${clip(cause, 1500)}`,
-  );
-}
-
-const params: fc.Parameters<unknown> = {
-  numRuns: RUNS,
-  asyncReporter: (run) => Promise.resolve(report(run)),
-  ...(SEED === undefined ? {} : { seed: SEED }),
-};
+import type { Stack } from '../helpers.js';
 
 const TABLES = [
   'template_versions',
@@ -70,26 +52,22 @@ const TABLES = [
 const CADENCE = `fuzz-${randomUUID().slice(0, 8)}`;
 const json = (value: object): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
 
-let env: TestWorkflowEnvironment;
+let api: ApiStack;
 let stack: Stack;
-let server: Server;
 let port: number;
 let marketerKey: string;
 let guestId: string;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue: uniqueTaskQueue('marketing-fuzz'),
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: 'marketing-fuzz-pms-webhook-secret-0123', toleranceSeconds: 300 },
+  api = await openApiStack({
+    name: 'marketing-fuzz',
+    pmsSecret: 'marketing-fuzz-pms-webhook-secret-0123',
+    worker: false,
+    keys: { marketer: 'fuzz marketer' },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  port = (server.address() as AddressInfo).port;
-  marketerKey = (await apiKeys.create(stack.db, { name: 'fuzz marketer', role: 'marketer' })).key;
+  stack = api.stack;
+  port = Number(new URL(api.baseUrl).port);
+  marketerKey = api.keyFor('marketer');
   const [guest] = await stack
     .db('guests')
     .insert({
@@ -117,79 +95,25 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  await stack?.close();
-  await env?.teardown();
+  await api?.close();
 });
 
-async function counts(): Promise<Record<string, number>> {
-  const select = TABLES.map((t) => `(select count(*) from ${t})::int as ${t}`).join(', ');
-  const result = await stack.db.raw<{ rows: Record<string, number>[] }>(`select ${select}`);
-  return result.rows[0]!;
+function counts(): Promise<Record<string, number>> {
+  return countTables(stack.db, TABLES);
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-  text: string;
-}
+type Answer = RawAnswer;
 
 function send(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const length = body ? { 'content-length': String(body.length) } : {};
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        headers: { authorization: `Bearer ${marketerKey}`, ...length, ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, text });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendRaw(port, method, path, { authorization: `Bearer ${marketerKey}`, ...headers }, body);
 }
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   send('POST', path, { 'content-type': 'application/json', ...headers }, Buffer.from(JSON.stringify(body)));
 
-interface ErrorBody {
-  error: { code: string; message: string; details: { field?: unknown; header?: unknown } };
-}
-
 /** Never 5xx; a 4xx is the error shape, names a field or header and writes nothing. The named field. */
-async function expectSafeAnswer(answer: Answer, before: Record<string, number>, what: string) {
-  if (answer.status >= 500 || answer.status < 200 || (answer.status >= 300 && answer.status < 400)) {
-    expect.fail(`${what}: ${answer.status} ${answer.text.slice(0, 500)}`);
-  }
-  if (answer.status < 300) return undefined;
-  const body = answer.body as ErrorBody | undefined;
-  const shape = `${what}: ${answer.status} is not { error: { code, message, details } }: ${answer.text.slice(0, 300)}`;
-  expect(typeof body?.error?.code, shape).toBe('string');
-  expect(typeof body?.error?.message, shape).toBe('string');
-  const { field, header } = body!.error.details;
-  expect(
-    typeof field === 'string' || typeof header === 'string',
-    `${what}: ${answer.status} names no field: ${answer.text.slice(0, 300)}`,
-  ).toBe(true);
-  expect(await counts(), `${what}: a ${answer.status} wrote rows`).toEqual(before);
-  return typeof field === 'string' ? field : undefined;
+function expectSafeAnswer(answer: Answer, before: Record<string, number>, what: string) {
+  return expectSafe(answer, before, what, counts);
 }
 
 /** `steps[1].window.start` → `steps.1.window.start`: the API's names against this file's paths. */

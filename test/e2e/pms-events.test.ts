@@ -3,20 +3,18 @@
  * the real activities, PostgreSQL and an SMTP sink. Signed PMS events go in;
  * rows, workflow state and received mail come out.
  */
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { sign } from '../../api/pms/signature.js';
 import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
 import type { GuestRow } from '../../db/repositories/guests.js';
 import type { BookingRow } from '../../db/repositories/bookings.js';
 import type { PmsEventRow } from '../../db/repositories/pms-events.js';
+import { openApiStack, type ApiStack, type PmsPostOptions } from '../api-stack.js';
 import {
   bookingCancelledBody,
   bookingCreatedBody,
@@ -24,16 +22,7 @@ import {
   profileUpdatedBody,
   type ProfileExtrasInput,
 } from '../pms-samples.js';
-import {
-  countRows,
-  createTestWorker,
-  devServerEnv,
-  eventually,
-  openStack,
-  stayCompletedBody,
-  uniqueTaskQueue,
-  type Stack,
-} from '../helpers.js';
+import { countRows, eventually, stayCompletedBody, type Stack } from '../helpers.js';
 
 const SECRET = 'e2e-pms-webhook-secret-0123456789';
 /** A recent check-out: thank-yous are not sent for stays older than a week (program setting). */
@@ -51,33 +40,23 @@ const TABLES = [
 const isThankYou = (email: string) => (m: { to: string[]; text: string }) =>
   m.to.includes(email) && m.text.includes('points for this stay');
 
+let api: ApiStack;
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
-let server: Server;
 let baseUrl: string;
 let taskQueue: string;
 let opsKey: string;
 let marketerKey: string;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  taskQueue = uniqueTaskQueue('e2e');
-  worker = await createTestWorker(env, taskQueue, stack.deps);
-  workerDone = worker.run();
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+  api = await openApiStack({
+    name: 'e2e',
+    pmsSecret: SECRET,
+    keys: { ops: 'e2e front office', marketer: 'e2e marketing' },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  opsKey = (await apiKeys.create(stack.db, { name: 'e2e front office', role: 'ops' })).key;
-  marketerKey = (await apiKeys.create(stack.db, { name: 'e2e marketing', role: 'marketer' })).key;
+  ({ env, stack, baseUrl, taskQueue } = api);
+  opsKey = api.keyFor('ops');
+  marketerKey = api.keyFor('marketer');
 });
 
 function getGuest(id: string, key: string | null = opsKey): Promise<Response> {
@@ -85,26 +64,16 @@ function getGuest(id: string, key: string | null = opsKey): Promise<Response> {
 }
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  if (worker) {
-    worker.shutdown();
-    await workerDone;
-  }
-  await stack?.close();
-  await env?.teardown();
+  await api?.close();
 });
 
 const now = () => Math.floor(Date.now() / 1000);
 
 async function postEvent(
   body: unknown,
-  opts: { raw?: string; signature?: string | null; timestamp?: number; secret?: string; url?: string } = {},
+  opts: PmsPostOptions = {},
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  const raw = opts.raw ?? JSON.stringify(body);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (opts.signature !== null)
-    headers['x-signature'] = opts.signature ?? sign(opts.secret ?? SECRET, raw, opts.timestamp ?? now());
-  const res = await fetch(`${opts.url ?? baseUrl}/v1/pms/events`, { method: 'POST', headers, body: raw });
+  const res = await api.postPms(body, opts);
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 

@@ -3,63 +3,38 @@
  * shutdown `flushSignalledMarks` writes the marks still pending, so a stopped API leaves the sweeper nothing to
  * re-signal. Real HTTP, a Temporal dev server (no worker: only the signal matters here) and PostgreSQL.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApp } from '../../api/app.js';
 import { flushSignalledMarks } from '../../api/pms/service.js';
-import { sign } from '../../api/pms/signature.js';
-import { listen } from '../../api/server.js';
-import { devServerEnv, openStack, stayCompletedBody, uniqueTaskQueue, type Stack } from '../helpers.js';
+import { openApiStack, type ApiStack } from '../api-stack.js';
+import { stayCompletedBody, type Stack } from '../helpers.js';
 
 const SECRET = 'e2e-marks-webhook-secret-0123456789';
 
+let api: ApiStack;
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let server: Server;
-let baseUrl: string;
 let taskQueue: string;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  taskQueue = uniqueTaskQueue('marks');
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
-  });
-  server = await listen(app, '127.0.0.1', 0);
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = await openApiStack({ name: 'marks', pmsSecret: SECRET, worker: false });
+  ({ env, stack, taskQueue } = api);
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
   // Nothing runs these guests' workflows: end them so they do not linger on the shared dev server.
-  for await (const wf of env.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
-    await env.client.workflow
-      .getHandle(wf.workflowId)
-      .terminate('test over')
-      .catch(() => undefined);
-  }
-  await stack?.close();
-  await env?.teardown();
+  await api?.close(async () => {
+    for await (const wf of env.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+      await env.client.workflow
+        .getHandle(wf.workflowId)
+        .terminate('test over')
+        .catch(() => undefined);
+    }
+  });
 });
 
 async function post(body: unknown): Promise<{ status: number; duplicate?: boolean }> {
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${baseUrl}/v1/pms/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': sign(SECRET, raw, Math.floor(Date.now() / 1000)),
-    },
-    body: raw,
-  });
+  const res = await api.postPms(body);
   const json = (await res.json()) as { duplicate?: boolean };
   return { status: res.status, duplicate: json.duplicate };
 }

@@ -4,40 +4,26 @@
  * Updates (validated synchronously, applied once per Idempotency-Key); a refused request writes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
-import { sign } from '../../api/pms/signature.js';
 import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
 import type { GuestRow } from '../../db/repositories/guests.js';
 import type { LedgerRow } from '../../db/repositories/ledger.js';
 import type { StaffRequestRow } from '../../db/repositories/staff-requests.js';
-import {
-  countRows,
-  createTestWorker,
-  devServerEnv,
-  eventually,
-  openStack,
-  stayCompletedBody,
-  uniqueTaskQueue,
-  type Stack,
-} from '../helpers.js';
+import { openApiStack, type ApiStack } from '../api-stack.js';
+import { countRows, eventually, stayCompletedBody, type Stack } from '../helpers.js';
 
 const SECRET = 'e2e-staff-pms-webhook-secret-0123456789';
 const OPS = 'e2e front office (staff)';
 const ADMIN = 'e2e loyalty admin';
 
+let api: ApiStack;
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
-let server: Server;
 let baseUrl: string;
 let taskQueue: string;
 let opsKey: string;
@@ -45,33 +31,19 @@ let adminKey: string;
 let marketerKey: string;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  taskQueue = uniqueTaskQueue('e2e-staff');
-  worker = await createTestWorker(env, taskQueue, stack.deps);
-  workerDone = worker.run();
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+  api = await openApiStack({
+    name: 'e2e-staff',
+    pmsSecret: SECRET,
+    keys: { ops: OPS, admin: ADMIN, marketer: 'e2e marketing (staff)' },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  opsKey = (await apiKeys.create(stack.db, { name: OPS, role: 'ops' })).key;
-  adminKey = (await apiKeys.create(stack.db, { name: ADMIN, role: 'admin' })).key;
-  marketerKey = (await apiKeys.create(stack.db, { name: 'e2e marketing (staff)', role: 'marketer' })).key;
+  ({ env, stack, baseUrl, taskQueue } = api);
+  opsKey = api.keyFor('ops');
+  adminKey = api.keyFor('admin');
+  marketerKey = api.keyFor('marketer');
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  if (worker) {
-    worker.shutdown();
-    await workerDone;
-  }
-  await stack?.close();
-  await env?.teardown();
+  await api?.close();
 });
 
 interface Answer {
@@ -119,15 +91,7 @@ async function getGuest(guestId: string): Promise<GuestView> {
 /** A guest with one stay of 1280.00 CNY (12800 points), once the workflow's state knows the balance. */
 async function guestWithBalance(): Promise<string> {
   const body = stayCompletedBody({ occurredAt: new Date(Date.now() - 3 * 3_600_000).toISOString() });
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${baseUrl}/v1/pms/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': sign(SECRET, raw, Math.floor(Date.now() / 1000)),
-    },
-    body: raw,
-  });
+  const res = await api.postPms(body);
   expect(res.status).toBe(202);
   const { guestId } = (await res.json()) as { guestId: string };
   await eventually(async () =>

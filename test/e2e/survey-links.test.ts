@@ -14,46 +14,32 @@
  *   answer is refused and writes nothing
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../../activities/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
-import { sign } from '../../api/pms/signature.js';
 import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
 import * as cases from '../../db/repositories/cases.js';
 import type { SurveyResponseRow } from '../../db/repositories/survey-responses.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { signLink, surveyLinkUrl, whyLinkUrl } from '../../lib/links.js';
 import { caseStateQuery, caseWorkflowId } from '../../workflows/messages.js';
 import { inStayReportUrlFrom, satisfactionUrlFrom, surveyUrlFrom } from '../../worker.js';
-import {
-  countRows,
-  createTestWorker,
-  devServerEnv,
-  eventually,
-  openStack,
-  stayCompletedBody,
-  uniqueTaskQueue,
-  type Stack,
-} from '../helpers.js';
+import { openApiStack, postForm, postFormJson, type ApiStack } from '../api-stack.js';
+import { countRows, eventually, stayCompletedBody, type Stack } from '../helpers.js';
 
 const PMS_SECRET = 'e2e-survey-links-pms-secret-0123456789';
 const LINKS_SECRET = 'e2e-survey-links-secret-0123456789';
 const OPS = 'e2e guest relations (survey links)';
 const PROPERTY = `E2E-${randomUUID().slice(0, 6)}`;
 
+let apiStack: ApiStack;
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
-let server: Server;
 let baseUrl: string;
 let taskQueue: string;
 let opsKey: string;
@@ -64,21 +50,13 @@ let links: {
 };
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  taskQueue = uniqueTaskQueue('e2e-survey-links');
-  worker = await createTestWorker(env, taskQueue, stack.deps);
-  workerDone = worker.run();
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: PMS_SECRET, toleranceSeconds: 300 },
-    links: { secret: LINKS_SECRET },
+  apiStack = await openApiStack({
+    name: 'e2e-survey-links',
+    pmsSecret: PMS_SECRET,
+    linksSecret: LINKS_SECRET,
+    keys: { ops: OPS },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ env, stack, baseUrl, taskQueue } = apiStack);
   const config = {
     LINKS_SECRET,
     PUBLIC_BASE_URL: baseUrl,
@@ -90,7 +68,7 @@ beforeAll(async () => {
     report: inStayReportUrlFrom(config)!,
     satisfaction: satisfactionUrlFrom(config)!,
   };
-  opsKey = (await apiKeys.create(stack.db, { name: OPS, role: 'ops' })).key;
+  opsKey = apiStack.keyFor('ops');
   await cases.upsertPropertySettings(stack.db, {
     property_code: PROPERTY,
     name: 'The Bund Test',
@@ -101,13 +79,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  if (worker) {
-    worker.shutdown();
-    await workerDone;
-  }
-  await stack?.close();
-  await env?.teardown();
+  await apiStack?.close();
 });
 
 // ---- helpers ----------------------------------------------------------------------------------------------
@@ -126,15 +98,7 @@ async function guestWithStay(locale = 'en'): Promise<Guest> {
     stay: { propertyCode: PROPERTY },
     guest: { locale, firstName: 'Mei', lastName: 'Wang' },
   });
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${baseUrl}/v1/pms/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': sign(PMS_SECRET, raw, Math.floor(Date.now() / 1000)),
-    },
-    body: raw,
-  });
+  const res = await apiStack.postPms(body);
   expect(res.status).toBe(202);
   const { guestId } = (await res.json()) as { guestId: string };
   const stay = await eventually(async () =>
@@ -143,21 +107,9 @@ async function guestWithStay(locale = 'en'): Promise<Guest> {
   return { guestId, stayId: stay.id, pmsStayId: body.data.stay.pmsStayId, email: body.data.guest.email };
 }
 
-function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers },
-    body,
-  });
-}
+const post = postForm;
 
-function postJson(url: string, body: unknown): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
+const postJson = postFormJson;
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
@@ -216,12 +168,8 @@ function casesOf(guestId: string): Promise<cases.CaseRow[]> {
 }
 
 async function api(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${opsKey}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  const res = await apiStack.request<Record<string, unknown>>(method, path, body, { key: opsKey });
+  return { status: res.status, json: res.json };
 }
 
 const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);

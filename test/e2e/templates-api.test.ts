@@ -9,73 +9,43 @@
  * Published versions apply to every mail in the database: afterAll removes the ones this file stored, so the
  * test files after it render the built-in templates again.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEMPLATE_NAMES, templateSource } from '../../activities/mail/templates.js';
-import { createApp } from '../../api/app.js';
-import { sign } from '../../api/pms/signature.js';
-import { listen } from '../../api/server.js';
-import * as apiKeys from '../../db/repositories/api-keys.js';
 import * as store from '../../db/repositories/templates.js';
-import {
-  countRows,
-  createTestWorker,
-  devServerEnv,
-  eventually,
-  openStack,
-  sentMail,
-  stayCompletedBody,
-  uniqueTaskQueue,
-  type Stack,
-} from '../helpers.js';
+import { openApiStack, type Answer, type ApiStack } from '../api-stack.js';
+import { countRows, eventually, sentMail, stayCompletedBody, type Stack } from '../helpers.js';
 
 const SECRET = 'e2e-templates-pms-webhook-secret-0123456789';
 const MARKETER = 'e2e marketer (templates)';
 
-let env: TestWorkflowEnvironment;
+let api: ApiStack;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
-let server: Server;
-let baseUrl: string;
 let marketerKey: string;
 let adminKey: string;
 let opsKey: string;
 let managerKey: string;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  stack = await openStack();
-  const taskQueue = uniqueTaskQueue('e2e-templates');
-  worker = await createTestWorker(env, taskQueue, stack.deps);
-  workerDone = worker.run();
-  const app = createApp({
-    db: stack.db,
-    temporal: env.client,
-    taskQueue,
-    logger: pino({ level: 'silent' }),
-    pms: { webhookSecret: SECRET, toleranceSeconds: 300 },
+  api = await openApiStack({
+    name: 'e2e-templates',
+    pmsSecret: SECRET,
+    keys: {
+      marketer: MARKETER,
+      admin: 'e2e admin (templates)',
+      ops: 'e2e ops (templates)',
+      manager: 'e2e manager (templates)',
+    },
   });
-  server = await listen(app, '127.0.0.1', 0);
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  marketerKey = (await apiKeys.create(stack.db, { name: MARKETER, role: 'marketer' })).key;
-  adminKey = (await apiKeys.create(stack.db, { name: 'e2e admin (templates)', role: 'admin' })).key;
-  opsKey = (await apiKeys.create(stack.db, { name: 'e2e ops (templates)', role: 'ops' })).key;
-  managerKey = (await apiKeys.create(stack.db, { name: 'e2e manager (templates)', role: 'manager' })).key;
+  ({ stack } = api);
+  marketerKey = api.keyFor('marketer');
+  adminKey = api.keyFor('admin');
+  opsKey = api.keyFor('ops');
+  managerKey = api.keyFor('manager');
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
-  if (worker) {
-    worker.shutdown();
-    await workerDone;
-  }
-  if (stack) {
-    // Published versions are immutable by trigger; this file's own are removed with the triggers off.
+  // Published versions are immutable by trigger; this file's own are removed with the triggers off.
+  await api?.close(async () => {
     await stack.db.transaction(async (trx) => {
       await trx.raw('alter table template_versions disable trigger template_versions_immutable');
       await trx.raw(
@@ -85,16 +55,8 @@ afterAll(async () => {
       await trx.raw('alter table template_versions enable trigger template_versions_immutable');
       await trx.raw('alter table template_version_locales enable trigger template_version_locales_immutable');
     });
-  }
-  await stack?.close();
-  await env?.teardown();
+  });
 });
-
-interface Answer<T> {
-  status: number;
-  headers: Headers;
-  json: T;
-}
 
 interface Issue {
   field: string;
@@ -143,15 +105,8 @@ async function call<T = ErrorBody>(
   body?: unknown,
   opts: { key?: string | null } = {},
 ): Promise<Answer<T>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
   const key = opts.key === undefined ? marketerKey : opts.key;
-  if (key) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, headers: res.headers, json: (await res.json()) as T };
+  return api.request<T>(method, path, body, { key });
 }
 
 /** A guest with a completed stay (checked out three hours ago: the thank-you is due at once). */
@@ -162,15 +117,7 @@ async function guestWithStay(
     occurredAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
     guest,
   });
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${baseUrl}/v1/pms/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': sign(SECRET, raw, Math.floor(Date.now() / 1000)),
-    },
-    body: raw,
-  });
+  const res = await api.postPms(body);
   expect(res.status).toBe(202);
   const { guestId } = (await res.json()) as { guestId: string };
   return { guestId, email: body.data.guest.email };
