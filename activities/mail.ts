@@ -212,6 +212,24 @@ export function createMailActivities(deps: MailDeps) {
     return guest;
   }
 
+  /** The outbox row's content of a rendered mail: who it goes to, in which language, and what it says. */
+  const outboxContent = (
+    guest: guests.GuestRow,
+    input: { template: string; idempotencyKey: string },
+    rendered: RenderedMail & { version: number | null },
+  ) => ({
+    idempotency_key: input.idempotencyKey,
+    message_id: messageId(input.idempotencyKey),
+    guest_id: guest.id,
+    template: input.template,
+    locale: rendered.locale,
+    to_address: guest.email,
+    subject: rendered.subject,
+    body_text: rendered.text,
+    body_html: rendered.html,
+    template_version: rendered.version,
+  });
+
   /**
    * The mail for the guest (name and locale from Postgres) from the template's current text: its highest
    * published stored version if there is one, else the built-in one (`version` null). Marketing mail gets the
@@ -287,18 +305,7 @@ export function createMailActivities(deps: MailDeps) {
       const guest = await guestOf(input.guestId);
       const rendered = await render(guest, input.template, input.vars);
       const { mail, created } = await failFastOnDataErrors(() =>
-        outbox.enqueue(db, {
-          idempotency_key: input.idempotencyKey,
-          message_id: messageId(input.idempotencyKey),
-          guest_id: guest.id,
-          template: input.template,
-          locale: rendered.locale,
-          to_address: guest.email,
-          subject: rendered.subject,
-          body_text: rendered.text,
-          body_html: rendered.html,
-          template_version: rendered.version,
-        }),
+        outbox.enqueue(db, outboxContent(guest, input, rendered)),
       );
       faults('outbox.afterEnqueue');
       return { outboxId: mail.id, created };
@@ -410,16 +417,7 @@ export function createMailActivities(deps: MailDeps) {
       const rendered = await render(guest, input.template, input.vars, unsubscribeUrl);
       const settings = await planningSettingsOf(db);
       const content = {
-        idempotency_key: input.idempotencyKey,
-        message_id: messageId(input.idempotencyKey),
-        guest_id: guest.id,
-        template: input.template,
-        locale: rendered.locale,
-        to_address: guest.email,
-        subject: rendered.subject,
-        body_text: rendered.text,
-        body_html: rendered.html,
-        template_version: rendered.version,
+        ...outboxContent(guest, input, rendered),
         class: mailClass,
         planned_at: new Date(now),
       };
