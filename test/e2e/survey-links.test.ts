@@ -167,8 +167,11 @@ function casesOf(guestId: string): Promise<cases.CaseRow[]> {
   return stack.db<cases.CaseRow>('service_cases').where({ guest_id: guestId }).orderBy('opened_at');
 }
 
-async function api(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const res = await apiStack.request<Record<string, unknown>>(method, path, body, { key: opsKey });
+async function api(method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string) {
+  const res = await apiStack.request<Record<string, unknown>>(method, path, body, {
+    key: opsKey,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
   return { status: res.status, json: res.json };
 }
 
@@ -603,8 +606,15 @@ describe('the satisfaction link', () => {
     expect(opened.status, JSON.stringify(opened.json)).toBe(201);
     const caseId = opened.json.id as string;
     await eventually(async () => ((await stageOf(g.guestId)) === 'at_risk' ? true : undefined));
+    // Retried until the case's workflow takes it, as a client retries a 503: with the same Idempotency-Key.
+    const resolveKey = randomUUID();
     const resolved = await eventually(async () => {
-      const r = await api('POST', `/v1/cases/${caseId}/resolve`, { resolution: 'Apologised; coached.' });
+      const r = await api(
+        'POST',
+        `/v1/cases/${caseId}/resolve`,
+        { resolution: 'Apologised; coached.' },
+        resolveKey,
+      );
       return r.status === 200 ? r : undefined;
     });
     expect(resolved.json).toMatchObject({ status: 'resolved' });
