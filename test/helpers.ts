@@ -1,6 +1,8 @@
 /** Shared pieces of the integration tests: the servers from global setup, a worker per test, event builders. */
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
@@ -177,16 +179,26 @@ export async function countRows(db: Db, table: string, where: Record<string, unk
   return Number(row.n);
 }
 
-/** Polls `fn` until it returns a value that is not undefined (real time). */
+/**
+ * Polls `fn` until it returns a value that is not undefined (real time). On a timeout the error carries what
+ * `explain` says (for instance a workflow's history, `historySummary`), so a rare failure in CI can be read.
+ */
 export async function eventually<T>(
   fn: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 30_000, everyMs = 100 } = {},
+  {
+    timeoutMs = 30_000,
+    everyMs = 100,
+    explain,
+  }: { timeoutMs?: number; everyMs?: number; explain?: () => Promise<string> } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const why = explain ? await explain().catch((err: unknown) => `(explain failed: ${String(err)})`) : '';
+      throw new Error(`condition not met within ${timeoutMs} ms${why ? `\n${why}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -221,4 +233,49 @@ export async function endFollowUps(env: TestWorkflowEnvironment, db: Db, guestId
     });
     if (await running()) await handle.terminate('test done').catch(() => undefined);
   }
+}
+
+/**
+ * A workflow's status and history in one line per event (type, activity or timer, failure message): what a
+ * failing test prints to explain where the workflow stood.
+ */
+export async function historySummary(client: Client, workflowId: string): Promise<string> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  type Failure = { message?: string };
+  const { events } = JSON.parse(historyToJSON(await handle.fetchHistory())) as {
+    events: {
+      eventId: string;
+      eventTime: string;
+      eventType: string;
+      activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+      activityTaskFailedEventAttributes?: { failure?: Failure };
+      workflowTaskFailedEventAttributes?: { failure?: Failure };
+      workflowExecutionFailedEventAttributes?: { failure?: Failure };
+      startChildWorkflowExecutionInitiatedEventAttributes?: { workflowId: string };
+      timerStartedEventAttributes?: { startToFireTimeout: string };
+      markerRecordedEventAttributes?: { markerName: string };
+    }[];
+  };
+  const lines = events.map((e) =>
+    [
+      `  ${e.eventId} ${e.eventTime} ${e.eventType.replace(/^EVENT_TYPE_/, '')}`,
+      e.activityTaskScheduledEventAttributes?.activityType.name,
+      e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId,
+      e.timerStartedEventAttributes?.startToFireTimeout,
+      e.markerRecordedEventAttributes?.markerName,
+      (
+        e.activityTaskFailedEventAttributes ??
+        e.workflowTaskFailedEventAttributes ??
+        e.workflowExecutionFailedEventAttributes
+      )?.failure?.message,
+    ]
+      .filter(Boolean)
+      .join(' '),
+  );
+  const pending = (description.raw.pendingActivities ?? []).map(
+    (p) =>
+      `  pending ${p.activityType?.name ?? '?'} attempt ${p.attempt ?? 0}: ${p.lastFailure?.message ?? 'no failure'}`,
+  );
+  return [`${workflowId}: ${description.status.name}`, ...lines, ...pending].join('\n');
 }

@@ -20,6 +20,7 @@ import {
   countRows,
   createTestWorker,
   eventually,
+  historySummary,
   openStack,
   ownTimeSkippingEnv,
   sampleStay,
@@ -139,6 +140,15 @@ async function zoneWhereNowIs(fromHour: number, toHour: number): Promise<string>
     if (hour >= fromHour && hour < toHour) return zone;
   }
   throw new Error(`no zone between ${fromHour}:00 and ${toHour}:00`);
+}
+
+/** The guest's workflow and its children as far as they got, for a failing wait's message. */
+async function explainGuest(guestId: string): Promise<string> {
+  const parent = await historySummary(env.client, guestWorkflowId(guestId));
+  const children = [...parent.matchAll(/START_CHILD_WORKFLOW_EXECUTION_INITIATED (\S+)/g)].map((m) => m[1]!);
+  const parts = [`now ${iso(await env.currentTimeMs())}`, parent];
+  for (const id of new Set(children)) parts.push(await historySummary(env.client, id).catch(String));
+  return parts.join('\n');
 }
 
 /** Advances the server's clock in steps, letting the worker act between them. */
@@ -297,13 +307,16 @@ describe('send windows of the lifecycle mails', () => {
     await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
     await signal(g.id, await stayAgo(366 * DAY, g.profile));
     // The first offer is planned at once on the lapse, in the night: held for 09:00 local.
-    const offer = await eventually(async () => {
-      const row = await stack
-        .db('mail_outbox')
-        .where({ guest_id: g.id, template: 'win-back-offer' })
-        .first<{ id: number; status: string; send_at: Date; message_id: string } | undefined>();
-      return row;
-    });
+    const offer = await eventually(
+      async () => {
+        const row = await stack
+          .db('mail_outbox')
+          .where({ guest_id: g.id, template: 'win-back-offer' })
+          .first<{ id: number; status: string; send_at: Date; message_id: string } | undefined>();
+        return row;
+      },
+      { explain: () => explainGuest(g.id) },
+    );
     expect(offer.status).toBe('pending');
     const nine = DateTime.fromMillis(await env.currentTimeMs(), { zone })
       .plus({ hours: 3 })
