@@ -1,5 +1,5 @@
 /**
- * `npm run simulate -- <scenario.json> [--json]`: one scenario on throwaway servers — embedded PostgreSQL
+ * `npm run simulate -- <scenario.json> [--json] [--histories=<dir>]`: one scenario on throwaway servers — embedded PostgreSQL
  * (migrated), the Temporal time-skipping test server, an SMTP sink, the real worker and API — and the guest's
  * timeline on stdout (text, or JSON with --json). Progress goes to stderr.
  */
@@ -20,12 +20,13 @@ import { formatTimeline } from './format.js';
 import { runScenario } from './run.js';
 import { loadScenario } from './scenario.js';
 
-const USAGE = 'usage: npm run simulate -- <scenario.json> [--json]';
+const USAGE = 'usage: npm run simulate -- <scenario.json> [--json] [--histories=<dir>]';
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const files = argv.filter((a) => !a.startsWith('--'));
-  const unknown = argv.filter((a) => a.startsWith('--') && a !== '--json');
+  const historiesDir = argv.find((a) => a.startsWith('--histories='))?.slice('--histories='.length);
+  const unknown = argv.filter((a) => a.startsWith('--') && a !== '--json' && !a.startsWith('--histories='));
   if (files.length !== 1 || unknown.length > 0) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
@@ -72,7 +73,11 @@ async function main(argv: string[]): Promise<number> {
     await db.destroy();
 
     const timeline = await step(log, 'Scenario', () =>
-      runScenario(scenario, { databaseUrl: pg.url, env, workflowBundle: { code: bundle.code }, log }),
+      runScenario(
+        scenario,
+        { databaseUrl: pg.url, env, workflowBundle: { code: bundle.code }, log },
+        historiesDir ? { historiesDir } : {},
+      ),
     );
     process.stdout.write(json ? `${JSON.stringify(timeline, null, 2)}\n` : `${formatTimeline(timeline)}\n`);
     return 0;

@@ -4,7 +4,10 @@
  * `continuedExecutionRunId`; every child a run started (its `ChildWorkflowExecutionStarted` event names the
  * child's run); and each child forward through its continue-as-new.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 
@@ -122,4 +125,17 @@ export async function collectRuns(
   return [...runs.values()].sort(
     (a, b) => a.startedMs - b.startedMs || a.workflowId.localeCompare(b.workflowId),
   );
+}
+
+/** Each run's history as `<dir>/<readable workflow id>.<runId>.json`. */
+export async function writeHistories(
+  dir: string,
+  runs: WorkflowRun[],
+  readable: (workflowId: string) => string,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const r of runs) {
+    const name = `${readable(r.workflowId).replace(/[^\w.-]+/g, '_')}.${r.runId}.json`;
+    await writeFile(path.join(dir, name), historyToJSON({ events: r.history }));
+  }
 }

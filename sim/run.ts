@@ -29,7 +29,7 @@ import { createMailer } from '../lib/runtime.js';
 import { startSmtpSink } from '../stack/smtp-sink.js';
 import { workerOptions } from '../worker.js';
 import { ActivityClock, yearShift, yearsToShift, type YearShift } from './clock.js';
-import { collectRuns, eventKind } from './histories.js';
+import { collectRuns, eventKind, writeHistories } from './histories.js';
 import {
   groupByInstant,
   guestsOf,
@@ -69,6 +69,11 @@ export interface RunOptions {
   settleMs?: number;
   /** A skip or a request that takes longer than this (real seconds, default 60) fails with a diagnosis. */
   stallSeconds?: number;
+  /**
+   * Writes every run's history here as `<workflow>.<runId>.json` (the JSON of `temporal workflow show
+   * --output json`), for reading event by event or for `Worker.runReplayHistory`.
+   */
+  historiesDir?: string;
 }
 
 const WEBHOOK_SECRET = 'simulator-webhook-secret';
@@ -770,6 +775,7 @@ export async function runScenario(
           lastEvent: stamp(shift.toScenario(r.lastEventMs, zoneOf(guestName))).local,
         };
       });
+      if (opts.historiesDir) await writeHistories(opts.historiesDir, runs, readable);
       const mainId = guestIds.get('guest');
       timeline = {
         scenario: scenario.name ?? '(unnamed)',

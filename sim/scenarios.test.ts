@@ -234,10 +234,12 @@ describe('simulator scenarios', () => {
     ]);
     expect(t.guests.guest).toMatchObject({ tier: 'gold', tierFloor: null, stays: 15 });
 
-    // The figures of the issue: a 4-stay year (2028) within 300 events before cadences; each stay's follow-up
-    // now runs the four-step post-stay cadence (≤ 90 events each), so within 300 + 4 × 60. The parent within 15
-    // per stay.
-    expect(t.figures.eventsPerGuestYear['2028']).toBeLessThanOrEqual(540);
+    // The figures of the issue: a 4-stay year (2028) was 215 events before cadences; each stay's follow-up now
+    // runs the four-step post-stay cadence with its bookkeeping in local activities (51 events each, three mails
+    // sent), so 331 measured: within 340 (the issue's 300 is not reached, docs/simulator.md says why). The parent
+    // within 15 per stay.
+    expect(t.figures.eventsPerGuestYear['2028']).toBeLessThanOrEqual(340);
+    expect(t.figures.followUpEventsPerStay.max).toBeLessThanOrEqual(60);
     expect(t.runs.filter((r) => r.workflowType === 'guestLifecycle')).toHaveLength(4);
     expect(t.figures.parentEventsPerStaySignal.mean).toBeLessThanOrEqual(15);
   });
@@ -438,7 +440,7 @@ describe('simulator scenarios', () => {
     expect(mails.find((m) => m.template === 'come-back-offer')!.subject).toBe('ZhouLin，期待再次欢迎您');
     const followUps = t.runs.filter((r) => r.workflowType === 'postStayFollowUp');
     expect(followUps).toHaveLength(2);
-    for (const r of followUps) expect(r.events).toBeLessThan(120);
+    for (const r of followUps) expect(r.events).toBeLessThanOrEqual(65);
   });
 
   it('9. care during the stay: "how is your stay?" at 09:00 the morning after check-in; suppressed after an early check-out', async () => {

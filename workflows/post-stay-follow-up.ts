@@ -17,16 +17,18 @@
  *   A mail already planned (pending) is still delivered at its send time: its step is done.
  * - At the end the row is marked `completed`.
  *
- * Follow-ups started before cadences (the recorded histories) sent the thank-you alone, `delayMinutes` after
- * check-out; `patched('cadence-follow-up')` keeps that path for them.
+ * The bookkeeping (pin, plan, move, finish) runs as local activities: a full default follow-up is about 45
+ * events. Follow-ups started before `patched('follow-up-local-steps')` ran it as regular activities; those
+ * started before cadences (`patched('cadence-follow-up')`) sent the thank-you alone, `delayMinutes` after
+ * check-out. The recorded histories of both replay in CI.
  */
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   workflowInfo,
@@ -36,6 +38,7 @@ import { POST_STAY_CADENCE } from '../domain/cadence.js';
 import { thankYouDelayMs } from '../domain/followup.js';
 import { idempotencyKey } from '../domain/ids.js';
 import { MAIL_DELIVERY, isTooOldToThank } from '../domain/mail-timing.js';
+import { refusalOf } from './failures.js';
 import { followUpStateQuery, moveFollowUpUpdate } from './messages.js';
 import type {
   FollowUpStateView,
@@ -59,14 +62,35 @@ const { deliverMail } = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-const cadence = proxyActivities<Activities>({
+// A version that is not published, a follow-up no longer running: an answer, not a fault.
+const CADENCE_ANSWERS = ['InvalidVersion', 'FollowUpFinished', 'NoPublishedVersion', 'InvalidCadence'];
+
+/** The cadence's bookkeeping: pin, plan a step, move, finish. Each is one short Postgres transaction. */
+type CadenceSteps = Pick<
+  Activities,
+  'startFollowUp' | 'moveFollowUp' | 'planFollowUpStep' | 'finishFollowUp'
+>;
+
+// Follow-ups started before 'follow-up-local-steps' ran the bookkeeping as regular activities (6 events each).
+const remoteSteps: CadenceSteps = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '5 minutes',
-    // A version that is not published, a follow-up no longer running: an answer, not a fault.
-    nonRetryableErrorTypes: ['InvalidVersion', 'FollowUpFinished', 'NoPublishedVersion', 'InvalidCadence'],
+    nonRetryableErrorTypes: CADENCE_ANSWERS,
+  },
+});
+
+// Now local activities: one marker each in the follow-up's history. Mail delivery stays a regular activity
+// (its heartbeat records an accepted mail, which is how a retry never sends it twice).
+const localSteps: CadenceSteps = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: CADENCE_ANSWERS,
   },
 });
 
@@ -90,7 +114,9 @@ export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<Po
       ...(mail.vars ? { vars: mail.vars } : {}),
     });
   }
-  if (patched('cadence-follow-up')) return runCadence(input);
+  // Newest first: a new follow-up records one patch marker.
+  if (patched('follow-up-local-steps')) return runCadence(input, localSteps);
+  if (patched('cadence-follow-up')) return runCadence(input, remoteSteps);
   return thankYouOnly(input);
 }
 
@@ -129,7 +155,10 @@ async function thankYouOnly(input: PostStayFollowUpInput): Promise<PostStayFollo
   return { thankYou: { outboxId: queued.outboxId } };
 }
 
-async function runCadence(input: PostStayFollowUpInput): Promise<PostStayFollowUpResult> {
+async function runCadence(
+  input: PostStayFollowUpInput,
+  cadence: CadenceSteps,
+): Promise<PostStayFollowUpResult> {
   const workflowId = workflowInfo().workflowId;
   const anchorInput = {
     workflowId,
@@ -218,15 +247,10 @@ async function runCadence(input: PostStayFollowUpInput): Promise<PostStayFollowU
         });
       } catch (err) {
         // A refusal (InvalidVersion, FollowUpFinished) is the Update's answer, with its type.
-        if (
-          err instanceof ActivityFailure &&
-          err.cause instanceof ApplicationFailure &&
-          err.cause.nonRetryable
-        ) {
-          refuse(err.cause.message, err.cause.type ?? 'MoveFailed');
-          continue;
-        }
-        throw err;
+        const refusal = refusalOf(err);
+        if (!refusal) throw err;
+        refuse(refusal.message, refusal.type ?? 'MoveFailed');
+        continue;
       }
       for (const id of pinned.stepsDone) done.add(id);
       moved = true;

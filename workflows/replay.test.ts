@@ -3,7 +3,8 @@
  * `npm run record:histories`) against today's workflow code: a change to a
  * workflow's command sequence that is not guarded with `patched()` fails here. Recording overwrites the
  * fixtures of today's code and leaves older ones: `2026-11-24-before-cadence-*` are histories of the code before
- * the cadence follow-up, the in-stay care and the send windows (the unpatched paths of `patched()`).
+ * the cadence follow-up, the in-stay care and the send windows, `2026-11-24-before-local-steps-*` follow-ups whose
+ * cadence bookkeeping ran as regular activities (the unpatched paths of `patched()`).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
