@@ -9,9 +9,19 @@ import { defineConfig } from 'vitest/config';
 const unitFiles = ['domain/**/*.test.ts', '**/*.unit.test.ts', 'config.test.ts', 'api/pms/signature.test.ts'];
 const ignored = ['node_modules/**', 'dist/**', '.data/**'];
 
+function workers(): number {
+  if (process.env.TEST_DATABASE_URL) return 1;
+  const n = Number(process.env.TEST_WORKERS ?? 2);
+  return Number.isInteger(n) && n >= 1 ? n : 2;
+}
+
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Files run side by side: each integration file has a database of its own (a copy of the migrated
+    // template) and starts its own time-skipping server when it skips time. Two at a time by default
+    // (TEST_WORKERS); one at a time on a TEST_DATABASE_URL, which the files share.
+    maxWorkers: workers(),
     // The JSON report lets .ci/run print a plain `N passed, N failed` line.
     reporters: ['default', 'json'],
     outputFile: { json: '.data/test-results.json' },
@@ -27,8 +37,6 @@ export default defineConfig({
           include: ['**/*.test.ts'],
           exclude: [...ignored, ...unitFiles],
           globalSetup: ['./test/global-setup.ts'],
-          // One time-skipping server serves the whole run, and skipping time is global to it: files run one at a time.
-          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

@@ -3,8 +3,8 @@
  * SMTP sink, and checked on what the guest's record and mailbox show: stage and tier history, ledger rows and
  * sums, received mails (subject, recipient, local send time), history lengths.
  *
- * The scenarios move a time-skipping server's clock by decades, and every other test file shares the run's
- * one server: this file starts a time-skipping server of its own so that the shared clock stays near today.
+ * The scenarios move a time-skipping server's clock by decades: this file starts a time-skipping server of its
+ * own, as every file that skips time does.
  */
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createDb, type Db } from '../db/knex.js';
 import { ensureTestServer } from '../stack/provision.js';
+import { fileDatabaseUrl } from '../test/helpers.js';
 import { figuresLine } from './format.js';
 import { runScenario, type SimServers } from './run.js';
 import { loadScenario } from './scenario.js';
@@ -91,11 +92,11 @@ beforeAll(async () => {
     server: { executable: { type: 'existing-path', path: testServer } },
   });
   servers = {
-    databaseUrl: inject('databaseUrl'),
+    databaseUrl: await fileDatabaseUrl(),
     env,
     workflowBundle: { codePath: inject('workflowBundlePath') },
   };
-  db = createDb(inject('databaseUrl'), { poolMax: 2 });
+  db = createDb(await fileDatabaseUrl(), { poolMax: 2 });
 });
 afterAll(async () => {
   await db?.destroy();

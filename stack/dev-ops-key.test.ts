@@ -1,11 +1,11 @@
 /** The public dev ops key is seeded only on the embedded dev database, and a seed never revives a revoked key. */
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createDb } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
-import { countRows } from '../test/helpers.js';
+import { countRows, fileDatabaseUrl } from '../test/helpers.js';
 
-const db = createDb(inject('databaseUrl'), { poolMax: 2 });
+const db = createDb(await fileDatabaseUrl(), { poolMax: 2 });
 afterAll(() => db.destroy());
 
 /** A key of this test's own: the test database is shared with the other test files. */

@@ -1,13 +1,14 @@
 /**
  * One set of real servers for the whole test run: embedded PostgreSQL (a
- * throwaway data folder, migrated), the Temporal time-skipping test server,
- * a Temporal dev server (in memory, for end-to-end tests), and the workflow
- * bundle built once. Tests reach them through `inject()`.
+ * throwaway data folder, migrated: the template each test file copies into a
+ * database of its own), a Temporal dev server (in memory, for end-to-end
+ * tests), the time-skipping test server's executable (each file that skips
+ * time starts its own), and the workflow bundle built once. Tests reach them
+ * through `inject()`.
  */
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config.js';
@@ -21,8 +22,10 @@ import { workflowsPath } from '../worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The migrated database: the template of each file's own (test/helpers.ts fileDatabaseUrl). */
     databaseUrl: string;
-    timeSkippingAddress: string;
+    /** false with TEST_DATABASE_URL: the files share that database (and run one at a time). */
+    databasePerFile: boolean;
     devServerAddress: string;
     workflowBundlePath: string;
     /** The time-skipping test server executable, for tests that need a server of their own. */
@@ -68,13 +71,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await step(log, 'Migrations', () => migrateLatest(db));
     await db.destroy();
 
-    const timeSkipping = await step(log, 'Temporal time-skipping test server', () =>
-      TestWorkflowEnvironment.createTimeSkipping({
-        server: { executable: { type: 'existing-path', path: testServer } },
-      }),
-    );
-    cleanups.push(() => timeSkipping.teardown());
-
     let devServerAddress = config.TEMPORAL_ADDRESS;
     if (cli) {
       const devPort = await freePort();
@@ -101,7 +97,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await writeFile(workflowBundlePath, bundle.code);
 
     project.provide('databaseUrl', databaseUrl);
-    project.provide('timeSkippingAddress', timeSkipping.address);
+    project.provide('databasePerFile', !process.env.TEST_DATABASE_URL);
     project.provide('devServerAddress', devServerAddress!);
     project.provide('workflowBundlePath', workflowBundlePath);
     project.provide('testServerPath', testServer);

@@ -42,28 +42,10 @@ export const MAIL = {
 };
 
 /**
- * A time-skipping environment on the run's shared test server. The SDK only
- * offers time skipping on a server it starts itself (createTimeSkipping) and
- * none on an existing one (createFromExistingServer); its private `create`
- * takes both an existing address and the time-skipping flag.
- */
-export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  quietRuntime();
-  const sdk = TestWorkflowEnvironment as unknown as {
-    create: (this: void, opts: object) => Promise<TestWorkflowEnvironment>;
-  };
-  return sdk.create({
-    server: { type: 'existing' },
-    address: inject('timeSkippingAddress'),
-    namespace: 'default',
-    supportsTimeSkipping: true,
-  });
-}
-
-/**
- * A time-skipping server of the caller's own (a second or two to start). For long simulated spans: the shared
- * server's clock only moves forward, and an activity or child left behind by one test can hold its time
- * skipping for every test after it.
+ * A time-skipping server of the caller's own (about a second to start): one per test file, or one per test for
+ * long simulated spans (the server's clock only moves forward, and an activity or child left behind by one
+ * test can hold its time skipping for every test after it). Time skipping is global to a server, so files
+ * that run side by side never share one.
  */
 export async function ownTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
@@ -89,8 +71,45 @@ export interface Stack {
 }
 
 /** Postgres pool, an SMTP sink of the test's own and the activity dependencies wired to them. */
+let fileDatabase: Promise<string> | undefined;
+
+/**
+ * This test file's own database: a copy of the run's migrated template (`CREATE DATABASE … TEMPLATE`, a
+ * fraction of a second), so files running side by side never see each other's rows or settings. With
+ * TEST_DATABASE_URL (a server the run did not start, where the tests may not create databases) the files share
+ * that database and run one at a time (vitest.config.ts).
+ */
+export function fileDatabaseUrl(): Promise<string> {
+  fileDatabase ??= (async () => {
+    const template = inject('databaseUrl');
+    if (!inject('databasePerFile')) return template;
+    const url = new URL(template);
+    const templateName = decodeURIComponent(url.pathname.slice(1));
+    const name = `test_${process.pid}_${randomUUID().slice(0, 8)}`;
+    url.pathname = '/postgres';
+    const admin = createDb(url.toString(), { poolMax: 1 });
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await admin.raw('CREATE DATABASE ?? TEMPLATE ??', [name, templateName]);
+          break;
+        } catch (err) {
+          // Another file's copy can hold the template for a moment.
+          if (attempt >= 20 || !/being accessed by other users/.test(String(err))) throw err;
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
+    } finally {
+      await admin.destroy();
+    }
+    url.pathname = `/${name}`;
+    return url.toString();
+  })();
+  return fileDatabase;
+}
+
 export async function openStack(opts: { faults?: FaultInjector } = {}): Promise<Stack> {
-  const db = createDb(inject('databaseUrl'), { poolMax: 5 });
+  const db = createDb(await fileDatabaseUrl(), { poolMax: 5 });
   // Addresses at bounce.example do not exist: the sink refuses them with 550.
   const sink = await startSmtpSink({ rejectRecipients: (a) => a.endsWith('@bounce.example') });
   const mailer = createMailer(sink.smtpUrl);

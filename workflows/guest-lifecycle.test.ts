@@ -20,9 +20,9 @@ import {
   endFollowUps,
   eventually,
   openStack,
+  ownTimeSkippingEnv,
   sampleStay,
   sentMail,
-  timeSkippingEnv,
   uniqueTaskQueue,
   type Stack,
 } from '../test/helpers.js';
@@ -35,7 +35,7 @@ const DAY = 24 * HOUR;
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
-  env = await timeSkippingEnv();
+  env = await ownTimeSkippingEnv();
 });
 afterAll(async () => {
   await env?.teardown();

@@ -21,8 +21,8 @@ import {
   endFollowUps,
   eventually,
   openStack,
+  ownTimeSkippingEnv,
   sampleStay,
-  timeSkippingEnv,
   uniqueTaskQueue,
   type Stack,
 } from '../test/helpers.js';
@@ -34,7 +34,7 @@ import type { pmsEventSweeper } from './pms-event-sweeper.js';
 let env: TestWorkflowEnvironment;
 let stack: Stack;
 beforeAll(async () => {
-  env = await timeSkippingEnv();
+  env = await ownTimeSkippingEnv();
   stack = await openStack();
 });
 afterAll(async () => {

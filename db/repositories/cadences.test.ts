@@ -1,15 +1,15 @@
 /** The cadence tables against the real (migrated) Postgres: the seed, drafts, publishing, follow-up rows. */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POST_STAY_STEPS, POST_STAY_CADENCE } from '../../domain/cadence.js';
-import { sampleStay } from '../../test/helpers.js';
+import { fileDatabaseUrl, sampleStay } from '../../test/helpers.js';
 import { createDb, type Db } from '../knex.js';
 import * as cadences from './cadences.js';
 import * as guests from './guests.js';
 
 let db: Db;
-beforeAll(() => {
-  db = createDb(inject('databaseUrl'), { poolMax: 3 });
+beforeAll(async () => {
+  db = createDb(await fileDatabaseUrl(), { poolMax: 3 });
 });
 afterAll(async () => {
   await db?.destroy();

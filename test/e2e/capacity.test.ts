@@ -9,15 +9,23 @@ import type { GuestSnapshot } from '../../activities/lifecycle.js';
 import { ACQUIRE_CONNECTION_TIMEOUT_MS, createDb, type Db } from '../../db/knex.js';
 import * as guests from '../../db/repositories/guests.js';
 import { workerOptions } from '../../worker.js';
-import { MAIL, openStack, sampleStay, timeSkippingEnv, uniqueTaskQueue, type Stack } from '../helpers.js';
+import {
+  MAIL,
+  fileDatabaseUrl,
+  openStack,
+  ownTimeSkippingEnv,
+  sampleStay,
+  uniqueTaskQueue,
+  type Stack,
+} from '../helpers.js';
 
 let env: TestWorkflowEnvironment;
 let stack: Stack;
 let onePool: Db;
 beforeAll(async () => {
-  env = await timeSkippingEnv();
+  env = await ownTimeSkippingEnv();
   stack = await openStack();
-  onePool = createDb(inject('databaseUrl'), { poolMax: 1 });
+  onePool = createDb(await fileDatabaseUrl(), { poolMax: 1 });
 });
 afterAll(async () => {
   await onePool?.destroy();

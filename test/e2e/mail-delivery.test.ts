@@ -5,7 +5,7 @@
  */
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { failTimesAt } from '../../activities/faults.js';
 import { createDb, type Db } from '../../db/knex.js';
@@ -16,13 +16,20 @@ import { DEFAULT_POST_STAY_STEPS } from '../../domain/cadence.js';
 import { createMailer } from '../../lib/runtime.js';
 import { startSmtpSink, type SmtpSink } from '../../stack/smtp-sink.js';
 import type { postStayFollowUp } from '../../workflows/post-stay-follow-up.js';
-import { MAIL, createTestWorker, devServerEnv, sampleStay, uniqueTaskQueue } from '../helpers.js';
+import {
+  MAIL,
+  createTestWorker,
+  devServerEnv,
+  fileDatabaseUrl,
+  sampleStay,
+  uniqueTaskQueue,
+} from '../helpers.js';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 beforeAll(async () => {
   env = await devServerEnv();
-  db = createDb(inject('databaseUrl'), { poolMax: 5 });
+  db = createDb(await fileDatabaseUrl(), { poolMax: 5 });
 });
 afterAll(async () => {
   await db?.destroy();

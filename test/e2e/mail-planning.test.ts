@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMailActivities,
   sendMailWith,
@@ -29,7 +29,7 @@ import { guestWorkflowId } from '../../domain/ids.js';
 import { signLink, unsubscribeLinkUrl } from '../../lib/links.js';
 import { createMailer } from '../../lib/runtime.js';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../stack/smtp-sink.js';
-import { MAIL, devServerEnv, uniqueTaskQueue } from '../helpers.js';
+import { MAIL, devServerEnv, fileDatabaseUrl, uniqueTaskQueue } from '../helpers.js';
 
 const LINKS_SECRET = 'e2e-planning-links-secret-0123456789';
 /** 12:00 in Shanghai: inside the send window. */
@@ -49,7 +49,7 @@ const guestsMade: string[] = [];
 
 beforeAll(async () => {
   env = await devServerEnv();
-  db = createDb(inject('databaseUrl'), { poolMax: 8 });
+  db = createDb(await fileDatabaseUrl(), { poolMax: 8 });
   sink = await startSmtpSink();
   mailer = createMailer(sink.smtpUrl);
   const app = createApp({
