@@ -6,9 +6,13 @@
  * The scenarios move a time-skipping server's clock by decades: this file starts a time-skipping server of its
  * own, as every file that skips time does.
  */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createDb, type Db } from '../db/knex.js';
@@ -417,7 +421,8 @@ describe('simulator scenarios', () => {
   });
 
   it('8. the post-stay cadence: transactional steps when due, a come-back offer due at 21:00 goes at 09:00, skips with their reasons', async () => {
-    const t = await runScenario(await scenario('8-cadence.json'), servers);
+    const historiesDir = await mkdtemp(path.join(tmpdir(), 'sim-histories-'));
+    const t = await runScenario(await scenario('8-cadence.json'), servers, { historiesDir });
     expectSound(t, { guest: 'lin@example.test' });
     expect(stages(t)).toEqual(['prospect→member', 'member→regular']);
     expect(sent(t)).toEqual([
@@ -442,6 +447,15 @@ describe('simulator scenarios', () => {
     const followUps = t.runs.filter((r) => r.workflowType === 'postStayFollowUp');
     expect(followUps).toHaveLength(2);
     for (const r of followUps) expect(r.events).toBeLessThanOrEqual(65);
+
+    // --histories: every run's history, which today's code replays.
+    const files = (await readdir(historiesDir)).sort();
+    expect(files).toHaveLength(t.runs.length);
+    for (const file of files) {
+      const history = historyFromJSON(JSON.parse(await readFile(path.join(historiesDir, file), 'utf8')));
+      await Worker.runReplayHistory({ workflowBundle: servers.workflowBundle }, history, file);
+    }
+    await rm(historiesDir, { recursive: true, force: true });
   });
 
   it('9. care during the stay: "how is your stay?" at 09:00 the morning after check-in; suppressed after an early check-out', async () => {
