@@ -188,6 +188,15 @@ describe('lapse and win-back', () => {
     const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 400 * DAY) });
     await signal(g.id, await stayAgo(366 * DAY, g.profile));
     await eventually(async () => ((await stagesOf(g.id)).includes('lapsed') ? true : undefined));
+    expect(await stagesOf(g.id)).toEqual(['at_risk', 'lapsed']);
+    // The stay made at-risk and lapse due at once: handled in the same task, no timer ticking down to them.
+    const timers = (await env.client.workflow.getHandle(guestWorkflowId(g.id)).fetchHistory()).events!.filter(
+      (e) => e.timerStartedEventAttributes,
+    );
+    expect(
+      timers.filter((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds ?? 0) < 1),
+    ).toEqual([]);
+    await record('lapsed', guestWorkflowId(g.id));
     const winBackId = `${guestWorkflowId(g.id)}-winback-`;
     // Offers at days 0, 30 and 75 after the lapse, then 30 days to answer.
     await advance(110 * DAY);
