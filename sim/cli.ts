@@ -17,6 +17,7 @@ import { ensureTestServer } from '../stack/provision.js';
 import { consoleStepLog as log, step } from '../stack/step.js';
 import { workflowsPath } from '../worker.js';
 import { formatTimeline } from './format.js';
+import { THROWAWAY_MARK } from '../stack/orphans.js';
 import { runScenario } from './run.js';
 import { loadScenario } from './scenario.js';
 
@@ -39,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
   });
 
   const scratch = await mkdtemp(path.join(tmpdir(), 'guest-lifecycle-sim-'));
+  // Throwaway servers: a test run's global setup stops them if this process dies without its clean-up.
+  process.env[THROWAWAY_MARK] = scratch;
   // As root, PostgreSQL runs as a `postgres` user that must reach its data folder in here.
   await chmod(scratch, 0o755);
   const cleanups: (() => Promise<unknown>)[] = [() => rm(scratch, { recursive: true, force: true })];

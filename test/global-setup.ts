@@ -19,7 +19,7 @@ import { ensureTemporalCli, ensureTestServer } from '../stack/provision.js';
 import { consoleStepLog as log, step } from '../stack/step.js';
 import { startTemporalDevServer } from '../stack/temporal-dev.js';
 import { workflowsPath } from '../worker.js';
-import { stopOrphans } from './orphans.js';
+import { THROWAWAY_MARK, stopOrphans } from '../stack/orphans.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -46,8 +46,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   try {
     log('Test servers:');
-    // Servers an interrupted earlier run left behind would hold memory and CPU through this one.
+    // Servers an interrupted earlier run left behind would hold memory and CPU through this one. This run's
+    // servers (and the time-skipping servers its files start) inherit the mark.
     await stopOrphans(config.TOOLS_CACHE_DIR, log);
+    process.env[THROWAWAY_MARK] = scratch;
     const [cli, testServer] = await Promise.all([
       // TEMPORAL_ADDRESS: end-to-end tests use that server instead of a dev server of their own.
       config.TEMPORAL_ADDRESS

@@ -70,7 +70,6 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** Postgres pool, an SMTP sink of the test's own and the activity dependencies wired to them. */
 let fileDatabase: Promise<string> | undefined;
 
 /**
@@ -108,6 +107,7 @@ export function fileDatabaseUrl(): Promise<string> {
   return fileDatabase;
 }
 
+/** Postgres pool, an SMTP sink of the test's own and the activity dependencies wired to them. */
 export async function openStack(opts: { faults?: FaultInjector } = {}): Promise<Stack> {
   const db = createDb(await fileDatabaseUrl(), { poolMax: 5 });
   // Addresses at bounce.example do not exist: the sink refuses them with 550.

@@ -135,6 +135,8 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     // cost five events and a round trip).
     if (next && fired !== next.at && Date.parse(next.at) <= Date.now() && patched('due-deadline-at-once')) {
       if (inbox.length === 0 && !timeToContinue()) {
+        // A timer armed for this very instant (it passed while a message was handled) is not needed any more.
+        if (armed?.at === next.at) arm(undefined);
         await guest.handleDeadline(next.kind);
         continue;
       }

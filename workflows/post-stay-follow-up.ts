@@ -83,9 +83,11 @@ const remoteSteps: CadenceSteps = proxyActivities<Activities>({
 });
 
 // Now local activities: one marker each in the follow-up's history. Mail delivery stays a regular activity
-// (its heartbeat records an accepted mail, which is how a retry never sends it twice).
+// (its heartbeat records an accepted mail, which is how a retry never sends it twice). 30 s as before: a
+// planning can wait for the guest's row lock, and an attempt cut off keeps its transaction running beside
+// its retry.
 const localSteps: CadenceSteps = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
+  startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
