@@ -7,7 +7,7 @@
  * (`moveFollowUp`), and is marked completed at the end (`finishFollowUp`). The workflow gets ids and facts
  * only: step ids, due times (computed here, with the zones), outbox ids and reasons.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 import type { Db } from '../db/knex.js';
 import * as cadences from '../db/repositories/cadences.js';
@@ -20,6 +20,7 @@ import { failFastOnDataErrors } from './errors.js';
 import { messageIdFor, type MailActivities, type PlannedMail } from './mail.js';
 import { zoneOrUtc } from './mail/plan.js';
 import { templateLocale } from './mail/templates.js';
+import { activityNow } from './clock.js';
 
 export interface CadenceDeps {
   db: Db;
@@ -75,16 +76,6 @@ export function followUpStepKey(guestWorkflowId: string, stayId: string, stepId:
   return stepId === 'thank-you'
     ? `${guestWorkflowId}:stay-thank-you:${stayId}`
     : `${guestWorkflowId}:follow-up:${stayId}:${stepId}`;
-}
-
-function activityNow(): string {
-  try {
-    const scheduled = Context.current().info.scheduledTimestampMs;
-    if (scheduled > Date.UTC(2000, 0, 1)) return new Date(scheduled).toISOString();
-  } catch {
-    // not inside an activity
-  }
-  return new Date().toISOString();
 }
 
 export function createCadenceActivities(deps: CadenceDeps) {

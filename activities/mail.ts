@@ -56,6 +56,7 @@ import {
 } from './mail/templates.js';
 import { unsubscribeHeaders, withUnsubscribeFooter } from './mail/unsubscribe.js';
 import { isPermanentSmtpError, summariseSmtpError, type SmtpErrorLike } from './smtp-errors.js';
+import { activityNow } from './clock.js';
 
 export interface MailDeps {
   db: Db;
@@ -102,21 +103,6 @@ export type PlannedMail =
   | { status: 'pending'; outboxId: number; sendAt: string; created: boolean }
   | { status: 'suppressed'; outboxId: number; reason: string; created: boolean }
   | { status: 'sent' | 'failed'; outboxId: number; created: false };
-
-/**
- * "Now" for an activity that was not told: when the workflow scheduled it (the workflow's clock on the
- * time-skipping server too, and the same on every retry); outside an activity, or in a mock environment
- * without it, this machine's clock.
- */
-function activityNow(): string {
-  try {
-    const scheduled = Context.current().info.scheduledTimestampMs;
-    if (scheduled > Date.UTC(2000, 0, 1)) return new Date(scheduled).toISOString();
-  } catch {
-    // not inside an activity
-  }
-  return new Date().toISOString();
-}
 
 /** The activity's logger (no personal data: template names, versions and the error's first line). */
 function warn(message: string, err: unknown): void {
