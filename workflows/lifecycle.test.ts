@@ -483,6 +483,8 @@ describe('reminders and greetings', () => {
     await advance(Date.UTC(year + 1, 0, 1, 8) - now, 10 * DAY);
     await eventually(async () => ((await stateOf(g.id))?.reviewedYear === year ? true : undefined));
     expect((await stateOf(g.id))?.tier).toBe('silver');
+    const reviewId = `${guestWorkflowId(g.id)}-review-${year}`;
+    const firstReview = (await env.client.workflow.getHandle(reviewId).describe()).runId;
     // A 40-night stay of last year, reported in January: that year qualifies for gold after all.
     const departure = Date.UTC(year, 11, 20);
     await signal(
@@ -510,9 +512,12 @@ describe('reminders and greetings', () => {
     });
     expect(tiers.map((r) => `${r.source}:${r.tier}`)).toEqual(['review:silver', 'upgrade:gold']);
     expect(tiers[1]!.valid_through).toBe(`${year + 1}-12-31`);
-    const rerun: unknown = await env.client.workflow
-      .getHandle(`${guestWorkflowId(g.id)}-review-${year}`)
-      .result();
+    // The re-run is a second run of the year's review ID (its first run answered silver).
+    const rerunId = await eventually(async () => {
+      const { runId } = await env.client.workflow.getHandle(reviewId).describe();
+      return runId !== firstReview ? runId : undefined;
+    });
+    const rerun: unknown = await env.client.workflow.getHandle(reviewId, rerunId).result();
     expect(rerun).toMatchObject({ year, tier: 'gold', previousTier: 'gold', outcome: 'kept' });
     expect(await countRows(stack.db, 'mail_outbox', { guest_id: g.id, template: 'tier-review-result' })).toBe(
       1,
