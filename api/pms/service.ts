@@ -216,6 +216,7 @@ async function acceptEvent<B extends EventBody>(
   const payloadHash = payloadHashOf(body);
   const recorded = await deps.db.transaction(async (trx) => {
     const guestRecord = await recordGuest(trx, body, spec.extras?.(body));
+    const mark = signalledMarks(deps).watch(body.id);
     // With the guest's row locked, deliveries of one event are serialised here: a repeat finds the row.
     const prior = await pmsEvents.findById(trx, body.id);
     if (prior) {
@@ -227,7 +228,7 @@ async function acceptEvent<B extends EventBody>(
         guestId: prior.guest_id ?? guestRecord.guest.id,
         guest: guestRecord.guest,
         message,
-        signalled: prior.signalled_at !== null || signalledMarks(deps).isPending(body.id),
+        signalled: mark.signalled(prior.signalled_at),
       };
     }
     const effects = await spec.apply(trx, body, guestRecord);
@@ -247,7 +248,7 @@ async function acceptEvent<B extends EventBody>(
       guestId: guestRecord.guest.id,
       guest: effects.guest ?? guestRecord.guest,
       message: effects.message,
-      signalled: event.signalled_at !== null || signalledMarks(deps).isPending(body.id),
+      signalled: mark.signalled(event.signalled_at),
     };
   });
   const { guestId, message } = recorded;
@@ -524,6 +525,16 @@ class SignalledMarks {
     return this.queued.has(eventId) || this.writing.has(eventId);
   }
 
+  /**
+   * Call before reading an event's row; then `signalled(row.signalled_at)` says whether it was handed on: the
+   * row's mark, or a mark pending before the read or still pending. A mark written between the read and the
+   * check leaves the pending set after the read saw the row unmarked: the first look catches it.
+   */
+  watch(eventId: string): { signalled: (signalledAt: Date | null) => boolean } {
+    const pendingBefore = this.isPending(eventId);
+    return { signalled: (signalledAt) => signalledAt !== null || pendingBefore || this.isPending(eventId) };
+  }
+
   /** Writes every pending mark now (before the pool closes, so a shutdown re-signals nothing). */
   async flush(): Promise<void> {
     for (;;) {
@@ -621,6 +632,7 @@ async function recordEvent(
 
   return deps.db.transaction(async (trx) => {
     const { guest } = await recordGuest(trx, body);
+    const mark = signalledMarks(deps).watch(body.id);
     const { event } = await pmsEvents.insertIfAbsent(trx, {
       id: body.id,
       type: body.type,
@@ -639,7 +651,6 @@ async function recordEvent(
       pmsStayId: body.data.stay.pmsStayId,
       at: asOf,
     });
-    const signalled = event.signalled_at !== null || signalledMarks(deps).isPending(body.id);
-    return { guestId: guest.id, signalled };
+    return { guestId: guest.id, signalled: mark.signalled(event.signalled_at) };
   });
 }
