@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterEach, beforeEach, inject } from 'vitest';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { FaultInjector } from '../activities/faults.js';
 import { createDb, type Db } from '../db/knex.js';
@@ -136,6 +136,34 @@ export async function openStack(opts: { faults?: FaultInjector } = {}): Promise<
 
 export function uniqueTaskQueue(name: string): string {
   return `test-${name}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Gives each test of the calling file a time-skipping server and a worker of its own (beforeEach /
+ * afterEach): years pass in each test, and nothing one test leaves running can hold the clock of the next.
+ * `ready` hands the test's environment and task queue to the file's variables.
+ */
+export function workerPerTest(
+  name: string,
+  deps: () => ActivityDeps,
+  ready: (test: { env: TestWorkflowEnvironment; taskQueue: string }) => void,
+): void {
+  let env: TestWorkflowEnvironment | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  beforeEach(async () => {
+    env = await ownTimeSkippingEnv();
+    const taskQueue = uniqueTaskQueue(name);
+    ready({ env, taskQueue });
+    worker = await createTestWorker(env, taskQueue, deps());
+    running = worker.run();
+  });
+  afterEach(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    env = worker = running = undefined;
+  });
 }
 
 export async function createTestWorker(

@@ -13,24 +13,15 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withdrawMarketingConsent } from '../api/links/service.js';
 import * as cadences from '../db/repositories/cadences.js';
 import * as guests from '../db/repositories/guests.js';
 import type { PlannedOutboxRow } from '../db/repositories/outbox.js';
 import { DEFAULT_POST_STAY_STEPS, type CadenceStep } from '../domain/cadence.js';
 import { followUpWorkflowId, guestWorkflowId } from '../domain/ids.js';
-import {
-  createTestWorker,
-  eventually,
-  openStack,
-  ownTimeSkippingEnv,
-  sampleStay,
-  uniqueTaskQueue,
-  type Stack,
-} from '../test/helpers.js';
+import { eventually, openStack, workerPerTest, sampleStay, type Stack } from '../test/helpers.js';
 import { followUpStateQuery, moveFollowUpUpdate } from './messages.js';
 import type { PostStayFollowUpInput, PostStayFollowUpResult } from './types.js';
 
@@ -44,8 +35,6 @@ const SURVEY_BASE = 'http://127.0.0.1:3000/v1/links/survey/';
 
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
 let taskQueue: string;
 
 beforeAll(async () => {
@@ -54,20 +43,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-beforeEach(async () => {
-  env = await ownTimeSkippingEnv();
-  taskQueue = uniqueTaskQueue('cadence');
-  worker = await createTestWorker(env, taskQueue, {
+workerPerTest(
+  'cadence',
+  () => ({
     ...stack.deps,
     surveyUrl: ({ stayId }) => `${SURVEY_BASE}${stayId}`,
-  });
-  workerDone = worker.run();
-});
-afterEach(async () => {
-  worker?.shutdown();
-  await workerDone;
-  await env?.teardown();
-});
+  }),
+  (test) => ({ env, taskQueue } = test),
+);
 
 const now = async () => env.currentTimeMs();
 const local = (d: Date | string | number) =>

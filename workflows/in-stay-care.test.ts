@@ -11,10 +11,9 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { acceptStayCompleted, acceptStayStarted } from '../api/pms/service.js';
 import { stayCompletedSchema, stayStartedSchema } from '../api/pms/schema.js';
 import * as cases from '../db/repositories/cases.js';
@@ -24,12 +23,10 @@ import { guestWorkflowId, inStayCareWorkflowId } from '../domain/ids.js';
 import { messageFromPmsEvent, PMS_SOURCE } from '../domain/messages.js';
 import {
   countRows,
-  createTestWorker,
   eventually,
   openStack,
-  ownTimeSkippingEnv,
+  workerPerTest,
   stayCompletedBody,
-  uniqueTaskQueue,
   type Stack,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
@@ -44,8 +41,6 @@ const REPORT_BASE = 'http://127.0.0.1:3000/v1/links/in-stay/';
 
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
 let taskQueue: string;
 let property: string;
 
@@ -63,22 +58,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-beforeEach(async () => {
-  env = await ownTimeSkippingEnv();
-  taskQueue = uniqueTaskQueue('in-stay');
-  worker = await createTestWorker(env, taskQueue, {
+workerPerTest(
+  'in-stay',
+  () => ({
     ...stack.deps,
     // Helper-free stand-in for api/links' signed link: what the mail must carry is the hook's answer.
     inStayReportUrl: ({ guestId, pmsStayId }) =>
       `${REPORT_BASE}${encodeURIComponent(guestId)}.${encodeURIComponent(pmsStayId)}`,
-  });
-  workerDone = worker.run();
-});
-afterEach(async () => {
-  worker?.shutdown();
-  await workerDone;
-  await env?.teardown();
-});
+  }),
+  (test) => ({ env, taskQueue } = test),
+);
 
 const pms = () => ({ db: stack.db, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }) });
 const local = (ms: number) => DateTime.fromMillis(ms, { zone: ZONE });

@@ -11,20 +11,17 @@ import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as guests from '../db/repositories/guests.js';
 import { guestWorkflowId } from '../domain/ids.js';
 import type { GuestMessage } from '../domain/messages.js';
 import {
   countRows,
-  createTestWorker,
   eventually,
   historySummary,
   openStack,
-  ownTimeSkippingEnv,
+  workerPerTest,
   sampleStay,
-  uniqueTaskQueue,
   type Stack,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
@@ -37,12 +34,8 @@ vi.setConfig({ testTimeout: 120_000 });
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-// Each test gets a time-skipping server and a worker of its own: years pass in each, and nothing one test
-// leaves running can hold the clock of the next.
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
 let taskQueue: string;
 beforeAll(async () => {
   stack = await openStack();
@@ -50,17 +43,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-beforeEach(async () => {
-  env = await ownTimeSkippingEnv();
-  taskQueue = uniqueTaskQueue('lifecycle');
-  worker = await createTestWorker(env, taskQueue, stack.deps);
-  workerDone = worker.run();
-});
-afterEach(async () => {
-  worker?.shutdown();
-  await workerDone;
-  await env?.teardown();
-});
+workerPerTest(
+  'lifecycle',
+  () => stack.deps,
+  (test) => ({ env, taskQueue } = test),
+);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const day = (ms: number) => iso(ms).slice(0, 10);

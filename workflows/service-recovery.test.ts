@@ -15,9 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { HttpError } from '../api/errors.js';
 import { openCase, submitCaseRequest, type CaseStaffRequest } from '../api/cases/service.js';
@@ -26,16 +25,7 @@ import * as guests from '../db/repositories/guests.js';
 import * as mailPlan from '../db/repositories/mail-plan.js';
 import { guestWorkflowId } from '../domain/ids.js';
 import type { GuestMessage } from '../domain/messages.js';
-import {
-  countRows,
-  createTestWorker,
-  eventually,
-  openStack,
-  ownTimeSkippingEnv,
-  sampleStay,
-  uniqueTaskQueue,
-  type Stack,
-} from '../test/helpers.js';
+import { countRows, eventually, openStack, workerPerTest, sampleStay, type Stack } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
 import { caseStateQuery, caseWorkflowId, guestMessageSignal, stateQuery } from './messages.js';
 import type { CaseStepResult, GuestStateView } from './types.js';
@@ -48,8 +38,6 @@ const ZONE = 'Asia/Shanghai';
 
 let env: TestWorkflowEnvironment;
 let stack: Stack;
-let worker: Worker;
-let workerDone: Promise<void>;
 let taskQueue: string;
 let property: string;
 const DUTY = 'duty.manager@bund.hotel.example';
@@ -69,17 +57,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-beforeEach(async () => {
-  env = await ownTimeSkippingEnv();
-  taskQueue = uniqueTaskQueue('cases');
-  worker = await createTestWorker(env, taskQueue, stack.deps);
-  workerDone = worker.run();
-});
-afterEach(async () => {
-  worker?.shutdown();
-  await workerDone;
-  await env?.teardown();
-});
+workerPerTest(
+  'cases',
+  () => stack.deps,
+  (test) => ({ env, taskQueue } = test),
+);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const now = async () => env.currentTimeMs();
