@@ -11,13 +11,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../config.js';
 import { createDb, type Db } from '../db/knex.js';
-import { ensureTestServer } from '../stack/provision.js';
-import { fileDatabaseUrl } from '../test/helpers.js';
+import { fileDatabaseUrl, ownTimeSkippingEnv } from '../test/helpers.js';
 import { figuresLine } from './format.js';
 import { runScenario, type SimServers } from './run.js';
 import { loadScenario } from './scenario.js';
@@ -85,16 +83,7 @@ beforeAll(async () => {
   } catch {
     // Installed already in this process.
   }
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
-  const testServer = await ensureTestServer({
-    cacheDir: config.TOOLS_CACHE_DIR,
-    version: config.TEMPORAL_TEST_SERVER_VERSION,
-    existingPath: config.TEMPORAL_TEST_SERVER_PATH,
-    log: () => undefined,
-  });
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServer } },
-  });
+  env = await ownTimeSkippingEnv();
   servers = {
     databaseUrl: await fileDatabaseUrl(),
     env,
