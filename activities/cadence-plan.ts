@@ -87,9 +87,9 @@ export interface StepFacts extends ConditionFacts {
 export type StepPlan =
   { sendAt: string; localSendAt: string; deferred: boolean } | { skip: StepSkipReason; reason: string };
 
-/** The window a step's mail waits for: marketing steps only, their own or the program's. */
+/** The window a step's mail waits for: its own; a marketing step without one, the program's. */
 export function stepWindow(step: CadenceStep, programWindow: SendWindow): SendWindow | null {
-  return step.class === 'marketing' ? (step.window ?? programWindow) : null;
+  return step.window ?? (step.class === 'marketing' ? programWindow : null);
 }
 
 /**

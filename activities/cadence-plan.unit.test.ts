@@ -44,7 +44,7 @@ describe('due times', () => {
 });
 
 describe('planStep', () => {
-  it('a marketing step due at 03:00 local waits for 09:00; a transactional one goes when due', () => {
+  it('a step due at 03:00 local waits for its window at 09:00; a transactional one without a window goes when due', () => {
     const dueAt = '2026-03-14T19:00:00.000Z'; // 03:00 on the 15th in Shanghai
     expect(planStep(step({}), dueAt, facts({ now: dueAt, surveyScore: 5 }))).toEqual({
       sendAt: '2026-03-15T01:00:00.000Z',
@@ -53,6 +53,9 @@ describe('planStep', () => {
     });
     expect(
       planStep(step({ class: 'transactional', condition: null }), dueAt, facts({ now: dueAt })),
+    ).toMatchObject({ sendAt: '2026-03-15T01:00:00.000Z', localSendAt: '2026-03-15 09:00', deferred: true });
+    expect(
+      planStep(step({ class: 'transactional', condition: null, window: null }), dueAt, facts({ now: dueAt })),
     ).toMatchObject({ sendAt: '2026-03-14T19:00:00.000Z', deferred: false });
     // A step's own window replaces the program's.
     expect(

@@ -202,8 +202,8 @@ export function createCadenceActivities(deps: CadenceDeps) {
     /**
      * Plans one step at its due time, once per step (its outbox key): a step too late or whose condition does
      * not hold (survey answer, bookings since the check-out) → a suppressed row with the reason; otherwise the
-     * send planning of `planMail` (consent, exit condition, open case, quiet period, the step's window for
-     * marketing, frequency cap under the guest's row lock) → pending with its send time, or suppressed. The
+     * send planning of `planMail` (consent, exit condition, open case, quiet period, the step's window (for a
+     * marketing step without one the program's), frequency cap under the guest's row lock) → pending with its send time, or suppressed. The
      * step is marked done on the follow-up's row either way. Nothing is sent here.
      */
     async planFollowUpStep(
@@ -296,7 +296,7 @@ export function createCadenceActivities(deps: CadenceDeps) {
           idempotencyKey,
           vars: v,
           marketing: s.class === 'marketing',
-          ...(s.class === 'marketing' && s.window ? { window: s.window } : {}),
+          ...(s.window ? { window: s.window } : {}),
         };
       }
     },

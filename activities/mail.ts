@@ -88,13 +88,16 @@ export interface PlanMailInput {
   template: string;
   idempotencyKey: string;
   vars: Record<string, string | number | boolean>;
-  /** Marketing mail is planned (consent, window, cap, …); transactional mail goes at once. */
+  /** Marketing mail is planned (consent, window, cap, …); transactional mail goes at once or in its `window`. */
   marketing: boolean;
   /** The workflow's time (ISO); default: when the workflow scheduled this activity. */
   now?: string;
   /** Plan without the send window: marketing mail then goes at once (for callers that cannot wait). */
   ignoreSendWindow?: boolean;
-  /** A marketing mail's own send window (a cadence step's) instead of the program's. */
+  /**
+   * The mail's own send window (a cadence step's): for marketing mail instead of the program's; transactional
+   * mail waits only for a window given here.
+   */
   window?: SendWindow;
 }
 
@@ -434,7 +437,9 @@ export function createMailActivities(deps: MailDeps) {
             mailClass,
             timezone: zone,
             now,
-            window: input.ignoreSendWindow ? null : (input.window ?? settings.window),
+            window: input.ignoreSendWindow
+              ? null
+              : (input.window ?? (input.marketing ? settings.window : null)),
             marketingConsent: locked.marketing_consent,
             openServiceCase,
             exitCondition,

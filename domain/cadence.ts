@@ -10,10 +10,11 @@
  *   (`property_settings.timezone`), or in the guest's zone when the property has none;
  * - `previous_step`: the due time of the step before it (not when that one went: a window or a skip of the
  *   previous step does not move the ones after it). The first step may not use it.
- * Its `window` (local `HH:mm`–`HH:mm` of the guest's day) holds a *marketing* step due outside it until the
- * window opens (null: the program's send window, `program_settings`). A *transactional* step (the thank-you,
- * the survey) goes when it is due, whatever the hour, as all transactional mail does (activities/mail/plan.ts);
- * its window is kept for the day it becomes marketing. Its `condition` is evaluated at the due time against
+ * Its `window` (local `HH:mm`–`HH:mm` of the guest's day) holds a step due outside it until the window opens:
+ * the thank-you of a check-out at 01:00 goes at 09:00. Null: a *marketing* step waits for the program's send
+ * window (`program_settings`), a *transactional* one goes when it is due, whatever the hour. The class decides
+ * the rest (activities/mail/plan.ts): marketing needs consent, is capped and pauses for an open case or a quiet
+ * day; transactional does not. Its `condition` is evaluated at the due time against
  * Postgres; a step whose condition does not hold is recorded as a suppressed mail with the reason.
  */
 

@@ -409,15 +409,16 @@ describe('simulator scenarios', () => {
     ]);
   });
 
-  it('8. the post-stay cadence: transactional steps when due, a come-back offer due at 21:00 goes at 09:00, skips with their reasons', async () => {
+  it('8. the post-stay cadence: every step in its window (a thank-you due at 23:00 and a come-back offer due at 21:00 go at 09:00), skips with their reasons', async () => {
     const historiesDir = await mkdtemp(path.join(tmpdir(), 'sim-histories-'));
     const t = await runScenario(await scenario('8-cadence.json'), servers, { historiesDir });
     expectSound(t, { guest: 'lin@example.test' });
     expect(stages(t)).toEqual(['prospect→member', 'member→regular']);
     expect(sent(t)).toEqual([
       'welcome-member @ 2026-03-10 21:00',
-      'stay-thank-you @ 2026-03-10 23:00',
-      'satisfaction-survey @ 2026-03-11 21:00',
+      // Due 2 h after the 21:00 check-out and a day after it: both held for 09:00 (the steps' window).
+      'stay-thank-you @ 2026-03-11 09:00',
+      'satisfaction-survey @ 2026-03-12 09:00',
       'come-back-offer @ 2026-04-10 09:00',
       'tier-upgrade @ 2026-05-20 11:00',
       'stay-thank-you @ 2026-05-20 13:00',
@@ -435,7 +436,7 @@ describe('simulator scenarios', () => {
     expect(mails.find((m) => m.template === 'come-back-offer')!.subject).toBe('ZhouLin，期待再次欢迎您');
     const followUps = t.runs.filter((r) => r.workflowType === 'postStayFollowUp');
     expect(followUps).toHaveLength(2);
-    for (const r of followUps) expect(r.events).toBeLessThanOrEqual(65);
+    for (const r of followUps) expect(r.events).toBeLessThanOrEqual(75);
 
     // --histories: every run's history, which today's code replays.
     const files = (await readdir(historiesDir)).sort();
@@ -461,9 +462,9 @@ describe('simulator scenarios', () => {
       'welcome-member @ 2026-03-12 11:00',
       'stay-thank-you @ 2026-03-12 13:00',
       'satisfaction-survey @ 2026-03-13 11:00',
-      'stay-thank-you @ 2026-04-21 08:00',
-      // Transactional cadence steps go when due (the window holds back marketing steps only).
-      'satisfaction-survey @ 2026-04-22 06:00',
+      // Due at 08:00 and 06:00 (a 06:00 check-out): held for the steps' window, 09:00.
+      'stay-thank-you @ 2026-04-21 09:00',
+      'satisfaction-survey @ 2026-04-22 09:00',
     ]);
     const mails = of(t, 'mail');
     expect(mails.find((m) => m.template === 'in-stay-check' && m.status === 'sent')!.subject).toBe(
@@ -595,8 +596,9 @@ describe('simulator scenarios', () => {
     expectSound(t, { guest: 'anna.miller@example.test' });
     expect(sent(t)).toEqual([
       'welcome-member @ 2026-06-10 22:00',
-      'stay-thank-you @ 2026-06-11 00:00',
-      'satisfaction-survey @ 2026-06-11 22:00',
+      // Due at 00:00 and 22:00: held for the steps' window (09:00); the answer comes at 10:00.
+      'stay-thank-you @ 2026-06-11 09:00',
+      'satisfaction-survey @ 2026-06-12 09:00',
       // Due at 22:00 three days after check-out, marketing: held for 09:00 the next morning.
       'review-request @ 2026-06-14 09:00',
       'come-back-offer @ 2026-07-11 09:00',
@@ -618,8 +620,8 @@ describe('simulator scenarios', () => {
     };
     expect(preview!.status).toBe(200);
     expect(r.mails.map((m) => `${m.template} @ ${m.localSendAt}${m.deferred ? ' (held)' : ''}`)).toEqual([
-      'stay-thank-you @ 2026-07-01 05:00',
-      'satisfaction-survey @ 2026-07-02 03:00',
+      'stay-thank-you @ 2026-07-01 09:00 (held)',
+      'satisfaction-survey @ 2026-07-02 09:00 (held)',
       'come-back-offer @ 2026-07-31 09:00 (held)',
     ]);
     expect(r.mails[0]!.subject).toBe('Thank you for staying with us, Anna');

@@ -1,13 +1,13 @@
 /**
  * `npm run demo:stay`: sends one correctly signed stay.completed event to the
- * running dev stack (check-out three hours ago, so the thank-you goes out at
- * once), waits for the guest's mail, and prints where to look.
+ * running dev stack (check-out three hours ago, a guest in a zone where it is
+ * day now, so the thank-you goes out at once rather than at 09:00 their time), waits for the guest's mail, and prints where to look.
  * Options: --guest <pmsProfileId> --locale zh-CN --api http://127.0.0.1:3000
  */
 import { parseArgs } from 'node:util';
 import { sign } from '../api/pms/signature.js';
 import { loadConfigOrExit } from '../config.js';
-import { newPmsProfileId, sampleStayCompletedBody } from './sample-events.js';
+import { daytimeZone, newPmsProfileId, sampleStayCompletedBody } from './sample-events.js';
 
 const config = loadConfigOrExit();
 const { values } = parseArgs({
@@ -30,7 +30,8 @@ const event = sampleStayCompletedBody({
     lastName: zh ? '王' : 'Lovelace',
     email: `${values.guest.toLowerCase()}@guest.example`,
     locale: values.locale,
-    timezone: zh ? 'Asia/Shanghai' : 'Europe/London',
+    // Where it is day: the thank-you of a check-out three hours ago goes now, not at 09:00 tomorrow.
+    timezone: daytimeZone(zh ? 'Asia/Shanghai' : 'Europe/London'),
   },
   stay: { arrival, departure, nights: 2 },
 });

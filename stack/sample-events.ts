@@ -4,6 +4,7 @@
  * the overrides say otherwise.
  */
 import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
 import { messageFromPmsEvent, PMS_SOURCE, type StayCompletedMessage } from '../domain/messages.js';
 import type { GuestProfile, StayFacts } from '../domain/types.js';
 
@@ -12,6 +13,41 @@ export interface StayCompletedOverrides {
   occurredAt?: string;
   guest?: Partial<GuestProfile>;
   stay?: Partial<Omit<StayFacts, 'roomRevenue'>> & { roomRevenue?: string | number };
+}
+
+/** Zones around the world, none more than two hours from the next: at any instant it is midday in one of them. */
+const ZONES_AROUND_THE_WORLD = [
+  'Europe/London',
+  'Europe/Berlin',
+  'Europe/Moscow',
+  'Asia/Dubai',
+  'Asia/Kolkata',
+  'Asia/Bangkok',
+  'Asia/Shanghai',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'Pacific/Auckland',
+  'Pacific/Honolulu',
+  'America/Anchorage',
+  'America/Los_Angeles',
+  'America/Denver',
+  'America/Chicago',
+  'America/New_York',
+  'America/Sao_Paulo',
+  'Atlantic/Azores',
+] as const;
+
+/**
+ * A guest's zone where it is between 10:00 and 15:00 at `at`: `preferred` when it is day there, else a zone where
+ * it is. The cadence holds a mail due outside the guest's 09:00–20:00 until the morning, so a sample stay that
+ * checks out now is thanked two hours later, whatever the hour the tests or the demo run at.
+ */
+export function daytimeZone(preferred = 'Europe/London', at: Date = new Date()): string {
+  const isDay = (zone: string) => {
+    const hour = DateTime.fromJSDate(at, { zone }).hour;
+    return hour >= 10 && hour < 15;
+  };
+  return isDay(preferred) ? preferred : ZONES_AROUND_THE_WORLD.find(isDay)!;
 }
 
 export function newPmsProfileId(): string {
@@ -32,7 +68,7 @@ export function sampleStayCompletedBody(overrides: StayCompletedOverrides = {}) 
         lastName: 'Lovelace',
         email: `${pmsProfileId.toLowerCase()}@guest.example`,
         locale: 'en',
-        timezone: 'Europe/London',
+        timezone: daytimeZone(),
         ...overrides.guest,
       },
       stay: {

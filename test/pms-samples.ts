@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GuestProfile } from '../domain/types.js';
-import { newPmsProfileId } from '../stack/sample-events.js';
+import { daytimeZone, newPmsProfileId } from '../stack/sample-events.js';
 
 interface Common {
   id?: string;
@@ -20,7 +20,7 @@ export function sampleGuest(overrides: Partial<GuestProfile> = {}): GuestProfile
     lastName: 'Hopper',
     email: `${pmsProfileId.toLowerCase()}@guest.example`,
     locale: 'en',
-    timezone: 'America/New_York',
+    timezone: daytimeZone('America/New_York'),
     ...overrides,
   };
 }

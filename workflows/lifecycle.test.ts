@@ -54,7 +54,8 @@ const day = (ms: number) => iso(ms).slice(0, 10);
 
 /** A guest row with lifecycle columns set as a test needs them. */
 async function guest(opts: { consent?: boolean; tier?: string; stage?: string; enrolledAt?: Date } = {}) {
-  const { profile } = sampleStay();
+  // London: the review dates below (1 January 08:00 UTC is past the jittered review hour) are London's.
+  const { profile } = sampleStay({ guest: { timezone: 'Europe/London' } });
   const row = (await guests.insertIfAbsent(stack.db, { source: 'pms', profile, asOf: new Date() }))!;
   await stack
     .db('guests')

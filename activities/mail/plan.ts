@@ -3,8 +3,10 @@
  * from Postgres (activities/mail.ts `planMail` reads them in one transaction, under the guest's row lock) and
  * the local times are computed here with luxon, outside workflow code, so the result is recorded in history.
  *
- * - Transactional mail (a thank-you, a points warning, a case mail) goes at once: no consent, window, cap or
- *   quiet period applies. The guest expects it, whatever the hour.
+ * - Transactional mail (a thank-you, a points warning, a case mail) needs no consent and is not capped, paused
+ *   or held by a quiet period: the guest expects it. It goes at once unless it is given a window of its own (a
+ *   cadence step's: the thank-you of a 01:00 check-out waits for 09:00); a mail given none (a case's
+ *   acknowledgement, a staff escalation) goes whatever the hour.
  * - Marketing mail needs the guest's marketing consent; pauses while a service case of theirs is open; is
  *   dropped when an exit condition holds (a booking makes a come-back offer moot); goes inside the send window
  *   of the guest's local day (default 09:00–20:00: due at 03:00 → 09:00 the same day, at 21:00 → 09:00 the
@@ -48,7 +50,10 @@ export interface PlanFacts {
   timezone: string;
   /** The workflow's time, ISO instant. */
   now: string;
-  /** Undefined: DEFAULT_SEND_WINDOW. Null: no window (marketing goes at once, as before planning existed). */
+  /**
+   * Marketing: undefined → DEFAULT_SEND_WINDOW, null → no window (goes at once, as before planning existed).
+   * Transactional: only a window given here holds it (undefined or null: at once).
+   */
   window?: SendWindow | null;
   marketingConsent: boolean;
   /** The guest has a service case not yet closed (open, reopened, or resolved awaiting the satisfaction check). */
@@ -143,7 +148,11 @@ export function planMail(facts: PlanFacts): MailPlan {
   const now = DateTime.fromISO(facts.now, { zone });
   if (!now.isValid) throw new RangeError(`now '${facts.now}' is not an ISO instant`);
   const atOnce = { sendAt: iso(now), localSendAt: now.toFormat('yyyy-LL-dd HH:mm'), deferred: false };
-  if (facts.mailClass === 'transactional') return atOnce;
+  if (facts.mailClass === 'transactional') {
+    if (!facts.window) return atOnce;
+    const at = nextInWindow(facts.now, zone, checkSendWindow(facts.window));
+    return { sendAt: iso(at), localSendAt: at.toFormat('yyyy-LL-dd HH:mm'), deferred: at > now };
+  }
 
   if (!facts.marketingConsent) return { skip: 'no_marketing_consent', reason: 'no_marketing_consent' };
   if (facts.exitCondition)

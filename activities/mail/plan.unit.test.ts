@@ -198,6 +198,32 @@ describe('planMail: transactional mail', () => {
       }),
     ).toEqual({ sendAt: now, localSendAt: '2026-11-24 03:00', deferred: false });
   });
+
+  it('waits for a window given to it (a cadence step’s), and for nothing else', () => {
+    const facts = {
+      mailClass: 'transactional' as const,
+      timezone: 'Asia/Shanghai',
+      marketingConsent: false,
+      openServiceCase: true,
+      quietPeriods: [{ from: '2026-11-01', to: '2026-11-30' }],
+      marketingInWindow: 99,
+      window: { start: '09:00', end: '20:00' },
+    };
+    // 03:00 → 09:00 the same day; 21:00 → 09:00 the next; 10:00 → at once.
+    expect(planMail({ ...facts, now: '2026-11-23T19:00:00.000Z' })).toEqual({
+      sendAt: '2026-11-24T01:00:00.000Z',
+      localSendAt: '2026-11-24 09:00',
+      deferred: true,
+    });
+    expect(planMail({ ...facts, now: '2026-11-24T13:00:00.000Z' })).toMatchObject({
+      localSendAt: '2026-11-25 09:00',
+      deferred: true,
+    });
+    expect(planMail({ ...facts, now: '2026-11-24T02:00:00.000Z' })).toMatchObject({
+      localSendAt: '2026-11-24 10:00',
+      deferred: false,
+    });
+  });
 });
 
 describe('frequencyWindowStart', () => {

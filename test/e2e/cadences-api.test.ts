@@ -511,10 +511,15 @@ describe('preview', () => {
     expect(json).toMatchObject({ version: postStayBefore, timezone: 'Asia/Shanghai', locale: 'zh-CN' });
     expect(json.anchors.checkOut).toBe(checkOutAt);
     const byStep = Object.fromEntries(json.mails.map((m) => [m.stepId, m]));
-    // Transactional steps go when due, whatever the hour; marketing waits for the window (09:00).
-    expect(byStep['thank-you']).toMatchObject({ localSendAt: local(0, '04:00'), deferred: false });
+    // Every step waits for its window (09:00–20:00), transactional ones too: the thank-you due at 04:00 and the
+    // survey due at 02:00 the next day go at 09:00.
+    expect(byStep['thank-you']).toMatchObject({ localSendAt: local(0, '09:00'), deferred: true });
     expect(byStep['thank-you']!.subject).toBe('王梅，感谢您的入住');
-    expect(byStep.survey).toMatchObject({ localSendAt: local(1, '02:00'), class: 'transactional' });
+    expect(byStep.survey).toMatchObject({
+      localSendAt: local(1, '09:00'),
+      deferred: true,
+      class: 'transactional',
+    });
     expect(byStep.survey!.subject).toContain('王梅');
     expect(byStep['come-back']).toMatchObject({
       localSendAt: local(30, '09:00'),
