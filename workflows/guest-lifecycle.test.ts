@@ -124,7 +124,9 @@ async function run(
 
 /**
  * With RECORD_HISTORIES=1 (`npm run record:histories`), keeps the scenario's
- * histories as replay fixtures: the guest's workflow and its first follow-up.
+ * histories as replay fixtures: the guest's workflow and its first follow-up, and the guest's previous run
+ * when the latest one was continued from it (`<name>-previous-run.guestLifecycle.json`, which ends in the
+ * continue-as-new: its replay checks the decision to continue).
  */
 async function recordHistories(stack: Stack, name: string, guestId: string, workflowId: string) {
   if (!process.env.RECORD_HISTORIES) return;
@@ -134,10 +136,15 @@ async function recordHistories(stack: Stack, name: string, guestId: string, work
   for (const id of ids) {
     const handle = env.client.workflow.getHandle(id);
     const type = (await handle.describe()).type;
-    await writeFile(
-      path.join(HISTORIES_DIR, `${name}.${type}.json`),
-      historyToJSON(await handle.fetchHistory()),
-    );
+    const history = await handle.fetchHistory();
+    await writeFile(path.join(HISTORIES_DIR, `${name}.${type}.json`), historyToJSON(history));
+    const previousRunId =
+      history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    if (previousRunId)
+      await writeFile(
+        path.join(HISTORIES_DIR, `${name}-previous-run.${type}.json`),
+        historyToJSON(await env.client.workflow.getHandle(id, previousRunId).fetchHistory()),
+      );
   }
 }
 

@@ -34,6 +34,17 @@ describe('replay of recorded histories', () => {
     ]);
   });
 
+  it('has a run that continues as new, a failed activity and a child already started among them', async () => {
+    const eventTypes = new Set<string>();
+    for (const file of files) {
+      const text = await readFile(path.join(HISTORIES_DIR, file), 'utf8');
+      for (const m of text.matchAll(/"eventType": "(EVENT_TYPE_[A-Z_]+)"/g)) eventTypes.add(m[1]!);
+    }
+    expect(eventTypes).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+    expect(eventTypes).toContain('EVENT_TYPE_ACTIVITY_TASK_FAILED');
+    expect(eventTypes).toContain('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED');
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const text = await readFile(path.join(HISTORIES_DIR, file), 'utf8');
     const history = historyFromJSON(JSON.parse(text));

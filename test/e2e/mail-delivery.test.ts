@@ -199,4 +199,47 @@ describe('one delivery attempt', () => {
       await sink.stop();
     }
   });
+
+  it('fails for good, with a type, on program settings that are missing or invalid, and queues nothing', async () => {
+    const sink = await startSmtpSink();
+    const mailer = createMailer(sink.smtpUrl);
+    const guestId = await newGuest('settings@guest.example');
+    const acts = createActivities({ db, mailer, mail: MAIL });
+    const plan = () =>
+      new MockActivityEnvironment()
+        .run((i: Parameters<typeof acts.planMail>[0]) => acts.planMail(i), {
+          guestId,
+          template: 'birthday-greeting',
+          idempotencyKey: `s-${guestId}`,
+          vars: {},
+          marketing: true,
+        })
+        .catch((e: unknown) => e);
+    try {
+      // A quiet period that is not two dates: the row passes its check constraint (an array), not the planner's.
+      await db('program_settings')
+        .where({ id: 'default' })
+        .update({ quiet_periods: JSON.stringify([{ from: 'soon' }]) });
+      const invalid = await plan();
+      expect(invalid).toBeInstanceOf(ApplicationFailure);
+      expect(invalid).toMatchObject({ nonRetryable: true, type: 'SettingsInvalid' });
+      expect((invalid as Error).message).not.toMatch(/select|from "|where/i);
+      await db('program_settings')
+        .where({ id: 'default' })
+        .update({ quiet_periods: JSON.stringify([]) });
+
+      await db('program_settings').where({ id: 'default' }).update({ id: 'default-away' });
+      expect(await plan()).toMatchObject({ nonRetryable: true, type: 'SettingsMissing' });
+      expect(await outboxOf(guestId)).toBeUndefined();
+    } finally {
+      await db('program_settings').where({ id: 'default-away' }).update({ id: 'default' });
+      await db('program_settings')
+        .where({ id: 'default' })
+        .update({ quiet_periods: JSON.stringify([]) });
+      mailer.close();
+      await sink.stop();
+    }
+    // Put back, the same request plans the mail.
+    expect(await plan()).toMatchObject({ status: expect.stringMatching(/pending|suppressed/) as unknown });
+  });
 });
