@@ -50,16 +50,22 @@ export function casesRouter(deps: CaseServiceDeps): Router {
   // Express decodes path parameters before the handler runs and would answer a bad escape without naming the
   // parameter: check the raw segments first.
   router.use((req, _res, next) => {
-    for (const segment of req.url.split('?', 1)[0]!.split('/')) {
+    // `/<id>/…` or `/<id>/compensations/<compensationId>/approve`.
+    const segments = req.url.split('?', 1)[0]!.split('/');
+    segments.forEach((segment, i) => {
       try {
         decodeURIComponent(segment);
       } catch {
-        throw new HttpError(400, 'validation_failed', 'id: must be a case id (UUID)', {
-          field: 'id',
-          issues: [{ field: 'id', code: 'invalid_format', message: 'must be a case id (UUID)' }],
+        const [field, message] =
+          i === 3 && segments[2] === 'compensations'
+            ? ['compensationId', 'must be a compensation id (UUID)']
+            : ['id', 'must be a case id (UUID)'];
+        throw new HttpError(400, 'validation_failed', `${field}: ${message}`, {
+          field,
+          issues: [{ field, code: 'invalid_format', message }],
         });
       }
-    }
+    });
     next();
   });
 

@@ -15,6 +15,7 @@ import {
   SLA_STATES,
 } from '../../db/repositories/cases.js';
 import { currency, externalId, instant, money, text } from '../pms/schema.js';
+import { uuidId } from '../ids.js';
 
 /** Controls other than tab and line breaks (NUL, ESC, DEL, C1…), and unpaired surrogates: not text. */
 const FORBIDDEN = /(?![\t\n\r])\p{Cc}|\p{Cs}/u;
@@ -31,7 +32,7 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { message: `must be one of ${values.join(', ')}` });
 
 export const openCaseBody = z.object({
-  guestId: z.uuid('must be a guest id (UUID)'),
+  guestId: uuidId('must be a guest id (UUID)'),
   source: oneOf(CASE_SOURCES),
   category: oneOf(CASE_CATEGORIES),
   cause: oneOf(CASE_CAUSES).optional(),
@@ -42,7 +43,7 @@ export const openCaseBody = z.object({
   receivedBy: text(120),
   description: longText(4000).optional(),
   /** The stay it is about (`stays.id`). */
-  stayId: z.uuid('must be a stay id (UUID)').optional(),
+  stayId: uuidId('must be a stay id (UUID)').optional(),
   /** When the guest raised it (a letter received yesterday); default: now. */
   occurredAt: instant().optional(),
 });
@@ -92,9 +93,9 @@ export const satisfactionBody = z.object({
   comment: longText(2000).optional(),
 });
 
-export const caseParams = z.object({ id: z.uuid('must be a case id (UUID)') });
+export const caseParams = z.object({ id: uuidId('must be a case id (UUID)') });
 export const compensationParams = caseParams.extend({
-  compensationId: z.uuid('must be a compensation id (UUID)'),
+  compensationId: uuidId('must be a compensation id (UUID)'),
 });
 
 export const listQuery = z.object({
@@ -102,7 +103,7 @@ export const listQuery = z.object({
   department: oneOf(DEPARTMENTS).optional(),
   sla: oneOf(SLA_STATES).optional(),
   property: externalId.optional(),
-  guestId: z.uuid('must be a guest id (UUID)').optional(),
+  guestId: uuidId('must be a guest id (UUID)').optional(),
   limit: z.coerce
     .number({ message: 'must be a whole number from 1 to 200' })
     .int('must be a whole number from 1 to 200')

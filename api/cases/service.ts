@@ -194,15 +194,19 @@ function cursorOf(row: cases.CaseRow): string {
   return Buffer.from(`${row.opened_at.toISOString()}|${row.id}`, 'utf8').toString('base64url');
 }
 
+/** A cursor this list made: an ISO instant of a four-digit year (what PostgreSQL takes) and a case id. */
+const CURSOR =
+  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
 function parseCursor(cursor: string): { openedAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const [, at, id] = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8')) ?? [];
   const openedAt = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(openedAt.getTime()))
+  if (!id || Number.isNaN(openedAt.getTime()))
     throw new HttpError(400, 'validation_failed', 'before: not a cursor of this list', {
       field: 'before',
       issues: [{ field: 'before', code: 'invalid_format', message: 'not a cursor of this list' }],
     });
-  return { openedAt, id };
+  return { openedAt, id: id.toLowerCase() };
 }
 
 export async function listCases(

@@ -19,8 +19,9 @@ import {
   type StaffRequest,
   type StaffServiceDeps,
 } from './staff.js';
+import { uuidId } from '../ids.js';
 
-const params = z.object({ id: z.uuid('must be a guest id (UUID)') });
+const params = z.object({ id: uuidId('must be a guest id (UUID)') });
 
 export type GuestsRouterDeps = GuestServiceDeps & StaffServiceDeps;
 

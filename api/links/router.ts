@@ -230,7 +230,14 @@ export function linksRouter(deps: LinksRouterDeps): Router {
       throw invalidLink(err.reason);
     }
     const guest = await findGuest(deps.db, payload.guestId);
-    if (!guest) throw new PageError(410, 'link_gone', 'the link is no longer valid', {}, messageOnly('gone'));
+    if (!guest)
+      throw new PageError(
+        410,
+        'link_gone',
+        'token: the link is no longer valid',
+        { field: 'token' },
+        messageOnly('gone'),
+      );
     return { payload, guest, locale: pageLocale(guest.locale) };
   }
 
@@ -287,7 +294,13 @@ export function linksRouter(deps: LinksRouterDeps): Router {
       }
       const answer = await storeChurnReason(deps.db, guest.id, parsed.data.reason);
       if (!answer)
-        throw new PageError(410, 'link_gone', 'the link is no longer valid', {}, messageOnly('gone'));
+        throw new PageError(
+          410,
+          'link_gone',
+          'token: the link is no longer valid',
+          { field: 'token' },
+          messageOnly('gone'),
+        );
       try {
         await tellWorkflow(deps, guest.id, answer);
       } catch (err) {
@@ -335,7 +348,13 @@ export function linksRouter(deps: LinksRouterDeps): Router {
       const { guest, locale } = await guestOf(req.params.token, UNSUBSCRIBE_LINK_PURPOSE);
       const withdrawn = await withdrawMarketingConsent(deps.db, guest.id);
       if (!withdrawn)
-        throw new PageError(410, 'link_gone', 'the link is no longer valid', {}, messageOnly('gone'));
+        throw new PageError(
+          410,
+          'link_gone',
+          'token: the link is no longer valid',
+          { field: 'token' },
+          messageOnly('gone'),
+        );
       if (withdrawn.changed) {
         try {
           await tellConsentWithdrawn(deps, guest.id, withdrawn);
@@ -363,7 +382,14 @@ export function linksRouter(deps: LinksRouterDeps): Router {
   };
   const unavailable = (locale: PageLocale, message: string) =>
     new PageError(503, 'workflow_unavailable', message, {}, messageOnly('unavailable'), locale);
-  const gone = () => new PageError(410, 'link_gone', 'the link is no longer valid', {}, messageOnly('gone'));
+  const gone = () =>
+    new PageError(
+      410,
+      'link_gone',
+      'token: the link is no longer valid',
+      { field: 'token' },
+      messageOnly('gone'),
+    );
 
   // ---- the post-stay survey -----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { longText } from '../cases/schema.js';
 import { instant, text } from '../pms/schema.js';
+import { uuidId } from '../ids.js';
 
 /** Controls other than tab and line breaks, and unpaired surrogates: not text. */
 const FORBIDDEN = /(?![\t\n\r])\p{Cc}|\p{Cs}/u;
@@ -56,7 +57,7 @@ export const keyParams = z.object({ key: templateKey });
 export const versionParams = z.object({ key: templateKey, version: versionNumber });
 
 export const templatePreviewBody = z.strictObject({
-  guestId: z.uuid('must be a guest id (UUID)'),
+  guestId: uuidId('must be a guest id (UUID)'),
   /** A stored version (draft or published); default: the current one (the built-in one if none). */
   version: z.number().int('must be a version number').min(1).max(1_000_000).optional(),
 });
@@ -85,7 +86,7 @@ export const rollbackBody = z.strictObject({
 });
 
 export const cadencePreviewBody = z.strictObject({
-  guestId: z.uuid('must be a guest id (UUID)'),
+  guestId: uuidId('must be a guest id (UUID)'),
   version: bodyVersion.optional(),
   /** The stay's check-out to plan from; default: the guest's latest stay's, else now. */
   checkOutAt: instant().optional(),
