@@ -629,4 +629,17 @@ describe('simulator scenarios', () => {
       expect.objectContaining({ template: 'review-request', skip: 'condition_not_met' }),
     ]);
   });
+
+  it('13. a plain four-stay year costs at most 300 history events, its follow-ups included', async () => {
+    const t = await runScenario(await scenario('13-four-stay-year.json'), servers);
+    expectSound(t, { guest: 'jonas.weber@example.test' });
+    expect(tiers(t)).toEqual(['member→silver (upgrade)', 'silver→silver (review)']);
+    // 2027: four stays, each with its whole cadence (three mails and the review request skipped), the Silver
+    // upgrade, the birthday greeting, the review of 2026 on 1 January.
+    expect(sent(t).filter((m) => m.includes(' @ 2027-'))).toHaveLength(4 * 3 + 2);
+    expect(suppressedOf(t).filter((m) => m.startsWith('review-request'))).toHaveLength(5);
+    expect(t.figures.eventsPerGuestYear['2027']).toBeLessThanOrEqual(300);
+    expect(t.figures.parentEventsPerStaySignal.mean).toBeLessThanOrEqual(15);
+    expect(t.figures.followUpEventsPerStay.max).toBeLessThanOrEqual(60);
+  });
 });
