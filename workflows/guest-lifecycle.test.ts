@@ -515,6 +515,46 @@ describe('guestLifecycle', () => {
     );
   });
 
+  it('continues a guest whose run was cancelled from Postgres: the run ends, it does not wedge', async () => {
+    const profile = sampleStay().profile;
+    const stays = (await staysThisYear(5)).map((w) => sampleStay({ ...w, guest: profile }));
+    await run(
+      stack,
+      stays,
+      async ({ guestId, workflowId, taskQueue }) => {
+        await stateAfter(workflowId, 4);
+        // An operator's cancel request: the run ends (cancelled), it does not wedge on a failing task. (Asked
+        // with no activity in flight: the time-skipping server keeps time locked for an activity whose workflow
+        // closed under it.)
+        const idle = () =>
+          eventually(async () => {
+            const d = await env.client.workflow.getHandle(workflowId).describe();
+            return (d.raw.pendingActivities?.length ?? 0) === 0 ? true : undefined;
+          });
+        await idle();
+        await env.client.workflow.getHandle(workflowId).cancel();
+        const status = async () => (await env.client.workflow.getHandle(workflowId).describe()).status.name;
+        expect(await eventually(async () => ((await status()) === 'RUNNING' ? undefined : status()))).toBe(
+          'CANCELLED',
+        );
+        await signal(workflowId, taskQueue, guestId, stays[4]!.message);
+        // The new run loaded the guest from Postgres (tier, stays, balance), not a blank prospect.
+        expect(await stateAfter(workflowId, 1)).toMatchObject({
+          stage: 'regular',
+          tier: 'silver',
+          stays: 5,
+          nights: 5,
+          pointsBalance: 5200,
+        });
+        expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(5);
+        expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId, reason: 'stay_base' })).toBe(
+          5,
+        );
+      },
+      { messages: stays.slice(0, 4).map((s) => s.message) },
+    );
+  });
+
   it('continues a guest whose run was terminated from Postgres, not as a blank prospect', async () => {
     const profile = sampleStay().profile;
     const stays = (await staysThisYear(5)).map((w) => sampleStay({ ...w, guest: profile }));
