@@ -2,6 +2,7 @@
  * The guest's workflow on the time-skipping test server, with the real
  * activities against PostgreSQL and a real SMTP sink.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -27,7 +28,7 @@ import {
   type Stack,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
-import { followUpStateQuery, guestMessageSignal, stateQuery } from './messages.js';
+import { followUpStateQuery, guestMessageSignal, redeemPointsUpdate, stateQuery } from './messages.js';
 import type { GuestLifecycleInput } from './types.js';
 
 const HOUR = 3_600_000;
@@ -96,6 +97,8 @@ async function run(
     maxEventsPerRun?: number;
     recordAs?: string;
     messages?: GuestMessage[];
+    /** Runs after the messages are signalled, before the worker polls (what the first activation sees). */
+    beforeWorker?: (ctx: { guestId: string; workflowId: string }) => void;
   } = {},
 ) {
   const guestId = await recordIntake(stack, stays);
@@ -111,6 +114,7 @@ async function run(
   for (const message of opts.messages ?? stays.map((s) => s.message)) {
     await signal(workflowId, taskQueue, guestId, message, opts.maxEventsPerRun);
   }
+  opts.beforeWorker?.({ guestId, workflowId });
   await worker.runUntil(async () => {
     await body({ guestId, workflowId, taskQueue });
     if (opts.recordAs) await recordHistories(stack, opts.recordAs, guestId, workflowId);
@@ -512,6 +516,47 @@ describe('guestLifecycle', () => {
         );
       },
       { maxEventsPerRun: 2, recordAs: 'continue-as-new' },
+    );
+  });
+
+  it('answers a staff Update queued when the run continues as new, validated before a fresh run loaded the balance', async () => {
+    const profile = sampleStay().profile;
+    const stays = (await staysThisYear(2, { roomRevenue: '150.00' })).map((w) =>
+      sampleStay({ ...w, guest: profile }),
+    );
+    let redeemed: Promise<unknown> | undefined;
+    await run(
+      stack,
+      stays,
+      async ({ guestId, workflowId }) => {
+        // The first activation holds both stays and the redemption (validated while the fresh run's balance is
+        // still unknown: not refused for a balance of 0). The run handles the first stay (1,500 points), and is
+        // then due to continue as new (maxEventsPerRun 1) with the redemption waiting in its inbox: it answers
+        // it first, then carries the second stay.
+        expect(await redeemed).toMatchObject({ points: -1000, balanceAfter: 500 });
+        const state = await eventually(async () => {
+          const s = await stateOf(workflowId).catch(() => undefined);
+          return s?.stays === 2 ? s : undefined;
+        });
+        expect(state).toMatchObject({ stays: 2, pointsBalance: 2000 });
+        const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+        const previousRunId =
+          history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+        expect(previousRunId).toBeTruthy();
+        expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId, reason: 'redemption' })).toBe(
+          1,
+        );
+      },
+      {
+        maxEventsPerRun: 1,
+        beforeWorker: ({ workflowId }) => {
+          redeemed = env.client.workflow
+            .getHandle(workflowId)
+            .executeUpdate(redeemPointsUpdate, { args: [{ requestId: randomUUID(), points: 1000 }] });
+          // Not awaited here: it is answered once the worker runs.
+          redeemed.catch(() => undefined);
+        },
+      },
     );
   });
 

@@ -38,6 +38,7 @@ import {
 import type {
   AdjustPointsRequest,
   GuestLifecycleInput,
+  InboxItem,
   PointsMovement,
   RedeemPointsRequest,
   SetTierFloorRequest,
@@ -47,6 +48,8 @@ import type {
 
 export type { GuestLifecycleInput, GuestLifecycleState } from './types.js';
 export { initialState } from './guest.js';
+
+const isStaffRequest = (item: InboxItem): item is StaffRequestItem => item.type.startsWith('staff.');
 
 /** Continue-as-new after this many items even if the server has not suggested it yet. */
 export const EVENTS_PER_RUN = 500;
@@ -136,14 +139,30 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     if (next && fired !== next.at && Date.parse(next.at) <= Date.now() && patched('due-deadline-at-once')) {
       if (inbox.length === 0 && !timeToContinue()) {
         // A timer armed for this very instant (it passed while a message was handled) is not needed any more.
-        if (armed?.at === next.at) arm(undefined);
+        // (Cancelling it came after the first histories of this path: its own patch.)
+        if (armed?.at === next.at && patched('cancel-due-timer')) arm(undefined);
         await guest.handleDeadline(next.kind);
         continue;
       }
     } else arm(next?.at);
     await condition(() => inbox.length > 0 || timeToContinue() || (next !== undefined && fired === next.at));
     if (timeToContinue()) {
-      await condition(() => allHandlersFinished() && guest.mailsInFlight === 0);
+      if (patched('answer-staff-before-continuing')) {
+        // A staff Update waits for this loop to answer it: answer every one queued (and any that comes while
+        // mails are in flight) before the run ends, or the run would wait for handlers that wait for it. The
+        // other messages are carried to the next run.
+        for (;;) {
+          const i = inbox.findIndex(isStaffRequest);
+          if (i >= 0) {
+            await guest.handle(inbox.splice(i, 1)[0]!);
+            continue;
+          }
+          if (allHandlersFinished() && guest.mailsInFlight === 0) break;
+          await condition(
+            () => inbox.some(isStaffRequest) || (allHandlersFinished() && guest.mailsInFlight === 0),
+          );
+        }
+      } else await condition(() => allHandlersFinished() && guest.mailsInFlight === 0);
       return continueAsNew<typeof guestLifecycle>({
         guestId: input.guestId,
         state: guest.state,

@@ -118,6 +118,12 @@ export class Guest {
   mailsInFlight = 0;
   /** This run has held the year's review: time to continue as new. */
   reviewed = false;
+  /**
+   * The state is the guest's: carried, or loaded from Postgres. Until then (a fresh run's first activation,
+   * where an update-with-start's validator runs before the load) the balance is unknown: the validators leave
+   * it to the request's turn in the loop.
+   */
+  loaded: boolean;
   /** While a stay is handled, the mails it causes are collected for its follow-up child. */
   private withFollowUp: FollowUpMail[] | null = null;
 
@@ -129,6 +135,7 @@ export class Guest {
     // A state carried from an older run may lack newer fields: defaults first.
     this.state = { ...initialState(), ...carried?.state };
     this.inbox = [...(carried?.inbox ?? [])];
+    this.loaded = carried?.state !== undefined;
   }
 
   /** The `state` query. */
@@ -147,6 +154,7 @@ export class Guest {
     const s = await db.loadGuestState({ guestId: this.guestId, now: nowIso() });
     this.adopt(s);
     this.state.stage = s.stage;
+    this.loaded = true;
   }
 
   /** A win-back or a service case runs: their timers stay with the run that started them. */
@@ -165,23 +173,26 @@ export class Guest {
         `the program's minimum redemption is ${this.state.redemptionMinimum} points`,
         'BelowMinimum',
       );
-    const available = this.state.pointsBalance - this.pendingSpend();
-    if (req.points > available)
-      throw ApplicationFailure.nonRetryable(
-        `the balance is ${available} points, ${req.points} were asked for`,
-        'InsufficientPoints',
-      );
+    const short = this.loaded && this.shortOf(-req.points);
+    if (short) throw ApplicationFailure.nonRetryable(short, 'InsufficientPoints');
   }
 
   validateAdjust(req: AdjustPointsRequest): void {
     requireRequestId(req.requestId);
     if (!Number.isInteger(req.points) || req.points === 0)
       throw ApplicationFailure.nonRetryable('points must be a whole number other than 0', 'InvalidAmount');
-    if (this.state.pointsBalance - this.pendingSpend() + req.points < 0)
-      throw ApplicationFailure.nonRetryable(
-        'an adjustment cannot take the balance below 0',
-        'InsufficientPoints',
-      );
+    const short = this.loaded && this.shortOf(req.points);
+    if (short) throw ApplicationFailure.nonRetryable(short, 'InsufficientPoints');
+  }
+
+  /**
+   * Why moving `points` (negative: spending) would take the balance below 0, counting what the requests waiting
+   * in the inbox promise to spend; null if it does not.
+   */
+  private shortOf(points: number, pending = this.pendingSpend()): string | null {
+    if (points >= 0) return null;
+    const available = this.state.pointsBalance - pending;
+    return available + points < 0 ? `the balance is ${available} points, ${-points} were asked for` : null;
   }
 
   validateFloor(req: SetTierFloorRequest): void {
@@ -567,6 +578,14 @@ export class Guest {
   private async handleStaff(item: StaffRequestItem): Promise<void> {
     const { guestId } = this;
     try {
+      // Checked again at its turn: a request validated before a fresh run had loaded the balance.
+      if (item.type !== 'staff.floor') {
+        const short = this.shortOf(item.type === 'staff.redeem' ? -item.points : item.points, 0);
+        if (short) {
+          this.staffResults[item.requestId] = { error: short, type: 'InsufficientPoints' };
+          return;
+        }
+      }
       if (item.type === 'staff.floor') {
         const r = await db.setTierFloor({
           guestId,
