@@ -90,6 +90,21 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
             rulesVersion: version,
             earnFlag: earn.flag,
           });
+          if (!created) {
+            // The same stay again (a retry after the commit, the PMS sending it under a new event id, the
+            // sweeper): what its first time did, read back. Not decided again: the tier held now may be the one
+            // this stay brought, and a tier bonus by it would pay a second time.
+            await pmsEvents.markHandled(trx, message.eventId);
+            return {
+              ...(await firstTimeOf(trx, { guestId, workflowId: input.workflowId, stay })),
+              created,
+              earnFlag: earn.flag,
+              rulesVersion: version,
+              referral: null,
+              departureYear,
+              settings,
+            };
+          }
           const heldTier: Tier = isTier(record.tier) ? record.tier : 'member';
           const base = await ledger.post(trx, {
             guestId,
@@ -195,6 +210,52 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
     async markEventHandled(input: { eventId: string }): Promise<void> {
       await failFastOnDataErrors(() => pmsEvents.markHandled(db, input.eventId));
     },
+  };
+}
+
+/** What applying `stay` did the first time: its points, the balance after them, the enrolment and upgrade it made. */
+async function firstTimeOf(
+  db: Db,
+  input: { guestId: string; workflowId: string; stay: { id: string; checked_out_at: Date } },
+): Promise<
+  Pick<
+    ApplyStayResult,
+    'stayId' | 'pointsEarned' | 'bonusPoints' | 'balanceAfter' | 'enrolledNow' | 'upgrade'
+  >
+> {
+  const { guestId, workflowId, stay } = input;
+  const entry = (purpose: string) =>
+    db('points_ledger')
+      .where({ idempotency_key: `${workflowId}:${purpose}:${stay.id}` })
+      .first<{ points: string | number; balance_after: string | number } | undefined>(
+        'points',
+        'balance_after',
+      );
+  const base = await entry('stay-base-points');
+  const bonus = await entry('stay-tier-bonus');
+  const upgrade = await db('tier_history')
+    .where({ idempotency_key: `${workflowId}:tier-upgrade:${stay.id}` })
+    .first<{ tier: Tier; previous_tier: Tier; valid_through: string | null } | undefined>(
+      'tier',
+      'previous_tier',
+      db.raw(`to_char(valid_through, 'YYYY-MM-DD') as valid_through`),
+    );
+  const guest = await db('guests')
+    .where({ id: guestId })
+    .first<{ enrolment_channel: string | null; enrolled_at: Date | null } | undefined>(
+      'enrolment_channel',
+      'enrolled_at',
+    );
+  return {
+    stayId: stay.id,
+    pointsEarned: Number(base?.points ?? 0),
+    bonusPoints: Number(bonus?.points ?? 0),
+    balanceAfter: Number((bonus ?? base)?.balance_after ?? 0),
+    enrolledNow:
+      guest?.enrolment_channel === 'stay' && guest.enrolled_at?.getTime() === stay.checked_out_at.getTime(),
+    upgrade: upgrade
+      ? { tier: upgrade.tier, previous: upgrade.previous_tier, validThrough: upgrade.valid_through! }
+      : null,
   };
 }
 

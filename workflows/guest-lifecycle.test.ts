@@ -399,6 +399,39 @@ describe('guestLifecycle', () => {
     );
   });
 
+  it('pays no tier bonus for the stay that earned the tier, and mails the upgrade, also when that stay is applied again', async () => {
+    const profile = sampleStay().profile;
+    const stays = (await staysThisYear(4)).map((w) => sampleStay({ ...w, guest: profile }));
+    // The fourth stay's transaction commits, then its activity fails: the retry finds the stay recorded. It must
+    // read back what the first time did, not decide again with the tier that stay brought.
+    let applied = 0;
+    const faults: FaultInjector = (point) => {
+      if (point === 'ledger.afterPost' && ++applied === 4) throw new Error('injected fault after the commit');
+    };
+    await run(
+      stack,
+      stays,
+      async ({ workflowId, guestId }) => {
+        expect(await stateAfter(workflowId, 4)).toMatchObject({
+          tier: 'silver',
+          stays: 4,
+          pointsBalance: 4000,
+        });
+        expect(applied).toBe(5);
+        expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId, reason: 'tier_bonus' })).toBe(
+          0,
+        );
+        expect(await countRows(stack.db, 'tier_history', { guest_id: guestId, source: 'upgrade' })).toBe(1);
+        const mail = await sentMail(stack.db, { guest_id: guestId, template: 'tier-upgrade' });
+        expect(mail.subject).toMatch(/Silver/);
+        expect(
+          await countRows(stack.db, 'mail_outbox', { guest_id: guestId, template: 'tier-upgrade' }),
+        ).toBe(1);
+      },
+      { faults },
+    );
+  });
+
   it('records a stay already filed under another guest as a rejection (lastError, pms_events) and goes on with the next event', async () => {
     const other = sampleStay(await checkOutAgo(DAY));
     await run(stack, [other], async ({ guestId }) => {
