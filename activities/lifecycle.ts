@@ -18,7 +18,15 @@ import type { GuestMessage } from '../domain/messages.js';
 import { signalGuest } from '../lib/signal-guest.js';
 import { versionInForce, type RulesVersion } from '../domain/program.js';
 import { isStage, stageFromHistory, type Stage } from '../domain/stages.js';
-import { isTier, reviewedTier, shortfall, tierEarnedBy, tierRank, type Tier } from '../domain/tiers.js';
+import {
+  higherTier,
+  isTier,
+  reviewedTier,
+  shortfall,
+  tierEarnedBy,
+  tierRank,
+  type Tier,
+} from '../domain/tiers.js';
 import { localDate, planAgenda, reviewSchedule } from './agenda.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { ScheduledMail, SchedulingSendMail, SendMailResult } from './mail.js';
@@ -283,25 +291,34 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
           const reviewDay = `${input.year + 1}-01-01`;
           const { version, rules } = await rulesAt(trx, reviewDay);
           const activity = await lifecycle.yearActivity(trx, input.guestId, input.year);
-          const current = isTier(record.tier) ? record.tier : 'member';
-          const floor = isTier(record.tier_floor) ? record.tier_floor : null;
+          const held = isTier(record.tier) ? record.tier : 'member';
+          // A re-run reviews the year again from where its first review started — the tier held before it and
+          // the floor it cleared — not from what that review made of it (a second soft landing), and keeps a
+          // tier reached since (a mid-year upgrade).
+          const first = input.rerun
+            ? await lifecycle.firstReviewOf(trx, input.guestId, reviewDay)
+            : undefined;
+          const current = first ? first.previous : held;
+          const floor = first ? first.floor : isTier(record.tier_floor) ? record.tier_floor : null;
           const earned = tierEarnedBy(activity, rules.tiers);
-          const tier = reviewedTier({ current, earned, floor });
+          const reviewed = reviewedTier({ current, earned, floor });
           const withoutFloor = reviewedTier({ current, earned, floor: null });
           const outcome =
-            tier !== withoutFloor
+            reviewed !== withoutFloor
               ? 'floor'
-              : tier === current
+              : reviewed === current
                 ? 'kept'
-                : tierRank(tier) > tierRank(current)
+                : tierRank(reviewed) > tierRank(current)
                   ? 'up'
                   : 'down';
+          const raisedSince = first !== undefined && tierRank(held) > tierRank(first.tier);
+          const tier = raisedSince ? higherTier(held, reviewed) : reviewed;
           const validThrough = `${input.year + 1}-12-31`;
-          if (input.rerun && tier === current) return { tier, previousTier: current, outcome, validThrough };
+          if (input.rerun && tier === held) return { tier, previousTier: held, outcome, validThrough };
           await lifecycle.recordTier(trx, {
             guestId: input.guestId,
             tier,
-            previous: current,
+            previous: held,
             validFrom: reviewDay,
             validThrough,
             source: 'review',
@@ -311,7 +328,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
             at: new Date(input.now),
             clearFloor: true,
           });
-          return { tier, previousTier: current, outcome, validThrough };
+          return { tier, previousTier: held, outcome, validThrough };
         }),
       );
     },

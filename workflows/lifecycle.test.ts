@@ -513,6 +513,45 @@ describe('reminders and greetings', () => {
     expect((await stateOf(g.id))?.tier).toBe('gold');
     await finish(g.id);
   });
+
+  it('re-runs a year whose review landed softly from where that review started: no second step down', async () => {
+    const now = await env.currentTimeMs();
+    const year = new Date(now).getUTCFullYear();
+    const g = await guest({ tier: 'gold', stage: 'vip', enrolledAt: new Date(now - 30 * DAY) });
+    await start(g.id);
+    await advance(Date.UTC(year + 1, 0, 1, 8) - now, 10 * DAY);
+    await eventually(async () => ((await stateOf(g.id))?.reviewedYear === year ? true : undefined));
+    expect((await stateOf(g.id))?.tier).toBe('silver');
+    const reviewId = `${guestWorkflowId(g.id)}-review-${year}`;
+    const firstReview = (await env.client.workflow.getHandle(reviewId).describe()).runId;
+    // A one-night stay of last year, reported in January: the year still earns no tier. Its review again lands
+    // gold one tier lower, on silver; it must not take the silver that review gave as its start (→ member).
+    const departure = Date.UTC(year, 11, 20);
+    await signal(
+      g.id,
+      sampleStay({
+        occurredAt: iso(departure + 10 * HOUR),
+        guest: g.profile,
+        stay: { arrival: day(departure - DAY), departure: day(departure), nights: 1, roomRevenue: '100' },
+      }).message,
+    );
+    const rerunId = await eventually(async () => {
+      const { runId } = await env.client.workflow.getHandle(reviewId).describe();
+      return runId !== firstReview ? runId : undefined;
+    });
+    const rerun: unknown = await env.client.workflow.getHandle(reviewId, rerunId).result();
+    expect(rerun).toMatchObject({ year, tier: 'silver', previousTier: 'silver', outcome: 'down' });
+    const tiers = (await stack.db('tier_history').where({ guest_id: g.id }).orderBy('id')) as {
+      tier: string;
+      source: string;
+    }[];
+    expect(tiers.map((r) => `${r.source}:${r.tier}`)).toEqual(['review:silver']);
+    expect((await stateOf(g.id))?.tier).toBe('silver');
+    expect(await countRows(stack.db, 'mail_outbox', { guest_id: g.id, template: 'tier-review-result' })).toBe(
+      1,
+    );
+    await finish(g.id);
+  });
 });
 
 describe('points', () => {

@@ -154,6 +154,31 @@ export async function recordTier(
   return Boolean(row);
 }
 
+/**
+ * The first review recorded for a review day (`valid_from`): the tier it started from, the tier it gave, and the
+ * floor it applied (its outcome `floor`: the tier it gave was the floor).
+ */
+export async function firstReviewOf(
+  db: Knex,
+  guestId: string,
+  reviewDay: string,
+): Promise<{ previous: Tier; tier: Tier; floor: Tier | null } | undefined> {
+  const row = await db('tier_history')
+    .where({ guest_id: guestId, source: 'review', valid_from: reviewDay })
+    .orderBy('id')
+    .first<{ tier: Tier; previous_tier: Tier; reason: string } | undefined>(
+      'tier',
+      'previous_tier',
+      'reason',
+    );
+  if (!row) return undefined;
+  return {
+    previous: row.previous_tier,
+    tier: row.tier,
+    floor: row.reason.endsWith('→ floor') ? row.tier : null,
+  };
+}
+
 export async function setTierFloor(db: Knex, guestId: string, floor: Tier): Promise<void> {
   await db('guests').where({ id: guestId }).update({ tier_floor: floor, updated_at: db.fn.now() });
 }
