@@ -226,8 +226,15 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
     },
 
     /** Where the guest stands (for a run without carried state, and after anything that moves the agenda). */
-    async loadGuestState(input: { guestId: string; now: string }): Promise<GuestSnapshot> {
-      return failFastOnDataErrors(() => snapshotOf(db, input.guestId, input.now));
+    async loadGuestState(input: {
+      guestId: string;
+      now: string;
+    }): Promise<GuestSnapshot & { stageChanges: number }> {
+      return failFastOnDataErrors(async () => ({
+        ...(await snapshotOf(db, input.guestId, input.now)),
+        // A fresh run numbers its stage changes on from the recorded ones (they key the stage history rows).
+        stageChanges: await lifecycle.stageChangesOf(db, input.guestId),
+      }));
     },
 
     /** A stage transition, recorded once per key (stage_history + guests.stage). */

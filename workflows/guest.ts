@@ -154,6 +154,9 @@ export class Guest {
     const s = await db.loadGuestState({ guestId: this.guestId, now: nowIso() });
     this.adopt(s);
     this.state.stage = s.stage;
+    // (A result recorded before the count was loaded has none.)
+    const recorded = (s as Partial<{ stageChanges: number }>).stageChanges;
+    if (recorded !== undefined) this.state.stageChanges = Math.max(this.state.stageChanges, recorded);
     this.loaded = true;
   }
 
@@ -368,7 +371,9 @@ export class Guest {
     reason: string,
     booking?: { bookingId: string; offerCode?: string },
   ): Promise<void> {
-    const lapse = this.state.winBack?.lapsedOn ?? this.state.stage;
+    // Each return its own bonus and mail: the lapse day of the win-back, or, once it is over (churned), the
+    // stage change that ends this absence (a second return after a second churn is another key).
+    const lapse = this.state.winBack?.lapsedOn ?? `${this.state.stage}-${this.state.stageChanges}`;
     await this.endWinBack();
     const r = await db.reactivate({
       guestId: this.guestId,
@@ -402,7 +407,11 @@ export class Guest {
         if (patched('in-stay-care')) await this.startInStayCare(message);
         break;
       case 'booking.created':
-        if (state.winBack || state.stage === 'lapsed') {
+        if (
+          state.winBack ||
+          state.stage === 'lapsed' ||
+          (state.stage === 'churned' && patched('churned-booking-reactivates'))
+        ) {
           await this.reactivate('booked after lapsing', message.booking);
         } else this.inviteIfProspect();
         break;

@@ -230,6 +230,50 @@ describe('lapse and win-back', () => {
     await finish(g.id);
   });
 
+  it('welcomes a guest back after each absence: a churned guest who books, and again after a second churn', async () => {
+    const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 400 * DAY) });
+    await signal(g.id, await stayAgo(366 * DAY, g.profile));
+    await advance(110 * DAY);
+    await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'churned' ? true : undefined));
+    // A churned guest books: back, with the welcome-back bonus (a booking used to leave a churned guest churned).
+    const booking = async () => ({
+      type: 'booking.created' as const,
+      eventId: `evt-${randomUUID()}`,
+      source: 'pms' as const,
+      occurredAt: iso(await env.currentTimeMs()),
+      booking: {
+        bookingId: `B-${randomUUID().slice(0, 8)}`,
+        propertyCode: 'SHA-BUND',
+        arrival: day((await env.currentTimeMs()) + 30 * DAY),
+        departure: day((await env.currentTimeMs()) + 32 * DAY),
+      },
+    });
+    await signal(g.id, await booking());
+    await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'reactivated' ? true : undefined));
+    // A year without a stay after that: lapsed and churned again; then a stay brings the guest back once more,
+    // with a bonus of its own (the key of the first return is not this one's).
+    await advance(365 * DAY + 110 * DAY, 30 * DAY);
+    await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'churned' ? true : undefined));
+    await signal(g.id, await stayAgo(HOUR, g.profile));
+    await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'reactivated' ? true : undefined));
+    expect(await stagesOf(g.id)).toEqual([
+      'at_risk',
+      'lapsed',
+      'churned',
+      'reactivated',
+      'at_risk',
+      'lapsed',
+      'churned',
+      'reactivated',
+    ]);
+    const bonuses = await stack.db('points_ledger').where({ guest_id: g.id, reason: 'welcome_back' });
+    expect(bonuses).toHaveLength(2);
+    await eventually(async () =>
+      (await templatesSent(g.id)).filter((t) => t === 'welcome-back:sent').length === 2 ? true : undefined,
+    );
+    await finish(g.id);
+  });
+
   it('ends the win-back at once when the guest books with its coupon: reactivated, coupon redeemed, offers stop', async () => {
     const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 400 * DAY) });
     // Daytime where the guest is: the first offer goes at once, not at 09:00 (the send window).

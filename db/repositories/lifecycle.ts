@@ -179,6 +179,14 @@ export async function firstReviewOf(
   };
 }
 
+/** How many stage transitions the guest has recorded. */
+export async function stageChangesOf(db: Knex, guestId: string): Promise<number> {
+  const row = await db('stage_history')
+    .where({ guest_id: guestId })
+    .first<{ n: string | number }>(db.raw('count(*) as n'));
+  return Number(row.n);
+}
+
 export async function setTierFloor(db: Knex, guestId: string, floor: Tier): Promise<void> {
   await db('guests').where({ id: guestId }).update({ tier_floor: floor, updated_at: db.fn.now() });
 }
