@@ -266,11 +266,18 @@ export function createCaseActivities(deps: CaseDeps) {
       stayId: string;
       score: number;
       now: string;
-    }): Promise<{ caseId: string; workflowId: string; created: boolean }> {
+    }): Promise<{ caseId: string; workflowId: string; created: boolean; closed?: boolean }> {
       return failFastOnDataErrors(async () => {
         const key = `${input.guestWorkflowId}:survey-case:${input.stayId}`;
         const existing = await cases.findCaseByKey(db, key);
-        if (existing) return { caseId: existing.id, workflowId: existing.workflow_id, created: false };
+        if (existing)
+          return {
+            caseId: existing.id,
+            workflowId: existing.workflow_id,
+            created: false,
+            // Worked and closed already (a second answer to the same survey): nothing left to open.
+            closed: existing.status === 'closed',
+          };
         const uuid = /^[0-9a-f-]{36}$/i.test(input.stayId);
         const stay = await db<{ id: string; guest_id: string; pms_stay_id: string; property_code: string }>(
           'stays',

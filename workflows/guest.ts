@@ -443,6 +443,9 @@ export class Guest {
             score: message.score,
             now: nowIso(),
           });
+          // The stay's case was worked and closed already (a second answer within the link's life): no new
+          // flag, which no case would ever clear, and no child, which could not start again.
+          if (opened.closed && patched('closed-survey-case')) break;
           await this.flagRisk(`case:${opened.caseId}`, 'low satisfaction score');
           await startServiceRecovery({ guestId, guestWorkflowId: workflowId, caseId: opened.caseId });
         }

@@ -202,7 +202,7 @@ describe('service recovery', () => {
     };
     const opened = await acts.openSurveyCase(low);
     expect(opened.created).toBe(true);
-    expect(await acts.openSurveyCase(low)).toEqual({ ...opened, created: false });
+    expect(await acts.openSurveyCase(low)).toEqual({ ...opened, created: false, closed: false });
     const caseId = opened.caseId;
     const workflowId = caseWorkflowId(g.id, caseId);
     expect(opened.workflowId).toBe(workflowId);
@@ -393,6 +393,27 @@ describe('service recovery', () => {
     expect(
       (await refusal(caseId, 'Li Na (guest relations)', { kind: 'note', body: { text: 'late' } })).code,
     ).toBe('case_closed');
+
+    // A second low answer to the same survey (the link still alive): the stay's case is closed, so no flag that
+    // nothing would clear, and no new case; the guest is not put back at risk.
+    expect(await acts.openSurveyCase({ ...low, score: 1 })).toMatchObject({ caseId, closed: true });
+    const handledBefore = (await guestState(g.id)).eventsHandled;
+    await signal(g.id, {
+      type: 'survey.answered',
+      eventId: `survey:${stay.stay.pmsStayId}:2`,
+      source: 'guest',
+      occurredAt: iso(await env.currentTimeMs()),
+      stayId: stay.stay.pmsStayId,
+      score: 1,
+      wouldReturn: 'no',
+    });
+    const after = await eventually(async () => {
+      const st = await guestState(g.id);
+      return st.eventsHandled > handledBefore ? st : undefined;
+    });
+    expect(after.riskFlags).toEqual([]);
+    expect(after.stage).not.toBe('at_risk');
+    expect(await stack.db('service_cases').where({ guest_id: g.id })).toHaveLength(1);
 
     // Every step audited, staff steps with the key's name.
     const trail = (await cases.auditTrail(stack.db, caseId)).map((a) => `${a.action}:${a.actor}`);
