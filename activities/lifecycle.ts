@@ -229,11 +229,15 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
     async loadGuestState(input: {
       guestId: string;
       now: string;
-    }): Promise<GuestSnapshot & { stageChanges: number }> {
+    }): Promise<GuestSnapshot & { stageChanges: number; lapsedOn: string | null; unclosedCases: string[] }> {
       return failFastOnDataErrors(async () => ({
         ...(await snapshotOf(db, input.guestId, input.now)),
-        // A fresh run numbers its stage changes on from the recorded ones (they key the stage history rows).
+        // A fresh run numbers its stage changes on from the recorded ones (they key the stage history rows),
+        // knows the win-back of a lapse (to cancel it when the guest comes back) and the cases not yet closed
+        // (the guest stays at risk until each one closes).
         stageChanges: await lifecycle.stageChangesOf(db, input.guestId),
+        lapsedOn: await lifecycle.lapseOf(db, input.guestId),
+        unclosedCases: await lifecycle.unclosedCasesOf(db, input.guestId),
       }));
     },
 

@@ -154,9 +154,18 @@ export class Guest {
     const s = await db.loadGuestState({ guestId: this.guestId, now: nowIso() });
     this.adopt(s);
     this.state.stage = s.stage;
-    // (A result recorded before the count was loaded has none.)
-    const recorded = (s as Partial<{ stageChanges: number }>).stageChanges;
-    if (recorded !== undefined) this.state.stageChanges = Math.max(this.state.stageChanges, recorded);
+    // (A result recorded before these were loaded has none of them.)
+    const more = s as Partial<{ stageChanges: number; lapsedOn: string | null; unclosedCases: string[] }>;
+    if (more.stageChanges !== undefined)
+      this.state.stageChanges = Math.max(this.state.stageChanges, more.stageChanges);
+    if (more.lapsedOn && !this.state.winBack)
+      this.state.winBack = {
+        workflowId: `${this.workflowId}-winback-${more.lapsedOn}`,
+        lapsedOn: more.lapsedOn,
+      };
+    for (const caseId of more.unclosedCases ?? [])
+      if (!this.state.riskFlags.includes(`case:${caseId}`))
+        this.state.riskFlags = [...this.state.riskFlags, `case:${caseId}`];
     this.loaded = true;
   }
 

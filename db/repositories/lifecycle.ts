@@ -179,6 +179,41 @@ export async function firstReviewOf(
   };
 }
 
+/**
+ * The lapse a win-back runs for, if the guest is lapsed: its day (`win-back:<day>` on the offers' coupons; before
+ * the first offer, the day the lapse was recorded, UTC).
+ */
+export async function lapseOf(db: Knex, guestId: string): Promise<string | null> {
+  const guest = await db('guests').where({ id: guestId }).first<{ stage: string } | undefined>('stage');
+  if (guest?.stage !== 'lapsed') return null;
+  const lapse = await db('stage_history')
+    .where({ guest_id: guestId, to_stage: 'lapsed' })
+    .orderBy('id', 'desc')
+    .first<{ at: Date } | undefined>('at');
+  if (!lapse) return null;
+  const recorded = lapse.at.toISOString().slice(0, 10);
+  const coupon = await db('coupons')
+    .where({ guest_id: guestId })
+    .andWhere('campaign', 'like', 'win-back:%')
+    .orderBy('campaign', 'desc')
+    .first<{ campaign: string } | undefined>('campaign');
+  const day = coupon?.campaign.slice('win-back:'.length);
+  // The offers of this lapse, not of an earlier one: their day is the lapse's deadline, at most the recorded day.
+  const recent =
+    day !== undefined && Date.parse(recorded) - Date.parse(day) <= 60 * 86_400_000 && day <= recorded;
+  return recent ? day : recorded;
+}
+
+/** The guest's service cases not yet closed (each flags the guest at risk). */
+export async function unclosedCasesOf(db: Knex, guestId: string): Promise<string[]> {
+  const rows = await db('service_cases')
+    .where({ guest_id: guestId })
+    .whereNot({ status: 'closed' })
+    .orderBy('opened_at')
+    .select<{ id: string }[]>('id');
+  return rows.map((r) => r.id);
+}
+
 /** How many stage transitions the guest has recorded. */
 export async function stageChangesOf(db: Knex, guestId: string): Promise<number> {
   const row = await db('stage_history')
