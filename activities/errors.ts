@@ -52,6 +52,27 @@ export function summariseError(err: unknown): string {
  * become non-retryable `DataRejected` failures the guest's workflow records.
  * Any other error is retried; its text is summarised all the same.
  */
+/**
+ * Every activity (activities/index.ts): a PostgreSQL error that no step turned into a failure of its own leaves
+ * the activity as its summary, still retried — knex puts the statement with its values in the message, and an
+ * activity's failure is kept in the workflow's history.
+ */
+export function withDatabaseErrorsSummarised<T extends object>(activities: T): T {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [
+      name,
+      async (...args: unknown[]) => {
+        try {
+          return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+        } catch (err) {
+          if (isPgError(err)) throw ApplicationFailure.retryable(summariseDbError(err), 'DatabaseError');
+          throw err;
+        }
+      },
+    ]),
+  ) as T;
+}
+
 export async function failFastOnDataErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();

@@ -10,6 +10,7 @@ import type { Db } from '../db/knex.js';
 import { createCadenceActivities } from './cadence.js';
 import { createCareActivities } from './care.js';
 import { createCaseActivities, type CaseDeps } from './cases.js';
+import { withDatabaseErrorsSummarised } from './errors.js';
 import { noFaults, type FaultInjector } from './faults.js';
 import { createLifecycleActivities } from './lifecycle.js';
 import { createMailActivities, sendMailWith } from './mail.js';
@@ -42,6 +43,10 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  return withDatabaseErrorsSummarised(activitiesOf(deps));
+}
+
+function activitiesOf(deps: ActivityDeps) {
   const faults = deps.faults ?? noFaults;
   const mail = createMailActivities({
     db: deps.db,

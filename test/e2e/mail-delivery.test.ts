@@ -200,6 +200,27 @@ describe('one delivery attempt', () => {
     }
   });
 
+  it('leaves no SQL in an activity failure: a PostgreSQL error is summarised (its code), still retried', async () => {
+    const sink = await startSmtpSink();
+    const mailer = createMailer(sink.smtpUrl);
+    try {
+      const acts = createActivities({ db, mailer, mail: MAIL });
+      // An id PostgreSQL refuses to read as a bigint: knex's own error would quote the statement and the value.
+      const err = await new MockActivityEnvironment()
+        .run((i: Parameters<typeof acts.withdrawPlannedMail>[0]) => acts.withdrawPlannedMail(i), {
+          outboxId: 'x-secret-value' as unknown as number,
+          reason: 'test',
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: 'DatabaseError', nonRetryable: false });
+      expect((err as Error).message).not.toMatch(/mail_outbox|update|select|x-secret-value/i);
+    } finally {
+      mailer.close();
+      await sink.stop();
+    }
+  });
+
   it('fails for good, with a type, on program settings that are missing or invalid, and queues nothing', async () => {
     const sink = await startSmtpSink();
     const mailer = createMailer(sink.smtpUrl);
