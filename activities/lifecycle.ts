@@ -122,6 +122,34 @@ export async function snapshotOf(db: Db, guestId: string, now: string): Promise<
   };
 }
 
+/**
+ * The review a fresh run must hold at once: no run of the guest's workflow was alive at this year's review moment
+ * (terminated in December, the next event in January), so last year was never reviewed — a tier row from before
+ * this year and none dated this year (a review, or an upgrade, which makes last year's review moot). Before this year's (jittered) moment the
+ * review is still ahead as usual.
+ */
+async function missedReviewOf(
+  db: Db,
+  guestId: string,
+  s: GuestSnapshot,
+  now: string,
+): Promise<Partial<Pick<GuestSnapshot, 'agenda' | 'reviewYear'>>> {
+  if (!s.enrolled || s.stage === 'churned') return {};
+  if (s.tier === 'member' && !s.tierFloor) return {};
+  const record = await lifecycle.recordOf(db, guestId);
+  if (!record) return {};
+  const { rules } = await rulesAt(db, now.slice(0, 10));
+  const next = reviewSchedule(guestId, record.timezone, now, rules.reviewJitterHours);
+  // `next.year` is the year the next review looks back on: this year once this year's moment has passed.
+  const thisYear = Number(localDate(now, record.timezone).slice(0, 4));
+  if (next.year !== thisYear) return {};
+  // A tier this engine recorded before this year (an imported one without history is not reviewed at once), and
+  // nothing recorded since.
+  const rows = await lifecycle.tierRowsAround(db, guestId, `${thisYear}-01-01`);
+  if (!rows.before || rows.since) return {};
+  return { agenda: { ...s.agenda, tierReview: now }, reviewYear: thisYear - 1 };
+}
+
 /** The lifecycle mails; `marketing` ones need the guest's marketing consent. */
 export const LIFECYCLE_MAILS = {
   'enrolment-invitation': { marketing: true },
@@ -230,15 +258,19 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       guestId: string;
       now: string;
     }): Promise<GuestSnapshot & { stageChanges: number; lapsedOn: string | null; unclosedCases: string[] }> {
-      return failFastOnDataErrors(async () => ({
-        ...(await snapshotOf(db, input.guestId, input.now)),
-        // A fresh run numbers its stage changes on from the recorded ones (they key the stage history rows),
-        // knows the win-back of a lapse (to cancel it when the guest comes back) and the cases not yet closed
-        // (the guest stays at risk until each one closes).
-        stageChanges: await lifecycle.stageChangesOf(db, input.guestId),
-        lapsedOn: await lifecycle.lapseOf(db, input.guestId),
-        unclosedCases: await lifecycle.unclosedCasesOf(db, input.guestId),
-      }));
+      return failFastOnDataErrors(async () => {
+        const snapshot = await snapshotOf(db, input.guestId, input.now);
+        return {
+          ...snapshot,
+          ...(await missedReviewOf(db, input.guestId, snapshot, input.now)),
+          // A fresh run numbers its stage changes on from the recorded ones (they key the stage history rows),
+          // knows the win-back of a lapse (to cancel it when the guest comes back) and the cases not yet closed
+          // (the guest stays at risk until each one closes).
+          stageChanges: await lifecycle.stageChangesOf(db, input.guestId),
+          lapsedOn: await lifecycle.lapseOf(db, input.guestId),
+          unclosedCases: await lifecycle.unclosedCasesOf(db, input.guestId),
+        };
+      });
     },
 
     /** A stage transition, recorded once per key (stage_history + guests.stage). */

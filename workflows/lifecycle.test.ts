@@ -608,6 +608,50 @@ describe('reminders and greetings', () => {
     await finish(g.id);
   });
 
+  it('holds a review a fresh run finds missed (no run was alive on 1 January) at once', async () => {
+    const now = await env.currentTimeMs();
+    const year = new Date(now).getUTCFullYear();
+    const g = await guest({ tier: 'gold', stage: 'vip', enrolledAt: new Date(now - 30 * DAY) });
+    // Gold as this engine records it: an upgrade row this year.
+    await stack.db('tier_history').insert({
+      guest_id: g.id,
+      tier: 'gold',
+      previous_tier: 'member',
+      valid_from: day(now - 30 * DAY),
+      valid_through: `${year + 1}-12-31`,
+      source: 'upgrade',
+      reason: 'test',
+      idempotency_key: `test:${g.id}:gold`,
+      at: new Date(now - 30 * DAY),
+    });
+    await start(g.id);
+    await eventually(async () => ((await stateOf(g.id))?.tier === 'gold' ? true : undefined));
+    // The run is terminated in December and nothing about the guest arrives until 10 January.
+    const handle = env.client.workflow.getHandle(guestWorkflowId(g.id));
+    await eventually(async () =>
+      ((await handle.describe()).raw.pendingActivities?.length ?? 0) === 0 ? true : undefined,
+    );
+    await handle.terminate('operator error');
+    await advance(Date.UTC(year + 1, 0, 10, 12) - now, 10 * DAY);
+    expect(await countRows(stack.db, 'tier_history', { guest_id: g.id, source: 'review' })).toBe(0);
+    await signal(g.id, {
+      type: 'profile.updated',
+      eventId: `evt-${randomUUID()}`,
+      source: 'pms',
+      occurredAt: iso(await env.currentTimeMs()),
+      changed: ['marketingConsent'],
+      marketingConsent: true,
+    });
+    // The fresh run reviews the year it missed at once: a thin year, gold lands on silver.
+    await eventually(async () => ((await stateOf(g.id))?.reviewedYear === year ? true : undefined));
+    const review = (await stack.db('tier_history').where({ guest_id: g.id, source: 'review' })) as {
+      tier: string;
+      valid_from: string;
+    }[];
+    expect(review).toMatchObject([{ tier: 'silver', valid_from: `${year + 1}-01-01` }]);
+    await finish(g.id);
+  });
+
   it('re-runs a year whose review landed softly from where that review started: no second step down', async () => {
     const now = await env.currentTimeMs();
     const year = new Date(now).getUTCFullYear();

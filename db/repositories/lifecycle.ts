@@ -214,6 +214,21 @@ export async function unclosedCasesOf(db: Knex, guestId: string): Promise<string
   return rows.map((r) => r.id);
 }
 
+/** Whether a tier row (review, upgrade, floor) is dated before `day`, and whether one is dated `day` or later. */
+export async function tierRowsAround(
+  db: Knex,
+  guestId: string,
+  day: string,
+): Promise<{ before: boolean; since: boolean }> {
+  const row = await db('tier_history')
+    .where({ guest_id: guestId })
+    .first<{ before: boolean; since: boolean }>(
+      db.raw('coalesce(bool_or(valid_from < ?), false) as before', [day]),
+      db.raw('coalesce(bool_or(valid_from >= ?), false) as since', [day]),
+    );
+  return { before: Boolean(row?.before), since: Boolean(row?.since) };
+}
+
 /** How many stage transitions the guest has recorded. */
 export async function stageChangesOf(db: Knex, guestId: string): Promise<number> {
   const row = await db('stage_history')
