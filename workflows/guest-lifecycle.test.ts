@@ -604,12 +604,10 @@ describe('guestLifecycle', () => {
         // An operator's cancel request: the run ends (cancelled), it does not wedge on a failing task. (Asked
         // with no activity in flight: the time-skipping server keeps time locked for an activity whose workflow
         // closed under it.)
-        const idle = () =>
-          eventually(async () => {
-            const d = await env.client.workflow.getHandle(workflowId).describe();
-            return (d.raw.pendingActivities?.length ?? 0) === 0 ? true : undefined;
-          });
-        await idle();
+        await eventually(async () => {
+          const d = await env.client.workflow.getHandle(workflowId).describe();
+          return (d.raw.pendingActivities?.length ?? 0) === 0 ? true : undefined;
+        });
         await env.client.workflow.getHandle(workflowId).cancel();
         const status = async () => (await env.client.workflow.getHandle(workflowId).describe()).status.name;
         expect(await eventually(async () => ((await status()) === 'RUNNING' ? undefined : status()))).toBe(

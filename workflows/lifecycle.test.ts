@@ -151,13 +151,13 @@ async function advance(ms: number, step = 5 * DAY) {
  * Ends a guest's workflow once no activity of it is in flight: the time-skipping server keeps time locked
  * for an activity whose workflow was terminated under it, which would stall every later test.
  */
-async function finish(guestId: string) {
+async function finish(guestId: string, reason = 'test done') {
   const handle = env.client.workflow.getHandle(guestWorkflowId(guestId));
   await eventually(async () => {
     const d = await handle.describe();
     return (d.raw.pendingActivities?.length ?? 0) === 0 ? true : undefined;
   });
-  await handle.terminate('test done');
+  await handle.terminate(reason);
 }
 
 async function record(name: string, workflowId: string) {
@@ -349,11 +349,7 @@ describe('lapse and win-back', () => {
     const coupon = (await stack.db('coupons').where({ guest_id: g.id }).first()) as { campaign: string };
     const winBackId = `${guestWorkflowId(g.id)}-winback-${coupon.campaign.slice('win-back:'.length)}`;
     // The guest's run is terminated (an operator's mistake); the win-back child runs on (abandoned).
-    const handle = env.client.workflow.getHandle(guestWorkflowId(g.id));
-    await eventually(async () =>
-      ((await handle.describe()).raw.pendingActivities?.length ?? 0) === 0 ? true : undefined,
-    );
-    await handle.terminate('operator error');
+    await finish(g.id, 'operator error');
     // The next event starts a fresh run, which loads the lapse and its win-back from Postgres and cancels it.
     await signal(g.id, {
       type: 'booking.created',
@@ -627,11 +623,7 @@ describe('reminders and greetings', () => {
     await start(g.id);
     await eventually(async () => ((await stateOf(g.id))?.tier === 'gold' ? true : undefined));
     // The run is terminated in December and nothing about the guest arrives until 10 January.
-    const handle = env.client.workflow.getHandle(guestWorkflowId(g.id));
-    await eventually(async () =>
-      ((await handle.describe()).raw.pendingActivities?.length ?? 0) === 0 ? true : undefined,
-    );
-    await handle.terminate('operator error');
+    await finish(g.id, 'operator error');
     await advance(Date.UTC(year + 1, 0, 10, 12) - now, 10 * DAY);
     expect(await countRows(stack.db, 'tier_history', { guest_id: g.id, source: 'review' })).toBe(0);
     await signal(g.id, {

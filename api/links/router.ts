@@ -205,6 +205,16 @@ const invalidLink = (reason: string) =>
     messageOnly('invalid'),
   );
 
+/** The link is well signed, but what it names (the guest, the stay, the case) is gone. */
+const gone = () =>
+  new PageError(
+    410,
+    'link_gone',
+    'token: the link is no longer valid',
+    { field: 'token' },
+    messageOnly('gone'),
+  );
+
 export function linksRouter(deps: LinksRouterDeps): Router {
   const router = Router();
   const nowSeconds = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
@@ -230,14 +240,7 @@ export function linksRouter(deps: LinksRouterDeps): Router {
       throw invalidLink(err.reason);
     }
     const guest = await findGuest(deps.db, payload.guestId);
-    if (!guest)
-      throw new PageError(
-        410,
-        'link_gone',
-        'token: the link is no longer valid',
-        { field: 'token' },
-        messageOnly('gone'),
-      );
+    if (!guest) throw gone();
     return { payload, guest, locale: pageLocale(guest.locale) };
   }
 
@@ -293,14 +296,7 @@ export function linksRouter(deps: LinksRouterDeps): Router {
         );
       }
       const answer = await storeChurnReason(deps.db, guest.id, parsed.data.reason);
-      if (!answer)
-        throw new PageError(
-          410,
-          'link_gone',
-          'token: the link is no longer valid',
-          { field: 'token' },
-          messageOnly('gone'),
-        );
+      if (!answer) throw gone();
       try {
         await tellWorkflow(deps, guest.id, answer);
       } catch (err) {
@@ -347,14 +343,7 @@ export function linksRouter(deps: LinksRouterDeps): Router {
     async (req, res) => {
       const { guest, locale } = await guestOf(req.params.token, UNSUBSCRIBE_LINK_PURPOSE);
       const withdrawn = await withdrawMarketingConsent(deps.db, guest.id);
-      if (!withdrawn)
-        throw new PageError(
-          410,
-          'link_gone',
-          'token: the link is no longer valid',
-          { field: 'token' },
-          messageOnly('gone'),
-        );
+      if (!withdrawn) throw gone();
       if (withdrawn.changed) {
         try {
           await tellConsentWithdrawn(deps, guest.id, withdrawn);
@@ -382,14 +371,6 @@ export function linksRouter(deps: LinksRouterDeps): Router {
   };
   const unavailable = (locale: PageLocale, message: string) =>
     new PageError(503, 'workflow_unavailable', message, {}, messageOnly('unavailable'), locale);
-  const gone = () =>
-    new PageError(
-      410,
-      'link_gone',
-      'token: the link is no longer valid',
-      { field: 'token' },
-      messageOnly('gone'),
-    );
 
   // ---- the post-stay survey -----------------------------------------------------------------------------
 
