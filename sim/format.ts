@@ -98,6 +98,15 @@ export function formatTimeline(t: Timeline): string {
       ['l', 'l', 'l', 'l', 'l', 'r'],
     ).map((l) => `  ${l}`),
   );
+  out.push(
+    '',
+    t.personalDataInHistory.length === 0
+      ? `Personal data in workflow history: none (names, e-mail addresses, phones and typed text searched in ${t.runs.length} runs)`
+      : 'Personal data in workflow history: FOUND',
+    ...t.personalDataInHistory.map(
+      (p) => `  ${p.what} in ${p.workflow} run ${p.runId.slice(0, 8)} event ${p.eventId} (${p.event})`,
+    ),
+  );
   const f = t.figures;
   out.push('', 'Figures (the guest’s own workflows)');
   out.push(`  stays                       ${f.stays}`);

@@ -30,6 +30,7 @@ import { startSmtpSink } from '../stack/smtp-sink.js';
 import { workerOptions } from '../worker.js';
 import { ActivityClock, yearShift, yearsToShift, type YearShift } from './clock.js';
 import { collectRuns, eventKind, writeHistories } from './histories.js';
+import { findPersonalData, personalDataOf } from './privacy.js';
 import {
   groupByInstant,
   guestsOf,
@@ -783,6 +784,10 @@ export async function runScenario(
         guests: records.guests,
         entries: sortEntries([...entries, ...records.entries]),
         runs: runRows,
+        personalDataInHistory: findPersonalData(runs, personalDataOf(scenario)).map((f) => ({
+          ...f,
+          workflow: readable(f.workflowId),
+        })),
         figures: figuresOf({
           runs: mainId ? runs.filter((r) => r.workflowId.startsWith(guestWorkflowId(mainId))) : [],
           guestWorkflowId: mainId ? guestWorkflowId(mainId) : '-',

@@ -68,6 +68,8 @@ function expectSound(t: Timeline, emails: Record<string, string>) {
   expect(of(t, 'pms').filter((e) => e.status !== 202)).toEqual([]);
   expect(t.entries.filter((e) => e.kind === 'rejected')).toEqual([]);
   for (const r of t.runs) expect(r.events, r.workflow).toBeLessThan(4096);
+  // No name, e-mail, phone or typed text of the scenario in any history event of any run.
+  expect(t.personalDataInHistory).toEqual([]);
 }
 
 let env: TestWorkflowEnvironment;

@@ -9,6 +9,7 @@ import type { Db } from '../db/knex.js';
 import type { ReceivedMail } from '../stack/smtp-sink.js';
 import type { ActivityClock, YearShift } from './clock.js';
 import { eventKind, eventMs, firstArg, type HistoryEvent, type WorkflowRun } from './histories.js';
+import type { PersonalDataFinding } from './privacy.js';
 
 interface EntryBase {
   /** ISO instant (UTC) in the scenario's calendar. */
@@ -153,6 +154,11 @@ export interface Timeline {
   guests: Record<string, GuestSummary>;
   entries: TimelineEntry[];
   runs: RunRow[];
+  /**
+   * Personal data found in the histories of the runs (sim/privacy.ts): the scenario's names, e-mail addresses,
+   * phone numbers and typed text. Empty, or the design's privacy rule is broken.
+   */
+  personalDataInHistory: (PersonalDataFinding & { workflow: string })[];
   figures: Figures;
   /** Wall time of the simulation (s) and activities run. */
   wallSeconds: number;
