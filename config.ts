@@ -35,6 +35,13 @@ const envSchema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(3000),
 
+  /** Prometheus metrics (lib/metrics.ts) listen on this host, on ports apart from the API's. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The API's `GET /metrics`; 0: off (`npm run dev` uses 9464 unless set). */
+  METRICS_PORT: port.default(0),
+  /** The worker's Temporal SDK metrics (the SDK's Prometheus exporter); 0: off (`npm run dev` uses 9465 unless set). */
+  WORKER_METRICS_PORT: port.default(0),
+
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   EMBEDDED_PG_PORT: port.default(5433),

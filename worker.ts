@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfigOrExit, type Config } from './config.js';
@@ -135,6 +135,15 @@ export function satisfactionUrlFrom(
     });
 }
 
+/** The Temporal runtime's telemetry with its Prometheus exporter on `host:port` (`/metrics`). */
+export function workerTelemetry(host: string, port: number) {
+  return {
+    metrics: {
+      prometheus: { bindAddress: `${host}:${port}`, countersTotalSuffix: true, useSecondsForDurations: true },
+    },
+  };
+}
+
 /** Starts the sweeper unless it runs already (every worker calls this; one sweeper per namespace). */
 export async function ensureSweeper(client: Client, taskQueue: string, logger?: Logger): Promise<void> {
   await client.workflow.start<typeof pmsEventSweeper>('pmsEventSweeper', {
@@ -154,6 +163,11 @@ async function main(): Promise<void> {
     'TEMPORAL_ADDRESS',
     'SMTP_URL',
   ]);
+  if (config.WORKER_METRICS_PORT > 0) {
+    // The SDK's Prometheus exporter: task and activity latencies, slots, failures (docs/operations.md "Metrics").
+    Runtime.install({ telemetryOptions: workerTelemetry(config.METRICS_HOST, config.WORKER_METRICS_PORT) });
+    logger.info(`worker metrics on http://${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics`);
+  }
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const target = temporalTarget(config, config.TEMPORAL_ADDRESS);
   const connection = await connectWorkerConnection(target);

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex.js';
+import type { Metrics } from '../lib/metrics.js';
 import { requireRole } from './auth.js';
 import { casesRouter } from './cases/router.js';
 import { errorMiddleware, HttpError } from './errors.js';
@@ -24,11 +25,17 @@ export interface AppDeps {
   nowSeconds?: () => number;
   /** Signed links in mails (`/v1/links`); not mounted without. `secret`: LINKS_SECRET. */
   links?: { secret: string };
+  /** Times every request for Prometheus (lib/metrics.ts); served on a port of its own, not here. */
+  metrics?: Metrics;
 }
+
+/** Segments of the paths the routers below are mounted at (the metrics' route labels keep them). */
+export const MOUNT_SEGMENTS = ['health', 'v1', 'pms', 'guests', 'cases', 'links'];
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.metrics) app.use(deps.metrics.http);
   app.use(helmet());
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/health' } }));
 
@@ -81,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
     );
   }
 
+  if (deps.metrics) app.use(deps.metrics.unmatched);
   app.use((req, _res, next) => {
     next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path }));
   });

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { DEV_PMS_WEBHOOK_SECRET, loadConfigOrExit, type Config } from '../config.js';
 import { createDb } from '../db/knex.js';
 import { connectClient, createLogger, requireServers, temporalTarget } from '../lib/runtime.js';
-import { createApp, type AppDeps } from './app.js';
+import { createMetrics, listenMetrics } from '../lib/metrics.js';
+import { createApp, MOUNT_SEGMENTS, type AppDeps } from './app.js';
 import { flushSignalledMarks } from './pms/service.js';
 
 export function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
@@ -47,13 +48,20 @@ async function main(): Promise<void> {
   }
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const temporal = await connectClient(temporalTarget(config, config.TEMPORAL_ADDRESS));
+  const metrics =
+    config.METRICS_PORT > 0 ? createMetrics({ db, logger, mountSegments: MOUNT_SEGMENTS }) : undefined;
   const server = await listen(
-    createApp(appDepsFromConfig(config, { db, temporal, logger })),
+    createApp({ ...appDepsFromConfig(config, { db, temporal, logger }), ...(metrics ? { metrics } : {}) }),
     config.API_HOST,
     config.API_PORT,
   );
   logger.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
+  const metricsServer = metrics
+    ? await listenMetrics(metrics, config.METRICS_HOST, config.METRICS_PORT)
+    : undefined;
+  if (metricsServer) logger.info(`metrics on http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics`);
   const stop = () => {
+    metricsServer?.close();
     server.close(() => {
       // The signalled_at marks of the last requests, written in batches: written now, not left to the sweeper.
       void flushSignalledMarks(db)

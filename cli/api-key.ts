@@ -1,6 +1,6 @@
 /**
  * `npm run api-key -- <command>`: manage the staff API keys (stored hashed).
- *   create --name "Front office" --role ops|marketer|admin   prints the key once
+ *   create --name "Front office" --role ops|manager|marketer|admin   prints the key once
  *   list
  *   revoke --id <id>
  * Uses DATABASE_URL, or the embedded dev database of a running `npm run dev`.
@@ -11,7 +11,7 @@ import { createDb } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
 
 const usage =
-  'usage: npm run api-key -- create --name <name> --role <ops|marketer|admin> | list | revoke --id <id>';
+  'usage: npm run api-key -- create --name <name> --role <ops|manager|marketer|admin> | list | revoke --id <id>';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

@@ -21,7 +21,8 @@ import {
   createMailer,
   temporalTarget,
 } from '../lib/runtime.js';
-import { createApp } from '../api/app.js';
+import { createApp, MOUNT_SEGMENTS } from '../api/app.js';
+import { createMetrics, listenMetrics } from '../lib/metrics.js';
 import { appDepsFromConfig, listen } from '../api/server.js';
 import { flushSignalledMarks } from '../api/pms/service.js';
 import {
@@ -32,6 +33,7 @@ import {
   surveyUrlFrom,
   unsubscribeUrlFrom,
   whyUrlFrom,
+  workerTelemetry,
 } from '../worker.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { ensureTemporalCli } from './provision.js';
@@ -57,10 +59,32 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   return () => rm(pidFile, { force: true });
 }
 
+/** `npm run dev`'s metrics ports when METRICS_PORT and WORKER_METRICS_PORT are not set. */
+const DEV_METRICS_PORT = 9464;
+const DEV_WORKER_METRICS_PORT = 9465;
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  // Metrics on by default in development (each variable, when set, wins; 0 turns it off).
+  const metricsPort = process.env.METRICS_PORT ? config.METRICS_PORT : DEV_METRICS_PORT;
+  const workerMetricsPort = process.env.WORKER_METRICS_PORT
+    ? config.WORKER_METRICS_PORT
+    : DEV_WORKER_METRICS_PORT;
   // This script owns shutdown order (API, worker, then the servers): the SDK must not act on signals itself.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      shutdownSignals: [],
+      ...(workerMetricsPort > 0
+        ? { telemetryOptions: workerTelemetry(config.METRICS_HOST, workerMetricsPort) }
+        : {}),
+    });
+  } catch (err) {
+    log(
+      `Worker metrics could not listen on ${config.METRICS_HOST}:${workerMetricsPort} (${(err as Error).message}). Set WORKER_METRICS_PORT to a free port, or 0 for none.`,
+    );
+    process.exit(1);
+  }
   const dataDir = path.resolve(config.DATA_DIR);
   const unlock = await lockDataDir(dataDir);
   const stops: { name: string; stop: () => Promise<unknown> }[] = [];
@@ -187,11 +211,30 @@ async function main(): Promise<void> {
     await step(log, 'PMS event sweeper (workflow pms-event-sweeper)', () =>
       ensureSweeper(temporal, config.TEMPORAL_TASK_QUEUE),
     );
-    const app = createApp(appDepsFromConfig(config, { db, temporal, logger: createLogger(config, 'api') }));
+    const apiLogger = createLogger(config, 'api');
+    const metrics =
+      metricsPort > 0 ? createMetrics({ db, logger: apiLogger, mountSegments: MOUNT_SEGMENTS }) : undefined;
+    const app = createApp({
+      ...appDepsFromConfig(config, { db, temporal, logger: apiLogger }),
+      ...(metrics ? { metrics } : {}),
+    });
     const server = await step(log, `API on ${config.API_HOST}:${config.API_PORT}`, () =>
       listen(app, config.API_HOST, config.API_PORT),
     );
     onStop('API', () => new Promise((resolve) => server.close(resolve)));
+    const metricsUrl = `http://${config.METRICS_HOST}:${metricsPort}/metrics`;
+    if (metrics) {
+      const metricsServer = await step(log, `Metrics on ${config.METRICS_HOST}:${metricsPort}`, () =>
+        listenMetrics(metrics, config.METRICS_HOST, metricsPort).catch((err: NodeJS.ErrnoException) => {
+          throw err.code === 'EADDRINUSE'
+            ? new Error(
+                `port ${metricsPort} on ${config.METRICS_HOST} is taken: set METRICS_PORT to a free port, or 0 for none`,
+              )
+            : err;
+        }),
+      );
+      onStop('metrics', () => new Promise((resolve) => metricsServer.close(resolve)));
+    }
 
     const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
     log('');
@@ -201,6 +244,10 @@ async function main(): Promise<void> {
     log(`  Mailbox            ${mailboxUrl ?? `(external SMTP at ${smtpUrl})`}`);
     log(`  Temporal gRPC      ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}`);
     log(`  PostgreSQL         ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    if (metrics || workerMetricsPort > 0)
+      log(
+        `  Metrics            ${[metrics ? `${metricsUrl} (API, record)` : '', workerMetricsPort > 0 ? `http://${config.METRICS_HOST}:${workerMetricsPort}/metrics (worker)` : ''].filter(Boolean).join('   ')}`,
+      );
     if (devKey === 'created' || devKey === 'active') {
       log(
         `  Ops API key        Authorization: Bearer ${config.DEV_OPS_API_KEY}   (dev only; npm run api-key for real ones)`,

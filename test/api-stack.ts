@@ -11,7 +11,8 @@ import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { expect } from 'vitest';
 import type { Db } from '../db/knex.js';
-import { createApp, type AppDeps } from '../api/app.js';
+import { createApp, MOUNT_SEGMENTS, type AppDeps } from '../api/app.js';
+import { createMetrics, listenMetrics, type MetricsOptions } from '../lib/metrics.js';
 import { sign } from '../api/pms/signature.js';
 import { listen } from '../api/server.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
@@ -29,6 +30,8 @@ export interface ApiStackOptions {
   worker?: boolean;
   /** API keys to create, role to key name, in this order. */
   keys?: Partial<Record<Role, string>>;
+  /** Prometheus metrics (lib/metrics.ts) on a port of their own: `metricsUrl`. */
+  metrics?: Omit<MetricsOptions, 'db' | 'logger'>;
 }
 
 export interface Answer<T> {
@@ -57,6 +60,8 @@ export interface ApiStack {
   server: Server;
   baseUrl: string;
   taskQueue: string;
+  /** `GET /metrics` when the options asked for metrics. */
+  metricsUrl: string | undefined;
   /** The key created for the role (throws when the options did not ask for one). */
   keyFor(role: Role): string;
   /** A JSON request with the key (`null`: no authorization) and an optional Idempotency-Key. */
@@ -78,7 +83,9 @@ export async function openApiStack(opts: ApiStackOptions): Promise<ApiStack> {
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
   let server: Server | undefined;
+  let metricsServer: Server | undefined;
   const stopRunning = async () => {
+    if (metricsServer) await new Promise((r) => metricsServer!.close(r));
     if (server) await new Promise((r) => server!.close(r));
     if (worker) {
       worker.shutdown();
@@ -100,8 +107,15 @@ export async function openApiStack(opts: ApiStackOptions): Promise<ApiStack> {
       pms: { webhookSecret: opts.pmsSecret, toleranceSeconds: 300 },
       ...(opts.linksSecret === undefined ? {} : { links: { secret: opts.linksSecret } }),
     };
-    server = await listen(createApp(deps), '127.0.0.1', 0);
+    const metrics = opts.metrics
+      ? createMetrics({ ...opts.metrics, db: stack.db, logger: deps.logger, mountSegments: MOUNT_SEGMENTS })
+      : undefined;
+    server = await listen(createApp({ ...deps, ...(metrics ? { metrics } : {}) }), '127.0.0.1', 0);
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (metrics) metricsServer = await listenMetrics(metrics, '127.0.0.1', 0);
+    const metricsUrl = metricsServer
+      ? `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`
+      : undefined;
     const keys: Partial<Record<Role, string>> = {};
     for (const [role, name] of Object.entries(opts.keys ?? {}) as [Role, string][])
       keys[role] = (await apiKeys.create(stack.db, { name, role })).key;
@@ -112,6 +126,7 @@ export async function openApiStack(opts: ApiStackOptions): Promise<ApiStack> {
       server,
       baseUrl,
       taskQueue,
+      metricsUrl,
       keyFor(role) {
         const key = keys[role];
         if (key === undefined) throw new Error(`no ${role} key in this stack`);

@@ -14,6 +14,7 @@ import * as m008 from './20261124_008_surveys.js';
 import * as m009 from './20261124_009_cadences.js';
 import * as m010 from './20261124_010_template_versions.js';
 import * as m012 from './20261124_012_stay_checkins.js';
+import * as m013 from './20261124_013_operations_indexes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '20261124_009_cadences': m009,
   '20261124_010_template_versions': m010,
   '20261124_012_stay_checkins': m012,
+  '20261124_013_operations_indexes': m013,
 };
