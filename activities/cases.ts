@@ -411,6 +411,7 @@ export function createCaseActivities(deps: CaseDeps) {
             status: input.grant ? 'granted' : 'awaiting_approval',
             valueCents: input.valueCents,
             ledgerId,
+            points: comp.points,
           },
         };
       });
@@ -446,6 +447,7 @@ export function createCaseActivities(deps: CaseDeps) {
             status: 'granted',
             valueCents: Number(comp.value_cents),
             ledgerId,
+            points: comp.points,
           },
         };
       });

@@ -111,6 +111,19 @@ export interface CaseChangedMessage {
   caseId: string;
 }
 
+/**
+ * A service case granted the guest points (a compensation, on the ledger already): the guest's workflow reads
+ * its balance again, and its validators count the points while the message waits in the inbox.
+ */
+export interface PointsCompensatedMessage {
+  type: 'points.compensated';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  caseId: string;
+  points: number;
+}
+
 /** A lapsed guest answered the "may we ask why?" link (the reason itself is in Postgres). */
 export interface ChurnReasonGivenMessage {
   type: 'churn.reason_given';
@@ -139,6 +152,7 @@ export type GuestMessage =
   | MemberEnrolledMessage
   | SurveyAnsweredMessage
   | CaseChangedMessage
+  | PointsCompensatedMessage
   | ChurnReasonGivenMessage;
 export type GuestMessageType = GuestMessage['type'];
 
@@ -248,6 +262,10 @@ export function messageProblem(message: GuestMessage): string | undefined {
     case 'case.opened':
     case 'case.closed':
       return typeof message.caseId === 'string' ? undefined : 'caseId missing';
+    case 'points.compensated':
+      return typeof message.caseId === 'string' && Number.isInteger(message.points)
+        ? undefined
+        : 'caseId or points missing';
     default:
       return `unknown message type '${(message as { type?: unknown }).type as string}'`;
   }

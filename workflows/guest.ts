@@ -203,7 +203,7 @@ export class Guest {
    */
   private shortOf(points: number, pending = this.pendingSpend()): string | null {
     if (points >= 0) return null;
-    const available = this.state.pointsBalance - pending;
+    const available = this.state.pointsBalance - pending + this.pendingCredit();
     return available + points < 0 ? `the balance is ${available} points, ${-points} were asked for` : null;
   }
 
@@ -211,6 +211,14 @@ export class Guest {
     requireRequestId(req.requestId);
     if (!isTier(req.tier))
       throw ApplicationFailure.nonRetryable(`unknown tier '${String(req.tier)}'`, 'UnknownTier');
+  }
+
+  /** Points a case has put on the ledger whose message waits in the inbox: the validators count them as there. */
+  private pendingCredit(): number {
+    return this.inbox.reduce(
+      (sum, i) => sum + (i.type === 'points.compensated' ? Math.max(0, i.points) : 0),
+      0,
+    );
   }
 
   /** Points already promised to redemptions waiting in the inbox: the validators count them as spent. */
@@ -435,6 +443,10 @@ export class Guest {
           this.sendMail('welcome-member', 'welcome-member');
           await this.refresh();
         }
+        break;
+      case 'points.compensated':
+        // Written by the case's workflow: the balance is read again.
+        await this.refresh();
         break;
       case 'referral.rewarded':
         await this.refresh();

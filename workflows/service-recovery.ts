@@ -25,6 +25,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -340,6 +341,26 @@ export async function serviceRecovery(input: ServiceRecoveryInput): Promise<Serv
       return;
     }
     adopt(done.snapshot);
+    // Points granted: the guest's workflow hears it before the request is answered, so a redemption the staff
+    // make next counts them (its validator checks the balance that workflow holds).
+    const granted = done.result.compensation;
+    if (
+      granted?.status === 'granted' &&
+      granted.ledgerId !== null &&
+      (granted.points ?? 0) > 0 &&
+      patched('tell-guest-of-compensation-points')
+    )
+      await temporal.tellGuest({
+        guestId,
+        message: {
+          type: 'points.compensated',
+          eventId: `case:${caseId}:compensation:${granted.compensationId}`,
+          source: 'service-recovery',
+          occurredAt: nowIso(),
+          caseId,
+          points: granted.points ?? 0,
+        },
+      });
     results[item.requestId] = done.result;
     if (item.type === 'resolve') sendMail('case-resolution', `resolution:${state.resolutions}`);
   }

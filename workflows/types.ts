@@ -375,6 +375,8 @@ export interface CaseStepResult {
     status: 'granted' | 'awaiting_approval';
     valueCents: number;
     ledgerId: number | null;
+    /** Points on the guest's ledger (a points compensation); absent in results recorded before it was kept. */
+    points?: number | null;
   };
   costBucket?: CaseCostBucket;
 }

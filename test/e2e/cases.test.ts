@@ -395,4 +395,41 @@ describe('/v1/cases', () => {
 
     await env.client.workflow.getHandle(caseWorkflowId(guestId, second)).terminate('test done');
   });
+
+  it('counts points a case granted at once: a redemption of the whole new balance right after the compensation goes through', async () => {
+    const { guestId } = await guestWithStay();
+    const balance = async () =>
+      Number(
+        (
+          (await stack.db('points_ledger').where({ guest_id: guestId }).orderBy('id', 'desc').first()) as {
+            balance_after: string;
+          }
+        ).balance_after,
+      );
+    const caseId = randomUUID();
+    expect((await call('POST', '/v1/cases', newCase(guestId), { idempotencyKey: caseId })).status).toBe(201);
+    await ensureCase(guestId, caseId);
+    // 5,000 points worth 100 USD, within the frontline limit: granted at once by the case's workflow.
+    const comp = await call('POST', `/v1/cases/${caseId}/compensations`, {
+      kind: 'points',
+      amount: '100.00',
+      currency: 'USD',
+      points: 5000,
+    });
+    expect(comp.status, JSON.stringify(comp.json)).toBe(200);
+    expect(comp.json.compensation).toMatchObject({ status: 'granted', points: 5000 });
+    const all = await balance();
+    // Everything, compensation included, in the very next request: the guest's workflow already counts it.
+    const redeem = await call(
+      'POST',
+      `/v1/guests/${guestId}/points/redemptions`,
+      { points: all },
+      { idempotencyKey: randomUUID() },
+    );
+    expect(redeem.status, JSON.stringify(redeem.json)).toBe(200);
+    expect(await balance()).toBe(0);
+    // And the workflow's own balance agrees with the ledger.
+    const view = await call('GET', `/v1/guests/${guestId}`);
+    expect(view.json.workflow).toMatchObject({ state: { pointsBalance: 0 } });
+  });
 });
