@@ -48,14 +48,18 @@ const answer = (await res.json()) as { guestId?: string; workflowId?: string; er
 console.log(`POST /v1/pms/events → ${res.status}`, answer);
 if (res.status !== 202 || !answer.guestId) process.exit(1);
 
-type GuestView = { mails: { status: string; subject: string }[]; workflow: { state: unknown } | null };
+type GuestView = {
+  mails: { status: string; subject: string; template: string }[];
+  workflow: { state: unknown } | null;
+};
 let guest: GuestView | undefined;
 for (let i = 0; i < 40; i++) {
   const res = await fetch(`${values.api}/v1/guests/${answer.guestId}`, {
     headers: { authorization: `Bearer ${config.DEV_OPS_API_KEY}` },
   });
   guest = (await res.json()) as GuestView;
-  if (guest.mails.some((m) => m.status === 'sent')) break;
+  // The thank-you, not only the welcome that goes first.
+  if (guest.mails.some((m) => m.template === 'stay-thank-you' && m.status !== 'pending')) break;
   await new Promise((r) => setTimeout(r, 500));
 }
 console.log('\nWorkflow state:', guest?.workflow?.state);

@@ -54,6 +54,9 @@ export interface CaseServiceDeps {
   nowSeconds?: (() => number) | undefined;
 }
 
+/** How far ahead of the API's clock a staff member's clock may be. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 const nowOf = (deps: Pick<CaseServiceDeps, 'nowSeconds'>) =>
   new Date(deps.nowSeconds ? deps.nowSeconds() * 1000 : Date.now());
 
@@ -123,6 +126,11 @@ export async function openCase(
   },
 ): Promise<OpenedCase> {
   const { body, requestId } = input;
+  // A complaint is received, not expected: a future time would hold every deadline of the case back until then.
+  if (body.occurredAt && Date.parse(body.occurredAt) > nowOf(deps).getTime() + CLOCK_SKEW_MS)
+    throw new HttpError(400, 'validation_failed', 'occurredAt: must not be in the future', {
+      field: 'occurredAt',
+    });
   if (!(await guests.exists(deps.db, body.guestId)))
     throw new HttpError(404, 'guest_not_found', `no guest with id ${body.guestId}`, { field: 'guestId' });
   if (body.stayId) {

@@ -144,6 +144,8 @@ describe('/v1/cases', () => {
       [{ stayId: randomUUID() }, 'stayId'],
       [{ guestId: randomUUID() }, 'guestId'],
       [{ occurredAt: 'yesterday' }, 'occurredAt'],
+      // A case received tomorrow would hold its acknowledgement and escalations back until then.
+      [{ occurredAt: new Date(Date.now() + 86_400_000).toISOString() }, 'occurredAt'],
     ] as const) {
       const res = await call('POST', '/v1/cases', newCase(guestId, over));
       expect([400, 404, 422], JSON.stringify(over)).toContain(res.status);
