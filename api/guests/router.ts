@@ -1,5 +1,5 @@
 /**
- * Operations staff on one guest: `GET /v1/guests/:id` (ops, manager, admin), and the staff requests answered
+ * Operations staff find guests (`GET /v1/guests?email=…`) and look at one: `GET /v1/guests/:id` (ops, manager, admin), and the staff requests answered
  * by the guest's workflow: `POST /:id/points/redemptions` (ops, manager, admin: a manager does what ops does),
  * `POST /:id/points/adjustments` and `POST /:id/tier-floor` (admin). The app authenticates every route for
  * ops, manager or admin first.
@@ -8,7 +8,8 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { requireRole } from '../auth.js';
 import { HttpError, validationError } from '../errors.js';
-import { getGuest, type GuestServiceDeps } from './service.js';
+import { findGuests, getGuest, type GuestServiceDeps } from './service.js';
+import { externalId, text } from '../pms/schema.js';
 import {
   adjustmentBody,
   IDEMPOTENCY_HEADER,
@@ -22,6 +23,39 @@ import {
 import { uuidId } from '../ids.js';
 
 const params = z.object({ id: uuidId('must be a guest id (UUID)') });
+
+/** `GET /v1/guests?…`: at least one field; every one given must match. */
+const searchFields = {
+  email: text(254).optional(),
+  memberNumber: externalId.optional(),
+  pmsProfileId: externalId.optional(),
+  phone: text(40).optional(),
+  name: text(100, { min: 2 }).optional(),
+  limit: z.coerce
+    .number({ message: 'must be a whole number from 1 to 100' })
+    .int('must be a whole number from 1 to 100')
+    .min(1, 'must be a whole number from 1 to 100')
+    .max(100, 'must be a whole number from 1 to 100')
+    .default(20),
+};
+const searchQuery = z.object(searchFields);
+
+function searchOf(query: Record<string, unknown>) {
+  const unknown = Object.keys(query).find((k) => !Object.hasOwn(searchFields, k));
+  if (unknown !== undefined)
+    throw new HttpError(400, 'validation_failed', `${unknown}: not a search parameter`, { field: unknown });
+  const parsed = searchQuery.safeParse(query);
+  if (!parsed.success) throw validationError(parsed.error);
+  const q = parsed.data;
+  if (!(q.email ?? q.memberNumber ?? q.pmsProfileId ?? q.phone ?? q.name))
+    throw new HttpError(
+      400,
+      'validation_failed',
+      '(query): give at least one of email, memberNumber, pmsProfileId, phone, name',
+      { field: '(query)' },
+    );
+  return q;
+}
 
 export type GuestsRouterDeps = GuestServiceDeps & StaffServiceDeps;
 
@@ -55,6 +89,9 @@ export function guestsRouter(deps: GuestsRouterDeps): Router {
       });
     }
     next();
+  });
+  router.get('/', async (req, res) => {
+    res.json(await findGuests(deps, searchOf(req.query)));
   });
   router.get('/:id', async (req, res) => {
     res.json(await getGuest(deps, guestIdOf(req)));

@@ -206,3 +206,27 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     })),
   };
 }
+
+/** `GET /v1/guests?…`: the guests matching every given field, as a short list to pick from. */
+export async function findGuests(
+  deps: Pick<GuestServiceDeps, 'db'>,
+  query: guests.GuestSearch & { limit: number },
+) {
+  const { limit, ...search } = query;
+  const rows = await guests.search(deps.db, search, limit);
+  return {
+    guests: rows.map((g) => ({
+      id: g.id,
+      pmsProfileId: g.pms_profile_id,
+      firstName: g.first_name,
+      lastName: g.last_name,
+      email: g.email,
+      phone: g.phone,
+      memberNumber: g.member_number,
+      stage: g.stage,
+      tier: g.tier,
+      createdAt: g.created_at.toISOString(),
+    })),
+    limit,
+  };
+}

@@ -270,3 +270,35 @@ export async function tierHistory(db: Knex, guestId: string, limit = 100): Promi
 export async function stageHistory(db: Knex, guestId: string, limit = 100): Promise<StageHistoryRow[]> {
   return db<StageHistoryRow>('stage_history').where({ guest_id: guestId }).orderBy('id', 'desc').limit(limit);
 }
+
+/** What staff search guests by (`GET /v1/guests`): every given field must match. */
+export interface GuestSearch {
+  /** Exact, in any case. */
+  email?: string;
+  memberNumber?: string;
+  pmsProfileId?: string;
+  /** Exact, as the PMS sent it. */
+  phone?: string;
+  /** Part of the first or last name, or of "first last" / "last first", in any case. */
+  name?: string;
+}
+
+/** Guests matching every given field, most recently created first, at most `limit`. */
+export async function search(db: Knex, q: GuestSearch, limit: number): Promise<GuestRow[]> {
+  const query = db<GuestRow>('guests');
+  if (q.email !== undefined) void query.whereRaw('lower(email) = lower(?)', [q.email]);
+  if (q.memberNumber !== undefined) void query.where({ member_number: q.memberNumber });
+  if (q.pmsProfileId !== undefined) void query.where({ pms_profile_id: q.pmsProfileId });
+  if (q.phone !== undefined) void query.where({ phone: q.phone });
+  if (q.name !== undefined) {
+    // LIKE's own characters in the name are literal.
+    const like = `%${q.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    void query.where((w) => {
+      void w
+        .whereRaw("first_name || ' ' || last_name ilike ?", [like])
+        .orWhereRaw("last_name || ' ' || first_name ilike ?", [like])
+        .orWhereRaw('last_name || first_name ilike ?', [like]);
+    });
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id').limit(limit);
+}
