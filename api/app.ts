@@ -8,7 +8,7 @@ import type { Db } from '../db/knex.js';
 import type { Metrics } from '../lib/metrics.js';
 import { requireRole } from './auth.js';
 import { casesRouter } from './cases/router.js';
-import { errorMiddleware, HttpError } from './errors.js';
+import { errorMiddleware, HttpError, jsonBodyOnly } from './errors.js';
 import { guestsRouter } from './guests/router.js';
 import { linksRouter } from './links/router.js';
 import { marketingRouter } from './marketing/router.js';
@@ -58,12 +58,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     '/v1/guests',
     requireRole(deps.db, ['ops', 'manager', 'admin']),
+    jsonBodyOnly,
     express.json({ limit: '64kb' }),
     guestsRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
   );
   app.use(
     '/v1/cases',
     requireRole(deps.db, ['ops', 'manager', 'admin']),
+    jsonBodyOnly,
     express.json({ limit: '64kb' }),
     casesRouter({
       db: deps.db,

@@ -1,5 +1,5 @@
 /** One error shape for every 4xx/5xx: `{ error: { code, message, details } }`. */
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 
@@ -17,17 +17,45 @@ export class HttpError extends Error {
 
 /** A 400 that names the first offending field and lists every issue. */
 export function validationError(error: z.ZodError, prefix: string[] = []): HttpError {
-  const issues = error.issues.map((i) => ({
-    field: [...prefix, ...i.path.map(String)].join('.') || '(body)',
-    code: i.code,
-    message: i.message,
-  }));
+  const issues = error.issues.map((i) =>
+    // An unknown field is named itself, not the object holding it.
+    i.code === 'unrecognized_keys'
+      ? {
+          field: [...prefix, ...i.path.map(String), i.keys[0] ?? ''].filter(Boolean).join('.') || '(body)',
+          code: i.code,
+          message: `unknown field${i.keys.length > 1 ? `s ${i.keys.join(', ')}` : ''}`,
+        }
+      : {
+          field: [...prefix, ...i.path.map(String)].join('.') || '(body)',
+          code: i.code,
+          message: i.message,
+        },
+  );
   const first = issues[0]!;
   return new HttpError(400, 'validation_failed', `${first.field}: ${first.message}`, {
     field: first.field,
     issues,
   });
 }
+
+/**
+ * A body sent as anything but JSON (curl's `-d` without `-H 'Content-Type: application/json'` sends a form) is a
+ * 415 that says so, not a 400 about a missing object. A request without a body passes.
+ */
+export const jsonBodyOnly: RequestHandler = (req, _res, next) => {
+  const length = req.headers['content-length'];
+  const hasBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is(['application/json', '+json']))
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      'the body must be JSON: send Content-Type: application/json',
+      {
+        header: 'Content-Type',
+      },
+    );
+  next();
+};
 
 /** What the client did wrong, for errors raised by Express and body-parser rather than by our code. */
 interface ClientFault {
@@ -58,7 +86,7 @@ function clientFault(err: unknown): ClientFault | undefined {
       return {
         status: 400,
         code: 'malformed_json',
-        message: 'body is not valid JSON',
+        message: 'body is not valid JSON (or not an object or a list)',
         details: { field: '(body)' },
       };
     case 'entity.too.large':

@@ -458,21 +458,26 @@ describe('service recovery', () => {
     await advanceToLocal(10);
     const open = async () => {
       const caseId = randomUUID();
-      await openCase(deps(), {
-        requestId: caseId,
-        actor: 'Front desk (ops)',
-        body: {
-          guestId: g.id,
-          source: 'in_stay',
-          category: 'facilities',
-          priority: 'high',
-          propertyCode: property,
-          department: 'engineering',
-          receivedBy: 'Zhao Lei',
-          description: 'The air conditioning in room 905 does not work.',
-          occurredAt: iso(await now()),
+      const at = await now();
+      // The API's clock is the test server's, skipped ahead of the wall clock.
+      await openCase(
+        { ...deps(), nowSeconds: () => Math.floor(at / 1000) },
+        {
+          requestId: caseId,
+          actor: 'Front desk (ops)',
+          body: {
+            guestId: g.id,
+            source: 'in_stay',
+            category: 'facilities',
+            priority: 'high',
+            propertyCode: property,
+            department: 'engineering',
+            receivedBy: 'Zhao Lei',
+            description: 'The air conditioning in room 905 does not work.',
+            occurredAt: iso(at),
+          },
         },
-      });
+      );
       await ensureCase(g.id, caseId);
       return caseId;
     };

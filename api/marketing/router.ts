@@ -27,7 +27,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Db } from '../../db/knex.js';
 import { requireRole } from '../auth.js';
-import { validationError } from '../errors.js';
+import { jsonBodyOnly, validationError } from '../errors.js';
 import {
   cadenceDraftBody,
   cadencePreviewBody,
@@ -65,6 +65,7 @@ export function marketingRouter(deps: MarketingDeps): Router {
   router.use(
     ['/templates', '/cadences'],
     requireRole(deps.db, MARKETING_ROLES),
+    jsonBodyOnly,
     express.json({ limit: '512kb' }),
   );
 
