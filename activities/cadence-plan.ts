@@ -99,7 +99,10 @@ export function stepWindow(step: CadenceStep, programWindow: SendWindow): SendWi
 export function skipBeforeSending(
   step: CadenceStep,
   dueAt: string,
-  facts: Pick<StepFacts, 'now' | 'timezone' | 'maxAgeDays' | 'surveyScore' | 'bookedSinceAnchor'>,
+  facts: Pick<
+    StepFacts,
+    'now' | 'timezone' | 'maxAgeDays' | 'surveyScore' | 'bookedSinceAnchor' | 'openServiceCase'
+  >,
 ): { skip: StepSkipReason; reason: string } | null {
   const lateMs = Date.parse(facts.now) - Date.parse(dueAt);
   if (lateMs > facts.maxAgeDays * 86_400_000) {

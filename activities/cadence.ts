@@ -13,6 +13,7 @@ import type { Db } from '../db/knex.js';
 import * as cadences from '../db/repositories/cadences.js';
 import { propertySettings } from '../db/repositories/cases.js';
 import * as guests from '../db/repositories/guests.js';
+import * as mailPlan from '../db/repositories/mail-plan.js';
 import * as outbox from '../db/repositories/outbox.js';
 import { checkSteps, type CadenceClass, type CadenceStep } from '../domain/cadence.js';
 import { checkInInstant, skipBeforeSending, stepDueTimes, type CadenceAnchors } from './cadence-plan.js';
@@ -247,6 +248,7 @@ export function createCadenceActivities(deps: CadenceDeps) {
               sinceDate: checkOut.toISODate()!,
             })
           : false,
+        openServiceCase: step.condition ? (await mailPlan.openServiceCases(db, guest.id)) > 0 : false,
       });
       if (skipped) {
         const { mail, created } = await failFastOnDataErrors(() =>

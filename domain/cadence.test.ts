@@ -30,15 +30,17 @@ describe('parseCondition', () => {
     expect(() => parseCondition('score_at_least:6')).toThrow('score_at_least takes a score 1-5, not 6');
     expect(() => parseCondition('score_at_least:')).toThrow(/unknown condition/);
     expect(() => parseCondition('booked')).toThrow(
-      "unknown condition 'booked': one of survey_not_answered, score_at_least:N, no_booking_since_anchor",
+      "unknown condition 'booked': one of survey_not_answered, score_at_least:N, no_booking_since_anchor, no_open_case",
     );
   });
 });
 
 describe('conditionNotMet', () => {
-  const none = { surveyScore: null, bookedSinceAnchor: false };
+  const none = { surveyScore: null, bookedSinceAnchor: false, openServiceCase: false };
   it('no condition always holds', () => {
-    expect(conditionNotMet(null, { surveyScore: 1, bookedSinceAnchor: true })).toBeNull();
+    expect(
+      conditionNotMet(null, { surveyScore: 1, bookedSinceAnchor: true, openServiceCase: true }),
+    ).toBeNull();
   });
   it('score_at_least: holds at or above the score; not answered does not hold', () => {
     expect(conditionNotMet('score_at_least:4', { ...none, surveyScore: 4 })).toBeNull();
@@ -56,6 +58,12 @@ describe('conditionNotMet', () => {
     expect(conditionNotMet('no_booking_since_anchor', none)).toBeNull();
     expect(conditionNotMet('no_booking_since_anchor', { ...none, bookedSinceAnchor: true })).toBe(
       'condition_not_met: no_booking_since_anchor (the guest has booked)',
+    );
+  });
+  it('no_open_case: holds while no service case of the guest is open', () => {
+    expect(conditionNotMet('no_open_case', none)).toBeNull();
+    expect(conditionNotMet('no_open_case', { ...none, openServiceCase: true })).toBe(
+      'condition_not_met: no_open_case (a service case of the guest is open)',
     );
   });
 });

@@ -43,7 +43,10 @@ export interface CadenceStep {
   template: string;
   channel: CadenceChannel;
   class: CadenceClass;
-  /** `survey_not_answered`, `score_at_least:N` (N 1–5) or `no_booking_since_anchor`; null: always. */
+  /**
+   * `survey_not_answered`, `score_at_least:N` (N 1–5), `no_booking_since_anchor` or `no_open_case` (no service case of
+   * the guest open or waiting for the guest's answer); null: always.
+   */
   condition: string | null;
 }
 
@@ -103,12 +106,14 @@ export const DEFAULT_POST_STAY_STEPS: readonly CadenceStep[] = [
 export type CadenceCondition =
   | { kind: 'survey_not_answered' }
   | { kind: 'score_at_least'; score: number }
-  | { kind: 'no_booking_since_anchor' };
+  | { kind: 'no_booking_since_anchor' }
+  | { kind: 'no_open_case' };
 
 export const CONDITION_FORMS = [
   'survey_not_answered',
   'score_at_least:N',
   'no_booking_since_anchor',
+  'no_open_case',
 ] as const;
 
 export class ConditionSyntaxError extends Error {
@@ -123,6 +128,7 @@ export function parseCondition(text: string): CadenceCondition {
   const t = text.trim();
   if (t === 'survey_not_answered') return { kind: 'survey_not_answered' };
   if (t === 'no_booking_since_anchor') return { kind: 'no_booking_since_anchor' };
+  if (t === 'no_open_case') return { kind: 'no_open_case' };
   const m = /^score_at_least:(\d+)$/.exec(t);
   if (m) {
     const score = Number(m[1]);
@@ -139,6 +145,8 @@ export interface ConditionFacts {
   surveyScore: number | null;
   /** A booking or another stay of the guest since the anchor (see db/repositories/cadences.ts). */
   bookedSinceAnchor: boolean;
+  /** A service case of the guest not closed (db/repositories/mail-plan.ts openServiceCases). */
+  openServiceCase: boolean;
 }
 
 /** Null when the condition holds (or there is none); otherwise the suppression reason (`condition_not_met: …`). */
@@ -159,6 +167,10 @@ export function conditionNotMet(condition: string | null, facts: ConditionFacts)
     case 'no_booking_since_anchor':
       return facts.bookedSinceAnchor
         ? 'condition_not_met: no_booking_since_anchor (the guest has booked)'
+        : null;
+    case 'no_open_case':
+      return facts.openServiceCase
+        ? 'condition_not_met: no_open_case (a service case of the guest is open)'
         : null;
   }
 }

@@ -17,6 +17,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withdrawMarketingConsent } from '../api/links/service.js';
 import * as cadences from '../db/repositories/cadences.js';
+import * as cases from '../db/repositories/cases.js';
 import * as guests from '../db/repositories/guests.js';
 import type { PlannedOutboxRow } from '../db/repositories/outbox.js';
 import { DEFAULT_POST_STAY_STEPS, type CadenceStep } from '../domain/cadence.js';
@@ -469,6 +470,49 @@ describe('planning of cadence steps (issue 8, test 2)', () => {
       'come-back-offer suppressed: no_marketing_consent: unsubscribed before its send time',
       'come-back-offer suppressed: no_marketing_consent',
     ]);
+    expect(mailsTo(g.email)).toHaveLength(1);
+  });
+
+  it('a step with the condition no_open_case is skipped while a service case of the guest is open, and goes once it is closed', async () => {
+    await advanceToLocal(11);
+    const out = await now();
+    const survey = (id: string, offsetMinutes: number) =>
+      step({
+        id,
+        offsetMinutes,
+        window: null,
+        template: 'satisfaction-survey',
+        class: 'transactional',
+        condition: 'no_open_case',
+      });
+    const key = await cadenceOf([survey('first-ask', 60), survey('second-ask', 180)]);
+    const g = await guestWithStay({ checkedOutAt: out });
+    const caseId = randomUUID();
+    await cases.openCase(
+      stack.db,
+      {
+        id: caseId,
+        guestId: g.guestId,
+        workflowId: `guest-${g.guestId}-case-${caseId}`,
+        source: 'phone',
+        category: 'facilities',
+        priority: 'normal',
+        propertyCode: 'SHA-BUND',
+        department: 'engineering',
+        receivedBy: 'test',
+        openedAt: new Date(out),
+        idempotencyKey: `test:${caseId}`,
+      },
+      'test',
+    );
+    const handle = await startFollowUp({ ...g.input, cadenceKey: key }, g.workflowId);
+    await advance(2 * HOUR);
+    expect(await timeline(g.guestId)).toEqual([
+      'satisfaction-survey suppressed: condition_not_met: no_open_case (a service case of the guest is open)',
+    ]);
+    await stack.db('service_cases').where({ id: caseId }).update({ status: 'closed' });
+    await handle.result();
+    expect((await timeline(g.guestId))[1]).toMatch(/^satisfaction-survey sent @ /);
     expect(mailsTo(g.email)).toHaveLength(1);
   });
 });
