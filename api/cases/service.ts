@@ -9,13 +9,21 @@
  * (effect, `applied`, audit entry in one transaction) → 200 with the result. A refused request deletes its
  * pending row: it wrote nothing. A retry with the same key replays an applied request from Postgres.
  */
-import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WithStartWorkflowOperation,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Db } from '../../db/knex.js';
 import * as cases from '../../db/repositories/cases.js';
 import * as guests from '../../db/repositories/guests.js';
 import { rulesVersions } from '../../db/repositories/lifecycle.js';
+import { guestWorkflowId } from '../../domain/ids.js';
 import { toCents } from '../../domain/points.js';
 import { versionInForce } from '../../domain/program.js';
 import { signalGuest } from '../../lib/signal-guest.js';
@@ -29,6 +37,7 @@ import {
   requestCompensationUpdate,
   resolveCaseUpdate,
 } from '../../workflows/messages.js';
+import type { serviceRecovery } from '../../workflows/service-recovery.js';
 import type { CaseStateView, CaseStepResult } from '../../workflows/types.js';
 import { HttpError } from '../errors.js';
 import { IDEMPOTENCY_HEADER, snakeCase } from '../guests/staff.js';
@@ -369,23 +378,36 @@ export interface CaseAnswer {
   replayed: boolean;
 }
 
+/**
+ * The request as an Update of the case's workflow, started with it when it does not run yet (update-with-start):
+ * the guest's workflow starts it on `case.opened`, a moment after the case is recorded, and a request made in
+ * that moment would otherwise find no workflow. A case that completed (closed) is never started again; one
+ * whose run failed or was terminated is, and loads the case from Postgres.
+ */
 function updateFor(
   deps: CaseServiceDeps,
-  workflowId: string,
+  row: Pick<cases.CaseRow, 'id' | 'guest_id' | 'workflow_id'>,
   requestId: string,
   request: CaseStaffRequest,
   derived: { valueCents?: number },
 ): Promise<CaseStepResult> {
-  const handle = deps.temporal.workflow.getHandle(workflowId);
-  const opts = { updateId: requestId };
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof serviceRecovery>('serviceRecovery', {
+    workflowId: row.workflow_id,
+    taskQueue: deps.taskQueue,
+    args: [{ guestId: row.guest_id, guestWorkflowId: guestWorkflowId(row.guest_id), caseId: row.id }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+  });
+  const opts = { updateId: requestId, startWorkflowOperation };
+  const update = deps.temporal.workflow;
   return deps.temporal.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 10_000), () => {
     switch (request.kind) {
       case 'assign':
-        return handle.executeUpdate(assignCaseUpdate, { ...opts, args: [{ requestId }] });
+        return update.executeUpdateWithStart(assignCaseUpdate, { ...opts, args: [{ requestId }] });
       case 'note':
-        return handle.executeUpdate(addCaseNoteUpdate, { ...opts, args: [{ requestId }] });
+        return update.executeUpdateWithStart(addCaseNoteUpdate, { ...opts, args: [{ requestId }] });
       case 'compensation':
-        return handle.executeUpdate(requestCompensationUpdate, {
+        return update.executeUpdateWithStart(requestCompensationUpdate, {
           ...opts,
           args: [
             {
@@ -397,14 +419,14 @@ function updateFor(
           ],
         });
       case 'approval':
-        return handle.executeUpdate(approveCompensationUpdate, {
+        return update.executeUpdateWithStart(approveCompensationUpdate, {
           ...opts,
           args: [{ requestId, compensationId: request.compensationId }],
         });
       case 'resolve':
-        return handle.executeUpdate(resolveCaseUpdate, { ...opts, args: [{ requestId }] });
+        return update.executeUpdateWithStart(resolveCaseUpdate, { ...opts, args: [{ requestId }] });
       case 'satisfaction':
-        return handle.executeUpdate(answerSatisfactionUpdate, {
+        return update.executeUpdateWithStart(answerSatisfactionUpdate, {
           ...opts,
           args: [{ requestId, satisfied: request.body.satisfied }],
         });
@@ -455,8 +477,13 @@ export async function submitCaseRequest(
     if (stored.body.valueCents !== undefined) derived = { valueCents: Number(stored.body.valueCents) };
   }
 
+  // A closed case has nothing more to do: its workflow is never started again for it.
+  if (row.status === 'closed') {
+    await cases.deletePendingRequest(deps.db, requestId);
+    throw new HttpError(409, 'case_closed', `case ${caseId} is closed`, { field: 'id' });
+  }
   try {
-    const result = await updateFor(deps, row.workflow_id, requestId, request, derived);
+    const result = await updateFor(deps, row, requestId, request, derived);
     return { requestId, result, replayed: false };
   } catch (err) {
     // Applied meanwhile (a concurrent retry): answered with its result.

@@ -434,4 +434,27 @@ describe('/v1/cases', () => {
     const view = await call('GET', `/v1/guests/${guestId}`);
     expect(view.json.workflow).toMatchObject({ state: { pointsBalance: 0 } });
   });
+
+  it("takes a request made the moment the case is opened: the case's workflow is started with it, once", async () => {
+    const { guestId } = await guestWithStay();
+    const caseId = randomUUID();
+    expect((await call('POST', '/v1/cases', newCase(guestId), { idempotencyKey: caseId })).status).toBe(201);
+    // At once, before the guest's workflow has started the case's: no 503, no retry.
+    const note = await call('POST', `/v1/cases/${caseId}/notes`, { text: 'Called back at once.' });
+    expect(note.status, JSON.stringify(note.json)).toBe(200);
+    expect(await countRows(stack.db, 'case_notes', { case_id: caseId })).toBe(1);
+    // The guest's workflow finds it started (one run), and it works the case as usual: acknowledged.
+    await eventually(async () =>
+      (await stack.db('service_cases').where({ id: caseId }).first<{ acknowledged_at: Date | null }>())
+        ?.acknowledged_at
+        ? true
+        : undefined,
+    );
+    const runs: string[] = [];
+    for await (const w of env.client.workflow.list({
+      query: `WorkflowId = '${caseWorkflowId(guestId, caseId)}'`,
+    }))
+      runs.push(w.runId);
+    expect(runs).toHaveLength(1);
+  });
 });
