@@ -448,6 +448,16 @@ export async function submitCaseRequest(
   const { caseId, requestId, request } = input;
   const row = await cases.findCase(deps.db, caseId);
   if (!row) throw notFound(caseId);
+  if (request.kind === 'approval') {
+    const comp = await cases.findCompensation(deps.db, request.compensationId);
+    if (!comp || comp.case_id !== caseId)
+      throw new HttpError(
+        404,
+        'compensation_not_found',
+        `case ${caseId} has no compensation ${request.compensationId}`,
+        { field: 'compensationId' },
+      );
+  }
   const given = storedBody(request);
   let derived: { valueCents?: number; limitCurrency?: string } = {};
   if (request.kind === 'compensation')

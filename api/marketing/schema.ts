@@ -44,14 +44,24 @@ export type TemplateDraftBody = z.infer<typeof templateDraftBody>;
 export const templateKey = z
   .string()
   .max(100)
-  .pipe(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a template key such as stay-thank-you'));
+  .pipe(
+    z
+      .string()
+      .regex(
+        /^[a-z0-9]+(-[a-z0-9]+)*$/,
+        'must be a key of lower-case words joined by hyphens, such as post-stay',
+      ),
+  );
 
-/** A version number in a path or body. */
-export const versionNumber = z.coerce
-  .number({ message: 'must be a version number' })
-  .int('must be a version number')
-  .min(1, 'must be a version number (1 or more)')
-  .max(1_000_000, 'must be a version number');
+/** A version number in a path or body: digits only in a path (`1e3` is not version 1000). */
+export const versionNumber = z.preprocess(
+  (v) => (typeof v === 'string' && /^\d{1,7}$/.test(v) ? Number(v) : v),
+  z
+    .number({ message: 'must be a version number' })
+    .int('must be a version number')
+    .min(1, 'must be a version number (1 or more)')
+    .max(1_000_000, 'must be a version number'),
+);
 
 export const keyParams = z.object({ key: templateKey });
 export const versionParams = z.object({ key: templateKey, version: versionNumber });

@@ -10,7 +10,7 @@
  * - `POST /v1/cases` opens cases for a seeded guest (201; the guest's workflow waits, no worker polls this
  *   file's task queue);
  * - the requests on a case go to a closed case whose workflow is gone: a valid body is stored as a pending
- *   `case_requests` row (jsonb: what PostgreSQL refuses shows here), Temporal finds no workflow, the row is
+ *   `case_requests` row (jsonb: what PostgreSQL refuses shows here), the case is found closed, the row is
  *   deleted and the answer is 409 `case_closed` naming `id`;
  * - the link forms carry valid tokens (signed with the links secret as lib/links.ts signs them): why, survey,
  *   unsubscribe and report answer 2xx (each report on a token of its own: at most five per link), the
@@ -625,7 +625,7 @@ const OPEN_CASE: BodyEndpoint = {
   ok: [201],
 };
 
-/** The requests on the closed case: a valid body is stored, finds no workflow, is deleted: 409 naming `id`. */
+/** The requests on the closed case: a valid body is stored, the case is found closed, the row is deleted: 409 naming `id`. */
 const closedCaseEndpoint = (
   name: string,
   action: string,
@@ -685,7 +685,8 @@ const CLOSED_CASE_ENDPOINTS: BodyEndpoint[] = [
     headers: managerHeaders,
     sample: () => ({ note: 'Loyal guest.' }),
     ok: [],
-    refusals: { case_closed: 'id' },
+    // It has no compensation of that id: 404, before its state is asked.
+    refusals: { compensation_not_found: 'compensationId' },
     optionalBody: true,
   },
   closedCaseEndpoint(
@@ -1226,11 +1227,11 @@ const LIVE_ENDPOINTS: BodyEndpoint[] = [
     related: [['kind', 'points']],
     refusals: { unknown_currency: 'currency', above_manager_limit: 'amount' },
   }),
-  // No compensation of that id waits: the workflow's validator refuses it, and the pending row goes.
+  // No compensation of that id on the case: 404 before anything is stored.
   live('approve', `compensations/${randomUUID()}/approve`, () => ({ note: 'Loyal guest.' }), {
     headers: managerHeaders,
     ok: [],
-    refusals: { compensation_not_pending: 'compensationId' },
+    refusals: { compensation_not_found: 'compensationId' },
     optionalBody: true,
   }),
   // Not resolved: the answer is refused by the workflow's validator, and the pending row goes.

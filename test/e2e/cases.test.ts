@@ -299,9 +299,10 @@ describe('/v1/cases', () => {
       {},
       { key: managerKey },
     );
-    expect(wrong.status).toBe(409);
+    // No such compensation on this case: 404, nothing written.
+    expect(wrong.status).toBe(404);
     expect(wrong.json.error).toMatchObject({
-      code: 'compensation_not_pending',
+      code: 'compensation_not_found',
       details: { field: 'compensationId' },
     });
     const early = await call('POST', `/v1/cases/${caseId}/resolve`, { resolution: 'Apologised.' });

@@ -187,6 +187,10 @@ describe('the template store', () => {
       details: { field: 'key' },
     });
     expect((await call('GET', '/v1/templates/stay-thank-you/versions/abc')).status).toBe(400);
+    // Digits only: 1e3 is not version 1000.
+    const exponent = await call('GET', '/v1/templates/stay-thank-you/versions/1e3');
+    expect(exponent.status).toBe(400);
+    expect(exponent.json).toMatchObject({ error: { details: { field: 'version' } } });
     expect((await call('GET', '/v1/templates/stay-thank-you/versions/999999')).status).toBe(404);
   });
 
