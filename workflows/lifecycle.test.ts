@@ -147,6 +147,20 @@ async function advance(ms: number, step = 5 * DAY) {
   }
 }
 
+/** A gold member started now whose thin year is reviewed on 1 January: silver; the review's id and first run. */
+async function goldReviewedToSilver() {
+  const now = await env.currentTimeMs();
+  const year = new Date(now).getUTCFullYear();
+  const g = await guest({ tier: 'gold', stage: 'vip', enrolledAt: new Date(now - 30 * DAY) });
+  await start(g.id);
+  await advance(Date.UTC(year + 1, 0, 1, 8) - now, 10 * DAY);
+  await eventually(async () => ((await stateOf(g.id))?.reviewedYear === year ? true : undefined));
+  expect((await stateOf(g.id))?.tier).toBe('silver');
+  const reviewId = `${guestWorkflowId(g.id)}-review-${year}`;
+  const firstReview = (await env.client.workflow.getHandle(reviewId).describe()).runId;
+  return { g, year, reviewId, firstReview };
+}
+
 /**
  * Ends a guest's workflow once no activity of it is in flight: the time-skipping server keeps time locked
  * for an activity whose workflow was terminated under it, which would stall every later test.
@@ -554,15 +568,7 @@ describe('reminders and greetings', () => {
   });
 
   it('re-runs the review of a year when a stay of that year arrives after it (mailing only a change)', async () => {
-    const now = await env.currentTimeMs();
-    const year = new Date(now).getUTCFullYear();
-    const g = await guest({ tier: 'gold', stage: 'vip', enrolledAt: new Date(now - 30 * DAY) });
-    await start(g.id);
-    await advance(Date.UTC(year + 1, 0, 1, 8) - now, 10 * DAY);
-    await eventually(async () => ((await stateOf(g.id))?.reviewedYear === year ? true : undefined));
-    expect((await stateOf(g.id))?.tier).toBe('silver');
-    const reviewId = `${guestWorkflowId(g.id)}-review-${year}`;
-    const firstReview = (await env.client.workflow.getHandle(reviewId).describe()).runId;
+    const { g, year, reviewId, firstReview } = await goldReviewedToSilver();
     // A 40-night stay of last year, reported in January: that year qualifies for gold after all.
     const departure = Date.UTC(year, 11, 20);
     await signal(
@@ -645,15 +651,7 @@ describe('reminders and greetings', () => {
   });
 
   it('re-runs a year whose review landed softly from where that review started: no second step down', async () => {
-    const now = await env.currentTimeMs();
-    const year = new Date(now).getUTCFullYear();
-    const g = await guest({ tier: 'gold', stage: 'vip', enrolledAt: new Date(now - 30 * DAY) });
-    await start(g.id);
-    await advance(Date.UTC(year + 1, 0, 1, 8) - now, 10 * DAY);
-    await eventually(async () => ((await stateOf(g.id))?.reviewedYear === year ? true : undefined));
-    expect((await stateOf(g.id))?.tier).toBe('silver');
-    const reviewId = `${guestWorkflowId(g.id)}-review-${year}`;
-    const firstReview = (await env.client.workflow.getHandle(reviewId).describe()).runId;
+    const { g, year, reviewId, firstReview } = await goldReviewedToSilver();
     // A one-night stay of last year, reported in January: the year still earns no tier. Its review again lands
     // gold one tier lower, on silver; it must not take the silver that review gave as its start (→ member).
     const departure = Date.UTC(year, 11, 20);
