@@ -424,16 +424,27 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       return failFastOnDataErrors(() =>
         db.transaction(async (trx) => {
           const { version } = await rulesAt(trx, input.now.slice(0, 10));
-          const { entry } = await ledger.post(trx, {
-            guestId: input.guestId,
-            points: input.points,
-            reason: input.kind,
-            source: input.kind,
-            rulesVersion: version,
-            staffRequestId: input.requestId,
-            effectiveAt: new Date(input.now),
-            idempotencyKey: `staff:${input.requestId}`,
-          });
+          // The ledger itself never goes below zero, whatever the workflow believed the balance to be.
+          const { entry } = await ledger
+            .post(trx, {
+              guestId: input.guestId,
+              points: input.points,
+              reason: input.kind,
+              source: input.kind,
+              rulesVersion: version,
+              staffRequestId: input.requestId,
+              effectiveAt: new Date(input.now),
+              idempotencyKey: `staff:${input.requestId}`,
+              ...(input.points < 0 ? { minBalance: 0 } : {}),
+            })
+            .catch((err: unknown) => {
+              if (err instanceof ledger.BalanceTooLowError)
+                throw ApplicationFailure.nonRetryable(
+                  `the balance is ${err.balance} points, ${-input.points} were asked for`,
+                  'InsufficientPoints',
+                );
+              throw err;
+            });
           const result = { ledgerId: entry.id, points: entry.points, balanceAfter: entry.balance_after };
           await applyStaffRequest(
             trx,

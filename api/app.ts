@@ -90,7 +90,6 @@ export function createApp(deps: AppDeps): Express {
     );
   }
 
-  if (deps.metrics) app.use(deps.metrics.unmatched);
   app.use((req, _res, next) => {
     next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path }));
   });

@@ -45,7 +45,7 @@ export function validationError(error: z.ZodError, prefix: string[] = []): HttpE
 export const jsonBodyOnly: RequestHandler = (req, _res, next) => {
   const length = req.headers['content-length'];
   const hasBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is(['application/json', '+json']))
+  if (hasBody && !req.is('application/json'))
     throw new HttpError(
       415,
       'unsupported_media_type',

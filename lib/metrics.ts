@@ -1,9 +1,9 @@
 /**
  * Prometheus metrics of the API process (prom-client), on a listener of their own (`METRICS_PORT`), apart from
  * the API the PMS reaches:
- * - `guest_engine_http_request_duration_seconds{method,route,status}`: every API request, its path with every
- *   segment no route declares (ids, keys, tokens) as `:id`, and a path no route answers as `unmatched`, so a scan
- *   cannot blow up the label set;
+ * - `guest_engine_http_request_duration_seconds{method,route,status}`: every API request. One that reached a
+ *   route handler is labelled by its path with every segment no route declares (ids, keys, tokens) as `:id`; any
+ *   other (no route, or refused before one: no key, not JSON) is `unmatched`, so a scan cannot grow the label set;
  * - what the record says at the moment of the scrape (db/repositories/operations.ts): mails pending, overdue,
  *   failed for good, the age of the oldest due; PMS events not handled by their guest's workflow (what the
  *   sweeper re-drives) and their age; open service cases by SLA state; compensations waiting for a manager;
@@ -23,8 +23,6 @@ export interface Metrics {
   registry: Registry;
   /** Times every request; mount first. */
   http: RequestHandler;
-  /** Marks a request no route answered (the API's 404 catch-all), so its path is not a label. */
-  unmatched: RequestHandler;
   /** Reads the record into the gauges; called before each scrape. */
   refresh(): Promise<void>;
 }
@@ -101,17 +99,15 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     const known = literals;
     const end = duration.startTimer();
     res.on('finish', () => {
-      const locals = res.locals as { unmatched?: boolean };
+      // Only a request that reached a route handler is labelled by its path (then bounded by the routes); one
+      // refused before (no key, not JSON) or that no route answers is `unmatched`, whatever its path.
+      const routed = (req as { route?: unknown }).route !== undefined;
       end({
         method: req.method,
-        route: locals.unmatched ? 'unmatched' : routeLabel(req.originalUrl, known),
+        route: routed ? routeLabel(req.originalUrl, known) : 'unmatched',
         status: String(res.statusCode),
       });
     });
-    next();
-  };
-  const unmatched: RequestHandler = (_req, res, next) => {
-    (res.locals as { unmatched?: boolean }).unmatched = true;
     next();
   };
 
@@ -144,7 +140,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     }
   };
 
-  return { registry, http, unmatched, refresh };
+  return { registry, http, refresh };
 }
 
 /** Serves `GET /metrics` (Prometheus text format) on its own port; anything else is 404. */

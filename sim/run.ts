@@ -742,10 +742,14 @@ export async function runScenario(
       const readingFrom = performance.now();
 
       for (const name of guests.keys()) await guestIdOf(name);
-      const runs = await collectRuns(
-        env.client,
-        [...guestIds.values()].map((id) => guestWorkflowId(id)),
-      );
+      // The guests' workflows and the cases' (a case's workflow may be started by a staff request, not as a child).
+      const caseWorkflows = (await db('service_cases')
+        .whereIn('guest_id', [...guestIds.values()])
+        .pluck('workflow_id')) as string[];
+      const runs = await collectRuns(env.client, [
+        ...[...guestIds.values()].map((id) => guestWorkflowId(id)),
+        ...caseWorkflows,
+      ]);
       const records = await readRecords({ db, shift, clock, received: sink.messages(), guestIds, display });
 
       // Workflow IDs for people: the guest's name for its id, the PMS's stay id for the stay's.

@@ -7,6 +7,7 @@
  * loads the guest from there. Failure rule: workflows/failures.ts.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
@@ -643,7 +644,13 @@ export class Guest {
         throw new Error(`unexpected failure, the workflow task will be retried: ${d.failTask}`, {
           cause: err,
         });
-      this.staffResults[item.requestId] = { error: d.reject, type: 'RequestFailed' };
+      // The ledger's own refusal keeps its type (InsufficientPoints: the API's 409).
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      const type =
+        cause instanceof ApplicationFailure && cause.type === 'InsufficientPoints'
+          ? cause.type
+          : 'RequestFailed';
+      this.staffResults[item.requestId] = { error: d.reject, type };
     }
     await this.refresh();
   }

@@ -306,6 +306,16 @@ describe('service recovery', () => {
           body: {},
         })
       ).code,
+    ).toBe('compensation_not_found');
+    // The refund was granted at once: nothing to approve (the workflow's validator).
+    expect(
+      (
+        await refusal(caseId, 'Wang Fang (duty manager)', {
+          kind: 'approval',
+          compensationId: refund.compensation!.compensationId,
+          body: {},
+        })
+      ).code,
     ).toBe('compensation_not_pending');
     expect((await refusal(caseId, 'guest', { kind: 'satisfaction', body: { satisfied: true } })).code).toBe(
       'not_awaiting_satisfaction',

@@ -242,6 +242,9 @@ export async function serviceRecovery(input: ServiceRecoveryInput): Promise<Serv
       validator: (req: ApproveCompensationRequest) => {
         requireRequestId(req.requestId);
         requireNotClosed();
+        // A run started by this very request (update-with-start) has not read the case yet: the approval's
+        // turn checks it against Postgres.
+        if (!loaded) return;
         const waiting = state.awaitingApproval.find((c) => c.compensationId === req.compensationId);
         const approving = inbox.some((i) => i.type === 'approval' && i.compensationId === req.compensationId);
         if (!waiting || approving)
@@ -278,6 +281,8 @@ export async function serviceRecovery(input: ServiceRecoveryInput): Promise<Serv
         requireRequestId(req.requestId);
         if (typeof req.satisfied !== 'boolean')
           throw refused('satisfied must be true or false', 'InvalidAnswer');
+        // Not read yet (a run started by this request): checked at its turn.
+        if (!loaded) return;
         const status = projected();
         if (status !== 'resolved')
           throw refused(`the case is ${status}: no satisfaction check is open`, 'NotAwaitingSatisfaction');

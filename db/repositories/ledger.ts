@@ -48,6 +48,16 @@ export interface PostInput {
   /** When the movement counts (the stay's check-out, the workflow's now); defaults to the insert time. */
   effectiveAt?: Date;
   idempotencyKey: string;
+  /** Refuse (BalanceTooLowError) a movement that would leave the balance below this. */
+  minBalance?: number;
+}
+
+/** A movement would take the balance below what `minBalance` allows; nothing was written. */
+export class BalanceTooLowError extends Error {
+  constructor(public readonly balance: number) {
+    super(`the balance is ${balance} points`);
+    this.name = 'BalanceTooLowError';
+  }
 }
 
 /**
@@ -61,7 +71,9 @@ export async function post(db: Knex, input: PostInput): Promise<{ entry: LedgerR
       .where({ idempotency_key: input.idempotencyKey })
       .first();
     if (existing) return { entry: existing, created: false };
-    const balance = await balanceOf(trx, input.guestId);
+    const balance = Number(await balanceOf(trx, input.guestId));
+    if (input.minBalance !== undefined && balance + input.points < input.minBalance)
+      throw new BalanceTooLowError(balance);
     const [entry] = (await trx('points_ledger')
       .insert({
         guest_id: input.guestId,

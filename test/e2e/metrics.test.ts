@@ -66,12 +66,14 @@ describe('GET /metrics', () => {
     const stay = await api.postPms(stayCompletedBody({ occurredAt: new Date().toISOString() }));
     expect(stay.status).toBe(202);
     expect((await fetch(`${api.baseUrl}/v1/guests/${guestId}`)).status).toBe(401);
+    // Refused before any route (no key): however its path is made of route names, one label.
+    expect((await fetch(`${api.baseUrl}/v1/cases/notes/guests/links/points`)).status).toBe(401);
 
     const after = await scrape();
     const delta = (method: string, route: string, status: number) =>
       requests(after, method, route, status) - requests(before, method, route, status);
     expect(delta('GET', '/v1/guests/:id', 404)).toBe(1);
-    expect(delta('GET', '/v1/guests/:id', 401)).toBe(1);
+    expect(delta('GET', 'unmatched', 401)).toBe(2);
     expect(delta('POST', '/v1/pms/events', 202)).toBe(1);
     expect(delta('GET', 'unmatched', 404)).toBe(3);
     // No id, path or key in any label.
@@ -79,6 +81,7 @@ describe('GET /metrics', () => {
     expect(text).not.toContain(guestId);
     expect(text).not.toContain('wp-admin');
     expect(text).not.toContain('nothing');
+    expect(text).not.toContain('/v1/cases/notes');
     // The process's own metrics are there too.
     expect(after.get('process_resident_memory_bytes')).toBeGreaterThan(0);
   });

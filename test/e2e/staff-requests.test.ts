@@ -9,7 +9,9 @@ import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApplicationFailure } from '@temporalio/common';
 import { createApp } from '../../api/app.js';
+import { createActivities } from '../../activities/index.js';
 import { listen } from '../../api/server.js';
 import type { GuestRow } from '../../db/repositories/guests.js';
 import type { LedgerRow } from '../../db/repositories/ledger.js';
@@ -189,6 +191,31 @@ describe('POST /v1/guests/:id/points/redemptions', () => {
     expect(small.json).toMatchObject({ error: { code: 'below_minimum', details: { field: 'points' } } });
     await expectNothingWritten(guestId, before);
     expect((await getGuest(guestId)).workflow?.state?.pointsBalance).toBe(12800);
+  });
+
+  it('the ledger itself refuses a redemption below zero, whatever the workflow believed (InsufficientPoints, nothing written)', async () => {
+    const guestId = await guestWithBalance();
+    const before = await counts(guestId);
+    const acts = createActivities(stack.deps);
+    const refused = await acts
+      .postStaffPoints({
+        guestId,
+        requestId: randomUUID(),
+        kind: 'redemption',
+        points: -12801,
+        now: new Date().toISOString(),
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(refused).toBeInstanceOf(ApplicationFailure);
+    expect(refused).toMatchObject({
+      type: 'InsufficientPoints',
+      nonRetryable: true,
+      message: 'the balance is 12800 points, 12801 were asked for',
+    });
+    await expectNothingWritten(guestId, before);
   });
 
   it('answers a retry without an Idempotency-Key as a new request, and makes a key when none is sent', async () => {
