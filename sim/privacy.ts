@@ -74,18 +74,16 @@ function textsOf(value: unknown, out: string[], depth = 0): string[] {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function matcher(d: PersonalDatum): (text: string) => boolean {
+/** A test of one event's texts (as given, and lower-cased once per event) for one datum. */
+function matcher(d: PersonalDatum): (texts: string[], lower: string[]) => boolean {
   if (!d.word) {
     const needle = d.value.toLowerCase();
     // JSON in a payload escapes quotes and backslashes: look for the escaped form too.
     const escaped = JSON.stringify(d.value).slice(1, -1).toLowerCase();
-    return (text) => {
-      const t = text.toLowerCase();
-      return t.includes(needle) || t.includes(escaped);
-    };
+    return (_texts, lower) => lower.some((t) => t.includes(needle) || t.includes(escaped));
   }
   const re = new RegExp(`(?<![\\p{L}\\p{N}])${escape(d.value)}(?![\\p{L}\\p{N}])`, 'u');
-  return (text) => re.test(text);
+  return (texts) => texts.some((t) => re.test(t));
 }
 
 /** Where personal data appears in the runs' histories: one finding per event and datum. */
@@ -95,8 +93,9 @@ export function findPersonalData(runs: WorkflowRun[], data: PersonalDatum[]): Pe
   for (const run of runs) {
     for (const e of run.history) {
       const texts = textsOf(e, []);
+      const lower = texts.map((t) => t.toLowerCase());
       for (const c of checks) {
-        if (texts.some(c.found))
+        if (c.found(texts, lower))
           findings.push({
             workflowId: run.workflowId,
             runId: run.runId,
