@@ -11,16 +11,17 @@ const ignored = ['node_modules/**', 'dist/**', '.data/**'];
 
 function workers(): number {
   if (process.env.TEST_DATABASE_URL) return 1;
-  const n = Number(process.env.TEST_WORKERS ?? 3);
-  return Number.isInteger(n) && n >= 1 ? n : 3;
+  const n = Number(process.env.TEST_WORKERS ?? 4);
+  return Number.isInteger(n) && n >= 1 ? n : 4;
 }
 
 export default defineConfig({
   test: {
     pool: 'forks',
     // Files run side by side: each integration file has a database of its own (a copy of the migrated
-    // template) and starts its own time-skipping server when it skips time. Three at a time by default
-    // (TEST_WORKERS: the files mostly wait on their servers, so a third beats the two cores' count); one at a time on a TEST_DATABASE_URL, which the files share.
+    // template) and starts its own time-skipping server when it skips time. Four at a time by default
+    // (TEST_WORKERS: the files mostly wait on their servers, so more than the two cores' count is faster); one at
+    // a time on a TEST_DATABASE_URL, which the files share.
     maxWorkers: workers(),
     // The JSON report lets .ci/run print a plain `N passed, N failed` line.
     reporters: ['default', 'json'],
