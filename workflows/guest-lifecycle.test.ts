@@ -593,28 +593,22 @@ describe('guestLifecycle', () => {
     );
   });
 
-  it('continues a guest whose run was cancelled from Postgres: the run ends, it does not wedge', async () => {
+  /**
+   * Four stays, the guest's run ended by `end`, then a fifth stay: the new run loads the guest from Postgres
+   * (tier, stays, balance), not a blank prospect. The guest's id.
+   */
+  async function fifthStayAfterRunEnded(end: (workflowId: string) => Promise<void>): Promise<string> {
     const profile = sampleStay().profile;
     const stays = (await staysThisYear(5)).map((w) => sampleStay({ ...w, guest: profile }));
+    let guest = '';
     await run(
       stack,
       stays,
       async ({ guestId, workflowId, taskQueue }) => {
+        guest = guestId;
         await stateAfter(workflowId, 4);
-        // An operator's cancel request: the run ends (cancelled), it does not wedge on a failing task. (Asked
-        // with no activity in flight: the time-skipping server keeps time locked for an activity whose workflow
-        // closed under it.)
-        await eventually(async () => {
-          const d = await env.client.workflow.getHandle(workflowId).describe();
-          return (d.raw.pendingActivities?.length ?? 0) === 0 ? true : undefined;
-        });
-        await env.client.workflow.getHandle(workflowId).cancel();
-        const status = async () => (await env.client.workflow.getHandle(workflowId).describe()).status.name;
-        expect(await eventually(async () => ((await status()) === 'RUNNING' ? undefined : status()))).toBe(
-          'CANCELLED',
-        );
+        await end(workflowId);
         await signal(workflowId, taskQueue, guestId, stays[4]!.message);
-        // The new run loaded the guest from Postgres (tier, stays, balance), not a blank prospect.
         expect(await stateAfter(workflowId, 1)).toMatchObject({
           stage: 'regular',
           tier: 'silver',
@@ -622,36 +616,35 @@ describe('guestLifecycle', () => {
           nights: 5,
           pointsBalance: 5200,
         });
-        expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(5);
-        expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId, reason: 'stay_base' })).toBe(
-          5,
-        );
       },
       { messages: stays.slice(0, 4).map((s) => s.message) },
     );
+    return guest;
+  }
+
+  it('continues a guest whose run was cancelled from Postgres: the run ends, it does not wedge', async () => {
+    const guestId = await fifthStayAfterRunEnded(async (workflowId) => {
+      // An operator's cancel request: the run ends (cancelled), it does not wedge on a failing task. (Asked
+      // with no activity in flight: the time-skipping server keeps time locked for an activity whose workflow
+      // closed under it.)
+      await eventually(async () => {
+        const d = await env.client.workflow.getHandle(workflowId).describe();
+        return (d.raw.pendingActivities?.length ?? 0) === 0 ? true : undefined;
+      });
+      await env.client.workflow.getHandle(workflowId).cancel();
+      const status = async () => (await env.client.workflow.getHandle(workflowId).describe()).status.name;
+      expect(await eventually(async () => ((await status()) === 'RUNNING' ? undefined : status()))).toBe(
+        'CANCELLED',
+      );
+    });
+    expect(await countRows(stack.db, 'stays', { guest_id: guestId })).toBe(5);
+    expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId, reason: 'stay_base' })).toBe(5);
   });
 
   it('continues a guest whose run was terminated from Postgres, not as a blank prospect', async () => {
-    const profile = sampleStay().profile;
-    const stays = (await staysThisYear(5)).map((w) => sampleStay({ ...w, guest: profile }));
-    await run(
-      stack,
-      stays,
-      async ({ guestId, workflowId, taskQueue }) => {
-        await stateAfter(workflowId, 4);
-        await env.client.workflow.getHandle(workflowId).terminate('operator error');
-        // The next event starts a new run (ALLOW_DUPLICATE), which loads the guest from Postgres.
-        await signal(workflowId, taskQueue, guestId, stays[4]!.message);
-        const state = await stateAfter(workflowId, 1);
-        expect(state).toMatchObject({
-          stage: 'regular',
-          tier: 'silver',
-          stays: 5,
-          nights: 5,
-          pointsBalance: 5200,
-        });
-      },
-      { messages: stays.slice(0, 4).map((s) => s.message) },
-    );
+    // The next event starts a new run (ALLOW_DUPLICATE), which loads the guest from Postgres.
+    await fifthStayAfterRunEnded(async (workflowId) => {
+      await env.client.workflow.getHandle(workflowId).terminate('operator error');
+    });
   });
 });

@@ -158,7 +158,30 @@ async function goldReviewedToSilver() {
   expect((await stateOf(g.id))?.tier).toBe('silver');
   const reviewId = `${guestWorkflowId(g.id)}-review-${year}`;
   const firstReview = (await env.client.workflow.getHandle(reviewId).describe()).runId;
-  return { g, year, reviewId, firstReview };
+  return {
+    g,
+    year,
+    /** A stay of that year (departing 20 December), reported now, in January. */
+    reportLateStay: async (nights: number, roomRevenue: string) => {
+      const departure = Date.UTC(year, 11, 20);
+      await signal(
+        g.id,
+        sampleStay({
+          occurredAt: iso(departure + 10 * HOUR),
+          guest: g.profile,
+          stay: { arrival: day(departure - nights * DAY), departure: day(departure), nights, roomRevenue },
+        }).message,
+      );
+    },
+    /** What the year's review answers when it runs again (a second run of its ID). */
+    rerunResult: async (): Promise<unknown> => {
+      const rerunId = await eventually(async () => {
+        const { runId } = await env.client.workflow.getHandle(reviewId).describe();
+        return runId !== firstReview ? runId : undefined;
+      });
+      return env.client.workflow.getHandle(reviewId, rerunId).result();
+    },
+  };
 }
 
 /**
@@ -568,22 +591,9 @@ describe('reminders and greetings', () => {
   });
 
   it('re-runs the review of a year when a stay of that year arrives after it (mailing only a change)', async () => {
-    const { g, year, reviewId, firstReview } = await goldReviewedToSilver();
+    const { g, year, reportLateStay, rerunResult } = await goldReviewedToSilver();
     // A 40-night stay of last year, reported in January: that year qualifies for gold after all.
-    const departure = Date.UTC(year, 11, 20);
-    await signal(
-      g.id,
-      sampleStay({
-        occurredAt: iso(departure + 10 * HOUR),
-        guest: g.profile,
-        stay: {
-          arrival: day(departure - 40 * DAY),
-          departure: day(departure),
-          nights: 40,
-          roomRevenue: '8000',
-        },
-      }).message,
-    );
+    await reportLateStay(40, '8000');
     // The stay itself lifts the tier (last year now qualifies for gold); the re-run review of that year
     // confirms it and, the tier being unchanged by it, neither writes a row nor mails the guest again.
     const tiers = await eventually(async () => {
@@ -597,12 +607,7 @@ describe('reminders and greetings', () => {
     expect(tiers.map((r) => `${r.source}:${r.tier}`)).toEqual(['review:silver', 'upgrade:gold']);
     expect(tiers[1]!.valid_through).toBe(`${year + 1}-12-31`);
     // The re-run is a second run of the year's review ID (its first run answered silver).
-    const rerunId = await eventually(async () => {
-      const { runId } = await env.client.workflow.getHandle(reviewId).describe();
-      return runId !== firstReview ? runId : undefined;
-    });
-    const rerun: unknown = await env.client.workflow.getHandle(reviewId, rerunId).result();
-    expect(rerun).toMatchObject({ year, tier: 'gold', previousTier: 'gold', outcome: 'kept' });
+    expect(await rerunResult()).toMatchObject({ year, tier: 'gold', previousTier: 'gold', outcome: 'kept' });
     expect(await countRows(stack.db, 'mail_outbox', { guest_id: g.id, template: 'tier-review-result' })).toBe(
       1,
     );
@@ -651,24 +656,16 @@ describe('reminders and greetings', () => {
   });
 
   it('re-runs a year whose review landed softly from where that review started: no second step down', async () => {
-    const { g, year, reviewId, firstReview } = await goldReviewedToSilver();
+    const { g, year, reportLateStay, rerunResult } = await goldReviewedToSilver();
     // A one-night stay of last year, reported in January: the year still earns no tier. Its review again lands
     // gold one tier lower, on silver; it must not take the silver that review gave as its start (→ member).
-    const departure = Date.UTC(year, 11, 20);
-    await signal(
-      g.id,
-      sampleStay({
-        occurredAt: iso(departure + 10 * HOUR),
-        guest: g.profile,
-        stay: { arrival: day(departure - DAY), departure: day(departure), nights: 1, roomRevenue: '100' },
-      }).message,
-    );
-    const rerunId = await eventually(async () => {
-      const { runId } = await env.client.workflow.getHandle(reviewId).describe();
-      return runId !== firstReview ? runId : undefined;
+    await reportLateStay(1, '100');
+    expect(await rerunResult()).toMatchObject({
+      year,
+      tier: 'silver',
+      previousTier: 'silver',
+      outcome: 'down',
     });
-    const rerun: unknown = await env.client.workflow.getHandle(reviewId, rerunId).result();
-    expect(rerun).toMatchObject({ year, tier: 'silver', previousTier: 'silver', outcome: 'down' });
     const tiers = (await stack.db('tier_history').where({ guest_id: g.id }).orderBy('id')) as {
       tier: string;
       source: string;
