@@ -29,13 +29,14 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  startChild,
   workflowInfo,
+  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import { ActivityFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ActivityFailure } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { CaseMail, CaseStep } from '../activities/cases.js';
 import { dispositionOf } from './failures.js';
+import { startChildOnce } from './start-child-once.js';
 import {
   addCaseNoteUpdate,
   answerSatisfactionUpdate,
@@ -98,19 +99,14 @@ export async function startServiceRecovery(input: {
   guestId: string;
   guestWorkflowId: string;
   caseId: string;
-}): Promise<void> {
-  try {
-    await startChild(serviceRecovery, {
-      workflowId: caseWorkflowId(input.guestId, input.caseId),
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      // A repeated `case.opened` never restarts a closed case.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [{ guestId: input.guestId, guestWorkflowId: input.guestWorkflowId, caseId: input.caseId }],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    log.info('service recovery already started', { caseId: input.caseId });
-  }
+}): Promise<ChildWorkflowHandle<typeof serviceRecovery> | undefined> {
+  return startChildOnce(serviceRecovery, {
+    workflowId: caseWorkflowId(input.guestId, input.caseId),
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    // A repeated `case.opened` never restarts a closed case.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    args: [{ guestId: input.guestId, guestWorkflowId: input.guestWorkflowId, caseId: input.caseId }],
+  });
 }
 
 function initialCaseState(): ServiceRecoveryState {
