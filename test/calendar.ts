@@ -66,6 +66,16 @@ interface Report {
   numPendingTests: number;
 }
 
+/**
+ * faketime's relative form (`+Ns`): every process below it, started at any moment, runs the same clock. The
+ * absolute form (`@<start>`) starts each process's clock at its own start, so the test server and PostgreSQL,
+ * started seconds after Node, would run behind it.
+ */
+function offsetTo(start: string): string {
+  const seconds = Math.round((Date.parse(`${start.replace(' ', 'T')}Z`) - Date.now()) / 1000);
+  return `${seconds >= 0 ? '+' : ''}${seconds}s`;
+}
+
 function runAt(start: string): Promise<{ start: string; code: number; report?: Report; seconds: number }> {
   const tag = start.replace(/[ :]/g, '-');
   const out = path.join('.data', `calendar-${tag}.json`);
@@ -76,7 +86,7 @@ function runAt(start: string): Promise<{ start: string; code: number; report?: R
       'faketime',
       [
         '-f',
-        `@${start}`,
+        offsetTo(start),
         'npx',
         'vitest',
         'run',
