@@ -166,7 +166,9 @@ describe('simulator scenarios', () => {
     // runs the four-step post-stay cadence with its bookkeeping in local activities (51 events each, three mails
     // sent), so 331 measured: within 340 (the 300 is not reached, docs/simulator.md says why). The parent
     // within 15 per stay.
-    expect(t.figures.eventsPerGuestYear['2028']).toBeLessThanOrEqual(340);
+    // The review's result mail waits for the send window in the guest's run (docs/mail.md): a timer and the
+    // delivery's events more, 352 measured.
+    expect(t.figures.eventsPerGuestYear['2028']).toBeLessThanOrEqual(360);
     expect(t.figures.followUpEventsPerStay.max).toBeLessThanOrEqual(60);
     expect(t.runs.filter((r) => r.workflowType === 'guestLifecycle')).toHaveLength(4);
     expect(t.figures.parentEventsPerStaySignal.mean).toBeLessThanOrEqual(15);
