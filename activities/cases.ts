@@ -34,7 +34,7 @@ import {
   type StaffCaseTemplateName,
 } from './mail/case-templates.js';
 import { withLayout } from './mail/layout.js';
-import { messageIdFor, type MailActivities, type SendMail } from './mail.js';
+import { messageIdFor, type MailActivities, type ScheduledMail, type SchedulingSendMail } from './mail.js';
 
 /** The case mails: three to the guest, two to the property's staff. */
 export type CaseMail =
@@ -48,8 +48,11 @@ export interface CaseDeps {
   db: Db;
   /** The outbox's activities: staff mails are queued here and delivered by `deliverMail`. */
   mail: MailActivities;
-  /** Guest mails: queue and deliver (transactional: no marketing consent needed). */
-  sendMail: SendMail;
+  /**
+   * Guest mails: plan, then deliver at once or come back `scheduled` for the send window (the resolution and the
+   * satisfaction check: activities/mail/timing.ts); transactional, so no marketing consent needed.
+   */
+  sendMail: SchedulingSendMail;
   messageIdDomain: string;
   /** Signed answer links for the satisfaction check; without, the mail asks for a reply. */
   satisfactionUrl?: (input: {
@@ -587,7 +590,7 @@ export function createCaseActivities(deps: CaseDeps) {
       kind: CaseMail;
       key: string;
       now: string;
-    }): Promise<{ status: 'sent' | 'suppressed' | 'failed'; outboxId: number }> {
+    }): Promise<{ status: 'sent' | 'suppressed' | 'failed'; outboxId: number } | ScheduledMail> {
       const row = await caseOf(db, input.caseId);
       const property = await cases.propertySettings(db, row.property_code);
       const propertyName = property?.name ?? row.property_code;

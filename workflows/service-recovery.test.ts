@@ -539,4 +539,61 @@ describe('service recovery', () => {
     for (const id of [unresolved, solved]) await finish(caseWorkflowId(g.id, id));
     await finish(guestWorkflowId(g.id));
   });
+
+  it('answers a complaint at once at night, and holds its resolution decided at 23:00 for 09:00 local (the send window)', async () => {
+    const g = await guest();
+    await advanceToLocal(22);
+    const caseId = randomUUID();
+    const at = await now();
+    await openCase(
+      { ...deps(), nowSeconds: () => Math.floor(at / 1000) },
+      {
+        requestId: caseId,
+        actor: 'Night manager (ops)',
+        body: {
+          guestId: g.id,
+          source: 'in_stay',
+          category: 'other',
+          priority: 'normal',
+          propertyCode: property,
+          department: 'front_office',
+          receivedBy: 'Zhao Lei',
+          description: 'A party next door.',
+          occurredAt: iso(at),
+        },
+      },
+    );
+    await ensureCase(g.id, caseId);
+    // The acknowledgement answers the guest's own complaint: at once, at 22:00.
+    await eventually(async () => ((await caseRow(caseId)).acknowledged_at ? true : undefined));
+    const localOf = (d: Date) => DateTime.fromJSDate(d, { zone: ZONE }).toFormat('HH:mm');
+    const ack = (await stack
+      .db('mail_outbox')
+      .where({ guest_id: g.id, template: 'case-acknowledgement' })
+      .first()) as { status: string; send_at: Date | null };
+    expect(ack.status).toBe('sent');
+
+    await advance(HOUR);
+    const r = await request(caseId, 'Zhao Lei', {
+      kind: 'resolve',
+      body: { resolution: 'Moved the guest to a quiet room.' },
+    });
+    expect(r).toMatchObject({ status: 'resolved' });
+    const resolution = await eventually(
+      async () =>
+        (await stack.db('mail_outbox').where({ guest_id: g.id, template: 'case-resolution' }).first()) as
+          { status: string; send_at: Date; message_id: string } | undefined,
+    );
+    expect(resolution.status).toBe('pending');
+    expect(localOf(resolution.send_at)).toBe('09:00');
+    // 08:50 local: still held.
+    await advance(resolution.send_at.getTime() - (await now()) - 10 * 60_000, HOUR);
+    expect(mailsTo(g.email).filter((m) => m.subject.includes('has been resolved'))).toHaveLength(0);
+    await advance(20 * 60_000);
+    const sent = await eventually(() =>
+      mailsTo(g.email).find((m) => m.subject.includes('has been resolved')),
+    );
+    expect(sent.messageId).toBe(resolution.message_id);
+    await finish(caseWorkflowId(g.id, caseId));
+  });
 });

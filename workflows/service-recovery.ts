@@ -29,12 +29,14 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { ActivityFailure } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { CaseMail, CaseStep } from '../activities/cases.js';
+import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { dispositionOf } from './failures.js';
 import { startChildOnce } from './start-child-once.js';
 import {
@@ -86,6 +88,11 @@ const db = proxyLocalActivities<Activities>({
 // Mail talks to SMTP: a regular activity, retried with backoff, not awaited by the loop.
 const mail = proxyActivities<Activities>({
   startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+// A planned mail's delivery at its send time: one SMTP attempt, as in the follow-up.
+const planned = proxyActivities<Activities>({
+  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 // Telling the parent talks to Temporal (signal-with-start: a guest between runs still hears it).
@@ -296,8 +303,15 @@ export async function serviceRecovery(input: ServiceRecoveryInput): Promise<Serv
     mailsInFlight += 1;
     mail
       .sendCaseMail({ caseId, kind, key: `${workflowId}:${key}`, now: nowIso() })
-      .then((sent) => {
+      .then(async (sent) => {
         if (kind === 'case-acknowledgement' && sent.status === 'sent') state.acknowledged = true;
+        // Planned for the guest's send window (a resolution at night): wait for its time, then deliver. Still in
+        // flight meanwhile, so the case closes (or continues as new) only after it.
+        if (sent.status === 'scheduled' && patched('case-mails-send-window')) {
+          const wait = Date.parse(sent.sendAt) - Date.now();
+          if (wait > 0) await sleep(wait);
+          await planned.deliverPlannedMail({ outboxId: sent.outboxId });
+        }
       })
       .catch((err: unknown) => log.warn('case mail not sent', { kind, error: String(err) }))
       .finally(() => {
