@@ -248,7 +248,8 @@ export class Guest {
   /** Points a case has put on the ledger whose message waits in the inbox: the validators count them as there. */
   private pendingCredit(): number {
     return this.inbox.reduce(
-      (sum, i) => sum + (i.type === 'points.compensated' ? Math.max(0, i.points) : 0),
+      (sum, i) =>
+        sum + (i.type === 'points.compensated' || i.type === 'points.re_earned' ? Math.max(0, i.points) : 0),
       0,
     );
   }
@@ -478,6 +479,11 @@ export class Guest {
         break;
       case 'points.compensated':
         // Written by the case's workflow: the balance is read again.
+        await this.refresh();
+        break;
+      case 'points.re_earned':
+        // Written by the admin's re-earn (api/admin/re-earn.ts): the balance and this year's base points are read
+        // again. A message type of its own, which no recorded history holds: no patch needed.
         await this.refresh();
         break;
       case 'referral.rewarded':
