@@ -67,10 +67,12 @@ export const RULES_V2: ProgramRules = {
 };
 
 /**
- * Version 2's first day. A stay earns by the version in force on its departure: one departing before this day
- * (a stay reported late) earns by version 1 — CNY points and version 1's bonuses — and keeps them.
+ * Version 2's first day: the first day of the qualification year in which it was published (2026), so that every
+ * stay of that year decided from now on earns at one rate, and a stay reported late within the year is not paid
+ * seven times what the stay after it earns. A stay departing before this day, reported late, earns by version 1
+ * (CNY points and version 1's bonuses). Ledger rows already written under version 1 keep their numbers.
  */
-export const RULES_V2_EFFECTIVE_FROM = '2026-12-01';
+export const RULES_V2_EFFECTIVE_FROM = '2026-01-01';
 
 /** The rules a new program starts from today: the latest version. */
 export const DEFAULT_RULES: ProgramRules = RULES_V2;

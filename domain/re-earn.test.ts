@@ -4,7 +4,7 @@ import type { RulesVersion } from './program.js';
 import { reEarn } from './re-earn.js';
 
 const v1: RulesVersion = { version: 1, effectiveFrom: '2000-01-01', rules: RULES_V1 };
-const v2: RulesVersion = { version: 2, effectiveFrom: '2026-12-01', rules: RULES_V2 };
+const v2: RulesVersion = { version: 2, effectiveFrom: '2026-01-01', rules: RULES_V2 };
 const withBrl = (version: number, effectiveFrom: string): RulesVersion => ({
   version,
   effectiveFrom,
