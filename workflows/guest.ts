@@ -482,9 +482,11 @@ export class Guest {
         await this.refresh();
         break;
       case 'points.re_earned':
-        // Written by the admin's re-earn (api/admin/re-earn.ts): the balance and this year's base points are read
-        // again. A message type of its own, which no recorded history holds: no patch needed.
-        await this.refresh();
+        // Booked by an admin's re-earn (api/program/service.ts): the balance is read again, and the stay's base
+        // points count toward its year, which may cross a tier (an upgrade, as a stay's) or change a year already
+        // reviewed (its review runs again, as for a late stay). A message type of its own, which no recorded
+        // history holds: no patch needed.
+        await this.handleReEarn(message.stayId);
         break;
       case 'referral.rewarded':
         await this.refresh();
@@ -542,6 +544,29 @@ export class Guest {
         baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
         flag.startsWith('case:') ? 'service case closed' : `${flag} cleared`,
       );
+    }
+  }
+
+  private async handleReEarn(stayId: string): Promise<void> {
+    const { state, guestId, workflowId } = this;
+    const r = await db.applyReEarn({ guestId, workflowId, stayId, now: nowIso() });
+    this.adopt(r.snapshot);
+    if (r.upgrade) {
+      if (state.stage === 'member' || state.stage === 'regular')
+        await this.setStage(
+          baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
+          `tier ${r.upgrade.tier} by a re-earned stay`,
+        );
+      this.sendMail('tier-upgrade', `tier-upgrade:${r.upgrade.tier}:${stayId}:re-earn`);
+    }
+    if (r.departureYear !== null && state.reviewedYear !== null && r.departureYear <= state.reviewedYear) {
+      await this.reviewYearOf(
+        r.departureYear,
+        `${workflowId}:tier-review:${r.departureYear}:after-re-earn:${stayId}`,
+        `${workflowId}-review-${r.departureYear}`,
+        true,
+      );
+      await this.refresh();
     }
   }
 

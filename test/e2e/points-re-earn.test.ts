@@ -3,8 +3,9 @@
  * flagged; the guest page lists it as waiting for a rate and the gauge `guest_engine_stays_awaiting_rate` counts
  * it; an admin publishes a rules version with the rate (`POST /v1/program/rules`) and re-earns the waiting stays
  * (`POST /v1/admin/stays/re-earn`): the points are booked once (a ledger row with its reason, version and key), the
- * guest's workflow learns the balance (a redemption against it is answered), the page and the gauge are clear, and
- * a second call changes nothing. Bad input to either endpoint is a 400 naming the field and writes nothing.
+ * guest's workflow learns the balance (a redemption against it is answered) and, the points counting toward the
+ * year's base points, upgrades the guest to Silver; the page and the gauge are clear, and a second call changes
+ * nothing. Bad input to either endpoint is a 400 naming the field and writes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lifecycle from '../../db/repositories/lifecycle.js';
@@ -32,7 +33,9 @@ afterAll(async () => {
 });
 
 interface GuestPage {
-  workflow: { state: { stays: number; pointsBalance: number } | null } | null;
+  workflow: { state: { stays: number; pointsBalance: number; tier: string } | null } | null;
+  guest: { tier: string };
+  tierHistory: { tier: string; previousTier: string; source: string; reason: string; rulesVersion: number }[];
   stays: { id: string; currency: string; earnFlag: string | null; rulesVersion: number | null }[];
   staysAwaitingRate: {
     stayId: string;
@@ -84,7 +87,7 @@ const written = () =>
 const today = () => new Date().toISOString().slice(0, 10);
 const DAY = 86_400_000;
 
-/** A two-night stay checked out a minute ago, in Brazilian reais. */
+/** A two-night stay checked out a minute ago, 15,000 Brazilian reais. */
 async function brlStay(): Promise<{ guestId: string; stayId: string }> {
   const out = Date.now() - 60_000;
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -94,7 +97,7 @@ async function brlStay(): Promise<{ guestId: string; stayId: string }> {
       arrival: day(out - 2 * DAY),
       departure: day(out),
       nights: 2,
-      roomRevenue: '1000.00',
+      roomRevenue: '15000.00',
       currency: 'BRL',
     },
   });
@@ -123,7 +126,7 @@ describe('a stay in a currency without a rate', () => {
       expect.objectContaining({
         stayId,
         currency: 'BRL',
-        roomRevenue: '1000.00',
+        roomRevenue: '15000.00',
         earnFlag: 'no_rate_for_currency',
         rulesVersion: 2,
       }),
@@ -279,15 +282,15 @@ describe('a stay in a currency without a rate', () => {
       admin,
     );
     expect(first.status).toBe(200);
-    // 1000 BRL × 0.18 USD/BRL × 10 points per USD, by version 3.
+    // 15,000 BRL × 0.18 USD/BRL × 10 points per USD = 27,000, by version 3: over Silver's 25,000 base points.
     expect(first.json).toEqual({
       reEarned: [
         {
           stayId,
           guestId,
           ledgerId: expect.any(Number) as number,
-          points: 1800,
-          balanceAfter: 1800,
+          points: 27000,
+          balanceAfter: 27000,
           rulesVersion: 3,
           idempotencyKey: `stay-re-earn:${stayId}`,
           signalled: true,
@@ -299,8 +302,8 @@ describe('a stay in a currency without a rate', () => {
     expect(rows).toMatchObject([
       { points: 0, reason: 'stay_base', rules_version: 2, stay_id: stayId },
       {
-        points: 1800,
-        balance_after: 1800,
+        points: 27000,
+        balance_after: 27000,
         reason: 'stay_re_earn',
         source: 'stay',
         rules_version: 3,
@@ -310,7 +313,7 @@ describe('a stay in a currency without a rate', () => {
     ]);
     expect(
       await api.stack.db('audit_log').where({ action: 'stay.re_earned', subject: `guest:${guestId}` }),
-    ).toMatchObject([{ actor: ADMIN, after: { stayId, points: 1800, rulesVersion: 3 } }]);
+    ).toMatchObject([{ actor: ADMIN, after: { stayId, points: 27000, rulesVersion: 3 } }]);
     // The re-earned base points count toward the year's qualifying base points (tier upgrades, the review).
     const year = Number(
       (
@@ -320,16 +323,36 @@ describe('a stay in a currency without a rate', () => {
     expect(await lifecycle.yearActivity(api.stack.db, guestId, year)).toEqual({
       stays: 1,
       nights: 2,
-      basePoints: 1800,
+      basePoints: 27000,
     });
 
     // The guest's workflow read its balance again; the page lists nothing waiting; the gauge is 0.
     const p = await eventually(async () => {
       const q = await page(guestId);
-      return q.workflow?.state?.pointsBalance === 1800 ? q : undefined;
+      // The page reads Postgres and asks the workflow at once: wait for both to say so.
+      return q.workflow?.state?.pointsBalance === 27000 &&
+        q.workflow.state.tier === 'silver' &&
+        q.guest.tier === 'silver'
+        ? q
+        : undefined;
     });
     expect(p.staysAwaitingRate).toEqual([]);
     expect(p.stays).toMatchObject([{ id: stayId, earnFlag: null }]);
+    // The re-earned points crossed Silver's 25,000: the guest's workflow upgraded her, as a stay would have.
+    expect(p.guest.tier).toBe('silver');
+    expect(p.tierHistory).toMatchObject([
+      { tier: 'silver', previousTier: 'member', source: 'upgrade', rulesVersion: 3 },
+    ]);
+    expect(p.tierHistory[0]!.reason).toMatch(/27000 base points \(a stay re-earned\)/);
+    await eventually(async () =>
+      (
+        await api.stack
+          .db('mail_outbox')
+          .where({ guest_id: guestId, template: 'tier-upgrade', status: 'sent' })
+      ).length === 1
+        ? true
+        : undefined,
+    );
     expect(await awaitingRateGauge()).toBe(0);
     // A redemption is validated against the balance the workflow holds: it knows the re-earned points.
     const redeemed = await api.request<{ points: number; balanceAfter: number }>(
@@ -339,7 +362,7 @@ describe('a stay in a currency without a rate', () => {
       { key: api.keyFor('ops') },
     );
     expect(redeemed.status).toBe(200);
-    expect(redeemed.json).toMatchObject({ points: -1000, balanceAfter: 800 });
+    expect(redeemed.json).toMatchObject({ points: -1000, balanceAfter: 26000 });
 
     // A second call: nothing to do, nothing written.
     const before = await written();
