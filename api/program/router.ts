@@ -20,8 +20,14 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
 /** Mounted at `/v1/program`. */
 export function programRouter(deps: ProgramServiceDeps): Router {
   const router = Router();
-  router.use(jsonBodyOnly, express.json({ limit: '64kb' }));
-  router.get('/rules', requireRole(deps.db, ['ops', 'manager', 'admin']), async (_req, res) => {
+  // Authenticated first, as every staff route: a body is read only for a key that may send one.
+  router.use(
+    '/rules',
+    requireRole(deps.db, ['ops', 'manager', 'admin']),
+    jsonBodyOnly,
+    express.json({ limit: '64kb' }),
+  );
+  router.get('/rules', async (_req, res) => {
     res.json(await listRules(deps));
   });
   router.post('/rules', requireRole(deps.db, ['admin']), async (req, res) => {
