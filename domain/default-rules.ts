@@ -40,7 +40,7 @@ export const V1_CNY_PER_USD = 7.1;
 
 /**
  * Version 2 ("points that match the program they copy"), seeded by
- * db/migrations/20261206_015_program_rules_v2.ts, in force from {@link RULES_V2_EFFECTIVE_FROM}. Hilton's
+ * db/migrations/20261206_016_program_rules_v2.ts, in force from {@link RULES_V2_EFFECTIVE_FROM}. Hilton's
  * thresholds stay (25,000 / 75,000 / 120,000 base points) and so does Hilton's earn: 10 base points per US
  * dollar of room revenue. Rates to USD are version 1's CNY rates divided by 7.1 (its CNY per USD), to six
  * significant digits, so the cross rates between the listed currencies are version 1's. The tier bonus is a

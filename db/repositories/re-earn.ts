@@ -60,7 +60,7 @@ export async function awaitingRate(
   return q;
 }
 
-/** How many stays wait for a rate (the partial index of migration 016). */
+/** How many stays wait for a rate (the partial index of migration 017). */
 export async function countAwaitingRate(db: Knex, timeoutMs: number): Promise<number> {
   const row = (await db('stays')
     .where({ earn_flag: NO_RATE })
