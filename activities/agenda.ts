@@ -70,7 +70,10 @@ export function planAgenda(facts: AgendaFacts, rules: ProgramRules, nowIso: stri
   const agenda: Agenda = {};
   const enrolled = facts.enrolledAt !== null || facts.totalStays > 0;
 
-  if (enrolled && facts.stage !== 'churned') {
+  // A churned guest's run sleeps, but a tier above member is still reviewed each 1 January (it steps down as
+  // anyone's does: without it a churned Gold kept Gold for ever, and the keep-your-tier reminder below still
+  // came).
+  if (enrolled && (facts.stage !== 'churned' || facts.tier !== 'member')) {
     agenda.tierReview = at(reviewSchedule(facts.guestId, zone, nowIso, rules.reviewJitterHours).at);
   }
   if (facts.tier !== 'member' && shortfall(facts.yearActivity, facts.tier, rules.tiers)) {

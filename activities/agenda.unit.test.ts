@@ -50,9 +50,19 @@ describe('planAgenda', () => {
     );
     expect(kept.tierKeepReminder).toBeUndefined();
   });
-  it('plans nothing for a churned guest but points, and no reminders already past', () => {
+  it('plans nothing for a churned member but points (a churned tier holder: the review too), and no reminders already past', () => {
     const churned = planAgenda({ ...base, stage: 'churned' }, DEFAULT_RULES, '2027-06-01T00:00:00Z');
     expect(Object.keys(churned).sort()).toEqual(['pointsExpiry', 'pointsExpiryWarning']);
+    // A churned guest who holds a tier is still reviewed on 1 January (found by the calendar tests: a guest
+    // who churned before the review kept Gold).
+    const silver = planAgenda(
+      { ...base, stage: 'churned', tier: 'silver' },
+      DEFAULT_RULES,
+      '2029-06-01T00:00:00Z',
+    );
+    expect(Date.parse(silver.tierReview!)).toBe(
+      Date.parse('2029-12-31T16:00:00Z') + reviewJitterMinutes(base.guestId, 6) * 60_000,
+    );
     const late = planAgenda(base, DEFAULT_RULES, '2026-11-01T00:00:00Z');
     expect(late.firstYearReminder).toBeUndefined();
   });

@@ -172,7 +172,10 @@ export type LifecycleMail = keyof typeof LIFECYCLE_MAILS;
 export function createLifecycleActivities(deps: LifecycleDeps) {
   const { db } = deps;
 
-  /** Vars each mail needs, read where the guest stands now. */
+  /**
+   * The facts each mail needs, read when the workflow has decided to send it (this activity writes its outbox
+   * row; activities/mail.ts renders it at the send time from these facts and the guest's contact data then).
+   */
   async function varsFor(
     guestId: string,
     kind: LifecycleMail,
@@ -185,8 +188,17 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
     switch (kind) {
       case 'welcome-member':
         return { memberNumber: record.member_number ?? '', ...extra };
-      case 'tier-upgrade':
-        return { tier: record.tier, validThrough: record.tier_valid_through ?? '', ...extra };
+      case 'tier-upgrade': {
+        // The tier this stay reached, as recorded by applyStay (key `<workflowId>:tier-upgrade:<stayId>`), not
+        // the tier held now: a later stay may have raised it again before this mail was written.
+        const m = /^(.*):tier-upgrade:([a-z]+):([^:]+)$/.exec(key);
+        const decided = m ? await lifecycle.tierRowByKey(db, `${m[1]}:tier-upgrade:${m[3]}`) : undefined;
+        return {
+          tier: decided?.tier ?? m?.[2] ?? record.tier,
+          validThrough: decided?.validThrough ?? record.tier_valid_through ?? '',
+          ...extra,
+        };
+      }
       case 'tier-keep-reminder': {
         const { rules } = await rulesAt(db, now.slice(0, 10));
         const activity = await lifecycle.yearActivity(db, guestId, yearOf(now));

@@ -46,6 +46,7 @@ import {
   type SendWindow,
 } from './mail/plan.js';
 import { withLayout } from './mail/layout.js';
+import { waitsForSendWindow } from './mail/timing.js';
 import { storedText } from './mail/store.js';
 import {
   isTemplateName,
@@ -88,7 +89,10 @@ export interface PlanMailInput {
   template: string;
   idempotencyKey: string;
   vars: Record<string, string | number | boolean>;
-  /** Marketing mail is planned (consent, window, cap, …); transactional mail goes at once or in its `window`. */
+  /**
+   * Marketing mail is planned (consent, window, cap, …); transactional mail needs no consent and waits only for
+   * its time: its `window`, else the program's unless it answers the guest's own action (activities/mail/timing.ts).
+   */
   marketing: boolean;
   /** The workflow's time (ISO); default: when the workflow scheduled this activity. */
   now?: string;
@@ -225,10 +229,12 @@ export function createMailActivities(deps: MailDeps) {
    * unsubscribe footer; the html goes out in the responsive layout.
    */
   async function render(
-    guest: guests.GuestRow,
+    guest: Pick<guests.GuestRow, 'first_name' | 'last_name' | 'locale'>,
     template: string,
     vars: Record<string, string | number | boolean>,
     unsubscribeUrl: string | null = null,
+    /** The stored version to render (a row's `template_version` at its send time); null: the built-in one. */
+    version?: number | null,
   ): Promise<RenderedMail & { version: number | null }> {
     const data = {
       firstName: guest.first_name,
@@ -236,7 +242,13 @@ export function createMailActivities(deps: MailDeps) {
       ...vars,
       unsubscribeUrl: unsubscribeUrl ?? '',
     };
-    let stored = isTemplateName(template) ? await templateStore.currentPublished(db, template) : undefined;
+    let stored = !isTemplateName(template)
+      ? undefined
+      : version === undefined
+        ? await templateStore.currentPublished(db, template)
+        : version === null
+          ? undefined
+          : await templateStore.findVersion(db, template, version);
     let rendered: RenderedMail | undefined;
     if (stored) {
       try {
@@ -268,6 +280,34 @@ export function createMailActivities(deps: MailDeps) {
     return { ...withLayout(rendered), version: stored?.version ?? null };
   }
 
+  /**
+   * A mail with facts (migration 015) rendered at its send time: the facts decided when its row was written,
+   * the guest's name, address and locale as they are now (a corrected address is honoured; an erased guest gets
+   * nothing), the template version chosen when it was planned. Undefined when the guest is gone.
+   */
+  async function renderAtSend(
+    row: outbox.PlannedOutboxRow,
+  ): Promise<
+    Pick<outbox.OutboxRow, 'to_address' | 'locale' | 'subject' | 'body_text' | 'body_html'> | undefined
+  > {
+    const contact = await guests.contactOf(db, row.guest_id);
+    if (!contact || !contact.email) return undefined;
+    const rendered = await render(
+      contact,
+      row.template,
+      row.facts ?? {},
+      row.unsubscribe_url,
+      row.template_version,
+    );
+    return {
+      to_address: contact.email,
+      locale: rendered.locale,
+      subject: rendered.subject,
+      body_text: rendered.text,
+      body_html: rendered.html,
+    };
+  }
+
   /** Marketing consent and open cases again at the send time: either may have changed since planning. */
   async function stillWanted(row: outbox.PlannedOutboxRow): Promise<string | undefined> {
     if (row.class !== 'marketing') return undefined;
@@ -294,7 +334,7 @@ export function createMailActivities(deps: MailDeps) {
       const guest = await guestOf(input.guestId);
       const rendered = await render(guest, input.template, input.vars);
       const { mail, created } = await failFastOnDataErrors(() =>
-        outbox.enqueue(db, outboxContent(guest, input, rendered)),
+        outbox.enqueue(db, { ...outboxContent(guest, input, rendered), facts: input.vars }),
       );
       faults('outbox.afterEnqueue');
       return { outboxId: mail.id, created };
@@ -353,6 +393,23 @@ export function createMailActivities(deps: MailDeps) {
           'DeliveryInProgress',
         );
       }
+      if (mail.facts) {
+        // Rendered now from the facts of its decision and the contact data of today; a row without facts
+        // (written before migration 015, or a staff mail) goes as it was rendered when queued.
+        let fresh: Awaited<ReturnType<typeof renderAtSend>>;
+        try {
+          fresh = await renderAtSend(mail);
+        } catch (err) {
+          await outbox.recordError(db, mail.id, 'the mail does not render at its send time', false);
+          throw err;
+        }
+        if (!fresh) {
+          await outbox.suppressClaimed(db, mail.id, 'no_guest: the guest or their address is gone');
+          return { alreadySent: true };
+        }
+        await outbox.recordSendContent(db, mail.id, fresh);
+        Object.assign(mail, fresh);
+      }
       try {
         await mailer.sendMail({
           from: deps.mail.from,
@@ -407,6 +464,8 @@ export function createMailActivities(deps: MailDeps) {
       const settings = await planningSettingsOf(db);
       const content = {
         ...outboxContent(guest, input, rendered),
+        // What the mail says is decided now; at its send time only the guest's contact data is read again.
+        facts: input.vars,
         class: mailClass,
         planned_at: new Date(now),
       };
@@ -437,9 +496,12 @@ export function createMailActivities(deps: MailDeps) {
             mailClass,
             timezone: zone,
             now,
+            // Marketing mail, and every guest mail that does not answer the guest's own action
+            // (activities/mail/timing.ts), waits for the send window.
             window: input.ignoreSendWindow
               ? null
-              : (input.window ?? (input.marketing ? settings.window : null)),
+              : (input.window ??
+                (input.marketing || waitsForSendWindow(input.template) ? settings.window : null)),
             marketingConsent: locked.marketing_consent,
             openServiceCase,
             exitCondition,

@@ -11,7 +11,7 @@
  * faketime is installed with apt-get when it is missing and this runs as root; otherwise it says how.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 /** The clock starts, in UTC: late December (the review and a follow-up across it), New Year's Eve, a leap day's eve, mid-year. */
@@ -66,6 +66,16 @@ interface Report {
   numPendingTests: number;
 }
 
+/**
+ * faketime's relative form (`+Ns`): every process below it, started at any moment, runs the same clock. The
+ * absolute form (`@<start>`) starts each process's clock at its own start, so the test server and PostgreSQL,
+ * started seconds after Node, would run behind it.
+ */
+function offsetTo(start: string): string {
+  const seconds = Math.round((Date.parse(`${start.replace(' ', 'T')}Z`) - Date.now()) / 1000);
+  return `${seconds >= 0 ? '+' : ''}${seconds}s`;
+}
+
 function runAt(start: string): Promise<{ start: string; code: number; report?: Report; seconds: number }> {
   const tag = start.replace(/[ :]/g, '-');
   const out = path.join('.data', `calendar-${tag}.json`);
@@ -76,7 +86,7 @@ function runAt(start: string): Promise<{ start: string; code: number; report?: R
       'faketime',
       [
         '-f',
-        `@${start}`,
+        offsetTo(start),
         'npx',
         'vitest',
         'run',
@@ -112,6 +122,10 @@ async function main(): Promise<void> {
   if (starts.length === 0)
     throw new Error(`no clock start matches ${wanted.join(', ')}: ${CALENDAR_STARTS.join(', ')}`);
   ensureFaketime();
+  // Reports of an earlier run would be summed with this one's (.ci/run adds them up).
+  mkdirSync(path.join(root, '.data'), { recursive: true });
+  for (const f of readdirSync(path.join(root, '.data'), { withFileTypes: true }))
+    if (/^calendar-.*\.json$/.test(f.name)) rmSync(path.join(root, '.data', f.name));
   const results = [];
   for (const start of starts) results.push(await runAt(start));
   let passed = 0;

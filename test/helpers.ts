@@ -174,39 +174,46 @@ export async function createTestWorker(
   env: TestWorkflowEnvironment,
   taskQueue: string,
   deps: ActivityDeps,
+  /**
+   * Wraps the real activities (a test that needs one to start only once something has happened holds it back
+   * here; what it does is unchanged).
+   */
+  wrap: (activities: ReturnType<typeof createActivities>) => object = (a) => a,
 ): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({
-      temporal: env.client,
-      taskQueue,
-      whyUrl: ({ guestId, expiresAt }) =>
-        whyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: TEST_LINKS_SECRET, expiresAt }),
-      unsubscribeUrl: ({ guestId }) =>
-        unsubscribeLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: TEST_LINKS_SECRET }),
-      surveyUrl: ({ guestId, stayId }) =>
-        surveyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, stayId, secret: TEST_LINKS_SECRET }),
-      inStayReportUrl: ({ guestId, pmsStayId, propertyCode }) =>
-        inStayReportLinkUrl({
-          baseUrl: 'http://127.0.0.1:3000',
-          guestId,
-          pmsStayId,
-          propertyCode,
-          secret: TEST_LINKS_SECRET,
-        }),
-      satisfactionUrl: ({ guestId, caseId, satisfied, expiresAt }) =>
-        satisfactionLinkUrl({
-          baseUrl: 'http://127.0.0.1:3000',
-          guestId,
-          caseId,
-          satisfied,
-          secret: TEST_LINKS_SECRET,
-          expiresAt,
-        }),
-      ...deps,
-    }),
+    activities: wrap(
+      createActivities({
+        temporal: env.client,
+        taskQueue,
+        whyUrl: ({ guestId, expiresAt }) =>
+          whyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: TEST_LINKS_SECRET, expiresAt }),
+        unsubscribeUrl: ({ guestId }) =>
+          unsubscribeLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, secret: TEST_LINKS_SECRET }),
+        surveyUrl: ({ guestId, stayId }) =>
+          surveyLinkUrl({ baseUrl: 'http://127.0.0.1:3000', guestId, stayId, secret: TEST_LINKS_SECRET }),
+        inStayReportUrl: ({ guestId, pmsStayId, propertyCode }) =>
+          inStayReportLinkUrl({
+            baseUrl: 'http://127.0.0.1:3000',
+            guestId,
+            pmsStayId,
+            propertyCode,
+            secret: TEST_LINKS_SECRET,
+          }),
+        satisfactionUrl: ({ guestId, caseId, satisfied, expiresAt }) =>
+          satisfactionLinkUrl({
+            baseUrl: 'http://127.0.0.1:3000',
+            guestId,
+            caseId,
+            satisfied,
+            secret: TEST_LINKS_SECRET,
+            expiresAt,
+          }),
+        ...deps,
+      }),
+    ),
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
 }

@@ -7,8 +7,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failOnceAt, type FaultInjector } from '../activities/faults.js';
+import type { Activities } from '../activities/index.js';
 import * as guests from '../db/repositories/guests.js';
 import type { OutboxRow } from '../db/repositories/outbox.js';
 import * as pmsEvents from '../db/repositories/pms-events.js';
@@ -94,6 +96,8 @@ async function run(
   body: (ctx: { guestId: string; workflowId: string; taskQueue: string }) => Promise<void>,
   opts: {
     faults?: FaultInjector;
+    /** Wraps the real activities (createTestWorker). */
+    wrap?: Parameters<typeof createTestWorker>[3];
     maxEventsPerRun?: number;
     recordAs?: string;
     messages?: GuestMessage[];
@@ -107,6 +111,7 @@ async function run(
     env,
     taskQueue,
     opts.faults ? { ...stack.deps, faults: opts.faults } : stack.deps,
+    opts.wrap,
   );
   const workflowId = guestWorkflowId(guestId);
   // Every message is in the workflow's history before the worker first runs it: what a run
@@ -173,6 +178,17 @@ async function checkOutAgo(ms: number, nights = 2) {
   const departure = at.toISOString().slice(0, 10);
   const arrival = new Date(at.getTime() - nights * DAY).toISOString().slice(0, 10);
   return { occurredAt: at.toISOString(), stay: { arrival, departure, nights } };
+}
+
+/** A zone (whole-hour offset) where the test server's clock now reads from `fromHour` to before `toHour`. */
+async function zoneWhereNowIs(fromHour: number, toHour: number): Promise<string> {
+  const nowMs = await env.currentTimeMs();
+  for (let h = -12; h <= 14; h++) {
+    const zone = h === 0 ? 'UTC' : `Etc/GMT${h > 0 ? '-' : '+'}${Math.abs(h)}`;
+    const hour = DateTime.fromMillis(nowMs, { zone }).hour;
+    if (hour >= fromHour && hour < toHour) return zone;
+  }
+  throw new Error(`no zone between ${fromHour}:00 and ${toHour}:00`);
 }
 
 /** Thank-you mails received for `address` (the lifecycle sends others too: welcome, upgrades…). */
@@ -432,6 +448,66 @@ describe('guestLifecycle', () => {
         ).toBe(1);
       },
       { faults },
+    );
+  });
+
+  it('mails each upgrade with the tier it reached: Silver, then Gold, both decided before the first mail is written', async () => {
+    // Where it is day: the upgrade mails wait for the send window (activities/mail/timing.ts), not at issue here.
+    const zone = await zoneWhereNowIs(10, 18);
+    const profile = { ...sampleStay().profile, timezone: zone };
+    const [first, second] = await staysThisYear(2);
+    // 25,000 base points reach Silver; 50,000 more (75,000 in the year) reach Gold.
+    const stays = [
+      sampleStay({ ...first!, guest: profile, stay: { ...first!.stay, roomRevenue: '2500' } }),
+      sampleStay({ ...second!, guest: profile, stay: { ...second!.stay, roomRevenue: '5000' } }),
+    ];
+    let guestId = '';
+    // The storm: the Silver upgrade's mail is written only once the Gold upgrade is recorded (the real activity,
+    // started late).
+    const wrap = (acts: Activities) => ({
+      ...acts,
+      sendLifecycleMail: async (input: Parameters<Activities['sendLifecycleMail']>[0]) => {
+        if (input.kind === 'tier-upgrade')
+          await eventually(async () =>
+            (await countRows(stack.db, 'tier_history', { guest_id: guestId, tier: 'gold' })) > 0
+              ? true
+              : undefined,
+          );
+        return acts.sendLifecycleMail(input);
+      },
+    });
+    await run(
+      stack,
+      stays,
+      async (ctx) => {
+        guestId = ctx.guestId;
+        expect(await stateAfter(ctx.workflowId, 2)).toMatchObject({ tier: 'gold', stays: 2 });
+        const upgrades = await eventually(async () => {
+          const rows = await stack
+            .db<OutboxRow>('mail_outbox')
+            .where({ guest_id: ctx.guestId, template: 'tier-upgrade' })
+            .orderBy('id');
+          return rows.length === 2 && rows.every((r) => r.status === 'sent') ? rows : undefined;
+        });
+        const byKey = Object.fromEntries(
+          upgrades.map((r) => [r.idempotency_key.includes(':tier-upgrade:silver:') ? 'silver' : 'gold', r]),
+        );
+        expect(byKey.silver?.facts).toMatchObject({ tier: 'silver' });
+        expect(byKey.gold?.facts).toMatchObject({ tier: 'gold' });
+        const subjects = stack.sink
+          .messages()
+          .filter((m) => m.to.includes(profile.email) && m.subject.startsWith('Congratulations'))
+          .map((m) => m.subject)
+          .sort();
+        expect(subjects).toEqual([
+          `Congratulations, ${profile.firstName}: you are now Gold`,
+          `Congratulations, ${profile.firstName}: you are now Silver`,
+        ]);
+        const silver = stack.sink.messages().find((m) => m.messageId === byKey.silver!.message_id);
+        expect(silver!.subject).toMatch(/Silver$/);
+        expect(silver!.text).toContain('you have reached Silver status');
+      },
+      { wrap },
     );
   });
 

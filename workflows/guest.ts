@@ -132,6 +132,12 @@ export class Guest {
    */
   waitsForOwnChildren = false;
   /**
+   * Set at the review (`patched('review-result-in-window')`): the review's result mail, planned in the night,
+   * waits for the guest's send window. Until it (and any other mail in flight) has gone, the run goes on as
+   * usual — messages, deadlines — and continues as new after it, instead of waiting with its inbox closed.
+   */
+  waitsForHeldMails = false;
+  /**
    * The state is the guest's: carried, or loaded from Postgres. Until then (a fresh run's first activation,
    * where an update-with-start's validator runs before the load) the balance is unknown: the validators leave
    * it to the request's turn in the loop.
@@ -190,7 +196,8 @@ export class Guest {
     return (
       this.state.winBack !== null ||
       this.state.riskFlags.some((f) => f.startsWith('case:')) ||
-      (this.waitsForOwnChildren && this.ownChildrenOpen > 0)
+      (this.waitsForOwnChildren && this.ownChildrenOpen > 0) ||
+      (this.waitsForHeldMails && this.mailsInFlight > 0)
     );
   }
 
@@ -359,9 +366,18 @@ export class Guest {
    * Mails a stay causes go with its follow-up child instead (fewer events on the guest's history per stay).
    */
   private sendMail(kind: LifecycleMail, key: string, vars?: Record<string, string | number | boolean>): void {
-    const { guestId, workflowId } = this;
+    this.sendMailKeyed(kind, `${this.workflowId}:${key}`, vars);
+  }
+
+  /** `sendMail` with the full idempotency key. */
+  private sendMailKeyed(
+    kind: LifecycleMail,
+    key: string,
+    vars?: Record<string, string | number | boolean>,
+  ): void {
+    const { guestId } = this;
     if (this.withFollowUp) {
-      this.withFollowUp.push({ kind, key: `${workflowId}:${key}`, ...(vars ? { vars } : {}) });
+      this.withFollowUp.push({ kind, key, ...(vars ? { vars } : {}) });
       return;
     }
     this.mailsInFlight += 1;
@@ -369,7 +385,7 @@ export class Guest {
       .sendLifecycleMail({
         guestId,
         kind,
-        key: `${workflowId}:${key}`,
+        key,
         now: nowIso(),
         ...(vars ? { vars } : {}),
       })
@@ -446,6 +462,17 @@ export class Guest {
     state.reviewedYear = Math.max(state.reviewedYear ?? year, year);
     state.tier = result.tier;
     state.tierFloor = null;
+    // The result mail (a re-run's only when the tier changed): sent from here, not by the child, so that it
+    // waits for the guest's send window (the review runs in the night) while this loop goes on. A child from
+    // before the patch has sent it already: the same key finds its row.
+    if ((!rerun || result.tier !== result.previousTier) && patched('review-result-in-window')) {
+      this.sendMailKeyed('tier-review-result', `${key}:mail`, {
+        year,
+        tier: result.tier,
+        previousTier: result.previousTier,
+        outcome: result.outcome,
+      });
+    }
   }
 
   private async handleMessage(message: GuestMessage): Promise<void> {
@@ -729,6 +756,7 @@ export class Guest {
         state.reviewedYear = year;
         this.reviewed = true;
         this.waitsForOwnChildren = patched('review-waits-for-own-children');
+        this.waitsForHeldMails = patched('review-result-in-window');
         if (state.stage === 'vip' || state.stage === 'regular') {
           await this.setStage(
             baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),

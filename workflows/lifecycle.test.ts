@@ -12,6 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { reviewJitterMinutes, reviewSchedule } from '../activities/agenda.js';
 import * as guests from '../db/repositories/guests.js';
 import { guestWorkflowId } from '../domain/ids.js';
 import type { GuestMessage } from '../domain/messages.js';
@@ -306,6 +307,8 @@ describe('lapse and win-back', () => {
     ]);
     const bonuses = await stack.db('points_ledger').where({ guest_id: g.id, reason: 'welcome_back' });
     expect(bonuses).toHaveLength(2);
+    // The welcome back waits for the guest's send window (activities/mail/timing.ts): a day covers it.
+    await advance(DAY, 6 * HOUR);
     await eventually(async () =>
       (await templatesSent(g.id)).filter((t) => t === 'welcome-back:sent').length === 2 ? true : undefined,
     );
@@ -514,6 +517,134 @@ describe('send windows of the lifecycle mails', () => {
   });
 });
 
+describe('when each class of mail may go (activities/mail/timing.ts)', () => {
+  const localOf = (d: Date | string, zone: string) =>
+    DateTime.fromJSDate(new Date(d), { zone }).toFormat('yyyy-LL-dd HH:mm');
+
+  it('holds the review result decided at 00:10 in Singapore until 09:00 local; the run goes on meanwhile and continues as new after it', async () => {
+    const zone = 'Asia/Singapore';
+    // A guest whose review comes 10 minutes after local midnight (the jitter is stable per guest id).
+    let id = randomUUID();
+    while (reviewJitterMinutes(id, 6) !== 10) id = randomUUID();
+    const { profile } = sampleStay({ guest: { timezone: zone } });
+    const now = await env.currentTimeMs();
+    await stack.db('guests').insert({
+      id,
+      source: 'pms',
+      pms_profile_id: profile.pmsProfileId,
+      first_name: profile.firstName,
+      last_name: profile.lastName,
+      email: profile.email,
+      locale: profile.locale,
+      timezone: zone,
+      profile_as_of: new Date(now),
+      tier: 'gold',
+      stage: 'vip',
+      enrolled_at: new Date(now - 30 * DAY),
+      member_number: `M${Math.floor(Math.random() * 1e9)}`,
+    });
+    await start(id);
+    const review = reviewSchedule(id, zone, iso(now), 6);
+    expect(review.at.toFormat('MM-dd HH:mm')).toBe('01-01 00:10');
+    await advance(review.at.toMillis() - now + 5 * 60_000, 10 * DAY);
+    const row = await eventually(
+      () =>
+        stack
+          .db('mail_outbox')
+          .where({ guest_id: id, template: 'tier-review-result' })
+          .first<
+            | { status: string; send_at: Date; planned_at: Date; message_id: string; facts: unknown }
+            | undefined
+          >(),
+      { explain: () => explainGuest(id) },
+    );
+    expect(row.status).toBe('pending');
+    expect(localOf(row.planned_at, zone)).toBe(review.at.toFormat('yyyy-LL-dd HH:mm'));
+    expect(localOf(row.send_at, zone)).toBe(`${review.at.toFormat('yyyy-LL-dd')} 09:00`);
+    expect(row.facts).toMatchObject({ tier: 'silver', previousTier: 'gold', outcome: 'down' });
+    // 08:50 local: nothing sent; the run that held the review still runs (it waits for the mail).
+    await advance(review.at.set({ hour: 8, minute: 50 }).toMillis() - (await env.currentTimeMs()), HOUR);
+    expect(stack.sink.messages().filter((m) => m.messageId === row.message_id)).toHaveLength(0);
+    expect((await stateOf(id))?.reviewedYear).toBe(review.year);
+    await advance(20 * 60_000, 10 * 60_000);
+    const [mail] = await stack.sink.waitFor((m) => m.messageId === row.message_id);
+    expect(mail!.subject).toMatch(/Silver/);
+    // Once the mail went, the run continued as new.
+    await eventually(async () => {
+      const history = await env.client.workflow.getHandle(guestWorkflowId(id)).fetchHistory();
+      return history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId
+        ? true
+        : undefined;
+    });
+    await finish(id);
+  });
+
+  it('sends the welcome on enrolment at once, in the night (the answer to the guest joining)', async () => {
+    const zone = await zoneWhereNowIs(1, 6);
+    const g = await guest({ consent: false });
+    await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
+    await signal(g.id, {
+      type: 'member.enrolled',
+      eventId: `evt-${randomUUID()}`,
+      source: 'pms',
+      occurredAt: iso(await env.currentTimeMs()),
+      channel: 'front_desk',
+    });
+    const row = await eventually(async () => {
+      const r = await stack
+        .db('mail_outbox')
+        .where({ guest_id: g.id, template: 'welcome-member' })
+        .first<{ status: string; send_at: Date; planned_at: Date; message_id: string } | undefined>();
+      return r?.status === 'sent' ? r : undefined;
+    });
+    // Its send time is the instant it was planned (the workflow's clock), in the night.
+    expect(row.send_at.getTime()).toBe(row.planned_at.getTime());
+    expect(DateTime.fromJSDate(row.send_at, { zone }).hour).toBeLessThan(9);
+    await stack.sink.waitFor((m) => m.messageId === row.message_id);
+    await finish(g.id);
+  });
+
+  it('sends a mail held for the window to the address and name the guest has at its send time', async () => {
+    const zone = await zoneWhereNowIs(1, 6);
+    const g = await guest({ consent: true });
+    await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
+    await signal(g.id, {
+      type: 'profile.updated',
+      eventId: `evt-${randomUUID()}`,
+      source: 'pms',
+      occurredAt: iso(await env.currentTimeMs()),
+      changed: ['marketingConsent'],
+      marketingConsent: true,
+      timezone: zone,
+    });
+    await advance(HOUR + 60_000, HOUR);
+    const invitation = await eventually(() =>
+      stack
+        .db('mail_outbox')
+        .where({ guest_id: g.id, template: 'enrolment-invitation' })
+        .first<
+          { id: number; status: string; send_at: Date; message_id: string; to_address: string } | undefined
+        >(),
+    );
+    expect(invitation.status).toBe('pending');
+    expect(invitation.to_address).toBe(g.email);
+    // The guest corrects the address (and the name) before 09:00.
+    const corrected = `corrected-${randomUUID().slice(0, 8)}@guest.example`;
+    await stack.db('guests').where({ id: g.id }).update({ email: corrected, first_name: 'Adah' });
+    await advance(invitation.send_at.getTime() - (await env.currentTimeMs()) + HOUR, HOUR);
+    const [mail] = await stack.sink.waitFor((m) => m.messageId === invitation.message_id);
+    expect(mail!.to).toEqual([corrected]);
+    expect(mail!.text).toContain('Adah');
+    expect(stack.sink.messages().filter((m) => m.to.includes(g.email))).toHaveLength(0);
+    const row = (await stack.db('mail_outbox').where({ id: invitation.id }).first()) as {
+      status: string;
+      to_address: string;
+    };
+    expect(row).toMatchObject({ status: 'sent', to_address: corrected });
+    await finish(g.id);
+  });
+});
+
 describe('annual tier review', () => {
   it('keeps a requalified tier, lands softly one tier down after a thin year, and holds a manual floor', async () => {
     const now = await env.currentTimeMs();
@@ -533,8 +664,19 @@ describe('annual tier review', () => {
       previous_tier: 'gold',
       valid_through: `${year + 1}-12-31`,
     });
-    expect(await templatesSent(g.id)).toContain('tier-review-result:sent');
-    // One run per guest-year: the review ended the run, the next began.
+    // The result, decided at the review's night hour, waits for 09:00 London (activities/mail/timing.ts).
+    expect(await templatesSent(g.id)).toContain('tier-review-result:pending');
+    await advance(2 * HOUR, HOUR);
+    await eventually(async () =>
+      (await templatesSent(g.id)).includes('tier-review-result:sent') ? true : undefined,
+    );
+    // One run per guest-year: the review ended the run (once its mail went), the next began.
+    await eventually(async () => {
+      const h = await env.client.workflow.getHandle(guestWorkflowId(g.id)).fetchHistory();
+      return h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId
+        ? true
+        : undefined;
+    });
     const history = await env.client.workflow.getHandle(guestWorkflowId(g.id)).fetchHistory();
     expect(
       history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId,

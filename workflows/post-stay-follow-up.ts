@@ -106,15 +106,26 @@ const DEFAULT_MAX_AGE_DAYS = 7;
 const nowIso = () => new Date(Date.now()).toISOString();
 
 export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<PostStayFollowUpResult> {
-  // What the stay caused at once (welcome, upgrade, welcome back): decided by the guest's workflow, sent here.
+  // What the stay caused (welcome, upgrade, welcome back): decided by the guest's workflow, planned here at
+  // once. One planned for the guest's send window (activities/mail/timing.ts: all but the welcome) is held
+  // until its send time, then delivered, before the cadence starts; sends before the windows never held one.
+  const held: { outboxId: number; sendAt: string }[] = [];
   for (const mail of input.mails ?? []) {
-    await sendLifecycleMail({
+    const sent = await sendLifecycleMail({
       guestId: input.guestId,
       kind: mail.kind,
       key: mail.key,
       now: nowIso(),
       ...(mail.vars ? { vars: mail.vars } : {}),
     });
+    if (sent.status === 'scheduled') held.push({ outboxId: sent.outboxId, sendAt: sent.sendAt });
+  }
+  if (held.length > 0 && patched('stay-mails-send-window')) {
+    for (const h of held) {
+      const wait = Date.parse(h.sendAt) - Date.now();
+      if (wait > 0) await sleep(wait);
+      await deliverPlannedMail({ outboxId: h.outboxId });
+    }
   }
   // Newest first: a new follow-up records one patch marker.
   if (patched('follow-up-local-steps')) return runCadence(input, localSteps);

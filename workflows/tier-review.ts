@@ -2,10 +2,11 @@
  * The annual tier review of one guest-year (child `guest-<id>-review-<year>`):
  * requalify on that year's activity by the rules in force on 1 January after
  * it, down at most one tier, never below a manual floor (domain/tiers.ts
- * `reviewedTier`, applied in one transaction by `reviewTier`), then the
- * result mail. A late stay of a reviewed year runs it again.
+ * `reviewedTier`, applied in one transaction by `reviewTier`). The result
+ * mail is the guest's workflow's (before 'review-result-in-window' it was
+ * this child's). A late stay of a reviewed year runs it again.
  */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { TierReviewInput, TierReviewResult } from './types.js';
 
@@ -29,8 +30,10 @@ export async function tierReview(input: TierReviewInput): Promise<TierReviewResu
     now,
     ...(input.rerun ? { rerun: true } : {}),
   });
-  // A re-run after a late stay tells the guest only when the tier changed.
-  if (!input.rerun || r.tier !== r.previousTier)
+  // A re-run after a late stay tells the guest only when the tier changed. The guest's workflow sends the result
+  // now (patched 'review-result-in-window', workflows/guest.ts reviewYearOf), so that the mail can wait for the
+  // guest's send window without holding the guest's loop: the review runs in the night.
+  if ((!input.rerun || r.tier !== r.previousTier) && !patched('review-result-in-window'))
     await mail.sendLifecycleMail({
       guestId: input.guestId,
       kind: 'tier-review-result',

@@ -105,6 +105,17 @@ export async function findById(db: Knex, id: string): Promise<GuestRow | undefin
   return (await db<GuestRow>('guests').where({ id }).first()) ?? undefined;
 }
 
+/** What a mail needs of the guest at its send time, and nothing more: name, address, locale. */
+export async function contactOf(
+  db: Knex,
+  id: string,
+): Promise<Pick<GuestRow, 'first_name' | 'last_name' | 'email' | 'locale'> | undefined> {
+  return (
+    (await db<GuestRow>('guests').where({ id }).first('first_name', 'last_name', 'email', 'locale')) ??
+    undefined
+  );
+}
+
 export async function exists(db: Knex, id: string): Promise<boolean> {
   return (await db('guests').where({ id }).first('id')) !== undefined;
 }

@@ -215,6 +215,20 @@ export async function firstReviewOf(
   };
 }
 
+/** The tier row recorded under `key` (an upgrade: `<workflowId>:tier-upgrade:<stayId>`): what was decided then. */
+export async function tierRowByKey(
+  db: Knex,
+  key: string,
+): Promise<{ tier: Tier; validThrough: string | null } | undefined> {
+  const row = await db('tier_history')
+    .where({ idempotency_key: key })
+    .first<{ tier: Tier; valid_through: string | null } | undefined>(
+      'tier',
+      db.raw(`to_char(valid_through, 'YYYY-MM-DD') as valid_through`),
+    );
+  return row ? { tier: row.tier, validThrough: row.valid_through } : undefined;
+}
+
 /**
  * The lapse a win-back runs for, if the guest is lapsed: its day (`win-back:<day>` on the offers' coupons; before
  * the first offer, the day the lapse was recorded, UTC).

@@ -24,7 +24,16 @@ export interface OutboxRow {
   sent_at: Date | null;
   /** The stored template version the mail was rendered with (template_versions); null: the built-in one. */
   template_version: number | null;
+  /**
+   * The template's variables as decided when the row was written (migration 015): the mail is rendered from
+   * them at its send time with the guest's contact data read then. Null: a row written before (or a staff
+   * mail), which goes as rendered when queued.
+   */
+  facts: MailFacts | null;
 }
+
+/** A guest mail's template variables, decided when its outbox row is written. */
+export type MailFacts = Record<string, string | number | boolean>;
 
 /** The columns send planning added (migration 006); every row has them, a `PlannedOutboxRow`. */
 export interface PlannedFields {
@@ -51,7 +60,7 @@ export type NewOutboxRow = Pick<
   | 'body_text'
   | 'body_html'
 > &
-  Partial<Pick<OutboxRow, 'template_version'>>;
+  Partial<Pick<OutboxRow, 'template_version' | 'facts'>>;
 
 /** Queues a mail once per idempotency key; a repeat returns the row already queued (its content unchanged). */
 export function enqueue(db: Knex, row: NewOutboxRow): Promise<{ mail: OutboxRow; created: boolean }> {
@@ -76,6 +85,7 @@ export function enqueuePlanned(
     body_html: '',
     unsubscribe_url: null,
     template_version: null,
+    facts: null,
     status: 'suppressed',
     suppression_reason: suppressionReason,
   });
@@ -85,8 +95,10 @@ async function enqueueRow(
   db: Knex,
   row: NewOutboxRow & Partial<Pick<OutboxRow, 'status' | 'suppression_reason'> & PlannedFields>,
 ): Promise<{ mail: PlannedOutboxRow; created: boolean }> {
+  // jsonb: node-postgres would send an object as JSON anyway; explicit, so an array could never be mistaken.
+  const values = row.facts ? { ...row, facts: JSON.stringify(row.facts) } : row;
   const [inserted] = (await db('mail_outbox')
-    .insert(row)
+    .insert(values)
     .onConflict('idempotency_key')
     .ignore()
     .returning('*')) as PlannedOutboxRow[];
@@ -154,6 +166,25 @@ export async function claimForDelivery(
     })
     .returning('*');
   return row;
+}
+
+/**
+ * What a mail with facts says once rendered at its send time (the guest's address, locale and name then),
+ * written by the attempt that holds the row's lease before it talks to the server: the row shows what went.
+ */
+export async function recordSendContent(
+  db: Knex,
+  id: number,
+  content: Pick<OutboxRow, 'to_address' | 'locale' | 'subject' | 'body_text' | 'body_html'>,
+): Promise<void> {
+  await db('mail_outbox').where({ id, status: 'pending' }).update(content);
+}
+
+/** A pending row whose lease this attempt holds that must not go (its guest is gone): `suppressed`. */
+export async function suppressClaimed(db: Knex, id: number, reason: string): Promise<void> {
+  await db('mail_outbox')
+    .where({ id, status: 'pending' })
+    .update({ status: 'suppressed', suppression_reason: reason, claimed_until: null });
 }
 
 /** The server accepted the mail. Idempotent: marking a row already sent changes nothing. */

@@ -264,9 +264,10 @@ describe('the send window', () => {
     expect(received(email)).toHaveLength(3);
   });
 
-  it('lets transactional mail go at 03:00 local at once', async () => {
+  it("lets the answer to the guest's own action (the welcome) go at 03:00 local at once; other transactional mail waits", async () => {
     const { id, email } = await newGuest({ consent: false });
-    const result = await run(send, {
+    // activities/mail/timing.ts: a transactional mail that does not answer the guest's action waits for 09:00.
+    const held = await run(send, {
       guestId: id,
       template: 'points-expired',
       idempotencyKey: `guest-${id}:planning-test:points-night`,
@@ -274,11 +275,23 @@ describe('the send window', () => {
       marketing: false,
       now: THREE_AM_SHANGHAI,
     });
+    expect(held.status).toBe('scheduled');
+    const result = await run(send, {
+      guestId: id,
+      template: 'welcome-member',
+      idempotencyKey: `guest-${id}:planning-test:welcome-night`,
+      vars: { memberNumber: 'M1' },
+      marketing: false,
+      now: THREE_AM_SHANGHAI,
+    });
     expect(result.status).toBe('sent');
     const [mail] = await sink.waitFor((m) => m.to.includes(email));
     expect(mail!.headers['list-unsubscribe']).toBeUndefined();
     expect(mail!.text).not.toContain('Unsubscribe');
-    expect((await rowsOf(id))[0]).toMatchObject({ class: 'transactional', unsubscribe_url: null });
+    expect((await rowsOf(id)).find((r) => r.template === 'welcome-member')).toMatchObject({
+      class: 'transactional',
+      unsubscribe_url: null,
+    });
   });
 
   it('without { schedule: true } (callers that cannot wait yet) ignores the window: the mail goes at once', async () => {
