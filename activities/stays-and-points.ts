@@ -205,7 +205,7 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
      * A stay re-earned by an admin (`POST /v1/admin/stays/re-earn`; the ledger row `stay-re-earn:<stayId>` is
      * written already): its base points now count toward the departure year's, so the year's activity is checked
      * against the thresholds as a stay's is, and a tier crossed is an upgrade (`tier_history` source `upgrade`,
-     * key `<workflowId>:tier-upgrade:<stayId>:re-earn`, valid from today through the end of the next year). No
+     * key `<workflowId>:tier-upgrade:re-earn-<stayId>`, valid from today through the end of the next year). No
      * tier bonus: the tier held at the check-out is not what the guest holds now. Returns the snapshot after.
      */
     async applyReEarn(input: { guestId: string; workflowId: string; stayId: string; now: string }): Promise<{
@@ -238,7 +238,7 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
               source: 'upgrade',
               reason: `${departureYear}: ${activity.stays} stays, ${activity.nights} nights, ${activity.basePoints} base points (a stay re-earned)`,
               rulesVersion: version,
-              key: `${input.workflowId}:tier-upgrade:${stay.id}:re-earn`,
+              key: `${input.workflowId}:tier-upgrade:re-earn-${stay.id}`,
               at: new Date(input.now),
             });
             if (created) upgrade = { tier: earned, previous: heldTier, validThrough };

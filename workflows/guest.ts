@@ -584,7 +584,7 @@ export class Guest {
           baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
           `tier ${r.upgrade.tier} by a re-earned stay`,
         );
-      this.sendMail('tier-upgrade', `tier-upgrade:${r.upgrade.tier}:${stayId}:re-earn`);
+      this.sendMail('tier-upgrade', `tier-upgrade:${r.upgrade.tier}:re-earn-${stayId}`);
     }
     if (r.departureYear !== null && state.reviewedYear !== null && r.departureYear <= state.reviewedYear) {
       await this.reviewYearOf(

@@ -344,15 +344,14 @@ describe('a stay in a currency without a rate', () => {
       { tier: 'silver', previousTier: 'member', source: 'upgrade', rulesVersion: 3 },
     ]);
     expect(p.tierHistory[0]!.reason).toMatch(/27000 base points \(a stay re-earned\)/);
-    await eventually(async () =>
-      (
-        await api.stack
-          .db('mail_outbox')
-          .where({ guest_id: guestId, template: 'tier-upgrade', status: 'sent' })
-      ).length === 1
-        ? true
-        : undefined,
-    );
+    const upgradeMail = await eventually(async () => {
+      const rows = await api.stack
+        .db('mail_outbox')
+        .where({ guest_id: guestId, template: 'tier-upgrade', status: 'sent' })
+        .select<{ subject: string }[]>('subject');
+      return rows.length === 1 ? rows[0] : undefined;
+    });
+    expect(upgradeMail.subject).toMatch(/Silver/);
     expect(await awaitingRateGauge()).toBe(0);
     // A redemption is validated against the balance the workflow holds: it knows the re-earned points.
     const redeemed = await api.request<{ points: number; balanceAfter: number }>(
