@@ -456,10 +456,19 @@ describe('guestLifecycle', () => {
     const zone = await zoneWhereNowIs(10, 18);
     const profile = { ...sampleStay().profile, timezone: zone };
     const [first, second] = await staysThisYear(2);
-    // 25,000 base points reach Silver; 50,000 more (75,000 in the year) reach Gold.
+    // 25,000 base points reach Silver; 50,000 more (75,000 in the year) reach Gold. In US dollars: rules version 2
+    // earns 10 base points per dollar (2500 CNY would earn 3521).
     const stays = [
-      sampleStay({ ...first!, guest: profile, stay: { ...first!.stay, roomRevenue: '2500' } }),
-      sampleStay({ ...second!, guest: profile, stay: { ...second!.stay, roomRevenue: '5000' } }),
+      sampleStay({
+        ...first!,
+        guest: profile,
+        stay: { ...first!.stay, roomRevenue: '2500', currency: 'USD' },
+      }),
+      sampleStay({
+        ...second!,
+        guest: profile,
+        stay: { ...second!.stay, roomRevenue: '5000', currency: 'USD' },
+      }),
     ];
     let guestId = '';
     // The storm: the Silver upgrade's mail is written only once the Gold upgrade is recorded (the real activity,
