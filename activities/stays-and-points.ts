@@ -201,6 +201,54 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
       return { ...result, snapshot };
     },
 
+    /**
+     * A stay re-earned by an admin (`POST /v1/admin/stays/re-earn`; the ledger row `stay-re-earn:<stayId>` is
+     * written already): its base points now count toward the departure year's, so the year's activity is checked
+     * against the thresholds as a stay's is, and a tier crossed is an upgrade (`tier_history` source `upgrade`,
+     * key `<workflowId>:tier-upgrade:re-earn-<stayId>`, valid from today through the end of the next year). No
+     * tier bonus: the tier held at the check-out is not what the guest holds now. Returns the snapshot after.
+     */
+    async applyReEarn(input: { guestId: string; workflowId: string; stayId: string; now: string }): Promise<{
+      upgrade: ApplyStayResult['upgrade'];
+      departureYear: number | null;
+      snapshot: GuestSnapshot;
+    }> {
+      const { guestId } = input;
+      const result = await failFastOnDataErrors(() =>
+        db.transaction(async (trx) => {
+          const record = await lifecycle.recordOf(trx, guestId, { lock: true });
+          if (!record) throw ApplicationFailure.nonRetryable(`guest ${guestId} not found`, 'GuestNotFound');
+          const stay = await stays.findGuestStay(trx, guestId, input.stayId);
+          if (!stay || !(await ledgerHas(trx, `stay-re-earn:${stay.id}`)))
+            return { upgrade: null, departureYear: null };
+          const departureYear = Number(stay.departure.slice(0, 4));
+          const { version, rules } = await rulesAt(trx, stay.departure);
+          const heldTier: Tier = isTier(record.tier) ? record.tier : 'member';
+          const activity = await lifecycle.yearActivity(trx, guestId, departureYear);
+          const earned = tierEarnedBy(activity, rules.tiers);
+          let upgrade: ApplyStayResult['upgrade'] = null;
+          if (tierRank(earned) > tierRank(heldTier)) {
+            const validThrough = `${departureYear + 1}-12-31`;
+            const created = await lifecycle.recordTier(trx, {
+              guestId,
+              tier: earned,
+              previous: heldTier,
+              validFrom: input.now.slice(0, 10),
+              validThrough,
+              source: 'upgrade',
+              reason: `${departureYear}: ${activity.stays} stays, ${activity.nights} nights, ${activity.basePoints} base points (a stay re-earned)`,
+              rulesVersion: version,
+              key: `${input.workflowId}:tier-upgrade:re-earn-${stay.id}`,
+              at: new Date(input.now),
+            });
+            if (created) upgrade = { tier: earned, previous: heldTier, validThrough };
+          }
+          return { upgrade, departureYear };
+        }),
+      );
+      return { ...result, snapshot: await snapshotOf(db, guestId, input.now) };
+    },
+
     /** The guest's workflow could not act on a PMS event: recorded with a summary, so the sweeper leaves it. */
     async rejectEvent(input: { eventId: string; reason: string }): Promise<void> {
       await failFastOnDataErrors(() => pmsEvents.markRejected(db, input.eventId, input.reason));

@@ -13,6 +13,7 @@ import { guestsRouter } from './guests/router.js';
 import { linksRouter } from './links/router.js';
 import { marketingRouter } from './marketing/router.js';
 import { pmsRouter } from './pms/router.js';
+import { adminRouter, programRouter } from './program/router.js';
 
 export interface AppDeps {
   db: Db;
@@ -30,7 +31,7 @@ export interface AppDeps {
 }
 
 /** Segments of the paths the routers below are mounted at (the metrics' route labels keep them). */
-export const MOUNT_SEGMENTS = ['health', 'v1', 'pms', 'guests', 'cases', 'links'];
+export const MOUNT_SEGMENTS = ['health', 'v1', 'pms', 'guests', 'cases', 'links', 'program', 'admin'];
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -75,6 +76,16 @@ export function createApp(deps: AppDeps): Express {
       nowSeconds: deps.nowSeconds,
     }),
   );
+
+  // The program's rules versions and the re-earn of stays that waited for a rate (admin).
+  const programDeps = {
+    db: deps.db,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    logger: deps.logger,
+  };
+  app.use('/v1/program', programRouter(programDeps));
+  app.use('/v1/admin', adminRouter(programDeps));
 
   // Templates and cadences for role marketer (and admin): `/v1/templates`, `/v1/cadences`.
   app.use(

@@ -124,6 +124,22 @@ export interface PointsCompensatedMessage {
   points: number;
 }
 
+/**
+ * A stay that earned nothing for want of a rate (`no_rate_for_currency`) was re-earned by an admin once a rules
+ * version had the rate (`POST /v1/admin/stays/re-earn`): the points are on the ledger already. The guest's workflow
+ * reads its balance again, and its validators count the points while the message waits in the inbox.
+ */
+export interface PointsReEarnedMessage {
+  type: 'points.re_earned';
+  /** `stay-re-earn:<stayId>`, the ledger row's idempotency key. */
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  stayId: string;
+  points: number;
+  rulesVersion: number;
+}
+
 /** A lapsed guest answered the "may we ask why?" link (the reason itself is in Postgres). */
 export interface ChurnReasonGivenMessage {
   type: 'churn.reason_given';
@@ -153,6 +169,7 @@ export type GuestMessage =
   | SurveyAnsweredMessage
   | CaseChangedMessage
   | PointsCompensatedMessage
+  | PointsReEarnedMessage
   | ChurnReasonGivenMessage;
 export type GuestMessageType = GuestMessage['type'];
 
@@ -266,6 +283,10 @@ export function messageProblem(message: GuestMessage): string | undefined {
       return typeof message.caseId === 'string' && Number.isInteger(message.points)
         ? undefined
         : 'caseId or points missing';
+    case 'points.re_earned':
+      return typeof message.stayId === 'string' && Number.isInteger(message.points)
+        ? undefined
+        : 'stayId or points missing';
     default:
       return `unknown message type '${(message as { type?: unknown }).type as string}'`;
   }

@@ -38,3 +38,22 @@ describe('toCents', () => {
     for (const bad of ['', '-1', '1.234', '1e3', 'abc', '1.']) expect(() => toCents(bad)).toThrow(RangeError);
   });
 });
+
+describe('baseEarn by version 2 (10 base points per US-dollar equivalent)', () => {
+  it('converts each listed currency to USD first', async () => {
+    const { RULES_V2 } = await import('./default-rules.js');
+    const earn = (roomRevenue: string, currency: string) =>
+      baseEarn({ roomRevenue, currency }, RULES_V2).points;
+    expect(earn('100', 'USD')).toBe(1000);
+    // 1280 × 0.140845 × 10 = 1802.8 (version 1: 12,800).
+    expect(earn('1280.00', 'CNY')).toBe(1802);
+    // 900 × 1.08451 × 10 = 9760.59.
+    expect(earn('900', 'EUR')).toBe(9760);
+    // 50,000 × 0.00661972 × 10 = 3309.86: the points per yen are kept to a millionth, not rounded to 0.07.
+    expect(earn('50000', 'JPY')).toBe(3309);
+    expect(baseEarn({ roomRevenue: '1000', currency: 'BRL' }, RULES_V2)).toEqual({
+      points: 0,
+      flag: 'no_rate_for_currency',
+    });
+  });
+});

@@ -13,11 +13,15 @@ export function toCents(amount: string): number {
   return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
 }
 
-/** `perUnit` points per whole unit of revenue (already in the program currency), rounded down. */
+/**
+ * `perUnit` points per whole unit of revenue (already in the program currency), rounded down. `perUnit` is taken
+ * to a millionth of a point (version 2's 10 × 0.00661972 per yen is 0.0661972; hundredths would make it 0.07, 6 %
+ * too much), and the product is exact in bigint arithmetic.
+ */
 export function basePointsForStay(roomRevenue: string, perUnit: number): number {
-  const cents = toCents(roomRevenue);
-  const perUnitHundredths = Math.round(perUnit * 100);
-  return Math.floor((cents * perUnitHundredths) / 10_000);
+  const cents = BigInt(toCents(roomRevenue));
+  const perUnitMillionths = BigInt(Math.round(perUnit * 1_000_000));
+  return Number((cents * perUnitMillionths) / 100_000_000n);
 }
 
 export type EarnFlag = 'no_rate_for_currency';

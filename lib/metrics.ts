@@ -7,7 +7,7 @@
  * - what the record says at the moment of the scrape (db/repositories/operations.ts): mails pending, overdue,
  *   failed for good, the age of the oldest due; PMS events not handled by their guest's workflow (what the
  *   sweeper re-drives) and their age; open service cases by SLA state; compensations waiting for a manager;
- *   follow-ups running per cadence version. `guest_engine_record_up` is 0 when the database did not answer;
+ *   follow-ups running per cadence version; stays waiting for a rate for their currency. `guest_engine_record_up` is 0 when the database did not answer;
  * - the process's own (CPU, memory, event loop lag, heap), prom-client's defaults.
  * The worker's Temporal metrics (task latencies, slots, activity failures) come from the SDK's own exporter
  * (`WORKER_METRICS_PORT`, worker.ts).
@@ -88,6 +88,10 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const oldestEvent = gauge('pms_event_oldest_unhandled_seconds', 'Age of the oldest unhandled PMS event');
   const cases = gauge('service_cases_open', 'Open service cases by SLA state', ['sla_state']);
   const awaiting = gauge('compensations_awaiting_approval', 'Compensations waiting for a manager');
+  const awaitingRate = gauge(
+    'stays_awaiting_rate',
+    'Stays that earned no points because no rules version had a rate for their currency (re-earn them once one has)',
+  );
   const followUps = gauge('follow_ups_running', 'Post-stay follow-ups running by cadence version', [
     'cadence',
     'version',
@@ -127,6 +131,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       oldestEvent.set(s.pmsEvents.oldestSeconds);
       for (const [sla, n] of Object.entries(s.openCases)) cases.set({ sla_state: sla }, n);
       awaiting.set(s.compensationsAwaitingApproval);
+      awaitingRate.set(s.staysAwaitingRate);
       followUps.reset();
       for (const [key, n] of Object.entries(s.followUpsRunning)) {
         const [cadence, version] = key.split(' v');

@@ -80,16 +80,18 @@ describe('simulator scenarios', () => {
       'review-request: condition_not_met: score_at_least:4 (survey not answered)',
     ]);
 
+    // Rules version 2 (the simulator runs the scenario from today on): 10 points per US dollar, CNY at 0.140845:
+    // 2400 CNY → 3380, 1600 CNY → 2253; the welcome-back bonus 140.
     expect(ledger(t)).toEqual([
-      ['stay_base', 24000, 'S1'],
-      ['expiry', -24000],
-      ['stay_base', 16000, 'S2'],
-      ['welcome_back', 1000],
+      ['stay_base', 3380, 'S1'],
+      ['expiry', -3380],
+      ['stay_base', 2253, 'S2'],
+      ['welcome_back', 140],
     ]);
     expect(t.guests.guest).toMatchObject({
       stage: 'reactivated',
       tier: 'member',
-      pointsBalance: 17000,
+      pointsBalance: 2393,
       stays: 2,
     });
     expect(tiers(t)).toEqual([]);
@@ -122,7 +124,8 @@ describe('simulator scenarios', () => {
     expect(rows[2]!.reason).toMatch(/review of 2026: 10 stays, 42 nights.*kept/);
     expect(rows[3]!.reason).toMatch(/review of 2027: 1 stays, 2 nights.*down/);
     expect(rows[5]!.reason).toMatch(/review of 2028: 4 stays, 8 nights.*floor/);
-    for (const r of rows) expect(r.rulesVersion ?? 1).toBe(1);
+    // Upgrades and reviews by rules version 2 (a floor records none).
+    for (const r of rows) expect(r.rulesVersion ?? 2).toBe(2);
 
     expect(stages(t)).toEqual([
       'prospect→member',
@@ -134,16 +137,19 @@ describe('simulator scenarios', () => {
     const floor = of(t, 'staff');
     expect(floor).toMatchObject([{ action: 'ops.setTierFloor', status: 200 }]);
 
-    // Base points 10 per CNY; the tier bonus (Silver 20 %, Gold 80 %) from the stay after the upgrade on.
+    // Base points 10 per US dollar (rules version 2; CNY at 0.140845): 600 CNY → 845, 1000 CNY → 1408, 400 CNY →
+    // 563. The tiers come by stays and nights (Silver at 4 stays, Gold at 42 nights), not by points. The tier bonus
+    // (Silver 20 %, Gold 80 %, rounded down) from the stay after the upgrade on.
     const points = of(t, 'points');
     expect(sum(points.filter((p) => p.reason === 'stay_base').map((p) => p.points))).toBe(
-      4 * 6000 + 6 * 10000 + 4000 + 4 * 4000,
+      4 * 845 + 6 * 1408 + 563 + 4 * 563,
     );
     expect(points.filter((p) => p.reason === 'tier_bonus').map((p) => [p.stay, p.points])).toEqual([
-      ...['S5', 'S6', 'S7', 'S8', 'S9', 'S10'].map((s) => [s, 2000]),
-      ['S11', 3200],
-      ...['S12', 'S13', 'S14', 'S15'].map((s) => [s, 800]),
+      ...['S5', 'S6', 'S7', 'S8', 'S9', 'S10'].map((s) => [s, 281]),
+      ['S11', 450],
+      ...['S12', 'S13', 'S14', 'S15'].map((s) => [s, 112]),
     ]);
+    for (const p of points) expect(p.rulesVersion).toBe(2);
 
     const mails = of(t, 'mail').filter((m) => m.template.startsWith('tier-'));
     expect(mails.map((m) => `${m.template} @ ${m.local}: ${m.subject}`)).toEqual([
@@ -188,12 +194,14 @@ describe('simulator scenarios', () => {
     expect(staff[2]!.error!.message).toMatch(/reason/);
     // The refused ones wrote nothing: the ledger has the redemption and the adjustment only, and no request
     // of this guest was left applied or pending beyond those two.
+    // Rules version 2: 1200 CNY → 1690, 800 CNY → 1126; the redemption of 700 (the scenario redeemed 5,000 of
+    // version 1's CNY points) leaves 2116, the adjustment 2616, which expire.
     expect(ledger(t)).toEqual([
-      ['stay_base', 12000, 'S1'],
-      ['stay_base', 8000, 'S2'],
-      ['redemption', -5000],
+      ['stay_base', 1690, 'S1'],
+      ['stay_base', 1126, 'S2'],
+      ['redemption', -700],
       ['adjustment', 500],
-      ['expiry', -15500],
+      ['expiry', -2616],
     ]);
     const requests = await ctx
       .db('staff_requests')
@@ -249,7 +257,8 @@ describe('simulator scenarios', () => {
       'come-back-offer @ 2026-04-21 12:00',
     ]);
     expect(of(t, 'mail')[0]!.subject).toBe('Emma, you are invited to join our loyalty programme');
-    expect(ledger(t)).toEqual([['stay_base', 18000, 'S1']]);
+    // Rules version 2: 1800 CNY → 2535.
+    expect(ledger(t)).toEqual([['stay_base', 2535, 'S1']]);
     expect(t.guests.guest!.stage).toBe('member');
     expect(t.guests.guest!.memberNumber).toMatch(/^M\d{9}$/);
 
@@ -259,9 +268,10 @@ describe('simulator scenarios', () => {
       .where({ id: t.guests.guest!.guestId })
       .first<{ referred_by_guest_id: string | null }>('referred_by_guest_id');
     expect(guestRow.referred_by_guest_id).toBe(referrer.guestId);
+    // Rules version 2: 1600 CNY → 2253; the referral bonus 280.
     expect(ledger(t, 'referrer')).toEqual([
-      ['stay_base', 16000, 'R1'],
-      ['referral', 2000],
+      ['stay_base', 2253, 'R1'],
+      ['referral', 280],
     ]);
     // Paid when the referred guest's stay is recorded.
     expect(of(t, 'points', 'referrer')[1]!.at.slice(0, 16)).toBe(of(t, 'points')[0]!.at.slice(0, 16));
@@ -308,7 +318,8 @@ describe('simulator scenarios', () => {
       'stay-thank-you @ 2026-03-11 09:00',
       'satisfaction-survey @ 2026-03-12 09:00',
       'come-back-offer @ 2026-04-10 09:00',
-      'tier-upgrade @ 2026-05-20 11:00',
+      // No Silver: 1800 + 1600 CNY earn 2535 + 2253 base points by rules version 2 (version 1 paid 34,000, over
+      // Silver's 25,000, for two stays).
       'stay-thank-you @ 2026-05-20 13:00',
       'satisfaction-survey @ 2026-05-21 11:00',
     ]);
@@ -429,7 +440,7 @@ describe('simulator scenarios', () => {
     expect(of(t, 'stage').at(-1)!.local).toBe('2026-03-10 14:00');
     expect(sent(t)).toEqual([
       'welcome-member @ 2026-03-01 11:00',
-      'tier-upgrade @ 2026-03-01 11:00',
+      // No Silver: one stay of 3200 CNY earns 4507 base points by rules version 2 (version 1 paid 32,000).
       'stay-thank-you @ 2026-03-01 13:00',
       'case-acknowledgement @ 2026-03-02 10:00',
       // The survey is transactional: it goes while the case is open (marketing waits).
@@ -473,7 +484,7 @@ describe('simulator scenarios', () => {
       'case-acknowledgement @ 2026-05-11 10:00',
       'case-resolution @ 2026-05-12 09:30',
       'welcome-member @ 2026-05-13 11:00',
-      'tier-upgrade @ 2026-05-13 11:00',
+      // No Silver: one stay of 4200 CNY earns 5915 base points by rules version 2 (version 1 paid 42,000).
       'stay-thank-you @ 2026-05-13 13:00',
       'satisfaction-survey @ 2026-05-14 11:00',
       'case-satisfaction-check @ 2026-05-15 09:30',

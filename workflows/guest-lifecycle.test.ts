@@ -249,7 +249,8 @@ describe('guestLifecycle', () => {
           tier: 'member',
           stays: 1,
           nights: 2,
-          pointsBalance: 12805,
+          // 1280.50 CNY × 0.140845 USD/CNY × 10 points per USD = 1803.5 → 1803 (rules version 2).
+          pointsBalance: 1803,
         });
         expect(state.lastStay).toMatchObject({
           pmsStayId: stay.message.stay.pmsStayId,
@@ -261,7 +262,7 @@ describe('guestLifecycle', () => {
         expect(stays).toHaveLength(1);
         const ledger = await stack.db('points_ledger').where({ guest_id: guestId });
         expect(ledger).toMatchObject([
-          { points: 12805, balance_after: 12805, reason: 'stay_base', stay_id: stays[0]!.id },
+          { points: 1803, balance_after: 1803, reason: 'stay_base', stay_id: stays[0]!.id, rules_version: 2 },
         ]);
         const event = await pmsEvents.findById(stack.db, stay.message.eventId);
         expect(event?.handled_at).toBeInstanceOf(Date);
@@ -279,7 +280,7 @@ describe('guestLifecycle', () => {
           `SHA-BUND from ${when.stay.arrival} to ${when.stay.departure} (2 nights)`,
         );
         expect(mail!.text).toContain(
-          'You earned 12805 points for this stay. Your balance is now 12805 points.',
+          'You earned 1803 points for this stay. Your balance is now 1803 points.',
         );
         expect(mail!.deliveries).toBe(1);
         const outbox = await sentMail(stack.db, { guest_id: guestId, template: 'stay-thank-you' });
@@ -299,7 +300,8 @@ describe('guestLifecycle', () => {
     await run(stack, [stay], async () => {
       const [mail] = await stack.sink.waitFor(thankYouTo('wang.wei@guest.example'));
       expect(mail!.subject).toBe('王伟，感谢您的入住');
-      expect(mail!.text).toContain('本次入住您获得 6880 积分，当前积分余额为 6880 分');
+      // 688 CNY × 0.140845 × 10 = 969.0 → 969.
+      expect(mail!.text).toContain('本次入住您获得 969 积分，当前积分余额为 969 分');
     });
   });
 
@@ -396,7 +398,8 @@ describe('guestLifecycle', () => {
       stays,
       async ({ workflowId, taskQueue, guestId }) => {
         const afterTwo = await stateAfter(workflowId, 2);
-        expect(afterTwo).toMatchObject({ stage: 'regular', tier: 'member', stays: 2, pointsBalance: 2000 });
+        // 100 CNY a stay: 140.8 → 140 points (rules version 2); Silver by the fourth stay, not by points.
+        expect(afterTwo).toMatchObject({ stage: 'regular', tier: 'member', stays: 2, pointsBalance: 280 });
         for (const s of stays.slice(2)) await signal(workflowId, taskQueue, guestId, s.message);
         const afterFour = await stateAfter(workflowId, 4);
         expect(afterFour).toMatchObject({
@@ -404,12 +407,12 @@ describe('guestLifecycle', () => {
           tier: 'silver',
           stays: 4,
           nights: 4,
-          pointsBalance: 4000,
+          pointsBalance: 560,
         });
         const balances = (await stack.db('points_ledger').where({ guest_id: guestId }).orderBy('id')).map(
           (r: { balance_after: number }) => r.balance_after,
         );
-        expect(balances).toEqual([1000, 2000, 3000, 4000]);
+        expect(balances).toEqual([140, 280, 420, 560]);
       },
       { recordAs: 'four-stays-silver', messages: stays.slice(0, 2).map((s) => s.message) },
     );
@@ -431,7 +434,7 @@ describe('guestLifecycle', () => {
         expect(await stateAfter(workflowId, 4)).toMatchObject({
           tier: 'silver',
           stays: 4,
-          pointsBalance: 4000,
+          pointsBalance: 560,
         });
         expect(applied).toBe(5);
         expect(await countRows(stack.db, 'points_ledger', { guest_id: guestId, reason: 'tier_bonus' })).toBe(
@@ -453,10 +456,19 @@ describe('guestLifecycle', () => {
     const zone = await zoneWhereNowIs(10, 18);
     const profile = { ...sampleStay().profile, timezone: zone };
     const [first, second] = await staysThisYear(2);
-    // 25,000 base points reach Silver; 50,000 more (75,000 in the year) reach Gold.
+    // 25,000 base points reach Silver; 50,000 more (75,000 in the year) reach Gold. In US dollars: rules version 2
+    // earns 10 base points per dollar (2500 CNY would earn 3521).
     const stays = [
-      sampleStay({ ...first!, guest: profile, stay: { ...first!.stay, roomRevenue: '2500' } }),
-      sampleStay({ ...second!, guest: profile, stay: { ...second!.stay, roomRevenue: '5000' } }),
+      sampleStay({
+        ...first!,
+        guest: profile,
+        stay: { ...first!.stay, roomRevenue: '2500', currency: 'USD' },
+      }),
+      sampleStay({
+        ...second!,
+        guest: profile,
+        stay: { ...second!.stay, roomRevenue: '5000', currency: 'USD' },
+      }),
     ];
     let guestId = '';
     // The storm: the Silver upgrade's mail is written only once the Gold upgrade is recorded (the real activity,
@@ -604,7 +616,9 @@ describe('guestLifecycle', () => {
         expect(state).toMatchObject({
           stays: 3,
           nights: 30,
-          pointsBalance: 1700,
+          // 50 CNY a stay: 70 base points; Silver by the first stay's 10 nights, so the next two earn 20 % more:
+          // 70 + 84 + 84.
+          pointsBalance: 238,
           tier: 'silver',
           lastError: null,
         });
@@ -630,8 +644,10 @@ describe('guestLifecycle', () => {
 
   it('answers a staff Update queued when the run continues as new, validated before a fresh run loaded the balance', async () => {
     const profile = sampleStay().profile;
+    // USD 150 a stay: 1,500 points under rules version 2 (the story needs a first stay worth more than the
+    // redemption; in CNY, 150 would be 211 points).
     const stays = (await staysThisYear(2, { roomRevenue: '150.00' })).map((w) =>
-      sampleStay({ ...w, guest: profile }),
+      sampleStay({ ...w, guest: profile, stay: { ...w.stay, currency: 'USD' } }),
     );
     let redeemed: Promise<unknown> | undefined;
     await run(
@@ -690,7 +706,8 @@ describe('guestLifecycle', () => {
           tier: 'silver',
           stays: 5,
           nights: 5,
-          pointsBalance: 5200,
+          // 100 CNY a stay: 4 × 140, then the fifth as Silver: 140 + 28 tier bonus.
+          pointsBalance: 728,
         });
       },
       { messages: stays.slice(0, 4).map((s) => s.message) },

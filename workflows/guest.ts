@@ -255,7 +255,8 @@ export class Guest {
   /** Points a case has put on the ledger whose message waits in the inbox: the validators count them as there. */
   private pendingCredit(): number {
     return this.inbox.reduce(
-      (sum, i) => sum + (i.type === 'points.compensated' ? Math.max(0, i.points) : 0),
+      (sum, i) =>
+        sum + (i.type === 'points.compensated' || i.type === 'points.re_earned' ? Math.max(0, i.points) : 0),
       0,
     );
   }
@@ -507,6 +508,13 @@ export class Guest {
         // Written by the case's workflow: the balance is read again.
         await this.refresh();
         break;
+      case 'points.re_earned':
+        // Booked by an admin's re-earn (api/program/service.ts): the balance is read again, and the stay's base
+        // points count toward its year, which may cross a tier (an upgrade, as a stay's) or change a year already
+        // reviewed (its review runs again, as for a late stay). A message type of its own, which no recorded
+        // history holds: no patch needed.
+        await this.handleReEarn(message.stayId);
+        break;
       case 'referral.rewarded':
         await this.refresh();
         this.sendMail('referral-bonus', `referral-bonus:${message.referredGuestId}`, {
@@ -563,6 +571,29 @@ export class Guest {
         baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
         flag.startsWith('case:') ? 'service case closed' : `${flag} cleared`,
       );
+    }
+  }
+
+  private async handleReEarn(stayId: string): Promise<void> {
+    const { state, guestId, workflowId } = this;
+    const r = await db.applyReEarn({ guestId, workflowId, stayId, now: nowIso() });
+    this.adopt(r.snapshot);
+    if (r.upgrade) {
+      if (state.stage === 'member' || state.stage === 'regular')
+        await this.setStage(
+          baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
+          `tier ${r.upgrade.tier} by a re-earned stay`,
+        );
+      this.sendMail('tier-upgrade', `tier-upgrade:${r.upgrade.tier}:re-earn-${stayId}`);
+    }
+    if (r.departureYear !== null && state.reviewedYear !== null && r.departureYear <= state.reviewedYear) {
+      await this.reviewYearOf(
+        r.departureYear,
+        `${workflowId}:tier-review:${r.departureYear}:after-re-earn:${stayId}`,
+        `${workflowId}-review-${r.departureYear}`,
+        true,
+      );
+      await this.refresh();
     }
   }
 

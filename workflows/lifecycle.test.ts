@@ -248,7 +248,8 @@ describe('lapse and win-back', () => {
     await signal(g.id, await stayAgo(HOUR, g.profile));
     await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'reactivated' ? true : undefined));
     const bonus = await stack.db('points_ledger').where({ guest_id: g.id, reason: 'welcome_back' });
-    expect(bonus).toMatchObject([{ points: 1000 }]);
+    // The welcome-back bonus of rules version 2 (1,000 CNY-era points / 7.1, rounded to tens).
+    expect(bonus).toMatchObject([{ points: 140 }]);
     expect(await stagesOf(g.id)).toEqual(['at_risk', 'lapsed', 'churned', 'reactivated']);
     // The state query shows the transitions too (the run after the review carried them).
     expect((await stateOf(g.id))?.recentStages.map((t) => t.to)).toEqual([
@@ -824,8 +825,9 @@ describe('reminders and greetings', () => {
 describe('points', () => {
   it('warns 30 days before expiry and expires the balance after 24 months without activity', async () => {
     const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 10 * DAY) });
+    // 500 CNY × 0.140845 USD/CNY × 10 points per USD = 704.2 → 704 (rules version 2).
     await signal(g.id, await stayAgo(2 * DAY, g.profile, 2, '500'));
-    await eventually(async () => ((await stateOf(g.id))?.pointsBalance === 5000 ? true : undefined));
+    await eventually(async () => ((await stateOf(g.id))?.pointsBalance === 704 ? true : undefined));
     await advance(731 * DAY, 30 * DAY);
     await eventually(async () =>
       (await countRows(stack.db, 'points_ledger', { guest_id: g.id, reason: 'expiry' })) === 1
@@ -836,7 +838,7 @@ describe('points', () => {
       .db('points_ledger')
       .where({ guest_id: g.id, reason: 'expiry' })
       .first();
-    expect(expiry).toMatchObject({ points: -5000, balance_after: 0 });
+    expect(expiry).toMatchObject({ points: -704, balance_after: 0 });
     const sent = await templatesSent(g.id);
     expect(sent).toContain('points-expiry-warning:sent');
     expect(sent).toContain('points-expired:sent');
@@ -846,10 +848,12 @@ describe('points', () => {
   it('redeems through an Update; refuses a redemption over the balance or under the minimum with nothing written', async () => {
     const g = await guest({ consent: false, enrolledAt: new Date((await env.currentTimeMs()) - 10 * DAY) });
     await signal(g.id, await stayAgo(2 * DAY, g.profile, 2, '1280'));
-    await eventually(async () => ((await stateOf(g.id))?.pointsBalance === 12800 ? true : undefined));
+    // 1280 CNY × 0.140845 × 10 = 1802.8 → 1802 (rules version 2).
+    await eventually(async () => ((await stateOf(g.id))?.pointsBalance === 1802 ? true : undefined));
     const handle = env.client.workflow.getHandle(guestWorkflowId(g.id));
     const before = await countRows(stack.db, 'points_ledger', { guest_id: g.id });
-    for (const points of [20000, 500, 0]) {
+    // Over the balance, under version 2's minimum of 140, nothing.
+    for (const points of [20000, 100, 0]) {
       const requestId = randomUUID();
       await expect(
         handle.executeUpdate(redeemPointsUpdate, { args: [{ requestId, points }], updateId: requestId }),
@@ -858,13 +862,13 @@ describe('points', () => {
     expect(await countRows(stack.db, 'points_ledger', { guest_id: g.id })).toBe(before);
     const requestId = randomUUID();
     const ok = await handle.executeUpdate(redeemPointsUpdate, {
-      args: [{ requestId, points: 2000 }],
+      args: [{ requestId, points: 1000 }],
       updateId: requestId,
     });
-    expect(ok).toMatchObject({ points: -2000, balanceAfter: 10800 });
+    expect(ok).toMatchObject({ points: -1000, balanceAfter: 802 });
     // The same request again (a retry): the same answer, one ledger row.
     const again = await handle.executeUpdate(redeemPointsUpdate, {
-      args: [{ requestId, points: 2000 }],
+      args: [{ requestId, points: 1000 }],
       updateId: requestId,
     });
     expect(again).toEqual(ok);

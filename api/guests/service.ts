@@ -10,6 +10,7 @@ import * as cases from '../../db/repositories/cases.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as ledger from '../../db/repositories/ledger.js';
 import * as outbox from '../../db/repositories/outbox.js';
+import * as reEarn from '../../db/repositories/re-earn.js';
 import * as checkins from '../../db/repositories/stay-checkins.js';
 import * as stays from '../../db/repositories/stays.js';
 import { guestWorkflowId } from '../../domain/ids.js';
@@ -73,6 +74,7 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     openCaseRows,
     resolvedCaseRows,
     checkinRows,
+    awaitingRateRows,
     workflow,
   ] = await Promise.all([
     stays.listByGuest(deps.db, guestId),
@@ -84,6 +86,7 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     cases.listCases(deps.db, { guestId, status: 'open', limit: CASES_SHOWN }),
     cases.listCases(deps.db, { guestId, status: 'resolved', limit: CASES_SHOWN }),
     checkins.openByGuest(deps.db, guestId),
+    reEarn.awaitingRateOf(deps.db, guestId),
     workflowView(deps, guestId),
   ]);
   // In house: checked in, no check-out reported, the expected departure not before today (UTC, give or take
@@ -125,6 +128,21 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
       roomRevenue: s.room_revenue,
       currency: s.currency,
       checkedOutAt: s.checked_out_at,
+      rulesVersion: s.rules_version,
+      earnFlag: s.earn_flag,
+    })),
+    // Stays that earned nothing because no rules version had a rate for their currency (docs/program.md): they
+    // wait for an admin to publish one and re-earn them (`POST /v1/admin/stays/re-earn`).
+    staysAwaitingRate: awaitingRateRows.map((s) => ({
+      stayId: s.id,
+      pmsStayId: s.pms_stay_id,
+      propertyCode: s.property_code,
+      departure: s.departure,
+      nights: s.nights,
+      roomRevenue: s.room_revenue,
+      currency: s.currency,
+      rulesVersion: s.rules_version,
+      earnFlag: s.earn_flag,
     })),
     ledger: ledgerRows.map((l) => ({
       id: l.id,
@@ -134,6 +152,7 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
       stayId: l.stay_id,
       source: l.source,
       staffRequestId: l.staff_request_id,
+      rulesVersion: l.rules_version,
       createdAt: l.created_at,
     })),
     inHouse: stayIn

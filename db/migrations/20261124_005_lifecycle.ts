@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { DEFAULT_RULES } from '../../domain/default-rules.js';
+import { RULES_V1 } from '../../domain/default-rules.js';
 
 /**
  * The whole lifecycle: program rules as immutable versions, the guest's
@@ -133,7 +133,7 @@ export async function up(knex: Knex): Promise<void> {
     version: 1,
     effective_from: '2000-01-01',
     created_by: 'migration',
-    rules: JSON.stringify(DEFAULT_RULES),
+    rules: JSON.stringify(RULES_V1),
   });
 }
 

@@ -17,6 +17,8 @@ import * as m012 from './20261124_012_stay_checkins.js';
 import * as m013 from './20261124_013_operations_indexes.js';
 import * as m014 from './20261124_014_guest_search.js';
 import * as m015 from './20261125_015_mail_facts.js';
+import * as m016 from './20261206_016_program_rules_v2.js';
+import * as m017 from './20261206_017_stays_awaiting_rate.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,4 +40,6 @@ export const migrations: Record<string, Migration> = {
   '20261124_013_operations_indexes': m013,
   '20261124_014_guest_search': m014,
   '20261125_015_mail_facts': m015,
+  '20261206_016_program_rules_v2': m016,
+  '20261206_017_stays_awaiting_rate': m017,
 };

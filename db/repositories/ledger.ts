@@ -18,6 +18,8 @@ export interface LedgerRow {
 /** Why points moved, in detail. Every movement carries one. */
 export type LedgerReason =
   | 'stay_base'
+  /** The base points of a stay that earned nothing for want of a rate, booked once a version had it. */
+  | 'stay_re_earn'
   | 'tier_bonus'
   | 'referral'
   | 'welcome_back'
@@ -80,7 +82,9 @@ export async function post(db: Knex, input: PostInput): Promise<{ entry: LedgerR
         points: input.points,
         balance_after: balance + input.points,
         reason: input.reason,
-        source: input.source ?? (input.reason === 'stay_base' ? 'stay' : input.reason),
+        source:
+          input.source ??
+          (input.reason === 'stay_base' || input.reason === 'stay_re_earn' ? 'stay' : input.reason),
         stay_id: input.stayId ?? null,
         rules_version: input.rulesVersion ?? null,
         staff_request_id: input.staffRequestId ?? null,

@@ -21,6 +21,42 @@ export async function rulesVersions(db: Knex): Promise<RulesVersion[]> {
   return rows.map((r) => ({ version: r.version, effectiveFrom: r.effective_from, rules: r.rules }));
 }
 
+/**
+ * Locks `program_rules` against other publications until the transaction `trx` ends (readers are not blocked) and
+ * returns the latest version, so a check against it and the insert after it see the same table.
+ */
+export async function lockRulesVersions(
+  trx: Knex.Transaction,
+): Promise<{ version: number; effectiveFrom: string } | undefined> {
+  await trx.raw('lock table program_rules in share row exclusive mode');
+  const row = await trx('program_rules')
+    .orderBy('effective_from', 'desc')
+    .first<{ version: number; effective_from: string } | undefined>('version', 'effective_from');
+  return row ? { version: row.version, effectiveFrom: row.effective_from } : undefined;
+}
+
+/** Every version with who published it and when, newest first. */
+export async function listRulesVersions(
+  db: Knex,
+): Promise<(RulesVersion & { createdBy: string; createdAt: Date })[]> {
+  const rows = (await db('program_rules')
+    .select('version', 'effective_from', 'rules', 'created_by', 'created_at')
+    .orderBy('version', 'desc')) as {
+    version: number;
+    effective_from: string;
+    rules: ProgramRules;
+    created_by: string;
+    created_at: Date;
+  }[];
+  return rows.map((r) => ({
+    version: r.version,
+    effectiveFrom: r.effective_from,
+    rules: r.rules,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+  }));
+}
+
 /** Adds a new immutable version of the rules, in force from `effectiveFrom`. */
 export async function addRulesVersion(
   db: Knex,
@@ -292,7 +328,7 @@ export async function yearActivity(
   const { rows } = await db.raw<{ rows: { stays: number; nights: number; base: number }[] }>(
     `select count(*)::int as stays, coalesce(sum(s.nights), 0)::int as nights,
             coalesce((select sum(l.points) from points_ledger l join stays s2 on s2.id = l.stay_id
-                      where l.guest_id = :guestId and l.reason = 'stay_base'
+                      where l.guest_id = :guestId and l.reason in ('stay_base', 'stay_re_earn')
                         and extract(year from s2.departure) = :year), 0)::bigint as base
      from stays s where s.guest_id = :guestId and extract(year from s.departure) = :year`,
     { guestId, year },

@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
+import { countAwaitingRate } from './re-earn.js';
 
 /**
  * What the people running the engine watch, read from the record (lib/metrics.ts exports it at every scrape):
  * mails waiting or overdue or failed for good, PMS events not yet handled by their guest's workflow (what the
- * sweeper re-drives), open service cases by SLA state, compensations waiting for a manager, and the follow-ups
- * running on each cadence version. Each read uses a partial index; none reads a whole table.
+ * sweeper re-drives), open service cases by SLA state, compensations waiting for a manager, the follow-ups
+ * running on each cadence version, and the stays waiting for a rate. Each read uses a partial index; none reads a whole table.
  */
 export interface OperationsSnapshot {
   mails: {
@@ -30,6 +31,8 @@ export interface OperationsSnapshot {
   compensationsAwaitingApproval: number;
   /** Running follow-ups as `<cadence key> v<version>` → how many. */
   followUpsRunning: Record<string, number>;
+  /** Stays that earned nothing for want of a rate for their currency, not yet re-earned (db/repositories/re-earn.ts). */
+  staysAwaitingRate: number;
 }
 
 const num = (v: unknown): number => (v == null ? 0 : Number(v));
@@ -77,6 +80,7 @@ export async function readOperations(
     .groupBy('cadence_key', 'cadence_version')
     .select('cadence_key', 'cadence_version', db.raw('count(*) as n'))
     .timeout(t, { cancel: true })) as { cadence_key: string; cadence_version: number; n: unknown }[];
+  const staysAwaitingRate = await countAwaitingRate(db, t);
   return {
     mails: {
       pending: num(mails.pending),
@@ -99,5 +103,6 @@ export async function readOperations(
     followUpsRunning: Object.fromEntries(
       followUps.map((f) => [`${f.cadence_key} v${f.cadence_version}`, num(f.n)]),
     ),
+    staysAwaitingRate,
   };
 }

@@ -38,7 +38,7 @@ with s as (
 ), base as (
   select extract(year from s.departure)::int as y, sum(l.points)::bigint as points
   from points_ledger l join stays s on s.id = l.stay_id
-  where l.guest_id = :guestId and l.reason = 'stay_base'
+  where l.guest_id = :guestId and l.reason in ('stay_base', 'stay_re_earn')
   group by 1
 ), last as (
   select * from s order by departure desc, created_at desc limit 1

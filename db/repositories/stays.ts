@@ -15,6 +15,10 @@ export interface StayRow {
   checked_out_at: Date;
   event_id: string;
   created_at: Date;
+  /** The rules version the stay was decided by. */
+  rules_version: number | null;
+  /** `no_rate_for_currency` while it waits for a rate (domain/points.ts); cleared when re-earned. */
+  earn_flag: string | null;
 }
 
 /** Records a stay once per (source, pmsStayId); a repeat returns the row already there. */

@@ -74,7 +74,8 @@ describe('capacity', () => {
     );
     // A second connection wanted while the first is held would wait out the acquire timeout and fail.
     expect(Date.now() - started).toBeLessThan(ACQUIRE_CONNECTION_TIMEOUT_MS);
-    expect(applied.snapshot).toMatchObject({ stays: 1, pointsBalance: 12800 });
-    expect(loaded).toMatchObject({ stays: 1, nights: 2, pointsBalance: 12800, stage: 'member' });
+    // 1280.00 CNY by rules version 2: 1802 points.
+    expect(applied.snapshot).toMatchObject({ stays: 1, pointsBalance: 1802 });
+    expect(loaded).toMatchObject({ stays: 1, nights: 2, pointsBalance: 1802, stage: 'member' });
   });
 });

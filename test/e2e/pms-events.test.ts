@@ -123,7 +123,8 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
     expect(res.json.workflowId).toBe(`guest-${guestId}`);
 
     const [mail] = await stack.sink.waitFor(isThankYou(body.data.guest.email));
-    expect(mail!.text).toContain('You earned 12800 points for this stay. Your balance is now 12800 points.');
+    // 1280.00 CNY × 0.140845 USD/CNY × 10 points per USD = 1802.8 → 1802 (rules version 2).
+    expect(mail!.text).toContain('You earned 1802 points for this stay. Your balance is now 1802 points.');
 
     const guest = await eventually(async () => {
       const r = await getGuest(guestId);
@@ -145,12 +146,12 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
           tier: 'member',
           stays: 1,
           nights: 2,
-          pointsBalance: 12800,
+          pointsBalance: 1802,
           lastStay: { pmsStayId: body.data.stay.pmsStayId },
         },
       },
       stays: [{ pmsStayId: body.data.stay.pmsStayId, roomRevenue: '1280.00', currency: 'CNY', nights: 2 }],
-      ledger: [{ points: 12800, balanceAfter: 12800, reason: 'stay_base' }],
+      ledger: [{ points: 1802, balanceAfter: 1802, reason: 'stay_base', rulesVersion: 2 }],
     });
     expect(guest.mails).toEqual(
       expect.arrayContaining([

@@ -90,14 +90,17 @@ async function getGuest(guestId: string): Promise<GuestView> {
   return (await res.json()) as GuestView;
 }
 
-/** A guest with one stay of 1280.00 CNY (12800 points), once the workflow's state knows the balance. */
+/**
+ * A guest with one stay of 1280.00 CNY (1802 points by rules version 2: 1280 × 0.140845 × 10 = 1802.8), once the
+ * workflow's state knows the balance.
+ */
 async function guestWithBalance(): Promise<string> {
   const body = stayCompletedBody({ occurredAt: new Date(Date.now() - 3 * 3_600_000).toISOString() });
   const res = await api.postPms(body);
   expect(res.status).toBe(202);
   const { guestId } = (await res.json()) as { guestId: string };
   await eventually(async () =>
-    (await getGuest(guestId)).workflow?.state?.pointsBalance === 12800 ? true : undefined,
+    (await getGuest(guestId)).workflow?.state?.pointsBalance === 1802 ? true : undefined,
   );
   return guestId;
 }
@@ -132,13 +135,13 @@ describe('POST /v1/guests/:id/points/redemptions', () => {
     );
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(Object.keys(res.json).sort()).toEqual(['balanceAfter', 'ledgerId', 'points', 'requestId']);
-    expect(res.json).toMatchObject({ requestId: key, points: -1000, balanceAfter: 11800 });
+    expect(res.json).toMatchObject({ requestId: key, points: -1000, balanceAfter: 802 });
     expect(typeof res.json.ledgerId).toBe('number');
     expect(res.headers.get('idempotency-key')).toBe(key);
 
     const ledger = await stack.db<LedgerRow>('points_ledger').where({ staff_request_id: key });
     expect(ledger).toMatchObject([
-      { id: res.json.ledgerId, points: -1000, balance_after: 11800, source: 'redemption' },
+      { id: res.json.ledgerId, points: -1000, balance_after: 802, source: 'redemption' },
     ]);
     expect(await stack.db<StaffRequestRow>('staff_requests').where({ id: key }).first()).toMatchObject({
       guest_id: guestId,
@@ -146,7 +149,7 @@ describe('POST /v1/guests/:id/points/redemptions', () => {
       body: { points: 1000, note: 'spa voucher 😀' },
       actor: OPS,
       status: 'applied',
-      result: { ledgerId: res.json.ledgerId, points: -1000, balanceAfter: 11800 },
+      result: { ledgerId: res.json.ledgerId, points: -1000, balanceAfter: 802 },
     });
     expect(
       await stack.db('audit_log').where({ subject: `guest:${guestId}`, action: 'points.redeemed' }),
@@ -170,7 +173,7 @@ describe('POST /v1/guests/:id/points/redemptions', () => {
 
     // The workflow knows the new balance; its history holds the request id and numbers, never the note.
     await eventually(async () =>
-      (await getGuest(guestId)).workflow?.state?.pointsBalance === 11800 ? true : undefined,
+      (await getGuest(guestId)).workflow?.state?.pointsBalance === 802 ? true : undefined,
     );
     const history = await env.client.workflow.getHandle(`guest-${guestId}`).fetchHistory();
     const text = JSON.stringify(history);
@@ -185,12 +188,12 @@ describe('POST /v1/guests/:id/points/redemptions', () => {
     expect(over.json).toMatchObject({ error: { code: 'insufficient_points', details: { field: 'points' } } });
     await expectNothingWritten(guestId, before);
 
-    // The program's minimum redemption is 1000 points (rules version 1).
-    const small = await staff(guestId, 'points/redemptions', { points: 500 }, { key: opsKey });
+    // The program's minimum redemption is 140 points (rules version 2).
+    const small = await staff(guestId, 'points/redemptions', { points: 100 }, { key: opsKey });
     expect(small.status).toBe(422);
     expect(small.json).toMatchObject({ error: { code: 'below_minimum', details: { field: 'points' } } });
     await expectNothingWritten(guestId, before);
-    expect((await getGuest(guestId)).workflow?.state?.pointsBalance).toBe(12800);
+    expect((await getGuest(guestId)).workflow?.state?.pointsBalance).toBe(1802);
   });
 
   it('the ledger itself refuses a redemption below zero, whatever the workflow believed (InsufficientPoints, nothing written)', async () => {
@@ -202,7 +205,7 @@ describe('POST /v1/guests/:id/points/redemptions', () => {
         guestId,
         requestId: randomUUID(),
         kind: 'redemption',
-        points: -12801,
+        points: -1803,
         now: new Date().toISOString(),
       })
       .then(
@@ -213,7 +216,7 @@ describe('POST /v1/guests/:id/points/redemptions', () => {
     expect(refused).toMatchObject({
       type: 'InsufficientPoints',
       nonRetryable: true,
-      message: 'the balance is 12800 points, 12801 were asked for',
+      message: 'the balance is 1802 points, 1803 were asked for',
     });
     await expectNothingWritten(guestId, before);
   });
@@ -279,7 +282,7 @@ describe('POST /v1/guests/:id/points/redemptions', () => {
 
     const retried = await staff(guestId, 'points/redemptions', { points: 1000 }, { idempotencyKey: key });
     expect(retried.status).toBe(200);
-    expect(retried.json).toMatchObject({ requestId: key, points: -1000, balanceAfter: 11800 });
+    expect(retried.json).toMatchObject({ requestId: key, points: -1000, balanceAfter: 802 });
     expect(await countRows(stack.db, 'points_ledger', { staff_request_id: key })).toBe(1);
     expect(
       await countRows(stack.db, 'audit_log', { subject: `guest:${guestId}`, action: 'points.redeemed' }),
@@ -318,7 +321,7 @@ describe('POST /v1/guests/:id/points/adjustments', () => {
       reason: 'goodwill after a noisy room',
     });
     expect(res.status, JSON.stringify(res.json)).toBe(200);
-    expect(res.json).toMatchObject({ points: 250, balanceAfter: 13050 });
+    expect(res.json).toMatchObject({ points: 250, balanceAfter: 2052 });
     expect(
       await stack.db('audit_log').where({ subject: `guest:${guestId}`, action: 'points.adjusted' }),
     ).toMatchObject([{ actor: ADMIN, after: { reason: 'goodwill after a noisy room' } }]);

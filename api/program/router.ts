@@ -1,0 +1,50 @@
+/**
+ * The program's rules and the re-earn, for admins (every change audited with the key's name):
+ * - `GET  /v1/program/rules`            every rules version and the one in force today (ops, manager, admin)
+ * - `POST /v1/program/rules`            a new immutable version (admin): 400 naming the field, nothing written
+ * - `POST /v1/admin/stays/re-earn`      books the stays waiting for a rate that a version now has (admin)
+ */
+import express, { Router } from 'express';
+import type { z } from 'zod';
+import { requireRole } from '../auth.js';
+import { jsonBodyOnly, validationError } from '../errors.js';
+import { publishRulesBody, reEarnBody } from './schema.js';
+import { listRules, publishRules, reEarnStays, type ProgramServiceDeps } from './service.js';
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+/** Mounted at `/v1/program`. */
+export function programRouter(deps: ProgramServiceDeps): Router {
+  const router = Router();
+  // Authenticated first, as every staff route: a body is read only for a key that may send one.
+  router.use(
+    '/rules',
+    requireRole(deps.db, ['ops', 'manager', 'admin']),
+    jsonBodyOnly,
+    express.json({ limit: '64kb' }),
+  );
+  router.get('/rules', async (_req, res) => {
+    res.json(await listRules(deps));
+  });
+  router.post('/rules', requireRole(deps.db, ['admin']), async (req, res) => {
+    const body = parse(publishRulesBody, req.body);
+    res.status(201).json(await publishRules(deps, { ...body, actor: req.principal!.name }));
+  });
+  return router;
+}
+
+/** Mounted at `/v1/admin`. */
+export function adminRouter(deps: ProgramServiceDeps): Router {
+  const router = Router();
+  router.use(requireRole(deps.db, ['admin']), jsonBodyOnly, express.json({ limit: '64kb' }));
+  router.post('/stays/re-earn', async (req, res) => {
+    // No body at all is `{}`: re-earn everything a version has the rate for.
+    const body = parse(reEarnBody, req.body ?? {});
+    res.json(await reEarnStays(deps, { ...body, actor: req.principal!.name }));
+  });
+  return router;
+}
