@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DateTime } from 'luxon';
 import { afterEach, beforeEach, inject } from 'vitest';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { FaultInjector } from '../activities/faults.js';
@@ -344,4 +345,23 @@ export async function historySummary(client: Client, workflowId: string): Promis
       `  pending ${p.activityType?.name ?? '?'} attempt ${p.attempt ?? 0}: ${p.lastFailure?.message ?? 'no failure'}`,
   );
   return [`${workflowId}: ${description.status.name}`, ...lines, ...pending].join('\n');
+}
+
+/**
+ * A zone (a whole-hour UTC offset) where the server's clock now reads from `fromHour` to before `toHour`: guest mail
+ * waits for the send window (09:00–20:00 local, activities/mail/timing.ts), so a test that needs it to go at once
+ * puts the guest where it is day, one about the window where it is night.
+ */
+export async function zoneWhereNowIs(
+  env: { currentTimeMs(): Promise<number> },
+  fromHour: number,
+  toHour: number,
+): Promise<string> {
+  const nowMs = await env.currentTimeMs();
+  for (let h = -12; h <= 14; h++) {
+    const zone = h === 0 ? 'UTC' : `Etc/GMT${h > 0 ? '-' : '+'}${Math.abs(h)}`;
+    const hour = DateTime.fromMillis(nowMs, { zone }).hour;
+    if (hour >= fromHour && hour < toHour) return zone;
+  }
+  throw new Error(`no zone between ${fromHour}:00 and ${toHour}:00`);
 }

@@ -7,7 +7,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failOnceAt, type FaultInjector } from '../activities/faults.js';
 import type { Activities } from '../activities/index.js';
@@ -28,6 +27,7 @@ import {
   sentMail,
   uniqueTaskQueue,
   type Stack,
+  zoneWhereNowIs,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
 import { followUpStateQuery, guestMessageSignal, redeemPointsUpdate, stateQuery } from './messages.js';
@@ -178,17 +178,6 @@ async function checkOutAgo(ms: number, nights = 2) {
   const departure = at.toISOString().slice(0, 10);
   const arrival = new Date(at.getTime() - nights * DAY).toISOString().slice(0, 10);
   return { occurredAt: at.toISOString(), stay: { arrival, departure, nights } };
-}
-
-/** A zone (whole-hour offset) where the test server's clock now reads from `fromHour` to before `toHour`. */
-async function zoneWhereNowIs(fromHour: number, toHour: number): Promise<string> {
-  const nowMs = await env.currentTimeMs();
-  for (let h = -12; h <= 14; h++) {
-    const zone = h === 0 ? 'UTC' : `Etc/GMT${h > 0 ? '-' : '+'}${Math.abs(h)}`;
-    const hour = DateTime.fromMillis(nowMs, { zone }).hour;
-    if (hour >= fromHour && hour < toHour) return zone;
-  }
-  throw new Error(`no zone between ${fromHour}:00 and ${toHour}:00`);
 }
 
 /** Thank-you mails received for `address` (the lifecycle sends others too: welcome, upgrades…). */
@@ -453,7 +442,7 @@ describe('guestLifecycle', () => {
 
   it('mails each upgrade with the tier it reached: Silver, then Gold, both decided before the first mail is written', async () => {
     // Where it is day: the upgrade mails wait for the send window (activities/mail/timing.ts), not at issue here.
-    const zone = await zoneWhereNowIs(10, 18);
+    const zone = await zoneWhereNowIs(env, 10, 18);
     const profile = { ...sampleStay().profile, timezone: zone };
     const [first, second] = await staysThisYear(2);
     // 25,000 base points reach Silver; 50,000 more (75,000 in the year) reach Gold. In US dollars: rules version 2

@@ -24,6 +24,7 @@ import {
   workerPerTest,
   sampleStay,
   type Stack,
+  zoneWhereNowIs,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
 import { guestMessageSignal, redeemPointsUpdate, setTierFloorUpdate, stateQuery } from './messages.js';
@@ -116,21 +117,6 @@ async function stayAgo(msAgo: number, profile = sampleStay().profile, nights = 2
   }).message;
 }
 
-/**
- * A zone (a whole-hour UTC offset) where the server's clock now reads from `fromHour` to before `toHour`: marketing
- * mail is planned in the guest's send window (09:00-20:00 local), so a test that needs it to go at once puts the
- * guest where it is day, one about the window where it is night.
- */
-async function zoneWhereNowIs(fromHour: number, toHour: number): Promise<string> {
-  const nowMs = await env.currentTimeMs();
-  for (let h = -12; h <= 14; h++) {
-    const zone = h === 0 ? 'UTC' : `Etc/GMT${h > 0 ? '-' : '+'}${Math.abs(h)}`;
-    const hour = DateTime.fromMillis(nowMs, { zone }).hour;
-    if (hour >= fromHour && hour < toHour) return zone;
-  }
-  throw new Error(`no zone between ${fromHour}:00 and ${toHour}:00`);
-}
-
 /** The guest's workflow and its children as far as they got, for a failing wait's message. */
 async function explainGuest(guestId: string): Promise<string> {
   const parent = await historySummary(env.client, guestWorkflowId(guestId));
@@ -207,6 +193,36 @@ async function record(name: string, workflowId: string) {
     path.join(HISTORIES_DIR, `${name}.${type}.json`),
     historyToJSON(await handle.fetchHistory()),
   );
+}
+
+/**
+ * An opted-in prospect where it is night: the invitation to join, planned an hour after the consent, is held for
+ * 09:00 local. The guest, its zone and the invitation's outbox row.
+ */
+async function invitationAtNight() {
+  const zone = await zoneWhereNowIs(env, 1, 6);
+  const g = await guest({ consent: true });
+  await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
+  await signal(g.id, {
+    type: 'profile.updated',
+    eventId: `evt-${randomUUID()}`,
+    source: 'pms',
+    occurredAt: iso(await env.currentTimeMs()),
+    changed: ['marketingConsent'],
+    marketingConsent: true,
+    timezone: zone,
+  });
+  // Invited an hour after becoming an opted-in prospect: still night, so planned for 09:00.
+  await advance(HOUR + 60_000, HOUR);
+  const invitation = await eventually(() =>
+    stack
+      .db('mail_outbox')
+      .where({ guest_id: g.id, template: 'enrolment-invitation' })
+      .first<
+        { id: number; status: string; send_at: Date; message_id: string; to_address: string } | undefined
+      >(),
+  );
+  return { g, zone, invitation };
 }
 
 describe('lapse and win-back', () => {
@@ -321,7 +337,7 @@ describe('lapse and win-back', () => {
     await stack
       .db('guests')
       .where({ id: g.id })
-      .update({ timezone: await zoneWhereNowIs(10, 17) });
+      .update({ timezone: await zoneWhereNowIs(env, 10, 17) });
     await signal(g.id, await stayAgo(366 * DAY, g.profile));
     // The first offer is out (its mail sent): nothing of the win-back is in flight when the guest books.
     await eventually(async () =>
@@ -382,7 +398,7 @@ describe('lapse and win-back', () => {
     await stack
       .db('guests')
       .where({ id: g.id })
-      .update({ timezone: await zoneWhereNowIs(10, 17) });
+      .update({ timezone: await zoneWhereNowIs(env, 10, 17) });
     await signal(g.id, await stayAgo(366 * DAY, g.profile));
     await eventually(async () =>
       (await templatesSent(g.id)).includes('win-back-offer:sent') ? true : undefined,
@@ -425,7 +441,7 @@ describe('lapse and win-back', () => {
 });
 
 describe('send windows of the lifecycle mails', () => {
-  const zoneAtNight = () => zoneWhereNowIs(1, 6);
+  const zoneAtNight = () => zoneWhereNowIs(env, 1, 6);
   const localOf = (d: Date | string, zone: string) =>
     DateTime.fromJSDate(new Date(d), { zone }).toFormat('yyyy-LL-dd HH:mm');
 
@@ -488,26 +504,7 @@ describe('send windows of the lifecycle mails', () => {
   });
 
   it("holds the guest workflow's own marketing mail (the invitation to join) for 09:00 local", async () => {
-    const zone = await zoneAtNight();
-    const g = await guest({ consent: true });
-    await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
-    await signal(g.id, {
-      type: 'profile.updated',
-      eventId: `evt-${randomUUID()}`,
-      source: 'pms',
-      occurredAt: iso(await env.currentTimeMs()),
-      changed: ['marketingConsent'],
-      marketingConsent: true,
-      timezone: zone,
-    });
-    // Invited an hour after becoming an opted-in prospect: still night, so planned for 09:00.
-    await advance(HOUR + 60_000, HOUR);
-    const invitation = await eventually(() =>
-      stack
-        .db('mail_outbox')
-        .where({ guest_id: g.id, template: 'enrolment-invitation' })
-        .first<{ status: string; send_at: Date; message_id: string } | undefined>(),
-    );
+    const { g, zone, invitation } = await invitationAtNight();
     expect(invitation.status).toBe('pending');
     expect(localOf(invitation.send_at, zone).slice(11)).toBe('09:00');
     await advance(invitation.send_at.getTime() - (await env.currentTimeMs()) + HOUR, HOUR);
@@ -586,7 +583,7 @@ describe('when each class of mail may go (activities/mail/timing.ts)', () => {
   });
 
   it('sends the welcome on enrolment at once, in the night (the answer to the guest joining)', async () => {
-    const zone = await zoneWhereNowIs(1, 6);
+    const zone = await zoneWhereNowIs(env, 1, 6);
     const g = await guest({ consent: false });
     await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
     await signal(g.id, {
@@ -611,27 +608,7 @@ describe('when each class of mail may go (activities/mail/timing.ts)', () => {
   });
 
   it('sends a mail held for the window to the address and name the guest has at its send time', async () => {
-    const zone = await zoneWhereNowIs(1, 6);
-    const g = await guest({ consent: true });
-    await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
-    await signal(g.id, {
-      type: 'profile.updated',
-      eventId: `evt-${randomUUID()}`,
-      source: 'pms',
-      occurredAt: iso(await env.currentTimeMs()),
-      changed: ['marketingConsent'],
-      marketingConsent: true,
-      timezone: zone,
-    });
-    await advance(HOUR + 60_000, HOUR);
-    const invitation = await eventually(() =>
-      stack
-        .db('mail_outbox')
-        .where({ guest_id: g.id, template: 'enrolment-invitation' })
-        .first<
-          { id: number; status: string; send_at: Date; message_id: string; to_address: string } | undefined
-        >(),
-    );
+    const { g, invitation } = await invitationAtNight();
     expect(invitation.status).toBe('pending');
     expect(invitation.to_address).toBe(g.email);
     // The guest corrects the address (and the name) before 09:00.
