@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import layers from './lint/layers.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/'] },
@@ -17,25 +18,41 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox. It may import @temporalio/workflow (and
-    // @temporalio/common, which it re-exports and which holds no Node code), domain/ and its own
-    // workflows/ files; anything else only as a type.
+    // The layers point one way (docs/architecture.md "Layers"); no import circle, type imports included.
+    // Composition roots (worker.ts, stack/, sim/, bench/, cli/) and tests may import anything.
+    files: ['**/*.ts'],
+    ignores: ['**/*.test.ts', 'test/**'],
+    plugins: { layers },
+    rules: {
+      'layers/no-cycle': 'error',
+      'layers/allowed': [
+        'error',
+        {
+          layers: {
+            contracts: { may: ['domain'], packages: ['@temporalio/workflow'] },
+            domain: { may: [], packages: [] },
+            // Workflow code runs in Temporal's deterministic sandbox: @temporalio/workflow (and @temporalio/common,
+            // which it re-exports and which holds no Node code), contracts/, domain/; the activities' interface as
+            // a type, for proxyActivities.
+            workflows: {
+              may: ['contracts', 'domain'],
+              packages: ['@temporalio/workflow', '@temporalio/common'],
+              typesFrom: ['activities/index.ts'],
+            },
+            activities: { may: ['contracts', 'domain', 'db', 'lib', 'config.ts'] },
+            db: { may: ['contracts', 'domain'] },
+            lib: { may: ['contracts', 'domain', 'db', 'config.ts'] },
+            api: { may: ['contracts', 'domain', 'db', 'lib', 'config.ts', 'activities'] },
+            'config.ts': { may: [] },
+          },
+        },
+      ],
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     ignores: ['workflows/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(?!@temporalio/workflow$|@temporalio/common$|\\.\\./domain/|\\./)',
-              allowTypeImports: true,
-              message:
-                'Workflow code imports only @temporalio/workflow, domain/ and workflows/ (types from anywhere).',
-            },
-          ],
-        },
-      ],
       'no-restricted-properties': [
         'error',
         { object: 'Math', property: 'random', message: 'Use the workflow random (deterministic).' },
@@ -45,17 +62,6 @@ export default tseslint.config(
   {
     files: ['domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['node:*', '../db/*', '../activities/*', '../api/*', '@temporalio/*'],
-              message: 'domain/ is pure.',
-            },
-          ],
-        },
-      ],
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'domain/ takes time as an argument.' },
@@ -63,7 +69,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', 'lint/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
   prettier,

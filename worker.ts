@@ -30,6 +30,7 @@ import {
   temporalTarget,
 } from './lib/runtime.js';
 import type { pmsEventSweeper } from './workflows/pms-event-sweeper.js';
+import { SWEEPER_WORKFLOW_ID } from './domain/ids.js';
 
 /** `workflows/index.ts` under tsx and vitest, `workflows/index.js` once compiled. */
 export const workflowsPath = fileURLToPath(
@@ -147,7 +148,7 @@ export function workerTelemetry(host: string, port: number) {
 /** Starts the sweeper unless it runs already (every worker calls this; one sweeper per namespace). */
 export async function ensureSweeper(client: Client, taskQueue: string, logger?: Logger): Promise<void> {
   await client.workflow.start<typeof pmsEventSweeper>('pmsEventSweeper', {
-    workflowId: 'pms-event-sweeper',
+    workflowId: SWEEPER_WORKFLOW_ID,
     taskQueue,
     args: [{}],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -16,7 +16,7 @@ import * as guests from '../db/repositories/guests.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as outbox from '../db/repositories/outbox.js';
 import { toCents } from '../domain/points.js';
-import { caseWorkflowId } from '../workflows/messages.js';
+import { caseWorkflowId } from '../domain/ids.js';
 import type {
   CaseAgenda,
   CaseCostBucket,
@@ -24,7 +24,7 @@ import type {
   CaseSnapshot,
   CaseStepResult,
   CompensationKind,
-} from '../workflows/types.js';
+} from '../contracts/case.js';
 import { failFastOnDataErrors } from './errors.js';
 import { rulesAt } from './lifecycle.js';
 import {
@@ -35,14 +35,7 @@ import {
 } from './mail/case-templates.js';
 import { withLayout } from './mail/layout.js';
 import { messageIdFor, type MailActivities, type ScheduledMail, type SchedulingSendMail } from './mail.js';
-
-/** The case mails: three to the guest, two to the property's staff. */
-export type CaseMail =
-  | 'case-acknowledgement'
-  | 'case-resolution'
-  | 'case-satisfaction-check'
-  | 'case-escalation-duty-manager'
-  | 'case-escalation-general-manager';
+import type { CaseMail, CaseStep } from '../contracts/case.js';
 
 export interface CaseDeps {
   db: Db;
@@ -193,11 +186,6 @@ export async function caseSnapshotOf(db: Knex, caseId: string): Promise<CaseSnap
 }
 
 // --- the activities ------------------------------------------------------------------------------------------
-
-export interface CaseStep {
-  result: CaseStepResult;
-  snapshot: CaseSnapshot;
-}
 
 const refuse = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
 

@@ -12,8 +12,7 @@ import type { Db } from '../db/knex.js';
 import * as audit from '../db/repositories/audit.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as lifecycle from '../db/repositories/lifecycle.js';
-import { standingOf, type LastStay } from '../db/repositories/standing.js';
-import type { Agenda } from '../domain/agenda.js';
+import { standingOf } from '../db/repositories/standing.js';
 import type { GuestMessage } from '../domain/messages.js';
 import { signalGuest } from '../lib/signal-guest.js';
 import { versionInForce, type RulesVersion } from '../domain/program.js';
@@ -30,26 +29,10 @@ import {
 import { localDate, planAgenda, reviewSchedule } from './agenda.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { ScheduledMail, SchedulingSendMail, SendMailResult } from './mail.js';
+import type { GuestSnapshot } from '../contracts/guest.js';
+import { LIFECYCLE_MAILS, type LifecycleMail } from '../domain/lifecycle-mails.js';
 
 /** Where the guest stands, as the workflow needs it: ids and facts, no personal data. */
-export interface GuestSnapshot {
-  stage: Stage;
-  tier: Tier;
-  tierFloor: Tier | null;
-  tierValidThrough: string | null;
-  enrolled: boolean;
-  stays: number;
-  nights: number;
-  pointsBalance: number;
-  lastStay: LastStay | null;
-  marketingConsent: boolean;
-  /** The program's minimum redemption (rules in force now), for the redeem validator. */
-  redemptionMinimum: number;
-  agenda: Agenda;
-  /** The calendar year (guest's local) that the next 1 January review looks back on. */
-  reviewYear: number;
-}
-
 export interface LifecycleDeps {
   db: Db;
   temporal?: Client | undefined;
@@ -149,25 +132,6 @@ async function missedReviewOf(
   if (!rows.before || rows.since) return {};
   return { agenda: { ...s.agenda, tierReview: now }, reviewYear: thisYear - 1 };
 }
-
-/** The lifecycle mails; `marketing` ones need the guest's marketing consent. */
-export const LIFECYCLE_MAILS = {
-  'enrolment-invitation': { marketing: true },
-  'welcome-member': { marketing: false },
-  'tier-upgrade': { marketing: false },
-  'tier-review-result': { marketing: false },
-  'tier-keep-reminder': { marketing: true },
-  'first-year-reminder': { marketing: true },
-  'first-year-come-back': { marketing: true },
-  'points-expiry-warning': { marketing: false },
-  'points-expired': { marketing: false },
-  'win-back-offer': { marketing: true },
-  'churn-why': { marketing: true },
-  'welcome-back': { marketing: false },
-  'birthday-greeting': { marketing: true },
-  'referral-bonus': { marketing: false },
-} as const;
-export type LifecycleMail = keyof typeof LIFECYCLE_MAILS;
 
 export function createLifecycleActivities(deps: LifecycleDeps) {
   const { db } = deps;

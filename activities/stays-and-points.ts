@@ -16,9 +16,11 @@ import { baseEarn } from '../domain/points.js';
 import { isTier, tierBonusPoints, tierEarnedBy, tierRank, type Tier } from '../domain/tiers.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { FaultInjector } from './faults.js';
-import { rulesAt, snapshotOf, type GuestSnapshot } from './lifecycle.js';
+import { rulesAt, snapshotOf } from './lifecycle.js';
+import { type GuestSnapshot } from '../contracts/guest.js';
 
-export type { GuestStanding, LastStay } from '../db/repositories/standing.js';
+export type { GuestStanding } from '../db/repositories/standing.js';
+export type { LastStay } from '../contracts/guest.js';
 
 export interface ApplyStayResult {
   stayId: string;

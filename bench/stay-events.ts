@@ -56,8 +56,7 @@ import { ensureTemporalCli } from '../stack/provision.js';
 import { consoleStepLog as log, MissingToolError, step } from '../stack/step.js';
 import { sampleStayCompletedBody, sampleStayCompletedMessage } from '../stack/sample-events.js';
 import { startTemporalDevServer } from '../stack/temporal-dev.js';
-import type { guestLifecycle } from '../workflows/guest-lifecycle.js';
-import { guestMessageSignal } from '../workflows/messages.js';
+import { GUEST_WORKFLOW_TYPE, guestMessageSignal, type GuestLifecycleWorkflow } from '../contracts/guest.js';
 import { formatSummary, summarise } from './cpuprofile-summary.js';
 import { addCpu, COMPONENTS, cpuDelta, cpuSnapshot, type CpuSnapshot } from './proc-cpu.js';
 
@@ -145,7 +144,7 @@ function rawPath(client: Client, taskQueue: string): Prepare {
   return () => {
     const signal = sampleStayCompletedMessage();
     return async () => {
-      await client.workflow.signalWithStart<typeof guestLifecycle, [GuestMessage]>('guestLifecycle', {
+      await client.workflow.signalWithStart<GuestLifecycleWorkflow, [GuestMessage]>(GUEST_WORKFLOW_TYPE, {
         workflowId: `bench-raw-${randomUUID()}`,
         taskQueue,
         args: [{ guestId: randomUUID() }],

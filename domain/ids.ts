@@ -19,3 +19,11 @@ export function idempotencyKey(workflowId: string, purpose: string): string {
 export function inStayCareWorkflowId(guestId: string, pmsStayId: string): string {
   return `guest-${guestId}-in-stay-${pmsStayId}`;
 }
+
+/** A guest's service-recovery case: a child of the guest's workflow (`guest-<guestId>-case-<caseId>`). */
+export function caseWorkflowId(guestId: string, caseId: string): string {
+  return `guest-${guestId}-case-${caseId}`;
+}
+
+/** The PMS event sweeper: one per namespace, started by every worker with "use existing". */
+export const SWEEPER_WORKFLOW_ID = 'pms-event-sweeper';

@@ -7,8 +7,7 @@
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { guestWorkflowId } from '../domain/ids.js';
 import type { GuestMessage } from '../domain/messages.js';
-import type { guestLifecycle } from '../workflows/guest-lifecycle.js';
-import { guestMessageSignal } from '../workflows/messages.js';
+import { GUEST_WORKFLOW_TYPE, guestMessageSignal, type GuestLifecycleWorkflow } from '../contracts/guest.js';
 
 /** gRPC NOT_FOUND: a signal can race a continue-as-new on some servers (sdk-java #1538); retried. */
 function isNotFound(err: unknown): boolean {
@@ -23,7 +22,7 @@ export async function signalGuest(
   const workflowId = guestWorkflowId(input.guestId);
   for (let attempt = 1; ; attempt++) {
     try {
-      await client.workflow.signalWithStart<typeof guestLifecycle, [GuestMessage]>('guestLifecycle', {
+      await client.workflow.signalWithStart<GuestLifecycleWorkflow, [GuestMessage]>(GUEST_WORKFLOW_TYPE, {
         workflowId,
         taskQueue: input.taskQueue,
         args: [{ guestId: input.guestId }],

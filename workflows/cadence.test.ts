@@ -23,8 +23,8 @@ import type { PlannedOutboxRow } from '../db/repositories/outbox.js';
 import { DEFAULT_POST_STAY_STEPS, type CadenceStep } from '../domain/cadence.js';
 import { followUpWorkflowId, guestWorkflowId } from '../domain/ids.js';
 import { eventually, openStack, workerPerTest, sampleStay, type Stack } from '../test/helpers.js';
-import { followUpStateQuery, moveFollowUpUpdate } from './messages.js';
-import type { PostStayFollowUpInput, PostStayFollowUpResult } from './types.js';
+import { followUpStateQuery, moveFollowUpUpdate } from '../contracts/follow-up.js';
+import type { PostStayFollowUpInput, PostStayFollowUpResult } from '../contracts/follow-up.js';
 
 vi.setConfig({ testTimeout: 180_000 });
 

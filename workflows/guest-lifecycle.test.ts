@@ -30,8 +30,9 @@ import {
   zoneWhereNowIs,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
-import { followUpStateQuery, guestMessageSignal, redeemPointsUpdate, stateQuery } from './messages.js';
-import type { GuestLifecycleInput } from './types.js';
+import { followUpStateQuery } from '../contracts/follow-up.js';
+import { guestMessageSignal, redeemPointsUpdate, stateQuery } from '../contracts/guest.js';
+import type { GuestLifecycleInput } from '../contracts/guest.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -34,7 +34,7 @@ import {
   redeemPointsUpdate,
   setTierFloorUpdate,
   stateQuery,
-} from './messages.js';
+} from '../contracts/guest.js';
 import type {
   AdjustPointsRequest,
   GuestLifecycleInput,
@@ -44,9 +44,9 @@ import type {
   SetTierFloorRequest,
   StaffRequestItem,
   TierFloorResult,
-} from './types.js';
+} from '../contracts/guest.js';
 
-export type { GuestLifecycleInput, GuestLifecycleState } from './types.js';
+export type { GuestLifecycleInput, GuestLifecycleState } from '../contracts/guest.js';
 export { initialState } from './guest.js';
 
 const isStaffRequest = (item: InboxItem): item is StaffRequestItem => item.type.startsWith('staff.');

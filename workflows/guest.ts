@@ -20,7 +20,8 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { GuestSnapshot, LifecycleMail } from '../activities/lifecycle.js';
+import type { LifecycleMail } from '../domain/lifecycle-mails.js';
+import type { GuestSnapshot } from '../contracts/guest.js';
 import { nextDeadline, type DeadlineKind } from '../domain/agenda.js';
 import { followUpWorkflowId, inStayCareWorkflowId } from '../domain/ids.js';
 import {
@@ -40,7 +41,6 @@ import { startServiceRecovery } from './service-recovery.js';
 import { tierReview } from './tier-review.js';
 import type {
   AdjustPointsRequest,
-  FollowUpMail,
   GuestLifecycleState,
   GuestStateView,
   InboxItem,
@@ -49,7 +49,8 @@ import type {
   SetTierFloorRequest,
   StaffRequestItem,
   TierFloorResult,
-} from './types.js';
+} from '../contracts/guest.js';
+import type { FollowUpMail } from '../contracts/follow-up.js';
 import { winBack } from './win-back.js';
 
 /** How long after becoming an opted-in prospect the invitation to join goes out. */

@@ -31,8 +31,8 @@ import {
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
 import { stayStartedBody } from '../test/pms-samples.js';
-import { guestMessageSignal } from './messages.js';
-import type { InStayCareResult } from './types.js';
+import { guestMessageSignal } from '../contracts/guest.js';
+import type { InStayCareResult } from '../contracts/in-stay-care.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 

@@ -9,9 +9,9 @@ import { proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workfl
 import type { Activities } from '../activities/index.js';
 import { idempotencyKey } from '../domain/ids.js';
 import { MAIL_DELIVERY } from '../domain/mail-timing.js';
-import type { InStayCareInput, InStayCareResult } from './types.js';
+import type { InStayCareInput, InStayCareResult } from '../contracts/in-stay-care.js';
 
-export type { InStayCareInput, InStayCareResult } from './types.js';
+export type { InStayCareInput, InStayCareResult } from '../contracts/in-stay-care.js';
 
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',

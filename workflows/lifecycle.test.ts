@@ -27,8 +27,13 @@ import {
   zoneWhereNowIs,
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
-import { guestMessageSignal, redeemPointsUpdate, setTierFloorUpdate, stateQuery } from './messages.js';
-import type { GuestStateView } from './types.js';
+import {
+  guestMessageSignal,
+  redeemPointsUpdate,
+  setTierFloorUpdate,
+  stateQuery,
+} from '../contracts/guest.js';
+import type { GuestStateView } from '../contracts/guest.js';
 
 // Years pass in each test: give each room to breathe on a busy machine.
 vi.setConfig({ testTimeout: 120_000 });

@@ -28,7 +28,7 @@ import {
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
 import { stayStartedBody } from '../test/pms-samples.js';
-import { guestMessageSignal } from './messages.js';
+import { guestMessageSignal } from '../contracts/guest.js';
 import type { pmsEventSweeper } from './pms-event-sweeper.js';
 
 let env: TestWorkflowEnvironment;

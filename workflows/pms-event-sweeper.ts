@@ -8,11 +8,9 @@
  */
 import { continueAsNew, log, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { PmsEventSweeperInput } from './types.js';
+import type { PmsEventSweeperInput } from '../contracts/sweeper.js';
 
-export type { PmsEventSweeperInput } from './types.js';
-
-export const SWEEPER_WORKFLOW_ID = 'pms-event-sweeper';
+export type { PmsEventSweeperInput } from '../contracts/sweeper.js';
 
 const { redrivePmsEvents } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

@@ -39,7 +39,7 @@ import { thankYouDelayMs } from '../domain/followup.js';
 import { idempotencyKey } from '../domain/ids.js';
 import { MAIL_DELIVERY, isTooOldToThank } from '../domain/mail-timing.js';
 import { refusalOf } from './failures.js';
-import { followUpStateQuery, moveFollowUpUpdate } from './messages.js';
+import { followUpStateQuery, moveFollowUpUpdate } from '../contracts/follow-up.js';
 import type {
   FollowUpStateView,
   FollowUpStepOutcome,
@@ -47,9 +47,9 @@ import type {
   MoveFollowUpResult,
   PostStayFollowUpInput,
   PostStayFollowUpResult,
-} from './types.js';
+} from '../contracts/follow-up.js';
 
-export type { PostStayFollowUpInput, PostStayFollowUpResult } from './types.js';
+export type { PostStayFollowUpInput, PostStayFollowUpResult } from '../contracts/follow-up.js';
 
 const { queueMail, suppressMail, sendLifecycleMail } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

@@ -27,8 +27,11 @@ import { guestWorkflowId } from '../domain/ids.js';
 import type { GuestMessage } from '../domain/messages.js';
 import { countRows, eventually, openStack, workerPerTest, sampleStay, type Stack } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
-import { caseStateQuery, caseWorkflowId, guestMessageSignal, stateQuery } from './messages.js';
-import type { CaseStepResult, GuestStateView } from './types.js';
+import { caseStateQuery } from '../contracts/case.js';
+import { caseWorkflowId } from '../domain/ids.js';
+import { guestMessageSignal, stateQuery } from '../contracts/guest.js';
+import type { CaseStepResult } from '../contracts/case.js';
+import type { GuestStateView } from '../contracts/guest.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 

@@ -35,7 +35,7 @@ import {
 } from '@temporalio/workflow';
 import { ActivityFailure } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import type { CaseMail, CaseStep } from '../activities/cases.js';
+import type { CaseMail, CaseStep } from '../contracts/case.js';
 import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { dispositionOf } from './failures.js';
 import { startChildOnce } from './start-child-once.js';
@@ -45,10 +45,10 @@ import {
   approveCompensationUpdate,
   assignCaseUpdate,
   caseStateQuery,
-  caseWorkflowId,
   requestCompensationUpdate,
   resolveCaseUpdate,
-} from './messages.js';
+} from '../contracts/case.js';
+import { caseWorkflowId } from '../domain/ids.js';
 import type {
   ApproveCompensationRequest,
   CaseDeadlineKind,
@@ -63,9 +63,9 @@ import type {
   ServiceRecoveryInput,
   ServiceRecoveryResult,
   ServiceRecoveryState,
-} from './types.js';
+} from '../contracts/case.js';
 
-export type { ServiceRecoveryInput, ServiceRecoveryResult } from './types.js';
+export type { ServiceRecoveryInput, ServiceRecoveryResult } from '../contracts/case.js';
 
 /** Continue-as-new after this many requests even if the server has not suggested it yet. */
 export const CASE_ITEMS_PER_RUN = 200;

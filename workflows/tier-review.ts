@@ -8,9 +8,9 @@
  */
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { TierReviewInput, TierReviewResult } from './types.js';
+import type { TierReviewInput, TierReviewResult } from '../contracts/review.js';
 
-export type { TierReviewInput, TierReviewResult } from './types.js';
+export type { TierReviewInput, TierReviewResult } from '../contracts/review.js';
 
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',

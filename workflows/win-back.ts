@@ -18,10 +18,10 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { MAIL_DELIVERY } from '../domain/mail-timing.js';
-import { childFinishedSignal } from './messages.js';
-import type { WinBackInput } from './types.js';
+import { childFinishedSignal } from '../contracts/guest.js';
+import type { WinBackInput } from '../contracts/win-back.js';
 
-export type { WinBackInput } from './types.js';
+export type { WinBackInput } from '../contracts/win-back.js';
 
 const DAY_MS = 86_400_000;
 

@@ -28,17 +28,17 @@ import { toCents } from '../../domain/points.js';
 import { versionInForce } from '../../domain/program.js';
 import { signalGuest } from '../../lib/signal-guest.js';
 import {
+  CASE_WORKFLOW_TYPE,
   addCaseNoteUpdate,
   answerSatisfactionUpdate,
   approveCompensationUpdate,
   assignCaseUpdate,
   caseStateQuery,
-  caseWorkflowId,
   requestCompensationUpdate,
   resolveCaseUpdate,
-} from '../../workflows/messages.js';
-import type { serviceRecovery } from '../../workflows/service-recovery.js';
-import type { CaseStateView, CaseStepResult } from '../../workflows/types.js';
+} from '../../contracts/case.js';
+import { caseWorkflowId } from '../../domain/ids.js';
+import type { CaseStateView, CaseStepResult, ServiceRecoveryWorkflow } from '../../contracts/case.js';
 import { HttpError } from '../errors.js';
 import { IDEMPOTENCY_HEADER, snakeCase } from '../guests/staff.js';
 import { canonicalJson } from '../pms/service.js';
@@ -391,7 +391,7 @@ function updateFor(
   request: CaseStaffRequest,
   derived: { valueCents?: number },
 ): Promise<CaseStepResult> {
-  const startWorkflowOperation = new WithStartWorkflowOperation<typeof serviceRecovery>('serviceRecovery', {
+  const startWorkflowOperation = new WithStartWorkflowOperation<ServiceRecoveryWorkflow>(CASE_WORKFLOW_TYPE, {
     workflowId: row.workflow_id,
     taskQueue: deps.taskQueue,
     args: [{ guestId: row.guest_id, guestWorkflowId: guestWorkflowId(row.guest_id), caseId: row.id }],

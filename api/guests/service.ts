@@ -14,8 +14,8 @@ import * as reEarn from '../../db/repositories/re-earn.js';
 import * as checkins from '../../db/repositories/stay-checkins.js';
 import * as stays from '../../db/repositories/stays.js';
 import { guestWorkflowId } from '../../domain/ids.js';
-import { stateQuery } from '../../workflows/messages.js';
-import type { GuestStateView } from '../../workflows/types.js';
+import { stateQuery } from '../../contracts/guest.js';
+import type { GuestStateView } from '../../contracts/guest.js';
 import { HttpError } from '../errors.js';
 
 export interface GuestServiceDeps {

@@ -27,9 +27,15 @@ import * as guests from '../../db/repositories/guests.js';
 import * as staffRequests from '../../db/repositories/staff-requests.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { TIERS } from '../../domain/tiers.js';
-import type { guestLifecycle } from '../../workflows/guest-lifecycle.js';
-import { adjustPointsUpdate, redeemPointsUpdate, setTierFloorUpdate } from '../../workflows/messages.js';
-import type { PointsMovement, TierFloorResult } from '../../workflows/types.js';
+import {
+  GUEST_WORKFLOW_TYPE,
+  adjustPointsUpdate,
+  redeemPointsUpdate,
+  setTierFloorUpdate,
+  type GuestLifecycleWorkflow,
+  type PointsMovement,
+  type TierFloorResult,
+} from '../../contracts/guest.js';
 import { HttpError } from '../errors.js';
 import { canonicalJson } from '../pms/service.js';
 import { text } from '../pms/schema.js';
@@ -154,7 +160,7 @@ function executeUpdate(
   requestId: string,
   request: StaffRequest,
 ): Promise<StaffResult> {
-  const startWorkflowOperation = new WithStartWorkflowOperation<typeof guestLifecycle>('guestLifecycle', {
+  const startWorkflowOperation = new WithStartWorkflowOperation<GuestLifecycleWorkflow>(GUEST_WORKFLOW_TYPE, {
     workflowId: guestWorkflowId(guestId),
     taskQueue: deps.taskQueue,
     args: [{ guestId }],

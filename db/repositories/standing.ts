@@ -4,20 +4,12 @@
  * balance, the latest stay).
  */
 import type { Knex } from 'knex';
+import type { LastStay } from '../../contracts/guest.js';
 
 export interface YearActivityRow {
   stays: number;
   nights: number;
   basePoints: number;
-}
-
-export interface LastStay {
-  stayId: string;
-  pmsStayId: string;
-  propertyCode: string;
-  arrival: string;
-  departure: string;
-  nights: number;
 }
 
 export interface GuestStanding {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cadences from '../../db/repositories/cadences.js';
 import { DEFAULT_POST_STAY_STEPS, POST_STAY_CADENCE, type CadenceStep } from '../../domain/cadence.js';
 import { followUpWorkflowId } from '../../domain/ids.js';
-import { followUpStateQuery } from '../../workflows/messages.js';
+import { followUpStateQuery } from '../../contracts/follow-up.js';
 import { openApiStack, type Answer, type ApiStack } from '../api-stack.js';
 import { countRows, eventually, stayCompletedBody, type Stack } from '../helpers.js';
 

@@ -5,7 +5,7 @@
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities, type ApplyStayResult } from '../../activities/index.js';
-import type { GuestSnapshot } from '../../activities/lifecycle.js';
+import type { GuestSnapshot } from '../../contracts/guest.js';
 import { ACQUIRE_CONNECTION_TIMEOUT_MS, createDb, type Db } from '../../db/knex.js';
 import * as guests from '../../db/repositories/guests.js';
 import { workerOptions } from '../../worker.js';

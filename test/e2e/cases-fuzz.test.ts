@@ -54,7 +54,7 @@ import {
   UNSUBSCRIBE_LINK_PURPOSE,
   WHY_LINK_PURPOSE,
 } from '../../lib/links.js';
-import { caseWorkflowId } from '../../workflows/messages.js';
+import { caseWorkflowId } from '../../domain/ids.js';
 import {
   expectSafeAnswer as expectSafe,
   openApiStack,

@@ -14,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cases from '../../db/repositories/cases.js';
 import { guestWorkflowId } from '../../domain/ids.js';
-import { caseWorkflowId } from '../../workflows/messages.js';
+import { caseWorkflowId } from '../../domain/ids.js';
 import { openApiStack, type Answer as ApiAnswer, type ApiStack } from '../api-stack.js';
 import { countRows, eventually, stayCompletedBody, type Stack } from '../helpers.js';
 

@@ -1,0 +1,179 @@
+/**
+ * The guest's entity workflow (`guestLifecycle`, ID `guest-<guestId>`): its input and state, the inbox items, the
+ * one signal, the state query, the staff Updates and what they answer, and what its activities report. A leaf:
+ * the API, lib/, activities/ and workflows/ import it; it imports only domain/ and @temporalio/workflow. Plain
+ * data only: all of it travels through Temporal payloads, and none of it is personal data (ids and facts).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Agenda } from '../domain/agenda.js';
+import type { GuestMessage } from '../domain/messages.js';
+import type { Stage } from '../domain/stages.js';
+import type { Tier } from '../domain/tiers.js';
+
+/** The workflow type, for clients that start or signal it by name. */
+export const GUEST_WORKFLOW_TYPE = 'guestLifecycle';
+/** The workflow function's signature, for typed clients (`signalWithStart<GuestLifecycleWorkflow>`). */
+export type GuestLifecycleWorkflow = (input: GuestLifecycleInput) => Promise<void>;
+
+/** The guest's last stay, as the record has it. */
+export interface LastStay {
+  stayId: string;
+  pmsStayId: string;
+  propertyCode: string;
+  arrival: string;
+  departure: string;
+  nights: number;
+}
+
+/** The guest as an activity reads it from Postgres when a run starts without carried state (ids and facts). */
+export interface GuestSnapshot {
+  stage: Stage;
+  tier: Tier;
+  tierFloor: Tier | null;
+  tierValidThrough: string | null;
+  enrolled: boolean;
+  stays: number;
+  nights: number;
+  pointsBalance: number;
+  lastStay: LastStay | null;
+  marketingConsent: boolean;
+  /** The program's minimum redemption (rules in force now), for the redeem validator. */
+  redemptionMinimum: number;
+  agenda: Agenda;
+  /** The calendar year (guest's local) that the next 1 January review looks back on. */
+  reviewYear: number;
+}
+
+/** The last message the workflow could not act on, and why. */
+export interface Rejection {
+  eventId: string;
+  reason: string;
+  /** ISO instant (workflow clock). */
+  at: string;
+}
+
+/** The guest's state as one run hands it to the next (continue-as-new). Ids and facts only. */
+export interface GuestLifecycleState {
+  stage: Stage;
+  tier: Tier;
+  tierFloor: Tier | null;
+  enrolled: boolean;
+  stays: number;
+  nights: number;
+  pointsBalance: number;
+  lastStay: LastStay | null;
+  marketingConsent: boolean;
+  redemptionMinimum: number;
+  /** The dated deadlines, as computed by an activity in the guest's time zone. */
+  agenda: Agenda;
+  /** Reasons the guest is at risk beyond the calendar (a low score, an open case), e.g. `case:<id>`. */
+  riskFlags: string[];
+  /** The calendar year (guest's local) the next 1 January review looks back on. */
+  reviewYear: number;
+  /** The last year whose tier review ran (a late stay of it re-runs it). */
+  reviewedYear: number | null;
+  /** The running win-back, if the guest has lapsed. */
+  winBack: { workflowId: string; lapsedOn: string } | null;
+  invitationSent: boolean;
+  /** When the invitation to join is due (an opted-in prospect), if it is. */
+  invitationDueAt: string | null;
+  /** Stage transitions so far (keys the stage history rows). */
+  stageChanges: number;
+  /** The latest transitions, newest last (the full history is `stage_history`). */
+  recentStages: { from: Stage; to: Stage; reason: string; at: string }[];
+  /** Messages taken from the inbox, over every run. */
+  eventsHandled: number;
+  /** Messages recorded as rejected, over every run. */
+  eventsRejected: number;
+  lastError: Rejection | null;
+}
+
+/** A staff request on its way through the inbox (from an Update handler). */
+export type StaffRequestItem =
+  | { type: 'staff.redeem'; requestId: string; points: number }
+  | { type: 'staff.adjust'; requestId: string; points: number }
+  | { type: 'staff.floor'; requestId: string; tier: Tier };
+
+/** What the loop takes, in order: messages from outside, staff requests, children's reports. */
+export type InboxItem = GuestMessage | StaffRequestItem | ({ type: 'child.finished' } & ChildFinished);
+
+export interface GuestLifecycleInput {
+  guestId: string;
+  /** Carried by continue-as-new; absent on a fresh start, when the run loads the guest from Postgres. */
+  state?: GuestLifecycleState;
+  /** Items received but not handled before continue-as-new. */
+  inbox?: InboxItem[];
+  /** Continue-as-new after this many messages even if the server has not suggested it (default 500). */
+  maxEventsPerRun?: number;
+}
+
+/** What the `state` query answers: live detail of the running workflow. */
+export interface GuestStateView extends GuestLifecycleState {
+  guestId: string;
+  /** Items received and not yet handled. */
+  pendingEvents: number;
+  /** The next deadline the workflow waits for. */
+  nextDeadline: { kind: string; at: string } | null;
+}
+
+/** Update inputs: ids and numbers; the reason text is in `staff_requests` under `requestId`. */
+export interface RedeemPointsRequest {
+  requestId: string;
+  points: number;
+}
+
+export interface AdjustPointsRequest {
+  requestId: string;
+  /** Positive adds, negative removes. */
+  points: number;
+}
+
+export interface SetTierFloorRequest {
+  requestId: string;
+  tier: 'member' | 'silver' | 'gold' | 'diamond';
+}
+
+export interface PointsMovement {
+  ledgerId: number;
+  points: number;
+  balanceAfter: number;
+}
+
+export interface TierFloorResult {
+  floor: string;
+  tier: string;
+}
+
+/** What a child reports to its parent when it is done. */
+export type ChildFinished =
+  | { kind: 'tierReview'; year: number; tier: string; previousTier: string }
+  | { kind: 'winBack'; outcome: 'reactivated' | 'churned' | 'cancelled'; lapsedOn: string };
+
+// ---- messages ------------------------------------------------------------------------------------------------
+
+/**
+ * The one way into a guest's workflow: every message (a stay, a booking, a
+ * profile change, an enrolment…) goes onto its inbox. Delivered with
+ * signalWithStart, so the first message starts the workflow.
+ */
+export const guestMessageSignal = defineSignal<[GuestMessage]>('guestMessage');
+
+/** What the guest's workflow knows now: its state, agenda and backlog. */
+export const stateQuery = defineQuery<GuestStateView>('state');
+
+/**
+ * Staff requests, answered with a validated result. Each carries the id of a
+ * `staff_requests` row (the free text stays in Postgres) and is sent with that
+ * id as its Update id, so a retried request is harmless. The validators are
+ * synchronous and throw ApplicationFailure with a type; a rejected request
+ * writes nothing.
+ */
+/** Spend points (ops): more than 0, at least the program minimum, at most the balance. */
+export const redeemPointsUpdate = defineUpdate<PointsMovement, [RedeemPointsRequest]>('redeemPoints');
+/** Add or remove points by hand (admin): not zero, with a reason; never below a zero balance. */
+export const adjustPointsUpdate = defineUpdate<PointsMovement, [AdjustPointsRequest]>('adjustPoints');
+/** Hold the guest at or above a tier until the next review (admin), with a reason. */
+export const setTierFloorUpdate = defineUpdate<TierFloorResult, [SetTierFloorRequest]>('setTierFloor');
+
+/** A child tells its parent it is done (tier review, win-back): the parent's inbox takes it as a message. */
+export const childFinishedSignal = defineSignal<[ChildFinished]>('childFinished');
