@@ -12,6 +12,7 @@ import * as cases from '../db/repositories/cases.js';
 import * as guests from '../db/repositories/guests.js';
 import * as outbox from '../db/repositories/outbox.js';
 import * as checkins from '../db/repositories/stay-checkins.js';
+import * as stays from '../db/repositories/stays.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { MailActivities, ScheduledMail, SchedulingSendMail, SendMailResult } from './mail.js';
 
@@ -110,10 +111,8 @@ export function createCareActivities(deps: CareDeps) {
         const checkin = await checkins.findByPmsStay(db, input.source, input.pmsStayId);
         // A message from elsewhere (an operator's re-signal) without the API's row: nothing says the guest is here.
         if (!checkin) return 'not_in_house: no check-in recorded for the stay';
-        const stay = await db<{ source: string; pms_stay_id: string; checked_out_at: Date }>('stays')
-          .where({ source: input.source, pms_stay_id: input.pmsStayId })
-          .first('checked_out_at');
-        const checkedOutAt = checkin.checked_out_at ?? stay?.checked_out_at ?? null;
+        const stayCheckOut = await stays.checkedOutAtOf(db, input.source, input.pmsStayId);
+        const checkedOutAt = checkin.checked_out_at ?? stayCheckOut ?? null;
         if (checkedOutAt && checkedOutAt.getTime() <= Date.parse(input.now))
           return `not_in_house: checked out at ${checkedOutAt.toISOString()}`;
         const zone = await zoneOf(input.guestId, input.propertyCode);

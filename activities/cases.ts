@@ -15,6 +15,7 @@ import * as cases from '../db/repositories/cases.js';
 import * as guests from '../db/repositories/guests.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as outbox from '../db/repositories/outbox.js';
+import * as stays from '../db/repositories/stays.js';
 import { toCents } from '../domain/points.js';
 import { caseWorkflowId } from '../domain/ids.js';
 import type {
@@ -269,16 +270,7 @@ export function createCaseActivities(deps: CaseDeps) {
             // Worked and closed already (a second answer to the same survey): nothing left to open.
             closed: existing.status === 'closed',
           };
-        const uuid = /^[0-9a-f-]{36}$/i.test(input.stayId);
-        const stay = await db<{ id: string; guest_id: string; pms_stay_id: string; property_code: string }>(
-          'stays',
-        )
-          .where({ guest_id: input.guestId })
-          .andWhere((q) => {
-            q.where({ pms_stay_id: input.stayId });
-            if (uuid) q.orWhere({ id: input.stayId });
-          })
-          .first('id', 'property_code');
+        const stay = await stays.findGuestStayByEitherId(db, input.guestId, input.stayId);
         const id = randomUUID();
         const { row, created } = await cases.openCase(
           db,
@@ -530,9 +522,7 @@ export function createCaseActivities(deps: CaseDeps) {
           switch (input.kind) {
             case 'ackDue': {
               if (row.status !== 'open' || row.acknowledged_at) return null;
-              const earlier = await trx<{ id: number; subject: string; action: string }>('audit_log')
-                .where({ subject: `case:${row.id}`, action: 'case.acknowledgement_overdue' })
-                .first('id');
+              const earlier = await audit.hasEntry(trx, `case:${row.id}`, 'case.acknowledgement_overdue');
               if (!earlier) await note('case.acknowledgement_overdue', {});
               return null;
             }
@@ -598,11 +588,7 @@ export function createCaseActivities(deps: CaseDeps) {
           if (sent.status === 'sent') {
             await failFastOnDataErrors(() =>
               db.transaction(async (trx) => {
-                const n = await trx('service_cases')
-                  .where({ id: row.id })
-                  .whereNull('acknowledged_at')
-                  .update({ acknowledged_at: new Date(input.now), updated_at: trx.fn.now() });
-                if (n > 0)
+                if (await cases.markAcknowledged(trx, row.id, new Date(input.now)))
                   await record(trx, 'workflow', row.id, 'case.acknowledged', {
                     outboxId: sent.outboxId,
                     at: input.now,

@@ -10,8 +10,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex.js';
 import * as audit from '../db/repositories/audit.js';
+import * as bookings from '../db/repositories/bookings.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as lifecycle from '../db/repositories/lifecycle.js';
+import * as staffRequests from '../db/repositories/staff-requests.js';
 import { standingOf } from '../db/repositories/standing.js';
 import type { GuestMessage } from '../domain/messages.js';
 import { signalGuest } from '../lib/signal-guest.js';
@@ -483,15 +485,13 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
           });
           let couponRedeemed = false;
           if (input.offerCode) {
-            const booking = input.bookingPmsId
-              ? await trx<{ id: string; guest_id: string; pms_booking_id: string }>('bookings')
-                  .where({ guest_id: input.guestId, pms_booking_id: input.bookingPmsId })
-                  .first('id')
+            const bookingId = input.bookingPmsId
+              ? await bookings.findGuestBookingId(trx, input.guestId, input.bookingPmsId)
               : undefined;
             couponRedeemed = await lifecycle.redeemCoupon(trx, {
               guestId: input.guestId,
               code: input.offerCode,
-              bookingId: booking?.id ?? null,
+              bookingId: bookingId ?? null,
               at: new Date(input.now),
             });
           }
@@ -559,13 +559,9 @@ async function applyStaffRequest(
   guestId: string,
   result: object,
 ): Promise<void> {
-  const row = await db<{ id: string; actor: string; body: unknown; status: string }>('staff_requests')
-    .where({ id: requestId })
-    .first('actor', 'body', 'status');
+  const row = await staffRequests.findById(db, requestId);
   if (row?.status === 'applied') return;
-  await db('staff_requests')
-    .where({ id: requestId })
-    .update({ status: 'applied', result: JSON.stringify(result), decided_at: db.fn.now() });
+  await staffRequests.setApplied(db, requestId, result);
   await audit.record(db, {
     actor: row?.actor ?? 'unknown',
     action,

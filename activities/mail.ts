@@ -311,10 +311,7 @@ export function createMailActivities(deps: MailDeps) {
   /** Marketing consent and open cases again at the send time: either may have changed since planning. */
   async function stillWanted(row: outbox.PlannedOutboxRow): Promise<string | undefined> {
     if (row.class !== 'marketing') return undefined;
-    const guest = await db<{ id: string; marketing_consent: boolean }>('guests')
-      .where({ id: row.guest_id })
-      .first('marketing_consent');
-    if (!guest?.marketing_consent) return 'no_marketing_consent';
+    if (!(await guests.hasMarketingConsent(db, row.guest_id))) return 'no_marketing_consent';
     if ((await mailPlan.openServiceCases(db, row.guest_id)) > 0)
       return 'open_service_case: marketing pauses while a case is open';
     return undefined;

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/knex.js';
+import * as guests from '../db/repositories/guests.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as pmsEvents from '../db/repositories/pms-events.js';
 import * as program from '../db/repositories/program.js';
@@ -121,7 +122,7 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
           const bonus = tierBonusPoints(base.entry.points, heldTier, rules.tiers);
           let balanceAfter = base.entry.balance_after;
           let bonusPoints = 0;
-          if (bonus > 0 || (await ledgerHas(trx, `${input.workflowId}:stay-tier-bonus:${stay.id}`))) {
+          if (bonus > 0 || (await ledger.hasEntry(trx, `${input.workflowId}:stay-tier-bonus:${stay.id}`))) {
             const b = await ledger.post(trx, {
               guestId,
               stayId: stay.id,
@@ -160,11 +161,7 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
           // Referral: the referrer earns the bonus when the referred member completes a first stay.
           let referral: ApplyStayResult['referral'] = null;
           if (record.referred_by_guest_id && rules.referralBonus > 0) {
-            const first = await trx<{ id: string; guest_id: string; checked_out_at: Date }>('stays')
-              .where({ guest_id: guestId })
-              .orderBy('checked_out_at')
-              .first('id');
-            if (first?.id === stay.id) {
+            if ((await stays.firstStayIdOf(trx, guestId)) === stay.id) {
               await ledger.post(trx, {
                 guestId: record.referred_by_guest_id,
                 reason: 'referral',
@@ -221,7 +218,7 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
           const record = await lifecycle.recordOf(trx, guestId, { lock: true });
           if (!record) throw ApplicationFailure.nonRetryable(`guest ${guestId} not found`, 'GuestNotFound');
           const stay = await stays.findGuestStay(trx, guestId, input.stayId);
-          if (!stay || !(await ledgerHas(trx, `stay-re-earn:${stay.id}`)))
+          if (!stay || !(await ledger.hasEntry(trx, `stay-re-earn:${stay.id}`)))
             return { upgrade: null, departureYear: null };
           const departureYear = Number(stay.departure.slice(0, 4));
           const { version, rules } = await rulesAt(trx, stay.departure);
@@ -274,28 +271,11 @@ async function firstTimeOf(
   >
 > {
   const { guestId, workflowId, stay } = input;
-  const entry = (purpose: string) =>
-    db('points_ledger')
-      .where({ idempotency_key: `${workflowId}:${purpose}:${stay.id}` })
-      .first<{ points: string | number; balance_after: string | number } | undefined>(
-        'points',
-        'balance_after',
-      );
+  const entry = (purpose: string) => ledger.entryByKey(db, `${workflowId}:${purpose}:${stay.id}`);
   const base = await entry('stay-base-points');
   const bonus = await entry('stay-tier-bonus');
-  const upgrade = await db('tier_history')
-    .where({ idempotency_key: `${workflowId}:tier-upgrade:${stay.id}` })
-    .first<{ tier: Tier; previous_tier: Tier; valid_through: string | null } | undefined>(
-      'tier',
-      'previous_tier',
-      db.raw(`to_char(valid_through, 'YYYY-MM-DD') as valid_through`),
-    );
-  const guest = await db('guests')
-    .where({ id: guestId })
-    .first<{ enrolment_channel: string | null; enrolled_at: Date | null } | undefined>(
-      'enrolment_channel',
-      'enrolled_at',
-    );
+  const upgrade = await lifecycle.tierRowByKey(db, `${workflowId}:tier-upgrade:${stay.id}`);
+  const guest = await guests.enrolmentOf(db, guestId);
   return {
     stayId: stay.id,
     pointsEarned: Number(base?.points ?? 0),
@@ -304,11 +284,7 @@ async function firstTimeOf(
     enrolledNow:
       guest?.enrolment_channel === 'stay' && guest.enrolled_at?.getTime() === stay.checked_out_at.getTime(),
     upgrade: upgrade
-      ? { tier: upgrade.tier, previous: upgrade.previous_tier, validThrough: upgrade.valid_through! }
+      ? { tier: upgrade.tier, previous: upgrade.previous, validThrough: upgrade.validThrough! }
       : null,
   };
-}
-
-async function ledgerHas(db: Db, key: string): Promise<boolean> {
-  return Boolean(await db('points_ledger').where({ idempotency_key: key }).first('id'));
 }

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/knex.js';
 import * as audit from '../../db/repositories/audit.js';
 import * as cases from '../../db/repositories/cases.js';
+import * as guests from '../../db/repositories/guests.js';
 import * as outbox from '../../db/repositories/outbox.js';
 import * as stays from '../../db/repositories/stays.js';
 import * as surveys from '../../db/repositories/survey-responses.js';
@@ -39,22 +40,7 @@ export const LINK_ACTOR = 'guest:link';
 export const CHURN_REASON_ACTION = 'guest.churn_reason';
 export const CONSENT_OFF_ACTION = 'guest.marketing_consent_off';
 
-interface GuestChurnRow {
-  id: string;
-  locale: string;
-  churn_reason: string | null;
-  churn_reason_at: Date | null;
-  marketing_consent: boolean;
-  updated_at: Date;
-}
-
-export async function findGuest(db: Db, guestId: string): Promise<GuestChurnRow | undefined> {
-  return (
-    (await db<GuestChurnRow>('guests')
-      .where({ id: guestId })
-      .first('id', 'locale', 'churn_reason', 'churn_reason_at', 'marketing_consent')) ?? undefined
-  );
-}
+export { findLinkGuest as findGuest } from '../../db/repositories/guests.js';
 
 export interface RecordedAnswer {
   reason: ChurnReason;
@@ -72,16 +58,9 @@ export async function storeChurnReason(
   reason: ChurnReason,
 ): Promise<RecordedAnswer | undefined> {
   return db.transaction(async (trx) => {
-    const before = await trx<GuestChurnRow>('guests')
-      .where({ id: guestId })
-      .forUpdate()
-      .first('id', 'churn_reason');
+    const before = await guests.lockChurnReason(trx, guestId);
     if (!before) return undefined;
-    const [after] = await trx<GuestChurnRow>('guests')
-      .where({ id: guestId })
-      .update({ churn_reason: reason, churn_reason_at: trx.fn.now(), updated_at: trx.fn.now() })
-      .returning(['churn_reason_at']);
-    const recordedAt = after!.churn_reason_at!;
+    const recordedAt = await guests.setChurnReason(trx, guestId, reason);
     const eventId = randomUUID();
     await audit.record(trx, {
       actor: LINK_ACTOR,
@@ -129,17 +108,11 @@ export async function withdrawMarketingConsent(
   guestId: string,
 ): Promise<ConsentWithdrawn | undefined> {
   return db.transaction(async (trx) => {
-    const before = await trx<GuestChurnRow>('guests')
-      .where({ id: guestId })
-      .forNoKeyUpdate()
-      .first('id', 'marketing_consent');
+    const before = await guests.lockMarketingConsent(trx, guestId);
     if (!before) return undefined;
     const eventId = randomUUID();
     if (!before.marketing_consent) return { changed: false, at: new Date(), eventId, suppressedMails: [] };
-    const [after] = await trx<GuestChurnRow>('guests')
-      .where({ id: guestId })
-      .update({ marketing_consent: false, updated_at: trx.fn.now() })
-      .returning(['updated_at']);
+    const at = await guests.turnMarketingConsentOff(trx, guestId);
     const suppressedMails = await outbox.suppressPendingMarketing(
       trx,
       guestId,
@@ -152,7 +125,7 @@ export async function withdrawMarketingConsent(
       before: { marketing_consent: true },
       after: { marketing_consent: false, eventId, suppressedMails },
     });
-    return { changed: true, at: after!.updated_at, eventId, suppressedMails };
+    return { changed: true, at, eventId, suppressedMails };
   });
 }
 

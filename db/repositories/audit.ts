@@ -17,3 +17,8 @@ export async function record(db: Knex, entry: AuditEntry): Promise<void> {
     after: entry.after === undefined ? null : JSON.stringify(entry.after),
   });
 }
+
+/** Whether an entry of `action` about `subject` is recorded. */
+export async function hasEntry(db: Knex, subject: string, action: string): Promise<boolean> {
+  return (await db('audit_log').where({ subject, action }).first('id')) !== undefined;
+}

@@ -39,6 +39,18 @@ export async function findByPmsId(
   );
 }
 
+/** The id of the guest's booking the PMS calls `pmsBookingId`, if it is recorded. */
+export async function findGuestBookingId(
+  db: Knex,
+  guestId: string,
+  pmsBookingId: string,
+): Promise<string | undefined> {
+  const booking = await db<BookingRow>('bookings')
+    .where({ guest_id: guestId, pms_booking_id: pmsBookingId })
+    .first('id');
+  return booking?.id;
+}
+
 /**
  * Records a booking unless it is known; returns the row there (`created` says whether it is new). A known
  * booking is left as it is: the first report wins and a cancellation stays.

@@ -201,6 +201,15 @@ export async function updateCase(db: Knex, id: string, patch: Partial<CaseRow>):
     .update({ ...patch, updated_at: db.fn.now() });
 }
 
+/** Marks the case acknowledged at `at` unless it is already; false when it was. */
+export async function markAcknowledged(db: Knex, id: string, at: Date): Promise<boolean> {
+  const n = await db('service_cases')
+    .where({ id })
+    .whereNull('acknowledged_at')
+    .update({ acknowledged_at: at, updated_at: db.fn.now() });
+  return n > 0;
+}
+
 export interface CaseFilter {
   status?: CaseStatus | undefined;
   department?: string | undefined;

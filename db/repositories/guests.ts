@@ -120,6 +120,12 @@ export async function exists(db: Knex, id: string): Promise<boolean> {
   return (await db('guests').where({ id }).first('id')) !== undefined;
 }
 
+/** Whether the guest (still) consents to marketing mail; false for a guest that is gone. */
+export async function hasMarketingConsent(db: Knex, id: string): Promise<boolean> {
+  const guest = await db<GuestRow>('guests').where({ id }).first('marketing_consent');
+  return Boolean(guest?.marketing_consent);
+}
+
 // --- what only a profile update carries ----------------------------------------------------------------------
 
 /** Contact and consent facts a `profile.updated` event may set; `null` clears a phone or birthday. */
@@ -238,6 +244,14 @@ export async function enrol(
   }
 }
 
+/** How and when the guest enrolled, if it did. */
+export async function enrolmentOf(
+  db: Knex,
+  id: string,
+): Promise<Pick<GuestRow, 'enrolment_channel' | 'enrolled_at'> | undefined> {
+  return db<GuestRow>('guests').where({ id }).first('enrolment_channel', 'enrolled_at');
+}
+
 export function membershipOf(row: GuestRow) {
   return {
     member_number: row.member_number,
@@ -312,4 +326,61 @@ export async function search(db: Knex, q: GuestSearch, limit: number): Promise<G
     });
   }
   return query.orderBy('created_at', 'desc').orderBy('id').limit(limit);
+}
+
+// --- what the links in mails read and write (api/links/service.ts) ------------------------------------------
+
+/** The guest as a link's page needs it: locale, the "why did you leave" answer, marketing consent. */
+export interface LinkGuestRow {
+  id: string;
+  locale: string;
+  churn_reason: string | null;
+  churn_reason_at: Date | null;
+  marketing_consent: boolean;
+  updated_at: Date;
+}
+
+export async function findLinkGuest(db: Knex, id: string): Promise<LinkGuestRow | undefined> {
+  return (
+    (await db<LinkGuestRow>('guests')
+      .where({ id })
+      .first('id', 'locale', 'churn_reason', 'churn_reason_at', 'marketing_consent')) ?? undefined
+  );
+}
+
+/** The guest's churn reason, its row locked for the rest of the transaction `trx`; undefined when it is gone. */
+export async function lockChurnReason(
+  trx: Knex.Transaction,
+  id: string,
+): Promise<Pick<LinkGuestRow, 'id' | 'churn_reason'> | undefined> {
+  return trx<LinkGuestRow>('guests').where({ id }).forUpdate().first('id', 'churn_reason');
+}
+
+/** Stores the guest's answer to "why did you leave" (replacing an earlier one); returns when it was recorded. */
+export async function setChurnReason(trx: Knex.Transaction, id: string, reason: string): Promise<Date> {
+  const [after] = await trx<LinkGuestRow>('guests')
+    .where({ id })
+    .update({ churn_reason: reason, churn_reason_at: trx.fn.now(), updated_at: trx.fn.now() })
+    .returning(['churn_reason_at']);
+  return after!.churn_reason_at!;
+}
+
+/**
+ * The guest's marketing consent, its row locked (FOR NO KEY UPDATE, as the mail planner locks it) for the rest
+ * of the transaction `trx`; undefined when it is gone.
+ */
+export async function lockMarketingConsent(
+  trx: Knex.Transaction,
+  id: string,
+): Promise<Pick<LinkGuestRow, 'id' | 'marketing_consent'> | undefined> {
+  return trx<LinkGuestRow>('guests').where({ id }).forNoKeyUpdate().first('id', 'marketing_consent');
+}
+
+/** Turns the guest's marketing consent off; returns the time of the change. */
+export async function turnMarketingConsentOff(trx: Knex.Transaction, id: string): Promise<Date> {
+  const [after] = await trx<LinkGuestRow>('guests')
+    .where({ id })
+    .update({ marketing_consent: false, updated_at: trx.fn.now() })
+    .returning(['updated_at']);
+  return after!.updated_at;
 }

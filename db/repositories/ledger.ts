@@ -103,6 +103,21 @@ export async function balanceOf(db: Knex, guestId: string): Promise<number> {
   return row.balance;
 }
 
+/** The points and balance after of the movement posted under `key`, if one was. */
+export async function entryByKey(
+  db: Knex,
+  key: string,
+): Promise<Pick<LedgerRow, 'points' | 'balance_after'> | undefined> {
+  return db('points_ledger')
+    .where({ idempotency_key: key })
+    .first<Pick<LedgerRow, 'points' | 'balance_after'> | undefined>('points', 'balance_after');
+}
+
+/** Whether a movement was posted under `key`. */
+export async function hasEntry(db: Knex, key: string): Promise<boolean> {
+  return Boolean(await db('points_ledger').where({ idempotency_key: key }).first('id'));
+}
+
 export async function listByGuest(db: Knex, guestId: string): Promise<LedgerRow[]> {
   return db<LedgerRow>('points_ledger').where({ guest_id: guestId }).orderBy('id', 'desc');
 }

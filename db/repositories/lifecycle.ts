@@ -219,14 +219,15 @@ export async function firstReviewOf(
 export async function tierRowByKey(
   db: Knex,
   key: string,
-): Promise<{ tier: Tier; validThrough: string | null } | undefined> {
+): Promise<{ tier: Tier; previous: Tier; validThrough: string | null } | undefined> {
   const row = await db('tier_history')
     .where({ idempotency_key: key })
-    .first<{ tier: Tier; valid_through: string | null } | undefined>(
+    .first<{ tier: Tier; previous_tier: Tier; valid_through: string | null } | undefined>(
       'tier',
+      'previous_tier',
       db.raw(`to_char(valid_through, 'YYYY-MM-DD') as valid_through`),
     );
-  return row ? { tier: row.tier, validThrough: row.valid_through } : undefined;
+  return row ? { tier: row.tier, previous: row.previous_tier, validThrough: row.valid_through } : undefined;
 }
 
 /**

@@ -75,6 +75,16 @@ export async function markApplied(
   });
 }
 
+/**
+ * Marks the request applied with its result, whatever its status (the guest's workflow applied it, in the
+ * transaction of what it wrote); the caller audits it.
+ */
+export async function setApplied(db: Knex, id: string, result: object): Promise<void> {
+  await db('staff_requests')
+    .where({ id })
+    .update({ status: 'applied', result: JSON.stringify(result), decided_at: db.fn.now() });
+}
+
 /** Removes a request the workflow refused, unless something applied it meanwhile. */
 export async function deletePending(db: Knex, id: string): Promise<boolean> {
   return (await db('staff_requests').where({ id, status: 'pending' }).delete()) > 0;

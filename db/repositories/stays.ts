@@ -91,3 +91,34 @@ export async function findGuestStayByPmsId(
     (await db<StayRow>('stays').where({ guest_id: guestId, pms_stay_id: pmsStayId }).first()) ?? undefined
   );
 }
+
+/** The id of the guest's first stay by check-out, if any (a referral pays on the referred member's first stay). */
+export async function firstStayIdOf(db: Knex, guestId: string): Promise<string | undefined> {
+  const first = await db<StayRow>('stays').where({ guest_id: guestId }).orderBy('checked_out_at').first('id');
+  return first?.id;
+}
+
+/** When the stay `(source, pmsStayId)` checked out, once recorded (a stay is recorded at check-out). */
+export async function checkedOutAtOf(db: Knex, source: string, pmsStayId: string): Promise<Date | undefined> {
+  const stay = await db<StayRow>('stays').where({ source, pms_stay_id: pmsStayId }).first('checked_out_at');
+  return stay?.checked_out_at;
+}
+
+/**
+ * The guest's stay named by `stayId`, the PMS's stay id or (when it has the form of one) a `stays.id`: its id and
+ * property, or undefined.
+ */
+export async function findGuestStayByEitherId(
+  db: Knex,
+  guestId: string,
+  stayId: string,
+): Promise<Pick<StayRow, 'id' | 'property_code'> | undefined> {
+  const uuid = /^[0-9a-f-]{36}$/i.test(stayId);
+  return db<StayRow>('stays')
+    .where({ guest_id: guestId })
+    .andWhere((q) => {
+      q.where({ pms_stay_id: stayId });
+      if (uuid) q.orWhere({ id: stayId });
+    })
+    .first('id', 'property_code');
+}
