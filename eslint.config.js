@@ -39,13 +39,26 @@ export default tseslint.config(
               packages: ['@temporalio/workflow', '@temporalio/common'],
               typesFrom: ['activities/index.ts'],
             },
-            activities: { may: ['contracts', 'domain', 'db', 'lib', 'config.ts'] },
+            activities: { may: ['contracts', 'domain', 'db', 'lib', 'mail', 'config.ts'] },
             db: { may: ['contracts', 'domain'] },
             lib: { may: ['contracts', 'domain', 'db', 'config.ts'] },
-            api: { may: ['contracts', 'domain', 'db', 'lib', 'config.ts', 'activities'] },
+            // Mail templates and their checks: the worker renders them, the API checks and previews them.
+            mail: { may: ['contracts', 'domain'] },
+            api: { may: ['contracts', 'domain', 'db', 'lib', 'mail', 'config.ts'] },
             'config.ts': { may: [] },
           },
         },
+      ],
+    },
+  },
+  {
+    // The cadence preview still plans with activities/cadence-plan.ts and activities/mail/plan.ts, whose pure rules
+    // are on their way to domain/; no other file of api/ imports activities/. Remove this block with that move.
+    files: ['api/marketing/cadence-preview.ts'],
+    rules: {
+      'layers/allowed': [
+        'error',
+        { layers: { api: { may: ['contracts', 'domain', 'db', 'lib', 'mail', 'config.ts', 'activities'] } } },
       ],
     },
   },

@@ -20,7 +20,7 @@ import { checkInInstant, skipBeforeSending, stepDueTimes, type CadenceAnchors } 
 import { failFastOnDataErrors } from './errors.js';
 import { messageIdFor, type MailActivities, type PlannedMail } from './mail.js';
 import { zoneOrUtc } from './mail/plan.js';
-import { templateLocale } from './mail/templates.js';
+import { templateLocale } from '../mail/templates.js';
 import { activityNow } from './clock.js';
 
 export interface CadenceDeps {

@@ -33,8 +33,8 @@ import {
   caseRef,
   renderStaffTemplate,
   type StaffCaseTemplateName,
-} from './mail/case-templates.js';
-import { withLayout } from './mail/layout.js';
+} from '../mail/case-templates.js';
+import { withLayout } from '../mail/layout.js';
 import { messageIdFor, type MailActivities, type ScheduledMail, type SchedulingSendMail } from './mail.js';
 import type { CaseMail, CaseStep } from '../contracts/case.js';
 

@@ -45,16 +45,17 @@ import {
   type QuietPeriod,
   type SendWindow,
 } from './mail/plan.js';
-import { withLayout } from './mail/layout.js';
+import { withLayout } from '../mail/layout.js';
 import { waitsForSendWindow } from './mail/timing.js';
-import { storedText } from './mail/store.js';
+import { storedText } from '../mail/store.js';
 import {
+  ENDS_WITH_A_BOOKING,
   isTemplateName,
   renderTemplate,
   templateLocale,
   UnknownTemplateError,
   type RenderedMail,
-} from './mail/templates.js';
+} from '../mail/templates.js';
 import { unsubscribeHeaders, withUnsubscribeFooter } from './mail/unsubscribe.js';
 import { isPermanentSmtpError, summariseSmtpError, type SmtpErrorLike } from './smtp-errors.js';
 import { activityNow } from './clock.js';
@@ -76,13 +77,6 @@ export interface MailDeps {
   /** The signed "report a problem" link of the in-stay mail (`{{reportUrl}}` of `in-stay-check`). */
   inStayReportUrl?: (input: { guestId: string; pmsStayId: string; propertyCode: string }) => string;
 }
-
-/** Marketing mails whose purpose ends when the guest books: planned while a stay is booked, they are skipped. */
-export const ENDS_WITH_A_BOOKING: ReadonlySet<string> = new Set([
-  'first-year-come-back',
-  'win-back-offer',
-  'come-back-offer',
-]);
 
 export interface PlanMailInput {
   guestId: string;

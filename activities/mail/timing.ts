@@ -4,7 +4,7 @@
  * activities/mail/plan.ts DEFAULT_SEND_WINDOW), whatever its class: a transactional one still needs no
  * marketing consent, only its time changes. The planner (`planMail` in activities/mail.ts) reads this.
  */
-import type { TemplateName } from './templates.js';
+import type { TemplateName } from '../../mail/templates.js';
 
 export type MailTiming =
   /** The direct answer to the guest's own action, or a mail to staff: at any hour. */

@@ -4,7 +4,7 @@
  * button that POSTs to the link), and a visible footer line with the same link in the guest's language.
  * Added in code, so no template needs a placeholder for it.
  */
-import type { RenderedMail, TemplateLocale } from './templates.js';
+import type { RenderedMail, TemplateLocale } from '../../mail/templates.js';
 
 const FOOTER: Record<TemplateLocale, { label: string; colon: string }> = {
   en: { label: 'Unsubscribe from marketing mail', colon: ': ' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { unsubscribeLinkUrl, verifyLink } from '../../lib/links.js';
-import { renderTemplate } from './templates.js';
+import { renderTemplate } from '../../mail/templates.js';
 import { unsubscribeHeaders, withUnsubscribeFooter } from './unsubscribe.js';
 
 const SECRET = 'unit-links-secret-0123456789';

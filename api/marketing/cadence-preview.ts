@@ -13,15 +13,14 @@
  */
 import { DateTime } from 'luxon';
 import { checkInInstant, planCadence, type StepPreview } from '../../activities/cadence-plan.js';
-import { ENDS_WITH_A_BOOKING } from '../../activities/mail.js';
 import {
   checkQuietPeriods,
   checkSendWindow,
   frequencyWindowStart,
   zoneOrUtc,
 } from '../../activities/mail/plan.js';
-import { previewTemplate } from '../../activities/mail/store.js';
-import { isTemplateName } from '../../activities/mail/templates.js';
+import { previewTemplate } from '../../mail/store.js';
+import { ENDS_WITH_A_BOOKING, isTemplateName } from '../../mail/templates.js';
 import type { Db } from '../../db/knex.js';
 import * as reads from '../../db/repositories/cadence-preview.js';
 import * as cadences from '../../db/repositories/cadences.js';
@@ -122,7 +121,7 @@ export async function previewCadence(db: Db, input: CadencePreviewInput) {
   };
   let planned: StepPreview[] = planCadence({ steps, anchors, facts });
   if (bookingAhead) {
-    // A booked stay ends the mails whose purpose is a booking (activities/mail.ts ENDS_WITH_A_BOOKING).
+    // A booked stay ends the mails whose purpose is a booking (mail/templates.ts ENDS_WITH_A_BOOKING).
     const booked = planCadence({
       steps,
       anchors,

@@ -15,7 +15,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { isTemplateName } from '../../activities/mail/templates.js';
+import { isTemplateName } from '../../mail/templates.js';
 import type { Db } from '../../db/knex.js';
 import * as audit from '../../db/repositories/audit.js';
 import * as moves from '../../db/repositories/cadence-moves.js';

@@ -1,7 +1,7 @@
 /**
  * The bodies, path parameters and queries of the marketer API (`/v1/templates`, `/v1/cadences`), validated at
  * the edge: a 400 naming the field for anything out of shape. Whether a template's text is in the logic-less
- * subset with known placeholders only is the next check (422, activities/mail/template-check.ts).
+ * subset with known placeholders only is the next check (422, mail/template-check.ts).
  */
 import { z } from 'zod';
 import { longText } from '../cases/schema.js';

@@ -9,19 +9,15 @@ import type { Db } from '../../db/knex.js';
 import * as audit from '../../db/repositories/audit.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as store from '../../db/repositories/templates.js';
-import { previewTemplate } from '../../activities/mail/store.js';
-import {
-  checkTemplateText,
-  knownPlaceholders,
-  type TemplateProblem,
-} from '../../activities/mail/template-check.js';
+import { previewTemplate } from '../../mail/store.js';
+import { checkTemplateText, knownPlaceholders, type TemplateProblem } from '../../mail/template-check.js';
 import {
   isTemplateName,
   TEMPLATE_LOCALES,
   TEMPLATE_NAMES,
   templateSource,
   type TemplateName,
-} from '../../activities/mail/templates.js';
+} from '../../mail/templates.js';
 import { HttpError } from '../errors.js';
 import type { TemplateDraftBody } from './schema.js';
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 
 /**
  * Mail templates as versioned rows (issue 8 §1, DESIGN.md "Rules are data, versioned"). The code definitions
- * (activities/mail/templates.ts) are each template's built-in version; a marketer stores drafts and publishes
+ * (mail/templates.ts) are each template's built-in version; a marketer stores drafts and publishes
  * them, and the renderer uses a template's highest published version when there is one, else the built-in.
  *
  * - `template_versions`: one row per (template, version), numbered from 1 per template; `draft` or `published`

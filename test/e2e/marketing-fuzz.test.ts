@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateSource } from '../../activities/mail/templates.js';
+import { templateSource } from '../../mail/templates.js';
 import {
   countTables,
   expectSafeAnswer as expectSafe,

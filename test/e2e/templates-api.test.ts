@@ -10,7 +10,7 @@
  * test files after it render the built-in templates again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEMPLATE_NAMES, templateSource } from '../../activities/mail/templates.js';
+import { TEMPLATE_NAMES, templateSource } from '../../mail/templates.js';
 import * as store from '../../db/repositories/templates.js';
 import { openApiStack, type Answer, type ApiStack } from '../api-stack.js';
 import { countRows, eventually, sentMail, stayCompletedBody, type Stack } from '../helpers.js';

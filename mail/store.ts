@@ -2,7 +2,6 @@
  * Stored template versions (db/repositories/templates.ts) as the renderer takes them, and the preview of a
  * template for one guest (the marketer API): the guest's locale and name, sample values for everything else.
  */
-import type { TemplateVersion } from '../../db/repositories/templates.js';
 import { withLayout } from './layout.js';
 import { sampleVars } from './samples.js';
 import {
@@ -15,8 +14,18 @@ import {
 } from './templates.js';
 import type { TemplateSource } from './types.js';
 
+/** A stored version as the renderer reads it: what db/repositories/templates.ts `TemplateVersion` holds of it. */
+export interface StoredTemplate {
+  template_key: string;
+  version: number;
+  status: 'draft' | 'published';
+  published_at: Date | null;
+  /** By locale (`en`, `zh-CN`). */
+  locales: Record<string, TemplateSource>;
+}
+
 /** A stored version's text for renderTemplate; a published version is compiled once (it never changes). */
-export function storedText(v: TemplateVersion): TemplateText {
+export function storedText(v: StoredTemplate): TemplateText {
   const locales = {} as Record<TemplateLocale, TemplateSource>;
   for (const locale of TEMPLATE_LOCALES) {
     const text = v.locales[locale];
@@ -40,7 +49,7 @@ export interface TemplatePreview extends RenderedMail {
 export function previewTemplate(
   name: TemplateName,
   guest: { first_name: string; last_name: string; locale: string },
-  stored: TemplateVersion | undefined,
+  stored: StoredTemplate | undefined,
   known: Record<string, string | number | boolean> = {},
 ): TemplatePreview {
   const samples = Object.fromEntries(

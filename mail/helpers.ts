@@ -5,7 +5,7 @@
  */
 import type Handlebars from 'handlebars';
 import type { HelperOptions } from 'handlebars';
-import { TIER_NAMES, type TierName } from '../../domain/program.js';
+import { TIER_NAMES, type TierName } from '../domain/program.js';
 
 export type Locale = 'en' | 'zh-CN';
 
@@ -95,7 +95,7 @@ function localeOf(options: HelperOptions): Locale {
 }
 
 /**
- * What a stored template may call (activities/mail/template-check.ts), with the number of arguments each takes:
+ * What a stored template may call (mail/template-check.ts), with the number of arguments each takes:
  * the formatting helpers in `{{helper arg}}`, and the blocks `{{#if v}}`, `{{#unless v}}`, `{{#eq v "x"}}`.
  */
 export const INLINE_HELPERS: Readonly<Record<string, number>> = {
