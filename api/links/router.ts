@@ -30,7 +30,7 @@
  */
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CASE_CATEGORIES } from '../../db/repositories/cases.js';
 import {
   IN_STAY_REPORT_LINK_PURPOSE,
@@ -42,7 +42,6 @@ import {
   WHY_LINK_PURPOSE,
   type LinkPayload,
 } from '../../lib/links.js';
-import { longText } from '../cases/schema.js';
 import { HttpError, validationError } from '../errors.js';
 import {
   CHURN_REASONS,
@@ -59,7 +58,6 @@ import {
   unsubscribedPage,
   unsubscribePage,
   whyPage,
-  WOULD_RETURN,
   type ChurnReason,
   type MessagePage,
   type PageLocale,
@@ -67,6 +65,16 @@ import {
   type SatisfactionField,
   type SurveyField,
 } from './pages.js';
+import {
+  reportAnswer,
+  reportLinkData,
+  satisfactionAnswer,
+  satisfactionLinkData,
+  surveyAnswer,
+  surveyLinkData,
+  TOKEN,
+  whyAnswer,
+} from './schema.js';
 import {
   answerSatisfaction,
   findCase,
@@ -105,46 +113,6 @@ export interface LinksRouterDeps extends LinksServiceDeps {
 const BODY_LIMIT = '4kb';
 /** Forms with a text of up to 2,000 characters, percent-encoded (9 bytes for a Chinese character). */
 const TEXT_BODY_LIMIT = '32kb';
-
-const whyAnswer = z.object({
-  reason: z.enum(CHURN_REASONS, { message: `must be one of ${CHURN_REASONS.join(', ')}` }),
-});
-
-/** A form's whole number (a string of digits) or JSON's number, from `min` to `max`. */
-const wholeNumber = (min: number, max: number) => {
-  const message = `must be a whole number from ${min} to ${max}`;
-  return z.preprocess(
-    (v) => (typeof v === 'string' && /^\s*\d{1,3}\s*$/.test(v) ? Number(v) : v),
-    z.number({ message }).int(message).min(min, message).max(max, message),
-  );
-};
-/** Left empty (or blank) in a form: not given. */
-const blankIsAbsent = (v: unknown) =>
-  v === '' || (typeof v === 'string' && v.trim() === '') ? undefined : v;
-const optionalText = z.preprocess(blankIsAbsent, longText(MAX_TEXT_ANSWER).optional());
-
-const surveyAnswer = z.object({
-  score: wholeNumber(1, 5),
-  wouldReturn: z.enum(WOULD_RETURN, { message: `must be one of ${WOULD_RETURN.join(', ')}` }),
-  recommend: z.preprocess(blankIsAbsent, wholeNumber(0, 10).optional()),
-  comment: optionalText,
-});
-
-const reportAnswer = z.object({
-  category: z.enum(CASE_CATEGORIES, { message: `must be one of ${CASE_CATEGORIES.join(', ')}` }),
-  description: optionalText,
-});
-
-const satisfactionAnswer = z.object({
-  /** Default: the answer the link stands for. */
-  satisfied: z.preprocess(
-    (v) => (v === 'yes' ? true : v === 'no' ? false : blankIsAbsent(v)),
-    z.boolean({ message: 'must be yes or no' }).optional(),
-  ),
-  comment: optionalText,
-});
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The fields of a form that a validation error names (the first segment of each issue's path). */
 function fieldsOf<F extends string>(error: z.ZodError, fields: readonly F[]): F[] {
@@ -255,7 +223,7 @@ export function linksRouter(deps: LinksRouterDeps): Router {
       } catch {
         throw invalidLink('malformed');
       }
-      if (!/^[A-Za-z0-9_.-]+$/.test(token)) throw invalidLink('malformed');
+      if (!TOKEN.test(token)) throw invalidLink('malformed');
     }
     next();
   });
@@ -377,9 +345,9 @@ export function linksRouter(deps: LinksRouterDeps): Router {
   /** The survey link's guest and stay (the guest's own, recorded), or the page that says why not. */
   async function surveyOf(token: string) {
     const of = await guestOf(token, SURVEY_LINK_PURPOSE);
-    const stayId = of.payload.data?.s;
-    if (typeof stayId !== 'string' || !UUID.test(stayId)) throw invalidLink('malformed');
-    const stay = await findGuestStay(deps.db, of.guest.id, stayId);
+    const data = surveyLinkData.safeParse(of.payload.data ?? {});
+    if (!data.success) throw invalidLink('malformed');
+    const stay = await findGuestStay(deps.db, of.guest.id, data.data.s);
     if (!stay) throw gone();
     return { ...of, stayId: stay.id };
   }
@@ -471,9 +439,9 @@ export function linksRouter(deps: LinksRouterDeps): Router {
 
   async function reportOf(token: string) {
     const of = await guestOf(token, IN_STAY_REPORT_LINK_PURPOSE);
-    const { s: pmsStayId, h: propertyCode } = of.payload.data ?? {};
-    if (typeof pmsStayId !== 'string' || typeof propertyCode !== 'string') throw invalidLink('malformed');
-    return { ...of, pmsStayId, propertyCode };
+    const data = reportLinkData.safeParse(of.payload.data ?? {});
+    if (!data.success) throw invalidLink('malformed');
+    return { ...of, pmsStayId: data.data.s, propertyCode: data.data.h };
   }
 
   router.get('/report/:token', async (req, res) => {
@@ -542,12 +510,11 @@ export function linksRouter(deps: LinksRouterDeps): Router {
 
   async function satisfactionOf(token: string) {
     const of = await guestOf(token, SATISFACTION_LINK_PURPOSE);
-    const { c: caseId, y: satisfied } = of.payload.data ?? {};
-    if (typeof caseId !== 'string' || !UUID.test(caseId) || typeof satisfied !== 'boolean')
-      throw invalidLink('malformed');
-    const row = await findCase(deps.db, caseId);
+    const data = satisfactionLinkData.safeParse(of.payload.data ?? {});
+    if (!data.success) throw invalidLink('malformed');
+    const row = await findCase(deps.db, data.data.c);
     if (!row || row.guest_id !== of.guest.id) throw gone();
-    return { ...of, row, satisfied };
+    return { ...of, row, satisfied: data.data.y };
   }
 
   const answered = (locale: PageLocale, message: string) =>
