@@ -9,7 +9,7 @@ import { createDb } from '../db/knex.js';
 import { connectClient, createLogger, requireServers, temporalTarget } from '../lib/runtime.js';
 import { createMetrics, listenMetrics } from '../lib/metrics.js';
 import { createApp, MOUNT_SEGMENTS, type AppDeps } from './app.js';
-import { flushSignalledMarks } from './pms/service.js';
+import { flushSignalledMarks } from './pms/signalled-marks.js';
 
 export function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {

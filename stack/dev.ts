@@ -24,7 +24,7 @@ import {
 import { createApp, MOUNT_SEGMENTS } from '../api/app.js';
 import { createMetrics, listenMetrics } from '../lib/metrics.js';
 import { appDepsFromConfig, listen } from '../api/server.js';
-import { flushSignalledMarks } from '../api/pms/service.js';
+import { flushSignalledMarks } from '../api/pms/signalled-marks.js';
 import {
   createWorker,
   ensureSweeper,

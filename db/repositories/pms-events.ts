@@ -60,7 +60,7 @@ export async function findById(db: Knex, id: string): Promise<PmsEventRow | unde
 
 /**
  * Temporal accepted the signal for these events: one statement for a whole batch (the API writes the
- * marks behind its answers, see api/pms/service.ts). A mark already there is kept.
+ * marks behind its answers, see api/pms/signalled-marks.ts). A mark already there is kept.
  */
 export async function markSignalled(db: Knex, ids: string | readonly string[]): Promise<void> {
   const list = typeof ids === 'string' ? [ids] : ids;

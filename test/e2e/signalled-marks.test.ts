@@ -5,7 +5,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { flushSignalledMarks } from '../../api/pms/service.js';
+import { flushSignalledMarks } from '../../api/pms/signalled-marks.js';
 import { openApiStack, type ApiStack } from '../api-stack.js';
 import { stayCompletedBody, type Stack } from '../helpers.js';
 
