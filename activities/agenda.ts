@@ -118,8 +118,3 @@ export function planAgenda(facts: AgendaFacts, rules: ProgramRules, nowIso: stri
 export function localDate(iso: string, timezone: string): string {
   return DateTime.fromISO(iso, { zone: zoneOf(timezone) }).toISODate()!;
 }
-
-/** The guest's local time of an instant, for timelines: `2026-05-02 09:00`. */
-export function localTime(iso: string, timezone: string): string {
-  return DateTime.fromISO(iso, { zone: zoneOf(timezone) }).toFormat('yyyy-LL-dd HH:mm');
-}

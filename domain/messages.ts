@@ -171,7 +171,6 @@ export type GuestMessage =
   | PointsCompensatedMessage
   | PointsReEarnedMessage
   | ChurnReasonGivenMessage;
-export type GuestMessageType = GuestMessage['type'];
 
 /** The PMS event body as validated by the API (api/pms/schema.ts) and kept in `pms_events.payload`. */
 export interface PmsEventBody {

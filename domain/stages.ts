@@ -58,8 +58,3 @@ export function isActive(stage: Stage): boolean {
     stage === 'at_risk'
   );
 }
-
-/** Stages that receive marketing (a churned guest gets nothing more, a prospect only the invitation). */
-export function receivesMarketing(stage: Stage): boolean {
-  return stage !== 'churned';
-}

@@ -91,16 +91,6 @@ export async function updateProfile(
   return row;
 }
 
-/** The profile fields that differ between two versions of a guest. */
-export function profileChanges(before: ProfileFields, after: ProfileFields) {
-  const changed = PROFILE_FIELDS.filter((f) => before[f] !== after[f]);
-  return {
-    before: Object.fromEntries(changed.map((f) => [f, before[f]])),
-    after: Object.fromEntries(changed.map((f) => [f, after[f]])),
-    changed: changed.length > 0,
-  };
-}
-
 export async function findById(db: Knex, id: string): Promise<GuestRow | undefined> {
   return (await db<GuestRow>('guests').where({ id }).first()) ?? undefined;
 }
@@ -137,10 +127,6 @@ export interface ProfileExtras {
 
 export const EXTRA_FIELDS = ['phone', 'birthday', 'marketing_consent'] as const;
 export type ExtraFields = Pick<GuestRow, (typeof EXTRA_FIELDS)[number]>;
-
-export function extrasOf(row: GuestRow): ExtraFields {
-  return { phone: row.phone, birthday: row.birthday, marketing_consent: row.marketing_consent };
-}
 
 /** The columns of the extras that the event carries (absent fields are left alone). */
 export function extraColumns(extras: ProfileExtras): Partial<ExtraFields> {

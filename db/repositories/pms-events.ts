@@ -73,14 +73,6 @@ export async function markHandled(db: Knex, id: string): Promise<void> {
   await db('pms_events').where({ id }).whereNull('handled_at').update({ handled_at: db.fn.now() });
 }
 
-/** Whether the event's effects are already written. */
-export async function isHandled(db: Knex, id: string): Promise<boolean> {
-  const row = await db('pms_events')
-    .where({ id })
-    .first<{ handled_at: Date | null } | undefined>('handled_at');
-  return Boolean(row?.handled_at);
-}
-
 /** The guest's workflow refused the event; `reason` is a summary without personal data. */
 export async function markRejected(db: Knex, id: string, reason: string): Promise<void> {
   await db('pms_events')

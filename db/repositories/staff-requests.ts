@@ -89,11 +89,3 @@ export async function setApplied(db: Knex, id: string, result: object): Promise<
 export async function deletePending(db: Knex, id: string): Promise<boolean> {
   return (await db('staff_requests').where({ id, status: 'pending' }).delete()) > 0;
 }
-
-/** The guest's requests, newest first (at most `limit`). */
-export async function listByGuest(db: Knex, guestId: string, limit = 100): Promise<StaffRequestRow[]> {
-  return db<StaffRequestRow>('staff_requests')
-    .where({ guest_id: guestId })
-    .orderBy('created_at', 'desc')
-    .limit(limit);
-}
