@@ -241,6 +241,14 @@ export function sampleStay(overrides: StayCompletedOverrides = {}) {
   return { body, message, profile };
 }
 
+/** Creates the cadence `key` unless it exists (the API publishes versions of a cadence; it creates none). */
+export async function ensureCadence(db: Db, input: { key: string; name: string }): Promise<void> {
+  await db('cadences')
+    .insert({ key: input.key, name: input.name, description: '' })
+    .onConflict('key')
+    .ignore();
+}
+
 export async function countRows(db: Db, table: string, where: Record<string, unknown> = {}): Promise<number> {
   const row = (await db(table).where(where).count({ n: '*' }).first()) as { n: number | string };
   return Number(row.n);

@@ -22,7 +22,14 @@ import * as guests from '../db/repositories/guests.js';
 import type { PlannedOutboxRow } from '../db/repositories/outbox.js';
 import { DEFAULT_POST_STAY_STEPS, type CadenceStep } from '../domain/cadence.js';
 import { followUpWorkflowId, guestWorkflowId } from '../domain/ids.js';
-import { eventually, openStack, workerPerTest, sampleStay, type Stack } from '../test/helpers.js';
+import {
+  ensureCadence,
+  eventually,
+  openStack,
+  workerPerTest,
+  sampleStay,
+  type Stack,
+} from '../test/helpers.js';
 import { followUpStateQuery, moveFollowUpUpdate } from '../contracts/follow-up.js';
 import type { PostStayFollowUpInput, PostStayFollowUpResult } from '../contracts/follow-up.js';
 
@@ -136,7 +143,7 @@ const mailsTo = (email: string) => stack.sink.messages().filter((m) => m.to.incl
 /** A cadence of the test's own, published as version 1 (and `more` as the following versions). */
 async function cadenceOf(...versions: CadenceStep[][]) {
   const key = `test-${randomUUID().slice(0, 8)}`;
-  await cadences.ensureCadence(stack.db, { key, name: key });
+  await ensureCadence(stack.db, { key, name: key });
   for (const steps of versions) {
     const draft = await cadences.createDraft(stack.db, { cadenceKey: key, steps, createdBy: 'test' });
     await cadences.publish(stack.db, { cadenceKey: key, version: draft.version, publishedBy: 'test' });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failOnceAt, type FaultInjector } from '../activities/faults.js';
+import type { FaultInjector, FaultPoint } from '../activities/faults.js';
 import type { Activities } from '../activities/index.js';
 import * as guests from '../db/repositories/guests.js';
 import type { OutboxRow } from '../db/repositories/outbox.js';
@@ -33,6 +33,19 @@ import { HISTORIES_DIR } from '../test/histories.js';
 import { followUpStateQuery } from '../contracts/follow-up.js';
 import { guestMessageSignal, redeemPointsUpdate, stateQuery } from '../contracts/guest.js';
 import type { GuestLifecycleInput } from '../contracts/guest.js';
+
+/** Throws once at each listed point, then lets every later call through. Records what it did. */
+function failOnceAt(...points: FaultPoint[]): FaultInjector & { fired: FaultPoint[] } {
+  const remaining = new Set(points);
+  const fired: FaultPoint[] = [];
+  const inject = (point: FaultPoint) => {
+    if (remaining.delete(point)) {
+      fired.push(point);
+      throw new Error(`injected fault at ${point}`);
+    }
+  };
+  return Object.assign(inject, { fired });
+}
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

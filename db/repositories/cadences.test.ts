@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POST_STAY_STEPS, POST_STAY_CADENCE } from '../../domain/cadence.js';
-import { fileDatabaseUrl, sampleStay } from '../../test/helpers.js';
+import { ensureCadence, fileDatabaseUrl, sampleStay } from '../../test/helpers.js';
 import { createDb, type Db } from '../knex.js';
 import * as cadences from './cadences.js';
 import * as guests from './guests.js';
@@ -26,7 +26,7 @@ describe('cadences repository', () => {
 
   it('numbers drafts, publishes once, and refuses any change to a published version', async () => {
     const key = `test-${randomUUID().slice(0, 8)}`;
-    await cadences.ensureCadence(db, { key, name: 'Test' });
+    await ensureCadence(db, { key, name: 'Test' });
     expect(await cadences.currentVersion(db, key)).toBeUndefined();
     const [a, b] = await Promise.all([
       cadences.createDraft(db, { cadenceKey: key, steps: [...DEFAULT_POST_STAY_STEPS], createdBy: 'ann' }),
@@ -50,10 +50,6 @@ describe('cadences repository', () => {
     await expect(db('cadence_versions').where({ cadence_key: key, version: 1 }).delete()).rejects.toThrow(
       /is published/,
     );
-    expect(await cadences.updateDraft(db, { cadenceKey: key, version: 1, steps: [] })).toBeUndefined();
-    expect(
-      (await cadences.updateDraft(db, { cadenceKey: key, version: 2, steps: [], note: 'n' }))?.note,
-    ).toBe('n');
     await expect(
       cadences.createDraft(db, { cadenceKey: 'nope', steps: [], createdBy: 'x' }),
     ).rejects.toBeInstanceOf(cadences.CadenceNotFoundError);
@@ -63,7 +59,7 @@ describe('cadences repository', () => {
     const { profile } = sampleStay({ guest: { email: `fu-${randomUUID()}@guest.example` } });
     const guestId = (await guests.insertIfAbsent(db, { source: 'pms', profile, asOf: new Date() }))!.id;
     const key = `test-${randomUUID().slice(0, 8)}`;
-    await cadences.ensureCadence(db, { key, name: 'Test' });
+    await ensureCadence(db, { key, name: 'Test' });
     for (const _ of [1, 2]) {
       const d = await cadences.createDraft(db, {
         cadenceKey: key,
@@ -97,9 +93,6 @@ describe('cadences repository', () => {
     });
     expect(moved).toMatchObject({ cadence_version: 2, moved_from: 1, steps_done: ['thank-you', 'survey'] });
     expect(await cadences.countRunningByVersion(db, key)).toEqual([{ version: 2, running: 1 }]);
-    expect(
-      (await cadences.listRunning(db, { cadenceKey: key, version: 2, limit: 10 })).map((r) => r.workflow_id),
-    ).toEqual([input.workflowId]);
     await cadences.finishFollowUp(db, { workflowId: input.workflowId, status: 'completed', at: new Date() });
     expect(await cadences.findFollowUp(db, input.workflowId)).toMatchObject({ status: 'completed' });
     expect(

@@ -71,18 +71,6 @@ export async function findCadence(db: Knex, key: string): Promise<CadenceRow | u
   return (await db<CadenceRow>('cadences').where({ key }).first()) ?? undefined;
 }
 
-/** Creates a cadence unless one with the key exists; returns the row there. */
-export async function ensureCadence(
-  db: Knex,
-  input: { key: string; name: string; description?: string },
-): Promise<CadenceRow> {
-  await db('cadences')
-    .insert({ key: input.key, name: input.name, description: input.description ?? '' })
-    .onConflict('key')
-    .ignore();
-  return (await findCadence(db, input.key))!;
-}
-
 /** Every version of a cadence, newest first. */
 export async function listVersions(db: Knex, cadenceKey: string): Promise<CadenceVersionRow[]> {
   return db<CadenceVersionRow>('cadence_versions')
@@ -179,18 +167,6 @@ export async function publish(
   return existing ? { outcome: 'already_published', version: existing } : { outcome: 'not_found' };
 }
 
-/** Drafts may be replaced before they are published (the trigger refuses it for a published version). */
-export async function updateDraft(
-  db: Knex,
-  input: { cadenceKey: string; version: number; steps: CadenceStep[]; note?: string },
-): Promise<CadenceVersionRow | undefined> {
-  const [row] = (await db('cadence_versions')
-    .where({ cadence_key: input.cadenceKey, version: input.version, status: 'draft' })
-    .update({ steps: JSON.stringify(input.steps), ...(input.note !== undefined ? { note: input.note } : {}) })
-    .returning('*')) as CadenceVersionRow[];
-  return row;
-}
-
 // ---- follow-ups ----------------------------------------------------------------------------------------------
 
 /**
@@ -284,20 +260,6 @@ export async function countRunningByVersion(
     .select({ version: 'cadence_version' })
     .count({ running: '*' });
   return rows.map((r) => ({ version: r.version, running: Number(r.running) }));
-}
-
-/** Running follow-ups of a version in workflow-id order, a page at a time (a move as a bounded batch). */
-export async function listRunning(
-  db: Knex,
-  input: { cadenceKey: string; version?: number; after?: string; limit: number },
-): Promise<FollowUpRow[]> {
-  const q = db<FollowUpRow>('follow_ups')
-    .where({ cadence_key: input.cadenceKey, status: 'running' })
-    .orderBy('workflow_id')
-    .limit(input.limit);
-  if (input.version !== undefined) q.where({ cadence_version: input.version });
-  if (input.after !== undefined) q.where('workflow_id', '>', input.after);
-  return q;
 }
 
 // ---- what the steps' conditions read -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import { DEFAULT_POST_STAY_STEPS, POST_STAY_CADENCE, type CadenceStep } from '..
 import { followUpWorkflowId } from '../../domain/ids.js';
 import { followUpStateQuery } from '../../contracts/follow-up.js';
 import { openApiStack, type Answer, type ApiStack } from '../api-stack.js';
-import { countRows, eventually, stayCompletedBody, type Stack } from '../helpers.js';
+import { countRows, ensureCadence, eventually, stayCompletedBody, type Stack } from '../helpers.js';
 
 const SECRET = 'e2e-cadences-pms-webhook-secret-0123456789';
 const MARKETER = 'e2e marketer (cadences)';
@@ -64,7 +64,7 @@ beforeAll(async () => {
   marketerKey = api.keyFor('marketer');
   adminKey = api.keyFor('admin');
   opsKey = api.keyFor('ops');
-  await cadences.ensureCadence(stack.db, { key: CADENCE, name: 'E2E cadence' });
+  await ensureCadence(stack.db, { key: CADENCE, name: 'E2E cadence' });
   await cadences.createDraft(stack.db, { cadenceKey: CADENCE, steps: STEPS, createdBy: 'e2e seed' });
   await cadences.publish(stack.db, { cadenceKey: CADENCE, version: 1, publishedBy: 'e2e seed' });
   postStayBefore = (await cadences.currentVersion(stack.db, POST_STAY_CADENCE))!.version;

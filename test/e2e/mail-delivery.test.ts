@@ -7,7 +7,7 @@ import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporal
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
-import { failTimesAt } from '../../activities/faults.js';
+import type { FaultInjector, FaultPoint } from '../../activities/faults.js';
 import { createDb, type Db } from '../../db/knex.js';
 import * as cadences from '../../db/repositories/cadences.js';
 import * as guests from '../../db/repositories/guests.js';
@@ -20,10 +20,25 @@ import {
   MAIL,
   createTestWorker,
   devServerEnv,
+  ensureCadence,
   fileDatabaseUrl,
   sampleStay,
   uniqueTaskQueue,
 } from '../helpers.js';
+
+/** Throws the first `times` calls at `point` (e.g. a database that stays down for a while). */
+function failTimesAt(point: FaultPoint, times: number): FaultInjector & { fired: number } {
+  const state = { fired: 0 };
+  const inject = (p: FaultPoint) => {
+    if (p === point && state.fired < times) {
+      state.fired += 1;
+      throw new Error(`injected fault ${state.fired}/${times} at ${point}`);
+    }
+  };
+  return Object.defineProperty(inject, 'fired', { get: () => state.fired }) as FaultInjector & {
+    fired: number;
+  };
+}
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -44,7 +59,7 @@ async function newGuest(email: string): Promise<string> {
 /** A cadence of the thank-you alone: on this real-time server a follow-up of the default cadence runs 30 days. */
 async function thankYouOnlyCadence(): Promise<string> {
   const key = 'test-thank-you-only';
-  await cadences.ensureCadence(db, { key, name: 'Thank-you only' });
+  await ensureCadence(db, { key, name: 'Thank-you only' });
   if (!(await cadences.currentVersion(db, key))) {
     const draft = await cadences.createDraft(db, {
       cadenceKey: key,

@@ -36,7 +36,7 @@ import {
   type Path,
   fuzzParams as params,
 } from '../fuzz-arbitraries.js';
-import type { Stack } from '../helpers.js';
+import { ensureCadence, type Stack } from '../helpers.js';
 
 const TABLES = [
   'template_versions',
@@ -83,7 +83,7 @@ beforeAll(async () => {
     })
     .returning<{ id: string }[]>('id');
   guestId = guest!.id;
-  await cadences.ensureCadence(stack.db, { key: CADENCE, name: 'Fuzz cadence' });
+  await ensureCadence(stack.db, { key: CADENCE, name: 'Fuzz cadence' });
   for (const version of [1, 2]) {
     await cadences.createDraft(stack.db, {
       cadenceKey: CADENCE,
