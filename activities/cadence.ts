@@ -1,11 +1,11 @@
 /**
- * The post-stay follow-up's activities (workflows/post-stay-follow-up.ts; DESIGN.md "Cadence"). The follow-up
- * pins the current published version of its cadence (`startFollowUp`, which records its `follow_ups` row
- * once per workflow id), plans each step at its due time (`planFollowUpStep`: the step's condition against
- * Postgres, then the send planning of activities/mail.ts `planMail`, recorded as an outbox row, pending or
- * suppressed with its reason), may be moved to another published version on a marketer's request
- * (`moveFollowUp`), and is marked completed at the end (`finishFollowUp`). The workflow gets ids and facts
- * only: step ids, due times (computed here, with the zones), outbox ids and reasons.
+ * The post-stay follow-up's activities (workflows/post-stay-follow-up.ts; docs/architecture.md "The post-stay
+ * follow-up"). The follow-up pins the current published version of its cadence (`startFollowUp`, which
+ * records its `follow_ups` row once per workflow id), plans each step at its due time (`planFollowUpStep`:
+ * the step's condition against Postgres, then the send planning of activities/mail.ts `planMail`, recorded as
+ * an outbox row, pending or suppressed with its reason), may be moved to another published version on a
+ * marketer's request (`moveFollowUp`), and is marked completed at the end (`finishFollowUp`). The workflow
+ * gets ids and facts only: step ids, due times (computed here, with the zones), outbox ids and reasons.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { DateTime } from 'luxon';

@@ -1,10 +1,10 @@
 /**
- * Care during the stay (issue 8 §4, seed 001: ask before the guest complains). The in-stay care child
- * (workflows/in-stay-care.ts) asks these two activities: when to ask (the next 09:00 in the property's zone
- * after the check-in, luxon, outside workflow code), and, at that time, whether the guest is still in house
- * (no check-out recorded for the PMS stay, the expected departure not passed in the property's zone) before
- * the "how is your stay?" mail goes through the planning activity. A guest no longer in house gets a
- * `suppressed` outbox row with the reason instead.
+ * Care during the stay (docs/architecture.md "Care during the stay": ask before the guest complains). The
+ * in-stay care child (workflows/in-stay-care.ts) asks these two activities: when to ask (the next 09:00 in
+ * the property's zone after the check-in, luxon, outside workflow code), and, at that time, whether the guest
+ * is still in house (no check-out recorded for the PMS stay, the expected departure not passed in the
+ * property's zone) before the "how is your stay?" mail goes through the planning activity. A guest no longer
+ * in house gets a `suppressed` outbox row with the reason instead.
  */
 import { DateTime } from 'luxon';
 import type { Db } from '../db/knex.js';

@@ -1,5 +1,5 @@
 /**
- * Mail through the outbox (DESIGN.md "Side effects are idempotent"): a mail
+ * Mail through the outbox (docs/architecture.md "Mail, exactly once"): a mail
  * is queued once per idempotency key with a stable Message-ID, delivered at
  * most once, and a mail deliberately not sent is a `suppressed` row with its
  * reason.
@@ -15,7 +15,7 @@
  * - only a rejection of the recipient or the message is permanent
  *   (smtp-errors.ts); anything else is retried with backoff.
  *
- * Planning (DESIGN.md "Cadence"; activities/mail/plan.ts): `planMail` decides, in
+ * Planning (docs/mail.md "When a mail goes"; activities/mail/plan.ts): `planMail` decides, in
  * one transaction under the guest's row lock, whether a mail goes and when —
  * marketing consent, exit condition, open service case, quiet period, send
  * window, frequency cap — and records the decision as an outbox row: pending

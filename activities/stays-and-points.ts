@@ -1,6 +1,6 @@
 /**
  * Stays and points: one activity per decision, one transaction per activity
- * (DESIGN.md "History stays small"). `applyStay` records the stay, posts its
+ * (docs/architecture.md "Exactly once"). `applyStay` records the stay, posts its
  * base points, marks the PMS event handled and reads the guest's standing in
  * one transaction on one connection, so a retry finds everything or nothing.
  */

@@ -1,6 +1,6 @@
 /**
  * What a guest's workflow is told: one discriminated union, carried by one
- * signal into one inbox (DESIGN.md "Workflows"). Messages carry ids and
+ * signal into one inbox (docs/architecture.md "The guest's lifecycle"). Messages carry ids and
  * facts only, never a name, an address or free text: the profile stays in
  * Postgres and activities read it there.
  */
@@ -92,7 +92,10 @@ export interface MemberEnrolledMessage {
   referredByGuestId?: string;
 }
 
-/** Seams for the follow-up and service-recovery issue: facts only, the answers themselves stay in Postgres. */
+/**
+ * What the post-stay follow-up and service recovery tell the guest's workflow: facts only, the answers
+ * themselves stay in Postgres.
+ */
 export interface SurveyAnsweredMessage {
   type: 'survey.answered';
   eventId: string;

@@ -1,5 +1,5 @@
 /**
- * The lifecycle ladder (DOMAIN.md "The lifecycle", seed 004): prospect →
+ * The lifecycle ladder (docs/architecture.md "The guest's lifecycle"): prospect →
  * member → regular (2+ stays) / VIP (gold or diamond) → at risk → lapsed →
  * reactivated / churned. Pure rules; the workflow records each transition.
  */
@@ -30,7 +30,7 @@ export function baseStage(input: { enrolled: boolean; totalStays: number; tier: 
 }
 
 /**
- * After a completed stay. The program is open (seed 000): a stay enrols a
+ * After a completed stay. The program is open: a stay enrols a
  * prospect. A lapsed or churned guest who comes back is reactivated; any other
  * (at risk, reactivated) returns to the ladder.
  */

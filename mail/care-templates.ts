@@ -1,10 +1,10 @@
 /**
- * Care during the stay (issue 8 §4), in English and Chinese: the morning after check-in, a short "how is your
- * stay?" with the signed link to report a problem (`reportUrl`, api/links: a report opens an in-stay case).
- * Transactional: the guest is in the house, and the mail is about the stay itself. Registered with the other
- * templates in templates.ts; Handlebars in strict mode; every template also gets `firstName` and `lastName`.
- * Without a link (`reportUrl` empty: no links secret configured) the mail asks the guest to call the front
- * desk instead.
+ * Care during the stay (docs/architecture.md "Care during the stay"), in English and Chinese: the morning
+ * after check-in, a short "how is your stay?" with the signed link to report a problem (`reportUrl`,
+ * api/links: a report opens an in-stay case). Transactional: the guest is in the house, and the mail is about
+ * the stay itself. Registered with the other templates in templates.ts; Handlebars in strict mode; every
+ * template also gets `firstName` and `lastName`. Without a link (`reportUrl` empty: no links secret
+ * configured) the mail asks the guest to call the front desk instead.
  */
 import { en, zh } from './compose.js';
 import type { TemplateSource } from './types.js';

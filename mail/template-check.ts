@@ -1,6 +1,6 @@
 /**
- * The logic-less subset a stored template is written in, and its check at save (issue 8 §1: an unknown
- * placeholder is refused, naming it). A stored template may hold only
+ * The logic-less subset a stored template is written in, and its check at save (docs/api.md "The template
+ * language (stored versions)": an unknown placeholder is refused, naming it). A stored template may hold only
  *
  * - text, and Handlebars comments `{{! … }}`;
  * - `{{name}}`: a known placeholder (escaped in html; subject and text are plain text);

@@ -1,11 +1,11 @@
 /**
- * The post-stay follow-up running its cadence (DESIGN.md "Cadence"), on a time-skipping server of its own,
- * with the real activities, Postgres and an SMTP sink: the default `post-stay` cadence end to end (thank-you,
- * survey with its link, review request only on a score ≥ 4, come-back offer only without a booking since,
- * each at its local send time); a cadence changed mid-flight (issue test 1: a running follow-up keeps its
- * version, a new one takes the new version, a move Update moves a running one, recorded on its row); and the
- * planning of cadence steps (issue test 2: due at 03:00 local → 09:00; a fourth marketing mail in 7 days
- * suppressed; no consent → suppressed; after an unsubscribe, later marketing suppressed).
+ * The post-stay follow-up running its cadence (docs/architecture.md "The post-stay follow-up"), on a
+ * time-skipping server of its own, with the real activities, Postgres and an SMTP sink: the default
+ * `post-stay` cadence end to end (thank-you, survey with its link, review request only on a score ≥ 4,
+ * come-back offer only without a booking since, each at its local send time); a cadence changed mid-flight (a
+ * running follow-up keeps its version, a new one takes the new version, a move Update moves a running one,
+ * recorded on its row); and the planning of cadence steps (due at 03:00 local → 09:00; a fourth marketing
+ * mail in 7 days suppressed; no consent → suppressed; after an unsubscribe, later marketing suppressed).
  *
  * Tests of their own cadences use cadence keys of their own: `post-stay` stays at the seeded version for the
  * other test files sharing this database.

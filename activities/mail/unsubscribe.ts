@@ -1,8 +1,8 @@
 /**
- * What every marketing mail carries so the guest can leave with one click (DESIGN.md "Cadence"): the
- * `List-Unsubscribe` and `List-Unsubscribe-Post` headers of RFC 8058 (mail clients show an "unsubscribe"
- * button that POSTs to the link), and a visible footer line with the same link in the guest's language.
- * Added in code, so no template needs a placeholder for it.
+ * What every marketing mail carries so the guest can leave with one click (docs/api.md "Links in mails:
+ * `/v1/links/unsubscribe/:token`"): the `List-Unsubscribe` and `List-Unsubscribe-Post` headers of RFC 8058
+ * (mail clients show an "unsubscribe" button that POSTs to the link), and a visible footer line with the same
+ * link in the guest's language. Added in code, so no template needs a placeholder for it.
  */
 import type { RenderedMail, TemplateLocale } from '../../mail/templates.js';
 

@@ -1,6 +1,6 @@
 /**
- * Links in mails, served as small pages that work without JavaScript (DESIGN.md "API"). Mounted at
- * `/v1/links`, unauthenticated: the signed, expiring token in the path is the authority.
+ * Links in mails, served as small pages that work without JavaScript (docs/api.md "Links in mails"). Mounted
+ * at `/v1/links`, unauthenticated: the signed, expiring token in the path is the authority.
  *
  * - `GET  /why/:token`  the "may we ask why?" question, in the guest's language
  * - `POST /why/:token`  the answer (`reason`, form-encoded or JSON): stored on the guest, audited, handed to

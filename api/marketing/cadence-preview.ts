@@ -1,7 +1,7 @@
 /**
  * The preview of a cadence version for one guest (`POST /v1/cadences/:key/preview`): the mails the guest would
  * get, each with its subject (the template's current text in the guest's language) and its send time in the
- * guest's local time, and the steps that would be skipped with the reason. Planned by A's pure planner
+ * guest's local time, and the steps that would be skipped with the reason. Planned by the pure planner
  * (activities/cadence-plan.ts `planCadence`) on the facts as they are now: the guest's zone, consent and open
  * cases, the program's window, quiet periods and frequency cap with the guest's recent marketing mails, and
  * the stay's survey answer and bookings since. Nothing is written.

@@ -1,11 +1,12 @@
 /**
- * Cadences for marketers (`/v1/cadences`, DESIGN.md "Cadence"): versions of a cadence's steps, drafted,
- * checked (domain/cadence.ts validateSteps, the templates the code defines), published (immutable from then
- * on; the current version is the highest published), compared, rolled back (an old version's steps published
- * as a new version), and the running follow-ups moved between versions on request: a bounded batch of
- * `moveFollowUpUpdate`s, one per follow-up, whose Update ids derive from the request id, so a retried request
- * asks the same follow-ups under the same ids (Temporal answers an Update it already has) instead of moving
- * another batch. Every change is audited with the key's name, in the transaction of the write.
+ * Cadences for marketers (`/v1/cadences`, docs/api.md "Marketing: cadences `/v1/cadences`"): versions of a
+ * cadence's steps, drafted, checked (domain/cadence.ts validateSteps, the templates the code defines),
+ * published (immutable from then on; the current version is the highest published), compared, rolled back (an
+ * old version's steps published as a new version), and the running follow-ups moved between versions on
+ * request: a bounded batch of `moveFollowUpUpdate`s, one per follow-up, whose Update ids derive from the
+ * request id, so a retried request asks the same follow-ups under the same ids (Temporal answers an Update it
+ * already has) instead of moving another batch. Every change is audited with the key's name, in the
+ * transaction of the write.
  */
 import { randomUUID } from 'node:crypto';
 import {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Mail templates as versioned rows (issue 8 §1, DESIGN.md "Rules are data, versioned"). The code definitions
+ * Mail templates as versioned rows (docs/architecture.md "Mail templates, versioned"). The code definitions
  * (mail/templates.ts) are each template's built-in version; a marketer stores drafts and publishes
  * them, and the renderer uses a template's highest published version when there is one, else the built-in.
  *

@@ -20,7 +20,7 @@ export const CASE_SOURCES = [
 ] as const;
 export type CaseSource = (typeof CASE_SOURCES)[number];
 
-/** Seeds 001, 002. */
+/** What the case is about (the touchpoint). */
 export const CASE_CATEGORIES = [
   'service_attitude',
   'service_skill',
@@ -32,7 +32,7 @@ export const CASE_CATEGORIES = [
 ] as const;
 export type CaseCategory = (typeof CASE_CATEGORIES)[number];
 
-/** The cause, apart from the touchpoint (seed 001, plus poor management and product quality). */
+/** The cause, apart from the touchpoint (docs/api.md "Opening: `POST /v1/cases`"). */
 export const CASE_CAUSES = [
   'poor_management',
   'product_quality',

@@ -28,7 +28,7 @@ export type LedgerReason =
   | 'expiry'
   | 'compensation';
 
-/** Where a movement comes from (the list): stay, tier bonus, referral, welcome back, … */
+/** Where a movement comes from: stay, tier bonus, referral, welcome back, … */
 export type LedgerSource =
   | 'stay'
   | 'tier_bonus'
