@@ -5,6 +5,7 @@ import { CARE_TEMPLATES } from './care-templates.js';
 import { CADENCE_TEMPLATES } from './cadence-templates.js';
 import { CASE_TEMPLATES } from './case-templates.js';
 import { LIFECYCLE_TEMPLATES } from './lifecycle-templates.js';
+import { sampleValue } from './samples.js';
 import {
   renderTemplate,
   TEMPLATE_LOCALES,
@@ -17,48 +18,24 @@ import {
   type TemplateName,
 } from './templates.js';
 
-/** Plausible values for every variable any template takes. */
+/**
+ * Plausible values for every variable any template takes: the guest's name, a property and links of the tests'
+ * own, and the preview's sample values (samples.ts) for the rest.
+ */
 const SAMPLE: Record<string, string | number | boolean> = {
-  caseRef: 'C-1A2B3C4D',
-  propertyName: 'SHA-BUND',
-  compensationPoints: 5000,
-  compensationRefund: '150.00 USD',
-  compensationVoucher: '100.00 USD',
-  satisfiedUrl: 'http://127.0.0.1:3000/satisfied',
-  unsatisfiedUrl: 'http://127.0.0.1:3000/unsatisfied',
   firstName: 'Mei',
   lastName: 'Wang',
-  propertyCode: 'SHA-PUDONG',
-  arrival: '2026-03-10',
-  departure: '2026-03-12',
-  nights: 2,
-  oneNight: false,
-  pointsEarned: 12800,
-  pointsBalance: 25600,
-  memberNumber: 'M-000123',
-  tier: 'gold',
-  previousTier: 'silver',
-  validThrough: '2027-12-31',
-  year: 2026,
-  outcome: 'up',
-  nightsShort: 3,
-  staysShort: 1,
-  anniversary: '2027-04-15',
-  offer: '20% off',
-  couponCode: 'WB-7K3Q-9XPD',
-  points: 4200,
-  expiresOn: '2026-12-01',
-  offerNumber: 2,
-  validUntil: '2026-08-31',
+  propertyName: 'SHA-BUND',
+  satisfiedUrl: 'http://127.0.0.1:3000/satisfied',
+  unsatisfiedUrl: 'http://127.0.0.1:3000/unsatisfied',
   whyUrl: 'http://127.0.0.1:3000/v1/links/why/eyJwIjoid2h5In0.c2ln',
-  bonusPoints: 1000,
   reportUrl: 'http://127.0.0.1:3000/v1/links/in-stay/eyJwIjoiaW4tc3RheSJ9.c2ln',
   surveyUrl: 'http://127.0.0.1:3000/v1/links/survey/eyJwIjoic3VydmV5In0.c2ln',
 };
 
 function varsFor(name: TemplateName): Record<string, string | number | boolean> {
   const keys = ['firstName', 'lastName', ...templateVars[name]];
-  return Object.fromEntries(keys.map((k) => [k, SAMPLE[k]!]));
+  return Object.fromEntries(keys.map((k) => [k, SAMPLE[k] ?? sampleValue(k)]));
 }
 
 /** Every variable a Handlebars source reads: mustaches, block and helper arguments, in every branch. */
