@@ -49,14 +49,19 @@ import {
   resolveCaseUpdate,
 } from '../contracts/case.js';
 import { caseWorkflowId } from '../domain/ids.js';
+import {
+  CASE_DEADLINES,
+  COMPENSATION_KINDS,
+  type CaseDeadlineKind,
+  type CaseStatus,
+} from '../domain/cases.js';
+import { earliestDeadline } from '../domain/agenda.js';
 import type {
   ApproveCompensationRequest,
-  CaseDeadlineKind,
   CaseInboxItem,
   CaseRequest,
   CaseSnapshot,
   CaseStateView,
-  CaseStatus,
   CaseStepResult,
   CompensationRequest,
   SatisfactionAnswer,
@@ -69,16 +74,6 @@ export type { ServiceRecoveryInput, ServiceRecoveryResult } from '../contracts/c
 
 /** Continue-as-new after this many requests even if the server has not suggested it yet. */
 export const CASE_ITEMS_PER_RUN = 200;
-
-const COMPENSATION_KINDS = ['points', 'refund', 'upgrade_voucher'];
-/** The agenda's kinds, in the order ties are taken. */
-const CASE_DEADLINES: CaseDeadlineKind[] = [
-  'ackDue',
-  'dutyManager',
-  'generalManager',
-  'satisfactionCheck',
-  'satisfactionAnswerDue',
-];
 
 // Short single-transaction reads and writes: local activities, one marker each in the case's history.
 const db = proxyLocalActivities<Activities>({
@@ -148,15 +143,10 @@ export async function serviceRecovery(input: ServiceRecoveryInput): Promise<Serv
   let mailsInFlight = 0;
 
   const doneKey = (kind: CaseDeadlineKind, at: string) => `${kind}@${at}`;
-  const nextDeadline = (): { kind: CaseDeadlineKind; at: string } | undefined => {
-    let best: { kind: CaseDeadlineKind; at: string } | undefined;
-    for (const kind of CASE_DEADLINES) {
-      const at = state.agenda[kind];
-      if (at === undefined || state.deadlinesDone.includes(doneKey(kind, at))) continue;
-      if (!best || Date.parse(at) < Date.parse(best.at)) best = { kind, at };
-    }
-    return best;
-  };
+  const nextDeadline = () =>
+    earliestDeadline(CASE_DEADLINES, state.agenda, (kind, at) =>
+      state.deadlinesDone.includes(doneKey(kind, at)),
+    );
 
   // ---- 1. wiring ----------------------------------------------------------------------------------
   setHandler(caseStateQuery, (): CaseStateView => ({
