@@ -1,9 +1,10 @@
 /**
- * Care during the stay (docs/architecture.md "Care during the stay"; child `guest-<id>-in-stay-<pmsStayId>`, one per PMS stay, started by the
- * guest's workflow on `stay.started`): the next 09:00 in the property's zone after the check-in (an activity
- * computes it), the guest is asked "how is your stay?" with a signed link to report a problem, if still in
- * house then (no check-out recorded, expected departure not passed); otherwise a suppressed row with the
- * reason. The mail goes through the planning activity like every other.
+ * Care during the stay (docs/architecture.md "Care during the stay"; child `guest-<id>-in-stay-<pmsStayId>`, one
+ * per PMS stay, started by the guest's workflow on `stay.started`): the next 09:00 in the property's zone after
+ * the check-in (an activity computes it), the guest is asked "how is your stay?" with a signed link to report a
+ * problem, if still in house then (no check-out recorded, expected departure not passed); otherwise a
+ * suppressed row with the reason. The mail goes through the planning activity like every other; one the
+ * planner still schedules for later is delivered when due (workflows/kit/planned-mail.ts).
  */
 import { proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';

@@ -1,8 +1,8 @@
 /**
  * One stay's follow-up, a child of the guest's workflow (`guest-<id>-stay-<stayId>-follow-up`): it sends the
  * mails the stay caused at once (welcome, upgrade, welcome back), then runs the stay's cadence
- * (docs/architecture.md "The post-stay follow-up", domain/cadence.ts), by default `post-stay`: thank-you, survey, review request,
- * come-back offer.
+ * (docs/architecture.md "The post-stay follow-up", domain/cadence.ts), by default `post-stay`: thank-you,
+ * survey, review request, come-back offer.
  *
  * - At its start it pins the cadence's current published version (`startFollowUp`, which records the
  *   `follow_ups` row) and gets the steps with their due times: ids and facts only.

@@ -71,24 +71,17 @@ export async function serviceRecovery(input: ServiceRecoveryInput): Promise<Serv
 
   // ---- 1. wiring ----------------------------------------------------------------------------------
   setHandler(caseStateQuery, () => kase.view());
-  setHandler(
-    assignCaseUpdate,
-    (req) => inbox.request(req.requestId, { type: 'assign', requestId: req.requestId }),
-    {
-      validator: (req: CaseRequest) => kase.validateRequest(req),
-    },
-  );
-  setHandler(
-    addCaseNoteUpdate,
-    (req) => inbox.request(req.requestId, { type: 'note', requestId: req.requestId }),
-    {
-      validator: (req: CaseRequest) => kase.validateRequest(req),
-    },
-  );
+  /** A request that is its id alone: one inbox item, answered by the loop. */
+  const byId = (type: 'assign' | 'note' | 'resolve') => (req: CaseRequest) =>
+    inbox.request({ type, requestId: req.requestId });
+  setHandler(assignCaseUpdate, byId('assign'), {
+    validator: (req: CaseRequest) => kase.validateRequest(req),
+  });
+  setHandler(addCaseNoteUpdate, byId('note'), { validator: (req: CaseRequest) => kase.validateRequest(req) });
   setHandler(
     requestCompensationUpdate,
     (req) =>
-      inbox.request(req.requestId, {
+      inbox.request({
         type: 'compensation',
         requestId: req.requestId,
         kind: req.kind,
@@ -100,28 +93,15 @@ export async function serviceRecovery(input: ServiceRecoveryInput): Promise<Serv
   setHandler(
     approveCompensationUpdate,
     (req) =>
-      inbox.request(req.requestId, {
-        type: 'approval',
-        requestId: req.requestId,
-        compensationId: req.compensationId,
-      }),
+      inbox.request({ type: 'approval', requestId: req.requestId, compensationId: req.compensationId }),
     { validator: (req: ApproveCompensationRequest) => kase.validateApproval(req) },
   );
-  setHandler(
-    resolveCaseUpdate,
-    (req) => inbox.request(req.requestId, { type: 'resolve', requestId: req.requestId }),
-    {
-      validator: (req: CaseRequest) => kase.validateResolve(req),
-    },
-  );
+  setHandler(resolveCaseUpdate, byId('resolve'), {
+    validator: (req: CaseRequest) => kase.validateResolve(req),
+  });
   setHandler(
     answerSatisfactionUpdate,
-    (req) =>
-      inbox.request(req.requestId, {
-        type: 'satisfaction',
-        requestId: req.requestId,
-        satisfied: req.satisfied,
-      }),
+    (req) => inbox.request({ type: 'satisfaction', requestId: req.requestId, satisfied: req.satisfied }),
     { validator: (req: SatisfactionAnswer) => kase.validateSatisfaction(req) },
   );
 

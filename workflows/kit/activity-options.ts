@@ -4,26 +4,33 @@
  * site had. Retries are unlimited unless said otherwise: entity work must not be lost to an outage
  * (docs/architecture.md "When something fails"), so a retryable failure backs off and tries again.
  */
-import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import { MAIL_DELIVERY } from '../../domain/mail-timing.js';
+
+/** From a second, doubling, to a minute: Postgres and Temporal, which come back soon. */
+const TO_A_MINUTE: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+};
+/** From five seconds, doubling, to five minutes: SMTP, whose outages last longer. */
+const SMTP_BACKOFF: RetryPolicy = {
+  initialInterval: '5 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '5 minutes',
+};
 
 /**
  * Short single-transaction reads and writes of Postgres, as local activities: one marker each in the history.
  * Backing off to a minute.
  */
-export const LOCAL_DB: LocalActivityOptions = {
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-};
+export const LOCAL_DB: LocalActivityOptions = { startToCloseTimeout: '10 seconds', retry: TO_A_MINUTE };
 
 /**
  * A mail decided and planned (sendLifecycleMail, sendCaseMail, sendWinBackOffer, sendInStayCheck): it may talk to
  * SMTP, so a regular activity, backing off to five minutes.
  */
-export const MAIL: ActivityOptions = {
-  startToCloseTimeout: '45 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-};
+export const MAIL: ActivityOptions = { startToCloseTimeout: '45 seconds', retry: SMTP_BACKOFF };
 
 /**
  * One delivery of a mail already on the outbox (deliverPlannedMail, deliverMail): one SMTP attempt is cut off
@@ -32,14 +39,11 @@ export const MAIL: ActivityOptions = {
  */
 export const MAIL_DELIVERY_ATTEMPT: ActivityOptions = {
   startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  retry: SMTP_BACKOFF,
 };
 
 /** A call to Temporal from an activity (tellGuest's signal-with-start: a guest between runs still hears it). */
-export const TEMPORAL_CALL: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-};
+export const TEMPORAL_CALL: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: TO_A_MINUTE };
 
 /**
  * A longer Postgres write as a regular activity (the follow-up's outbox writes, and its cadence bookkeeping in
@@ -47,7 +51,7 @@ export const TEMPORAL_CALL: ActivityOptions = {
  */
 export const OUTBOX_WRITE: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  retry: { ...TO_A_MINUTE, maximumInterval: '5 minutes' },
 };
 
 /**

@@ -41,7 +41,8 @@ export class Inbox<Item, Result extends object> {
    * A staff request, from its Update's handler (after the validator let it in): queued like any item; resolves
    * with the answer the loop gives it, or fails the Update with its refusal.
    */
-  async request<R extends Result>(requestId: string, item: Item): Promise<R> {
+  async request<R extends Result>(item: Item & { requestId: string }): Promise<R> {
+    const { requestId } = item;
     this.items.push(item);
     await condition(() => this.answers[requestId] !== undefined);
     const answer = this.answers[requestId]!;
