@@ -58,12 +58,16 @@ export class Inbox<Item, Result extends object> {
 
   /**
    * Before continue-as-new (or the end): waits until every handler has finished and `busy()` (work of the
-   * run's own still in flight) is false, or an item arrives. True when the run may go on to continue as new;
-   * false when items wait, which the loop handles first.
+   * run's own still in flight) is false, or an item `first` picks arrives (by default any). True when the run
+   * may go on to continue as new, carrying what waits; false when such items wait, which the loop handles
+   * first (a guest's run answers the staff requests and carries its messages: workflows/guest-lifecycle.ts).
    */
-  async settled(busy: () => boolean = () => false): Promise<boolean> {
-    await condition(() => (allHandlersFinished() && !busy()) || this.items.length > 0);
-    return this.items.length === 0;
+  async settled(
+    busy: () => boolean = () => false,
+    first: (item: Item) => boolean = () => true,
+  ): Promise<boolean> {
+    await condition(() => (allHandlersFinished() && !busy()) || this.items.some(first));
+    return !this.items.some(first);
   }
 }
 
