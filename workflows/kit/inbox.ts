@@ -1,7 +1,7 @@
 /**
- * The entity workflow's inbox (after samples-typescript's safe-message-handlers, as workflows/guest-lifecycle.ts
- * does it): signals and staff Updates push items onto one queue, the workflow's loop takes them one at a time in
- * arrival order, and each staff request's Update waits until the loop answers it with its result or a refusal.
+ * The entity workflow's inbox, as workflows/guest-lifecycle.ts keeps it: signals and staff Updates push items
+ * onto one queue, the workflow's loop takes them one at a time in arrival order, and each staff request's Update
+ * waits until the loop answers it with its result or a refusal.
  * Before continue-as-new the run waits for every handler to finish (`allHandlersFinished`) and for its own
  * work in flight (mails waiting for their send time): an Update is never cut off and nothing is left behind.
  */
