@@ -18,14 +18,15 @@ import * as outbox from '../db/repositories/outbox.js';
 import * as stays from '../db/repositories/stays.js';
 import { toCents } from '../domain/points.js';
 import { caseWorkflowId } from '../domain/ids.js';
-import type {
-  CaseAgenda,
-  CaseCostBucket,
-  CaseDeadlineKind,
-  CaseSnapshot,
-  CaseStepResult,
-  CompensationKind,
-} from '../contracts/case.js';
+import type { CaseSnapshot, CaseStepResult } from '../contracts/case.js';
+import {
+  costBucket,
+  planCaseAgenda,
+  type CaseDeadlineKind,
+  type CaseFacts,
+  type CompensationKind,
+  type ZonedTime,
+} from '../domain/cases.js';
 import { failFastOnDataErrors } from './errors.js';
 import { rulesAt } from './lifecycle.js';
 import {
@@ -57,69 +58,17 @@ export interface CaseDeps {
   }) => string;
 }
 
-// --- pure: the agenda and the cost bucket --------------------------------------------------------------------
+// --- the case's zone for domain/cases.ts (planCaseAgenda, costBucket): luxon's arithmetic there ------------
 
-export interface CaseFacts {
-  status: cases.CaseStatus;
-  source: cases.CaseSource;
-  /** ISO instants. */
-  openedAt: string;
-  acknowledged: boolean;
-  slaState: cases.SlaState;
-  reopened: number;
-  /** The latest answer to a satisfaction check (a reopening restarts the escalation clocks from it). */
-  satisfactionAt: string | null;
-  resolvedAt: string | null;
-  satisfactionAskedAt: string | null;
-}
-
-export type CaseClocks = Pick<
-  cases.CaseSettings,
-  | 'ackMinutes'
-  | 'dutyManagerHours'
-  | 'generalManagerHours'
-  | 'satisfactionCheckDays'
-  | 'satisfactionAnswerDays'
->;
-
-/**
- * A case's deadlines in `zone`. Open: the acknowledgement 1 hour after opening (until it went); the duty
- * manager at the end of the local day (23:59) for an in-stay case, else 24 h after opening; the general manager after
- * 72 h — a reopened case counts both from its reopening, and a level reached is not planned again. Resolved:
- * the satisfaction check 3 days after the resolution, then 7 days for the answer.
- */
-export function planCaseAgenda(c: CaseFacts, clocks: CaseClocks, zone: string): CaseAgenda {
-  const agenda: CaseAgenda = {};
-  const at = (d: DateTime) => d.toUTC().toISO()!;
+function zonedTime(zone: string): ZonedTime {
   const local = (iso: string) => DateTime.fromISO(iso, { zone });
-  if (c.status === 'open') {
-    if (!c.acknowledged) agenda.ackDue = at(local(c.openedAt).plus({ minutes: clocks.ackMinutes }));
-    const reopenedAt = c.reopened > 0 ? c.satisfactionAt : null;
-    const from = local(reopenedAt ?? c.openedAt);
-    if (c.slaState === 'on_track') {
-      agenda.dutyManager =
-        c.source === 'in_stay' && !reopenedAt
-          ? at(local(c.openedAt).endOf('day').startOf('minute'))
-          : at(from.plus({ hours: clocks.dutyManagerHours }));
-    }
-    if (c.slaState !== 'general_manager')
-      agenda.generalManager = at(from.plus({ hours: clocks.generalManagerHours }));
-  } else if (c.status === 'resolved' && c.resolvedAt) {
-    if (!c.satisfactionAskedAt)
-      agenda.satisfactionCheck = at(local(c.resolvedAt).plus({ days: clocks.satisfactionCheckDays }));
-    else
-      agenda.satisfactionAnswerDue = at(
-        local(c.satisfactionAskedAt).plus({ days: clocks.satisfactionAnswerDays }),
-      );
-  }
-  return agenda;
-}
-
-/** 1:10:100: solved on the local day it was opened, the day after, or later. */
-export function costBucket(openedAt: string, resolvedAt: string, zone: string): CaseCostBucket {
-  const day = (iso: string) => DateTime.fromISO(iso, { zone }).startOf('day');
-  const days = Math.round(day(resolvedAt).diff(day(openedAt), 'days').days);
-  return days <= 0 ? 'same_day' : days === 1 ? 'next_day' : 'later';
+  const at = (d: DateTime) => d.toUTC().toISO()!;
+  const day = (iso: string) => local(iso).startOf('day');
+  return {
+    plus: (iso, duration) => at(local(iso).plus(duration)),
+    lastMinuteOfDay: (iso) => at(local(iso).endOf('day').startOf('minute')),
+    daysBetween: (fromIso, toIso) => Math.round(day(toIso).diff(day(fromIso), 'days').days),
+  };
 }
 
 /** A zone luxon knows, else undefined. */
@@ -176,7 +125,7 @@ export async function caseSnapshotOf(db: Knex, caseId: string): Promise<CaseSnap
     resolutions: row.resolutions,
     reopened: row.reopened,
     satisfactionAsked: row.satisfaction_asked_at !== null,
-    agenda: planCaseAgenda(factsOf(row), settings, zone),
+    agenda: planCaseAgenda(factsOf(row), settings, zonedTime(zone)),
     limits: {
       currency: settings.frontlineLimitCurrency,
       frontlineCents: toCents(settings.frontlineLimit),
@@ -443,7 +392,11 @@ export function createCaseActivities(deps: CaseDeps) {
         if ((await cases.awaitingApproval(trx, row.id)).length > 0)
           throw refuse('a compensation is waiting for approval', 'CompensationAwaitingApproval');
         const body = req.body as { resolution: string; cause?: cases.CaseCause };
-        const bucket = costBucket(row.opened_at.toISOString(), input.now, await zoneOfCase(trx, row));
+        const bucket = costBucket(
+          row.opened_at.toISOString(),
+          input.now,
+          zonedTime(await zoneOfCase(trx, row)),
+        );
         await cases.updateCase(trx, row.id, {
           status: 'resolved',
           resolved_at: new Date(input.now),

@@ -1,9 +1,18 @@
 /**
  * A service-recovery case (`serviceRecovery`, a child of the guest's workflow, ID `guest-<guestId>-case-<caseId>`):
  * its input and state, the staff requests and what they answer, the query and Updates, and what its activities
- * report. A leaf module (imports only domain/ and @temporalio/workflow); ids, enums and numbers only.
+ * report. A leaf module (imports only domain/ and @temporalio/workflow); ids, enums and numbers only. The enums
+ * (status, SLA state, compensation kind, cost bucket) and the agenda are domain/cases.ts's.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type {
+  CaseAgenda,
+  CaseCostBucket,
+  CaseDeadlineKind,
+  CaseSlaState,
+  CaseStatus,
+  CompensationKind,
+} from '../domain/cases.js';
 
 /** The workflow type, for clients that start it by name. */
 export const CASE_WORKFLOW_TYPE = 'serviceRecovery';
@@ -17,29 +26,6 @@ export type CaseMail =
   | 'case-satisfaction-check'
   | 'case-escalation-duty-manager'
   | 'case-escalation-general-manager';
-
-/** open (also after a reopening) → resolved (waiting for the guest's satisfaction) → closed. */
-export type CaseStatus = 'open' | 'resolved' | 'closed';
-/** The highest escalation so far. */
-export type CaseSlaState = 'on_track' | 'duty_manager' | 'general_manager';
-export type CompensationKind = 'points' | 'refund' | 'upgrade_voucher';
-/** 1:10:100 (seed 000): solved the same local day, the next, or later. */
-export type CaseCostBucket = 'same_day' | 'next_day' | 'later';
-
-/** A case's dated deadlines (ISO instants), computed by an activity with luxon; absent = nothing due. */
-export interface CaseAgenda {
-  /** The acknowledgement mail should have gone by then (1 hour after the case opened). */
-  ackDue?: string;
-  /** Escalation to the duty manager: end of the local day (in-stay) or 24 h after opening (or reopening). */
-  dutyManager?: string;
-  /** Escalation to the general manager: 72 h after opening (or reopening). */
-  generalManager?: string;
-  /** The satisfaction check, 3 days after the resolution. */
-  satisfactionCheck?: string;
-  /** No answer by then (7 days after the check): the case closes without one. */
-  satisfactionAnswerDue?: string;
-}
-export type CaseDeadlineKind = keyof CaseAgenda;
 
 /** Amounts in cents of the frontline limit's currency. */
 export interface CaseLimits {

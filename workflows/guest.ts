@@ -34,7 +34,7 @@ import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { baseStage, stageAfterStay, type Stage } from '../domain/stages.js';
 import { isTier } from '../domain/tiers.js';
 import { dispositionOf } from './failures.js';
-import { startChildOnce } from './start-child-once.js';
+import { startChildOnce } from './kit/start-child-once.js';
 import { inStayCare } from './in-stay-care.js';
 import { postStayFollowUp } from './post-stay-follow-up.js';
 import { startServiceRecovery } from './service-recovery.js';

@@ -1,32 +1,21 @@
 /**
- * Care during the stay (issue 8 §4; child `guest-<id>-in-stay-<pmsStayId>`, one per PMS stay, started by the
- * guest's workflow on `stay.started`): the next 09:00 in the property's zone after the check-in (an activity
- * computes it), the guest is asked "how is your stay?" with a signed link to report a problem, if still in
- * house then (no check-out recorded, expected departure not passed); otherwise a suppressed row with the
- * reason. The mail goes through the planning activity like every other.
+ * Care during the stay (docs/architecture.md "Care during the stay"; child `guest-<id>-in-stay-<pmsStayId>`, one
+ * per PMS stay, started by the guest's workflow on `stay.started`): the next 09:00 in the property's zone after
+ * the check-in (an activity computes it), the guest is asked "how is your stay?" with a signed link to report a
+ * problem, if still in house then (no check-out recorded, expected departure not passed); otherwise a
+ * suppressed row with the reason. The mail goes through the planning activity like every other; one the
+ * planner still schedules for later is delivered when due (workflows/kit/planned-mail.ts).
  */
 import { proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { idempotencyKey } from '../domain/ids.js';
-import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import type { InStayCareInput, InStayCareResult } from '../contracts/in-stay-care.js';
+import { LOCAL_DB, MAIL, MAIL_DELIVERY_ATTEMPT } from './kit/activity-options.js';
+import { deliverWhenDue } from './kit/planned-mail.js';
 
-export type { InStayCareInput, InStayCareResult } from '../contracts/in-stay-care.js';
-
-const db = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-const mail = proxyActivities<Activities>({
-  startToCloseTimeout: '45 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
-
-const { deliverPlannedMail } = proxyActivities<Activities>({
-  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const db = proxyLocalActivities<Activities>(LOCAL_DB);
+const mail = proxyActivities<Activities>(MAIL);
+const planned = proxyActivities<Activities>(MAIL_DELIVERY_ATTEMPT);
 
 const nowIso = () => new Date(Date.now()).toISOString();
 
@@ -49,9 +38,7 @@ export async function inStayCare(input: InStayCareInput): Promise<InStayCareResu
   });
   if (r.status === 'scheduled') {
     // Not today (a transactional mail goes at once), but the planner has the last word on the send time.
-    const until = Date.parse(r.sendAt) - Date.now();
-    if (until > 0) await sleep(until);
-    const delivered = await deliverPlannedMail({ outboxId: r.outboxId });
+    const delivered = await deliverWhenDue(planned, r);
     return { outboxId: r.outboxId, status: delivered.status, localCheckAt: plan.localCheckAt };
   }
   return {

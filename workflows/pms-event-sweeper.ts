@@ -9,14 +9,10 @@
 import { continueAsNew, log, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { PmsEventSweeperInput } from '../contracts/sweeper.js';
+import { ONE_ATTEMPT_PASS } from './kit/activity-options.js';
 
-export type { PmsEventSweeperInput } from '../contracts/sweeper.js';
-
-const { redrivePmsEvents } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  // A pass that fails is simply the next pass: no retries piling up behind the timer.
-  retry: { maximumAttempts: 1 },
-});
+// A pass that fails is simply the next pass: no retries piling up behind the timer.
+const { redrivePmsEvents } = proxyActivities<Activities>(ONE_ATTEMPT_PASS);
 
 export async function pmsEventSweeper(input: PmsEventSweeperInput = {}): Promise<void> {
   const passes = input.passesPerRun ?? 200;

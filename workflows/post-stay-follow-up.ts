@@ -1,8 +1,8 @@
 /**
  * One stay's follow-up, a child of the guest's workflow (`guest-<id>-stay-<stayId>-follow-up`): it sends the
  * mails the stay caused at once (welcome, upgrade, welcome back), then runs the stay's cadence
- * (DESIGN.md "Cadence", domain/cadence.ts), by default `post-stay`: thank-you, survey, review request,
- * come-back offer.
+ * (docs/architecture.md "The post-stay follow-up", domain/cadence.ts), by default `post-stay`: thank-you,
+ * survey, review request, come-back offer.
  *
  * - At its start it pins the cadence's current published version (`startFollowUp`, which records the
  *   `follow_ups` row) and gets the steps with their due times: ids and facts only.
@@ -18,9 +18,9 @@
  * - At the end the row is marked `completed`.
  *
  * The bookkeeping (pin, plan, move, finish) runs as local activities: a full default follow-up is about 45
- * events. Follow-ups started before `patched('follow-up-local-steps')` ran it as regular activities; those
- * started before cadences (`patched('cadence-follow-up')`) sent the thank-you alone, `delayMinutes` after
- * check-out. The recorded histories of both replay in CI.
+ * events. Follow-ups started before `PATCHES.followUpLocalSteps` (workflows/kit/patches.ts) ran it as regular
+ * activities; those started before cadences (`PATCHES.cadenceFollowUp`) sent the thank-you alone,
+ * `delayMinutes` after check-out. The recorded histories of both replay in CI (workflows/replay.test.ts).
  */
 import {
   allHandlersFinished,
@@ -37,8 +37,11 @@ import type { Activities } from '../activities/index.js';
 import { POST_STAY_CADENCE } from '../domain/cadence.js';
 import { thankYouDelayMs } from '../domain/followup.js';
 import { idempotencyKey } from '../domain/ids.js';
-import { MAIL_DELIVERY, isTooOldToThank } from '../domain/mail-timing.js';
+import { isTooOldToThank } from '../domain/mail-timing.js';
 import { refusalOf } from './failures.js';
+import { LOCAL_DB_LONG, MAIL_DELIVERY_ATTEMPT, OUTBOX_WRITE, answeringWith } from './kit/activity-options.js';
+import { PATCHES } from './kit/patches.js';
+import { deliverWhenDue, isScheduled, type PlannedMail } from './kit/planned-mail.js';
 import { followUpStateQuery, moveFollowUpUpdate } from '../contracts/follow-up.js';
 import type {
   FollowUpStateView,
@@ -49,18 +52,11 @@ import type {
   PostStayFollowUpResult,
 } from '../contracts/follow-up.js';
 
-export type { PostStayFollowUpInput, PostStayFollowUpResult } from '../contracts/follow-up.js';
+const { queueMail, suppressMail, sendLifecycleMail } = proxyActivities<Activities>(OUTBOX_WRITE);
 
-const { queueMail, suppressMail, sendLifecycleMail } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
-
-const { deliverMail } = proxyActivities<Activities>({
-  // One SMTP attempt is cut off at MAIL_DELIVERY.sendDeadlineMs, inside this, inside the row's lease.
-  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+// One SMTP attempt each: deliverMail (the thank-you of follow-ups from before cadences) and deliverPlannedMail.
+const delivery = proxyActivities<Activities>(MAIL_DELIVERY_ATTEMPT);
+const { deliverMail, deliverPlannedMail } = delivery;
 
 // A version that is not published, a follow-up no longer running: an answer, not a fault.
 const CADENCE_ANSWERS = ['InvalidVersion', 'FollowUpFinished', 'NoPublishedVersion', 'InvalidCadence'];
@@ -71,35 +67,16 @@ type CadenceSteps = Pick<
   'startFollowUp' | 'moveFollowUp' | 'planFollowUpStep' | 'finishFollowUp'
 >;
 
-// Follow-ups started before 'follow-up-local-steps' ran the bookkeeping as regular activities (6 events each).
-const remoteSteps: CadenceSteps = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '5 minutes',
-    nonRetryableErrorTypes: CADENCE_ANSWERS,
-  },
-});
+// Follow-ups started before PATCHES.followUpLocalSteps ran the bookkeeping as regular activities (6 events each).
+const remoteSteps: CadenceSteps = proxyActivities<Activities>(answeringWith(OUTBOX_WRITE, CADENCE_ANSWERS));
 
 // Now local activities: one marker each in the follow-up's history. Mail delivery stays a regular activity
 // (its heartbeat records an accepted mail, which is how a retry never sends it twice). 30 s as before: a
 // planning can wait for the guest's row lock, and an attempt cut off keeps its transaction running beside
 // its retry.
-const localSteps: CadenceSteps = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: CADENCE_ANSWERS,
-  },
-});
-
-const { deliverPlannedMail } = proxyActivities<Activities>({
-  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const localSteps: CadenceSteps = proxyLocalActivities<Activities>(
+  answeringWith(LOCAL_DB_LONG, CADENCE_ANSWERS),
+);
 
 const DEFAULT_MAX_AGE_DAYS = 7;
 
@@ -109,7 +86,7 @@ export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<Po
   // What the stay caused (welcome, upgrade, welcome back): decided by the guest's workflow, planned here at
   // once. One planned for the guest's send window (activities/mail/timing.ts: all but the welcome) is held
   // until its send time, then delivered, before the cadence starts; sends before the windows never held one.
-  const held: { outboxId: number; sendAt: string }[] = [];
+  const held: PlannedMail[] = [];
   for (const mail of input.mails ?? []) {
     const sent = await sendLifecycleMail({
       guestId: input.guestId,
@@ -118,18 +95,14 @@ export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<Po
       now: nowIso(),
       ...(mail.vars ? { vars: mail.vars } : {}),
     });
-    if (sent.status === 'scheduled') held.push({ outboxId: sent.outboxId, sendAt: sent.sendAt });
+    if (isScheduled(sent)) held.push({ outboxId: sent.outboxId, sendAt: sent.sendAt });
   }
-  if (held.length > 0 && patched('stay-mails-send-window')) {
-    for (const h of held) {
-      const wait = Date.parse(h.sendAt) - Date.now();
-      if (wait > 0) await sleep(wait);
-      await deliverPlannedMail({ outboxId: h.outboxId });
-    }
+  if (held.length > 0 && patched(PATCHES.staySendWindow.id)) {
+    for (const h of held) await deliverWhenDue(delivery, h);
   }
   // Newest first: a new follow-up records one patch marker.
-  if (patched('follow-up-local-steps')) return runCadence(input, localSteps);
-  if (patched('cadence-follow-up')) return runCadence(input, remoteSteps);
+  if (patched(PATCHES.followUpLocalSteps.id)) return runCadence(input, localSteps);
+  if (patched(PATCHES.cadenceFollowUp.id)) return runCadence(input, remoteSteps);
   return thankYouOnly(input);
 }
 

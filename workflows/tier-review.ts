@@ -9,17 +9,11 @@
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { TierReviewInput, TierReviewResult } from '../contracts/review.js';
+import { LOCAL_DB, MAIL } from './kit/activity-options.js';
+import { PATCHES } from './kit/patches.js';
 
-export type { TierReviewInput, TierReviewResult } from '../contracts/review.js';
-
-const db = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-const mail = proxyActivities<Activities>({
-  startToCloseTimeout: '45 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const db = proxyLocalActivities<Activities>(LOCAL_DB);
+const mail = proxyActivities<Activities>(MAIL);
 
 export async function tierReview(input: TierReviewInput): Promise<TierReviewResult> {
   const now = new Date(Date.now()).toISOString();
@@ -31,9 +25,9 @@ export async function tierReview(input: TierReviewInput): Promise<TierReviewResu
     ...(input.rerun ? { rerun: true } : {}),
   });
   // A re-run after a late stay tells the guest only when the tier changed. The guest's workflow sends the result
-  // now (patched 'review-result-in-window', workflows/guest.ts reviewYearOf), so that the mail can wait for the
+  // now (PATCHES.reviewResultInWindow, workflows/guest.ts reviewYearOf), so that the mail can wait for the
   // guest's send window without holding the guest's loop: the review runs in the night.
-  if ((!input.rerun || r.tier !== r.previousTier) && !patched('review-result-in-window'))
+  if ((!input.rerun || r.tier !== r.previousTier) && !patched(PATCHES.reviewResultInWindow.id))
     await mail.sendLifecycleMail({
       guestId: input.guestId,
       kind: 'tier-review-result',

@@ -11,58 +11,34 @@ import {
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { childFinishedSignal } from '../contracts/guest.js';
 import type { WinBackInput } from '../contracts/win-back.js';
-
-export type { WinBackInput } from '../contracts/win-back.js';
+import { LOCAL_DB, MAIL, MAIL_DELIVERY_ATTEMPT } from './kit/activity-options.js';
+import { PATCHES } from './kit/patches.js';
+import { deliverIfScheduled, type MailOutcome } from './kit/planned-mail.js';
 
 const DAY_MS = 86_400_000;
 
-const db = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-const mail = proxyActivities<Activities>({
-  startToCloseTimeout: '45 seconds',
-  // A cancelled win-back waits for a mail in flight to finish rather than leave it behind.
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
-
-const planned = proxyActivities<Activities>({
-  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+// A cancelled win-back waits for a mail in flight to finish rather than leave it behind.
+const waitForIt = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+const db = proxyLocalActivities<Activities>(LOCAL_DB);
+const mail = proxyActivities<Activities>({ ...MAIL, ...waitForIt });
+const planned = proxyActivities<Activities>({ ...MAIL_DELIVERY_ATTEMPT, ...waitForIt });
 
 /**
  * A mail the planner put at a later send time (due outside the send window): sleep until then and deliver it.
  * Cancelled meanwhile (the guest booked), the mail is withdrawn — a suppressed row with the reason — before
  * the cancellation goes on.
  */
-async function deliverWhenDue(sent: { status: string; outboxId: number; sendAt?: string }): Promise<void> {
-  if (sent.status !== 'scheduled' || sent.sendAt === undefined || !patched('mail-send-window')) return;
-  try {
-    const wait = Date.parse(sent.sendAt) - Date.now();
-    if (wait > 0) await sleep(wait);
-  } catch (err) {
-    if (isCancellation(err))
-      await CancellationScope.nonCancellable(() =>
-        planned.withdrawPlannedMail({
-          outboxId: sent.outboxId,
-          reason: 'exit_condition: the win-back ended before the send time (the guest came back)',
-        }),
-      );
-    throw err;
-  }
-  await planned.deliverPlannedMail({ outboxId: sent.outboxId });
+function deliverOrWithdraw(sent: MailOutcome): Promise<void> {
+  return deliverIfScheduled(planned, sent, PATCHES.mailSendWindow.id, {
+    reason: 'exit_condition: the win-back ended before the send time (the guest came back)',
+  });
 }
 
 export async function winBack(input: WinBackInput): Promise<'churned' | 'cancelled'> {
@@ -81,7 +57,7 @@ export async function winBack(input: WinBackInput): Promise<'churned' | 'cancell
         key: `${key}:offer-${index + 1}`,
         now: new Date(Date.now()).toISOString(),
       });
-      await deliverWhenDue(offer);
+      await deliverOrWithdraw(offer);
     }
     await sleep(plan.answerWindowDays * DAY_MS);
     const why = await mail.sendLifecycleMail({
@@ -90,7 +66,7 @@ export async function winBack(input: WinBackInput): Promise<'churned' | 'cancell
       key: `${key}:why`,
       now: new Date(Date.now()).toISOString(),
     });
-    await deliverWhenDue(why);
+    await deliverOrWithdraw(why);
   } catch (err) {
     // The parent cancels when the guest books or stays: nothing more to do or report.
     if (isCancellation(err)) return 'cancelled';

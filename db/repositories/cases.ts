@@ -8,19 +8,20 @@
 import type { Knex } from 'knex';
 import * as audit from './audit.js';
 import type { NewOutboxRow, OutboxRow } from './outbox.js';
+import type {
+  CaseCostBucket,
+  CaseSlaState,
+  CaseSource,
+  CaseStatus,
+  CompensationKind,
+} from '../../domain/cases.js';
 
-export const CASE_SOURCES = [
-  'comment_card',
-  'phone',
-  'letter',
-  'social_media',
-  'staff_visit',
-  'survey',
-  'in_stay',
-] as const;
-export type CaseSource = (typeof CASE_SOURCES)[number];
+// The case's status, SLA state, compensation kind, cost bucket and source are defined once, in domain/cases.ts.
+// These names stay for the callers that read them here (api/cases/service.ts, test/e2e/cases-fuzz.test.ts).
+export { CASE_SOURCES, CASE_STATUSES, COMPENSATION_KINDS, SLA_STATES } from '../../domain/cases.js';
+export type { CaseStatus, CaseSlaState as SlaState } from '../../domain/cases.js';
 
-/** What the case is about (the touchpoint). */
+/** What a case is about (check constraint `service_cases_category`, db/migrations/20261124_007_service_recovery.ts). */
 export const CASE_CATEGORIES = [
   'service_attitude',
   'service_skill',
@@ -32,7 +33,7 @@ export const CASE_CATEGORIES = [
 ] as const;
 export type CaseCategory = (typeof CASE_CATEGORIES)[number];
 
-/** The cause, apart from the touchpoint (docs/api.md "Opening: `POST /v1/cases`"). */
+/** The cause, apart from the touchpoint (check constraint `service_cases_cause`, the same migration). */
 export const CASE_CAUSES = [
   'poor_management',
   'product_quality',
@@ -62,15 +63,6 @@ export const DEPARTMENTS = [
 ] as const;
 export type Department = (typeof DEPARTMENTS)[number];
 
-export const CASE_STATUSES = ['open', 'resolved', 'closed'] as const;
-export const SLA_STATES = ['on_track', 'duty_manager', 'general_manager'] as const;
-export const COMPENSATION_KINDS = ['points', 'refund', 'upgrade_voucher'] as const;
-
-export type CaseStatus = (typeof CASE_STATUSES)[number];
-export type SlaState = (typeof SLA_STATES)[number];
-export type CompensationKind = (typeof COMPENSATION_KINDS)[number];
-export type CostBucket = 'same_day' | 'next_day' | 'later';
-
 export interface CaseRow {
   id: string;
   guest_id: string;
@@ -89,12 +81,12 @@ export interface CaseRow {
   survey_score: number | null;
   opened_at: Date;
   acknowledged_at: Date | null;
-  sla_state: SlaState;
+  sla_state: CaseSlaState;
   escalated_at: Date | null;
   resolved_at: Date | null;
   resolution: string | null;
   resolutions: number;
-  cost_bucket: CostBucket | null;
+  cost_bucket: CaseCostBucket | null;
   satisfaction_asked_at: Date | null;
   satisfied: boolean | null;
   satisfaction_at: Date | null;
@@ -213,7 +205,7 @@ export async function markAcknowledged(db: Knex, id: string, at: Date): Promise<
 export interface CaseFilter {
   status?: CaseStatus | undefined;
   department?: string | undefined;
-  slaState?: SlaState | undefined;
+  slaState?: CaseSlaState | undefined;
   propertyCode?: string | undefined;
   guestId?: string | undefined;
   /** Cases opened before this one (the previous page's last), newest first. */
