@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex.js';
 import type { Metrics } from '../lib/metrics.js';
 import { requireRole } from './auth.js';
+import { ROLES_FOR } from './access.js';
 import { casesRouter } from './cases/router.js';
 import { errorMiddleware, HttpError, jsonBodyOnly } from './errors.js';
 import { guestsRouter } from './guests/router.js';
@@ -58,14 +59,14 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(
     '/v1/guests',
-    requireRole(deps.db, ['ops', 'manager', 'admin']),
+    requireRole(deps.db, ROLES_FOR.staff),
     jsonBodyOnly,
     express.json({ limit: '64kb' }),
     guestsRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
   );
   app.use(
     '/v1/cases',
-    requireRole(deps.db, ['ops', 'manager', 'admin']),
+    requireRole(deps.db, ROLES_FOR.staff),
     jsonBodyOnly,
     express.json({ limit: '64kb' }),
     casesRouter({

@@ -14,6 +14,7 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { requireRole } from '../auth.js';
+import { ROLES_FOR } from '../access.js';
 import { HttpError, validationError } from '../errors.js';
 import { IDEMPOTENCY_HEADER, requestIdOf } from '../guests/staff.js';
 import {
@@ -117,7 +118,7 @@ export function casesRouter(deps: CaseServiceDeps): Router {
   );
   router.post(
     '/:id/compensations/:compensationId/approve',
-    requireRole(deps.db, ['manager']),
+    requireRole(deps.db, ROLES_FOR.manager),
     staffRoute((req) => ({
       kind: 'approval',
       compensationId: parse(compensationParams, req.params).compensationId,

@@ -7,6 +7,7 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { requireRole } from '../auth.js';
+import { ROLES_FOR } from '../access.js';
 import { HttpError, validationError } from '../errors.js';
 import { findGuests, getGuest, type GuestServiceDeps } from './service.js';
 import { externalId, text } from '../pms/schema.js';
@@ -113,7 +114,7 @@ export function guestsRouter(deps: GuestsRouterDeps): Router {
       if (answer.replayed) res.set('Idempotent-Replayed', 'true');
       res.status(200).json({ requestId: answer.requestId, ...answer.result });
     };
-  const adminOnly = requireRole(deps.db, ['admin']);
+  const adminOnly = requireRole(deps.db, ROLES_FOR.admin);
   router.post('/:id/points/redemptions', staffRoute('redemption'));
   router.post('/:id/points/adjustments', adminOnly, staffRoute('adjustment'));
   router.post('/:id/tier-floor', adminOnly, staffRoute('tier_floor'));

@@ -27,6 +27,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Db } from '../../db/knex.js';
 import { requireRole } from '../auth.js';
+import { ROLES_FOR } from '../access.js';
 import { jsonBodyOnly, validationError } from '../errors.js';
 import {
   cadenceDraftBody,
@@ -58,13 +59,11 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   return parsed.data;
 }
 
-export const MARKETING_ROLES = ['marketer', 'admin'] as const;
-
 export function marketingRouter(deps: MarketingDeps): Router {
   const router = Router();
   router.use(
     ['/templates', '/cadences'],
-    requireRole(deps.db, MARKETING_ROLES),
+    requireRole(deps.db, ROLES_FOR.marketing),
     jsonBodyOnly,
     express.json({ limit: '512kb' }),
   );

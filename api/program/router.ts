@@ -7,6 +7,7 @@
 import express, { Router } from 'express';
 import type { z } from 'zod';
 import { requireRole } from '../auth.js';
+import { ROLES_FOR } from '../access.js';
 import { jsonBodyOnly, validationError } from '../errors.js';
 import { publishRulesBody, reEarnBody } from './schema.js';
 import { listRules, publishRules, reEarnStays, type ProgramServiceDeps } from './service.js';
@@ -21,16 +22,11 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
 export function programRouter(deps: ProgramServiceDeps): Router {
   const router = Router();
   // Authenticated first, as every staff route: a body is read only for a key that may send one.
-  router.use(
-    '/rules',
-    requireRole(deps.db, ['ops', 'manager', 'admin']),
-    jsonBodyOnly,
-    express.json({ limit: '64kb' }),
-  );
+  router.use('/rules', requireRole(deps.db, ROLES_FOR.staff), jsonBodyOnly, express.json({ limit: '64kb' }));
   router.get('/rules', async (_req, res) => {
     res.json(await listRules(deps));
   });
-  router.post('/rules', requireRole(deps.db, ['admin']), async (req, res) => {
+  router.post('/rules', requireRole(deps.db, ROLES_FOR.admin), async (req, res) => {
     const body = parse(publishRulesBody, req.body);
     res.status(201).json(await publishRules(deps, { ...body, actor: req.principal!.name }));
   });
@@ -40,7 +36,7 @@ export function programRouter(deps: ProgramServiceDeps): Router {
 /** Mounted at `/v1/admin`. */
 export function adminRouter(deps: ProgramServiceDeps): Router {
   const router = Router();
-  router.use(requireRole(deps.db, ['admin']), jsonBodyOnly, express.json({ limit: '64kb' }));
+  router.use(requireRole(deps.db, ROLES_FOR.admin), jsonBodyOnly, express.json({ limit: '64kb' }));
   router.post('/stays/re-earn', async (req, res) => {
     // No body at all is `{}`: re-earn everything a version has the rate for.
     const body = parse(reEarnBody, req.body ?? {});
