@@ -17,6 +17,7 @@ import * as ledger from '../db/repositories/ledger.js';
 import * as outbox from '../db/repositories/outbox.js';
 import { toCents } from '../domain/points.js';
 import { caseWorkflowId } from '../domain/ids.js';
+import { decideMail } from '../domain/mail-policy.js';
 import type {
   CaseAgenda,
   CaseCostBucket,
@@ -670,7 +671,16 @@ export function createCaseActivities(deps: CaseDeps) {
       template,
       locale: locale.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en',
     };
-    if (!address) {
+    const decision = decideMail({
+      mailClass: 'transactional',
+      now: input.now,
+      staff: {
+        propertyCode: row.property_code,
+        manager: duty ? 'duty' : 'general',
+        address: address ?? null,
+      },
+    });
+    if (decision.action === 'skip') {
       const suppressed = await failFastOnDataErrors(() =>
         cases.enqueueStaffMail(db, {
           ...common,
@@ -678,7 +688,7 @@ export function createCaseActivities(deps: CaseDeps) {
           subject: '',
           body_text: '',
           body_html: '',
-          suppressionReason: `no_staff_address: property ${row.property_code} has no ${duty ? 'duty' : 'general'} manager address`,
+          suppressionReason: decision.text,
         }),
       );
       return { status: 'suppressed', outboxId: suppressed.id };
@@ -710,7 +720,7 @@ export function createCaseActivities(deps: CaseDeps) {
     const queued = await failFastOnDataErrors(() =>
       cases.enqueueStaffMail(db, {
         ...common,
-        to_address: address,
+        to_address: address!, // a mail without one was skipped above (no_staff_address)
         subject: rendered.subject,
         body_text: rendered.text,
         // The staff mails go out in the guests' responsive layout too.

@@ -17,6 +17,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { WIN_BACK_ENDED } from '../domain/mail-policy.js';
 import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { childFinishedSignal } from '../contracts/guest.js';
 import type { WinBackInput } from '../contracts/win-back.js';
@@ -44,8 +45,8 @@ const planned = proxyActivities<Activities>({
 
 /**
  * A mail the planner put at a later send time (due outside the send window): sleep until then and deliver it.
- * Cancelled meanwhile (the guest booked), the mail is withdrawn — a suppressed row with the reason — before
- * the cancellation goes on.
+ * Cancelled meanwhile (the guest booked), the mail is withdrawn — a suppressed row with the reason
+ * (domain/mail-policy.ts WIN_BACK_ENDED) — before the cancellation goes on.
  */
 async function deliverWhenDue(sent: { status: string; outboxId: number; sendAt?: string }): Promise<void> {
   if (sent.status !== 'scheduled' || sent.sendAt === undefined || !patched('mail-send-window')) return;
@@ -55,10 +56,7 @@ async function deliverWhenDue(sent: { status: string; outboxId: number; sendAt?:
   } catch (err) {
     if (isCancellation(err))
       await CancellationScope.nonCancellable(() =>
-        planned.withdrawPlannedMail({
-          outboxId: sent.outboxId,
-          reason: 'exit_condition: the win-back ended before the send time (the guest came back)',
-        }),
+        planned.withdrawPlannedMail({ outboxId: sent.outboxId, reason: WIN_BACK_ENDED }),
       );
     throw err;
   }

@@ -18,6 +18,7 @@ import * as cases from '../../db/repositories/cases.js';
 import * as outbox from '../../db/repositories/outbox.js';
 import * as stays from '../../db/repositories/stays.js';
 import * as surveys from '../../db/repositories/survey-responses.js';
+import { UNSUBSCRIBED } from '../../domain/mail-policy.js';
 import type {
   ChurnReasonGivenMessage,
   ProfileUpdatedMessage,
@@ -140,11 +141,7 @@ export async function withdrawMarketingConsent(
       .where({ id: guestId })
       .update({ marketing_consent: false, updated_at: trx.fn.now() })
       .returning(['updated_at']);
-    const suppressedMails = await outbox.suppressPendingMarketing(
-      trx,
-      guestId,
-      'no_marketing_consent: unsubscribed before its send time',
-    );
+    const suppressedMails = await outbox.suppressPendingMarketing(trx, guestId, UNSUBSCRIBED);
     await audit.record(trx, {
       actor: LINK_ACTOR,
       action: CONSENT_OFF_ACTION,
