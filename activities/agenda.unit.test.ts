@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { reviewJitterMinutes, type AgendaFacts } from '../domain/agenda.js';
 import { DEFAULT_RULES } from '../domain/default-rules.js';
-import { planAgenda, reviewJitterMinutes, reviewSchedule, type AgendaFacts } from './agenda.js';
+import { planAgenda, reviewSchedule } from './agenda.js';
 
 const base: AgendaFacts = {
   guestId: '4f7a6c1e-0000-4000-8000-000000000001',

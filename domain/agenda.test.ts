@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextDeadline } from './agenda.js';
+import { agendaBasis, nextDeadline, reviewJitterMinutes, type AgendaFacts } from './agenda.js';
+import { DEFAULT_RULES } from './default-rules.js';
 
 describe('nextDeadline', () => {
   it('picks the earliest, ties in the fixed order, none when empty', () => {
@@ -15,5 +16,75 @@ describe('nextDeadline', () => {
       kind: 'tierReview',
       at: '2027-01-01T00:00:00Z',
     });
+  });
+});
+
+describe('reviewJitterMinutes', () => {
+  it('is stable per guest, under the hours given, none without hours', () => {
+    const id = '4f7a6c1e-0000-4000-8000-000000000001';
+    const jitter = reviewJitterMinutes(id, 6);
+    expect(jitter).toBeGreaterThanOrEqual(0);
+    expect(jitter).toBeLessThan(360);
+    expect(reviewJitterMinutes(id, 6)).toBe(jitter);
+    expect(reviewJitterMinutes(id, 0)).toBe(0);
+  });
+});
+
+describe('agendaBasis', () => {
+  const base: AgendaFacts = {
+    guestId: '4f7a6c1e-0000-4000-8000-000000000001',
+    timezone: 'Asia/Shanghai',
+    stage: 'member',
+    tier: 'member',
+    enrolledAt: '2026-01-10T03:00:00Z',
+    lastStayAt: '2026-03-01T03:00:00Z',
+    lastQualifyingAt: '2026-03-01T03:00:00Z',
+    pointsBalance: 24000,
+    birthdayMonthDay: '05-02',
+    yearActivity: { stays: 1, nights: 3, basePoints: 24000 },
+    totalStays: 1,
+  };
+
+  it('gives a member every deadline, each counted from its own instant', () => {
+    expect(agendaBasis(base, DEFAULT_RULES)).toEqual({
+      tierReview: true,
+      tierKeepReminder: false,
+      firstYearReminderFrom: '2026-01-10T03:00:00Z',
+      atRiskFrom: '2026-03-01T03:00:00Z',
+      lapseFrom: '2026-03-01T03:00:00Z',
+      pointsExpiryFrom: '2026-03-01T03:00:00Z',
+      birthday: { month: 5, day: 2 },
+    });
+  });
+
+  it('reminds a tier holder short of keeping it; a guest at risk only lapses; no points, no expiry', () => {
+    expect(agendaBasis({ ...base, tier: 'gold' }, DEFAULT_RULES).tierKeepReminder).toBe(true);
+    const atRisk = agendaBasis({ ...base, stage: 'at_risk', pointsBalance: 0 }, DEFAULT_RULES);
+    expect([atRisk.atRiskFrom, atRisk.lapseFrom, atRisk.pointsExpiryFrom]).toEqual([
+      null,
+      '2026-03-01T03:00:00Z',
+      null,
+    ]);
+  });
+
+  it('leaves a churned member points only; a churned tier holder is still reviewed; a prospect has no review', () => {
+    expect(agendaBasis({ ...base, stage: 'churned' }, DEFAULT_RULES)).toEqual({
+      tierReview: false,
+      tierKeepReminder: false,
+      firstYearReminderFrom: null,
+      atRiskFrom: null,
+      lapseFrom: null,
+      pointsExpiryFrom: '2026-03-01T03:00:00Z',
+      birthday: null,
+    });
+    expect(agendaBasis({ ...base, stage: 'churned', tier: 'silver' }, DEFAULT_RULES).tierReview).toBe(true);
+    const prospect = {
+      ...base,
+      stage: 'prospect' as const,
+      enrolledAt: null,
+      lastStayAt: null,
+      totalStays: 0,
+    };
+    expect(agendaBasis(prospect, DEFAULT_RULES)).toMatchObject({ tierReview: false, lapseFrom: null });
   });
 });
