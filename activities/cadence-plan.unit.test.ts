@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POST_STAY_STEPS, type CadenceStep } from '../domain/cadence.js';
-import { planStep, stepDueTimes, type StepFacts, type StepTime } from '../domain/cadence-plan.js';
+import { planStep, type StepFacts, type StepTime } from '../domain/cadence-plan.js';
 import { checkInInstant, planCadenceInZone, stepTime, type StepZone } from './cadence-plan.js';
 
 const zone = 'Asia/Shanghai';
@@ -30,23 +30,11 @@ const step = (over: Partial<CadenceStep>): CadenceStep => ({ ...DEFAULT_POST_STA
 const plan = (s: CadenceStep, dueAt: string, f: Facts) =>
   planStep(s, dueAt, { ...f, ...stepTime(s, dueAt, f) });
 
-describe('due times', () => {
-  it('check-in is the arrival at 15:00 in the zone; offsets count from the anchor or the previous due time', () => {
+describe('the check-in anchor', () => {
+  it('is the arrival at 15:00 in the zone (due times from it: domain/cadence-plan.test.ts)', () => {
     expect(anchors.checkIn).toBe('2026-03-10T07:00:00.000Z');
-    expect(stepDueTimes(DEFAULT_POST_STAY_STEPS, anchors)).toEqual([
-      { id: 'thank-you', dueAt: '2026-03-12T05:00:00.000Z' },
-      { id: 'survey', dueAt: '2026-03-13T03:00:00.000Z' },
-      { id: 'review-request', dueAt: '2026-03-15T03:00:00.000Z' },
-      { id: 'come-back', dueAt: '2026-04-11T03:00:00.000Z' },
-    ]);
-    const chained = [
-      step({ id: 'a', anchor: 'check_in', offsetMinutes: 60 * 18 }),
-      step({ id: 'b', anchor: 'previous_step', offsetMinutes: 30 }),
-    ];
-    expect(stepDueTimes(chained, anchors).map((d) => d.dueAt)).toEqual([
-      '2026-03-11T01:00:00.000Z',
-      '2026-03-11T01:30:00.000Z',
-    ]);
+    expect(checkInInstant('2026-03-10', 'Mars/Olympus')).toBe('2026-03-10T15:00:00.000Z');
+    expect(() => checkInInstant('2026-03-32', zone)).toThrow(RangeError);
   });
 });
 

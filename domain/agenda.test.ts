@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { agendaBasis, nextDeadline, reviewJitterMinutes, type AgendaFacts } from './agenda.js';
+import { MEMBER_AGENDA_FACTS } from '../test/agenda-samples.js';
+import { agendaBasis, nextDeadline, reviewJitterMinutes } from './agenda.js';
 import { DEFAULT_RULES } from './default-rules.js';
 
 describe('nextDeadline', () => {
@@ -21,7 +22,7 @@ describe('nextDeadline', () => {
 
 describe('reviewJitterMinutes', () => {
   it('is stable per guest, under the hours given, none without hours', () => {
-    const id = '4f7a6c1e-0000-4000-8000-000000000001';
+    const id = MEMBER_AGENDA_FACTS.guestId;
     const jitter = reviewJitterMinutes(id, 6);
     expect(jitter).toBeGreaterThanOrEqual(0);
     expect(jitter).toBeLessThan(360);
@@ -31,18 +32,10 @@ describe('reviewJitterMinutes', () => {
 });
 
 describe('agendaBasis', () => {
-  const base: AgendaFacts = {
-    guestId: '4f7a6c1e-0000-4000-8000-000000000001',
-    timezone: 'Asia/Shanghai',
-    stage: 'member',
-    tier: 'member',
-    enrolledAt: '2026-01-10T03:00:00Z',
+  const base = {
+    ...MEMBER_AGENDA_FACTS,
     lastStayAt: '2026-03-01T03:00:00Z',
     lastQualifyingAt: '2026-03-01T03:00:00Z',
-    pointsBalance: 24000,
-    birthdayMonthDay: '05-02',
-    yearActivity: { stays: 1, nights: 3, basePoints: 24000 },
-    totalStays: 1,
   };
 
   it('gives a member every deadline, each counted from its own instant', () => {

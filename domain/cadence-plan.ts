@@ -15,6 +15,8 @@
 import type { CadenceStep, ConditionFacts } from './cadence.js';
 import {
   decideMail,
+  planOf,
+  type MailPlan,
   type QuietPeriod,
   type SendWindow,
   type SendWindowFacts,
@@ -92,8 +94,7 @@ export interface StepFacts extends ConditionFacts, Omit<StepTime, 'dueAt' | 'fre
   frequencyCap: { cap: number; days: number };
 }
 
-export type StepPlan =
-  { sendAt: string; localSendAt: string; deferred: boolean } | { skip: SuppressionReason; reason: string };
+export type StepPlan = MailPlan;
 
 /** Plans one step at `facts.now` (its due time or later). */
 export function planStep(step: CadenceStep, dueAt: string, facts: StepFacts): StepPlan {
@@ -120,14 +121,7 @@ export function planStep(step: CadenceStep, dueAt: string, facts: StepFacts): St
       since: facts.frequencySince,
     },
   });
-  switch (decision.action) {
-    case 'skip':
-      return { skip: decision.reason, reason: decision.text };
-    case 'hold':
-      return { sendAt: decision.until.at, localSendAt: decision.until.local, deferred: true };
-    case 'send':
-      return { sendAt: facts.now, localSendAt: facts.localNow, deferred: false };
-  }
+  return planOf(decision, { at: facts.now, local: facts.localNow });
 }
 
 /** What a preview is judged on: the guest and the program as they are now. */

@@ -304,6 +304,22 @@ export type MailDecision =
   /** It is not sent: `text` is the `suppression_reason` to record. */
   | { action: 'skip'; reason: SuppressionReason; text: string };
 
+/** A decision as a planned send (its time, ISO and local) or a skip with its `suppression_reason`. */
+export type MailPlan =
+  { sendAt: string; localSendAt: string; deferred: boolean } | { skip: SuppressionReason; reason: string };
+
+/** The decision taken at `now` as a plan: what the cadence preview shows. */
+export function planOf(decision: MailDecision, now: LocalInstant): MailPlan {
+  switch (decision.action) {
+    case 'skip':
+      return { skip: decision.reason, reason: decision.text };
+    case 'hold':
+      return { sendAt: decision.until.at, localSendAt: decision.until.local, deferred: true };
+    case 'send':
+      return { sendAt: now.at, localSendAt: now.local, deferred: false };
+  }
+}
+
 const DAY_MS = 86_400_000;
 
 const skip = (reason: SuppressionReason, detail?: string): MailDecision => ({
