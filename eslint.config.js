@@ -52,17 +52,6 @@ export default tseslint.config(
     },
   },
   {
-    // The cadence preview still plans with activities/cadence-plan.ts and activities/mail/plan.ts, whose pure rules
-    // are on their way to domain/; no other file of api/ imports activities/. Remove this block with that move.
-    files: ['api/marketing/cadence-preview.ts'],
-    rules: {
-      'layers/allowed': [
-        'error',
-        { layers: { api: { may: ['contracts', 'domain', 'db', 'lib', 'mail', 'config.ts', 'activities'] } } },
-      ],
-    },
-  },
-  {
     files: ['workflows/**/*.ts'],
     ignores: ['workflows/**/*.test.ts'],
     rules: {

@@ -1,11 +1,12 @@
 /**
- * The post-stay follow-up's activities (workflows/post-stay-follow-up.ts; docs/architecture.md "The post-stay
- * follow-up"). The follow-up pins the current published version of its cadence (`startFollowUp`, which
- * records its `follow_ups` row once per workflow id), plans each step at its due time (`planFollowUpStep`:
- * the step's condition against Postgres, then the send planning of activities/mail.ts `planMail`, recorded as
- * an outbox row, pending or suppressed with its reason), may be moved to another published version on a
- * marketer's request (`moveFollowUp`), and is marked completed at the end (`finishFollowUp`). The workflow
- * gets ids and facts only: step ids, due times (computed here, with the zones), outbox ids and reasons.
+ * The post-stay follow-up's activities (workflows/post-stay-follow-up.ts; the cadence: domain/cadence.ts). The
+ * follow-up pins the current published version of its cadence (`startFollowUp`, which records its `follow_ups`
+ * row once per workflow id), plans each step at its due time (`planFollowUpStep`: the mail policy,
+ * domain/mail-policy.ts `decideMail`, on the step's age and its condition against Postgres, then the send
+ * planning of activities/mail.ts `planMail`, recorded as an outbox row, pending or suppressed with its reason),
+ * may be moved to another published version on a marketer's request (`moveFollowUp`), and is marked completed
+ * at the end (`finishFollowUp`). The workflow gets ids and facts only: step ids, due times (computed here, with
+ * the zones), outbox ids and reasons.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { DateTime } from 'luxon';
@@ -16,10 +17,12 @@ import * as guests from '../db/repositories/guests.js';
 import * as mailPlan from '../db/repositories/mail-plan.js';
 import * as outbox from '../db/repositories/outbox.js';
 import { checkSteps, type CadenceClass, type CadenceStep } from '../domain/cadence.js';
-import { checkInInstant, skipBeforeSending, stepDueTimes, type CadenceAnchors } from './cadence-plan.js';
+import { stepDueTimes, type CadenceAnchors } from '../domain/cadence-plan.js';
+import { decideMail } from '../domain/mail-policy.js';
+import { checkInInstant, localDateOf } from '../lib/cadence-times.js';
 import { failFastOnDataErrors } from './errors.js';
 import { messageIdFor, type MailActivities, type PlannedMail } from './mail.js';
-import { zoneOrUtc } from './mail/plan.js';
+import { zoneOrUtc } from '../lib/local-time.js';
 import { templateLocale } from '../mail/templates.js';
 import { activityNow } from './clock.js';
 
@@ -28,7 +31,7 @@ export interface CadenceDeps {
   mail: MailActivities;
   messageIdDomain: string;
   /**
-   * The signed link to the stay's satisfaction survey (lib/links.ts surveyLinkUrl, helper C), fed to the
+   * The signed link to the stay's satisfaction survey (lib/links.ts surveyLinkUrl), fed to the
    * `satisfaction-survey` mail as `{{surveyUrl}}`. Without it the mail asks the guest to reply instead.
    */
   surveyUrl?: (input: { guestId: string; stayId: string }) => string;
@@ -235,22 +238,30 @@ export function createCadenceActivities(deps: CadenceDeps) {
 
       const guest = await guestOf(input.guestId);
       const checkOut = DateTime.fromISO(input.checkedOutAt, { zone: zoneOrUtc(guest.timezone) });
-      const skipped = skipBeforeSending(step, input.dueAt, {
+      // The step's age and condition; consent, window and cap are planMail's, under the guest's row lock.
+      const skipped = decideMail({
+        mailClass: step.class,
         now,
-        timezone: guest.timezone,
-        maxAgeDays: input.maxAgeDays,
-        surveyScore: step.condition ? await cadences.surveyScore(db, input.stayId) : null,
-        bookedSinceAnchor: step.condition
-          ? await cadences.bookedSince(db, {
-              guestId: guest.id,
-              stayId: input.stayId,
-              since: checkOut.toJSDate(),
-              sinceDate: checkOut.toISODate()!,
-            })
-          : false,
-        openServiceCase: step.condition ? (await mailPlan.openServiceCases(db, guest.id)) > 0 : false,
+        stayAge: {
+          dueAt: input.dueAt,
+          dueOn: localDateOf(input.dueAt, guest.timezone),
+          maxAgeDays: input.maxAgeDays,
+        },
+        step: {
+          condition: step.condition,
+          surveyScore: step.condition ? await cadences.surveyScore(db, input.stayId) : null,
+          bookedSinceAnchor: step.condition
+            ? await cadences.bookedSince(db, {
+                guestId: guest.id,
+                stayId: input.stayId,
+                since: checkOut.toJSDate(),
+                sinceDate: checkOut.toISODate()!,
+              })
+            : false,
+          openServiceCase: step.condition ? (await mailPlan.openServiceCases(db, guest.id)) > 0 : false,
+        },
       });
-      if (skipped) {
+      if (skipped.action === 'skip') {
         const { mail, created } = await failFastOnDataErrors(() =>
           outbox.enqueuePlanned(db, {
             idempotency_key: key,
@@ -266,7 +277,7 @@ export function createCadenceActivities(deps: CadenceDeps) {
             planned_at: new Date(now),
             send_at: null,
             unsubscribe_url: null,
-            suppressionReason: skipped.reason,
+            suppressionReason: skipped.text,
           }),
         );
         return done(

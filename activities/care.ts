@@ -1,10 +1,10 @@
 /**
  * Care during the stay (docs/architecture.md "Care during the stay": ask before the guest complains). The
- * in-stay care child (workflows/in-stay-care.ts) asks these two activities: when to ask (the next 09:00 in
- * the property's zone after the check-in, luxon, outside workflow code), and, at that time, whether the guest
- * is still in house (no check-out recorded for the PMS stay, the expected departure not passed in the
- * property's zone) before the "how is your stay?" mail goes through the planning activity. A guest no longer
- * in house gets a `suppressed` outbox row with the reason instead.
+ * in-stay care child (workflows/in-stay-care.ts) asks these two activities: when to ask (the next 09:00 in the
+ * property's zone after the check-in, luxon, outside workflow code), and, at that time, whether the guest is
+ * still in house (no check-out recorded for the PMS stay, the expected departure not passed in the property's
+ * zone) before the "how is your stay?" mail goes through the planning activity. A guest no longer in house gets
+ * a `suppressed` outbox row with the reason instead (`not_in_house`, domain/mail-policy.ts `decideMail`).
  */
 import { DateTime } from 'luxon';
 import type { Db } from '../db/knex.js';
@@ -13,11 +13,9 @@ import * as guests from '../db/repositories/guests.js';
 import * as outbox from '../db/repositories/outbox.js';
 import * as checkins from '../db/repositories/stay-checkins.js';
 import * as stays from '../db/repositories/stays.js';
+import { decideMail, IN_STAY_CHECK_HOUR, type InHouseFacts } from '../domain/mail-policy.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { MailActivities, ScheduledMail, SchedulingSendMail, SendMailResult } from './mail.js';
-
-/** The local hour the in-stay check goes at. */
-export const IN_STAY_CHECK_HOUR = 9;
 
 export interface CareDeps {
   db: Db;
@@ -107,21 +105,23 @@ export function createCareActivities(deps: CareDeps) {
         return { status: 'suppressed', outboxId: decided.id, reason: decided.suppression_reason ?? '' };
       if (decided?.status === 'sent' || decided?.status === 'failed')
         return { status: decided.status, outboxId: decided.id };
-      const notInHouse = await failFastOnDataErrors(async () => {
+      const inHouse = await failFastOnDataErrors(async (): Promise<InHouseFacts> => {
         const checkin = await checkins.findByPmsStay(db, input.source, input.pmsStayId);
         // A message from elsewhere (an operator's re-signal) without the API's row: nothing says the guest is here.
-        if (!checkin) return 'not_in_house: no check-in recorded for the stay';
+        if (!checkin) return { checkedIn: false };
         const stayCheckOut = await stays.checkedOutAtOf(db, input.source, input.pmsStayId);
         const checkedOutAt = checkin.checked_out_at ?? stayCheckOut ?? null;
-        if (checkedOutAt && checkedOutAt.getTime() <= Date.parse(input.now))
-          return `not_in_house: checked out at ${checkedOutAt.toISOString()}`;
         const zone = await zoneOf(input.guestId, input.propertyCode);
-        const today = DateTime.fromISO(input.now, { zone }).toISODate()!;
-        if (today > checkin.expected_departure)
-          return `not_in_house: expected departure ${checkin.expected_departure} has passed`;
-        return undefined;
+        return {
+          checkedIn: true,
+          checkedOutAt: checkedOutAt?.toISOString() ?? null,
+          expectedDeparture: checkin.expected_departure,
+          today: DateTime.fromISO(input.now, { zone }).toISODate()!,
+        };
       });
-      if (notInHouse) {
+      const decision = decideMail({ mailClass: 'transactional', now: input.now, inHouse });
+      if (decision.action === 'skip') {
+        const notInHouse = decision.text;
         const { outboxId } = await deps.mail.suppressMail({
           guestId: input.guestId,
           template,

@@ -18,6 +18,7 @@ import * as outbox from '../db/repositories/outbox.js';
 import * as stays from '../db/repositories/stays.js';
 import { toCents } from '../domain/points.js';
 import { caseWorkflowId } from '../domain/ids.js';
+import { decideMail } from '../domain/mail-policy.js';
 import type { CaseSnapshot, CaseStepResult } from '../contracts/case.js';
 import {
   costBucket,
@@ -45,7 +46,7 @@ export interface CaseDeps {
   mail: MailActivities;
   /**
    * Guest mails: plan, then deliver at once or come back `scheduled` for the send window (the resolution and the
-   * satisfaction check: activities/mail/timing.ts); transactional, so no marketing consent needed.
+   * satisfaction check: domain/mail-policy.ts (MAIL_TIMING)); transactional, so no marketing consent needed.
    */
   sendMail: SchedulingSendMail;
   messageIdDomain: string;
@@ -609,7 +610,16 @@ export function createCaseActivities(deps: CaseDeps) {
       template,
       locale: locale.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en',
     };
-    if (!address) {
+    const decision = decideMail({
+      mailClass: 'transactional',
+      now: input.now,
+      staff: {
+        propertyCode: row.property_code,
+        manager: duty ? 'duty' : 'general',
+        address: address ?? null,
+      },
+    });
+    if (decision.action === 'skip') {
       const suppressed = await failFastOnDataErrors(() =>
         cases.enqueueStaffMail(db, {
           ...common,
@@ -617,7 +627,7 @@ export function createCaseActivities(deps: CaseDeps) {
           subject: '',
           body_text: '',
           body_html: '',
-          suppressionReason: `no_staff_address: property ${row.property_code} has no ${duty ? 'duty' : 'general'} manager address`,
+          suppressionReason: decision.text,
         }),
       );
       return { status: 'suppressed', outboxId: suppressed.id };
@@ -649,7 +659,7 @@ export function createCaseActivities(deps: CaseDeps) {
     const queued = await failFastOnDataErrors(() =>
       cases.enqueueStaffMail(db, {
         ...common,
-        to_address: address,
+        to_address: address!, // a mail without one was skipped above (no_staff_address)
         subject: rendered.subject,
         body_text: rendered.text,
         // The staff mails go out in the guests' responsive layout too.

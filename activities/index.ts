@@ -87,7 +87,7 @@ function activitiesOf(deps: ActivityDeps) {
       db: deps.db,
       mail,
       // The acknowledgement answers the guest at once; the resolution and the satisfaction check wait for the
-      // guest's send window (activities/mail/timing.ts) and come back `scheduled` (the case's workflow waits).
+      // guest's send window (domain/mail-policy.ts (MAIL_TIMING)) and come back `scheduled` (the case's workflow waits).
       sendMail: sendMailWith(deps.db, mail, { schedule: true }),
       messageIdDomain: deps.mail.messageIdDomain,
       ...(deps.satisfactionUrl ? { satisfactionUrl: deps.satisfactionUrl } : {}),

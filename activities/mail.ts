@@ -15,8 +15,8 @@
  * - only a rejection of the recipient or the message is permanent
  *   (smtp-errors.ts); anything else is retried with backoff.
  *
- * Planning (docs/mail.md "When a mail goes"; activities/mail/plan.ts): `planMail` decides, in
- * one transaction under the guest's row lock, whether a mail goes and when —
+ * Planning (domain/mail-policy.ts `decideMail`): `planMail` gathers, in one
+ * transaction under the guest's row lock, the facts a mail is decided on —
  * marketing consent, exit condition, open service case, quiet period, send
  * window, frequency cap — and records the decision as an outbox row: pending
  * with its `send_at`, or suppressed with the reason. An activity cannot wait
@@ -32,24 +32,24 @@ import * as guests from '../db/repositories/guests.js';
 import * as mailPlan from '../db/repositories/mail-plan.js';
 import * as outbox from '../db/repositories/outbox.js';
 import * as templateStore from '../db/repositories/templates.js';
-import { MAIL_DELIVERY } from '../domain/mail-timing.js';
-import { failFastOnDataErrors } from './errors.js';
-import type { FaultInjector } from './faults.js';
 import {
+  BOOKED,
   checkQuietPeriods,
   checkSendWindow,
-  frequencyWindowStart,
-  planMail,
-  zoneOrUtc,
+  decideMail,
+  ENDS_WITH_A_BOOKING,
+  sendWindowOf,
   type MailClass,
   type QuietPeriod,
   type SendWindow,
-} from './mail/plan.js';
+} from '../domain/mail-policy.js';
+import { MAIL_DELIVERY } from '../domain/mail-timing.js';
+import { failFastOnDataErrors } from './errors.js';
+import type { FaultInjector } from './faults.js';
+import { frequencyWindowSince, frequencyWindowStart, localTimes, zoneOrUtc } from '../lib/local-time.js';
 import { withLayout } from '../mail/layout.js';
-import { waitsForSendWindow } from './mail/timing.js';
 import { storedText } from '../mail/store.js';
 import {
-  ENDS_WITH_A_BOOKING,
   isTemplateName,
   renderTemplate,
   templateLocale,
@@ -85,7 +85,8 @@ export interface PlanMailInput {
   vars: Record<string, string | number | boolean>;
   /**
    * Marketing mail is planned (consent, window, cap, …); transactional mail needs no consent and waits only for
-   * its time: its `window`, else the program's unless it answers the guest's own action (activities/mail/timing.ts).
+   * its time: its `window`, else the program's unless it answers the guest's own action (domain/mail-policy.ts
+   * `sendWindowOf`).
    */
   marketing: boolean;
   /** The workflow's time (ISO); default: when the workflow scheduled this activity. */
@@ -305,10 +306,13 @@ export function createMailActivities(deps: MailDeps) {
   /** Marketing consent and open cases again at the send time: either may have changed since planning. */
   async function stillWanted(row: outbox.PlannedOutboxRow): Promise<string | undefined> {
     if (row.class !== 'marketing') return undefined;
-    if (!(await guests.hasMarketingConsent(db, row.guest_id))) return 'no_marketing_consent';
-    if ((await mailPlan.openServiceCases(db, row.guest_id)) > 0)
-      return 'open_service_case: marketing pauses while a case is open';
-    return undefined;
+    const decision = decideMail({
+      mailClass: 'marketing',
+      now: activityNow(),
+      marketingConsent: await guests.hasMarketingConsent(db, row.guest_id),
+      openServiceCase: (await mailPlan.openServiceCases(db, row.guest_id)) > 0,
+    });
+    return decision.action === 'skip' ? decision.text : undefined;
   }
 
   const activities = {
@@ -394,11 +398,13 @@ export function createMailActivities(deps: MailDeps) {
           await outbox.recordError(db, mail.id, 'the mail does not render at its send time', false);
           throw err;
         }
-        if (!fresh) {
-          await outbox.suppressClaimed(db, mail.id, 'no_guest: the guest or their address is gone');
+        const decision = decideMail({ mailClass: mail.class, now: activityNow(), recipientGone: !fresh });
+        if (decision.action === 'skip') {
+          await outbox.suppressClaimed(db, mail.id, decision.text);
           return { alreadySent: true };
         }
-        await outbox.recordSendContent(db, mail.id, fresh);
+        // Not gone, so rendered.
+        await outbox.recordSendContent(db, mail.id, fresh!);
         Object.assign(mail, fresh);
       }
       try {
@@ -437,8 +443,8 @@ export function createMailActivities(deps: MailDeps) {
     },
 
     /**
-     * Plans one mail (activities/mail/plan.ts) and records the decision once per idempotency key, in one
-     * transaction under the guest's row lock: the guest's marketing mails in the frequency window are counted
+     * Plans one mail (domain/mail-policy.ts `decideMail`) and records the decision once per idempotency key, in
+     * one transaction under the guest's row lock: the guest's marketing mails in the frequency window are counted
      * by the same transaction that queues this one, so concurrent plannings (sibling follow-ups) cannot
      * together exceed the cap. Pending with `sendAt`, or suppressed with the reason; a repeat returns the row
      * already there. The mail is not sent here: `sendAt` ≤ now → deliver at once; later → the workflow
@@ -481,43 +487,52 @@ export function createMailActivities(deps: MailDeps) {
               ENDS_WITH_A_BOOKING.has(input.template) &&
               (await mailPlan.hasBookingAhead(trx, guest.id, today))
             )
-              exitCondition = 'booked: the guest has a stay booked';
+              exitCondition = BOOKED;
           }
-          const plan = planMail({
-            mailClass,
-            timezone: zone,
+          const times = localTimes(
             now,
-            // Marketing mail, and every guest mail that does not answer the guest's own action
-            // (activities/mail/timing.ts), waits for the send window.
-            window: input.ignoreSendWindow
-              ? null
-              : (input.window ??
-                (input.marketing || waitsForSendWindow(input.template) ? settings.window : null)),
+            zone,
+            sendWindowOf({
+              marketing: input.marketing,
+              template: input.template,
+              own: input.window,
+              program: settings.window,
+              ignoreSendWindow: input.ignoreSendWindow,
+            }),
+          );
+          const decision = decideMail({
+            mailClass,
+            ...times,
             marketingConsent: locked.marketing_consent,
             openServiceCase,
             exitCondition,
             quietPeriods: settings.quietPeriods,
-            marketingInWindow,
-            frequencyCap: { cap: settings.cap, days: settings.days },
+            frequency: {
+              count: marketingInWindow,
+              cap: settings.cap,
+              days: settings.days,
+              since: frequencyWindowSince(now, zone, settings.days),
+            },
           });
-          if ('skip' in plan) {
+          if (decision.action === 'skip') {
             const { mail, created } = await outbox.enqueuePlanned(trx, {
               ...content,
               send_at: null,
               unsubscribe_url: null,
-              suppressionReason: plan.reason,
+              suppressionReason: decision.text,
             });
             return created
-              ? ({ status: 'suppressed', outboxId: mail.id, reason: plan.reason, created } as const)
+              ? ({ status: 'suppressed', outboxId: mail.id, reason: decision.text, created } as const)
               : plannedFromRow(mail);
           }
+          const sendAt = decision.action === 'hold' ? decision.until.at : times.now;
           const { mail, created } = await outbox.enqueuePlanned(trx, {
             ...content,
-            send_at: new Date(plan.sendAt),
+            send_at: new Date(sendAt),
             unsubscribe_url: unsubscribeUrl,
           });
           return created
-            ? ({ status: 'pending', outboxId: mail.id, sendAt: plan.sendAt, created } as const)
+            ? ({ status: 'pending', outboxId: mail.id, sendAt, created } as const)
             : plannedFromRow(mail);
         }),
       );

@@ -1,8 +1,8 @@
 /**
- * Cadences (DESIGN.md "Cadence"): the post-stay follow-up as marketers edit it, a versioned list of steps in
- * Postgres (`cadence_versions`). Pure: the shape of a step, its condition language, the checks a draft must
- * pass before it is saved or published, and the difference between two versions. Workflow code may import
- * this file (it uses no Node module and no clock).
+ * Cadences (docs/architecture.md "The post-stay follow-up"): the post-stay follow-up as marketers edit it, a
+ * versioned list of steps in Postgres (`cadence_versions`). Pure: the shape of a step, its condition language,
+ * the checks a draft must pass before it is saved or published, and the difference between two versions.
+ * Workflow code may import this file (it uses no Node module and no clock).
  *
  * A step is sent at its due time: its anchor plus `offsetMinutes`.
  * - `check_out`: the stay's check-out (the `stay.completed` event's time);
@@ -13,7 +13,7 @@
  * Its `window` (local `HH:mm`–`HH:mm` of the guest's day) holds a step due outside it until the window opens:
  * the thank-you of a check-out at 01:00 goes at 09:00. Null: a *marketing* step waits for the program's send
  * window (`program_settings`), a *transactional* one goes when it is due, whatever the hour. The class decides
- * the rest (activities/mail/plan.ts): marketing needs consent, is capped and pauses for an open case or a quiet
+ * the rest (domain/mail-policy.ts): marketing needs consent, is capped and pauses for an open case or a quiet
  * day; transactional does not. Its `condition` is evaluated at the due time against
  * Postgres; a step whose condition does not hold is recorded as a suppressed mail with the reason.
  */
@@ -57,7 +57,7 @@ export const DEFAULT_STEP_WINDOW: CadenceWindow = { start: '09:00', end: '20:00'
 
 const DAY_MINUTES = 1440;
 
-/** Version 1 of `post-stay`, seeded by migration 009 (issue 8: the default post-stay cadence). */
+/** Version 1 of `post-stay`, the default post-stay cadence, seeded by db/migrations/20261124_009_cadences.ts. */
 export const DEFAULT_POST_STAY_STEPS: readonly CadenceStep[] = [
   {
     id: 'thank-you',

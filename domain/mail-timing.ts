@@ -13,15 +13,3 @@ export const MAIL_DELIVERY = {
   /** How long a delivery attempt holds its outbox row. */
   leaseSeconds: 60,
 } as const;
-
-/** A day in milliseconds. */
-export const DAY_MS = 86_400_000;
-
-/** Whether a post-stay mail about a check-out at `checkedOutAtMs` has become too old to send at `nowMs`. */
-export function isTooOldToThank(input: {
-  checkedOutAtMs: number;
-  nowMs: number;
-  maxAgeDays: number;
-}): boolean {
-  return input.nowMs - input.checkedOutAtMs > input.maxAgeDays * DAY_MS;
-}

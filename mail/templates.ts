@@ -70,13 +70,6 @@ export type TemplateName = keyof typeof definitions;
 /** Every template, by name. */
 export const TEMPLATE_NAMES = Object.keys(definitions) as TemplateName[];
 
-/** Marketing mails whose purpose ends when the guest books: planned while a stay is booked, they are skipped. */
-export const ENDS_WITH_A_BOOKING: ReadonlySet<string> = new Set([
-  'first-year-come-back',
-  'win-back-offer',
-  'come-back-offer',
-]);
-
 /** The variables each template needs besides `firstName` and `lastName` (which come from the guest row). */
 export const templateVars = Object.fromEntries(
   TEMPLATE_NAMES.map((name) => [name, definitions[name].vars]),

@@ -357,7 +357,7 @@ export async function historySummary(client: Client, workflowId: string): Promis
 
 /**
  * A zone (a whole-hour UTC offset) where the server's clock now reads from `fromHour` to before `toHour`: guest mail
- * waits for the send window (09:00–20:00 local, activities/mail/timing.ts), so a test that needs it to go at once
+ * waits for the send window (09:00–20:00 local, domain/mail-policy.ts MAIL_TIMING), so a test that needs it to go at once
  * puts the guest where it is day, one about the window where it is night.
  */
 export async function zoneWhereNowIs(

@@ -455,7 +455,7 @@ describe('guestLifecycle', () => {
   });
 
   it('mails each upgrade with the tier it reached: Silver, then Gold, both decided before the first mail is written', async () => {
-    // Where it is day: the upgrade mails wait for the send window (activities/mail/timing.ts), not at issue here.
+    // Where it is day: the upgrade mails wait for the send window (domain/mail-policy.ts MAIL_TIMING), not at issue here.
     const zone = await zoneWhereNowIs(env, 10, 18);
     const profile = { ...sampleStay().profile, timezone: zone };
     const [first, second] = await staysThisYear(2);

@@ -12,7 +12,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { reviewJitterMinutes, reviewSchedule } from '../activities/agenda.js';
+import { reviewSchedule } from '../activities/agenda.js';
+import { reviewJitterMinutes } from '../domain/agenda.js';
 import * as guests from '../db/repositories/guests.js';
 import { guestWorkflowId } from '../domain/ids.js';
 import type { GuestMessage } from '../domain/messages.js';
@@ -328,7 +329,7 @@ describe('lapse and win-back', () => {
     ]);
     const bonuses = await stack.db('points_ledger').where({ guest_id: g.id, reason: 'welcome_back' });
     expect(bonuses).toHaveLength(2);
-    // The welcome back waits for the guest's send window (activities/mail/timing.ts): a day covers it.
+    // The welcome back waits for the guest's send window (domain/mail-policy.ts MAIL_TIMING): a day covers it.
     await advance(DAY, 6 * HOUR);
     await eventually(async () =>
       (await templatesSent(g.id)).filter((t) => t === 'welcome-back:sent').length === 2 ? true : undefined,
@@ -519,7 +520,7 @@ describe('send windows of the lifecycle mails', () => {
   });
 });
 
-describe('when each class of mail may go (activities/mail/timing.ts)', () => {
+describe('when each class of mail may go (domain/mail-policy.ts MAIL_TIMING)', () => {
   const localOf = (d: Date | string, zone: string) =>
     DateTime.fromJSDate(new Date(d), { zone }).toFormat('yyyy-LL-dd HH:mm');
 
@@ -652,7 +653,7 @@ describe('annual tier review', () => {
       previous_tier: 'gold',
       valid_through: `${year + 1}-12-31`,
     });
-    // The result, decided at the review's night hour, waits for 09:00 London (activities/mail/timing.ts).
+    // The result, decided at the review's night hour, waits for 09:00 London (domain/mail-policy.ts MAIL_TIMING).
     expect(await templatesSent(g.id)).toContain('tier-review-result:pending');
     await advance(2 * HOUR, HOUR);
     await eventually(async () =>

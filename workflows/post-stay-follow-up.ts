@@ -1,7 +1,7 @@
 /**
  * One stay's follow-up, a child of the guest's workflow (`guest-<id>-stay-<stayId>-follow-up`): it sends the
  * mails the stay caused at once (welcome, upgrade, welcome back), then runs the stay's cadence
- * (docs/architecture.md "The post-stay follow-up", domain/cadence.ts), by default `post-stay`: thank-you,
+ * (domain/cadence.ts; docs/architecture.md "The post-stay follow-up"), by default `post-stay`: thank-you,
  * survey, review request, come-back offer.
  *
  * - At its start it pins the cadence's current published version (`startFollowUp`, which records the
@@ -37,7 +37,7 @@ import type { Activities } from '../activities/index.js';
 import { POST_STAY_CADENCE } from '../domain/cadence.js';
 import { thankYouDelayMs } from '../domain/followup.js';
 import { idempotencyKey } from '../domain/ids.js';
-import { isTooOldToThank } from '../domain/mail-timing.js';
+import { decideMail } from '../domain/mail-policy.js';
 import { refusalOf } from './failures.js';
 import { LOCAL_DB_LONG, MAIL_DELIVERY_ATTEMPT, OUTBOX_WRITE, answeringWith } from './kit/activity-options.js';
 import { PATCHES } from './kit/patches.js';
@@ -84,7 +84,7 @@ const nowIso = () => new Date(Date.now()).toISOString();
 
 export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<PostStayFollowUpResult> {
   // What the stay caused (welcome, upgrade, welcome back): decided by the guest's workflow, planned here at
-  // once. One planned for the guest's send window (activities/mail/timing.ts: all but the welcome) is held
+  // once. One planned for the guest's send window (domain/mail-policy.ts MAIL_TIMING: all but the welcome) is held
   // until its send time, then delivered, before the cadence starts; sends before the windows never held one.
   const held: PlannedMail[] = [];
   for (const mail of input.mails ?? []) {
@@ -118,8 +118,13 @@ async function thankYouOnly(input: PostStayFollowUpInput): Promise<PostStayFollo
   const template = 'stay-thank-you';
   const key = idempotencyKey(input.guestWorkflowId, `stay-thank-you:${input.stayId}`);
   const maxAgeDays = input.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS;
-  if (isTooOldToThank({ checkedOutAtMs, nowMs: Date.now(), maxAgeDays })) {
-    const reason = `stay_too_old: checked out more than ${maxAgeDays} days ago`;
+  const decision = decideMail({
+    mailClass: 'transactional',
+    now: nowIso(),
+    stayAge: { checkedOutAt: input.checkedOutAt, maxAgeDays },
+  });
+  if (decision.action === 'skip') {
+    const reason = decision.text;
     const suppressed = await suppressMail({ guestId: input.guestId, template, idempotencyKey: key, reason });
     return { thankYou: { outboxId: suppressed.outboxId, suppressed: reason } };
   }

@@ -16,6 +16,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { WIN_BACK_ENDED } from '../domain/mail-policy.js';
 import { childFinishedSignal } from '../contracts/guest.js';
 import type { WinBackInput } from '../contracts/win-back.js';
 import { LOCAL_DB, MAIL, MAIL_DELIVERY_ATTEMPT } from './kit/activity-options.js';
@@ -32,13 +33,11 @@ const planned = proxyActivities<Activities>({ ...MAIL_DELIVERY_ATTEMPT, ...waitF
 
 /**
  * A mail the planner put at a later send time (due outside the send window): sleep until then and deliver it.
- * Cancelled meanwhile (the guest booked), the mail is withdrawn — a suppressed row with the reason — before
- * the cancellation goes on.
+ * Cancelled meanwhile (the guest booked), the mail is withdrawn — a suppressed row with the reason
+ * (domain/mail-policy.ts WIN_BACK_ENDED) — before the cancellation goes on.
  */
 function deliverOrWithdraw(sent: MailOutcome): Promise<void> {
-  return deliverIfScheduled(planned, sent, PATCHES.mailSendWindow.id, {
-    reason: 'exit_condition: the win-back ended before the send time (the guest came back)',
-  });
+  return deliverIfScheduled(planned, sent, PATCHES.mailSendWindow.id, { reason: WIN_BACK_ENDED });
 }
 
 export async function winBack(input: WinBackInput): Promise<'churned' | 'cancelled'> {

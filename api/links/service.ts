@@ -19,6 +19,7 @@ import * as guests from '../../db/repositories/guests.js';
 import * as outbox from '../../db/repositories/outbox.js';
 import * as stays from '../../db/repositories/stays.js';
 import * as surveys from '../../db/repositories/survey-responses.js';
+import { UNSUBSCRIBED } from '../../domain/mail-policy.js';
 import type {
   ChurnReasonGivenMessage,
   ProfileUpdatedMessage,
@@ -113,11 +114,7 @@ export async function withdrawMarketingConsent(
     const eventId = randomUUID();
     if (!before.marketing_consent) return { changed: false, at: new Date(), eventId, suppressedMails: [] };
     const at = await guests.turnMarketingConsentOff(trx, guestId);
-    const suppressedMails = await outbox.suppressPendingMarketing(
-      trx,
-      guestId,
-      'no_marketing_consent: unsubscribed before its send time',
-    );
+    const suppressedMails = await outbox.suppressPendingMarketing(trx, guestId, UNSUBSCRIBED);
     await audit.record(trx, {
       actor: LINK_ACTOR,
       action: CONSENT_OFF_ACTION,

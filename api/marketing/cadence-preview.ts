@@ -1,8 +1,9 @@
 /**
  * The preview of a cadence version for one guest (`POST /v1/cadences/:key/preview`): the mails the guest would
  * get, each with its subject (the template's current text in the guest's language) and its send time in the
- * guest's local time, and the steps that would be skipped with the reason. Planned by the pure planner
- * (activities/cadence-plan.ts `planCadence`) on the facts as they are now: the guest's zone, consent and open
+ * guest's local time, and the steps that would be skipped with the reason. Planned by the follow-up's own
+ * planner (domain/cadence-plan.ts `planCadence`, through lib/cadence-times.ts `planCadenceInZone`, on the
+ * mail policy of domain/mail-policy.ts `decideMail`) on the facts as they are now: the guest's zone, consent and open
  * cases, the program's window, quiet periods and frequency cap with the guest's recent marketing mails, and
  * the stay's survey answer and bookings since. Nothing is written.
  *
@@ -12,15 +13,10 @@
  * cannot know (a signed link, a guest with no stay) are samples, listed per mail.
  */
 import { DateTime } from 'luxon';
-import { checkInInstant, planCadence, type StepPreview } from '../../activities/cadence-plan.js';
-import {
-  checkQuietPeriods,
-  checkSendWindow,
-  frequencyWindowStart,
-  zoneOrUtc,
-} from '../../activities/mail/plan.js';
+import { checkInInstant, planCadenceInZone } from '../../lib/cadence-times.js';
+import { frequencyWindowStart, zoneOrUtc } from '../../lib/local-time.js';
 import { previewTemplate } from '../../mail/store.js';
-import { ENDS_WITH_A_BOOKING, isTemplateName } from '../../mail/templates.js';
+import { isTemplateName } from '../../mail/templates.js';
 import type { Db } from '../../db/knex.js';
 import * as reads from '../../db/repositories/cadence-preview.js';
 import * as cadences from '../../db/repositories/cadences.js';
@@ -31,6 +27,8 @@ import * as mailPlan from '../../db/repositories/mail-plan.js';
 import { getSettings } from '../../db/repositories/program.js';
 import * as templateStore from '../../db/repositories/templates.js';
 import { checkSteps } from '../../domain/cadence.js';
+import type { StepPreview } from '../../domain/cadence-plan.js';
+import { BOOKED, checkQuietPeriods, checkSendWindow, ENDS_WITH_A_BOOKING } from '../../domain/mail-policy.js';
 import { HttpError } from '../errors.js';
 import { versionOrNotFound } from './cadences.js';
 
@@ -119,13 +117,13 @@ export async function previewCadence(db: Db, input: CadencePreviewInput) {
     surveyScore,
     bookedSinceAnchor,
   };
-  let planned: StepPreview[] = planCadence({ steps, anchors, facts });
+  let planned: StepPreview[] = planCadenceInZone({ steps, anchors, facts });
   if (bookingAhead) {
-    // A booked stay ends the mails whose purpose is a booking (mail/templates.ts ENDS_WITH_A_BOOKING).
-    const booked = planCadence({
+    // A booked stay ends the mails whose purpose is a booking (domain/mail-policy.ts ENDS_WITH_A_BOOKING).
+    const booked = planCadenceInZone({
       steps,
       anchors,
-      facts: { ...facts, exitCondition: 'booked: the guest has a stay booked' },
+      facts: { ...facts, exitCondition: BOOKED },
     });
     planned = planned.map((p, i) => (ENDS_WITH_A_BOOKING.has(p.template) ? booked[i]! : p));
   }

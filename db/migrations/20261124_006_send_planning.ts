@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Send planning (activities/mail/plan.ts): every outbox row says whether it is `transactional` or `marketing`
+ * Send planning (domain/mail-policy.ts): every outbox row says whether it is `transactional` or `marketing`
  * mail (`class`), when it was planned on the workflow's clock (`planned_at`: the frequency cap counts by it)
  * and when it may go (`send_at`, null for rows queued without planning), and a marketing mail keeps the
  * signed unsubscribe link it carries (`unsubscribe_url`, the same in its `List-Unsubscribe` header and its

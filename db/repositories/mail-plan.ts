@@ -32,7 +32,7 @@ export interface PlanningSettingsRow {
   send_window_end: string;
   marketing_frequency_cap: number;
   marketing_frequency_days: number;
-  /** jsonb `[{ from, to, name? }]`, checked by activities/mail/plan.ts checkQuietPeriods. */
+  /** jsonb `[{ from, to, name? }]`, checked by domain/mail-policy.ts checkQuietPeriods. */
   quiet_periods: unknown;
 }
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-/** Transactional mail goes whatever the guest's marketing choices; marketing mail is planned (activities/mail/plan.ts). */
+/** Transactional mail goes whatever the guest's marketing choices; marketing mail is planned (domain/mail-policy.ts). */
 export type MailClass = 'transactional' | 'marketing';
 
 export interface OutboxRow {

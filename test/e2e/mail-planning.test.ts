@@ -266,7 +266,7 @@ describe('the send window', () => {
 
   it("lets the answer to the guest's own action (the welcome) go at 03:00 local at once; other transactional mail waits", async () => {
     const { id, email } = await newGuest({ consent: false });
-    // activities/mail/timing.ts: a transactional mail that does not answer the guest's action waits for 09:00.
+    // domain/mail-policy.ts MAIL_TIMING: a transactional mail that does not answer the guest's action waits for 09:00.
     const held = await run(send, {
       guestId: id,
       template: 'points-expired',

@@ -1,5 +1,5 @@
 /**
- * A mail the planner put at a later send time (due outside the guest's send window: activities/mail/timing.ts)
+ * A mail the planner put at a later send time (due outside the guest's send window: domain/mail-policy.ts (MAIL_TIMING))
  * comes back `{ status: 'scheduled', outboxId, sendAt }`; the workflow that sent it sleeps until then and runs
  * `deliverPlannedMail`, which checks consent and open cases once more (docs/architecture.md "The guest's
  * lifecycle"). One timer if the time is still ahead, then one activity: the commands every workflow issued

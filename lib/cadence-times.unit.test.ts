@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POST_STAY_STEPS, type CadenceStep } from '../domain/cadence.js';
-import { checkInInstant, planCadence, planStep, stepDueTimes, type StepFacts } from './cadence-plan.js';
+import { planStep, type StepFacts, type StepTime } from '../domain/cadence-plan.js';
+import { checkInInstant, planCadenceInZone, stepTime, type StepZone } from './cadence-times.js';
 
 const zone = 'Asia/Shanghai';
 // Check-out 2026-03-12 11:00 in Shanghai.
 const checkOut = '2026-03-12T03:00:00.000Z';
 const anchors = { checkOut, checkIn: checkInInstant('2026-03-10', zone) };
 
-const facts = (over: Partial<StepFacts> = {}): StepFacts => ({
+type Facts = Omit<StepFacts, keyof StepTime> & StepZone;
+
+const facts = (over: Partial<Facts> = {}): Facts => ({
   timezone: zone,
   now: checkOut,
   maxAgeDays: 7,
@@ -23,77 +26,61 @@ const facts = (over: Partial<StepFacts> = {}): StepFacts => ({
 
 const step = (over: Partial<CadenceStep>): CadenceStep => ({ ...DEFAULT_POST_STAY_STEPS[2]!, ...over });
 
-describe('due times', () => {
-  it('check-in is the arrival at 15:00 in the zone; offsets count from the anchor or the previous due time', () => {
+/** The policy's planning of a step (domain/cadence-plan.ts) on the local times of the guest's zone. */
+const plan = (s: CadenceStep, dueAt: string, f: Facts) =>
+  planStep(s, dueAt, { ...f, ...stepTime(s, dueAt, f) });
+
+describe('the check-in anchor', () => {
+  it('is the arrival at 15:00 in the zone (due times from it: domain/cadence-plan.test.ts)', () => {
     expect(anchors.checkIn).toBe('2026-03-10T07:00:00.000Z');
-    expect(stepDueTimes(DEFAULT_POST_STAY_STEPS, anchors)).toEqual([
-      { id: 'thank-you', dueAt: '2026-03-12T05:00:00.000Z' },
-      { id: 'survey', dueAt: '2026-03-13T03:00:00.000Z' },
-      { id: 'review-request', dueAt: '2026-03-15T03:00:00.000Z' },
-      { id: 'come-back', dueAt: '2026-04-11T03:00:00.000Z' },
-    ]);
-    const chained = [
-      step({ id: 'a', anchor: 'check_in', offsetMinutes: 60 * 18 }),
-      step({ id: 'b', anchor: 'previous_step', offsetMinutes: 30 }),
-    ];
-    expect(stepDueTimes(chained, anchors).map((d) => d.dueAt)).toEqual([
-      '2026-03-11T01:00:00.000Z',
-      '2026-03-11T01:30:00.000Z',
-    ]);
+    expect(checkInInstant('2026-03-10', 'Mars/Olympus')).toBe('2026-03-10T15:00:00.000Z');
+    expect(() => checkInInstant('2026-03-32', zone)).toThrow(RangeError);
   });
 });
 
-describe('planStep', () => {
+describe("planStep in the guest's zone", () => {
   it('a step due at 03:00 local waits for its window at 09:00; a transactional one without a window goes when due', () => {
     const dueAt = '2026-03-14T19:00:00.000Z'; // 03:00 on the 15th in Shanghai
-    expect(planStep(step({}), dueAt, facts({ now: dueAt, surveyScore: 5 }))).toEqual({
+    expect(plan(step({}), dueAt, facts({ now: dueAt, surveyScore: 5 }))).toEqual({
       sendAt: '2026-03-15T01:00:00.000Z',
       localSendAt: '2026-03-15 09:00',
       deferred: true,
     });
     expect(
-      planStep(step({ class: 'transactional', condition: null }), dueAt, facts({ now: dueAt })),
+      plan(step({ class: 'transactional', condition: null }), dueAt, facts({ now: dueAt })),
     ).toMatchObject({ sendAt: '2026-03-15T01:00:00.000Z', localSendAt: '2026-03-15 09:00', deferred: true });
     expect(
-      planStep(step({ class: 'transactional', condition: null, window: null }), dueAt, facts({ now: dueAt })),
+      plan(step({ class: 'transactional', condition: null, window: null }), dueAt, facts({ now: dueAt })),
     ).toMatchObject({ sendAt: '2026-03-14T19:00:00.000Z', deferred: false });
     // A step's own window replaces the program's.
     expect(
-      planStep(
-        step({ window: { start: '10:30', end: '12:00' } }),
-        dueAt,
-        facts({ now: dueAt, surveyScore: 4 }),
-      ),
+      plan(step({ window: { start: '10:30', end: '12:00' } }), dueAt, facts({ now: dueAt, surveyScore: 4 })),
     ).toMatchObject({ localSendAt: '2026-03-15 10:30' });
   });
 
   it('skips with the reason: too old, condition, consent, cap', () => {
     const dueAt = '2026-03-15T03:00:00.000Z';
-    expect(planStep(step({}), dueAt, facts({ now: '2026-03-23T03:00:00.001Z', surveyScore: 5 }))).toEqual({
+    expect(plan(step({}), dueAt, facts({ now: '2026-03-23T03:00:00.001Z', surveyScore: 5 }))).toEqual({
       skip: 'stay_too_old',
       reason: 'stay_too_old: due 2026-03-15, more than 7 days ago',
     });
-    expect(planStep(step({}), dueAt, facts({ now: dueAt, surveyScore: 3 }))).toEqual({
+    expect(plan(step({}), dueAt, facts({ now: dueAt, surveyScore: 3 }))).toEqual({
       skip: 'condition_not_met',
       reason: 'condition_not_met: score_at_least:4 (score 3)',
     });
-    expect(planStep(step({}), dueAt, facts({ now: dueAt, surveyScore: 4, marketingConsent: false }))).toEqual(
-      {
-        skip: 'no_marketing_consent',
-        reason: 'no_marketing_consent',
-      },
-    );
-    expect(
-      planStep(step({}), dueAt, facts({ now: dueAt, surveyScore: 4, marketingInWindow: 3 })),
-    ).toMatchObject({
+    expect(plan(step({}), dueAt, facts({ now: dueAt, surveyScore: 4, marketingConsent: false }))).toEqual({
+      skip: 'no_marketing_consent',
+      reason: 'no_marketing_consent',
+    });
+    expect(plan(step({}), dueAt, facts({ now: dueAt, surveyScore: 4, marketingInWindow: 3 }))).toMatchObject({
       skip: 'frequency_cap',
     });
   });
 });
 
-describe('planCadence (the preview)', () => {
+describe('planCadenceInZone (the preview)', () => {
   it('the default cadence for a guest who answered 5: every mail with its local send time', () => {
-    const preview = planCadence({
+    const preview = planCadenceInZone({
       steps: DEFAULT_POST_STAY_STEPS,
       anchors,
       facts: { ...facts({ surveyScore: 5 }), now: checkOut, recentMarketing: [] },
@@ -108,7 +95,7 @@ describe('planCadence (the preview)', () => {
 
   it('counts recent marketing mails and its own marketing steps towards the cap; explains skips', () => {
     const steps = [1, 2, 3].map((n) => step({ id: `m${n}`, offsetMinutes: n * 60, condition: null }));
-    const preview = planCadence({
+    const preview = planCadenceInZone({
       steps,
       anchors,
       facts: {
