@@ -2,7 +2,7 @@
  * Errors as they may leave an activity: classified (can a retry help?) and
  * summarised. Whatever reaches workflow history, an outbox row's `last_error`
  * or the API carries no recipient address, no SQL and no parameter values
- * (DESIGN.md "Privacy"): only codes, the command or constraint, and a class.
+ * (contracts/README.md "What may enter workflow history"): only codes, the command or constraint, and a class.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 

@@ -1,5 +1,5 @@
 /**
- * What an SMTP failure means for the mail (DESIGN.md "Side effects"): only a
+ * What an SMTP failure means for the mail (docs/architecture.md "Mail, exactly once"): only a
  * rejection of the recipient or of the message itself is permanent. A login
  * failure (535), "530 must issue STARTTLS", 421 and other 4xx, a dropped
  * connection or a time-out are faults of the server or of our configuration:

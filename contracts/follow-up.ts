@@ -27,7 +27,7 @@ export interface PostStayFollowUpInput {
 }
 
 /**
- * A marketer's request to move a running follow-up to another published version of its cadence (B's API sends
+ * A marketer's request to move a running follow-up to another published version of its cadence (api/marketing/cadences.ts sends
  * it with `requestId` as the Update id).
  */
 export interface MoveFollowUpRequest {

@@ -7,7 +7,7 @@ import type { ProgramRules } from './program.js';
  */
 
 /**
- * Version 1 (DOMAIN.md defaults: seed 000 and peers), seeded by the lifecycle migration
+ * Version 1 (the defaults of docs/program.md), seeded by the lifecycle migration
  * (db/migrations/20261124_005_lifecycle.ts), in force from 2000-01-01: 10 base points per CNY with Hilton's
  * thresholds, so a guest earned about 7.1 times as fast as at Hilton. Kept for stays departing before
  * version 2's `effective_from`.

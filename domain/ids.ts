@@ -10,7 +10,7 @@ export function followUpWorkflowId(guestId: string, stayId: string): string {
   return `guest-${guestId}-stay-${stayId}-follow-up`;
 }
 
-/** Idempotency key of a side effect: `<workflowId>:<purpose>` (DESIGN.md "Side effects are idempotent"). */
+/** Idempotency key of a side effect: `<workflowId>:<purpose>` (docs/architecture.md "Exactly once"). */
 export function idempotencyKey(workflowId: string, purpose: string): string {
   return `${workflowId}:${purpose}`;
 }

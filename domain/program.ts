@@ -1,5 +1,5 @@
 /**
- * The loyalty program's rules as data (DESIGN.md "Rules are data, versioned"):
+ * The loyalty program's rules as data (docs/program.md):
  * one immutable version per row of `program_rules`, in force from its
  * `effective_from`. Decisions take the version as an argument and record its
  * number, so a rule change never re-decides history.

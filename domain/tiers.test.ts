@@ -5,7 +5,7 @@ describe('tierEarnedBy', () => {
   it('is member below every silver measure', () => {
     expect(tierEarnedBy({ stays: 3, nights: 9, basePoints: 24_999 })).toBe('member');
   });
-  it('earns silver with 4 stays or 10 nights or 25,000 base points in a year (seed 000)', () => {
+  it('earns silver with 4 stays or 10 nights or 25,000 base points in a year', () => {
     expect(tierEarnedBy({ stays: 4, nights: 4, basePoints: 0 })).toBe('silver');
     expect(tierEarnedBy({ stays: 1, nights: 10, basePoints: 0 })).toBe('silver');
     expect(tierEarnedBy({ stays: 1, nights: 1, basePoints: 25_000 })).toBe('silver');

@@ -1,6 +1,6 @@
 /**
  * Loyalty tiers and the qualifying activity each needs within a calendar year
- * (DOMAIN.md "What peers do": Hilton Honors thresholds; seed 000: Silver is at
+ * (docs/program.md: Hilton Honors' thresholds; Silver is at
  * least 4 stays or 10 nights in a year). The thresholds come from the program
  * rules version in force (domain/program.ts); DEFAULT_TIER_RULES are the
  * defaults the first version carries.

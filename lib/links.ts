@@ -1,5 +1,5 @@
 /**
- * Signed, expiring links for mails (DESIGN.md "API": survey, unsubscribe, "why did you leave", in-stay report,
+ * Signed, expiring links for mails (docs/api.md: survey, unsubscribe, "why did you leave", in-stay report,
  * case satisfaction). A token is `<payload>.<signature>`, both base64url: the payload is JSON `{ p: purpose,
  * g: guestId, e: expiry (unix seconds), n: nonce }`, plus for some purposes `d`, a few ids the page needs (a
  * stay id, a property code, a case id and the answer it stands for) — ids and facts, never a name or an

@@ -1,5 +1,5 @@
 /**
- * The privacy check of a simulation (DESIGN.md "Privacy": no name, e-mail, phone or free text in signals,
+ * The privacy check of a simulation (contracts/README.md "What may enter workflow history": no name, e-mail, phone or free text in signals,
  * inputs, results, failures or queries): every string and every payload of every history event of every run is
  * searched for the personal data the scenario gave the system: the guests' names, e-mail addresses and phone
  * numbers, the staff addresses of its properties, and the free text staff and guests typed (case descriptions,

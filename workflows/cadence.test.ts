@@ -292,7 +292,7 @@ describe('the default post-stay cadence', () => {
   });
 });
 
-describe('a cadence changed mid-flight (issue 8, test 1)', () => {
+describe('a cadence changed mid-flight', () => {
   it('a running follow-up keeps its version, a new one takes the new version, a move Update moves a running one and its row says so', async () => {
     const v1 = [
       step({ id: 'thank-you', offsetMinutes: 60, template: 'stay-thank-you', class: 'transactional' }),
@@ -390,7 +390,7 @@ describe('a cadence changed mid-flight (issue 8, test 1)', () => {
   });
 });
 
-describe('planning of cadence steps (issue 8, test 2)', () => {
+describe('planning of cadence steps', () => {
   it('a marketing step due at 03:00 guest time goes at 09:00', async () => {
     await advanceToLocal(11);
     const out = await now();

@@ -1,6 +1,6 @@
 /**
  * Staff requests on a guest (redeem points, adjust points, set a tier floor), answered with the guest
- * workflow's validated result (DESIGN.md "Updates with synchronous validators").
+ * workflow's validated result (docs/architecture.md "The guest's lifecycle"; validators: workflows/guest-lifecycle.ts).
  *
  * The request id (the `Idempotency-Key`, or a new UUID) is the `staff_requests` row's id and the Temporal
  * Update id. The row holds the free text (note, reason) and the requester's key name; the Update carries

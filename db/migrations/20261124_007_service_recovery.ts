@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Service recovery (DOMAIN.md "Complaint handling"): one row per case in `service_cases` (the marketing
+ * Service recovery (docs/architecture.md "Service recovery"): one row per case in `service_cases` (the marketing
  * planner pauses a guest's marketing while a row of theirs has `status = 'open'`), the staff's requests on a
  * case with their free text (`case_requests`, keyed by the Temporal Update id), notes, compensations, and the
  * property settings the escalations are addressed with. Program settings gain the frontline limit (with its
@@ -22,7 +22,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.alterTable('program_settings', (t) => {
-    // Ritz-Carlton's 2,000 USD by default; 0 = every compensation needs a manager (seed 002).
+    // Ritz-Carlton's 2,000 USD by default; 0 = every compensation needs a manager.
     t.decimal('frontline_limit', 12, 2).notNullable().defaultTo(2000);
     t.specificType('frontline_limit_currency', 'char(3)').notNullable().defaultTo('USD');
     // What a manager may approve, in the frontline limit's currency.
@@ -47,7 +47,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('priority').notNullable();
     t.text('property_code').notNullable();
     t.text('department').notNullable();
-    // Whoever received it owns it until it is solved (seed 004); the assignee is who works on it.
+    // Whoever received it owns it until it is solved; the assignee is who works on it.
     t.text('received_by').notNullable();
     t.text('assignee').nullable();
     // The guest's words: personal data, here only (never in workflow history).
@@ -63,7 +63,7 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('resolved_at', { useTz: true }).nullable();
     t.text('resolution').nullable();
     t.integer('resolutions').notNullable().defaultTo(0);
-    // 1:10:100 (seed 000): solved the same local day, the next, or later.
+    // 1:10:100 (the cost of a complaint grows tenfold each day it waits): solved the same local day, the next, or later.
     t.text('cost_bucket').nullable();
     t.timestamp('satisfaction_asked_at', { useTz: true }).nullable();
     t.boolean('satisfied').nullable();

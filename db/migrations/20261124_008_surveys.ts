@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * The post-stay satisfaction survey (issue 8 §3): one answer per stay, replaced by a second answer within the
+ * The post-stay satisfaction survey (docs/api.md, the survey link): one answer per stay, replaced by a second answer within the
  * link's life (`answers` counts them). The comment is the guest's words: personal data, here only, never in
  * workflow history (the `survey.answered` message carries the score and "would return" only). The cadence's
  * conditions (`survey_not_answered`, `score_at_least:N`) read this table.

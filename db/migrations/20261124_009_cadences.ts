@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { DEFAULT_POST_STAY_STEPS, POST_STAY_CADENCE } from '../../domain/cadence.js';
 
 /**
- * Cadences (DESIGN.md "Cadence", domain/cadence.ts): a cadence (`cadences`) has numbered versions
+ * Cadences (docs/architecture.md "The post-stay follow-up", domain/cadence.ts): a cadence (`cadences`) has numbered versions
  * (`cadence_versions`) of its steps (jsonb, domain/cadence.ts CadenceStep[]). A version is a `draft` until it is
  * published; a published version is immutable (a trigger refuses any update or delete of it), and the current
  * version of a cadence is its highest published one. `follow_ups` records each running post-stay follow-up:

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Care during the stay (issue 8 §4): one row per PMS stay that checked in (`stay.started`), written by the API
+ * Care during the stay (docs/architecture.md "Care during the stay"): one row per PMS stay that checked in (`stay.started`), written by the API
  * with the event. `checked_out_at` is set when that stay's `stay.completed` arrives (or at once, when the
  * check-out was reported first). The in-stay care child reads it to tell whether the guest is still in house
  * before it asks "how is your stay?".
