@@ -7,6 +7,7 @@
  */
 import type { Knex } from 'knex';
 import * as audit from './audit.js';
+import { insertPendingIfAbsent } from './request-rows.js';
 import type { NewOutboxRow, OutboxRow } from './outbox.js';
 import type {
   CaseCostBucket,
@@ -323,22 +324,14 @@ export async function insertRequestIfAbsent(
   db: Knex,
   input: { id: string; caseId: string; kind: CaseRequestKind; body: object; actor: string },
 ): Promise<{ request: CaseRequestRow; created: boolean }> {
-  const [inserted] = (await db('case_requests')
-    .insert({
-      id: input.id,
-      case_id: input.caseId,
-      kind: input.kind,
-      body: JSON.stringify(input.body),
-      actor: input.actor,
-      status: 'pending',
-    })
-    .onConflict('id')
-    .ignore()
-    .returning('*')) as CaseRequestRow[];
-  if (inserted) return { request: inserted, created: true };
-  const existing = await findRequest(db, input.id);
-  if (!existing) throw new Error(`case request ${input.id} vanished after a conflict`);
-  return { request: existing, created: false };
+  const { id, caseId, kind, body, actor } = input;
+  return insertPendingIfAbsent<CaseRequestRow>(db, 'case_requests', {
+    id,
+    case_id: caseId,
+    kind,
+    body,
+    actor,
+  });
 }
 
 /** Marks a pending request applied with its result (false when it was not pending). */

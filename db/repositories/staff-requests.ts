@@ -7,6 +7,7 @@
  */
 import type { Knex } from 'knex';
 import * as audit from './audit.js';
+import { insertPendingIfAbsent } from './request-rows.js';
 
 export type StaffRequestKind = 'redemption' | 'adjustment' | 'tier_floor';
 export type StaffRequestStatus = 'pending' | 'applied' | 'rejected';
@@ -32,22 +33,14 @@ export async function insertIfAbsent(
   db: Knex,
   input: { id: string; guestId: string; kind: StaffRequestKind; body: object; actor: string },
 ): Promise<{ request: StaffRequestRow; created: boolean }> {
-  const [inserted] = (await db('staff_requests')
-    .insert({
-      id: input.id,
-      guest_id: input.guestId,
-      kind: input.kind,
-      body: JSON.stringify(input.body),
-      actor: input.actor,
-      status: 'pending',
-    })
-    .onConflict('id')
-    .ignore()
-    .returning('*')) as StaffRequestRow[];
-  if (inserted) return { request: inserted, created: true };
-  const existing = await findById(db, input.id);
-  if (!existing) throw new Error(`staff request ${input.id} vanished after a conflict`);
-  return { request: existing, created: false };
+  const { id, guestId, kind, body, actor } = input;
+  return insertPendingIfAbsent<StaffRequestRow>(db, 'staff_requests', {
+    id,
+    guest_id: guestId,
+    kind,
+    body,
+    actor,
+  });
 }
 
 /**
