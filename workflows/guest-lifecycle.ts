@@ -38,6 +38,7 @@ import {
 import type {
   AdjustPointsRequest,
   GuestLifecycleInput,
+  GuestLifecycleState,
   InboxItem,
   PointsMovement,
   RedeemPointsRequest,
@@ -47,15 +48,66 @@ import type {
 } from '../contracts/guest.js';
 
 export type { GuestLifecycleInput, GuestLifecycleState } from '../contracts/guest.js';
-export { initialState } from './guest.js';
+
+/** A guest the workflow knows nothing of yet; a state carried from an older run gets the fields it lacks from here. */
+export function initialState(): GuestLifecycleState {
+  return {
+    stage: 'prospect',
+    tier: 'member',
+    tierFloor: null,
+    enrolled: false,
+    stays: 0,
+    nights: 0,
+    pointsBalance: 0,
+    lastStay: null,
+    marketingConsent: false,
+    redemptionMinimum: 0,
+    agenda: {},
+    reviewYear: 0,
+    riskFlags: [],
+    reviewedYear: null,
+    winBack: null,
+    invitationSent: false,
+    invitationDueAt: null,
+    stageChanges: 0,
+    recentStages: [],
+    eventsHandled: 0,
+    eventsRejected: 0,
+    lastError: null,
+  };
+}
 
 const isStaffRequest = (item: InboxItem): item is StaffRequestItem => item.type.startsWith('staff.');
+
+// Each staff Update's request as an inbox item; its validator (Guest.validate, synchronous) checks the same item.
+const redeemItem = (req: RedeemPointsRequest): StaffRequestItem => ({
+  type: 'staff.redeem',
+  requestId: req.requestId,
+  points: req.points,
+});
+const adjustItem = (req: AdjustPointsRequest): StaffRequestItem => ({
+  type: 'staff.adjust',
+  requestId: req.requestId,
+  points: req.points,
+});
+const floorItem = (req: SetTierFloorRequest): StaffRequestItem => ({
+  type: 'staff.floor',
+  requestId: req.requestId,
+  tier: req.tier,
+});
 
 /** Continue-as-new after this many items even if the server has not suggested it yet. */
 export const EVENTS_PER_RUN = 500;
 
 export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> {
-  const guest = new Guest(input.guestId, workflowInfo().workflowId, input);
+  const guest = new Guest(
+    input.guestId,
+    workflowInfo().workflowId,
+    // A state carried from an older run may lack newer fields: defaults first.
+    { ...initialState(), ...input.state },
+    [...(input.inbox ?? [])],
+    input.state !== undefined,
+  );
   const { inbox } = guest;
 
   // ---- 1. wiring ----------------------------------------------------------------------------------------------
@@ -65,7 +117,12 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   setHandler(childFinishedSignal, (finished) => {
     inbox.push({ type: 'child.finished', ...finished });
   });
-  setHandler(stateQuery, () => guest.view());
+  setHandler(stateQuery, () => ({
+    ...guest.state,
+    guestId: input.guestId,
+    pendingEvents: inbox.length,
+    nextDeadline: nextDeadline(guest.state.agenda) ?? null,
+  }));
 
   /** A staff request joins the inbox like any message; its Update waits for the loop to answer it. */
   const awaitResult = async <T>(item: StaffRequestItem): Promise<T> => {
@@ -76,23 +133,15 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     if ('error' in result) throw ApplicationFailure.nonRetryable(result.error, result.type);
     return result as T;
   };
-  setHandler(
-    redeemPointsUpdate,
-    (req) =>
-      awaitResult<PointsMovement>({ type: 'staff.redeem', requestId: req.requestId, points: req.points }),
-    { validator: (req: RedeemPointsRequest) => guest.validateRedeem(req) },
-  );
-  setHandler(
-    adjustPointsUpdate,
-    (req) =>
-      awaitResult<PointsMovement>({ type: 'staff.adjust', requestId: req.requestId, points: req.points }),
-    { validator: (req: AdjustPointsRequest) => guest.validateAdjust(req) },
-  );
-  setHandler(
-    setTierFloorUpdate,
-    (req) => awaitResult<TierFloorResult>({ type: 'staff.floor', requestId: req.requestId, tier: req.tier }),
-    { validator: (req: SetTierFloorRequest) => guest.validateFloor(req) },
-  );
+  setHandler(redeemPointsUpdate, (req) => awaitResult<PointsMovement>(redeemItem(req)), {
+    validator: (req: RedeemPointsRequest) => guest.validate(redeemItem(req)),
+  });
+  setHandler(adjustPointsUpdate, (req) => awaitResult<PointsMovement>(adjustItem(req)), {
+    validator: (req: AdjustPointsRequest) => guest.validate(adjustItem(req)),
+  });
+  setHandler(setTierFloorUpdate, (req) => awaitResult<TierFloorResult>(floorItem(req)), {
+    validator: (req: SetTierFloorRequest) => guest.validate(floorItem(req)),
+  });
 
   // ---- 2. a run without carried state starts from Postgres ----------------------------------------------------
   if (!input.state) await guest.load();

@@ -17,13 +17,12 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { lapseDay, winBackSchedule } from '../domain/come-back-offers.js';
 import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { childFinishedSignal } from '../contracts/guest.js';
 import type { WinBackInput } from '../contracts/win-back.js';
 
 export type { WinBackInput } from '../contracts/win-back.js';
-
-const DAY_MS = 86_400_000;
 
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
@@ -66,28 +65,27 @@ async function deliverWhenDue(sent: { status: string; outboxId: number; sendAt?:
 }
 
 export async function winBack(input: WinBackInput): Promise<'churned' | 'cancelled'> {
-  const lapsedAtMs = Date.parse(input.lapsedAt);
-  const lapsedOn = input.lapsedAt.slice(0, 10);
-  const key = `${input.guestWorkflowId}:win-back:${lapsedOn}`;
+  const lapsedOn = lapseDay(input.lapsedAt);
   try {
     const plan = await db.winBackPlan({ now: new Date(Date.now()).toISOString() });
-    for (const [index, day] of plan.offerDays.entries()) {
-      const due = lapsedAtMs + day * DAY_MS;
-      if (due > Date.now()) await sleep(due - Date.now());
+    // Who gets which offer when: domain/come-back-offers.ts.
+    const schedule = winBackSchedule(input, plan);
+    for (const { index, dueMs, key } of schedule.offers) {
+      if (dueMs > Date.now()) await sleep(dueMs - Date.now());
       const offer = await mail.sendWinBackOffer({
         guestId: input.guestId,
         lapsedOn,
         index,
-        key: `${key}:offer-${index + 1}`,
+        key,
         now: new Date(Date.now()).toISOString(),
       });
       await deliverWhenDue(offer);
     }
-    await sleep(plan.answerWindowDays * DAY_MS);
+    await sleep(schedule.answerWindowMs);
     const why = await mail.sendLifecycleMail({
       guestId: input.guestId,
       kind: 'churn-why',
-      key: `${key}:why`,
+      key: schedule.whyKey,
       now: new Date(Date.now()).toISOString(),
     });
     await deliverWhenDue(why);
