@@ -1,5 +1,6 @@
 /**
- * The guest's entity workflow (ID `guest-<guestId>`), after samples-typescript's safe-message-handlers. Read it
+ * The guest's entity workflow (ID `guest-<guestId>`), after the safe-message-handlers sample
+ * (github.com/temporalio/samples-typescript, message-passing/safe-message-handlers). Read it
  * top to bottom:
  *
  * 1. Wiring: the one signal pushes a GuestMessage onto the inbox; the staff Updates validate synchronously
@@ -26,6 +27,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { nextDeadline } from '../domain/agenda.js';
+import { staffRefusal } from '../domain/guest-decisions.js';
 import { Guest } from './guest.js';
 import {
   adjustPointsUpdate,
@@ -79,7 +81,7 @@ export function initialState(): GuestLifecycleState {
 
 const isStaffRequest = (item: InboxItem): item is StaffRequestItem => item.type.startsWith('staff.');
 
-// Each staff Update's request as an inbox item; its validator (Guest.validate, synchronous) checks the same item.
+// Each staff Update's request as an inbox item; its validator checks the same item (domain/guest-decisions.ts).
 const redeemItem = (req: RedeemPointsRequest): StaffRequestItem => ({
   type: 'staff.redeem',
   requestId: req.requestId,
@@ -133,14 +135,19 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     if ('error' in result) throw ApplicationFailure.nonRetryable(result.error, result.type);
     return result as T;
   };
+  /** A staff Update's validator: synchronous, against the state; a refusal writes nothing. */
+  const refuse = (request: StaffRequestItem) => {
+    const refusal = staffRefusal(request, guest.state, guest.loaded ? inbox : null);
+    if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+  };
   setHandler(redeemPointsUpdate, (req) => awaitResult<PointsMovement>(redeemItem(req)), {
-    validator: (req: RedeemPointsRequest) => guest.validate(redeemItem(req)),
+    validator: (req: RedeemPointsRequest) => refuse(redeemItem(req)),
   });
   setHandler(adjustPointsUpdate, (req) => awaitResult<PointsMovement>(adjustItem(req)), {
-    validator: (req: AdjustPointsRequest) => guest.validate(adjustItem(req)),
+    validator: (req: AdjustPointsRequest) => refuse(adjustItem(req)),
   });
   setHandler(setTierFloorUpdate, (req) => awaitResult<TierFloorResult>(floorItem(req)), {
-    validator: (req: SetTierFloorRequest) => guest.validate(floorItem(req)),
+    validator: (req: SetTierFloorRequest) => refuse(floorItem(req)),
   });
 
   // ---- 2. a run without carried state starts from Postgres ----------------------------------------------------
@@ -149,16 +156,23 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   // ---- 3. the loop --------------------------------------------------------------------------------------------
   const maxEventsPerRun = input.maxEventsPerRun ?? EVENTS_PER_RUN;
   let handledThisRun = 0;
-  // After a review, the run ends once no win-back or service case is running (their timers stay with the run
-  // that started them; the time-skipping test server also stalls children whose parent continued-as-new,
-  // sdk-java PR #1539).
+  // After a review, the run ends once no win-back or service case is running (their timers stay with the run that
+  // started them) and, since the review's patches (Guest.waitsForOwnChildren), no child this run started and no
+  // mail it sent is: a child's completion must land in the history of the run that started it (docs/testing.md,
+  // "The calendar").
+  const holdsChildren = () =>
+    guest.state.winBack !== null ||
+    guest.state.riskFlags.some((f) => f.startsWith('case:')) ||
+    (guest.waitsForOwnChildren && guest.ownChildrenOpen > 0) ||
+    (guest.waitsForHeldMails && guest.mailsInFlight > 0);
   const timeToContinue = () =>
-    (guest.reviewed && !guest.holdsChildren) ||
+    (guest.reviewed && !holdsChildren()) ||
     workflowInfo().continueAsNewSuggested ||
     handledThisRun >= maxEventsPerRun;
 
   // One timer, for the earliest deadline, kept while messages come and go and replaced only when that
-  // deadline changes (samples-typescript's updatable timer): a stay costs no timer events.
+  // deadline changes (the updatable timer of github.com/temporalio/samples-typescript,
+  // timer-examples/src/updatable-timer.ts): a stay costs no timer events.
   let armed: { at: string; scope: CancellationScope } | undefined;
   let fired: string | undefined;
   const arm = (at: string | undefined) => {

@@ -1,11 +1,12 @@
 /**
- * The guest: the state a guest's workflow carries, and what carries out its decisions (after samples-typescript's
- * safe-message-handlers, whose workflow wires its handlers to a class like this one). `workflows/guest-lifecycle.ts`
- * owns the wiring, the loop, the agenda's timer and continue-as-new; this file does what each inbox item and each
- * deadline asks. What they ask is decided by the pure functions of `domain/guest-decisions.ts` (who gets a come-back
- * offer: `domain/come-back-offers.ts`), which return plain data: the stage to record, the mail to send, the child
- * to start. Every write is an activity keyed in Postgres (the record), so a run that starts without carried state
- * loads the guest from there. Failure rule: workflows/failures.ts.
+ * The guest: the state a guest's workflow carries, and what carries out its decisions.
+ * `workflows/guest-lifecycle.ts` owns the wiring, the loop, the agenda's timer and continue-as-new; this file does
+ * what each inbox item and each deadline asks (a class the handlers share, as in the safe-message-handlers sample
+ * of github.com/temporalio/samples-typescript, message-passing/safe-message-handlers). What they ask is decided by
+ * the pure functions of `domain/guest-decisions.ts` (who gets a come-back offer: `domain/come-back-offers.ts`),
+ * which return plain data: the stage to record, the mail to send, the child to start. Every write is an activity
+ * keyed in Postgres (the record), so a run that starts without carried state loads the guest from there. Failure
+ * rule: workflows/failures.ts.
  */
 import {
   ActivityFailure,
@@ -79,26 +80,20 @@ export class Guest {
   readonly staffResults: Record<string, StaffResult> = {};
   /** Mails sent and not yet delivered (a planned one waits for its send time): the run continues after them. */
   mailsInFlight = 0;
-  /** This run has held the year's review: time to continue as new. */
+  /** Children this run started that are still running (a stay's follow-up, in-stay care, a case, a win-back). */
+  ownChildrenOpen = 0;
+  /** This run has held the year's review: time to continue as new (workflows/guest-lifecycle.ts). */
   reviewed = false;
   /**
-   * Children this run started that are still running (a stay's follow-up, in-stay care, a case, a win-back).
-   * After a review the run continues as new only once they have finished, so that each child's completion is
-   * recorded in the history of the run that started it (see `waitsForOwnChildren`).
-   */
-  ownChildrenOpen = 0;
-  /**
-   * Set at the review (`patched('review-waits-for-own-children')`; runs recorded before it continued as new at
-   * once). A child that finishes after its parent run has closed has nowhere to report: Temporal drops the
+   * Set at the review. `patched('review-waits-for-own-children')` (runs recorded before it continued as new at
+   * once): a child that finishes after its parent run has closed has nowhere to report; Temporal drops the
    * completion, and the time-skipping test server holds its clock for a parent that will never take it, so the
    * guest's timers stop (a December stay whose 30-day follow-up outlives the 1 January review: docs/testing.md).
+   * `patched('review-result-in-window')`: the review's result mail, planned in the night, waits for the guest's
+   * send window; until it (and any other mail in flight) has gone, the run goes on as usual — messages,
+   * deadlines — instead of waiting with its inbox closed.
    */
   waitsForOwnChildren = false;
-  /**
-   * Set at the review (`patched('review-result-in-window')`): the review's result mail, planned in the night,
-   * waits for the guest's send window. Until it (and any other mail in flight) has gone, the run goes on as
-   * usual — messages, deadlines — and continues as new after it, instead of waiting with its inbox closed.
-   */
   waitsForHeldMails = false;
   /** While a stay is handled, the mails it causes are collected for its follow-up child. */
   private withFollowUp: FollowUpMail[] | null = null;
@@ -120,22 +115,12 @@ export class Guest {
   /** A run without carried state starts from Postgres (a terminated or reset guest keeps tier, stage, balance). */
   async load(): Promise<void> {
     const s = await db.loadGuestState({ guestId: this.guestId, now: nowIso() });
-    this.adopt(s);
-    Object.assign(this.state, decide.fromRecord(this.state, s, this.workflowId));
-    this.loaded = true;
-  }
-
-  /**
-   * A win-back or a service case runs (their timers stay with the run that started them), or, after a review, a
-   * child this run started has not finished yet.
-   */
-  get holdsChildren(): boolean {
-    return (
-      this.state.winBack !== null ||
-      this.state.riskFlags.some((f) => f.startsWith('case:')) ||
-      (this.waitsForOwnChildren && this.ownChildrenOpen > 0) ||
-      (this.waitsForHeldMails && this.mailsInFlight > 0)
+    Object.assign(
+      this.state,
+      decide.refreshed(this.state, s),
+      decide.fromRecord(this.state, s, this.workflowId),
     );
+    this.loaded = true;
   }
 
   /** Counts a child this run started until it finishes, however it ends (its result is not needed). */
@@ -148,12 +133,6 @@ export class Guest {
       .finally(() => {
         this.ownChildrenOpen -= 1;
       });
-  }
-
-  /** A staff Update's validator: synchronous, against the state; a refusal writes nothing. */
-  validate(request: decide.StaffRequest): void {
-    const refusal = decide.staffRefusal(request, this.state, this.loaded ? this.inbox : null);
-    if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
   }
 
   // ---- one inbox item -------------------------------------------------------------------------------------
@@ -249,10 +228,7 @@ export class Guest {
   }
 
   /** A lapsed or churned guest came back: win-back cancelled, reactivated, welcome-back bonus, coupon redeemed. */
-  private async reactivate(
-    reason: string,
-    booking?: { bookingId: string; offerCode?: string },
-  ): Promise<void> {
+  private async reactivate(reason: string, booking?: { bookingId: string; offerCode?: string }) {
     const key = decide.welcomeBackKey(this.state);
     const running = this.state.winBack;
     if (running) {
