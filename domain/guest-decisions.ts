@@ -248,33 +248,30 @@ export function reviewResultMail(
 }
 
 /** What the state takes from the record (contracts/guest.ts `GuestSnapshot`) each time it reads the guest. */
-export interface RecordedGuest {
-  tier: Tier;
-  tierFloor: Tier | null;
-  enrolled: boolean;
-  stays: number;
-  nights: number;
-  pointsBalance: number;
-  lastStay: unknown;
-  marketingConsent: boolean;
-  redemptionMinimum: number;
-  agenda: Agenda;
-  reviewYear: number;
-}
+export const RECORDED_FIELDS = [
+  'tier',
+  'tierFloor',
+  'enrolled',
+  'stays',
+  'nights',
+  'pointsBalance',
+  'lastStay',
+  'marketingConsent',
+  'redemptionMinimum',
+] as const;
+type Recorded = (typeof RECORDED_FIELDS)[number];
 
 /**
- * The state's fields after the guest is read again from Postgres (the record): the record's, but the stage (the
- * workflow's own) and two deadlines. The invitation is the workflow's own deadline. A review whose moment came
- * while a message was being handled (its timer and the message at the same instant) has not run: Postgres plans
- * the next year's, the workflow keeps this one due.
+ * The state's fields after the guest is read again from Postgres (the record): the recorded fields, the agenda and
+ * the review year, not the stage (the workflow's own). The invitation is the workflow's own deadline. A review
+ * whose moment came while a message was being handled (its timer and the message at the same instant) has not
+ * run: Postgres plans the next year's, the workflow keeps this one due.
  */
-export function refreshed<R extends RecordedGuest>(
+export function refreshed<R extends Record<Recorded, unknown> & { agenda: Agenda; reviewYear: number }>(
   guest: Pick<GuestFacts, 'invitationDueAt' | 'reviewYear' | 'reviewedYear'> & { agenda: Agenda },
   record: R,
-): Omit<RecordedGuest, 'lastStay'> & Pick<R, 'lastStay'> {
-  const { tier, tierFloor, enrolled, stays, nights, pointsBalance, lastStay, marketingConsent } = record;
-  const facts = { tier, tierFloor, enrolled, stays, nights, pointsBalance, lastStay, marketingConsent };
-  const redemptionMinimum = record.redemptionMinimum;
+): Pick<R, Recorded> & { agenda: Agenda; reviewYear: number } {
+  const facts = Object.fromEntries(RECORDED_FIELDS.map((f) => [f, record[f]])) as Pick<R, Recorded>;
   const agenda = guest.invitationDueAt
     ? { ...record.agenda, invitation: guest.invitationDueAt }
     : record.agenda;
@@ -283,9 +280,12 @@ export function refreshed<R extends RecordedGuest>(
     guest.reviewYear > 0 &&
     record.reviewYear > guest.reviewYear &&
     (guest.reviewedYear ?? 0) < guest.reviewYear;
-  if (!reviewDue) return { ...facts, redemptionMinimum, agenda, reviewYear: record.reviewYear };
-  const kept = { ...agenda, tierReview: guest.agenda.tierReview! };
-  return { ...facts, redemptionMinimum, agenda: kept, reviewYear: guest.reviewYear };
+  if (!reviewDue) return { ...facts, agenda, reviewYear: record.reviewYear };
+  return {
+    ...facts,
+    agenda: { ...agenda, tierReview: guest.agenda.tierReview! },
+    reviewYear: guest.reviewYear,
+  };
 }
 
 /**
