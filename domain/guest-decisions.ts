@@ -178,7 +178,7 @@ export function afterStay(
   guest: GuestFacts,
   applied: { stayId: string; enrolledNow: boolean; upgrade: { tier: Tier } | null; departureYear: number },
 ): { reactivate: string | null; stage: StageChange | null; mails: MailOrder[]; review: ReviewRun | null } {
-  const returns = before === 'lapsed' || before === 'churned' || guest.winBack !== null;
+  const returns = before === 'lapsed' || before === 'churned' || Boolean(guest.winBack);
   const mails: MailOrder[] = [];
   if (applied.enrolledNow && before === 'prospect')
     mails.push({ kind: 'welcome-member', key: 'welcome-member' });

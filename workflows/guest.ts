@@ -85,13 +85,10 @@ export class Guest {
   /** This run has held the year's review: time to continue as new (workflows/guest-lifecycle.ts). */
   reviewed = false;
   /**
-   * Set at the review. `patched('review-waits-for-own-children')` (runs recorded before it continued as new at
-   * once): a child that finishes after its parent run has closed has nowhere to report; Temporal drops the
-   * completion, and the time-skipping test server holds its clock for a parent that will never take it, so the
-   * guest's timers stop (a December stay whose 30-day follow-up outlives the 1 January review: docs/testing.md).
-   * `patched('review-result-in-window')`: the review's result mail, planned in the night, waits for the guest's
-   * send window; until it (and any other mail in flight) has gone, the run goes on as usual — messages,
-   * deadlines — instead of waiting with its inbox closed.
+   * Set at the review (its two patches: see `reviewLastYear`). The run then continues as new only once the children
+   * it started have finished, since a child's completion after its parent run closed is lost (docs/testing.md,
+   * "The calendar"), and once its mails have gone: the review's result mail waits for the guest's send window
+   * while the run goes on as usual — messages, deadlines — instead of waiting with its inbox closed.
    */
   waitsForOwnChildren = false;
   waitsForHeldMails = false;
