@@ -79,7 +79,7 @@ export function riskCleared(
   return { riskFlags, stage: back ? ladder(guest, reason) : null };
 }
 
-/** The flags a record lists as open cases. */
+/** The risk flag of an open service case (the guest is at risk until it closes). */
 export function caseFlag(caseId: string): string {
   return `case:${caseId}`;
 }
