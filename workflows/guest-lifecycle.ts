@@ -1,5 +1,6 @@
 /**
- * The guest's entity workflow (ID `guest-<guestId>`), after samples-typescript's safe-message-handlers. Read it
+ * The guest's entity workflow (ID `guest-<guestId>`), after the safe-message-handlers sample
+ * (github.com/temporalio/samples-typescript, message-passing/safe-message-handlers). Read it
  * top to bottom:
  *
  * 1. Wiring: the one signal pushes a GuestMessage onto the inbox; the staff Updates validate synchronously
@@ -25,7 +26,9 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { PATCHES } from './kit/patches.js';
 import { nextDeadline } from '../domain/agenda.js';
+import { staffRefusal } from '../domain/guest-decisions.js';
 import { Guest } from './guest.js';
 import {
   adjustPointsUpdate,
@@ -38,6 +41,7 @@ import {
 import type {
   AdjustPointsRequest,
   GuestLifecycleInput,
+  GuestLifecycleState,
   InboxItem,
   PointsMovement,
   RedeemPointsRequest,
@@ -47,15 +51,66 @@ import type {
 } from '../contracts/guest.js';
 
 export type { GuestLifecycleInput, GuestLifecycleState } from '../contracts/guest.js';
-export { initialState } from './guest.js';
+
+/** A guest the workflow knows nothing of yet; a state carried from an older run gets the fields it lacks from here. */
+export function initialState(): GuestLifecycleState {
+  return {
+    stage: 'prospect',
+    tier: 'member',
+    tierFloor: null,
+    enrolled: false,
+    stays: 0,
+    nights: 0,
+    pointsBalance: 0,
+    lastStay: null,
+    marketingConsent: false,
+    redemptionMinimum: 0,
+    agenda: {},
+    reviewYear: 0,
+    riskFlags: [],
+    reviewedYear: null,
+    winBack: null,
+    invitationSent: false,
+    invitationDueAt: null,
+    stageChanges: 0,
+    recentStages: [],
+    eventsHandled: 0,
+    eventsRejected: 0,
+    lastError: null,
+  };
+}
 
 const isStaffRequest = (item: InboxItem): item is StaffRequestItem => item.type.startsWith('staff.');
+
+// Each staff Update's request as an inbox item; its validator checks the same item (domain/guest-decisions.ts).
+const redeemItem = (req: RedeemPointsRequest): StaffRequestItem => ({
+  type: 'staff.redeem',
+  requestId: req.requestId,
+  points: req.points,
+});
+const adjustItem = (req: AdjustPointsRequest): StaffRequestItem => ({
+  type: 'staff.adjust',
+  requestId: req.requestId,
+  points: req.points,
+});
+const floorItem = (req: SetTierFloorRequest): StaffRequestItem => ({
+  type: 'staff.floor',
+  requestId: req.requestId,
+  tier: req.tier,
+});
 
 /** Continue-as-new after this many items even if the server has not suggested it yet. */
 export const EVENTS_PER_RUN = 500;
 
 export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> {
-  const guest = new Guest(input.guestId, workflowInfo().workflowId, input);
+  const guest = new Guest(
+    input.guestId,
+    workflowInfo().workflowId,
+    // A state carried from an older run may lack newer fields: defaults first.
+    { ...initialState(), ...input.state },
+    [...(input.inbox ?? [])],
+    input.state !== undefined,
+  );
   const { inbox } = guest;
 
   // ---- 1. wiring ----------------------------------------------------------------------------------------------
@@ -65,7 +120,12 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   setHandler(childFinishedSignal, (finished) => {
     inbox.push({ type: 'child.finished', ...finished });
   });
-  setHandler(stateQuery, () => guest.view());
+  setHandler(stateQuery, () => ({
+    ...guest.state,
+    guestId: input.guestId,
+    pendingEvents: inbox.length,
+    nextDeadline: nextDeadline(guest.state.agenda) ?? null,
+  }));
 
   /** A staff request joins the inbox like any message; its Update waits for the loop to answer it. */
   const awaitResult = async <T>(item: StaffRequestItem): Promise<T> => {
@@ -76,23 +136,20 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     if ('error' in result) throw ApplicationFailure.nonRetryable(result.error, result.type);
     return result as T;
   };
-  setHandler(
-    redeemPointsUpdate,
-    (req) =>
-      awaitResult<PointsMovement>({ type: 'staff.redeem', requestId: req.requestId, points: req.points }),
-    { validator: (req: RedeemPointsRequest) => guest.validateRedeem(req) },
-  );
-  setHandler(
-    adjustPointsUpdate,
-    (req) =>
-      awaitResult<PointsMovement>({ type: 'staff.adjust', requestId: req.requestId, points: req.points }),
-    { validator: (req: AdjustPointsRequest) => guest.validateAdjust(req) },
-  );
-  setHandler(
-    setTierFloorUpdate,
-    (req) => awaitResult<TierFloorResult>({ type: 'staff.floor', requestId: req.requestId, tier: req.tier }),
-    { validator: (req: SetTierFloorRequest) => guest.validateFloor(req) },
-  );
+  /** A staff Update's validator: synchronous, against the state; a refusal writes nothing. */
+  const refuse = (request: StaffRequestItem) => {
+    const refusal = staffRefusal(request, guest.state, guest.loaded ? inbox : null);
+    if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+  };
+  setHandler(redeemPointsUpdate, (req) => awaitResult<PointsMovement>(redeemItem(req)), {
+    validator: (req: RedeemPointsRequest) => refuse(redeemItem(req)),
+  });
+  setHandler(adjustPointsUpdate, (req) => awaitResult<PointsMovement>(adjustItem(req)), {
+    validator: (req: AdjustPointsRequest) => refuse(adjustItem(req)),
+  });
+  setHandler(setTierFloorUpdate, (req) => awaitResult<TierFloorResult>(floorItem(req)), {
+    validator: (req: SetTierFloorRequest) => refuse(floorItem(req)),
+  });
 
   // ---- 2. a run without carried state starts from Postgres ----------------------------------------------------
   if (!input.state) await guest.load();
@@ -100,16 +157,23 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   // ---- 3. the loop --------------------------------------------------------------------------------------------
   const maxEventsPerRun = input.maxEventsPerRun ?? EVENTS_PER_RUN;
   let handledThisRun = 0;
-  // After a review, the run ends once no win-back or service case is running (their timers stay with the run
-  // that started them; the time-skipping test server also stalls children whose parent continued-as-new,
-  // sdk-java PR #1539).
+  // After a review, the run ends once no win-back or service case is running (their timers stay with the run that
+  // started them) and, since the review's patches (Guest.waitsForOwnChildren), no child this run started and no
+  // mail it sent is: a child's completion must land in the history of the run that started it (docs/testing.md,
+  // "The calendar").
+  const holdsChildren = () =>
+    guest.state.winBack !== null ||
+    guest.state.riskFlags.some((f) => f.startsWith('case:')) ||
+    (guest.waitsForOwnChildren && guest.ownChildrenOpen > 0) ||
+    (guest.waitsForHeldMails && guest.mailsInFlight > 0);
   const timeToContinue = () =>
-    (guest.reviewed && !guest.holdsChildren) ||
+    (guest.reviewed && !holdsChildren()) ||
     workflowInfo().continueAsNewSuggested ||
     handledThisRun >= maxEventsPerRun;
 
   // One timer, for the earliest deadline, kept while messages come and go and replaced only when that
-  // deadline changes (samples-typescript's updatable timer): a stay costs no timer events.
+  // deadline changes (the updatable timer of github.com/temporalio/samples-typescript,
+  // timer-examples/src/updatable-timer.ts): a stay costs no timer events.
   let armed: { at: string; scope: CancellationScope } | undefined;
   let fired: string | undefined;
   const arm = (at: string | undefined) => {
@@ -136,18 +200,23 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     // A deadline already due that no timer has fired for (a lapse a late-reported stay brings, a reminder due
     // when a run starts) needs no timer: it is handled at once, after the messages waiting (a 1 ms timer would
     // cost five events and a round trip).
-    if (next && fired !== next.at && Date.parse(next.at) <= Date.now() && patched('due-deadline-at-once')) {
+    if (
+      next &&
+      fired !== next.at &&
+      Date.parse(next.at) <= Date.now() &&
+      patched(PATCHES.dueDeadlineAtOnce.id)
+    ) {
       if (inbox.length === 0 && !timeToContinue()) {
         // A timer armed for this very instant (it passed while a message was handled) is not needed any more.
         // (Cancelling it came after the first histories of this path: its own patch.)
-        if (armed?.at === next.at && patched('cancel-due-timer')) arm(undefined);
+        if (armed?.at === next.at && patched(PATCHES.cancelDueTimer.id)) arm(undefined);
         await guest.handleDeadline(next.kind);
         continue;
       }
     } else arm(next?.at);
     await condition(() => inbox.length > 0 || timeToContinue() || (next !== undefined && fired === next.at));
     if (timeToContinue()) {
-      if (patched('answer-staff-before-continuing')) {
+      if (patched(PATCHES.answerStaffBeforeContinuing.id)) {
         // A staff Update waits for this loop to answer it: answer every one queued (and any that comes while
         // mails are in flight) before the run ends, or the run would wait for handlers that wait for it. The
         // other messages are carried to the next run.

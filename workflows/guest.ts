@@ -1,10 +1,12 @@
 /**
- * The guest: the state a guest's workflow carries and every decision it takes, in one class (after
- * samples-typescript's safe-message-handlers, whose workflow wires its handlers to a class like this one).
- * `workflows/guest-lifecycle.ts` owns the wiring, the loop, the agenda's timer and continue-as-new; this file
- * says what each inbox item and each deadline does. The rules themselves are pure `domain/` functions fed the
- * state; every write is an activity keyed in Postgres (the record), so a run that starts without carried state
- * loads the guest from there. Failure rule: workflows/failures.ts.
+ * The guest: the state a guest's workflow carries, and what carries out its decisions.
+ * `workflows/guest-lifecycle.ts` owns the wiring, the loop, the agenda's timer and continue-as-new; this file does
+ * what each inbox item and each deadline asks (a class the handlers share, as in the safe-message-handlers sample
+ * of github.com/temporalio/samples-typescript, message-passing/safe-message-handlers). What they ask is decided by
+ * the pure functions of `domain/guest-decisions.ts` (who gets a come-back offer: `domain/come-back-offers.ts`),
+ * which return plain data: the stage to record, the mail to send, the child to start. Every write is an activity
+ * keyed in Postgres (the record), so a run that starts without carried state loads the guest from there. Failure
+ * rule: workflows/failures.ts.
  */
 import {
   ActivityFailure,
@@ -17,189 +19,95 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
-  sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { LifecycleMail } from '../domain/lifecycle-mails.js';
-import type { GuestSnapshot } from '../contracts/guest.js';
-import { nextDeadline, type DeadlineKind } from '../domain/agenda.js';
-import { followUpWorkflowId, inStayCareWorkflowId } from '../domain/ids.js';
-import {
-  messageProblem,
-  type GuestMessage,
-  type StayCompletedMessage,
-  type StayStartedMessage,
-} from '../domain/messages.js';
-import { MAIL_DELIVERY } from '../domain/mail-timing.js';
-import { baseStage, stageAfterStay, type Stage } from '../domain/stages.js';
-import { isTier } from '../domain/tiers.js';
-import { dispositionOf } from './failures.js';
-import { startChildOnce } from './kit/start-child-once.js';
-import { inStayCare } from './in-stay-care.js';
-import { postStayFollowUp } from './post-stay-follow-up.js';
-import { startServiceRecovery } from './service-recovery.js';
-import { tierReview } from './tier-review.js';
+import type { DeadlineKind } from '../domain/agenda.js';
+import * as decide from '../domain/guest-decisions.js';
+import type { MailOrder, ReviewRun, StageChange } from '../domain/guest-plan.js';
+import { idempotencyKey } from '../domain/ids.js';
+import { messageProblem, type GuestMessage, type StayCompletedMessage } from '../domain/messages.js';
 import type {
-  AdjustPointsRequest,
   GuestLifecycleState,
-  GuestStateView,
+  GuestSnapshot,
   InboxItem,
   PointsMovement,
-  RedeemPointsRequest,
-  SetTierFloorRequest,
   StaffRequestItem,
   TierFloorResult,
 } from '../contracts/guest.js';
 import type { FollowUpMail } from '../contracts/follow-up.js';
+import { dispositionOf } from './failures.js';
+import { inStayCare } from './in-stay-care.js';
+import { postStayFollowUp } from './post-stay-follow-up.js';
+import { startServiceRecovery } from './service-recovery.js';
+import { LOCAL_DB, MAIL, MAIL_DELIVERY_ATTEMPT } from './kit/activity-options.js';
+import { PATCHES } from './kit/patches.js';
+import { deliverIfScheduled } from './kit/planned-mail.js';
+import { startChildOnce } from './kit/start-child-once.js';
+import { tierReview } from './tier-review.js';
 import { winBack } from './win-back.js';
 
-/** How long after becoming an opted-in prospect the invitation to join goes out. */
-const INVITATION_DELAY_MS = 3_600_000;
-
-/** Stage transitions the state (and so the `state` query) keeps; all of them are in `stage_history`. */
-const RECENT_STAGES_KEPT = 10;
-
 // Short single-transaction reads and writes: local activities, one marker each in the guest's history.
-const db = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  // Entity work must not be lost to an outage: retry until it succeeds, backing off to a minute.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
+const db = proxyLocalActivities<Activities>(LOCAL_DB);
 // Mail talks to SMTP: a regular activity, retried with backoff, not awaited by the loop.
-const mail = proxyActivities<Activities>({
-  startToCloseTimeout: '45 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const mail = proxyActivities<Activities>(MAIL);
 // A planned mail's delivery at its send time: one SMTP attempt, as in the follow-up.
-const planned = proxyActivities<Activities>({
-  startToCloseTimeout: MAIL_DELIVERY.startToCloseMs,
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
-
-export function initialState(): GuestLifecycleState {
-  return {
-    stage: 'prospect',
-    tier: 'member',
-    tierFloor: null,
-    enrolled: false,
-    stays: 0,
-    nights: 0,
-    pointsBalance: 0,
-    lastStay: null,
-    marketingConsent: false,
-    redemptionMinimum: 0,
-    agenda: {},
-    reviewYear: 0,
-    riskFlags: [],
-    reviewedYear: null,
-    winBack: null,
-    invitationSent: false,
-    invitationDueAt: null,
-    stageChanges: 0,
-    recentStages: [],
-    eventsHandled: 0,
-    eventsRejected: 0,
-    lastError: null,
-  };
-}
+const planned = proxyActivities<Activities>(MAIL_DELIVERY_ATTEMPT);
 
 const nowIso = () => new Date(Date.now()).toISOString();
+
+/** A child of a business key (a stay, a check-in): it outlives this run, and a repeat finds it started. */
+const onceFor = (workflowId: string) => ({
+  workflowId,
+  parentClosePolicy: ParentClosePolicy.ABANDON,
+  workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+});
 
 /** What a staff Update is answered with: its result, or the refusal the Update throws. */
 export type StaffResult = PointsMovement | TierFloorResult | { error: string; type: string };
 
 export class Guest {
-  readonly state: GuestLifecycleState;
-  /** Messages, staff requests and children's reports, handled one at a time in arrival order. */
-  readonly inbox: InboxItem[];
   /** The answers to staff requests handled, by request id, until their Update takes them. */
   readonly staffResults: Record<string, StaffResult> = {};
   /** Mails sent and not yet delivered (a planned one waits for its send time): the run continues after them. */
   mailsInFlight = 0;
-  /** This run has held the year's review: time to continue as new. */
+  /** Children this run started that are still running (a stay's follow-up, in-stay care, a case, a win-back). */
+  ownChildrenOpen = 0;
+  /** This run has held the year's review: time to continue as new (workflows/guest-lifecycle.ts). */
   reviewed = false;
   /**
-   * Children this run started that are still running (a stay's follow-up, in-stay care, a case, a win-back).
-   * After a review the run continues as new only once they have finished, so that each child's completion is
-   * recorded in the history of the run that started it (see `waitsForOwnChildren`).
-   */
-  ownChildrenOpen = 0;
-  /**
-   * Set at the review (`patched('review-waits-for-own-children')`; runs recorded before it continued as new at
-   * once). A child that finishes after its parent run has closed has nowhere to report: Temporal drops the
-   * completion, and the time-skipping test server holds its clock for a parent that will never take it, so the
-   * guest's timers stop (a December stay whose 30-day follow-up outlives the 1 January review: docs/testing.md).
+   * Set at the review (its two patches: see `reviewLastYear`). The run then continues as new only once the children
+   * it started have finished, since a child's completion after its parent run closed is lost (docs/testing.md,
+   * "The calendar"), and once its mails have gone: the review's result mail waits for the guest's send window
+   * while the run goes on as usual — messages, deadlines — instead of waiting with its inbox closed.
    */
   waitsForOwnChildren = false;
-  /**
-   * Set at the review (`patched('review-result-in-window')`): the review's result mail, planned in the night,
-   * waits for the guest's send window. Until it (and any other mail in flight) has gone, the run goes on as
-   * usual — messages, deadlines — and continues as new after it, instead of waiting with its inbox closed.
-   */
   waitsForHeldMails = false;
-  /**
-   * The state is the guest's: carried, or loaded from Postgres. Until then (a fresh run's first activation,
-   * where an update-with-start's validator runs before the load) the balance is unknown: the validators leave
-   * it to the request's turn in the loop.
-   */
-  loaded: boolean;
   /** While a stay is handled, the mails it causes are collected for its follow-up child. */
   private withFollowUp: FollowUpMail[] | null = null;
 
   constructor(
     readonly guestId: string,
     readonly workflowId: string,
-    carried?: { state?: GuestLifecycleState | undefined; inbox?: InboxItem[] | undefined },
-  ) {
-    // A state carried from an older run may lack newer fields: defaults first.
-    this.state = { ...initialState(), ...carried?.state };
-    this.inbox = [...(carried?.inbox ?? [])];
-    this.loaded = carried?.state !== undefined;
-  }
-
-  /** The `state` query. */
-  view(): GuestStateView {
-    const next = nextDeadline(this.state.agenda);
-    return {
-      ...this.state,
-      guestId: this.guestId,
-      pendingEvents: this.inbox.length,
-      nextDeadline: next ?? null,
-    };
-  }
+    readonly state: GuestLifecycleState,
+    /** Messages, staff requests and children's reports, handled one at a time in arrival order. */
+    readonly inbox: InboxItem[],
+    /**
+     * The state is the guest's: carried, or loaded from Postgres. Until then (a fresh run's first activation,
+     * where an update-with-start's validator runs before the load) the balance is unknown: the validators leave
+     * it to the request's turn in the loop.
+     */
+    public loaded: boolean,
+  ) {}
 
   /** A run without carried state starts from Postgres (a terminated or reset guest keeps tier, stage, balance). */
   async load(): Promise<void> {
     const s = await db.loadGuestState({ guestId: this.guestId, now: nowIso() });
-    this.adopt(s);
-    this.state.stage = s.stage;
-    // (A result recorded before these were loaded has none of them.)
-    const more = s as Partial<{ stageChanges: number; lapsedOn: string | null; unclosedCases: string[] }>;
-    if (more.stageChanges !== undefined)
-      this.state.stageChanges = Math.max(this.state.stageChanges, more.stageChanges);
-    if (more.lapsedOn && !this.state.winBack)
-      this.state.winBack = {
-        workflowId: `${this.workflowId}-winback-${more.lapsedOn}`,
-        lapsedOn: more.lapsedOn,
-      };
-    for (const caseId of more.unclosedCases ?? [])
-      if (!this.state.riskFlags.includes(`case:${caseId}`))
-        this.state.riskFlags = [...this.state.riskFlags, `case:${caseId}`];
-    this.loaded = true;
-  }
-
-  /**
-   * A win-back or a service case runs (their timers stay with the run that started them), or, after a review, a
-   * child this run started has not finished yet.
-   */
-  get holdsChildren(): boolean {
-    return (
-      this.state.winBack !== null ||
-      this.state.riskFlags.some((f) => f.startsWith('case:')) ||
-      (this.waitsForOwnChildren && this.ownChildrenOpen > 0) ||
-      (this.waitsForHeldMails && this.mailsInFlight > 0)
+    Object.assign(
+      this.state,
+      decide.refreshed(this.state, s),
+      decide.fromRecord(this.state, s, this.workflowId),
     );
+    this.loaded = true;
   }
 
   /** Counts a child this run started until it finishes, however it ends (its result is not needed). */
@@ -212,64 +120,6 @@ export class Guest {
       .finally(() => {
         this.ownChildrenOpen -= 1;
       });
-  }
-
-  // ---- the staff Updates' validators: synchronous, against the state; a refusal writes nothing --------------
-
-  validateRedeem(req: RedeemPointsRequest): void {
-    requireRequestId(req.requestId);
-    if (!Number.isInteger(req.points) || req.points <= 0)
-      throw ApplicationFailure.nonRetryable('points must be a whole number above 0', 'InvalidAmount');
-    if (req.points < this.state.redemptionMinimum)
-      throw ApplicationFailure.nonRetryable(
-        `the program's minimum redemption is ${this.state.redemptionMinimum} points`,
-        'BelowMinimum',
-      );
-    const short = this.loaded && this.shortOf(-req.points);
-    if (short) throw ApplicationFailure.nonRetryable(short, 'InsufficientPoints');
-  }
-
-  validateAdjust(req: AdjustPointsRequest): void {
-    requireRequestId(req.requestId);
-    if (!Number.isInteger(req.points) || req.points === 0)
-      throw ApplicationFailure.nonRetryable('points must be a whole number other than 0', 'InvalidAmount');
-    const short = this.loaded && this.shortOf(req.points);
-    if (short) throw ApplicationFailure.nonRetryable(short, 'InsufficientPoints');
-  }
-
-  /**
-   * Why moving `points` (negative: spending) would take the balance below 0, counting what the requests waiting
-   * in the inbox promise to spend; null if it does not.
-   */
-  private shortOf(points: number, pending = this.pendingSpend()): string | null {
-    if (points >= 0) return null;
-    const available = this.state.pointsBalance - pending + this.pendingCredit();
-    return available + points < 0 ? `the balance is ${available} points, ${-points} were asked for` : null;
-  }
-
-  validateFloor(req: SetTierFloorRequest): void {
-    requireRequestId(req.requestId);
-    if (!isTier(req.tier))
-      throw ApplicationFailure.nonRetryable(`unknown tier '${String(req.tier)}'`, 'UnknownTier');
-  }
-
-  /** Points a case has put on the ledger whose message waits in the inbox: the validators count them as there. */
-  private pendingCredit(): number {
-    return this.inbox.reduce(
-      (sum, i) =>
-        sum + (i.type === 'points.compensated' || i.type === 'points.re_earned' ? Math.max(0, i.points) : 0),
-      0,
-    );
-  }
-
-  /** Points already promised to redemptions waiting in the inbox: the validators count them as spent. */
-  private pendingSpend(): number {
-    return this.inbox.reduce(
-      (sum, i) =>
-        sum +
-        (i.type === 'staff.redeem' || (i.type === 'staff.adjust' && i.points < 0) ? Math.abs(i.points) : 0),
-      0,
-    );
   }
 
   // ---- one inbox item -------------------------------------------------------------------------------------
@@ -302,179 +152,105 @@ export class Guest {
     this.state.lastError = { eventId, reason, at: nowIso() };
   }
 
-  // ---- what each message, request, deadline and report does -----------------------------------------------
+  // ---- carrying out: the record, stages, mails ------------------------------------------------------------
 
-  /** Takes what Postgres says (the record) into the state, in place. */
+  /** Takes what Postgres says (the record) into the state, in place (domain/guest-decisions.ts `refreshed`). */
   private adopt(s: GuestSnapshot): void {
-    const { state } = this;
-    let agenda = state.invitationDueAt ? { ...s.agenda, invitation: state.invitationDueAt } : s.agenda;
-    let reviewYear = s.reviewYear;
-    // A review whose moment came while a message was being handled (its timer and the message at the same
-    // instant) has not run: Postgres plans the next year's, the workflow keeps this one due.
-    const reviewDue =
-      state.agenda.tierReview !== undefined &&
-      state.reviewYear > 0 &&
-      s.reviewYear > state.reviewYear &&
-      (state.reviewedYear ?? 0) < state.reviewYear;
-    if (reviewDue) {
-      agenda = { ...agenda, tierReview: state.agenda.tierReview! };
-      reviewYear = state.reviewYear;
-    }
-    Object.assign(state, {
-      tier: s.tier,
-      tierFloor: s.tierFloor,
-      enrolled: s.enrolled,
-      stays: s.stays,
-      nights: s.nights,
-      pointsBalance: s.pointsBalance,
-      lastStay: s.lastStay,
-      marketingConsent: s.marketingConsent,
-      redemptionMinimum: s.redemptionMinimum,
-      // The invitation is the workflow's own deadline; the rest of the agenda comes from Postgres.
-      agenda,
-      reviewYear,
-    });
+    Object.assign(this.state, decide.refreshed(this.state, s));
   }
 
   private async refresh(): Promise<void> {
     this.adopt(await db.loadGuestState({ guestId: this.guestId, now: nowIso() }));
   }
 
-  private async setStage(to: Stage, reason: string): Promise<void> {
-    const { state, guestId } = this;
-    if (state.stage === to) return;
-    const from = state.stage;
-    state.stage = to;
-    state.stageChanges += 1;
-    state.recentStages = [...state.recentStages, { from, to, reason, at: nowIso() }].slice(
-      -RECENT_STAGES_KEPT,
-    );
+  private async setStage(change: StageChange | null | undefined): Promise<void> {
+    if (!change) return;
+    const at = nowIso();
+    const next = decide.stageTransition(this.state, change, at);
+    if (!next) return;
+    const { from, ...moved } = next;
+    Object.assign(this.state, moved);
     // Keyed by the transition's number, not the time: a local activity may run again when its
     // workflow task is retried, at a later workflow time.
-    await db.recordStage({
-      guestId,
-      from,
-      to,
-      reason,
-      actor: 'workflow',
-      at: nowIso(),
-      key: `${this.workflowId}:stage:${state.stageChanges}:${to}`,
-    });
+    const key = idempotencyKey(this.workflowId, `stage:${moved.stageChanges}:${change.to}`);
+    await db.recordStage({ guestId: this.guestId, from, ...change, actor: 'workflow', at, key });
   }
 
   /**
    * A lifecycle mail, not awaited by the loop (in flight until delivered; the run continues as new only after).
    * Mails a stay causes go with its follow-up child instead (fewer events on the guest's history per stay).
    */
-  private sendMail(kind: LifecycleMail, key: string, vars?: Record<string, string | number | boolean>): void {
-    this.sendMailKeyed(kind, `${this.workflowId}:${key}`, vars);
-  }
-
-  /** `sendMail` with the full idempotency key. */
-  private sendMailKeyed(
-    kind: LifecycleMail,
-    key: string,
-    vars?: Record<string, string | number | boolean>,
-  ): void {
-    const { guestId } = this;
+  private sendMail(order: MailOrder | null | undefined): void {
+    if (!order) return;
+    const { kind, vars } = order;
+    const key = idempotencyKey(this.workflowId, order.key);
     if (this.withFollowUp) {
       this.withFollowUp.push({ kind, key, ...(vars ? { vars } : {}) });
       return;
     }
     this.mailsInFlight += 1;
     mail
-      .sendLifecycleMail({
-        guestId,
-        kind,
-        key,
-        now: nowIso(),
-        ...(vars ? { vars } : {}),
-      })
-      .then(async (sent) => {
-        // Planned for later (a marketing mail due outside the send window): wait for its time, then deliver.
-        // Still in flight meanwhile, so the run continues as new only after it.
-        if (sent.status === 'scheduled' && patched('mail-send-window')) {
-          const wait = Date.parse(sent.sendAt) - Date.now();
-          if (wait > 0) await sleep(wait);
-          await planned.deliverPlannedMail({ outboxId: sent.outboxId });
-        }
-      })
+      .sendLifecycleMail({ guestId: this.guestId, kind, key, now: nowIso(), ...(vars ? { vars } : {}) })
+      // Planned for later (a mail due outside the send window): wait for its time, then deliver. Still in
+      // flight meanwhile, so the run continues as new only after it.
+      .then((sent) => deliverIfScheduled(planned, sent, PATCHES.mailSendWindow.id))
       .catch((err: unknown) => log.warn('lifecycle mail not sent', { kind, error: String(err) }))
       .finally(() => {
         this.mailsInFlight -= 1;
       });
   }
 
-  /**
-   * An opted-in prospect is invited to join, an hour after the message that made them one: a stay or an
-   * enrolment arriving with the profile (PMS events come unordered) makes the invitation moot.
-   */
+  /** An opted-in prospect is invited to join, an hour from now (domain/guest-decisions.ts `invitationDueAt`). */
   private inviteIfProspect(): void {
-    const { state } = this;
-    if (
-      state.stage === 'prospect' &&
-      state.marketingConsent &&
-      !state.invitationSent &&
-      !state.invitationDueAt
-    ) {
-      state.invitationDueAt = new Date(Date.now() + INVITATION_DELAY_MS).toISOString();
-      state.agenda = { ...state.agenda, invitation: state.invitationDueAt };
-    }
+    const due = decide.invitationDueAt(this.state, Date.now());
+    if (!due) return;
+    this.state.invitationDueAt = due;
+    this.state.agenda = { ...this.state.agenda, invitation: due };
   }
 
-  private async endWinBack(): Promise<void> {
+  /** A lapsed or churned guest came back: win-back cancelled, reactivated, welcome-back bonus, coupon redeemed. */
+  private async reactivate(reason: string, booking?: { bookingId: string; offerCode?: string }) {
+    const key = decide.welcomeBackKey(this.state);
     const running = this.state.winBack;
-    if (!running) return;
-    this.state.winBack = null;
-    try {
-      await getExternalWorkflowHandle(running.workflowId).cancel();
-    } catch (err) {
-      log.info('win-back already finished', { workflowId: running.workflowId, error: String(err) });
+    if (running) {
+      this.state.winBack = null;
+      try {
+        await getExternalWorkflowHandle(running.workflowId).cancel();
+      } catch (err) {
+        log.info('win-back already finished', { workflowId: running.workflowId, error: String(err) });
+      }
     }
-  }
-
-  /** A lapsed or churned guest came back: reactivated, welcome-back bonus, coupon redeemed. */
-  private async reactivate(
-    reason: string,
-    booking?: { bookingId: string; offerCode?: string },
-  ): Promise<void> {
-    // Each return its own bonus and mail: the lapse day of the win-back, or, once it is over (churned), the
-    // stage change that ends this absence (a second return after a second churn is another key).
-    const lapse = this.state.winBack?.lapsedOn ?? `${this.state.stage}-${this.state.stageChanges}`;
-    await this.endWinBack();
     const r = await db.reactivate({
       guestId: this.guestId,
-      key: `${this.workflowId}:welcome-back:${lapse}`,
+      key: idempotencyKey(this.workflowId, key),
       now: nowIso(),
       ...(booking ? { bookingPmsId: booking.bookingId } : {}),
       ...(booking?.offerCode ? { offerCode: booking.offerCode } : {}),
     });
-    await this.setStage('reactivated', reason);
-    this.sendMail('welcome-back', `welcome-back:${lapse}`, { bonusPoints: r.bonus });
+    await this.setStage({ to: 'reactivated', reason });
+    this.sendMail(decide.welcomeBackMail(key, r.bonus));
   }
 
-  private async reviewYearOf(year: number, key: string, childId: string, rerun = false): Promise<void> {
+  /** Runs a year's tier review (a child) and takes its tier. */
+  private async review(run: ReviewRun): Promise<void> {
+    const { state, guestId, workflowId } = this;
+    const { year, rerun } = run;
     const result = await executeChild(tierReview, {
-      workflowId: childId,
+      workflowId: `${workflowId}-review-${year}`,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      args: [{ guestId: this.guestId, year, key, ...(rerun ? { rerun: true } : {}) }],
+      args: [{ guestId, year, key: idempotencyKey(workflowId, run.key), ...(rerun ? { rerun: true } : {}) }],
     });
-    const { state } = this;
     state.reviewedYear = Math.max(state.reviewedYear ?? year, year);
     state.tier = result.tier;
     state.tierFloor = null;
-    // The result mail (a re-run's only when the tier changed): sent from here, not by the child, so that it
-    // waits for the guest's send window (the review runs in the night) while this loop goes on. A child from
-    // before the patch has sent it already: the same key finds its row.
-    if ((!rerun || result.tier !== result.previousTier) && patched('review-result-in-window')) {
-      this.sendMailKeyed('tier-review-result', `${key}:mail`, {
-        year,
-        tier: result.tier,
-        previousTier: result.previousTier,
-        outcome: result.outcome,
-      });
-    }
+    // The result mail: sent from here, not by the child, so that it waits for the guest's send window (the review
+    // runs in the night) while this loop goes on. A child from before the patch has sent it already: the same key
+    // finds its row.
+    const resultMail = decide.reviewResultMail(run, result);
+    if (resultMail && patched(PATCHES.reviewResultInWindow.id)) this.sendMail(resultMail);
   }
+
+  // ---- what each message, request, deadline and report does -----------------------------------------------
 
   private async handleMessage(message: GuestMessage): Promise<void> {
     const { state, guestId, workflowId } = this;
@@ -482,49 +258,47 @@ export class Guest {
       case 'stay.completed':
         return this.handleStay(message);
       case 'stay.started':
-        if (patched('in-stay-care')) await this.startInStayCare(message);
+        if (patched(PATCHES.inStayCare.id)) {
+          // One child per PMS stay: a repeat or a re-driven event finds it started.
+          const care = decide.inStayCareChild(this, message);
+          this.track(await startChildOnce(inStayCare, { ...onceFor(care.workflowId), args: [care.input] }));
+        }
         break;
-      case 'booking.created':
-        if (
-          state.winBack ||
-          state.stage === 'lapsed' ||
-          (state.stage === 'churned' && patched('churned-booking-reactivates'))
-        ) {
+      case 'booking.created': {
+        const back = decide.returnsOnBooking(state);
+        if (back === 'lapsed' || (back === 'churned' && patched(PATCHES.churnedBookingReactivates.id)))
           await this.reactivate('booked after lapsing', message.booking);
-        } else this.inviteIfProspect();
+        else this.inviteIfProspect();
         break;
+      }
       case 'profile.updated':
         await this.refresh();
         this.inviteIfProspect();
         break;
-      case 'member.enrolled':
+      case 'member.enrolled': {
         await this.refresh();
-        if (state.stage === 'prospect') {
-          await this.setStage('member', `enrolled (${message.channel})`);
-          this.sendMail('welcome-member', 'welcome-member');
+        const enrolment = decide.onEnrolment(state, message.channel);
+        if (enrolment) {
+          await this.setStage(enrolment.stage);
+          this.sendMail(enrolment.mail);
           await this.refresh();
         }
         break;
+      }
       case 'points.compensated':
         // Written by the case's workflow: the balance is read again.
         await this.refresh();
         break;
       case 'points.re_earned':
-        // Booked by an admin's re-earn (api/program/service.ts): the balance is read again, and the stay's base
-        // points count toward its year, which may cross a tier (an upgrade, as a stay's) or change a year already
-        // reviewed (its review runs again, as for a late stay). A message type of its own, which no recorded
-        // history holds: no patch needed.
+        // Booked by an admin's re-earn: a message type of its own, which no recorded history holds (no patch).
         await this.handleReEarn(message.stayId);
         break;
       case 'referral.rewarded':
         await this.refresh();
-        this.sendMail('referral-bonus', `referral-bonus:${message.referredGuestId}`, {
-          points: message.points,
-        });
+        this.sendMail(decide.referralBonusMail(message));
         break;
       case 'survey.answered':
-        // A low score or "would not return" opens a service case (one per stay) and marks the guest at risk.
-        if (message.score <= 2 || message.wouldReturn === 'no') {
+        if (decide.opensServiceCase(message)) {
           const opened = await db.openSurveyCase({
             guestId,
             guestWorkflowId: workflowId,
@@ -534,22 +308,19 @@ export class Guest {
           });
           // The stay's case was worked and closed already (a second answer within the link's life): no new
           // flag, which no case would ever clear, and no child, which could not start again.
-          if (opened.closed && patched('closed-survey-case')) break;
-          await this.flagRisk(`case:${opened.caseId}`, 'low satisfaction score');
-          this.track(
-            await startServiceRecovery({ guestId, guestWorkflowId: workflowId, caseId: opened.caseId }),
-          );
+          if (opened.closed && patched(PATCHES.closedSurveyCase.id)) break;
+          await this.openCase(opened.caseId, 'low satisfaction score');
         }
         break;
       case 'case.opened':
-        await this.flagRisk(`case:${message.caseId}`, 'open service case');
-        this.track(
-          await startServiceRecovery({ guestId, guestWorkflowId: workflowId, caseId: message.caseId }),
-        );
+        await this.openCase(message.caseId, 'open service case');
         break;
-      case 'case.closed':
-        await this.clearRisk(`case:${message.caseId}`);
+      case 'case.closed': {
+        const cleared = decide.riskCleared(state, decide.caseFlag(message.caseId));
+        state.riskFlags = cleared.riskFlags;
+        await this.setStage(cleared.stage);
         break;
+      }
       case 'booking.cancelled':
       case 'churn.reason_given':
         break;
@@ -557,188 +328,84 @@ export class Guest {
     await db.markEventHandled({ eventId: message.eventId });
   }
 
-  private async flagRisk(flag: string, reason: string) {
-    const { state } = this;
-    if (!state.riskFlags.includes(flag)) state.riskFlags = [...state.riskFlags, flag];
-    if (state.stage !== 'lapsed' && state.stage !== 'churned' && state.stage !== 'prospect')
-      await this.setStage('at_risk', reason);
-  }
-
-  private async clearRisk(flag: string) {
-    const { state } = this;
-    state.riskFlags = state.riskFlags.filter((f) => f !== flag);
-    if (state.riskFlags.length === 0 && state.stage === 'at_risk') {
-      await this.setStage(
-        baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
-        flag.startsWith('case:') ? 'service case closed' : `${flag} cleared`,
-      );
-    }
+  /** A service case: the guest is flagged at risk until it closes, and the case's workflow starts. */
+  private async openCase(caseId: string, reason: string): Promise<void> {
+    const { state, guestId, workflowId } = this;
+    const flagged = decide.riskFlagged(state, decide.caseFlag(caseId), reason);
+    state.riskFlags = flagged.riskFlags;
+    await this.setStage(flagged.stage);
+    this.track(await startServiceRecovery({ guestId, guestWorkflowId: workflowId, caseId }));
   }
 
   private async handleReEarn(stayId: string): Promise<void> {
-    const { state, guestId, workflowId } = this;
+    const { guestId, workflowId } = this;
     const r = await db.applyReEarn({ guestId, workflowId, stayId, now: nowIso() });
     this.adopt(r.snapshot);
-    if (r.upgrade) {
-      if (state.stage === 'member' || state.stage === 'regular')
-        await this.setStage(
-          baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
-          `tier ${r.upgrade.tier} by a re-earned stay`,
-        );
-      this.sendMail('tier-upgrade', `tier-upgrade:${r.upgrade.tier}:re-earn-${stayId}`);
-    }
-    if (r.departureYear !== null && state.reviewedYear !== null && r.departureYear <= state.reviewedYear) {
-      await this.reviewYearOf(
-        r.departureYear,
-        `${workflowId}:tier-review:${r.departureYear}:after-re-earn:${stayId}`,
-        `${workflowId}-review-${r.departureYear}`,
-        true,
-      );
+    const plan = decide.afterReEarn(this.state, stayId, r);
+    await this.setStage(plan.stage);
+    this.sendMail(plan.mail);
+    if (plan.review) {
+      await this.review(plan.review);
       await this.refresh();
     }
   }
 
   private async handleStay(message: StayCompletedMessage): Promise<void> {
-    this.withFollowUp = [];
+    const { state, guestId, workflowId } = this;
+    const mails: FollowUpMail[] = [];
+    this.withFollowUp = mails;
     try {
-      await this.handleStayWithMails(message);
+      const before = state.stage;
+      const applied = await db.applyStay({ guestId, workflowId, message, now: nowIso() });
+      this.adopt(applied.snapshot);
+      const plan = decide.afterStay(before, state, applied);
+      if (plan.reactivate) await this.reactivate(plan.reactivate);
+      await this.setStage(plan.stage);
+      for (const m of plan.mails) this.sendMail(m);
+      if (applied.referral) {
+        const { referrerGuestId, points } = applied.referral;
+        await db.tellGuest({
+          guestId: referrerGuestId,
+          message: decide.referralRewarded(guestId, points, nowIso()),
+        });
+      }
+      if (plan.review) {
+        await this.review(plan.review);
+        await this.refresh();
+      }
+      // Also for a repeat: the run that recorded the stay may have ended before it started the follow-up.
+      const followUp = decide.followUpChild(this, message, applied, mails);
+      this.track(
+        await startChildOnce(postStayFollowUp, { ...onceFor(followUp.workflowId), args: [followUp.input] }),
+      );
     } finally {
       this.withFollowUp = null;
     }
   }
 
-  private async handleStayWithMails(message: StayCompletedMessage): Promise<void> {
-    const { state, guestId, workflowId } = this;
-    const before = state.stage;
-    const applied = await db.applyStay({ guestId, workflowId, message, now: nowIso() });
-    this.adopt(applied.snapshot);
-    if (before === 'lapsed' || before === 'churned' || state.winBack) {
-      await this.reactivate('stayed after lapsing');
-    } else {
-      await this.setStage(
-        stageAfterStay({ current: before, totalStays: state.stays, tier: state.tier }),
-        before === 'prospect' ? 'first stay (the program is open)' : `stay ${state.stays}`,
-      );
-    }
-    if (applied.enrolledNow && before === 'prospect') this.sendMail('welcome-member', 'welcome-member');
-    if (applied.upgrade)
-      this.sendMail('tier-upgrade', `tier-upgrade:${applied.upgrade.tier}:${applied.stayId}`);
-    if (applied.referral) {
-      await db.tellGuest({
-        guestId: applied.referral.referrerGuestId,
-        message: {
-          type: 'referral.rewarded',
-          eventId: `referral:${guestId}`,
-          source: 'workflow',
-          occurredAt: nowIso(),
-          referredGuestId: guestId,
-          points: applied.referral.points,
-        },
-      });
-    }
-    // A stay of a year already reviewed (reported late) re-runs that year's review.
-    if (state.reviewedYear !== null && applied.departureYear <= state.reviewedYear) {
-      await this.reviewYearOf(
-        applied.departureYear,
-        `${workflowId}:tier-review:${applied.departureYear}:after:${applied.stayId}`,
-        `${workflowId}-review-${applied.departureYear}`,
-        true,
-      );
-      await this.refresh();
-    }
-    // Also for a repeat: the run that recorded the stay may have ended before it started the follow-up.
-    this.track(
-      await startChildOnce(postStayFollowUp, {
-        workflowId: followUpWorkflowId(guestId, applied.stayId),
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [
-          {
-            guestId,
-            guestWorkflowId: workflowId,
-            stayId: applied.stayId,
-            checkedOutAt: message.occurredAt,
-            delayMinutes: applied.settings.thankYouDelayMinutes,
-            maxAgeDays: applied.settings.thankYouMaxAgeDays,
-            stay: {
-              propertyCode: message.stay.propertyCode,
-              arrival: message.stay.arrival,
-              departure: message.stay.departure,
-              nights: message.stay.nights,
-            },
-            pointsEarned: applied.pointsEarned + applied.bonusPoints,
-            pointsBalance: applied.balanceAfter,
-            ...(this.withFollowUp && this.withFollowUp.length > 0 ? { mails: this.withFollowUp } : {}),
-          },
-        ],
-      }),
-    );
-  }
-
-  /** The check-in's in-stay care: one child per PMS stay (a repeat or a re-driven event finds it started). */
-  private async startInStayCare(message: StayStartedMessage): Promise<void> {
-    const { guestId, workflowId } = this;
-    this.track(
-      await startChildOnce(inStayCare, {
-        workflowId: inStayCareWorkflowId(guestId, message.stay.pmsStayId),
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [
-          {
-            guestId,
-            guestWorkflowId: workflowId,
-            source: message.source,
-            pmsStayId: message.stay.pmsStayId,
-            propertyCode: message.stay.propertyCode,
-            checkedInAt: message.occurredAt,
-          },
-        ],
-      }),
-    );
-  }
-
   private async handleStaff(item: StaffRequestItem): Promise<void> {
-    const { guestId } = this;
+    const { guestId, state } = this;
+    const { requestId } = item;
+    // Checked again at its turn: a request validated before a fresh run had loaded the balance.
+    const points = item.type === 'staff.floor' ? 0 : decide.staffPoints(item);
+    const short = decide.pointsShort(points, state.pointsBalance, this.inbox, false);
+    if (short) {
+      this.staffResults[requestId] = { error: short, type: 'InsufficientPoints' };
+      return;
+    }
     try {
-      // Checked again at its turn: a request validated before a fresh run had loaded the balance.
-      if (item.type !== 'staff.floor') {
-        const short = this.shortOf(item.type === 'staff.redeem' ? -item.points : item.points, 0);
-        if (short) {
-          this.staffResults[item.requestId] = { error: short, type: 'InsufficientPoints' };
-          return;
-        }
-      }
-      if (item.type === 'staff.floor') {
-        const r = await db.setTierFloor({
-          guestId,
-          requestId: item.requestId,
-          tier: item.tier,
-          now: nowIso(),
-        });
-        this.staffResults[item.requestId] = r;
-      } else {
-        const r = await db.postStaffPoints({
-          guestId,
-          requestId: item.requestId,
-          kind: item.type === 'staff.redeem' ? 'redemption' : 'adjustment',
-          points: item.type === 'staff.redeem' ? -item.points : item.points,
-          now: nowIso(),
-        });
-        this.staffResults[item.requestId] = r;
-      }
+      this.staffResults[requestId] =
+        item.type === 'staff.floor'
+          ? await db.setTierFloor({ guestId, requestId, tier: item.tier, now: nowIso() })
+          : await db.postStaffPoints({
+              guestId,
+              requestId,
+              kind: item.type === 'staff.redeem' ? 'redemption' : 'adjustment',
+              points,
+              now: nowIso(),
+            });
     } catch (err) {
-      const d = dispositionOf(err);
-      if ('failTask' in d)
-        throw new Error(`unexpected failure, the workflow task will be retried: ${d.failTask}`, {
-          cause: err,
-        });
-      // The ledger's own refusal keeps its type (InsufficientPoints: the API's 409).
-      const cause = err instanceof ActivityFailure ? err.cause : err;
-      const type =
-        cause instanceof ApplicationFailure && cause.type === 'InsufficientPoints'
-          ? cause.type
-          : 'RequestFailed';
-      this.staffResults[item.requestId] = { error: d.reject, type };
+      this.staffResults[requestId] = staffFailure(err);
     }
     await this.refresh();
   }
@@ -747,91 +414,65 @@ export class Guest {
   async handleDeadline(kind: DeadlineKind): Promise<void> {
     const { state, guestId, workflowId } = this;
     const at = state.agenda[kind]!;
-    const day = at.slice(0, 10);
-    switch (kind) {
-      case 'tierReview': {
-        const year = state.reviewYear;
-        if (state.tier !== 'member' || state.tierFloor) {
-          await this.reviewYearOf(year, `${workflowId}:tier-review:${year}`, `${workflowId}-review-${year}`);
-        }
-        state.reviewedYear = year;
-        this.reviewed = true;
-        this.waitsForOwnChildren = patched('review-waits-for-own-children');
-        this.waitsForHeldMails = patched('review-result-in-window');
-        if (state.stage === 'vip' || state.stage === 'regular') {
-          await this.setStage(
-            baseStage({ enrolled: true, totalStays: state.stays, tier: state.tier }),
-            `tier review ${year}`,
-          );
-        }
-        break;
-      }
-      case 'atRisk':
-        await this.setStage('at_risk', 'no stay for 9 months');
-        break;
-      case 'lapse': {
-        await this.setStage('lapsed', 'no stay for 12 months');
-        const child = `${workflowId}-winback-${day}`;
-        state.winBack = { workflowId: child, lapsedOn: day };
+    if (kind === 'tierReview') await this.reviewLastYear();
+    else {
+      const plan = decide.atDeadline(kind, at, state, workflowId);
+      Object.assign(state, plan.set);
+      await this.setStage(plan.stage);
+      if (plan.winBack) {
+        const { workflowId: child, lapsedOn, lapsedAt } = plan.winBack;
+        state.winBack = { workflowId: child, lapsedOn };
         this.track(
           await startChildOnce(winBack, {
             workflowId: child,
             parentClosePolicy: ParentClosePolicy.ABANDON,
-            args: [{ guestId, guestWorkflowId: workflowId, lapsedAt: at }],
+            args: [{ guestId, guestWorkflowId: workflowId, lapsedAt }],
           }),
         );
-        break;
       }
-      case 'firstYearReminder':
-        if (state.stays <= 1) {
-          await this.setStage('at_risk', 'a single stay, first anniversary in 3 months');
-          this.sendMail('first-year-come-back', `first-year:${day}`);
-        } else this.sendMail('first-year-reminder', `first-year:${day}`);
-        break;
-      case 'tierKeepReminder':
-        this.sendMail('tier-keep-reminder', `tier-keep:${day}`);
-        break;
-      case 'pointsExpiryWarning':
-        this.sendMail('points-expiry-warning', `points-expiry-warning:${day}`);
-        break;
-      case 'pointsExpiry': {
-        const r = await db.expirePoints({
-          guestId,
-          key: `${workflowId}:points-expiry:${day}`,
-          now: nowIso(),
-        });
-        if (r.points > 0) this.sendMail('points-expired', `points-expired:${day}`, { points: r.points });
-        break;
+      if (plan.expirePoints) {
+        const key = idempotencyKey(workflowId, plan.expirePoints.key);
+        const r = await db.expirePoints({ guestId, key, now: nowIso() });
+        this.sendMail(decide.pointsExpiredMail(plan.expirePoints.day, r.points));
       }
-      case 'birthday':
-        this.sendMail('birthday-greeting', `birthday:${day}`);
-        break;
-      case 'invitation':
-        state.invitationDueAt = null;
-        if (state.stage === 'prospect' && state.marketingConsent && !state.invitationSent) {
-          state.invitationSent = true;
-          this.sendMail('enrolment-invitation', 'enrolment-invitation');
-        }
-        break;
+      this.sendMail(plan.mail);
     }
     await this.refresh();
     // A deadline that an activity planned again for the same instant must not fire twice.
     if (state.agenda[kind] === at) delete state.agenda[kind];
   }
 
-  private async handleChild(item: Extract<InboxItem, { type: 'child.finished' }>) {
+  /** The 1 January review of last year; after it the run continues as new (workflows/guest-lifecycle.ts). */
+  private async reviewLastYear(): Promise<void> {
     const { state } = this;
-    if (item.kind === 'winBack' && item.outcome === 'churned' && state.stage === 'lapsed') {
-      state.winBack = null;
-      await this.setStage('churned', 'no answer to three win-back offers');
-      await this.refresh();
-    }
+    const year = state.reviewYear;
+    const run = decide.annualReview(state);
+    if (run) await this.review(run);
+    state.reviewedYear = year;
+    this.reviewed = true;
+    this.waitsForOwnChildren = patched(PATCHES.reviewWaitsForOwnChildren.id);
+    this.waitsForHeldMails = patched(PATCHES.reviewResultInWindow.id);
+    await this.setStage(decide.stageAfterReview(state, year));
+  }
+
+  private async handleChild(item: Extract<InboxItem, { type: 'child.finished' }>) {
+    const churned = decide.afterWinBack(item, this.state);
+    if (!churned) return;
+    this.state.winBack = null;
+    await this.setStage(churned);
+    await this.refresh();
   }
 }
 
-function requireRequestId(id: unknown) {
-  if (typeof id !== 'string' || id.length === 0)
-    throw ApplicationFailure.nonRetryable('requestId is required', 'RequestIdRequired');
+/** A staff request an activity refused: the answer its Update throws, or a rethrow that fails the workflow task. */
+function staffFailure(err: unknown): { error: string; type: string } {
+  const d = dispositionOf(err);
+  if ('failTask' in d)
+    throw new Error(`unexpected failure, the workflow task will be retried: ${d.failTask}`, { cause: err });
+  // The ledger's own refusal keeps its type (InsufficientPoints: the API's 409).
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const insufficient = cause instanceof ApplicationFailure && cause.type === 'InsufficientPoints';
+  return { error: d.reject, type: insufficient ? 'InsufficientPoints' : 'RequestFailed' };
 }
 
 /** The reason to record for a failed message, or a rethrow that fails the workflow task (workflows/failures.ts). */

@@ -16,14 +16,13 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { lapseDay, winBackSchedule } from '../domain/come-back-offers.js';
 import { WIN_BACK_ENDED } from '../domain/mail-policy.js';
 import { childFinishedSignal } from '../contracts/guest.js';
 import type { WinBackInput } from '../contracts/win-back.js';
 import { LOCAL_DB, MAIL, MAIL_DELIVERY_ATTEMPT } from './kit/activity-options.js';
 import { PATCHES } from './kit/patches.js';
 import { deliverIfScheduled, type MailOutcome } from './kit/planned-mail.js';
-
-const DAY_MS = 86_400_000;
 
 // A cancelled win-back waits for a mail in flight to finish rather than leave it behind.
 const waitForIt = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
@@ -41,28 +40,27 @@ function deliverOrWithdraw(sent: MailOutcome): Promise<void> {
 }
 
 export async function winBack(input: WinBackInput): Promise<'churned' | 'cancelled'> {
-  const lapsedAtMs = Date.parse(input.lapsedAt);
-  const lapsedOn = input.lapsedAt.slice(0, 10);
-  const key = `${input.guestWorkflowId}:win-back:${lapsedOn}`;
+  const lapsedOn = lapseDay(input.lapsedAt);
   try {
     const plan = await db.winBackPlan({ now: new Date(Date.now()).toISOString() });
-    for (const [index, day] of plan.offerDays.entries()) {
-      const due = lapsedAtMs + day * DAY_MS;
-      if (due > Date.now()) await sleep(due - Date.now());
+    // Who gets which offer when: domain/come-back-offers.ts.
+    const schedule = winBackSchedule(input, plan);
+    for (const { index, dueMs, key } of schedule.offers) {
+      if (dueMs > Date.now()) await sleep(dueMs - Date.now());
       const offer = await mail.sendWinBackOffer({
         guestId: input.guestId,
         lapsedOn,
         index,
-        key: `${key}:offer-${index + 1}`,
+        key,
         now: new Date(Date.now()).toISOString(),
       });
       await deliverOrWithdraw(offer);
     }
-    await sleep(plan.answerWindowDays * DAY_MS);
+    await sleep(schedule.answerWindowMs);
     const why = await mail.sendLifecycleMail({
       guestId: input.guestId,
       kind: 'churn-why',
-      key: `${key}:why`,
+      key: schedule.whyKey,
       now: new Date(Date.now()).toISOString(),
     });
     await deliverOrWithdraw(why);
