@@ -7,7 +7,7 @@
  *    booked since. Its default is domain/cadence.ts `DEFAULT_POST_STAY_STEPS` (condition
  *    `no_booking_since_anchor`), and marketers edit it as a `cadence_versions` row (api/marketing/cadences.ts);
  *    the condition is judged at the step's due time by domain/cadence.ts `conditionNotMet`
- *    (activities/cadence-plan.ts), and consent, the frequency cap and an open case by activities/mail/plan.ts.
+ *    (lib/cadence-times.ts), and consent, the frequency cap and an open case by domain/mail-policy.ts.
  * 2. The first-year come-back (`first-year-come-back`): `firstYearReminder` below. At the `firstYearReminder`
  *    deadline (3 months before the first anniversary of the enrolment, program rules
  *    `firstYearReminderMonthsBefore`, dated by activities/agenda.ts) a guest with a single stay is at risk and

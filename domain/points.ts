@@ -1,8 +1,21 @@
 /**
- * Points: base earn per unit of room revenue in the program currency, with a
- * per-currency rate table (a currency without a rate earns nothing and is
- * flagged). Money arrives as a decimal string and is handled in cents to
- * avoid float drift.
+ * How points are earned (the numbers of each rules version: docs/program.md; rules as data: domain/program.ts).
+ *
+ * - **Base points of a stay**: the room revenue × the currency's rate to the program currency × the version's
+ *   points per unit (version 2: 10 per US dollar), by the version in force on the stay's departure (`baseEarn`
+ *   below). Money is handled in cents as a decimal string, never a float. A currency without a rate earns 0 and
+ *   the stay is flagged `no_rate_for_currency` until an admin re-earns it under a version that has the rate
+ *   (domain/re-earn.ts; ledger reason `stay_re_earn`).
+ * - **Tier bonus**: +20 / 80 / 100 % of the base points for silver / gold / diamond, by the tier held when the
+ *   stay completes (domain/tiers.ts `tierBonusPoints`).
+ * - **Bonuses** (program rules): the referrer's bonus on the referred member's first stay (`referralBonus`),
+ *   the welcome-back bonus of a lapsed guest's return (`welcomeBackBonus`).
+ * - **By hand**: an admin's adjustment and a compensation on a service case.
+ * - **Spent or lost**: a redemption (at least `redemptionMinimum`), and the expiry of the whole balance
+ *   `pointsExpiryMonths` (24) after the last stay or redemption (domain/agenda.ts).
+ *
+ * Every movement is a `points_ledger` row with its reason, source and rules version, written once under its
+ * idempotency key (db/repositories/ledger.ts).
  */
 import type { ProgramRules } from './program.js';
 

@@ -49,8 +49,19 @@ export function isTier(value: unknown): value is Tier {
 }
 
 /**
- * The annual review (soft landing): requalify on last year's activity, fall
- * at most one tier, never below a manual floor.
+ * How the annual review decides. On 1 January in the guest's zone (deadline `tierReview`, with a jitter of up to
+ * 6 hours stable per guest: domain/agenda.ts), the guest's workflow starts the `tierReview` child
+ * (workflows/tier-review.ts), whose activity reads last year's stays, nights and base points
+ * (db/repositories/lifecycle.ts `yearActivity`) and the rules version in force. Then:
+ *
+ * - `earned` is the highest tier any one of the three measures reaches that year (`tierEarnedBy`);
+ * - the soft landing: the guest keeps the higher of `earned` and one tier below the current one, so a tier falls
+ *   at most one step a year;
+ * - a manual floor set by an admin holds the guest at or above it, and the review clears it;
+ * - the outcome is `up`, `kept`, `down`, or `floor` (the floor alone kept the tier), recorded as a `tier_history`
+ *   row valid through the end of this year, and told to the guest by the `tier-review-result` mail;
+ * - a late stay of a reviewed year re-runs that year's review from where the first one started (a re-run is
+ *   recorded and mailed only when the tier changes).
  */
 export function reviewedTier(input: { current: Tier; earned: Tier; floor: Tier | null }): Tier {
   const oneDown = TIERS[Math.max(0, tierRank(input.current) - 1)]!;
