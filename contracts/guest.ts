@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Agenda } from '../domain/agenda.js';
+import type { GuestFacts } from '../domain/guest-plan.js';
 import type { GuestMessage } from '../domain/messages.js';
 import type { Stage } from '../domain/stages.js';
 import type { Tier } from '../domain/tiers.js';
@@ -52,33 +53,14 @@ export interface Rejection {
   at: string;
 }
 
-/** The guest's state as one run hands it to the next (continue-as-new). Ids and facts only. */
-export interface GuestLifecycleState {
-  stage: Stage;
-  tier: Tier;
-  tierFloor: Tier | null;
-  enrolled: boolean;
-  stays: number;
-  nights: number;
-  pointsBalance: number;
-  lastStay: LastStay | null;
-  marketingConsent: boolean;
-  redemptionMinimum: number;
-  /** The dated deadlines, as computed by an activity in the guest's time zone. */
-  agenda: Agenda;
+/**
+ * The guest's state as one run hands it to the next (continue-as-new). Ids and facts only: what the record gives
+ * (GuestSnapshot, without the tier's validity), what the decisions read (domain/guest-plan.ts GuestFacts), and
+ * the run's own counters.
+ */
+export interface GuestLifecycleState extends Omit<GuestSnapshot, 'tierValidThrough'>, GuestFacts {
   /** Reasons the guest is at risk beyond the calendar (a low score, an open case), e.g. `case:<id>`. */
   riskFlags: string[];
-  /** The calendar year (guest's local) the next 1 January review looks back on. */
-  reviewYear: number;
-  /** The last year whose tier review ran (a late stay of it re-runs it). */
-  reviewedYear: number | null;
-  /** The running win-back, if the guest has lapsed. */
-  winBack: { workflowId: string; lapsedOn: string } | null;
-  invitationSent: boolean;
-  /** When the invitation to join is due (an opted-in prospect), if it is. */
-  invitationDueAt: string | null;
-  /** Stage transitions so far (keys the stage history rows). */
-  stageChanges: number;
   /** The latest transitions, newest last (the full history is `stage_history`). */
   recentStages: { from: Stage; to: Stage; reason: string; at: string }[];
   /** Messages taken from the inbox, over every run. */

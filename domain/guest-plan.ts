@@ -15,11 +15,16 @@ export interface GuestFacts {
   marketingConsent: boolean;
   /** e.g. `case:<id>`: an open service case. */
   riskFlags: readonly string[];
+  /** The calendar year (guest's local) the next 1 January review looks back on. */
   reviewYear: number;
+  /** The last year whose tier review ran (a late stay of it re-runs it). */
   reviewedYear: number | null;
+  /** The running win-back, if the guest has lapsed. */
   winBack: { workflowId: string; lapsedOn: string } | null;
   invitationSent: boolean;
+  /** When the invitation to join is due (an opted-in prospect), if it is. */
   invitationDueAt: string | null;
+  /** Stage transitions so far (keys the stage history rows). */
   stageChanges: number;
 }
 
