@@ -22,6 +22,7 @@ import type { z } from 'zod';
 import type { Db } from '../../db/knex.js';
 import * as cases from '../../db/repositories/cases.js';
 import * as guests from '../../db/repositories/guests.js';
+import * as stays from '../../db/repositories/stays.js';
 import { rulesVersions } from '../../db/repositories/lifecycle.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { toCents } from '../../domain/points.js';
@@ -143,11 +144,7 @@ export async function openCase(
   if (!(await guests.exists(deps.db, body.guestId)))
     throw new HttpError(404, 'guest_not_found', `no guest with id ${body.guestId}`, { field: 'guestId' });
   if (body.stayId) {
-    const stay = await deps
-      .db<{ id: string; guest_id: string }>('stays')
-      .where({ id: body.stayId })
-      .first('guest_id');
-    if (!stay || stay.guest_id !== body.guestId)
+    if (!(await stays.findGuestStay(deps.db, body.guestId, body.stayId)))
       throw new HttpError(422, 'stay_not_found', `the guest has no stay ${body.stayId}`, { field: 'stayId' });
   }
   const { row, created } = await cases.openCase(

@@ -85,11 +85,6 @@ function cadenceInvalid(problems: StepProblem[]): HttpError {
   });
 }
 
-/** Serialises drafts, publications and rollbacks of one cadence (its row, locked). */
-async function lockCadence(trx: Db, key: string): Promise<void> {
-  await trx('cadences').where({ key }).forUpdate().first('key');
-}
-
 // --- reading -------------------------------------------------------------------------------------------------
 
 export async function listCadences(deps: CadenceServiceDeps) {
@@ -149,7 +144,7 @@ export async function createDraft(
   if (problems.length > 0) throw cadenceInvalid(problems);
   const steps = input.body.steps as CadenceStep[];
   const draft = await deps.db.transaction(async (trx) => {
-    await lockCadence(trx, input.key);
+    await cadences.lockCadence(trx, input.key);
     const current = await cadences.currentVersion(trx, input.key);
     const created = await cadences.createDraft(trx, {
       cadenceKey: input.key,
@@ -180,7 +175,7 @@ export async function publishVersion(
 ): Promise<{ version: ReturnType<typeof versionView>; alreadyPublished: boolean }> {
   await cadenceOrNotFound(deps.db, input.key);
   return deps.db.transaction(async (trx) => {
-    await lockCadence(trx, input.key);
+    await cadences.lockCadence(trx, input.key);
     const v = await versionOrNotFound(trx, input.key, input.version);
     if (v.status === 'published') return { version: versionView(v), alreadyPublished: true };
     const current = await cadences.currentVersion(trx, input.key);
@@ -222,7 +217,7 @@ export async function rollback(
 ): Promise<{ version: ReturnType<typeof versionView>; replayed: boolean }> {
   await cadenceOrNotFound(deps.db, input.key);
   return deps.db.transaction(async (trx) => {
-    await lockCadence(trx, input.key);
+    await cadences.lockCadence(trx, input.key);
     const old = await versionOrNotFound(trx, input.key, input.version);
     if (old.status !== 'published') {
       throw new HttpError(409, 'not_published', `version ${old.version} is a draft: publish it instead`, {

@@ -143,7 +143,7 @@ export async function publishVersion(
   const name = templateOrNotFound(input.key);
   return deps.db.transaction(async (trx) => {
     // One publication per template at a time (the same lock as new drafts).
-    await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`template:${name}`]);
+    await store.lockTemplate(trx, name);
     const v = await versionOrNotFound(trx, name, input.version);
     if (v.status === 'published') return { version: fullVersionView(v), alreadyPublished: true };
     const current = await store.currentPublished(trx, name);

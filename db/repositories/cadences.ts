@@ -67,6 +67,11 @@ export async function listCadences(db: Knex): Promise<CadenceSummary[]> {
   return rows;
 }
 
+/** Serialises drafts, publications and rollbacks of one cadence (its row, locked to the transaction's end). */
+export async function lockCadence(trx: Knex, key: string): Promise<void> {
+  await trx('cadences').where({ key }).forUpdate().first('key');
+}
+
 export async function findCadence(db: Knex, key: string): Promise<CadenceRow | undefined> {
   return (await db<CadenceRow>('cadences').where({ key }).first()) ?? undefined;
 }

@@ -55,6 +55,11 @@ async function withLocales(db: Knex, rows: TemplateVersionRow[]): Promise<Templa
 }
 
 /** The template's highest published version with its text, or undefined (the built-in one applies). */
+/** Serialises new drafts and publications of one template, to the end of the transaction. */
+export async function lockTemplate(trx: Knex, templateKey: string): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`template:${templateKey}`]);
+}
+
 export async function currentPublished(db: Knex, templateKey: string): Promise<TemplateVersion | undefined> {
   const row = await db<TemplateVersionRow>('template_versions')
     .where({ template_key: templateKey, status: 'published' })
@@ -127,7 +132,7 @@ export async function createDraft(
   },
 ): Promise<TemplateVersion> {
   return db.transaction(async (trx) => {
-    await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`template:${input.templateKey}`]);
+    await lockTemplate(trx, input.templateKey);
     const latest = (await trx('template_versions')
       .where({ template_key: input.templateKey })
       .max({ v: 'version' })
