@@ -23,6 +23,7 @@ import type { CaseSnapshot, CaseStepResult } from '../contracts/case.js';
 import {
   costBucket,
   planCaseAgenda,
+  type CaseCause,
   type CaseDeadlineKind,
   type CaseFacts,
   type CompensationKind,
@@ -392,7 +393,7 @@ export function createCaseActivities(deps: CaseDeps) {
         if (row.status !== 'open') throw refuse(`case ${row.id} is ${row.status}, not open`, 'CaseNotOpen');
         if ((await cases.awaitingApproval(trx, row.id)).length > 0)
           throw refuse('a compensation is waiting for approval', 'CompensationAwaitingApproval');
-        const body = req.body as { resolution: string; cause?: cases.CaseCause };
+        const body = req.body as { resolution: string; cause?: CaseCause };
         const bucket = costBucket(
           row.opened_at.toISOString(),
           input.now,

@@ -1,7 +1,7 @@
 /**
  * Service recovery's pure rules (the case's workflow: workflows/service-recovery.ts and workflows/case.ts): the
- * case's enums, each defined once here as a `const` array with its type (contracts/case.ts,
- * db/repositories/cases.ts and api/cases/schema.ts use them), the agenda of deadlines and the 1:10:100 cost
+ * case's enums (source, category, cause, priority, department, status, SLA state, compensation kind, cost
+ * bucket), each defined once here as a `const` array with its type (contracts/, db/ and api/ use them), the agenda of deadlines and the 1:10:100 cost
  * bucket. domain/ imports no package (eslint.config.js), so the time zone's arithmetic comes in as a
  * `ZonedTime`: activities/cases.ts passes luxon's, in the property's zone (else the guest's), outside workflow
  * code. The values are the check constraints of db/migrations/20261124_007_service_recovery.ts.
@@ -57,6 +57,48 @@ export const CASE_DEADLINES = [
   'satisfactionAnswerDue',
 ] as const satisfies readonly (keyof CaseAgenda)[];
 export type CaseDeadlineKind = (typeof CASE_DEADLINES)[number];
+
+/** What a case is about (check constraint `service_cases_category`, db/migrations/20261124_007_service_recovery.ts). */
+export const CASE_CATEGORIES = [
+  'service_attitude',
+  'service_skill',
+  'facilities',
+  'food_beverage',
+  'safety',
+  'policies',
+  'other',
+] as const;
+export type CaseCategory = (typeof CASE_CATEGORIES)[number];
+
+/** The cause, apart from the touchpoint (check constraint `service_cases_cause`, the same migration). */
+export const CASE_CAUSES = [
+  'poor_management',
+  'product_quality',
+  'staff_attitude',
+  'staff_skill',
+  'equipment_failure',
+  'policy',
+  'third_party',
+  'other',
+] as const;
+export type CaseCause = (typeof CASE_CAUSES)[number];
+
+export const CASE_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type CasePriority = (typeof CASE_PRIORITIES)[number];
+
+export const DEPARTMENTS = [
+  'front_office',
+  'housekeeping',
+  'food_beverage',
+  'engineering',
+  'security',
+  'guest_relations',
+  'sales',
+  'spa_recreation',
+  'management',
+  'other',
+] as const;
+export type Department = (typeof DEPARTMENTS)[number];
 
 /** What the agenda is computed from: the case row's facts (db/repositories/cases.ts `CaseRow`). */
 export interface CaseFacts {

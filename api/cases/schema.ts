@@ -4,7 +4,7 @@
  * lines; everything else is single-line text or an enum.
  */
 import { z } from 'zod';
-import { CASE_CATEGORIES, CASE_CAUSES, CASE_PRIORITIES, DEPARTMENTS } from '../../db/repositories/cases.js';
+import { CASE_CATEGORIES, CASE_CAUSES, CASE_PRIORITIES, DEPARTMENTS } from '../../domain/cases.js';
 import { CASE_SOURCES, CASE_STATUSES, COMPENSATION_KINDS, SLA_STATES } from '../../domain/cases.js';
 import { currency, externalId, instant, money, text } from '../pms/schema.js';
 import { uuidId } from '../ids.js';

@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Db } from '../../db/knex.js';
 import * as cases from '../../db/repositories/cases.js';
+import type { CaseSlaState, CaseStatus } from '../../domain/cases.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as stays from '../../db/repositories/stays.js';
 import { rulesVersions } from '../../db/repositories/lifecycle.js';
@@ -226,9 +227,9 @@ function parseCursor(cursor: string): { openedAt: Date; id: string } {
 export async function listCases(
   deps: Pick<CaseServiceDeps, 'db'>,
   query: {
-    status?: cases.CaseStatus | undefined;
+    status?: CaseStatus | undefined;
     department?: string | undefined;
-    sla?: cases.SlaState | undefined;
+    sla?: CaseSlaState | undefined;
     property?: string | undefined;
     guestId?: string | undefined;
     limit: number;

@@ -3,7 +3,7 @@
  * English or Chinese. They carry no personal data (not even the guest's name): whoever holds a forwarded
  * link sees only the question.
  */
-import type { CaseCategory } from '../../db/repositories/cases.js';
+import type { CaseCategory } from '../../domain/cases.js';
 
 export type PageLocale = 'en' | 'zh-CN';
 

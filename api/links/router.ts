@@ -31,7 +31,7 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { CASE_CATEGORIES } from '../../db/repositories/cases.js';
+import { CASE_CATEGORIES } from '../../domain/cases.js';
 import {
   IN_STAY_REPORT_LINK_PURPOSE,
   LinkError,

@@ -4,7 +4,7 @@
  * whose data is not what its purpose needs is malformed).
  */
 import { z } from 'zod';
-import { CASE_CATEGORIES } from '../../db/repositories/cases.js';
+import { CASE_CATEGORIES } from '../../domain/cases.js';
 import { longText } from '../cases/schema.js';
 import { uuidId } from '../ids.js';
 import { CHURN_REASONS, MAX_TEXT_ANSWER, WOULD_RETURN } from './pages.js';

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/knex.js';
 import * as audit from '../../db/repositories/audit.js';
 import * as cases from '../../db/repositories/cases.js';
+import type { CaseCategory } from '../../domain/cases.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as outbox from '../../db/repositories/outbox.js';
 import * as stays from '../../db/repositories/stays.js';
@@ -224,7 +225,7 @@ export async function openReportCase(
     guestId: string;
     pmsStayId: string;
     propertyCode: string;
-    category: cases.CaseCategory;
+    category: CaseCategory;
     description: string | undefined;
   },
 ): Promise<OpenedCase> {

@@ -10,59 +10,15 @@ import * as audit from './audit.js';
 import { insertPendingIfAbsent } from './request-rows.js';
 import type { NewOutboxRow, OutboxRow } from './outbox.js';
 import type {
+  CaseCategory,
+  CaseCause,
   CaseCostBucket,
+  CasePriority,
   CaseSlaState,
   CaseSource,
   CaseStatus,
   CompensationKind,
 } from '../../domain/cases.js';
-
-// The case's status, SLA state, compensation kind, cost bucket and source are defined once, in domain/cases.ts.
-// These names stay for the callers that read them here (api/cases/service.ts, test/e2e/cases-fuzz.test.ts).
-export { CASE_SOURCES, CASE_STATUSES, COMPENSATION_KINDS, SLA_STATES } from '../../domain/cases.js';
-export type { CaseStatus, CaseSlaState as SlaState } from '../../domain/cases.js';
-
-/** What a case is about (check constraint `service_cases_category`, db/migrations/20261124_007_service_recovery.ts). */
-export const CASE_CATEGORIES = [
-  'service_attitude',
-  'service_skill',
-  'facilities',
-  'food_beverage',
-  'safety',
-  'policies',
-  'other',
-] as const;
-export type CaseCategory = (typeof CASE_CATEGORIES)[number];
-
-/** The cause, apart from the touchpoint (check constraint `service_cases_cause`, the same migration). */
-export const CASE_CAUSES = [
-  'poor_management',
-  'product_quality',
-  'staff_attitude',
-  'staff_skill',
-  'equipment_failure',
-  'policy',
-  'third_party',
-  'other',
-] as const;
-export type CaseCause = (typeof CASE_CAUSES)[number];
-
-export const CASE_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
-export type CasePriority = (typeof CASE_PRIORITIES)[number];
-
-export const DEPARTMENTS = [
-  'front_office',
-  'housekeeping',
-  'food_beverage',
-  'engineering',
-  'security',
-  'guest_relations',
-  'sales',
-  'spa_recreation',
-  'management',
-  'other',
-] as const;
-export type Department = (typeof DEPARTMENTS)[number];
 
 export interface CaseRow {
   id: string;

@@ -44,7 +44,7 @@ import {
   COMPENSATION_KINDS,
   DEPARTMENTS,
   SLA_STATES,
-} from '../../db/repositories/cases.js';
+} from '../../domain/cases.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import {
   IN_STAY_REPORT_LINK_PURPOSE,

@@ -25,6 +25,7 @@ import { createApp } from '../../api/app.js';
 import { listen } from '../../api/server.js';
 import * as cases from '../../db/repositories/cases.js';
 import type { SurveyResponseRow } from '../../db/repositories/survey-responses.js';
+import { CASE_CATEGORIES } from '../../domain/cases.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { signLink, surveyLinkUrl, whyLinkUrl } from '../../lib/links.js';
 import { caseStateQuery } from '../../contracts/case.js';
@@ -489,7 +490,7 @@ describe('the in-stay report link', () => {
     expectNoScriptNoPersonalData(html, g.guestId);
     expect(
       [...html.matchAll(/<input type="radio" name="category" value="([a-z_]+)"/g)].map((m) => m[1]).sort(),
-    ).toEqual([...cases.CASE_CATEGORIES].sort());
+    ).toEqual([...CASE_CATEGORIES].sort());
     expect(html).toMatch(/<label class="text" for="description">/);
     const enPage = await (
       await fetch(
