@@ -29,7 +29,7 @@ export default tseslint.config(
         'error',
         {
           layers: {
-            contracts: { may: ['domain'], packages: ['@temporalio/workflow'] },
+            contracts: { may: ['domain'], packages: ['@temporalio/workflow', '@temporalio/common'] },
             domain: { may: [], packages: [] },
             // Workflow code runs in Temporal's deterministic sandbox: @temporalio/workflow (and @temporalio/common,
             // which it re-exports and which holds no Node code), contracts/, domain/; the activities' interface as

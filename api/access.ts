@@ -54,6 +54,8 @@ export const ROUTES: readonly RouteAccess[] = [
   route('POST', '/v1/cases/:id/resolve', 'staff'),
   route('POST', '/v1/cases/:id/satisfaction', 'staff'),
 
+  route('GET', '/v1/workflows', 'staff'),
+
   route('GET', '/v1/program/rules', 'staff'),
   route('POST', '/v1/program/rules', 'admin'),
   route('POST', '/v1/admin/stays/re-earn', 'admin'),

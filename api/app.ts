@@ -8,6 +8,7 @@ import type { Db } from '../db/knex.js';
 import type { Metrics } from '../lib/metrics.js';
 import { requireRole } from './auth.js';
 import { ROLES_FOR } from './access.js';
+import { workflowsRouter } from './workflows/router.js';
 import { casesRouter } from './cases/router.js';
 import { errorMiddleware, HttpError, jsonBodyOnly } from './errors.js';
 import { guestsRouter } from './guests/router.js';
@@ -32,7 +33,17 @@ export interface AppDeps {
 }
 
 /** Segments of the paths the routers below are mounted at (the metrics' route labels keep them). */
-export const MOUNT_SEGMENTS = ['health', 'v1', 'pms', 'guests', 'cases', 'links', 'program', 'admin'];
+export const MOUNT_SEGMENTS = [
+  'health',
+  'v1',
+  'pms',
+  'guests',
+  'cases',
+  'links',
+  'program',
+  'admin',
+  'workflows',
+];
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -77,6 +88,9 @@ export function createApp(deps: AppDeps): Express {
       nowSeconds: deps.nowSeconds,
     }),
   );
+
+  // Workflows as Temporal's visibility has them, filtered by the guest's search attributes (staff).
+  app.use('/v1/workflows', workflowsRouter({ db: deps.db, temporal: deps.temporal }));
 
   // The program's rules versions and the re-earn of stays that waited for a rate (admin).
   const programDeps = {

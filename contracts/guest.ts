@@ -1,9 +1,10 @@
 /**
  * The guest's entity workflow (`guestLifecycle`, ID `guest-<guestId>`): its input and state, the inbox items, the
  * one signal, the state query, the staff Updates and what they answer, and what its activities report. A leaf:
- * the API, lib/, activities/ and workflows/ import it; it imports only domain/ and @temporalio/workflow. Plain
+ * the API, lib/, activities/ and workflows/ import it; it imports only domain/ and the Temporal workflow API. Plain
  * data only: all of it travels through Temporal payloads, and none of it is personal data (ids and facts).
  */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Agenda } from '../domain/agenda.js';
 import type { GuestFacts } from '../domain/guest-plan.js';
@@ -159,3 +160,20 @@ export const setTierFloorUpdate = defineUpdate<TierFloorResult, [SetTierFloorReq
 
 /** A child tells its parent it is done (tier review, win-back): the parent's inbox takes it as a message. */
 export const childFinishedSignal = defineSignal<[ChildFinished]>('childFinished');
+
+// ---- search attributes ---------------------------------------------------------------------------------------
+
+/**
+ * What staff filter guests' workflows on in Temporal's visibility (`GET /v1/workflows`, the Web UI). Never
+ * personal data: Temporal stores search attributes unencrypted. A cluster on PostgreSQL allows about 10 custom
+ * Keyword and 3 Int attributes per namespace; these use 3 and 1 (docs/operations.md "Search attributes").
+ */
+export const GUEST_STAGE = defineSearchAttributeKey('GuestStage', SearchAttributeType.KEYWORD);
+export const GUEST_TIER = defineSearchAttributeKey('GuestTier', SearchAttributeType.KEYWORD);
+/** The property of the guest's last stay (`LastProperty = 'SHA01'`). */
+export const LAST_PROPERTY = defineSearchAttributeKey('LastProperty', SearchAttributeType.KEYWORD);
+/** Service cases not yet closed. */
+export const OPEN_CASES = defineSearchAttributeKey('OpenCases', SearchAttributeType.INT);
+
+/** Every custom search attribute the engine uses, to register on a server (lib/search-attributes.ts). */
+export const SEARCH_ATTRIBUTE_KEYS = [GUEST_STAGE, GUEST_TIER, LAST_PROPERTY, OPEN_CASES] as const;

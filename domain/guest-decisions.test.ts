@@ -19,6 +19,7 @@ import {
   reviewResultMail,
   riskCleared,
   riskFlagged,
+  searchFactsOf,
   stageAfterReview,
   stageTransition,
   staffRefusal,
@@ -444,5 +445,24 @@ describe('staff requests', () => {
     // At its own turn a request counts no spending still waiting.
     expect(pointsShort(-1250, 1000, waiting, false)).toBeNull();
     expect(pointsShort(50, 0, [], true)).toBeNull();
+  });
+});
+
+describe('what staff filter on (searchFactsOf)', () => {
+  it('publishes stage, tier, the last stay’s property and the open cases, and no personal data', () => {
+    expect(
+      searchFactsOf({
+        stage: 'at_risk',
+        tier: 'gold',
+        lastStay: { propertyCode: 'SHA01' },
+        riskFlags: ['case:a', 'survey:b', 'case:c'],
+      }),
+    ).toEqual({ stage: 'at_risk', tier: 'gold', lastProperty: 'SHA01', openCases: 2 });
+    expect(searchFactsOf({ stage: 'prospect', tier: 'member', lastStay: null, riskFlags: [] })).toEqual({
+      stage: 'prospect',
+      tier: 'member',
+      lastProperty: null,
+      openCases: 0,
+    });
   });
 });

@@ -501,3 +501,27 @@ function pendingSpend(waiting: readonly PendingItem[]): number {
     0,
   );
 }
+
+// ---- what staff filter on --------------------------------------------------------------------------------------
+
+/** The facts the guest's workflow publishes as search attributes (contracts/guest.ts): ids and enums only. */
+export interface GuestSearchFacts {
+  stage: Stage;
+  tier: Tier;
+  lastProperty: string | null;
+  openCases: number;
+}
+
+export function searchFactsOf(guest: {
+  stage: Stage;
+  tier: Tier;
+  lastStay: { propertyCode: string } | null;
+  riskFlags: readonly string[];
+}): GuestSearchFacts {
+  return {
+    stage: guest.stage,
+    tier: guest.tier,
+    lastProperty: guest.lastStay?.propertyCode ?? null,
+    openCases: guest.riskFlags.filter((f) => f.startsWith('case:')).length,
+  };
+}

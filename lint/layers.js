@@ -5,7 +5,7 @@
  * - `layers/no-cycle`: no file imports itself through other files. Type-only imports count: a type that goes
  *   round a circle couples the files as much as a value does (eslint-plugin-import's no-cycle skips them).
  * - `layers/allowed`: a file imports only the folders its layer may use, e.g. nothing outside the worker imports
- *   workflows/, and contracts/ imports only domain/ and @temporalio/workflow.
+ *   workflows/, and contracts/ imports only domain/ and the Temporal workflow API.
  *
  * The graph is read with TypeScript's own pre-processor (every import, export-from and dynamic import of a
  * relative path), once per lint run.

@@ -20,6 +20,7 @@ import { formatTimeline } from './format.js';
 import { THROWAWAY_MARK } from '../stack/orphans.js';
 import { runScenario } from './run.js';
 import { loadScenario } from './scenario.js';
+import { registerSearchAttributes } from '../lib/search-attributes.js';
 
 const USAGE = 'usage: npm run simulate -- <scenario.json> [--json] [--histories=<dir>]';
 
@@ -61,6 +62,9 @@ async function main(argv: string[]): Promise<number> {
       step(log, 'Temporal time-skipping test server', () =>
         TestWorkflowEnvironment.createTimeSkipping({
           server: { executable: { type: 'existing-path', path: testServer } },
+        }).then(async (env) => {
+          await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+          return env;
         }),
       ),
       step(log, 'Workflow bundle', () =>

@@ -4,6 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { argvPath, processArgv, readPidFile, stopProcess, type StepLog } from './step.js';
+import { devServerSearchAttributeFlags } from '../lib/search-attributes.js';
 
 export interface TemporalDevServer {
   address: string;
@@ -69,6 +70,7 @@ export async function startTemporalDevServer(opts: TemporalDevOptions): Promise<
     opts.namespace,
     '--log-level',
     'error',
+    ...devServerSearchAttributeFlags(),
   ];
   if (opts.dbFile) {
     await mkdir(path.dirname(opts.dbFile), { recursive: true });

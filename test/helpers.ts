@@ -26,6 +26,7 @@ import {
   type StayCompletedOverrides,
 } from '../stack/sample-events.js';
 import { startSmtpSink, type SmtpSink } from '../stack/smtp-sink.js';
+import { registerSearchAttributes } from '../lib/search-attributes.js';
 
 let runtimeInstalled = false;
 function quietRuntime() {
@@ -58,9 +59,11 @@ export async function ownTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   // start that timed out is tried again (a server it may have left runs on marked: the next run stops it).
   for (let attempt = 1; ; attempt++) {
     try {
-      return await TestWorkflowEnvironment.createTimeSkipping({
+      const env = await TestWorkflowEnvironment.createTimeSkipping({
         server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
       });
+      await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+      return env;
     } catch (err) {
       if (attempt >= 3 || !/did not start within/.test(String(err))) throw err;
     }

@@ -31,7 +31,15 @@ import {
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
 import { followUpStateQuery } from '../contracts/follow-up.js';
-import { guestMessageSignal, redeemPointsUpdate, stateQuery } from '../contracts/guest.js';
+import {
+  GUEST_STAGE,
+  GUEST_TIER,
+  LAST_PROPERTY,
+  OPEN_CASES,
+  guestMessageSignal,
+  redeemPointsUpdate,
+  stateQuery,
+} from '../contracts/guest.js';
 import type { GuestLifecycleInput } from '../contracts/guest.js';
 
 /** Throws once at each listed point, then lets every later call through. Records what it did. */
@@ -419,6 +427,31 @@ describe('guestLifecycle', () => {
       },
       { recordAs: 'four-stays-silver', messages: stays.slice(0, 2).map((s) => s.message) },
     );
+  });
+
+  it('publishes stage, tier, last property and open cases as search attributes, and changes them with the guest', async () => {
+    const profile = sampleStay().profile;
+    const stays = (await staysThisYear(4)).map((w) => sampleStay({ ...w, guest: profile }));
+    await run(stack, stays, async ({ workflowId }) => {
+      await stateAfter(workflowId, 4);
+      const attributes = async () =>
+        (await env.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes;
+      const after = await eventually(async () => {
+        const a = await attributes();
+        return a.get(GUEST_TIER) === 'silver' ? a : undefined;
+      });
+      expect({
+        stage: after.get(GUEST_STAGE),
+        tier: after.get(GUEST_TIER),
+        property: after.get(LAST_PROPERTY),
+        openCases: after.get(OPEN_CASES),
+      }).toEqual({
+        stage: 'regular',
+        tier: 'silver',
+        property: stays[3]!.message.stay.propertyCode,
+        openCases: 0,
+      });
+    });
   });
 
   it('pays no tier bonus for the stay that earned the tier, and mails the upgrade, also when that stay is applied again', async () => {

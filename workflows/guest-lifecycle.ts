@@ -24,11 +24,12 @@ import {
   patched,
   setHandler,
   sleep,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { PATCHES } from './kit/patches.js';
 import { nextDeadline } from '../domain/agenda.js';
-import { staffRefusal } from '../domain/guest-decisions.js';
+import { searchFactsOf, staffRefusal } from '../domain/guest-decisions.js';
 import { Guest } from './guest.js';
 import {
   adjustPointsUpdate,
@@ -37,6 +38,10 @@ import {
   redeemPointsUpdate,
   setTierFloorUpdate,
   stateQuery,
+  GUEST_STAGE,
+  GUEST_TIER,
+  LAST_PROPERTY,
+  OPEN_CASES,
 } from '../contracts/guest.js';
 import type {
   AdjustPointsRequest,
@@ -154,6 +159,23 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   // ---- 2. a run without carried state starts from Postgres ----------------------------------------------------
   if (!input.state) await guest.load();
 
+  // What staff filter on (contracts/guest.ts search attributes), upserted when it changes: once per run, then
+  // after an item or a deadline that changed the stage, the tier, the last property or the open cases.
+  let published: string | undefined;
+  const publish = () => {
+    const facts = searchFactsOf(guest.state);
+    const text = JSON.stringify(facts);
+    if (text === published || !patched(PATCHES.searchAttributes.id)) return;
+    published = text;
+    upsertSearchAttributes([
+      { key: GUEST_STAGE, value: facts.stage },
+      { key: GUEST_TIER, value: facts.tier },
+      { key: LAST_PROPERTY, value: facts.lastProperty },
+      { key: OPEN_CASES, value: facts.openCases },
+    ]);
+  };
+  publish();
+
   // ---- 3. the loop --------------------------------------------------------------------------------------------
   const maxEventsPerRun = input.maxEventsPerRun ?? EVENTS_PER_RUN;
   let handledThisRun = 0;
@@ -211,6 +233,7 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
         // (Cancelling it came after the first histories of this path: its own patch.)
         if (armed?.at === next.at && patched(PATCHES.cancelDueTimer.id)) arm(undefined);
         await guest.handleDeadline(next.kind);
+        publish();
         continue;
       }
     } else arm(next?.at);
@@ -243,9 +266,11 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
       fired = undefined;
       armed = undefined;
       await guest.handleDeadline(next.kind);
+      publish();
       continue;
     }
     await guest.handle(inbox.shift()!);
     handledThisRun += 1;
+    publish();
   }
 }

@@ -125,4 +125,11 @@ export const PATCHES = {
     deprecateWhen:
       'no serviceRecovery run started before it is open; retire 2026-11-24-before-compensation-points-closed-after-reopening.serviceRecovery.json',
   },
+  searchAttributes: {
+    id: 'search-attributes',
+    where: 'guestLifecycle (workflows/guest-lifecycle.ts, after each item and deadline)',
+    guards:
+      'the run upserts GuestStage, GuestTier, LastProperty and OpenCases (contracts/guest.ts) when they change; before, it set none',
+    deprecateWhen: 'no guestLifecycle run started before the search attributes is still open',
+  },
 } as const satisfies Record<string, Patch>;
