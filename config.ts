@@ -60,6 +60,8 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('guest-lifecycle'),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** The Temporal Web UI staff open a workflow in (`GET /v1/workflows/:id` links to it); unset: the dev UI. */
+  TEMPORAL_UI_URL: optionalUrl(['http', 'https']),
   TEMPORAL_CLI_VERSION: z.string().default('1.9.1'),
   TEMPORAL_CLI_PATH: z
     .string()

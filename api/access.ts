@@ -55,6 +55,7 @@ export const ROUTES: readonly RouteAccess[] = [
   route('POST', '/v1/cases/:id/satisfaction', 'staff'),
 
   route('GET', '/v1/workflows', 'staff'),
+  route('GET', '/v1/workflows/:id', 'staff'),
 
   route('GET', '/v1/program/rules', 'staff'),
   route('POST', '/v1/program/rules', 'admin'),

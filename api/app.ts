@@ -30,6 +30,8 @@ export interface AppDeps {
   links?: { secret: string };
   /** Times every request for Prometheus (lib/metrics.ts); served on a port of its own, not here. */
   metrics?: Metrics;
+  /** The Temporal Web UI a workflow's page links to (`<url>/namespaces/<ns>/workflows/<id>/<runId>/history`). */
+  temporalUi?: { url: string; namespace: string };
 }
 
 /** Segments of the paths the routers below are mounted at (the metrics' route labels keep them). */
@@ -90,7 +92,10 @@ export function createApp(deps: AppDeps): Express {
   );
 
   // Workflows as Temporal's visibility has them, filtered by the guest's search attributes (staff).
-  app.use('/v1/workflows', workflowsRouter({ db: deps.db, temporal: deps.temporal }));
+  app.use(
+    '/v1/workflows',
+    workflowsRouter({ db: deps.db, temporal: deps.temporal, temporalUi: deps.temporalUi }),
+  );
 
   // The program's rules versions and the re-earn of stays that waited for a rate (admin).
   const programDeps = {

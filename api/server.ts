@@ -30,6 +30,10 @@ export function appDepsFromConfig(
       toleranceSeconds: config.PMS_SIGNATURE_TOLERANCE_SECONDS,
     },
     links: { secret: config.LINKS_SECRET },
+    temporalUi: {
+      url: config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`,
+      namespace: config.TEMPORAL_NAMESPACE,
+    },
   };
 }
 

@@ -105,6 +105,7 @@ export async function openApiStack(opts: ApiStackOptions): Promise<ApiStack> {
       taskQueue,
       logger: pino({ level: 'silent' }),
       pms: { webhookSecret: opts.pmsSecret, toleranceSeconds: 300 },
+      temporalUi: { url: 'http://127.0.0.1:8233', namespace: 'default' },
       ...(opts.linksSecret === undefined ? {} : { links: { secret: opts.linksSecret } }),
     };
     const metrics = opts.metrics

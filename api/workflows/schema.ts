@@ -49,3 +49,8 @@ export const listQuery = z.strictObject({
     .optional(),
 });
 export type ListQuery = z.infer<typeof listQuery>;
+
+/** A workflow id of the engine's shape (`guest-<uuid>…`, `pms-event-sweeper`): letters, digits, `-`, `_`, `:`, `.`. */
+export const workflowIdParam = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,255}$/, 'must be a workflow id (letters, digits, -, _, : or ., at most 255)');

@@ -2,9 +2,12 @@
  * Workflows as Temporal's visibility has them, for staff: `GET /v1/workflows` lists them by type, status and
  * the guest's search attributes (contracts/guest.ts: stage, tier, last property), a page at a time.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { GUEST_STAGE, GUEST_TIER, LAST_PROPERTY, OPEN_CASES } from '../../contracts/guest.js';
+import { caseStateQuery } from '../../contracts/case.js';
+import { followUpStateQuery } from '../../contracts/follow-up.js';
+import { GUEST_STAGE, GUEST_TIER, LAST_PROPERTY, OPEN_CASES, stateQuery } from '../../contracts/guest.js';
 import { HttpError } from '../errors.js';
 import type { ListQuery } from './schema.js';
 
@@ -108,5 +111,115 @@ export async function listWorkflows(
     workflows,
     nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
     query,
+  };
+}
+
+/** One workflow as staff see it: what it is, where it stands, what it waits for, and its last events. */
+export interface WorkflowDetail extends WorkflowSummary {
+  /** The workflow's own view of itself (its state query), when its type has one and it is running. */
+  state: unknown;
+  /** Its next deadlines with their dates (a guest's agenda, a case's), soonest first. */
+  nextDeadlines: { kind: string; at: string }[];
+  pendingActivities: { activityType: string; attempt: number; state: string }[];
+  pendingChildren: { workflowId: string; type: string }[];
+  /** The newest events of the run, newest first: their type and time. */
+  lastEvents: { eventId: number; type: string; at: string | null }[];
+  /** The same run in the Temporal Web UI. */
+  webUiUrl: string | null;
+}
+
+const STATE_QUERIES: Record<string, string> = {
+  guestLifecycle: stateQuery.name,
+  postStayFollowUp: followUpStateQuery.name,
+  serviceRecovery: caseStateQuery.name,
+};
+
+const ACTIVITY_STATES = [
+  'Unspecified',
+  'Scheduled',
+  'Started',
+  'CancelRequested',
+  'Paused',
+  'PauseRequested',
+];
+
+/** An event type of the history (`EVENT_TYPE_TIMER_STARTED`) as the Web UI names it (`TimerStarted`). */
+function eventTypeName(value: number | null | undefined): string {
+  const name = temporal.api.enums.v1.EventType[value ?? 0] ?? 'EVENT_TYPE_UNSPECIFIED';
+  return name
+    .replace(/^EVENT_TYPE_/, '')
+    .toLowerCase()
+    .replace(/(^|_)([a-z])/g, (_m, _u: string, c: string) => c.toUpperCase());
+}
+
+export async function getWorkflow(
+  deps: WorkflowsDeps & { temporalUi?: { url: string; namespace: string } | undefined },
+  workflowId: string,
+  lastEventCount = 20,
+): Promise<WorkflowDetail> {
+  const handle = deps.temporal.workflow.getHandle(workflowId);
+  let described;
+  try {
+    described = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new HttpError(404, 'workflow_not_found', `no workflow with id ${workflowId}`, { field: 'id' });
+    throw new HttpError(503, 'temporal_unavailable', 'the workflow is not available now; try again', {});
+  }
+  const raw = described.raw;
+  const type = described.type;
+  const running = described.status.name === 'RUNNING';
+  const queryName = STATE_QUERIES[type];
+  const state: unknown = running && queryName ? await handle.query(queryName).catch(() => null) : null;
+  const agenda = (state as { agenda?: Record<string, unknown> } | null)?.agenda ?? {};
+  const nextDeadlines = Object.entries(agenda)
+    .filter((e): e is [string, string] => typeof e[1] === 'string')
+    .map(([kind, at]) => ({ kind, at }))
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const history = await deps.temporal.workflowService
+    .getWorkflowExecutionHistoryReverse({
+      namespace: deps.temporal.options.namespace,
+      execution: { workflowId, runId: described.runId },
+      maximumPageSize: lastEventCount,
+    })
+    .catch(() => undefined);
+  const attributes = described.typedSearchAttributes;
+  const stage = attributes.get(GUEST_STAGE) ?? null;
+  const ui = deps.temporalUi;
+  return {
+    workflowId,
+    runId: described.runId,
+    type,
+    status: STATUS_NAMES[raw.workflowExecutionInfo?.status ?? 0] ?? 'Unspecified',
+    startedAt: described.startTime.toISOString(),
+    closedAt: described.closeTime?.toISOString() ?? null,
+    guest:
+      stage === null
+        ? null
+        : {
+            stage,
+            tier: attributes.get(GUEST_TIER) ?? null,
+            lastProperty: attributes.get(LAST_PROPERTY) ?? null,
+            openCases: attributes.get(OPEN_CASES) ?? null,
+          },
+    state,
+    nextDeadlines,
+    pendingActivities: (raw.pendingActivities ?? []).map((a) => ({
+      activityType: a.activityType?.name ?? '',
+      attempt: a.attempt ?? 0,
+      state: ACTIVITY_STATES[a.state ?? 0] ?? 'Unspecified',
+    })),
+    pendingChildren: (raw.pendingChildren ?? []).map((c) => ({
+      workflowId: c.workflowId ?? '',
+      type: c.workflowTypeName ?? '',
+    })),
+    lastEvents: (history?.history?.events ?? []).slice(0, lastEventCount).map((e) => ({
+      eventId: Number(e.eventId ?? 0),
+      type: eventTypeName(e.eventType),
+      at: isoOf(e.eventTime),
+    })),
+    webUiUrl: ui
+      ? `${ui.url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}/${described.runId}/history`
+      : null,
   };
 }

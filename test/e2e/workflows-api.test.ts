@@ -87,6 +87,55 @@ describe('GET /v1/workflows', () => {
     expect(second.json.workflows[0]!.workflowId).not.toBe(first.json.workflows[0]!.workflowId);
   });
 
+  it('shows one workflow: its state, next deadlines, pending work, last events and the Web UI link', async () => {
+    const guestId = await guestStayingAt(PROPERTY_A);
+    const workflowId = guestWorkflowId(guestId);
+    const detail = await eventually(async () => {
+      const r = await api.request<{
+        type: string;
+        status: string;
+        state: { stage: string; stays: number } | null;
+        nextDeadlines: { kind: string; at: string }[];
+        pendingChildren: { workflowId: string; type: string }[];
+        lastEvents: { eventId: number; type: string; at: string }[];
+        webUiUrl: string;
+      }>('GET', `/v1/workflows/${workflowId}`, undefined, { key: opsKey });
+      return r.status === 200 && r.json.state?.stays === 1 ? r.json : undefined;
+    });
+    expect(detail).toMatchObject({ type: 'guestLifecycle', status: 'Running', state: { stage: 'member' } });
+    const times = detail.nextDeadlines.map((d) => Date.parse(d.at));
+    expect(times.length).toBeGreaterThan(0);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(detail.nextDeadlines.map((d) => d.kind)).toContain('lapse');
+    expect(detail.lastEvents.length).toBeGreaterThan(0);
+    expect(detail.lastEvents[0]!.eventId).toBeGreaterThan(detail.lastEvents.at(-1)!.eventId);
+    expect(detail.lastEvents.map((e) => e.type)).toContain('WorkflowExecutionSignaled');
+    expect(detail.webUiUrl).toMatch(
+      new RegExp(
+        `^http://127\\.0\\.0\\.1:8233/namespaces/default/workflows/${workflowId}/[0-9a-f-]+/history$`,
+      ),
+    );
+
+    const missing = await api.request<{ error: { code: string } }>(
+      'GET',
+      '/v1/workflows/guest-nobody',
+      undefined,
+      {
+        key: opsKey,
+      },
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe('workflow_not_found');
+    const bad = await api.request<{ error: { details: { field: string } } }>(
+      'GET',
+      `/v1/workflows/${encodeURIComponent('guest x')}`,
+      undefined,
+      { key: opsKey },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.details.field).toBe('id');
+  });
+
   it.each([
     ['stage=sleeping', 'stage'],
     ['tier=platinum', 'tier'],
