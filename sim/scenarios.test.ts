@@ -531,7 +531,7 @@ describe('simulator scenarios', () => {
     ]);
   });
 
-  it('13. a plain four-stay year costs at most 300 history events, its follow-ups included', async () => {
+  it('13. a plain four-stay year costs at most 305 history events (300 and the search attributes), its follow-ups included', async () => {
     const t = await runScenario(await scenario('13-four-stay-year.json'), ctx.servers);
     expectSound(t, { guest: 'jonas.weber@example.test' });
     expect(tiers(t)).toEqual(['member→silver (upgrade)', 'silver→silver (review)']);
@@ -539,8 +539,11 @@ describe('simulator scenarios', () => {
     // upgrade, the birthday greeting, the review of 2026 on 1 January.
     expect(sent(t).filter((m) => m.includes(' @ 2027-'))).toHaveLength(4 * 3 + 2);
     expect(suppressedOf(t).filter((m) => m.startsWith('review-request'))).toHaveLength(5);
-    expect(t.figures.eventsPerGuestYear['2027']).toBeLessThanOrEqual(300);
-    expect(t.figures.parentEventsPerStaySignal.mean).toBeLessThanOrEqual(15);
+    // 299 events and 14 per stay before the guest's search attributes (docs/operations.md "Search attributes"):
+    // each change staff filter on (the stage to regular, the tier to silver) is one upsert event, and each run
+    // records the patch's marker once: 303 and 15.4 measured.
+    expect(t.figures.eventsPerGuestYear['2027']).toBeLessThanOrEqual(305);
+    expect(t.figures.parentEventsPerStaySignal.mean).toBeLessThanOrEqual(16);
     expect(t.figures.followUpEventsPerStay.max).toBeLessThanOrEqual(60);
   });
 

@@ -159,9 +159,20 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   // ---- 2. a run without carried state starts from Postgres ----------------------------------------------------
   if (!input.state) await guest.load();
 
-  // What staff filter on (contracts/guest.ts search attributes), upserted when it changes: once per run, then
-  // after an item or a deadline that changed the stage, the tier, the last property or the open cases.
-  let published: string | undefined;
+  // What staff filter on (contracts/guest.ts search attributes), upserted when it changes: at the start of a run
+  // whose attributes differ (a new guest, a run before them), then after an item or a deadline that changed the
+  // stage, the tier, the last property or the open cases. Each upsert is one history event.
+  // A run continued as new starts with its predecessor's attributes: no upsert until something changes.
+  const carried = workflowInfo().typedSearchAttributes;
+  let published: string | undefined =
+    carried.get(GUEST_STAGE) === undefined
+      ? undefined
+      : JSON.stringify({
+          stage: carried.get(GUEST_STAGE),
+          tier: carried.get(GUEST_TIER),
+          lastProperty: carried.get(LAST_PROPERTY) ?? null,
+          openCases: carried.get(OPEN_CASES),
+        });
   const publish = () => {
     const facts = searchFactsOf(guest.state);
     const text = JSON.stringify(facts);

@@ -130,6 +130,6 @@ export const PATCHES = {
     where: 'guestLifecycle (workflows/guest-lifecycle.ts, after each item and deadline)',
     guards:
       'the run upserts GuestStage, GuestTier, LastProperty and OpenCases (contracts/guest.ts) when they change; before, it set none',
-    deprecateWhen: 'no guestLifecycle run started before the search attributes is still open',
+    deprecateWhen: 'no guestLifecycle run started before it is open',
   },
 } as const satisfies Record<string, Patch>;
