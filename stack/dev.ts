@@ -239,7 +239,9 @@ async function main(): Promise<void> {
     const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
     log('');
     log('Ready:');
-    log(`  API                ${apiUrl}   (POST /v1/pms/events, GET /v1/guests?email=…, GET /v1/guests/:id)`);
+    log(
+      `  API                ${apiUrl}   (POST /v1/pms/events, GET /v1/guests?email=…, GET /v1/guests/:id, GET /v1/workflows?stage=…)`,
+    );
     log(`  Temporal Web UI    ${temporalUi ?? `(external Temporal at ${temporalAddress})`}`);
     log(`  Mailbox            ${mailboxUrl ?? `(external SMTP at ${smtpUrl})`}`);
     log(`  Temporal gRPC      ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}`);

@@ -3,7 +3,8 @@
  * the guest's search attributes (contracts/guest.ts: stage, tier, last property), a page at a time.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// CommonJS without named exports that Node's ESM loader can see: the default import is the whole module.
+import proto from '@temporalio/proto';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { caseStateQuery } from '../../contracts/case.js';
 import { followUpStateQuery } from '../../contracts/follow-up.js';
@@ -145,7 +146,7 @@ const ACTIVITY_STATES = [
 
 /** An event type of the history (`EVENT_TYPE_TIMER_STARTED`) as the Web UI names it (`TimerStarted`). */
 function eventTypeName(value: number | null | undefined): string {
-  const name = temporal.api.enums.v1.EventType[value ?? 0] ?? 'EVENT_TYPE_UNSPECIFIED';
+  const name = proto.temporal.api.enums.v1.EventType[value ?? 0] ?? 'EVENT_TYPE_UNSPECIFIED';
   return name
     .replace(/^EVENT_TYPE_/, '')
     .toLowerCase()
