@@ -5,12 +5,13 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 // CommonJS without named exports that Node's ESM loader can see: the default import is the whole module.
 import proto from '@temporalio/proto';
+import type { TypedSearchAttributes } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { caseStateQuery } from '../../contracts/case.js';
 import { followUpStateQuery } from '../../contracts/follow-up.js';
 import { GUEST_STAGE, GUEST_TIER, LAST_PROPERTY, OPEN_CASES, stateQuery } from '../../contracts/guest.js';
 import { HttpError } from '../errors.js';
-import type { ListQuery } from './schema.js';
+import { WORKFLOW_STATUSES, type ListQuery } from './schema.js';
 
 export interface WorkflowsDeps {
   temporal: Client;
@@ -35,16 +36,20 @@ export interface WorkflowSummary {
 /** gRPC's INVALID_ARGUMENT: the server refused the page token. */
 const GRPC_INVALID_ARGUMENT = 3;
 
-const STATUS_NAMES = [
-  'Unspecified',
-  'Running',
-  'Completed',
-  'Failed',
-  'Canceled',
-  'Terminated',
-  'ContinuedAsNew',
-  'TimedOut',
-];
+/** By the proto's WorkflowExecutionStatus number (1 = Running …). */
+const STATUS_NAMES = ['Unspecified', ...WORKFLOW_STATUSES];
+
+/** The guest's search attributes of a workflow, or null when it has published none. */
+function guestOf(attributes: TypedSearchAttributes): WorkflowSummary['guest'] {
+  const stage = attributes.get(GUEST_STAGE);
+  if (stage === undefined) return null;
+  return {
+    stage,
+    tier: attributes.get(GUEST_TIER) ?? null,
+    lastProperty: attributes.get(LAST_PROPERTY) ?? null,
+    openCases: attributes.get(OPEN_CASES) ?? null,
+  };
+}
 
 /** The visibility query of the filters; the values come from fixed lists or checked patterns (api/workflows/schema.ts). */
 export function visibilityQuery(q: Omit<ListQuery, 'limit' | 'cursor'>): string {
@@ -86,27 +91,15 @@ export async function listWorkflows(
       });
     throw new HttpError(503, 'temporal_unavailable', 'the workflow list is not available now; try again', {});
   }
-  const workflows = (answer.executions ?? []).map((e): WorkflowSummary => {
-    const attributes = decodeTypedSearchAttributes(e.searchAttributes?.indexedFields);
-    const stage = attributes.get(GUEST_STAGE) ?? null;
-    return {
-      workflowId: e.execution?.workflowId ?? '',
-      runId: e.execution?.runId ?? '',
-      type: e.type?.name ?? '',
-      status: STATUS_NAMES[e.status ?? 0] ?? 'Unspecified',
-      startedAt: isoOf(e.startTime),
-      closedAt: isoOf(e.closeTime),
-      guest:
-        stage === null
-          ? null
-          : {
-              stage,
-              tier: attributes.get(GUEST_TIER) ?? null,
-              lastProperty: attributes.get(LAST_PROPERTY) ?? null,
-              openCases: attributes.get(OPEN_CASES) ?? null,
-            },
-    };
-  });
+  const workflows = (answer.executions ?? []).map((e): WorkflowSummary => ({
+    workflowId: e.execution?.workflowId ?? '',
+    runId: e.execution?.runId ?? '',
+    type: e.type?.name ?? '',
+    status: STATUS_NAMES[e.status ?? 0] ?? 'Unspecified',
+    startedAt: isoOf(e.startTime),
+    closedAt: isoOf(e.closeTime),
+    guest: guestOf(decodeTypedSearchAttributes(e.searchAttributes?.indexedFields)),
+  }));
   const token = answer.nextPageToken;
   return {
     workflows,
@@ -185,7 +178,6 @@ export async function getWorkflow(
     })
     .catch(() => undefined);
   const attributes = described.typedSearchAttributes;
-  const stage = attributes.get(GUEST_STAGE) ?? null;
   const ui = deps.temporalUi;
   return {
     workflowId,
@@ -194,15 +186,7 @@ export async function getWorkflow(
     status: STATUS_NAMES[raw.workflowExecutionInfo?.status ?? 0] ?? 'Unspecified',
     startedAt: described.startTime.toISOString(),
     closedAt: described.closeTime?.toISOString() ?? null,
-    guest:
-      stage === null
-        ? null
-        : {
-            stage,
-            tier: attributes.get(GUEST_TIER) ?? null,
-            lastProperty: attributes.get(LAST_PROPERTY) ?? null,
-            openCases: attributes.get(OPEN_CASES) ?? null,
-          },
+    guest: guestOf(attributes),
     state,
     nextDeadlines,
     pendingActivities: (raw.pendingActivities ?? []).map((a) => ({
