@@ -205,10 +205,16 @@ async function record(name: string, workflowId: string) {
  * An opted-in prospect where it is night: the invitation to join, planned an hour after the consent, is held for
  * 09:00 local. The guest, its zone and the invitation's outbox row.
  */
-async function invitationAtNight() {
+/** A guest (with or without marketing consent) whose zone is in the night now (01:00–06:00), and the zone. */
+async function guestAtNight(consent: boolean) {
   const zone = await zoneWhereNowIs(env, 1, 6);
-  const g = await guest({ consent: true });
+  const g = await guest({ consent });
   await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
+  return { g, zone };
+}
+
+async function invitationAtNight() {
+  const { g, zone } = await guestAtNight(true);
   await signal(g.id, {
     type: 'profile.updated',
     eventId: `evt-${randomUUID()}`,
@@ -589,9 +595,7 @@ describe('when each class of mail may go (domain/mail-policy.ts MAIL_TIMING)', (
   });
 
   it('sends the welcome on enrolment at once, in the night (the answer to the guest joining)', async () => {
-    const zone = await zoneWhereNowIs(env, 1, 6);
-    const g = await guest({ consent: false });
-    await stack.db('guests').where({ id: g.id }).update({ timezone: zone });
+    const { g, zone } = await guestAtNight(false);
     await signal(g.id, {
       type: 'member.enrolled',
       eventId: `evt-${randomUUID()}`,
