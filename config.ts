@@ -73,6 +73,19 @@ const envSchema = z.object({
     .optional()
     .transform((v) => (v ? v : undefined)),
 
+  /** How long a console sign-in lasts, in hours (api/session.ts): a hard expiry, not renewed by use. */
+  CONSOLE_SESSION_HOURS: z.coerce
+    .number()
+    .int('must be a whole number of hours from 1 to 24')
+    .min(1, 'must be a whole number of hours from 1 to 24')
+    .max(24, 'must be a whole number of hours from 1 to 24')
+    .default(8),
+  /** `Secure` on the console's session cookie (https only). Unset: on when NODE_ENV=production. */
+  CONSOLE_SECURE_COOKIE: z
+    .enum(['true', 'false', ''])
+    .optional()
+    .transform((v) => (v === 'true' ? true : v === 'false' ? false : undefined)),
+
   SMTP_URL: optionalUrl(['smtp', 'smtps']),
   SMTP_SINK_PORT: port.default(2525),
   MAILBOX_PORT: port.default(8025),

@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import layers from './lint/layers.js';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/'] },
@@ -67,6 +68,35 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'domain/ takes time as an argument.' },
+      ],
+    },
+  },
+  {
+    // The console (console/): browser code. It may import domain/ (pure rules and their lists) and nothing else
+    // of the server; it reaches the server only over HTTP (console/src/api.ts).
+    files: ['console/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks, layers },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'layers/allowed': [
+        'error',
+        {
+          layers: {
+            console: {
+              may: ['domain'],
+              packages: [
+                'react',
+                'react-dom',
+                'react-router',
+                '@tanstack/react-query',
+                'i18next',
+                'react-i18next',
+                'vite',
+                '@vitejs/plugin-react',
+              ],
+            },
+          },
+        },
       ],
     },
   },

@@ -16,6 +16,8 @@ export const ROLES_FOR = {
   admin: ['admin'],
   /** Templates and cadences. */
   marketing: ['marketer', 'admin'],
+  /** Anyone with a staff key: who is signed in, the hotels. */
+  anyStaff: ['ops', 'manager', 'marketer', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Audience = keyof typeof ROLES_FOR;
@@ -37,6 +39,8 @@ const route = (method: RouteAccess['method'], path: string, access: Access): Rou
 
 export const ROUTES: readonly RouteAccess[] = [
   route('POST', '/v1/pms/events', 'pms-signature'),
+
+  route('GET', '/v1/properties', 'anyStaff'),
 
   route('GET', '/v1/guests', 'staff'),
   route('GET', '/v1/guests/:id', 'staff'),

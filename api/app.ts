@@ -16,6 +16,9 @@ import { linksRouter } from './links/router.js';
 import { marketingRouter } from './marketing/router.js';
 import { pmsRouter } from './pms/router.js';
 import { adminRouter, programRouter } from './program/router.js';
+import { consoleRouter } from './console.js';
+import { sessionRouter } from './session.js';
+import { propertiesRouter } from './properties.js';
 
 export interface AppDeps {
   db: Db;
@@ -32,6 +35,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The Temporal Web UI a workflow's page links to (`<url>/namespaces/<ns>/workflows/<id>/<runId>/history`). */
   temporalUi?: { url: string; namespace: string };
+  /** The console's sign-in (api/session.ts): CONSOLE_SESSION_HOURS, CONSOLE_SECURE_COOKIE. Defaults 8 h, off. */
+  console?: { sessionHours: number; secureCookie: boolean };
 }
 
 /** Segments of the paths the routers below are mounted at (the metrics' route labels keep them). */
@@ -45,6 +50,9 @@ export const MOUNT_SEGMENTS = [
   'program',
   'admin',
   'workflows',
+  'session',
+  'console',
+  'properties',
 ];
 
 export function createApp(deps: AppDeps): Express {
@@ -70,6 +78,20 @@ export function createApp(deps: AppDeps): Express {
       nowSeconds: deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000)),
     }),
   );
+  // The console: its built files, and the sign-in that trades an API key for a session cookie.
+  app.get('/', (_req, res) => res.redirect(302, '/console/'));
+  app.use('/console', consoleRouter());
+  app.use(
+    '/v1/session',
+    jsonBodyOnly,
+    express.json({ limit: '4kb' }),
+    sessionRouter({
+      db: deps.db,
+      hours: deps.console?.sessionHours ?? 8,
+      secureCookie: deps.console?.secureCookie ?? false,
+    }),
+  );
+  app.use('/v1/properties', requireRole(deps.db, ROLES_FOR.anyStaff), propertiesRouter({ db: deps.db }));
   app.use(
     '/v1/guests',
     requireRole(deps.db, ROLES_FOR.staff),

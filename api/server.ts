@@ -34,6 +34,10 @@ export function appDepsFromConfig(
       url: config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`,
       namespace: config.TEMPORAL_NAMESPACE,
     },
+    console: {
+      sessionHours: config.CONSOLE_SESSION_HOURS,
+      secureCookie: config.CONSOLE_SECURE_COOKIE ?? config.NODE_ENV === 'production',
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { higherTier, reviewedTier, shortfall, tierBonusPoints, tierEarnedBy } from './tiers.js';
+import { higherTier, reviewedTier, shortfall, tierBonusPoints, tierEarnedBy, tierProgress } from './tiers.js';
 
 describe('tierEarnedBy', () => {
   it('is member below every silver measure', () => {
@@ -51,5 +51,30 @@ describe('shortfall and bonus', () => {
     expect(tierBonusPoints(1000, 'silver')).toBe(200);
     expect(tierBonusPoints(1000, 'gold')).toBe(800);
     expect(tierBonusPoints(1000, 'diamond')).toBe(1000);
+  });
+});
+
+describe('tierProgress', () => {
+  it('says what is missing to keep the tier held and to reach the next, by the end of the year', () => {
+    const p = tierProgress({
+      tier: 'gold',
+      activity: { stays: 19, nights: 37, basePoints: 1000 },
+      year: 2027,
+    });
+    expect(p.by).toBe('2027-12-31');
+    expect(p.keep).toEqual({ tier: 'gold', nights: 3, stays: 1 });
+    expect(p.kept).toBe(false);
+    expect(p.next).toEqual({ tier: 'diamond', nights: 23, stays: 11 });
+  });
+  it('a tier earned again is kept; a member has nothing to keep; Diamond has no next', () => {
+    expect(
+      tierProgress({ tier: 'silver', activity: { stays: 4, nights: 4, basePoints: 0 }, year: 2027 }),
+    ).toMatchObject({ keep: null, kept: true, next: { tier: 'gold', nights: 36, stays: 16 } });
+    expect(
+      tierProgress({ tier: 'member', activity: { stays: 0, nights: 0, basePoints: 0 }, year: 2027 }),
+    ).toMatchObject({ keep: null, kept: false, next: { tier: 'silver', nights: 10, stays: 4 } });
+    expect(
+      tierProgress({ tier: 'diamond', activity: { stays: 0, nights: 0, basePoints: 0 }, year: 2027 }).next,
+    ).toBeNull();
   });
 });

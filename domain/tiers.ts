@@ -90,3 +90,43 @@ export function tierBonusPoints(
   if (tier === 'member') return 0;
   return Math.floor((basePoints * tiers[tier].bonusPercent) / 100);
 }
+
+export interface TierProgress {
+  /** The calendar year counted (the review on 1 January next year decides from it). */
+  year: number;
+  /** The last day that counts: `YYYY-12-31`. */
+  by: string;
+  activity: YearActivity;
+  /** What is still missing this year to keep the tier held (null: a member, or kept already). */
+  keep: { tier: Exclude<Tier, 'member'>; nights: number; stays: number } | null;
+  /** The tier held is earned again this year: the review keeps it. */
+  kept: boolean;
+  /** What is still missing to reach the tier above (null: Diamond, or reached this year). */
+  next: { tier: Exclude<Tier, 'member'>; nights: number; stays: number } | null;
+}
+
+/**
+ * Where a guest stands this year, for the staff's guest page: "3 nights or 1 stay to keep Gold by 31 December",
+ * and what the next tier still needs. The same measures as the review (`tierEarnedBy`, `shortfall`).
+ */
+export function tierProgress(input: {
+  tier: Tier;
+  activity: YearActivity;
+  year: number;
+  tiers?: ProgramRules['tiers'];
+}): TierProgress {
+  const tiers = input.tiers ?? DEFAULT_TIER_RULES;
+  const rank = tierRank(input.tier);
+  const held = input.tier === 'member' ? null : input.tier;
+  const keepShort = held ? shortfall(input.activity, held, tiers) : null;
+  const above = TIERS[rank + 1];
+  const nextShort = above && above !== 'member' ? shortfall(input.activity, above, tiers) : null;
+  return {
+    year: input.year,
+    by: `${input.year}-12-31`,
+    activity: input.activity,
+    keep: held && keepShort ? { tier: held, ...keepShort } : null,
+    kept: held !== null && keepShort === null,
+    next: above && above !== 'member' && nextShort ? { tier: above, ...nextShort } : null,
+  };
+}

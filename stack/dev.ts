@@ -14,6 +14,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config.js';
 import { createDb, migrateLatest } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
+import * as cases from '../db/repositories/cases.js';
 import {
   connectClient,
   connectWorkerConnection,
@@ -136,6 +137,17 @@ async function main(): Promise<void> {
       key: config.DEV_OPS_API_KEY,
       embedded: config.NODE_ENV === 'development' && !config.DATABASE_URL,
     });
+    // The demo's hotel (`npm run demo:stay` stays at SHA-BUND), so the console has a hotel and its zone to show
+    // times in. Only on the embedded database, and only when it has no settings yet.
+    if (config.NODE_ENV === 'development' && !config.DATABASE_URL)
+      await cases.seedPropertySettings(db, {
+        property_code: 'SHA-BUND',
+        name: 'The Bund Shanghai',
+        timezone: 'Asia/Shanghai',
+        locale: 'zh-CN',
+        duty_manager_email: 'duty.manager@sha-bund.hotel.example',
+        general_manager_email: 'gm@sha-bund.hotel.example',
+      });
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUi: string | undefined;
@@ -242,6 +254,8 @@ async function main(): Promise<void> {
     log(
       `  API                ${apiUrl}   (POST /v1/pms/events, GET /v1/guests?email=…, GET /v1/guests/:id, GET /v1/workflows?stage=…)`,
     );
+    log(`  Console            ${apiUrl}/console/   (sign in with the ops API key below)`);
+    log(`  API reference      ${apiUrl}/docs   (${apiUrl}/v1/openapi.json)`);
     log(`  Temporal Web UI    ${temporalUi ?? `(external Temporal at ${temporalAddress})`}`);
     log(`  Mailbox            ${mailboxUrl ?? `(external SMTP at ${smtpUrl})`}`);
     log(`  Temporal gRPC      ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}`);

@@ -10,9 +10,10 @@
  * `.data/calendar-<start>.json`, and the last line sums them (`Calendar: N passed, N failed`).
  * faketime is installed with apt-get when it is missing and this runs as root; otherwise it says how.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDebianPackage } from '../stack/debian-package.js';
 
 /** The clock starts, in UTC: late December (the review and a follow-up across it), New Year's Eve, a leap day's eve, mid-year. */
 export const CALENDAR_STARTS = [
@@ -35,29 +36,8 @@ export const CALENDAR_FILES = [
 
 const root = path.resolve(import.meta.dirname, '..');
 
-function has(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
 function ensureFaketime(): void {
-  if (has('faketime')) return;
-  const root = process.getuid?.() === 0;
-  if (root && has('apt-get')) {
-    console.error('faketime is missing: installing the Debian package faketime');
-    const install = () =>
-      spawnSync('apt-get', ['install', '-y', '-q', 'faketime'], {
-        stdio: 'inherit',
-        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      }).status === 0;
-    if (!install()) {
-      spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit' });
-      install();
-    }
-    if (has('faketime')) return;
-  }
-  throw new Error(
-    'faketime is needed to run the calendar tests but was not found on PATH. Install it (Debian: apt-get install faketime) and run again.',
-  );
+  ensureDebianPackage({ command: 'faketime', pkg: 'faketime', purpose: 'to run the calendar tests' });
 }
 
 interface Report {

@@ -94,6 +94,7 @@ export const listQuery = z.object({
   status: oneOf(CASE_STATUSES).optional(),
   department: oneOf(DEPARTMENTS).optional(),
   sla: oneOf(SLA_STATES).optional(),
+  priority: oneOf(CASE_PRIORITIES).optional(),
   property: externalId.optional(),
   guestId: uuidId('must be a guest id (UUID)').optional(),
   limit: z.coerce

@@ -230,6 +230,7 @@ export async function listCases(
     status?: CaseStatus | undefined;
     department?: string | undefined;
     sla?: CaseSlaState | undefined;
+    priority?: string | undefined;
     property?: string | undefined;
     guestId?: string | undefined;
     limit: number;
@@ -240,6 +241,7 @@ export async function listCases(
     status: query.status,
     department: query.department,
     slaState: query.sla,
+    priority: query.priority,
     propertyCode: query.property,
     guestId: query.guestId,
     before: query.before ? parseCursor(query.before) : undefined,

@@ -13,6 +13,10 @@ import * as outbox from '../../db/repositories/outbox.js';
 import * as reEarn from '../../db/repositories/re-earn.js';
 import * as checkins from '../../db/repositories/stay-checkins.js';
 import * as stays from '../../db/repositories/stays.js';
+import { standingOf } from '../../db/repositories/standing.js';
+import { rulesVersions } from '../../db/repositories/lifecycle.js';
+import { versionInForce } from '../../domain/program.js';
+import { isTier, tierProgress } from '../../domain/tiers.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { stateQuery } from '../../contracts/guest.js';
 import type { GuestStateView } from '../../contracts/guest.js';
@@ -75,6 +79,8 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     resolvedCaseRows,
     checkinRows,
     awaitingRateRows,
+    standing,
+    versions,
     workflow,
   ] = await Promise.all([
     stays.listByGuest(deps.db, guestId),
@@ -87,12 +93,16 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     cases.listCases(deps.db, { guestId, status: 'resolved', limit: CASES_SHOWN }),
     checkins.openByGuest(deps.db, guestId),
     reEarn.awaitingRateOf(deps.db, guestId),
+    standingOf(deps.db, guestId, (opts.now ?? new Date()).getUTCFullYear()),
+    rulesVersions(deps.db),
     workflowView(deps, guestId),
   ]);
   // In house: checked in, no check-out reported, the expected departure not before today (UTC, give or take
   // the property's offset: a guest on the departure day is still shown).
   const today = (opts.now ?? new Date()).toISOString().slice(0, 10);
   const stayIn = checkinRows.find((c) => c.expected_departure >= today);
+  const year = (opts.now ?? new Date()).getUTCFullYear();
+  const tiers = versionInForce(versions, today)?.rules.tiers;
   return {
     guest: {
       id: guest.id,
@@ -117,6 +127,12 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
       createdAt: guest.created_at,
       updatedAt: guest.updated_at,
     },
+    pointsBalance: standing.pointsBalance,
+    totals: { stays: standing.totalStays, nights: standing.totalNights },
+    /** This year's qualifying activity against the tier held and the next (domain/tiers.ts `tierProgress`). */
+    tierProgress: isTier(guest.tier)
+      ? tierProgress({ tier: guest.tier, activity: standing.year, year, ...(tiers ? { tiers } : {}) })
+      : null,
     workflow,
     stays: stayRows.map((s) => ({
       id: s.id,

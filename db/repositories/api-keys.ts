@@ -84,3 +84,43 @@ export async function list(db: Knex): Promise<Omit<ApiKeyRow, 'key_hash'>[]> {
 export async function revoke(db: Knex, id: number): Promise<boolean> {
   return (await db('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() })) > 0;
 }
+
+// --- console sessions (db/migrations/20261206_020_staff_sessions.ts) ---------------------------------------
+
+/** Opens a session for an active key; returns the cookie's token (stored only as its hash). */
+export async function openSession(
+  db: Knex,
+  input: { apiKeyId: number; hours: number },
+): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomBytes(32).toString('base64url');
+  const [row] = await db('staff_sessions')
+    .insert({
+      token_hash: hashKey(token),
+      api_key_id: input.apiKeyId,
+      expires_at: db.raw(`now() + make_interval(hours => ?)`, [input.hours]),
+    })
+    .returning<{ expires_at: Date }[]>('expires_at');
+  return { token, expiresAt: row!.expires_at };
+}
+
+/** The key behind a session that has not expired, if the key is still active. */
+export async function findSessionKey(
+  db: Knex,
+  token: string,
+): Promise<(ApiKeyRow & { session_expires_at: Date }) | undefined> {
+  const row: (ApiKeyRow & { session_expires_at: Date }) | undefined = await db('staff_sessions as s')
+    .join('api_keys as k', 'k.id', 's.api_key_id')
+    .where('s.token_hash', hashKey(token))
+    .where('s.expires_at', '>', db.fn.now())
+    .whereNull('k.revoked_at')
+    .first('k.*', 's.expires_at as session_expires_at');
+  return row;
+}
+
+/** Ends a session (sign out); also clears sessions that expired, so the table does not grow. */
+export async function closeSession(db: Knex, token: string): Promise<void> {
+  await db('staff_sessions')
+    .where('token_hash', hashKey(token))
+    .orWhere('expires_at', '<=', db.fn.now())
+    .delete();
+}

@@ -163,6 +163,7 @@ export interface CaseFilter {
   status?: CaseStatus | undefined;
   department?: string | undefined;
   slaState?: CaseSlaState | undefined;
+  priority?: string | undefined;
   propertyCode?: string | undefined;
   guestId?: string | undefined;
   /** Cases opened before this one (the previous page's last), newest first. */
@@ -170,12 +171,13 @@ export interface CaseFilter {
   limit: number;
 }
 
-/** Cases by status, department, SLA state, property or guest; newest first. */
+/** Cases by status, department, SLA state, priority, property or guest; newest first. */
 export async function listCases(db: Knex, filter: CaseFilter): Promise<CaseRow[]> {
   const q = db<CaseRow>('service_cases');
   if (filter.status) q.where('status', filter.status);
   if (filter.department) q.where('department', filter.department);
   if (filter.slaState) q.where('sla_state', filter.slaState);
+  if (filter.priority) q.where('priority', filter.priority);
   if (filter.propertyCode) q.where('property_code', filter.propertyCode);
   if (filter.guestId) q.where('guest_id', filter.guestId);
   if (filter.before) {
@@ -253,6 +255,17 @@ export async function upsertPropertySettings(
     .insert({ locale: 'en', ...row, updated_at: db.fn.now() })
     .onConflict('property_code')
     .merge();
+}
+
+/** A property's settings unless it has some already (the dev stack's demo hotel). */
+export async function seedPropertySettings(
+  db: Knex,
+  row: Omit<PropertySettingsRow, 'locale'> & { locale?: string },
+): Promise<void> {
+  await db('property_settings')
+    .insert({ locale: 'en', ...row })
+    .onConflict('property_code')
+    .ignore();
 }
 
 // --- staff requests on a case --------------------------------------------------------------------------------
