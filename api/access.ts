@@ -47,6 +47,8 @@ export const ROUTES: readonly RouteAccess[] = [
   route('POST', '/v1/guests/:id/points/redemptions', 'staff'),
   route('POST', '/v1/guests/:id/points/adjustments', 'admin'),
   route('POST', '/v1/guests/:id/tier-floor', 'admin'),
+  route('POST', '/v1/guests/:id/preferences', 'staff'),
+  route('POST', '/v1/guests/:id/preferences/:preferenceId/remove', 'staff'),
 
   route('POST', '/v1/cases', 'staff'),
   route('GET', '/v1/cases', 'staff'),

@@ -22,6 +22,7 @@ import {
   type StaffServiceDeps,
 } from './staff.js';
 import { uuidId } from '../ids.js';
+import { preferencesRouter } from './preferences.js';
 
 const params = z.object({ id: uuidId('must be a guest id (UUID)') });
 
@@ -118,5 +119,6 @@ export function guestsRouter(deps: GuestsRouterDeps): Router {
   router.post('/:id/points/redemptions', staffRoute('redemption'));
   router.post('/:id/points/adjustments', adminOnly, staffRoute('adjustment'));
   router.post('/:id/tier-floor', adminOnly, staffRoute('tier_floor'));
+  router.use('/:id/preferences', preferencesRouter(deps));
   return router;
 }

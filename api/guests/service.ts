@@ -14,6 +14,8 @@ import * as reEarn from '../../db/repositories/re-earn.js';
 import * as checkins from '../../db/repositories/stay-checkins.js';
 import * as stays from '../../db/repositories/stays.js';
 import { standingOf } from '../../db/repositories/standing.js';
+import * as preferences from '../../db/repositories/preferences.js';
+import { preferenceView } from './preferences.js';
 import { rulesVersions } from '../../db/repositories/lifecycle.js';
 import { versionInForce } from '../../domain/program.js';
 import { isTier, tierProgress } from '../../domain/tiers.js';
@@ -81,6 +83,7 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     awaitingRateRows,
     standing,
     versions,
+    preferenceRows,
     workflow,
   ] = await Promise.all([
     stays.listByGuest(deps.db, guestId),
@@ -95,6 +98,7 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     reEarn.awaitingRateOf(deps.db, guestId),
     standingOf(deps.db, guestId, (opts.now ?? new Date()).getUTCFullYear()),
     rulesVersions(deps.db),
+    preferences.listActive(deps.db, [guestId]),
     workflowView(deps, guestId),
   ]);
   // In house: checked in, no check-out reported, the expected departure not before today (UTC, give or take
@@ -127,6 +131,8 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
       createdAt: guest.created_at,
       updatedAt: guest.updated_at,
     },
+    /** Preferences and taboos in force, taboos first, each with its source and who recorded it. */
+    preferences: preferenceRows.map(preferenceView),
     pointsBalance: standing.pointsBalance,
     totals: { stays: standing.totalStays, nights: standing.totalNights },
     /** This year's qualifying activity against the tier held and the next (domain/tiers.ts `tierProgress`). */

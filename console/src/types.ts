@@ -58,6 +58,7 @@ export interface GuestView {
     createdAt: string;
     updatedAt: string;
   };
+  preferences: Preference[];
   pointsBalance?: number;
   tierProgress?: TierProgress | null;
   workflow: { workflowId: string; status: string; state: unknown; stateError?: string } | null;
@@ -118,4 +119,14 @@ export interface Property {
   code: string;
   name: string | null;
   timezone: string | null;
+}
+
+export interface Preference {
+  id: number;
+  kind: 'preference' | 'taboo';
+  category: string;
+  text: string;
+  source: string;
+  recordedBy: string;
+  at: string;
 }

@@ -20,6 +20,7 @@ import * as m015 from './20261125_015_mail_facts.js';
 import * as m016 from './20261206_016_program_rules_v2.js';
 import * as m017 from './20261206_017_stays_awaiting_rate.js';
 import * as m020 from './20261206_020_staff_sessions.js';
+import * as m021 from './20261206_021_guest_preferences.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '20261206_016_program_rules_v2': m016,
   '20261206_017_stays_awaiting_rate': m017,
   '20261206_020_staff_sessions': m020,
+  '20261206_021_guest_preferences': m021,
 };

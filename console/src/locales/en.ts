@@ -34,6 +34,9 @@ const en = {
   pager: { label: 'Pages', previous: 'Previous', next: 'Next', page: 'Page {{n}}' },
   common: { yes: 'Yes', no: 'No', when: 'When', status: 'Status' },
   action: {
+    remove: 'Remove',
+    addPreference: 'Add a preference or taboo',
+    addPreferenceConfirm: 'Record it on the guest card with your name?',
     signOut: 'Sign out',
     cancel: 'Cancel',
     continue: 'Continue',
@@ -83,6 +86,8 @@ const en = {
     none: 'No guest matches.',
   },
   guest: {
+    preferences: 'Preferences and taboos',
+    noPreferences: 'None recorded.',
     name: 'Name',
     memberNumber: 'Member number',
     notMember: 'Not a member',
@@ -401,6 +406,17 @@ const en = {
     'guest.restart': 'Workflow restarted',
   },
   benefit: {},
+  preferences: { kind: 'Kind', category: 'About', text: 'What' },
+  preferenceCategory: {
+    room: 'Room',
+    bed: 'Bed',
+    pillow: 'Pillow',
+    food: 'Food',
+    allergy: 'Allergy',
+    amenity: 'Amenities',
+    service: 'Service',
+    other: 'Other',
+  },
   preferenceKind: { preference: 'Prefers', taboo: 'Avoid' },
   factSource: { pms: 'PMS', staff: 'staff', survey: 'survey', import: 'import' },
 };

@@ -35,6 +35,9 @@ const zh: Messages = {
   pager: { label: '分页', previous: '上一页', next: '下一页', page: '第 {{n}} 页' },
   common: { yes: '是', no: '否', when: '时间', status: '状态' },
   action: {
+    remove: '删除',
+    addPreference: '添加偏好或禁忌',
+    addPreferenceConfirm: '以您的名义记入宾客档案？',
     signOut: '退出',
     cancel: '取消',
     continue: '继续',
@@ -84,6 +87,8 @@ const zh: Messages = {
     none: '没有符合条件的宾客。',
   },
   guest: {
+    preferences: '偏好与禁忌',
+    noPreferences: '暂无记录。',
     name: '姓名',
     memberNumber: '会员号',
     notMember: '非会员',
@@ -392,6 +397,17 @@ const zh: Messages = {
     'guest.restart': '重启工作流',
   },
   benefit: {},
+  preferences: { kind: '类型', category: '方面', text: '内容' },
+  preferenceCategory: {
+    room: '房间',
+    bed: '床型',
+    pillow: '枕头',
+    food: '饮食',
+    allergy: '过敏',
+    amenity: '客用品',
+    service: '服务',
+    other: '其他',
+  },
   preferenceKind: { preference: '偏好', taboo: '禁忌' },
   factSource: { pms: 'PMS', staff: '员工', survey: '问卷', import: '导入' },
 };

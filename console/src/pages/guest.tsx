@@ -9,12 +9,13 @@ import { Link, useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { CASE_CATEGORIES, CASE_PRIORITIES, CASE_SOURCES, DEPARTMENTS } from '../../../domain/cases';
 import { TIERS } from '../../../domain/tiers';
+import { PREFERENCE_CATEGORIES, PREFERENCE_KINDS } from '../../../domain/preferences';
 import { get, idempotencyKey, post } from '../api';
 import { codeLabel, statusCode } from '../i18n';
 import { formatDay, formatInstant, formatNumber, personName } from '../format';
 import { useSession } from '../session';
 import type { GuestView, TierProgress } from '../types';
-import { ActionDialog, Badge, Empty, Field, QueryState, Section } from '../ui';
+import { ActionDialog, Badge, Empty, ErrorBox, Field, QueryState, Section } from '../ui';
 import { Timeline } from './timeline';
 
 const TABS = ['timeline', 'points', 'stays', 'mails', 'cases'] as const;
@@ -75,6 +76,9 @@ function GuestCard({ view }: { view: GuestView }) {
         <GuestActions view={view} />
       </section>
       <div className="columns">
+        <Section title={t('guest.preferences')} actions={<AddPreference guestId={g.id} />}>
+          <Preferences view={view} />
+        </Section>
         <Section title={t('guest.tierProgress')}>
           <TierProgressView progress={view.tierProgress ?? null} tier={g.tier} />
         </Section>
@@ -377,6 +381,91 @@ function Cases({ view }: { view: GuestView }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+function Preferences({ view }: { view: GuestView }) {
+  const { t } = useTranslation();
+  const { zone } = useSession();
+  const client = useQueryClient();
+  const [error, setError] = useState<unknown>(null);
+  if (view.preferences.length === 0) return <Empty>{t('guest.noPreferences')}</Empty>;
+  const remove = async (id: number) => {
+    setError(null);
+    try {
+      await post(`/v1/guests/${view.guest.id}/preferences/${id}/remove`, {});
+      void client.invalidateQueries({ queryKey: ['guest', view.guest.id] });
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <>
+      <ul className="prefs" data-testid="preferences">
+        {view.preferences.map((p) => (
+          <li key={p.id} className={p.kind === 'taboo' ? 'taboo' : ''}>
+            <strong>{codeLabel('preferenceKind', p.kind)}</strong> ·{' '}
+            {codeLabel('preferenceCategory', p.category)}: {p.text}{' '}
+            <span className="muted small">
+              ({codeLabel('factSource', p.source)} · {p.recordedBy} · {formatInstant(p.at, zone)})
+            </span>{' '}
+            <button
+              type="button"
+              className="btn btn-quiet small"
+              onClick={() => void remove(p.id)}
+              aria-label={t('action.remove')}
+            >
+              ×
+            </button>
+          </li>
+        ))}
+      </ul>
+      <ErrorBox error={error} />
+    </>
+  );
+}
+
+function AddPreference({ guestId }: { guestId: string }) {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const [kind, setKind] = useState('preference');
+  const [category, setCategory] = useState('room');
+  const [text, setText] = useState('');
+  return (
+    <ActionDialog
+      label={t('action.addPreference')}
+      title={t('action.addPreference')}
+      valid={text.trim().length > 0}
+      confirmText={t('action.addPreferenceConfirm')}
+      submit={() => post(`/v1/guests/${guestId}/preferences`, { kind, category, text: text.trim() })}
+      onDone={() => {
+        setText('');
+        void client.invalidateQueries({ queryKey: ['guest', guestId] });
+      }}
+      testId="action-add-preference"
+    >
+      <Field label={t('preferences.kind')}>
+        <select value={kind} onChange={(e) => setKind(e.target.value)} name="kind">
+          {PREFERENCE_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {codeLabel('preferenceKind', k)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label={t('preferences.category')}>
+        <select value={category} onChange={(e) => setCategory(e.target.value)} name="category">
+          {PREFERENCE_CATEGORIES.map((k) => (
+            <option key={k} value={k}>
+              {codeLabel('preferenceCategory', k)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label={t('preferences.text')}>
+        <input value={text} onChange={(e) => setText(e.target.value)} name="text" maxLength={300} />
+      </Field>
+    </ActionDialog>
   );
 }
 
