@@ -10,7 +10,7 @@ import { requireRole } from '../auth.js';
 import { ROLES_FOR } from '../access.js';
 import { validationError } from '../errors.js';
 import { listQuery, workflowIdParam } from './schema.js';
-import { getWorkflow, listWorkflows, type WorkflowsDeps } from './service.js';
+import { getWorkflow, listWorkflows, withGuests, type WorkflowsDeps } from './service.js';
 
 /** Mounted at `/v1/workflows`. */
 export function workflowsRouter(
@@ -24,12 +24,13 @@ export function workflowsRouter(
   router.get('/', async (req, res) => {
     const parsed = listQuery.safeParse(req.query);
     if (!parsed.success) throw validationError(parsed.error);
-    res.json(await listWorkflows(deps, parsed.data));
+    res.json(await withGuests(deps.db, await listWorkflows(deps, parsed.data)));
   });
   router.get('/:id', async (req, res) => {
     const id = workflowIdParam.safeParse(req.params.id);
     if (!id.success) throw validationError(id.error, ['id']);
-    res.json(await getWorkflow(deps, id.data));
+    const { workflows } = await withGuests(deps.db, { workflows: [await getWorkflow(deps, id.data)] });
+    res.json(workflows[0]);
   });
   return router;
 }

@@ -10,6 +10,8 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { caseStateQuery } from '../../contracts/case.js';
 import { followUpStateQuery } from '../../contracts/follow-up.js';
 import { GUEST_STAGE, GUEST_TIER, LAST_PROPERTY, OPEN_CASES, stateQuery } from '../../contracts/guest.js';
+import type { Db } from '../../db/knex.js';
+import * as guests from '../../db/repositories/guests.js';
 import { HttpError } from '../errors.js';
 import { WORKFLOW_STATUSES, type ListQuery } from './schema.js';
 
@@ -105,6 +107,29 @@ export async function listWorkflows(
     workflows,
     nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
     query,
+  };
+}
+
+const GUEST_ID = /^guest-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/;
+
+/**
+ * Each workflow of a page with the guest it belongs to (`guest-<id>…`: the guest's own run and its children),
+ * the name read from Postgres: Temporal holds ids only.
+ */
+export async function withGuests<T extends { workflows: WorkflowSummary[] }>(db: Db, page: T) {
+  const ids = page.workflows.map((w) => GUEST_ID.exec(w.workflowId)?.[1]).filter((x) => x !== undefined);
+  const names = await guests.namesOf(db, [...new Set(ids)]);
+  return {
+    ...page,
+    workflows: page.workflows.map((w) => {
+      const guestId = GUEST_ID.exec(w.workflowId)?.[1] ?? null;
+      const name = guestId ? names.get(guestId) : undefined;
+      return {
+        ...w,
+        guestId,
+        guestName: name ? { firstName: name.firstName, lastName: name.lastName } : null,
+      };
+    }),
   };
 }
 

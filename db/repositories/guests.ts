@@ -370,3 +370,15 @@ export async function turnMarketingConsentOff(trx: Knex.Transaction, id: string)
     .returning(['updated_at']);
   return after!.updated_at;
 }
+
+/** Names of the guests with these ids (a page of workflows shows whose each is). */
+export async function namesOf(
+  db: Knex,
+  ids: readonly string[],
+): Promise<Map<string, { firstName: string; lastName: string }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db<GuestRow>('guests')
+    .whereIn('id', ids)
+    .select<Pick<GuestRow, 'id' | 'first_name' | 'last_name'>[]>('id', 'first_name', 'last_name');
+  return new Map(rows.map((r) => [r.id, { firstName: r.first_name, lastName: r.last_name }]));
+}

@@ -73,6 +73,10 @@ describe('GET /v1/workflows', () => {
       status: 'Running',
       guest: { stage: 'member', tier: 'member', lastProperty: PROPERTY_A, openCases: 0 },
     });
+    // Whose each run is: the id from the workflow id, the name from Postgres (Temporal holds ids only).
+    const named = atA.json.workflows[0] as unknown as { guestId: string; guestName: { firstName: string } };
+    expect([a1, a2]).toContain(named.guestId);
+    expect(named.guestName.firstName).toEqual(expect.any(String));
 
     const atB = await list(`type=guestLifecycle&property=${PROPERTY_B}`);
     expect(atB.json.workflows.map((w) => w.workflowId)).toEqual([guestWorkflowId(b)]);

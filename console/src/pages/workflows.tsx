@@ -10,7 +10,7 @@ import { STAGES } from '../../../domain/stages';
 import { TIERS } from '../../../domain/tiers';
 import { get } from '../api';
 import { codeLabel } from '../i18n';
-import { formatInstant } from '../format';
+import { formatInstant, personName } from '../format';
 import { useSession } from '../session';
 import { Badge, Empty, Field, Pager, QueryState, Section, usePager } from '../ui';
 import { ReasonAction } from './guest';
@@ -49,7 +49,7 @@ interface WorkflowSummary {
     openCases: number | null;
   } | null;
   guestId?: string | null;
-  guestName?: string | null;
+  guestName?: { firstName: string; lastName: string } | null;
 }
 
 interface WorkflowDetail extends WorkflowSummary {
@@ -141,7 +141,9 @@ export function WorkflowsPage() {
                     <tr key={`${w.workflowId}/${w.runId}`}>
                       <td className="mono">
                         <Link to={`/workflows/${encodeURIComponent(w.workflowId)}`}>
-                          {w.guestName ?? w.workflowId}
+                          {w.guestName
+                            ? personName(w.guestName.firstName, w.guestName.lastName)
+                            : w.workflowId}
                         </Link>
                       </td>
                       <td>{codeLabel('workflowType', w.type)}</td>
@@ -217,7 +219,11 @@ function WorkflowView({ w }: { w: WorkflowDetail }) {
             <div className="fact">
               <dt>{t('case.guest')}</dt>
               <dd>
-                <Link to={`/guests/${guestId}`}>{w.guestName ?? t('case.openGuest')}</Link>
+                <Link to={`/guests/${guestId}`}>
+                  {w.guestName
+                    ? personName(w.guestName.firstName, w.guestName.lastName)
+                    : t('case.openGuest')}
+                </Link>
               </dd>
             </div>
           ) : null}
