@@ -248,8 +248,10 @@ export async function listCases(
     limit: query.limit + 1,
   });
   const page = rows.slice(0, query.limit);
+  const names = await guests.namesOf(deps.db, [...new Set(page.map((r) => r.guest_id))]);
   return {
-    cases: page.map(caseSummary),
+    // Each with the guest's name, for the queue (Postgres holds it; the case's workflow holds ids only).
+    cases: page.map((row) => ({ ...caseSummary(row), guestName: names.get(row.guest_id) ?? null })),
     next: rows.length > query.limit ? cursorOf(page.at(-1)!) : null,
   };
 }

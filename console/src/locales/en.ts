@@ -34,6 +34,7 @@ const en = {
   pager: { label: 'Pages', previous: 'Previous', next: 'Next', page: 'Page {{n}}' },
   common: { yes: 'Yes', no: 'No', when: 'When', status: 'Status' },
   action: {
+    add: 'Add',
     remove: 'Remove',
     addPreference: 'Add a preference or taboo',
     addPreferenceConfirm: 'Record it on the guest card with your name?',

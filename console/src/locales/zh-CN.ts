@@ -35,6 +35,7 @@ const zh: Messages = {
   pager: { label: '分页', previous: '上一页', next: '下一页', page: '第 {{n}} 页' },
   common: { yes: '是', no: '否', when: '时间', status: '状态' },
   action: {
+    add: '添加',
     remove: '删除',
     addPreference: '添加偏好或禁忌',
     addPreferenceConfirm: '以您的名义记入宾客档案？',

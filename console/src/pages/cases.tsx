@@ -16,7 +16,7 @@ import {
 } from '../../../domain/cases';
 import { get, idempotencyKey, post } from '../api';
 import { codeLabel } from '../i18n';
-import { formatInstant } from '../format';
+import { formatInstant, personName } from '../format';
 import { useSession } from '../session';
 import { ActionDialog, Badge, Empty, Field, Pager, QueryState, Section, usePager } from '../ui';
 
@@ -35,6 +35,7 @@ interface CaseSummary {
   slaState: string;
   costBucket: string | null;
   resolvedAt: string | null;
+  guestName?: { firstName: string; lastName: string } | null;
 }
 
 interface CaseDetail {
@@ -129,6 +130,7 @@ export function CasesPage() {
                 <thead>
                   <tr>
                     <th>{t('case.opened')}</th>
+                    <th>{t('case.guest')}</th>
                     <th>{t('case.category')}</th>
                     <th>{t('case.priority')}</th>
                     <th>{t('stay.property')}</th>
@@ -146,6 +148,11 @@ export function CasesPage() {
                     >
                       <td className="nowrap">
                         <Link to={`/cases/${c.id}`}>{formatInstant(c.openedAt, zone)}</Link>
+                      </td>
+                      <td>
+                        <Link to={`/guests/${c.guestId}`}>
+                          {c.guestName ? personName(c.guestName.firstName, c.guestName.lastName) : '—'}
+                        </Link>
                       </td>
                       <td>{codeLabel('category', c.category)}</td>
                       <td>
@@ -249,42 +256,44 @@ function CaseView({ detail }: { detail: CaseDetail }) {
           {detail.compensations.length === 0 ? (
             <Empty />
           ) : (
-            <table className="table" data-testid="compensations">
-              <thead>
-                <tr>
-                  <th>{t('case.kind')}</th>
-                  <th className="num">{t('case.amount')}</th>
-                  <th>{t('common.status')}</th>
-                  <th>{t('case.requestedBy')}</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {detail.compensations.map((k) => (
-                  <tr key={k.id}>
-                    <td>{codeLabel('compensationKind', k.kind)}</td>
-                    <td className="num">
-                      {k.amount} {k.currency}
-                      {k.points ? ` · ${k.points} pts` : ''}
-                    </td>
-                    <td>
-                      <Badge kind={k.status === 'awaiting_approval' ? 'alert' : 'ok'}>
-                        {codeLabel('compensationStatus', k.status)}
-                      </Badge>
-                    </td>
-                    <td>
-                      {k.requestedBy}
-                      {k.approvedBy ? ` → ${k.approvedBy}` : ''}
-                    </td>
-                    <td>
-                      {k.status === 'awaiting_approval' && session?.can.manager ? (
-                        <CaseApprove caseId={c.id} compensationId={k.id} onDone={refresh} />
-                      ) : null}
-                    </td>
+            <div className="table-wrap">
+              <table className="table" data-testid="compensations">
+                <thead>
+                  <tr>
+                    <th>{t('case.kind')}</th>
+                    <th className="num">{t('case.amount')}</th>
+                    <th>{t('common.status')}</th>
+                    <th>{t('case.requestedBy')}</th>
+                    <th />
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {detail.compensations.map((k) => (
+                    <tr key={k.id}>
+                      <td>{codeLabel('compensationKind', k.kind)}</td>
+                      <td className="num">
+                        {k.amount} {k.currency}
+                        {k.points ? ` · ${k.points} pts` : ''}
+                      </td>
+                      <td>
+                        <Badge kind={k.status === 'awaiting_approval' ? 'alert' : 'ok'}>
+                          {codeLabel('compensationStatus', k.status)}
+                        </Badge>
+                      </td>
+                      <td>
+                        {k.requestedBy}
+                        {k.approvedBy ? ` → ${k.approvedBy}` : ''}
+                      </td>
+                      <td>
+                        {k.status === 'awaiting_approval' && session?.can.manager ? (
+                          <CaseApprove caseId={c.id} compensationId={k.id} onDone={refresh} />
+                        ) : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </Section>
         <Section title={t('case.notes')}>

@@ -433,7 +433,7 @@ function AddPreference({ guestId }: { guestId: string }) {
   const [text, setText] = useState('');
   return (
     <ActionDialog
-      label={t('action.addPreference')}
+      label={t('action.add')}
       title={t('action.addPreference')}
       valid={text.trim().length > 0}
       confirmText={t('action.addPreferenceConfirm')}
