@@ -8,8 +8,15 @@ export function hasCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-export function ensureDebianPackage(input: { command: string; pkg: string; purpose: string }): void {
-  if (hasCommand(input.command)) return;
+export function ensureDebianPackage(input: {
+  /** A command the package installs, or a check of its own (a font has no command). */
+  command: string;
+  installed?: () => boolean;
+  pkg: string;
+  purpose: string;
+}): void {
+  const present = input.installed ?? (() => hasCommand(input.command));
+  if (present()) return;
   if (process.getuid?.() === 0 && hasCommand('apt-get')) {
     console.error(`${input.command} is missing: installing the Debian package ${input.pkg}`);
     const install = () =>
@@ -21,7 +28,7 @@ export function ensureDebianPackage(input: { command: string; pkg: string; purpo
       spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit' });
       install();
     }
-    if (hasCommand(input.command)) return;
+    if (present()) return;
   }
   throw new Error(
     `${input.command} is needed ${input.purpose} but was not found on PATH. Install it (Debian: apt-get install ${input.pkg}) and run again.`,

@@ -4,6 +4,7 @@
  * (stack/debian-package.ts). Every page records what the browser console says, so a test can assert that the
  * console logged no error, and `shoot` saves a screenshot at both sizes into .data/screenshots/.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -21,6 +22,13 @@ export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   if (!process.env.CHROMIUM_PATH)
     ensureDebianPackage({ command: 'chromium', pkg: 'chromium', purpose: "for the console's browser tests" });
+  // Chinese labels and names in the screenshots need a CJK font (staff browsers have one).
+  ensureDebianPackage({
+    command: 'fc-list',
+    installed: () => spawnSync('sh', ['-c', 'fc-list :lang=zh | grep -q .']).status === 0,
+    pkg: 'fonts-noto-cjk',
+    purpose: 'for the Chinese screenshots of the console',
+  });
   return chromium.launch({
     executablePath,
     headless: true,
