@@ -14,6 +14,7 @@ import { errorMiddleware, HttpError, jsonBodyOnly } from './errors.js';
 import { guestsRouter } from './guests/router.js';
 import { linksRouter } from './links/router.js';
 import { marketingRouter } from './marketing/router.js';
+import { docsRouter } from './openapi/router.js';
 import { pmsRouter } from './pms/router.js';
 import { adminRouter, programRouter } from './program/router.js';
 
@@ -57,6 +58,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // The API's description, public: `/v1/openapi.json` and the reference rendered from it, `/docs`.
+  app.use(docsRouter());
   app.use(
     '/v1/pms',
     pmsRouter({

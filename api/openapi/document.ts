@@ -1,0 +1,346 @@
+/**
+ * The OpenAPI 3.1 document of the API, built from one place: every route of ROUTES (api/access.ts) with its
+ * operation from the areas below (api/<area>/openapi.ts: the zod schemas its router validates with, its answers
+ * and errors). Who may call a route — the roles in the description and `x-roles`, the `security` requirement,
+ * the 401/403 — comes from its access; the 400 of its inputs and the 413/415 of a body are added here.
+ *
+ * A route in ROUTES without an operation does not compile (`OPERATIONS` below); one named in an area but not in
+ * ROUTES throws. test/e2e/openapi.test.ts compares the document with the routes Express has.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { ROLES_FOR, ROUTES, routeKey, type Access, type RouteAccess, type RouteKey } from '../access.js';
+import { casesArea } from '../cases/openapi.js';
+import { guestsArea } from '../guests/openapi.js';
+import { linksArea } from '../links/openapi.js';
+import { cadencesArea, templatesArea } from '../marketing/openapi.js';
+import { pmsArea } from '../pms/openapi.js';
+import { programArea } from '../program/openapi.js';
+import { workflowsArea } from '../workflows/openapi.js';
+import { publicArea } from './public.js';
+import { errorBody, idempotencyKeyHeader, type Area, type OperationSpec } from './spec.js';
+
+/** In the order `/docs` shows them. */
+const AREAS = [
+  pmsArea,
+  guestsArea,
+  casesArea,
+  workflowsArea,
+  programArea,
+  templatesArea,
+  cadencesArea,
+  linksArea,
+  publicArea,
+] as const satisfies readonly Area<Partial<Record<RouteKey, OperationSpec>>>[];
+
+/** Every route's operation: a route of ROUTES missing here is a compile error naming it. */
+const OPERATIONS = {
+  ...pmsArea.operations,
+  ...guestsArea.operations,
+  ...casesArea.operations,
+  ...workflowsArea.operations,
+  ...programArea.operations,
+  ...templatesArea.operations,
+  ...cadencesArea.operations,
+  ...linksArea.operations,
+  ...publicArea.operations,
+} satisfies Record<RouteKey, OperationSpec>;
+
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+/** `/v1/guests/:id` → `/v1/guests/{id}`. */
+export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+/** `POST /v1/cases/:id/notes` → `postCasesByIdNotes`. */
+export function operationId(r: Pick<RouteAccess, 'method' | 'path'>): string {
+  const words = r.path
+    .split('/')
+    .filter((s) => s !== '' && s !== 'v1')
+    .flatMap((s) => (s.startsWith(':') ? ['by', s.slice(1)] : s.split(/[^A-Za-z0-9]+/)))
+    .filter(Boolean);
+  return r.method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}
+
+/** The security scheme of each way in (none for routes anyone may call). */
+const SECURITY_SCHEMES = {
+  apiKey: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A staff API key with one role (`ops`, `manager`, `admin`, `marketer`): `Authorization: Bearer <key>`. Keys are created with `npm run api-key -- create --name … --role …`; only their hash is stored.',
+  },
+  pmsSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Signature',
+    description:
+      '`X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` with the shared secret `PMS_WEBHOOK_SECRET` (or, while rotating, `PMS_WEBHOOK_SECRET_PREVIOUS`); `t` within `PMS_SIGNATURE_TOLERANCE_SECONDS` (default 300) of now (api/pms/signature.ts).',
+  },
+} as const;
+
+/** Who may call a route, in words (the operation's description). */
+function callerOf(access: Access): string {
+  switch (access) {
+    case 'pms-signature':
+      return 'Caller: the PMS, by the HMAC signature of the raw body in `X-Signature`; no API key.';
+    case 'signed-link':
+      return 'Caller: the guest, by the signed, expiring link of a mail: the `{token}` in the path is the authority (lib/links.ts); no API key. A browser gets an HTML page, a client sending `Accept: application/json` gets JSON.';
+    case 'public':
+      return 'Caller: anyone; no API key.';
+    default:
+      return `Roles: ${ROLES_FOR[access].join(', ')} (an API key of one of these roles).`;
+  }
+}
+
+/** The `security` requirement of a route: none (`[]`) where no credential is asked for. */
+function securityOf(access: Access): Record<string, string[]>[] {
+  switch (access) {
+    case 'pms-signature':
+      return [{ pmsSignature: [] }];
+    // OpenAPI has no scheme for a credential in the path: the token is the `{token}` parameter.
+    case 'signed-link':
+    case 'public':
+      return [];
+    default:
+      return [{ apiKey: [] }];
+  }
+}
+
+/** An error of any status (ErrorCase's statuses are those a route declares itself). */
+interface AnyError {
+  status: number;
+  codes: readonly string[];
+  when: string;
+}
+
+/** The errors of the way in: a key refused (401) or of another role (403), a signature, a link. */
+function accessErrors(access: Access): AnyError[] {
+  switch (access) {
+    case 'pms-signature':
+      return [
+        {
+          status: 401,
+          codes: ['signature_missing', 'signature_malformed', 'signature_expired', 'signature_mismatch'],
+          when: '`X-Signature` missing, not `t=…,v1=…`, its time too far from now, or made with another secret or body (`details.header`: `X-Signature`)',
+        },
+      ];
+    case 'signed-link':
+      return [
+        {
+          status: 400,
+          codes: ['link_invalid'],
+          when: 'not a token, altered, signed with another secret, or for another purpose (`details.field`: `token`)',
+        },
+        { status: 410, codes: ['link_expired'], when: 'past its expiry (`details.expiredAt`)' },
+        {
+          status: 410,
+          codes: ['link_gone'],
+          when: 'what the link names (the guest, the stay, the case) no longer exists',
+        },
+      ];
+    case 'public':
+      return [];
+    default:
+      return [
+        {
+          status: 401,
+          codes: ['unauthenticated'],
+          when: 'no `Authorization: Bearer <api key>`, or an unknown or revoked key (`details.header`: `Authorization`)',
+        },
+        {
+          status: 403,
+          codes: ['forbidden'],
+          when: `the key's role is not one of ${ROLES_FOR[access].join(', ')} (\`details.role\`, \`details.allowed\`)`,
+        },
+      ];
+  }
+}
+
+/** The errors every route with inputs or a body has (api/errors.ts). */
+function inputErrors(spec: OperationSpec): AnyError[] {
+  const cases: AnyError[] = [];
+  const named = [
+    spec.params && 'a path parameter',
+    spec.query && 'a query parameter',
+    spec.body && 'a body field',
+    spec.idempotencyKey && '`Idempotency-Key`',
+  ].filter(Boolean);
+  if (named.length > 0)
+    cases.push({
+      status: 400,
+      codes: ['validation_failed'],
+      when: `${named.join(', ')} missing, mistyped or out of range (\`details.field\` or \`details.header\`; \`details.issues\`)`,
+    });
+  if (spec.body) {
+    cases.push({
+      status: 400,
+      codes: ['malformed_json', 'malformed_body'],
+      when: 'the body is not JSON, or could not be read (`details.field`: `(body)`)',
+    });
+    cases.push({
+      status: 413,
+      codes: ['payload_too_large'],
+      when: "the body is over the route's limit (`details.limit`)",
+    });
+  }
+  return cases;
+}
+
+/** The 415s of a body: charset and encoding always, JSON-only where the route takes only JSON. */
+function bodyMediaErrors(spec: OperationSpec): AnyError | undefined {
+  if (!spec.body) return undefined;
+  const jsonOnly = !spec.body.form && !spec.body.anyContentType;
+  return {
+    status: 415,
+    codes: [
+      ...(jsonOnly ? ['unsupported_media_type'] : []),
+      'unsupported_content_encoding',
+      'unsupported_charset',
+    ],
+    when: `${jsonOnly ? 'a body sent as anything but `application/json`; ' : ''}a \`Content-Encoding\` other than identity, gzip, deflate or br; a charset other than UTF-8`,
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthenticated',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable',
+  429: 'Too many requests',
+  503: 'Unavailable',
+};
+
+/** One response per status: its codes and when, one line each. */
+function errorResponses(cases: readonly AnyError[]) {
+  const byStatus = new Map<number, string[]>();
+  for (const c of cases) {
+    const line = `${c.codes.map((code) => `\`${code}\``).join(', ')}: ${c.when}`;
+    byStatus.set(c.status, [...(byStatus.get(c.status) ?? []), line]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, lines]) => [
+      status,
+      {
+        description: `${STATUS_TEXT[status] ?? 'Error'}.\n\n${lines.map((l) => `- ${l}`).join('\n')}`,
+        content: { 'application/json': { schema: errorBody } },
+      },
+    ]),
+  );
+}
+
+function successResponses(spec: OperationSpec, idempotent: boolean): RouteConfig['responses'] {
+  const headers = idempotent
+    ? z.object({
+        'Idempotency-Key': z
+          .uuid()
+          .meta({ description: "The request's id: the key sent, or the one made for it." }),
+        'Idempotent-Replayed': z
+          .literal('true')
+          .optional()
+          .meta({ description: 'Set when the answer is a repeat of a request already applied.' }),
+      })
+    : undefined;
+  return Object.fromEntries(
+    Object.entries(spec.answers).map(([status, a]) => [
+      status,
+      {
+        description: a.description,
+        ...(headers ? { headers } : {}),
+        ...(a.schema || a.html
+          ? {
+              content: {
+                ...(a.html ? { 'text/html': { schema: z.string() } } : {}),
+                ...(a.schema ? { 'application/json': { schema: a.schema } } : {}),
+              },
+            }
+          : {}),
+      },
+    ]),
+  );
+}
+
+function operationOf(r: RouteAccess, spec: OperationSpec, tag: string): RouteConfig {
+  const errors = [...accessErrors(r.access), ...inputErrors(spec), ...(spec.errors ?? [])];
+  const media = bodyMediaErrors(spec);
+  const body = spec.body;
+  const bodyTypes = [
+    ...(body && body.form !== 'only' ? ['application/json'] : []),
+    ...(body?.form ? ['application/x-www-form-urlencoded'] : []),
+  ];
+  const roles = r.access in ROLES_FOR ? [...ROLES_FOR[r.access as keyof typeof ROLES_FOR]] : [];
+  return {
+    method: r.method.toLowerCase() as RouteConfig['method'],
+    path: openApiPath(r.path),
+    operationId: operationId(r),
+    tags: [tag],
+    summary: spec.summary,
+    description: [callerOf(r.access), spec.description].filter(Boolean).join('\n\n'),
+    security: securityOf(r.access),
+    'x-access': r.access,
+    'x-roles': roles,
+    request: {
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { query: spec.query } : {}),
+      ...(spec.idempotencyKey ? { headers: idempotencyKeyHeader } : {}),
+      ...(body
+        ? {
+            body: {
+              required: body.required ?? true,
+              ...(body.description ? { description: body.description } : {}),
+              content: Object.fromEntries(bodyTypes.map((t) => [t, { schema: body.schema }])),
+            },
+          }
+        : {}),
+    },
+    responses: {
+      ...successResponses(spec, spec.idempotencyKey ?? false),
+      ...errorResponses([...errors, ...(media ? [media] : [])]),
+    },
+  };
+}
+
+export function buildOpenApiDocument(): OpenApiDocument {
+  const operations: Partial<Record<string, { spec: OperationSpec; tag: string }>> = {};
+  for (const a of AREAS)
+    for (const [key, spec] of Object.entries(a.operations) as [string, OperationSpec][])
+      operations[key] = { spec, tag: a.tag };
+  const routeKeys = new Set<string>(ROUTES.map(routeKey));
+  const extra = Object.keys(operations).filter((k) => !routeKeys.has(k));
+  if (extra.length > 0)
+    throw new Error(`operations for routes not in api/access.ts ROUTES: ${extra.join(', ')}`);
+
+  const registry = new OpenAPIRegistry();
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES))
+    registry.registerComponent('securitySchemes', name, scheme);
+  for (const r of ROUTES) {
+    const found = operations[routeKey(r)];
+    if (!found) throw new Error(`no operation for ${routeKey(r)}`);
+    registry.registerPath(operationOf(r, found.spec, found.tag));
+  }
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Guest lifecycle engine API',
+      version: 'v1',
+      description:
+        'JSON in and out under `/v1`. Staff call with an API key of one role; the PMS signs its webhooks; guests follow signed links from their mails. Every error is `{ error: { code, message, details } }` with `details.field` or `details.header` naming the offender; a refused request writes nothing and starts no workflow. The rendered reference is at `/docs`.',
+    },
+    tags: AREAS.map((a) => ({ name: a.tag, description: a.description })),
+  });
+}
+
+let built: OpenApiDocument | undefined;
+
+/** The document, built once per process (it depends on the code only). */
+export function openApiDocument(): OpenApiDocument {
+  built ??= buildOpenApiDocument();
+  return built;
+}
+
+/** Typed access to the operations (for tests). */
+export const operationFor = (key: RouteKey): OperationSpec => OPERATIONS[key];
