@@ -113,17 +113,32 @@ interface AnyError {
   when: string;
 }
 
+/** The refusals of the ways in, shared by every route of the way (`components.responses`). */
+const SHARED_ERRORS = {
+  Unauthenticated: {
+    status: 401,
+    codes: ['unauthenticated'],
+    when: 'no `Authorization: Bearer <api key>`, or an unknown or revoked key (`details.header`: `Authorization`)',
+  },
+  Forbidden: {
+    status: 403,
+    codes: ['forbidden'],
+    when: "the key's role is not one of the route's roles (`x-roles`; `details.role`, `details.allowed`)",
+  },
+  SignatureRefused: {
+    status: 401,
+    codes: ['signature_missing', 'signature_malformed', 'signature_expired', 'signature_mismatch'],
+    when: '`X-Signature` missing, not `t=…,v1=…`, its time too far from now, or made with another secret or body (`details.header`: `X-Signature`)',
+  },
+} as const satisfies Record<string, AnyError>;
+
+type SharedError = keyof typeof SHARED_ERRORS;
+
 /** The errors of the way in: a key refused (401) or of another role (403), a signature, a link. */
-function accessErrors(access: Access): AnyError[] {
+function accessErrors(access: Access): (AnyError | SharedError)[] {
   switch (access) {
     case 'pms-signature':
-      return [
-        {
-          status: 401,
-          codes: ['signature_missing', 'signature_malformed', 'signature_expired', 'signature_mismatch'],
-          when: '`X-Signature` missing, not `t=…,v1=…`, its time too far from now, or made with another secret or body (`details.header`: `X-Signature`)',
-        },
-      ];
+      return ['SignatureRefused'];
     case 'signed-link':
       return [
         {
@@ -141,18 +156,7 @@ function accessErrors(access: Access): AnyError[] {
     case 'public':
       return [];
     default:
-      return [
-        {
-          status: 401,
-          codes: ['unauthenticated'],
-          when: 'no `Authorization: Bearer <api key>`, or an unknown or revoked key (`details.header`: `Authorization`)',
-        },
-        {
-          status: 403,
-          codes: ['forbidden'],
-          when: `the key's role is not one of ${ROLES_FOR[access].join(', ')} (\`details.role\`, \`details.allowed\`)`,
-        },
-      ];
+      return ['Unauthenticated', 'Forbidden'];
   }
 }
 
@@ -215,20 +219,31 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Unavailable',
 };
 
-/** One response per status: its codes and when, one line each. */
-function errorResponses(cases: readonly AnyError[]) {
-  const byStatus = new Map<number, string[]>();
+/** An error response: its status's words, then each code and when, one line each. */
+function errorResponse(status: number, cases: readonly AnyError[]) {
+  const lines = cases.map((c) => `- ${c.codes.map((code) => `\`${code}\``).join(', ')}: ${c.when}`);
+  return {
+    description: `${STATUS_TEXT[status] ?? 'Error'}.\n\n${lines.join('\n')}`,
+    content: { 'application/json': { schema: errorBody } },
+  };
+}
+
+/** One response per status; a shared refusal alone in its status is a reference to it. */
+function errorResponses(cases: readonly (AnyError | SharedError)[]): RouteConfig['responses'] {
+  const byStatus = new Map<number, (AnyError | SharedError)[]>();
   for (const c of cases) {
-    const line = `${c.codes.map((code) => `\`${code}\``).join(', ')}: ${c.when}`;
-    byStatus.set(c.status, [...(byStatus.get(c.status) ?? []), line]);
+    const status = typeof c === 'string' ? SHARED_ERRORS[c].status : c.status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), c]);
   }
   return Object.fromEntries(
-    [...byStatus].map(([status, lines]) => [
+    [...byStatus].map(([status, group]) => [
       status,
-      {
-        description: `${STATUS_TEXT[status] ?? 'Error'}.\n\n${lines.map((l) => `- ${l}`).join('\n')}`,
-        content: { 'application/json': { schema: errorBody } },
-      },
+      group.length === 1 && typeof group[0] === 'string'
+        ? { $ref: `#/components/responses/${group[0]}` }
+        : errorResponse(
+            status,
+            group.map((c) => (typeof c === 'string' ? SHARED_ERRORS[c] : c)),
+          ),
     ]),
   );
 }
@@ -317,6 +332,11 @@ export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES))
     registry.registerComponent('securitySchemes', name, scheme);
+  for (const [name, e] of Object.entries(SHARED_ERRORS))
+    registry.registerComponent('responses', name, {
+      description: `${STATUS_TEXT[e.status]}.\n\n- ${e.codes.map((c) => `\`${c}\``).join(', ')}: ${e.when}`,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    });
   for (const r of ROUTES) {
     const found = operations[routeKey(r)];
     if (!found) throw new Error(`no operation for ${routeKey(r)}`);
