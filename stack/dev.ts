@@ -242,6 +242,7 @@ async function main(): Promise<void> {
     log(
       `  API                ${apiUrl}   (POST /v1/pms/events, GET /v1/guests?email=…, GET /v1/guests/:id, GET /v1/workflows?stage=…)`,
     );
+    log(`  API reference      ${apiUrl}/docs   (OpenAPI 3.1: ${apiUrl}/v1/openapi.json)`);
     log(`  Temporal Web UI    ${temporalUi ?? `(external Temporal at ${temporalAddress})`}`);
     log(`  Mailbox            ${mailboxUrl ?? `(external SMTP at ${smtpUrl})`}`);
     log(`  Temporal gRPC      ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}`);
