@@ -28,6 +28,9 @@ export type Audience = keyof typeof ROLES_FOR;
  */
 export type Access = Audience | 'pms-signature' | 'signed-link' | 'public';
 
+/** Whether the access is a role set (an API key of one of its roles). */
+export const isAudience = (access: Access): access is Audience => Object.hasOwn(ROLES_FOR, access);
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteAccess {

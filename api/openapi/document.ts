@@ -9,7 +9,16 @@
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { ROLES_FOR, ROUTES, routeKey, type Access, type RouteAccess, type RouteKey } from '../access.js';
+import {
+  isAudience,
+  ROLES_FOR,
+  ROUTES,
+  routeKey,
+  type Access,
+  type Audience,
+  type RouteAccess,
+  type RouteKey,
+} from '../access.js';
 import { casesArea } from '../cases/openapi.js';
 import { guestsArea } from '../guests/openapi.js';
 import { linksArea } from '../links/openapi.js';
@@ -78,34 +87,6 @@ const SECURITY_SCHEMES = {
   },
 } as const;
 
-/** Who may call a route, in words (the operation's description). */
-function callerOf(access: Access): string {
-  switch (access) {
-    case 'pms-signature':
-      return 'Caller: the PMS, by the HMAC signature of the raw body in `X-Signature`; no API key.';
-    case 'signed-link':
-      return 'Caller: the guest, by the signed, expiring link of a mail: the `{token}` in the path is the authority (lib/links.ts); no API key. A browser gets an HTML page, a client sending `Accept: application/json` gets JSON.';
-    case 'public':
-      return 'Caller: anyone; no API key.';
-    default:
-      return `Roles: ${ROLES_FOR[access].join(', ')} (an API key of one of these roles).`;
-  }
-}
-
-/** The `security` requirement of a route: none (`[]`) where no credential is asked for. */
-function securityOf(access: Access): Record<string, string[]>[] {
-  switch (access) {
-    case 'pms-signature':
-      return [{ pmsSignature: [] }];
-    // OpenAPI has no scheme for a credential in the path: the token is the `{token}` parameter.
-    case 'signed-link':
-    case 'public':
-      return [];
-    default:
-      return [{ apiKey: [] }];
-  }
-}
-
 /** An error of any status (ErrorCase's statuses are those a route declares itself). */
 interface AnyError {
   status: number;
@@ -134,30 +115,51 @@ const SHARED_ERRORS = {
 
 type SharedError = keyof typeof SHARED_ERRORS;
 
-/** The errors of the way in: a key refused (401) or of another role (403), a signature, a link. */
-function accessErrors(access: Access): (AnyError | SharedError)[] {
-  switch (access) {
-    case 'pms-signature':
-      return ['SignatureRefused'];
-    case 'signed-link':
-      return [
-        {
-          status: 400,
-          codes: ['link_invalid'],
-          when: 'not a token, altered, signed with another secret, or for another purpose (`details.field`: `token`)',
-        },
-        { status: 410, codes: ['link_expired'], when: 'past its expiry (`details.expiredAt`)' },
-        {
-          status: 410,
-          codes: ['link_gone'],
-          when: 'what the link names (the guest, the stay, the case) no longer exists',
-        },
-      ];
-    case 'public':
-      return [];
-    default:
-      return ['Unauthenticated', 'Forbidden'];
-  }
+/** How the document describes one way in: who calls (the description's first line), security, refusals. */
+interface WayIn {
+  caller: string;
+  /** The `security` requirement: none (`[]`) where no credential is asked for. */
+  security: Record<string, string[]>[];
+  errors: (AnyError | SharedError)[];
+}
+
+/** The ways in other than a role set. A new kind of access in api/access.ts is a type error here until described. */
+const WAYS_IN: Record<Exclude<Access, Audience>, WayIn> = {
+  'pms-signature': {
+    caller: 'Caller: the PMS, by the HMAC signature of the raw body in `X-Signature`; no API key.',
+    security: [{ pmsSignature: [] }],
+    errors: ['SignatureRefused'],
+  },
+  'signed-link': {
+    caller:
+      'Caller: the guest, by the signed, expiring link of a mail: the `{token}` in the path is the authority (lib/links.ts); no API key. A browser gets an HTML page, a client sending `Accept: application/json` gets JSON.',
+    // OpenAPI has no scheme for a credential in the path: the token is the `{token}` parameter.
+    security: [],
+    errors: [
+      {
+        status: 400,
+        codes: ['link_invalid'],
+        when: 'not a token, altered, signed with another secret, or for another purpose (`details.field`: `token`)',
+      },
+      { status: 410, codes: ['link_expired'], when: 'past its expiry (`details.expiredAt`)' },
+      {
+        status: 410,
+        codes: ['link_gone'],
+        when: 'what the link names (the guest, the stay, the case) no longer exists',
+      },
+    ],
+  },
+  public: { caller: 'Caller: anyone; no API key.', security: [], errors: [] },
+};
+
+/** A role set: an API key of one of its roles (api/auth.ts `requireRole`). */
+function wayIn(access: Access): WayIn {
+  if (!isAudience(access)) return WAYS_IN[access];
+  return {
+    caller: `Roles: ${ROLES_FOR[access].join(', ')} (an API key of one of these roles).`,
+    security: [{ apiKey: [] }],
+    errors: ['Unauthenticated', 'Forbidden'],
+  };
 }
 
 /** The errors every route with inputs or a body has (api/errors.ts). */
@@ -280,22 +282,23 @@ function successResponses(spec: OperationSpec, idempotent: boolean): RouteConfig
 }
 
 function operationOf(r: RouteAccess, spec: OperationSpec, tag: string): RouteConfig {
-  const errors = [...accessErrors(r.access), ...inputErrors(spec), ...(spec.errors ?? [])];
+  const way = wayIn(r.access);
+  const errors = [...way.errors, ...inputErrors(spec), ...(spec.errors ?? [])];
   const media = bodyMediaErrors(spec);
   const body = spec.body;
   const bodyTypes = [
     ...(body && body.form !== 'only' ? ['application/json'] : []),
     ...(body?.form ? ['application/x-www-form-urlencoded'] : []),
   ];
-  const roles = r.access in ROLES_FOR ? [...ROLES_FOR[r.access as keyof typeof ROLES_FOR]] : [];
+  const roles = isAudience(r.access) ? [...ROLES_FOR[r.access]] : [];
   return {
     method: r.method.toLowerCase() as RouteConfig['method'],
     path: openApiPath(r.path),
     operationId: operationId(r),
     tags: [tag],
     summary: spec.summary,
-    description: [callerOf(r.access), spec.description].filter(Boolean).join('\n\n'),
-    security: securityOf(r.access),
+    description: [way.caller, spec.description].filter(Boolean).join('\n\n'),
+    security: way.security,
     'x-access': r.access,
     'x-roles': roles,
     request: {

@@ -10,14 +10,7 @@
  * One server; the callers of a route at once, several routes at a time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ROLES_FOR,
-  ROUTES,
-  routeKey,
-  type Access,
-  type Audience,
-  type RouteAccess,
-} from '../../api/access.js';
+import { isAudience, ROLES_FOR, ROUTES, routeKey, type Access, type RouteAccess } from '../../api/access.js';
 import { ROLES, type Role } from '../../db/repositories/api-keys.js';
 import { openApiStack, type ApiStack } from '../api-stack.js';
 import { countRows } from '../helpers.js';
@@ -51,8 +44,6 @@ const concrete = (path: string) =>
 type Caller = 'no key' | Role | 'signed';
 /** What the route must answer: exactly 401, exactly 403, or anything but those two. */
 type Expected = '401' | '403' | 'neither';
-
-const isAudience = (access: Access): access is Audience => access in ROLES_FOR;
 
 function expected(access: Access, caller: Caller): Expected {
   if (isAudience(access)) {
