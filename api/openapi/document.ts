@@ -5,7 +5,7 @@
  * the 401/403 — comes from its access; the 400 of its inputs and the 413/415 of a body are added here.
  *
  * A route in ROUTES without an operation does not compile (`OPERATIONS` below); one named in an area but not in
- * ROUTES throws. test/e2e/openapi.test.ts compares the document with the routes Express has.
+ * ROUTES throws. api/openapi/openapi.unit.test.ts compares the document with the routes Express has.
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
@@ -163,10 +163,11 @@ function wayIn(access: Access): WayIn {
 }
 
 /** The errors every route with inputs or a body has (api/errors.ts). */
-function inputErrors(spec: OperationSpec): AnyError[] {
+function inputErrors(spec: OperationSpec, access: Access): AnyError[] {
   const cases: AnyError[] = [];
   const named = [
-    spec.params && 'a path parameter',
+    // A signed link's token is refused as `link_invalid` (its way in), not as a field.
+    spec.params && access !== 'signed-link' && 'a path parameter',
     spec.query && 'a query parameter',
     spec.body && 'a body field',
     spec.idempotencyKey && '`Idempotency-Key`',
@@ -201,9 +202,14 @@ function bodyMediaErrors(spec: OperationSpec): AnyError | undefined {
     codes: [
       ...(jsonOnly ? ['unsupported_media_type'] : []),
       'unsupported_content_encoding',
-      'unsupported_charset',
+      // The raw bytes of a signed body are read as they come: no charset to refuse.
+      ...(spec.body.anyContentType ? [] : ['unsupported_charset']),
     ],
-    when: `${jsonOnly ? 'a body sent as anything but `application/json`; ' : ''}a \`Content-Encoding\` other than identity, gzip, deflate or br; a charset other than UTF-8`,
+    when: [
+      ...(jsonOnly ? ['a body sent as anything but `application/json`'] : []),
+      'a `Content-Encoding` other than identity, gzip, deflate or br',
+      ...(spec.body.anyContentType ? [] : ['a charset other than UTF-8']),
+    ].join('; '),
   };
 }
 
@@ -283,7 +289,7 @@ function successResponses(spec: OperationSpec, idempotent: boolean): RouteConfig
 
 function operationOf(r: RouteAccess, spec: OperationSpec, tag: string): RouteConfig {
   const way = wayIn(r.access);
-  const errors = [...way.errors, ...inputErrors(spec), ...(spec.errors ?? [])];
+  const errors = [...way.errors, ...inputErrors(spec, r.access), ...(spec.errors ?? [])];
   const media = bodyMediaErrors(spec);
   const body = spec.body;
   const bodyTypes = [

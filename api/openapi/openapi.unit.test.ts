@@ -99,6 +99,11 @@ describe('the OpenAPI document and the app', () => {
     expect(documented.map((d) => d.key).filter((k) => !routes.has(k))).toEqual([]);
   });
 
+  it('gives every operation an id of its own', () => {
+    const ids = documented.map((d) => d.op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('has exactly the routes of api/access.ts ROUTES, each once', () => {
     const fromRoutes = ROUTES.map((r) => `${r.method} ${openApiPath(r.path)}`);
     expect(new Set(fromRoutes).size).toBe(ROUTES.length);
