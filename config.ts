@@ -73,7 +73,7 @@ const envSchema = z.object({
     .optional()
     .transform((v) => (v ? v : undefined)),
 
-  /** How long a console sign-in lasts, in hours (api/session.ts): a hard expiry, not renewed by use. */
+  /** How long a console sign-in lasts, in hours (api/console/session.ts): a hard expiry, not renewed by use. */
   CONSOLE_SESSION_HOURS: z.coerce
     .number()
     .int('must be a whole number of hours from 1 to 24')

@@ -1,8 +1,10 @@
 /**
  * Which role may call which route: the one table. Staff authenticate with an API key that has one role
  * (api/auth.ts, `npm run api-key`); the PMS signs its webhooks instead (api/pms/signature.ts); guests follow
- * signed links from their mails (lib/links.ts). The routers gate with these role sets, and
- * test/e2e/access.test.ts calls every route below with every role it does not name and expects 403.
+ * signed links from their mails (lib/links.ts); a few routes are public (the health check, the API's own
+ * description). The routers gate with these role sets; test/e2e/access.test.ts calls every route below with
+ * no key and with a key of every role and expects 401, 403 or neither as the route's access says; the
+ * OpenAPI document (api/openapi/document.ts) describes every route below, and only those.
  */
 import type { Role } from '../db/repositories/api-keys.js';
 
@@ -22,22 +24,39 @@ export const ROLES_FOR = {
 
 export type Audience = keyof typeof ROLES_FOR;
 
-/** Who may call a route: a role set, the PMS by its signature, or the guest by a signed link. */
-export type Access = Audience | 'pms-signature' | 'signed-link';
+/**
+ * Who may call a route: a role set, the PMS by its signature, the guest by a signed link, or anyone (`public`:
+ * no key is asked for, and a key sent is not looked at).
+ */
+export type Access = Audience | 'pms-signature' | 'signed-link' | 'public';
+
+/** Whether the access is a role set (an API key of one of its roles). */
+export const isAudience = (access: Access): access is Audience => Object.hasOwn(ROLES_FOR, access);
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteAccess {
-  method: 'GET' | 'POST';
+  method: HttpMethod;
+  /** The path as Express has it (`/v1/guests/:id`). */
   path: string;
   access: Access;
 }
 
-const route = (method: RouteAccess['method'], path: string, access: Access): RouteAccess => ({
+/** One route; method and path keep their literal types, so that `RouteKey` lists every route by name. */
+const route = <const M extends HttpMethod, const P extends string>(method: M, path: P, access: Access) => ({
   method,
   path,
   access,
 });
 
-export const ROUTES: readonly RouteAccess[] = [
+export const ROUTES = [
+  route('GET', '/health', 'public'),
+  route('GET', '/v1/openapi.json', 'public'),
+  // The console's sign-in: the key travels in the body (POST), the session in its cookie (api/console/session.ts).
+  route('POST', '/v1/session', 'public'),
+  route('GET', '/v1/session', 'public'),
+  route('DELETE', '/v1/session', 'public'),
+
   route('POST', '/v1/pms/events', 'pms-signature'),
 
   route('GET', '/v1/properties', 'anyStaff'),
@@ -88,4 +107,12 @@ export const ROUTES: readonly RouteAccess[] = [
     route('GET', `/v1/links/${page}/:token`, 'signed-link'),
     route('POST', `/v1/links/${page}/:token`, 'signed-link'),
   ]),
-];
+] as const satisfies readonly RouteAccess[];
+
+/** `'GET /v1/guests/:id'`: a route of ROUTES by its method and path (api/openapi/document.ts needs one entry each). */
+export type RouteKey = KeyOf<(typeof ROUTES)[number]>;
+type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string }
+  ? `${M} ${P}`
+  : never;
+
+export const routeKey = (r: Pick<RouteAccess, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -14,11 +14,12 @@ import { errorMiddleware, HttpError, jsonBodyOnly } from './errors.js';
 import { guestsRouter } from './guests/router.js';
 import { linksRouter } from './links/router.js';
 import { marketingRouter } from './marketing/router.js';
+import { docsRouter } from './openapi/router.js';
 import { pmsRouter } from './pms/router.js';
 import { adminRouter, programRouter } from './program/router.js';
-import { consoleRouter } from './console.js';
-import { sessionRouter } from './session.js';
-import { propertiesRouter } from './properties.js';
+import { consoleRouter } from './console/static.js';
+import { sessionRouter } from './console/session.js';
+import { propertiesRouter } from './console/properties.js';
 
 export interface AppDeps {
   db: Db;
@@ -35,7 +36,7 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The Temporal Web UI a workflow's page links to (`<url>/namespaces/<ns>/workflows/<id>/<runId>/history`). */
   temporalUi?: { url: string; namespace: string };
-  /** The console's sign-in (api/session.ts): CONSOLE_SESSION_HOURS, CONSOLE_SECURE_COOKIE. Defaults 8 h, off. */
+  /** The console's sign-in (api/console/session.ts): CONSOLE_SESSION_HOURS, CONSOLE_SECURE_COOKIE. Defaults 8 h, off. */
   console?: { sessionHours: number; secureCookie: boolean };
 }
 
@@ -65,6 +66,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // The API's description, public: `/v1/openapi.json` and the reference rendered from it, `/docs`.
+  app.use(docsRouter());
   app.use(
     '/v1/pms',
     pmsRouter({

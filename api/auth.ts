@@ -21,7 +21,7 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** The console's session cookie (api/session.ts). */
+/** The console's session cookie (api/console/session.ts). */
 export const SESSION_COOKIE = 'gle_session';
 
 /** The session token of the request's cookie, if it carries one. */

@@ -1,6 +1,6 @@
 /**
  * The console's build (docs/console.md): `npm run build:console` → dist/console/, served by the API at
- * /console/ (api/console.ts). No CDN: every script, style and font ships from the project.
+ * /console/ (api/console/static.ts). No CDN: every script, style and font ships from the project.
  */
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';

@@ -255,7 +255,7 @@ async function main(): Promise<void> {
       `  API                ${apiUrl}   (POST /v1/pms/events, GET /v1/guests?email=…, GET /v1/guests/:id, GET /v1/workflows?stage=…)`,
     );
     log(`  Console            ${apiUrl}/console/   (sign in with the ops API key below)`);
-    log(`  API reference      ${apiUrl}/docs   (${apiUrl}/v1/openapi.json)`);
+    log(`  API reference      ${apiUrl}/docs   (OpenAPI 3.1: ${apiUrl}/v1/openapi.json)`);
     log(`  Temporal Web UI    ${temporalUi ?? `(external Temporal at ${temporalAddress})`}`);
     log(`  Mailbox            ${mailboxUrl ?? `(external SMTP at ${smtpUrl})`}`);
     log(`  Temporal gRPC      ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}`);

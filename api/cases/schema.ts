@@ -17,7 +17,8 @@ export function longText(max: number) {
   return z
     .string()
     .refine((v) => !FORBIDDEN.test(v), 'must be Unicode text without control characters')
-    .pipe(z.string().trim().min(1).max(max));
+    .pipe(z.string().trim().min(1).max(max))
+    .meta({ description: `Text of 1 to ${max} characters; may span lines.` });
 }
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>

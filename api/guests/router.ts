@@ -24,7 +24,7 @@ import {
 import { uuidId } from '../ids.js';
 import { preferencesRouter } from './preferences.js';
 
-const params = z.object({ id: uuidId('must be a guest id (UUID)') });
+export const params = z.object({ id: uuidId('must be a guest id (UUID)') });
 
 /** `GET /v1/guests?…`: at least one field; every one given must match. */
 const searchFields = {
@@ -40,7 +40,7 @@ const searchFields = {
     .max(100, 'must be a whole number from 1 to 100')
     .default(20),
 };
-const searchQuery = z.object(searchFields);
+export const searchQuery = z.object(searchFields);
 
 function searchOf(query: Record<string, unknown>) {
   const unknown = Object.keys(query).find((k) => !Object.hasOwn(searchFields, k));

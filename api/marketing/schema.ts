@@ -51,7 +51,8 @@ export const templateKey = z
         /^[a-z0-9]+(-[a-z0-9]+)*$/,
         'must be a key of lower-case words joined by hyphens, such as post-stay',
       ),
-  );
+  )
+  .meta({ description: 'Lower-case words joined by hyphens (`post-stay`).' });
 
 /** A version number in a path or body: digits only in a path (`1e3` is not version 1000). */
 export const versionNumber = z.preprocess(

@@ -79,17 +79,23 @@ export function isoDate() {
       z
         .string()
         .refine((v) => v >= MIN_DATE && v <= MAX_DATE, `must be a date from ${MIN_DATE} to ${MAX_DATE}`),
-    );
+    )
+    .meta({ description: `A date \`YYYY-MM-DD\` from ${MIN_DATE} to ${MAX_DATE}.` });
 }
 
 /** An ISO 8601 instant with an offset (`2026-03-12T03:15:00Z`, `…+08:00`) from MIN_DATE to MAX_DATE. */
 export function instant() {
-  return z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with an offset' }).pipe(
-    z.string().refine((v) => {
-      const ms = Date.parse(v);
-      return Number.isFinite(ms) && ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS;
-    }, `must be an instant from ${MIN_DATE} to ${MAX_DATE}`),
-  );
+  return z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 instant with an offset' })
+    .pipe(
+      z.string().refine((v) => {
+        const ms = Date.parse(v);
+        return Number.isFinite(ms) && ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS;
+      }, `must be an instant from ${MIN_DATE} to ${MAX_DATE}`),
+    )
+    .meta({
+      description: `An ISO 8601 instant with an offset (\`2026-03-12T03:15:00Z\`, \`…+08:00\`) from ${MIN_DATE} to ${MAX_DATE}.`,
+    });
 }
 
 // --- profile and money ---------------------------------------------------------------------------------------
@@ -120,9 +126,9 @@ function isLocale(tag: string): boolean {
 export const email = z.email({ message: 'must be an email address' }).max(254);
 
 const localeMessage = 'must be a BCP 47 tag such as en or zh-CN';
-export const locale = formatted(35, /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, localeMessage).pipe(
-  z.string().refine(isLocale, localeMessage),
-);
+export const locale = formatted(35, /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, localeMessage)
+  .pipe(z.string().refine(isLocale, localeMessage))
+  .meta({ description: 'A BCP 47 tag (`en`, `zh-CN`): `zh…` gets Chinese mail, anything else English.' });
 
 export const timeZone = z
   .string()
@@ -134,9 +140,12 @@ export const timeZone = z
         (tz) => textProblem(tz) === undefined && isTimeZone(tz),
         'must be an IANA time zone such as Asia/Shanghai',
       ),
-  );
+  )
+  .meta({ description: 'An IANA time zone (`Asia/Shanghai`).' });
 
-export const currency = formatted(3, /^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY');
+export const currency = formatted(3, /^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').meta({
+  description: 'An ISO 4217 code in capitals (`CNY`).',
+});
 
 /** The largest room revenue one stay may carry: far above any real stay, far below any overflow. */
 export const MAX_ROOM_REVENUE = 10_000_000;
@@ -168,6 +177,9 @@ export const money = z
       return z.NEVER;
     }
     return n.toFixed(2);
+  })
+  .meta({
+    description: `An amount from 0 to ${MAX_ROOM_REVENUE} with at most two decimals, as a number or a string (\`1280.5\`, \`"1280.50"\`).`,
   });
 
 // --- events --------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /**
- * The console's one way to the API: same origin, the session cookie (api/session.ts), JSON both ways and the
+ * The console's one way to the API: same origin, the session cookie (api/console/session.ts), JSON both ways and the
  * `X-Console: 1` header every write with the cookie needs. A refusal comes back as an ApiError carrying the
  * API's `{ error: { code, message, details } }`, which the pages show as it is.
  */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Console sessions (api/session.ts): a staff member signs in with an API key once and the browser holds an
+ * Console sessions (api/console/session.ts): a staff member signs in with an API key once and the browser holds an
  * `HttpOnly`, `SameSite=Strict` cookie instead of the key. A row per session: the SHA-256 of the cookie's token
  * (never the token), the key it stands for (a revoked key ends its sessions at once: the lookup joins
  * `api_keys`) and a hard expiry (CONSOLE_SESSION_HOURS after sign-in; no sliding renewal).

@@ -1,5 +1,5 @@
 /**
- * The console's sign-in (api/session.ts) over real HTTP: a key traded for an HttpOnly, SameSite=Strict cookie
+ * The console's sign-in (api/console/session.ts) over real HTTP: a key traded for an HttpOnly, SameSite=Strict cookie
  * with a bounded lifetime; the cookie opens what the key's role opens; a write with the cookie needs
  * `X-Console: 1`; sign-out, a revoked key and an expired session all end it. Bad input changes nothing.
  */
@@ -113,7 +113,8 @@ describe('console sessions', () => {
   it('ends at sign-out, when the key is revoked, and when it expires', async () => {
     const a = await signIn(api.keyFor('ops'));
     const out = await call('DELETE', '/v1/session', { cookie: a.cookie });
-    expect(out.status).toBe(204);
+    expect(out.status).toBe(200);
+    expect(out.json).toEqual({ signedIn: false });
     expect(out.headers.get('set-cookie')).toMatch(/^gle_session=; .*Max-Age=0/);
     expect((await call('GET', '/v1/session', { cookie: a.cookie })).json).toEqual({ signedIn: false });
 

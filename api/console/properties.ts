@@ -3,8 +3,8 @@
  * (`property_settings`). The console labels times in the chosen hotel's zone and offers the codes in filters.
  */
 import { Router } from 'express';
-import type { Db } from '../db/knex.js';
-import { listProperties } from '../db/repositories/properties.js';
+import type { Db } from '../../db/knex.js';
+import { listProperties } from '../../db/repositories/properties.js';
 
 export function propertiesRouter(deps: { db: Db }): Router {
   const router = Router();

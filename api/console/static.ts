@@ -2,23 +2,26 @@
  * The staff console (docs/console.md): a single-page app in console/, built by Vite into dist/console/
  * (`npm run build:console`; `npm run dev`, `npm test` and `npm run build` build it first). The API serves the
  * built files at `/console/` and answers every other `/console/…` path with its index page, where the console's
- * router takes over. The page calls this same API with its session cookie (api/session.ts).
+ * router takes over. The page calls this same API with its session cookie (api/console/session.ts).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 
-/** The project's root: the nearest folder above this file with a package.json (api/ or dist/api/). */
+/** The project's root: the nearest folder above this file with a package.json (api/console/ or dist/api/console/). */
 function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json'))) {
     const up = path.dirname(dir);
-    if (up === dir) throw new Error('no package.json above api/console.ts');
+    if (up === dir) throw new Error('no package.json above api/console/static.ts');
     dir = up;
   }
   return dir;
 }
+
+/** The pages for people this router answers (Express paths), apart from the API's routes. */
+export const CONSOLE_PAGES = ['/', '/console/{*rest}'] as const;
 
 export const CONSOLE_BUILD_DIR = path.join(projectRoot(), 'dist', 'console');
 

@@ -6,7 +6,7 @@
  *   HttpOnly; SameSite=Strict; Path=/; Max-Age=…` (`Secure` where configured). Scripts cannot read the cookie,
  *   and no other site's page can send it.
  * - `GET /v1/session` → who is signed in (`{ signedIn: false }` when nobody is), `DELETE /v1/session` → signed
- *   out, cookie cleared.
+ *   out (`{ signedIn: false }`), cookie cleared.
  *
  * The session ends CONSOLE_SESSION_HOURS after sign-in (a hard expiry) or when its key is revoked
  * (db/repositories/api-keys.ts `findSessionKey`). Every route then accepts the cookie where it accepts the key
@@ -15,12 +15,12 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Db } from '../db/knex.js';
-import * as apiKeys from '../db/repositories/api-keys.js';
-import type { Role } from '../db/repositories/api-keys.js';
-import { ROLES_FOR, type Audience } from './access.js';
-import { keyOf, SESSION_COOKIE, sessionTokenOf } from './auth.js';
-import { HttpError, validationError } from './errors.js';
+import type { Db } from '../../db/knex.js';
+import * as apiKeys from '../../db/repositories/api-keys.js';
+import type { Role } from '../../db/repositories/api-keys.js';
+import { ROLES_FOR, type Audience } from '../access.js';
+import { keyOf, SESSION_COOKIE, sessionTokenOf } from '../auth.js';
+import { HttpError, validationError } from '../errors.js';
 
 export interface SessionDeps {
   db: Db;
@@ -55,7 +55,7 @@ function cookie(deps: SessionDeps, value: string, maxAgeSeconds: number): string
   ].join('; ');
 }
 
-const view = (key: { name: string; role: Role }, expiresAt: Date | null) => ({
+export const view = (key: { name: string; role: Role }, expiresAt: Date | null) => ({
   name: key.name,
   role: key.role,
   /** When the session ends (null: a key sent in the header, which has no session). */
@@ -97,7 +97,7 @@ export function sessionRouter(deps: SessionDeps): Router {
     const token = sessionTokenOf(req);
     if (token) await apiKeys.closeSession(deps.db, token);
     res.set('Set-Cookie', cookie(deps, '', 0));
-    res.status(204).end();
+    res.json({ signedIn: false });
   });
   return router;
 }
