@@ -50,8 +50,12 @@ export const timelineQuery = z.strictObject({
 });
 export type TimelineQuery = z.infer<typeof timelineQuery>;
 
-/** Why `next.deadlines` is empty: the guest's workflow was never started, has ended, or did not answer. */
-export type NextUnavailable = 'workflow_not_found' | 'workflow_not_running' | 'state_query_failed';
+/**
+ * Why `next.deadlines` is empty: the guest's workflow was never started, has ended, or did not answer its state
+ * query in time (no worker); or Temporal did not answer at all.
+ */
+export type NextUnavailable =
+  'workflow_not_found' | 'workflow_not_running' | 'state_query_failed' | 'temporal_unavailable';
 
 export interface TimelineNext {
   /** The guest workflow's dated deadlines, soonest first. */
@@ -77,12 +81,18 @@ async function deadlinesOf(
 ): Promise<Pick<TimelineNext, 'deadlines' | 'unavailable'>> {
   const handle = deps.temporal.workflow.getHandle(guestWorkflowId(guestId));
   try {
-    const described = await handle.describe();
+    const timeoutMs = deps.queryTimeoutMs ?? 5000;
+    const described = await Promise.race([
+      handle.describe(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
+      ),
+    ]);
     if (described.status.name !== 'RUNNING') return { deadlines: [], unavailable: 'workflow_not_running' };
   } catch (err) {
     return {
       deadlines: [],
-      unavailable: err instanceof WorkflowNotFoundError ? 'workflow_not_found' : 'state_query_failed',
+      unavailable: err instanceof WorkflowNotFoundError ? 'workflow_not_found' : 'temporal_unavailable',
     };
   }
   try {

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guestWorkflowId } from '../../domain/ids.js';
 import type { GuestTimelineEntry, PlannedMail } from '../../lib/guest-timeline.js';
 import { openApiStack, type ApiStack } from '../api-stack.js';
 import { eventually, stayCompletedBody } from '../helpers.js';
@@ -242,6 +243,14 @@ describe('GET /v1/guests/:id/timeline', () => {
     });
     expect(unknown.status).toBe(404);
     expect(unknown.json.error).toMatchObject({ code: 'guest_not_found', details: { field: 'id' } });
+  });
+
+  it('answers when the workflow has ended: no deadlines, and why; the entries all the same', async () => {
+    await api.env.client.workflow.getHandle(guestWorkflowId(guestId)).terminate('timeline e2e');
+    const r = await timeline(guestId, '?limit=200');
+    expect(r.status).toBe(200);
+    expect(r.json.next).toMatchObject({ deadlines: [], unavailable: 'workflow_not_running' });
+    expect(r.json.entries).toEqual(full.entries);
   });
 
   it('answers for a guest whose workflow never started: no deadlines, and why', async () => {
