@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MEMBER_AGENDA_FACTS } from '../test/agenda-samples.js';
-import { agendaBasis, nextDeadline, reviewJitterMinutes } from './agenda.js';
+import { agendaBasis, datedDeadlines, nextDeadline, reviewJitterMinutes } from './agenda.js';
 import { DEFAULT_RULES } from './default-rules.js';
 
 describe('nextDeadline', () => {
@@ -17,6 +17,27 @@ describe('nextDeadline', () => {
       kind: 'tierReview',
       at: '2027-01-01T00:00:00Z',
     });
+  });
+});
+
+describe('datedDeadlines', () => {
+  it("lists every dated deadline soonest first, whatever the agenda (a guest's, a case's); nothing without one", () => {
+    expect(
+      datedDeadlines({
+        lapse: '2027-03-01T00:00:00Z',
+        birthday: '2026-05-02T01:00:00Z',
+        dutyManager: '2026-05-01T00:00:00Z',
+        tierReview: undefined,
+        handled: ['x'],
+        garbage: 'not a date',
+      }),
+    ).toEqual([
+      { kind: 'dutyManager', at: '2026-05-01T00:00:00Z' },
+      { kind: 'birthday', at: '2026-05-02T01:00:00Z' },
+      { kind: 'lapse', at: '2027-03-01T00:00:00Z' },
+    ]);
+    expect(datedDeadlines(undefined)).toEqual([]);
+    expect(datedDeadlines(null)).toEqual([]);
   });
 });
 

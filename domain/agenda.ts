@@ -52,6 +52,19 @@ export function earliestDeadline<K extends string>(
   return best;
 }
 
+/**
+ * Every dated deadline of an agenda (a guest's, or a case's: domain/cases.ts CaseAgenda), soonest first, as
+ * staff see "what happens next" (GET /v1/workflows/:id, GET /v1/guests/:id/timeline). Takes the agenda as a
+ * state query answers it: entries that are not instants are left out.
+ */
+export function datedDeadlines(agenda: unknown): { kind: string; at: string }[] {
+  if (!agenda || typeof agenda !== 'object') return [];
+  return Object.entries(agenda)
+    .filter((e): e is [string, string] => typeof e[1] === 'string' && !Number.isNaN(Date.parse(e[1])))
+    .map(([kind, at]) => ({ kind, at }))
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
 /** What a guest's agenda is computed from (activities/lifecycle.ts reads it from Postgres). */
 export interface AgendaFacts {
   guestId: string;

@@ -4,8 +4,10 @@
  * rejected, plus what the simulator itself sent (PMS events, staff requests) and their answers. Every instant
  * is simulated time in the scenario's own calendar; `local` is the guest's wall clock.
  */
-import { DateTime } from 'luxon';
+import type { DateTime } from 'luxon';
 import type { Db } from '../db/knex.js';
+import * as timeline from '../db/repositories/timeline.js';
+import { timelineEntries, type TimelineClock } from '../lib/guest-timeline.js';
 import type { ReceivedMail } from '../stack/smtp-sink.js';
 import type { ActivityClock, YearShift } from './clock.js';
 import { eventKind, eventMs, firstArg, type HistoryEvent, type WorkflowRun } from './histories.js';
@@ -208,7 +210,11 @@ export interface ReadContext {
   display: (id: string) => string;
 }
 
-/** What Postgres and the sink hold about the scenario's guests, as timeline entries and summaries. */
+/**
+ * What Postgres and the sink hold about the scenario's guests, as timeline entries and summaries: the rows of
+ * db/repositories/timeline.ts made entries by lib/guest-timeline.ts (the API's timeline does the same), on the
+ * scenario's clock, in the simulator's words (the guest's names for ids, the scenario's calendar in texts).
+ */
 export async function readRecords(
   ctx: ReadContext,
 ): Promise<{ entries: TimelineEntry[]; guests: Record<string, GuestSummary> }> {
@@ -219,200 +225,113 @@ export async function readRecords(
   /** The server's instant of a real one written inside an activity (else `fallback`, a server instant). */
   const simMs = (real: Date | null, fallback?: Date | null): number =>
     (real ? ctx.clock.simulated(real) : undefined) ?? fallback?.getTime() ?? real?.getTime() ?? 0;
+  const clock: TimelineClock = { recorded: (at, fallback) => simMs(at, fallback) };
 
   for (const [name, guestId] of ctx.guestIds) {
-    const g = (await db('guests').where({ id: guestId }).first()) as Record<string, unknown> & {
-      timezone: string;
-      pms_profile_id: string;
-    };
+    const g = await timeline.guestSummary(db, guestId);
+    if (!g) throw new Error(`guest ${name} (${guestId}) is not in the database`);
     const base = (serverMs: number) => ({ ...stamp(shift.toScenario(serverMs, g.timezone)), guest: name });
-    const balance = await db('points_ledger')
-      .where({ guest_id: guestId })
-      .first<{ b: number }>(db.raw('coalesce(sum(points), 0)::int as b'));
-    const stays = (await db('stays').where({ guest_id: guestId }).count({ n: '*' }).first()) as {
-      n: string | number;
-    };
     guests[name] = {
       guestId,
       pmsProfileId: ctx.display(g.pms_profile_id),
       timezone: g.timezone,
-      memberNumber: (g.member_number as string | null) ?? null,
-      stage: String(g.stage),
-      tier: String(g.tier),
-      tierFloor: (g.tier_floor as string | null) ?? null,
-      pointsBalance: balance.b,
-      stays: Number(stays.n),
+      memberNumber: g.member_number,
+      stage: g.stage,
+      tier: g.tier,
+      tierFloor: g.tier_floor,
+      pointsBalance: g.balance,
+      stays: g.stays,
     };
 
-    const stages = (await db('stage_history').where({ guest_id: guestId }).orderBy('id')) as {
-      from_stage: string | null;
-      to_stage: string;
-      reason: string;
-      actor: string;
-      at: Date;
-    }[];
-    for (const s of stages) {
-      entries.push({
-        ...base(s.at.getTime()),
-        kind: 'stage',
-        from: s.from_stage,
-        to: s.to_stage,
-        reason: shift.text(s.reason, { years: true }),
-        actor: s.actor,
-      });
-    }
-
-    const tiers = (await db('tier_history').where({ guest_id: guestId }).orderBy('id')) as {
-      tier: string;
-      previous_tier: string;
-      valid_from: string;
-      valid_through: string | null;
-      source: string;
-      reason: string;
-      rules_version: number | null;
-      at: Date;
-    }[];
-    for (const t of tiers) {
-      entries.push({
-        ...base(t.at.getTime()),
-        kind: 'tier',
-        from: t.previous_tier,
-        to: t.tier,
-        source: t.source,
-        reason: shift.text(t.reason, { years: true }),
-        validFrom: shift.dateToScenario(dateOnly(t.valid_from)),
-        validThrough: t.valid_through ? shift.dateToScenario(dateOnly(t.valid_through)) : null,
-        rulesVersion: t.rules_version,
-      });
-    }
-
-    const ledger = await db('points_ledger as l')
-      .leftJoin('stays as s', 's.id', 'l.stay_id')
-      .where('l.guest_id', guestId)
-      .orderBy('l.id')
-      .select<
-        {
-          points: number;
-          balance_after: number;
-          reason: string;
-          source: string | null;
-          rules_version: number | null;
-          pms_stay_id: string | null;
-          created_at: Date;
-          effective_at: Date | null;
-        }[]
-      >('l.*', 's.pms_stay_id');
-    for (const l of ledger) {
-      entries.push({
-        ...base(simMs(l.created_at, l.effective_at)),
-        kind: 'points',
-        points: l.points,
-        balanceAfter: l.balance_after,
-        reason: l.reason,
-        source: l.source,
-        rulesVersion: l.rules_version,
-        stay: l.pms_stay_id ? ctx.display(l.pms_stay_id) : null,
-      });
-    }
-
-    const mails = (await db('mail_outbox').where({ guest_id: guestId }).orderBy('id')) as {
-      status: 'sent' | 'suppressed' | 'failed' | 'pending';
-      template: string;
-      subject: string;
-      to_address: string;
-      suppression_reason: string | null;
-      message_id: string;
-      audience: 'guest' | 'staff' | undefined;
-      created_at: Date;
-      sent_at: Date | null;
-    }[];
-    for (const m of mails) {
-      const got = receivedById.get(m.message_id);
-      entries.push({
-        ...base(simMs(m.status === 'sent' ? (m.sent_at ?? m.created_at) : m.created_at)),
-        kind: 'mail',
-        status: m.status,
-        template: m.template,
-        subject: shift.text(got?.subject ?? m.subject, { years: true }),
-        to: got?.to.join(', ') ?? m.to_address,
-        suppressionReason: m.suppression_reason ? shift.text(m.suppression_reason) : null,
-        audience: m.audience ?? 'guest',
-        deliveries: got?.deliveries ?? 0,
-      });
-    }
-
-    // Service cases: every audited step. Steps the workflow's activities wrote map to simulated time by the
-    // activity clock; the opening (written by the API or an activity) is stamped with the case's own clock.
-    const caseRows = await db('service_cases')
-      .where({ guest_id: guestId })
-      .select<{ id: string; opened_at: Date }[]>('id', 'opened_at');
-    if (caseRows.length > 0) {
-      const openedAt = new Map(caseRows.map((c) => [`case:${c.id}`, c.opened_at]));
-      const steps = (await db('audit_log')
-        .whereIn('subject', [...openedAt.keys()])
-        .orderBy('id')) as { actor: string; action: string; subject: string; after: unknown; at: Date }[];
-      for (const step of steps) {
-        const action = step.action.replace(/^case\./, '');
-        const opened = action === 'opened' ? openedAt.get(step.subject) : undefined;
-        entries.push({
-          ...base(opened ? opened.getTime() : simMs(step.at, openedAt.get(step.subject))),
-          kind: 'case',
-          caseId: step.subject.slice('case:'.length, 'case:'.length + 8),
-          action,
-          facts: caseFacts(step.after),
-          actor: step.actor,
-        });
+    const delivered = await timeline.mailDeliveries(db, guestId);
+    const rejected: { rejectedAt: string; entry: TimelineEntry }[] = [];
+    for (const { entry: e } of timelineEntries(await timeline.timelineRows(db, guestId), clock)) {
+      const at = base(Date.parse(e.at));
+      switch (e.kind) {
+        case 'stage':
+          entries.push({
+            ...at,
+            kind: 'stage',
+            from: e.from,
+            to: e.to,
+            reason: shift.text(e.reason, { years: true }),
+            actor: e.actor,
+          });
+          break;
+        case 'tier':
+          entries.push({
+            ...at,
+            kind: 'tier',
+            from: e.from,
+            to: e.to,
+            source: e.source,
+            reason: shift.text(e.reason, { years: true }),
+            validFrom: shift.dateToScenario(e.validFrom),
+            validThrough: e.validThrough ? shift.dateToScenario(e.validThrough) : null,
+            rulesVersion: e.rulesVersion,
+          });
+          break;
+        case 'points':
+          entries.push({
+            ...at,
+            kind: 'points',
+            points: e.points,
+            balanceAfter: e.balanceAfter,
+            reason: e.reason,
+            source: e.source,
+            rulesVersion: e.rulesVersion,
+            stay: e.stay ? ctx.display(e.stay.pmsStayId) : null,
+          });
+          break;
+        case 'mail': {
+          const row = delivered.get(e.outboxId);
+          const got = row ? receivedById.get(row.messageId) : undefined;
+          entries.push({
+            ...at,
+            kind: 'mail',
+            status: e.status,
+            template: e.template,
+            subject: shift.text(got?.subject ?? e.subject, { years: true }),
+            to: got?.to.join(', ') ?? row?.toAddress ?? '',
+            suppressionReason: e.suppression ? shift.text(e.suppression.text) : null,
+            audience: e.audience,
+            deliveries: got?.deliveries ?? 0,
+          });
+          break;
+        }
+        case 'case':
+          // Steps the workflow's activities wrote are on the activity clock; the opening on the case's own.
+          entries.push({
+            ...at,
+            kind: 'case',
+            caseId: e.caseId.slice(0, 8),
+            action: e.action,
+            facts: e.facts,
+            actor: e.actor,
+          });
+          break;
+        case 'pms_event':
+          // What the simulator sent it prints itself; from Postgres only what the workflow rejected.
+          if (e.rejectedAt)
+            rejected.push({
+              rejectedAt: e.rejectedAt,
+              entry: {
+                ...base(simMs(new Date(e.rejectedAt))),
+                kind: 'rejected',
+                eventId: ctx.display(e.eventId),
+                reason: shift.text(e.rejectionReason ?? ''),
+              },
+            });
+          break;
+        default:
+          // Staff requests and actions: the simulator prints what it sent and what the API answered.
+          break;
       }
     }
-
-    const rejected = (await db('pms_events')
-      .where({ guest_id: guestId })
-      .whereNotNull('rejected_at')
-      .orderBy('rejected_at')) as { id: string; rejection_reason: string | null; rejected_at: Date }[];
-    for (const r of rejected) {
-      entries.push({
-        ...base(simMs(r.rejected_at)),
-        kind: 'rejected',
-        eventId: ctx.display(r.id),
-        reason: shift.text(r.rejection_reason ?? ''),
-      });
-    }
+    rejected.sort((a, b) => Date.parse(a.rejectedAt) - Date.parse(b.rejectedAt));
+    entries.push(...rejected.map((r) => r.entry));
   }
   return { entries, guests };
-}
-
-/** Facts of a case step worth a timeline line: never the guest's or the staff's words. */
-const CASE_FACTS = [
-  'source',
-  'category',
-  'priority',
-  'department',
-  'level',
-  'slaState',
-  'sla_state',
-  'assignee',
-  'kind',
-  'amount',
-  'currency',
-  'points',
-  'status',
-  'costBucket',
-  'cost_bucket',
-  'satisfied',
-  'reopened',
-] as const;
-
-function caseFacts(after: unknown): Record<string, unknown> {
-  if (!after || typeof after !== 'object') return {};
-  const a = after as Record<string, unknown>;
-  return Object.fromEntries(
-    CASE_FACTS.filter((k) => a[k] !== undefined && a[k] !== null).map((k) => [k, a[k]]),
-  );
-}
-
-function dateOnly(v: unknown): string {
-  if (v instanceof Date) return DateTime.fromJSDate(v).toISODate()!;
-  return String(v).slice(0, 10);
 }
 
 const WAKE_UPS = new Set(['workflowExecutionSignaled', 'timerFired', 'workflowExecutionUpdateAccepted']);

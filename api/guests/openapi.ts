@@ -13,6 +13,7 @@ import {
 import { params, searchQuery } from './router.js';
 import type { findGuests, getGuest } from './service.js';
 import { adjustmentBody, redemptionBody, tierFloorBody } from './staff.js';
+import { timelineQuery, type TimelinePageAnswer } from './timeline.js';
 import { preferenceBody, preferenceParams, type preferenceView } from './preferences.js';
 
 type Found = Awaited<ReturnType<typeof findGuests>>;
@@ -54,6 +55,31 @@ const preference = fieldsOf<ReturnType<typeof preferenceView>>()('A preference o
   source: text('`staff`, `pms`, `survey`, `import`.'),
   recordedBy: text("The key's name of whoever recorded it."),
   at: instantOut(),
+});
+
+const timelinePage = fieldsOf<TimelinePageAnswer>()('A page of the timeline.', {
+  guestId: z.uuid(),
+  limit: int(),
+  next: z
+    .object({
+      deadlines: z.array(z.object({ kind: text(), at: instantOut() })),
+      unavailable: textOrNull(
+        'Why `deadlines` is empty: `workflow_not_found`, `workflow_not_running`, `state_query_failed`, `temporal_unavailable`.',
+      ),
+      plannedMails: z.array(
+        opaque(
+          'A mail planned: `source` `outbox` (`template`, `class`, `at`, `outboxId`, `held`) or `follow_up` (`template`, `class`, `at`, `dueAt`, `cadence`, `cadenceVersion`, `stepId`, `stayId`, `condition`).',
+        ),
+      ),
+    })
+    .nullable()
+    .meta({ description: 'What happens next: on the first page only, else null.' }),
+  entries: z.array(
+    opaque(
+      'An entry: `id` (stable: `ledger:12`), `at` (ISO instant), `kind` (`stage`, `tier`, `points`, `mail`, `case`, `pms_event`, `action`, `staff_request`) and the facts of its kind.',
+    ),
+  ),
+  nextCursor: textOrNull('The `cursor` of the next page; null on the last.'),
 });
 
 const guestView = fieldsOf<GuestView>()('The guest: profile, live workflow state and history.', {
@@ -343,6 +369,15 @@ export const guestsArea = area({
       errors: staffRequestErrors([
         { status: 422, codes: ['unknown_tier'], when: 'not a tier of the program' },
       ]),
+    },
+    'GET /v1/guests/:id/timeline': {
+      summary: "The guest's timeline: every decision, newest first, and what happens next",
+      description:
+        "Stage and tier changes with their reasons, points with reason and source, mails (sent, held until a time, suppressed with the reason, failed), case steps, PMS events, audited staff actions with the key's name, staff requests still waiting. Facts only, never an address. The first page (no `cursor`) also has `next`: the workflow's dated deadlines and the mails planned (docs/api.md lists every entry kind).",
+      params,
+      query: timelineQuery,
+      answers: { 200: { description: 'A page of the timeline.', schema: timelinePage } },
+      errors: [{ status: 404, codes: ['guest_not_found'], when: 'no guest with this id' }],
     },
     'POST /v1/guests/:id/preferences': {
       summary: 'Record a preference or taboo',

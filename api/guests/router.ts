@@ -1,5 +1,6 @@
 /**
- * Operations staff find guests (`GET /v1/guests?email=…`) and look at one: `GET /v1/guests/:id` (ops, manager, admin), and the staff requests answered
+ * Operations staff find guests (`GET /v1/guests?email=…`) and look at one: `GET /v1/guests/:id` (ops, manager, admin)
+ * and its timeline, `GET /v1/guests/:id/timeline` (every decision, newest first, and what happens next), and the staff requests answered
  * by the guest's workflow: `POST /:id/points/redemptions` (ops, manager, admin: a manager does what ops does),
  * `POST /:id/points/adjustments` and `POST /:id/tier-floor` (admin). The app authenticates every route for
  * ops, manager or admin first.
@@ -10,6 +11,7 @@ import { requireRole } from '../auth.js';
 import { ROLES_FOR } from '../access.js';
 import { HttpError, validationError } from '../errors.js';
 import { findGuests, getGuest, type GuestServiceDeps } from './service.js';
+import { guestTimeline, timelineQuery } from './timeline.js';
 import { externalId, text } from '../pms/schema.js';
 import {
   adjustmentBody,
@@ -97,6 +99,12 @@ export function guestsRouter(deps: GuestsRouterDeps): Router {
   });
   router.get('/:id', async (req, res) => {
     res.json(await getGuest(deps, guestIdOf(req)));
+  });
+  router.get('/:id/timeline', async (req, res) => {
+    const guestId = guestIdOf(req);
+    const query = timelineQuery.safeParse(req.query);
+    if (!query.success) throw validationError(query.error);
+    res.json(await guestTimeline(deps, guestId, query.data));
   });
 
   const staffRoute =

@@ -3,7 +3,7 @@
  * with its class, planned send time and suppression reason, bookings, tier and stage history, the cases not
  * yet closed, the stay the guest is in house for) and the live state of the workflow.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Db } from '../../db/knex.js';
 import * as bookings from '../../db/repositories/bookings.js';
 import * as cases from '../../db/repositories/cases.js';
@@ -48,20 +48,23 @@ async function workflowView(deps: GuestServiceDeps, guestId: string): Promise<Wo
     throw err;
   }
   try {
-    const timeoutMs = deps.queryTimeoutMs ?? 5000;
-    const state = await Promise.race([
-      handle.query(stateQuery),
-      new Promise<never>((_, reject) =>
-        setTimeout(
-          () => reject(new Error(`no answer within ${timeoutMs} ms (is a worker running?)`)),
-          timeoutMs,
-        ).unref(),
-      ),
-    ]);
-    return { workflowId, status, state };
+    return { workflowId, status, state: await guestStateWithin(handle, deps.queryTimeoutMs) };
   } catch (err) {
     return { workflowId, status, state: null, stateError: (err as Error).message };
   }
+}
+
+/** The guest workflow's `state` query, or an error when no worker answers within `timeoutMs` (default 5 s). */
+export function guestStateWithin(handle: WorkflowHandle, timeoutMs = 5000): Promise<GuestStateView> {
+  return Promise.race([
+    handle.query(stateQuery),
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`no answer within ${timeoutMs} ms (is a worker running?)`)),
+        timeoutMs,
+      ).unref(),
+    ),
+  ]);
 }
 
 /** Cases of the guest the view lists: those not closed (open, or resolved and waiting for the guest). */

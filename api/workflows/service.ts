@@ -12,6 +12,7 @@ import { followUpStateQuery } from '../../contracts/follow-up.js';
 import { GUEST_STAGE, GUEST_TIER, LAST_PROPERTY, OPEN_CASES, stateQuery } from '../../contracts/guest.js';
 import type { Db } from '../../db/knex.js';
 import * as guests from '../../db/repositories/guests.js';
+import { datedDeadlines } from '../../domain/agenda.js';
 import { HttpError } from '../errors.js';
 import { WORKFLOW_STATUSES, type ListQuery } from './schema.js';
 
@@ -190,11 +191,7 @@ export async function getWorkflow(
   const running = described.status.name === 'RUNNING';
   const queryName = STATE_QUERIES[type];
   const state: unknown = running && queryName ? await handle.query(queryName).catch(() => null) : null;
-  const agenda = (state as { agenda?: Record<string, unknown> } | null)?.agenda ?? {};
-  const nextDeadlines = Object.entries(agenda)
-    .filter((e): e is [string, string] => typeof e[1] === 'string')
-    .map(([kind, at]) => ({ kind, at }))
-    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const nextDeadlines = datedDeadlines((state as { agenda?: unknown } | null)?.agenda);
   const history = await deps.temporal.workflowService
     .getWorkflowExecutionHistoryReverse({
       namespace: deps.temporal.options.namespace,

@@ -85,7 +85,7 @@ export async function revoke(db: Knex, id: number): Promise<boolean> {
   return (await db('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() })) > 0;
 }
 
-// --- console sessions (db/migrations/20261206_020_staff_sessions.ts) ---------------------------------------
+// --- console sessions (db/migrations/20261206_021_staff_sessions.ts) ---------------------------------------
 
 /** Opens a session for an active key; returns the cookie's token (stored only as its hash). */
 export async function openSession(

@@ -1,4 +1,4 @@
-/** A guest's preferences and taboos (db/migrations/20261206_021_guest_preferences.ts). */
+/** A guest's preferences and taboos (db/migrations/20261206_022_guest_preferences.ts). */
 import type { Knex } from 'knex';
 import type { FactSource, PreferenceCategory, PreferenceKind } from '../../domain/preferences.js';
 

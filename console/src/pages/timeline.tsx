@@ -22,11 +22,11 @@ export interface TimelineEntry {
 interface TimelinePage {
   entries: TimelineEntry[];
   nextCursor: string | null;
-  next?: {
+  next: {
     deadlines: { kind: string; at: string }[];
-    plannedMails: { template: string; at: string | null; step?: string | null }[];
-    unavailable?: string | null;
-  };
+    plannedMails: { source: string; template: string; at: string | null; held?: boolean }[];
+    unavailable: string | null;
+  } | null;
 }
 
 export function Timeline({ guestId }: { guestId: string }) {
@@ -98,14 +98,18 @@ export function Timeline({ guestId }: { guestId: string }) {
 
 const str = (v: unknown): string =>
   typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
 
+/** One entry as a line of text from its facts (lib/guest-timeline.ts names the kinds and their facts). */
 function EntryText({ e }: { e: TimelineEntry }) {
   const { t } = useTranslation();
+  const { zone } = useSession();
   switch (e.kind) {
     case 'stage':
       return (
         <>
-          {codeLabel('stage', str(e.from))} → <strong>{codeLabel('stage', str(e.to))}</strong>
+          {e.from ? codeLabel('stage', str(e.from)) : '—'} → <strong>{codeLabel('stage', str(e.to))}</strong>
           <span className="muted"> · {str(e.reason)}</span>
         </>
       );
@@ -121,6 +125,7 @@ function EntryText({ e }: { e: TimelineEntry }) {
       );
     case 'points': {
       const n = Number(e.points);
+      const stay = obj(e.stay);
       return (
         <>
           <strong className={n < 0 ? 'neg' : 'pos'}>
@@ -131,53 +136,68 @@ function EntryText({ e }: { e: TimelineEntry }) {
           <span className="muted">
             {' '}
             · {t('points.balanceAfter')} {formatNumber(Number(e.balanceAfter))}
-            {e.source ? ` · ${str(e.source)}` : ''}
+            {e.source ? ` · ${codeLabel('pointsSource', str(e.source))}` : ''}
+            {stay.propertyCode
+              ? ` · ${str(stay.propertyCode)} ${str(stay.arrival)} → ${str(stay.departure)}`
+              : ''}
           </span>
         </>
       );
     }
-    case 'mail':
+    case 'mail': {
+      const suppression = obj(e.suppression);
       return (
         <>
           <Badge kind={`mail-${str(e.status)}`}>{codeLabel('mailStatus', str(e.status))}</Badge>{' '}
           {codeLabel('template', str(e.template))}
           {e.subject ? <span className="muted"> · {str(e.subject)}</span> : null}
-          {e.suppressionReason ? (
+          {suppression.code ? (
             <>
               {' '}
-              · <MailReason reason={str(e.suppressionReason)} />
+              · <MailReason reason={str(suppression.text) || str(suppression.code)} />
             </>
           ) : null}
           {e.heldUntil ? (
             <span className="muted">
               {' '}
-              · {t('timeline.heldUntil')} {str(e.heldUntil)}
+              · {t('timeline.heldUntil')} {formatInstant(str(e.heldUntil), zone)}
             </span>
           ) : null}
         </>
       );
+    }
     case 'case':
       return (
         <>
           <strong>{codeLabel('caseStep', str(e.action))}</strong>
+          {obj(e.facts).level ? <span> · {str(obj(e.facts).level)}</span> : null}
           <span className="muted"> · {str(e.actor)}</span>
         </>
       );
-    case 'pms':
+    case 'pms_event':
       return (
         <>
-          {codeLabel('pmsEvent', str(e.type))}
+          {codeLabel('pmsEvent', str(e.type))} · {codeLabel('pmsStatus', str(e.status))}
           {e.rejectionReason ? <span className="neg"> · {str(e.rejectionReason)}</span> : null}
         </>
       );
-    case 'staff':
+    case 'action':
+    case 'staff_request': {
+      const facts = obj(e.facts);
+      const words = str(facts.reason) || str(facts.note);
       return (
         <>
-          <strong>{codeLabel('staffAction', str(e.action))}</strong> · {str(e.actor)}
-          {e.reason ? <span className="muted"> · “{str(e.reason)}”</span> : null}
+          <strong>{codeLabel('staffAction', str(e.action ?? e.request))}</strong>
+          {e.kind === 'staff_request' ? (
+            <span className="muted"> ({t('timeline.waiting')})</span>
+          ) : null} · {str(e.actor)}
+          {facts.points !== undefined ? <span> · {formatNumber(Number(facts.points))}</span> : null}
+          {facts.tier ? <span> · {codeLabel('tier', str(facts.tier))}</span> : null}
+          {words ? <span className="muted"> · “{words}”</span> : null}
         </>
       );
+    }
     default:
-      return <span className="muted">{JSON.stringify(e)}</span>;
+      return <span className="muted">{e.kind}</span>;
   }
 }
