@@ -226,13 +226,51 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
   };
 }
 
-/** `GET /v1/guests?…`: the guests matching every given field, as a short list to pick from. */
-export async function findGuests(
-  deps: Pick<GuestServiceDeps, 'db'>,
-  query: guests.GuestSearch & { limit: number },
-) {
-  const { limit, ...search } = query;
-  const rows = await guests.search(deps.db, search, limit);
+/** What `GET /v1/guests?…` asks, validated (api/guests/router.ts). */
+export interface GuestSearchQuery {
+  search: guests.GuestSearch;
+  limit: number;
+  after: guests.GuestCursor | undefined;
+}
+
+export const CURSOR_MESSAGE = 'must be the nextCursor of an earlier answer';
+
+/** The cursor as the answer gives it: the page's last guest in name order, base64url JSON. */
+function cursorText(c: guests.GuestCursor): string {
+  return Buffer.from(JSON.stringify([c.lastName, c.firstName, c.id])).toString('base64url');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The cursor an earlier answer gave (a 400 naming `cursor` for anything else). */
+export function cursorOf(text: string): guests.GuestCursor {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (
+    Array.isArray(value) &&
+    value.length === 3 &&
+    value.every((v) => typeof v === 'string' && !v.includes('\u0000')) &&
+    UUID.test(value[2] as string)
+  ) {
+    const [lastName, firstName, id] = value as [string, string, string];
+    return { lastName, firstName, id };
+  }
+  throw new HttpError(400, 'validation_failed', `cursor: ${CURSOR_MESSAGE}`, { field: 'cursor' });
+}
+
+/**
+ * `GET /v1/guests?…`: the guests matching every given field, a page at a time in name order (last name, first
+ * name, any case, then id), each with its last stay; `nextCursor` asks for the next page (null: no more).
+ */
+export async function findGuests(deps: Pick<GuestServiceDeps, 'db'>, query: GuestSearchQuery) {
+  const { rows, next } = await guests.search(deps.db, query.search, {
+    limit: query.limit,
+    after: query.after,
+  });
   return {
     guests: rows.map((g) => ({
       id: g.id,
@@ -244,8 +282,11 @@ export async function findGuests(
       memberNumber: g.member_number,
       stage: g.stage,
       tier: g.tier,
+      lastStayDate: g.last_stay_departure,
+      lastProperty: g.last_property,
       createdAt: g.created_at.toISOString(),
     })),
-    limit,
+    limit: query.limit,
+    nextCursor: next ? cursorText(next) : null,
   };
 }

@@ -19,6 +19,7 @@ import * as m014 from './20261124_014_guest_search.js';
 import * as m015 from './20261125_015_mail_facts.js';
 import * as m016 from './20261206_016_program_rules_v2.js';
 import * as m017 from './20261206_017_stays_awaiting_rate.js';
+import * as m019 from './20261206_019_guest_search_v2.js';
 import * as m020 from './20261206_020_arrivals.js';
 
 interface Migration {
@@ -43,5 +44,6 @@ export const migrations: Record<string, Migration> = {
   '20261125_015_mail_facts': m015,
   '20261206_016_program_rules_v2': m016,
   '20261206_017_stays_awaiting_rate': m017,
+  '20261206_019_guest_search_v2': m019,
   '20261206_020_arrivals': m020,
 };
