@@ -59,36 +59,27 @@ async function workflowView(deps: GuestServiceDeps, guestId: string): Promise<Wo
 }
 
 /** Cases of the guest the view lists: those not closed (open, or resolved and waiting for the guest). */
-const CASES_SHOWN = 50;
+const CASES_SHOWN = 100;
 
 export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { now?: Date } = {}) {
   const guest = await guests.findById(deps.db, guestId);
   if (!guest) throw new HttpError(404, 'guest_not_found', `no guest with id ${guestId}`, { field: 'id' });
-  const [
-    stayRows,
-    ledgerRows,
-    mailRows,
-    bookingRows,
-    tierRows,
-    stageRows,
-    openCaseRows,
-    resolvedCaseRows,
-    checkinRows,
-    awaitingRateRows,
-    workflow,
-  ] = await Promise.all([
-    stays.listByGuest(deps.db, guestId),
-    ledger.listByGuest(deps.db, guestId),
-    outbox.listByGuest(deps.db, guestId),
-    bookings.listByGuest(deps.db, guestId),
-    guests.tierHistory(deps.db, guestId),
-    guests.stageHistory(deps.db, guestId),
-    cases.listCases(deps.db, { guestId, status: 'open', limit: CASES_SHOWN }),
-    cases.listCases(deps.db, { guestId, status: 'resolved', limit: CASES_SHOWN }),
-    checkins.openByGuest(deps.db, guestId),
-    reEarn.awaitingRateOf(deps.db, guestId),
-    workflowView(deps, guestId),
-  ]);
+  const [stayRows, ledgerRows, mailRows, bookingRows, tierRows, stageRows, caseRows, checkinRows, workflow] =
+    await Promise.all([
+      stays.listByGuest(deps.db, guestId),
+      ledger.listByGuest(deps.db, guestId),
+      outbox.listByGuest(deps.db, guestId),
+      bookings.listByGuest(deps.db, guestId),
+      guests.tierHistory(deps.db, guestId),
+      guests.stageHistory(deps.db, guestId),
+      cases.unclosedByGuest(deps.db, guestId, CASES_SHOWN),
+      checkins.openByGuest(deps.db, guestId),
+      workflowView(deps, guestId),
+    ]);
+  // The stays still waiting for a rate, oldest departure first: from the stays read above.
+  const awaitingRateRows = stayRows
+    .filter((s) => s.earn_flag === reEarn.NO_RATE)
+    .sort((a, b) => (a.departure < b.departure ? -1 : a.departure > b.departure ? 1 : a.id < b.id ? -1 : 1));
   // In house: checked in, no check-out reported, the expected departure not before today (UTC, give or take
   // the property's offset: a guest on the departure day is still shown).
   const today = (opts.now ?? new Date()).toISOString().slice(0, 10);
@@ -164,21 +155,19 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
           checkedInAt: stayIn.checked_in_at,
         }
       : null,
-    openCases: [...openCaseRows, ...resolvedCaseRows]
-      .sort((a, b) => b.opened_at.getTime() - a.opened_at.getTime())
-      .map((c) => ({
-        id: c.id,
-        status: c.status,
-        source: c.source,
-        category: c.category,
-        priority: c.priority,
-        propertyCode: c.property_code,
-        department: c.department,
-        slaState: c.sla_state,
-        openedAt: c.opened_at,
-        resolvedAt: c.resolved_at,
-      })),
-    mails: (mailRows as outbox.PlannedOutboxRow[]).map((m) => ({
+    openCases: caseRows.map((c) => ({
+      id: c.id,
+      status: c.status,
+      source: c.source,
+      category: c.category,
+      priority: c.priority,
+      propertyCode: c.property_code,
+      department: c.department,
+      slaState: c.sla_state,
+      openedAt: c.opened_at,
+      resolvedAt: c.resolved_at,
+    })),
+    mails: mailRows.map((m) => ({
       id: m.id,
       template: m.template,
       class: m.class,
