@@ -323,15 +323,15 @@ export interface GuestSearchRow extends GuestRow {
 const likeContaining = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
- * The guests matching every given field, in name order (lower last name, lower first name, id), the page of
- * at most `limit` after `after`, each with its last stay; `next` is the cursor of the following page, null on
- * the last. The stays are read for the page only.
+ * The statement of `search` (the bench runs it as it is: bench/guest-reads.ts): the guests matching every given
+ * field, in name order (lower last name, lower first name, id), the page of at most `limit` after `after` and one
+ * more (there is a next page when it comes back), each with its last stay, read for those rows only.
  */
-export async function search(
+export function searchStatement(
   db: Knex,
   q: GuestSearch,
   page: { limit: number; after?: GuestCursor | undefined },
-): Promise<{ rows: GuestSearchRow[]; next: GuestCursor | null }> {
+): Knex.QueryBuilder {
   const inner = db<GuestRow>('guests').select(
     'guests.*',
     db.raw('lower(last_name) as sort_last'),
@@ -365,15 +365,26 @@ export async function search(
       page.after.id,
     ]);
   void inner.orderByRaw('lower(last_name), lower(first_name), id').limit(page.limit + 1);
-
-  const rows = (await db
+  return db
     .select('g.*', 'ls.departure as last_stay_departure', 'ls.property_code as last_property')
     .from(inner.as('g'))
     .joinRaw(
       `left join lateral (select departure, property_code from stays s where s.guest_id = g.id
                           order by departure desc, checked_out_at desc, id desc limit 1) ls on true`,
     )
-    .orderBy(['g.sort_last', 'g.sort_first', 'g.id'])) as GuestSearchRow[];
+    .orderBy(['g.sort_last', 'g.sort_first', 'g.id']);
+}
+
+/**
+ * The guests matching every given field, in name order, the page of at most `limit` after `after`, each with
+ * its last stay; `next` is the cursor of the following page, null on the last.
+ */
+export async function search(
+  db: Knex,
+  q: GuestSearch,
+  page: { limit: number; after?: GuestCursor | undefined },
+): Promise<{ rows: GuestSearchRow[]; next: GuestCursor | null }> {
+  const rows = (await searchStatement(db, q, page)) as GuestSearchRow[];
   const more = rows.length > page.limit;
   const shown = more ? rows.slice(0, page.limit) : rows;
   const last = shown.at(-1);
