@@ -83,6 +83,8 @@ export const ROUTES = [
   route('GET', '/v1/workflows', 'staff'),
   route('GET', '/v1/workflows/:id', 'staff'),
 
+  route('GET', '/v1/arrivals', 'staff'),
+
   route('GET', '/v1/program/rules', 'staff'),
   route('POST', '/v1/program/rules', 'admin'),
   route('POST', '/v1/admin/stays/re-earn', 'admin'),

@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex.js';
 import type { Metrics } from '../lib/metrics.js';
+import { arrivalsRouter } from './arrivals/router.js';
 import { requireRole } from './auth.js';
 import { ROLES_FOR } from './access.js';
 import { workflowsRouter } from './workflows/router.js';
@@ -54,6 +55,7 @@ export const MOUNT_SEGMENTS = [
   'session',
   'console',
   'properties',
+  'arrivals',
 ];
 
 export function createApp(deps: AppDeps): Express {
@@ -121,6 +123,9 @@ export function createApp(deps: AppDeps): Express {
     '/v1/workflows',
     workflowsRouter({ db: deps.db, temporal: deps.temporal, temporalUi: deps.temporalUi }),
   );
+
+  // The day's arrivals at a property, each with the front desk's brief (staff).
+  app.use('/v1/arrivals', arrivalsRouter({ db: deps.db }));
 
   // The program's rules versions and the re-earn of stays that waited for a rate (admin).
   const programDeps = {

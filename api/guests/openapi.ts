@@ -29,7 +29,7 @@ const int = (description?: string) =>
 const intOrNull = (description?: string) => int(description).nullable();
 const decimal = (description: string) => z.string().meta({ description });
 
-const found = fieldsOf<Found>()('The guests matching every given field, newest first.', {
+const found = fieldsOf<Found>()('The guests matching every given field, by name.', {
   guests: z.array(
     fieldsOf<Found['guests'][number]>()('A guest to pick from; `GET /v1/guests/{id}` has the rest.', {
       id: z.uuid(),
@@ -41,10 +41,13 @@ const found = fieldsOf<Found>()('The guests matching every given field, newest f
       memberNumber: textOrNull(),
       stage: text(),
       tier: text(),
+      lastStayDate: dateOut("The last stay's departure.").nullable(),
+      lastProperty: textOrNull('The hotel of the last stay.'),
       createdAt: instantOut(),
     }),
   ),
   limit: int('The limit applied.'),
+  nextCursor: textOrNull('The `cursor` of the next page; null on the last.'),
 });
 
 const preference = fieldsOf<ReturnType<typeof preferenceView>>()('A preference or taboo in force.', {

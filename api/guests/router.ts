@@ -10,9 +10,18 @@ import { z } from 'zod';
 import { requireRole } from '../auth.js';
 import { ROLES_FOR } from '../access.js';
 import { HttpError, validationError } from '../errors.js';
-import { findGuests, getGuest, type GuestServiceDeps } from './service.js';
+import { STAGES } from '../../domain/stages.js';
+import { TIERS } from '../../domain/tiers.js';
+import {
+  CURSOR_MESSAGE,
+  cursorOf,
+  findGuests,
+  getGuest,
+  type GuestSearchQuery,
+  type GuestServiceDeps,
+} from './service.js';
+import { externalId, phone, text } from '../pms/schema.js';
 import { guestTimeline, timelineQuery } from './timeline.js';
-import { externalId, text } from '../pms/schema.js';
 import {
   adjustmentBody,
   IDEMPOTENCY_HEADER,
@@ -30,35 +39,65 @@ export const params = z.object({ id: uuidId('must be a guest id (UUID)') });
 
 /** `GET /v1/guests?…`: at least one field; every one given must match. */
 const searchFields = {
+  /** A whole address (exact, any case) or part of one (at least 3 characters). */
   email: text(254).optional(),
   memberNumber: externalId.optional(),
   pmsProfileId: externalId.optional(),
-  phone: text(40).optional(),
+  /** As people write it; matched by its digits, on the end of the stored number's. */
+  phone: phone.optional(),
   name: text(100, { min: 2 }).optional(),
+  tier: z.enum(TIERS, { message: `must be one of ${TIERS.join(', ')}` }).optional(),
+  stage: z.enum(STAGES, { message: `must be one of ${STAGES.join(', ')}` }).optional(),
   limit: z.coerce
     .number({ message: 'must be a whole number from 1 to 100' })
     .int('must be a whole number from 1 to 100')
     .min(1, 'must be a whole number from 1 to 100')
     .max(100, 'must be a whole number from 1 to 100')
     .default(20),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,1200}$/, CURSOR_MESSAGE)
+    .optional(),
 };
 export const searchQuery = z.object(searchFields);
+const FILTERS = ['email', 'memberNumber', 'pmsProfileId', 'phone', 'name', 'tier', 'stage'] as const;
 
-function searchOf(query: Record<string, unknown>) {
+/** A whole e-mail address: compared exactly; anything else is part of one. */
+const wholeAddress = z.email();
+const MIN_EMAIL_PART = 3;
+
+function searchOf(query: Record<string, unknown>): GuestSearchQuery {
   const unknown = Object.keys(query).find((k) => !Object.hasOwn(searchFields, k));
   if (unknown !== undefined)
     throw new HttpError(400, 'validation_failed', `${unknown}: not a search parameter`, { field: unknown });
   const parsed = searchQuery.safeParse(query);
   if (!parsed.success) throw validationError(parsed.error);
   const q = parsed.data;
-  if (!(q.email ?? q.memberNumber ?? q.pmsProfileId ?? q.phone ?? q.name))
+  if (!FILTERS.some((f) => q[f] !== undefined))
+    throw new HttpError(400, 'validation_failed', `(query): give at least one of ${FILTERS.join(', ')}`, {
+      field: '(query)',
+    });
+  const exactEmail = q.email !== undefined && wholeAddress.safeParse(q.email).success;
+  if (q.email !== undefined && !exactEmail && q.email.length < MIN_EMAIL_PART)
     throw new HttpError(
       400,
       'validation_failed',
-      '(query): give at least one of email, memberNumber, pmsProfileId, phone, name',
-      { field: '(query)' },
+      `email: give a whole address or at least ${MIN_EMAIL_PART} characters of one`,
+      { field: 'email' },
     );
-  return q;
+  return {
+    search: {
+      ...(q.email !== undefined ? (exactEmail ? { email: q.email } : { emailPart: q.email }) : {}),
+      ...(q.memberNumber !== undefined ? { memberNumber: q.memberNumber } : {}),
+      ...(q.pmsProfileId !== undefined ? { pmsProfileId: q.pmsProfileId } : {}),
+      ...(q.phone !== undefined ? { phoneDigits: q.phone.replace(/[^0-9]/g, '') } : {}),
+      ...(q.name !== undefined ? { name: q.name } : {}),
+      ...(q.tier !== undefined ? { tier: q.tier } : {}),
+      ...(q.stage !== undefined ? { stage: q.stage } : {}),
+    },
+    limit: q.limit,
+    after: q.cursor === undefined ? undefined : cursorOf(q.cursor),
+  };
 }
 
 export type GuestsRouterDeps = GuestServiceDeps & StaffServiceDeps;

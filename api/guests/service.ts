@@ -68,7 +68,7 @@ export function guestStateWithin(handle: WorkflowHandle, timeoutMs = 5000): Prom
 }
 
 /** Cases of the guest the view lists: those not closed (open, or resolved and waiting for the guest). */
-const CASES_SHOWN = 50;
+const CASES_SHOWN = 100;
 
 export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { now?: Date } = {}) {
   const guest = await guests.findById(deps.db, guestId);
@@ -80,10 +80,8 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     bookingRows,
     tierRows,
     stageRows,
-    openCaseRows,
-    resolvedCaseRows,
+    caseRows,
     checkinRows,
-    awaitingRateRows,
     standing,
     versions,
     preferenceRows,
@@ -95,15 +93,17 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     bookings.listByGuest(deps.db, guestId),
     guests.tierHistory(deps.db, guestId),
     guests.stageHistory(deps.db, guestId),
-    cases.listCases(deps.db, { guestId, status: 'open', limit: CASES_SHOWN }),
-    cases.listCases(deps.db, { guestId, status: 'resolved', limit: CASES_SHOWN }),
+    cases.unclosedByGuest(deps.db, guestId, CASES_SHOWN),
     checkins.openByGuest(deps.db, guestId),
-    reEarn.awaitingRateOf(deps.db, guestId),
     standingOf(deps.db, guestId, (opts.now ?? new Date()).getUTCFullYear()),
     rulesVersions(deps.db),
     preferences.listActive(deps.db, [guestId]),
     workflowView(deps, guestId),
   ]);
+  // The stays still waiting for a rate, oldest departure first: from the stays read above.
+  const awaitingRateRows = stayRows
+    .filter((s) => s.earn_flag === reEarn.NO_RATE)
+    .sort((a, b) => (a.departure < b.departure ? -1 : a.departure > b.departure ? 1 : a.id < b.id ? -1 : 1));
   // In house: checked in, no check-out reported, the expected departure not before today (UTC, give or take
   // the property's offset: a guest on the departure day is still shown).
   const today = (opts.now ?? new Date()).toISOString().slice(0, 10);
@@ -189,21 +189,19 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
           checkedInAt: stayIn.checked_in_at,
         }
       : null,
-    openCases: [...openCaseRows, ...resolvedCaseRows]
-      .sort((a, b) => b.opened_at.getTime() - a.opened_at.getTime())
-      .map((c) => ({
-        id: c.id,
-        status: c.status,
-        source: c.source,
-        category: c.category,
-        priority: c.priority,
-        propertyCode: c.property_code,
-        department: c.department,
-        slaState: c.sla_state,
-        openedAt: c.opened_at,
-        resolvedAt: c.resolved_at,
-      })),
-    mails: (mailRows as outbox.PlannedOutboxRow[]).map((m) => ({
+    openCases: caseRows.map((c) => ({
+      id: c.id,
+      status: c.status,
+      source: c.source,
+      category: c.category,
+      priority: c.priority,
+      propertyCode: c.property_code,
+      department: c.department,
+      slaState: c.sla_state,
+      openedAt: c.opened_at,
+      resolvedAt: c.resolved_at,
+    })),
+    mails: mailRows.map((m) => ({
       id: m.id,
       template: m.template,
       class: m.class,
@@ -251,13 +249,51 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
   };
 }
 
-/** `GET /v1/guests?…`: the guests matching every given field, as a short list to pick from. */
-export async function findGuests(
-  deps: Pick<GuestServiceDeps, 'db'>,
-  query: guests.GuestSearch & { limit: number },
-) {
-  const { limit, ...search } = query;
-  const rows = await guests.search(deps.db, search, limit);
+/** What `GET /v1/guests?…` asks, validated (api/guests/router.ts). */
+export interface GuestSearchQuery {
+  search: guests.GuestSearch;
+  limit: number;
+  after: guests.GuestCursor | undefined;
+}
+
+export const CURSOR_MESSAGE = 'must be the nextCursor of an earlier answer';
+
+/** The cursor as the answer gives it: the page's last guest in name order, base64url JSON. */
+function cursorText(c: guests.GuestCursor): string {
+  return Buffer.from(JSON.stringify([c.lastName, c.firstName, c.id])).toString('base64url');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The cursor an earlier answer gave (a 400 naming `cursor` for anything else). */
+export function cursorOf(text: string): guests.GuestCursor {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (
+    Array.isArray(value) &&
+    value.length === 3 &&
+    value.every((v) => typeof v === 'string' && !v.includes('\u0000')) &&
+    UUID.test(value[2] as string)
+  ) {
+    const [lastName, firstName, id] = value as [string, string, string];
+    return { lastName, firstName, id };
+  }
+  throw new HttpError(400, 'validation_failed', `cursor: ${CURSOR_MESSAGE}`, { field: 'cursor' });
+}
+
+/**
+ * `GET /v1/guests?…`: the guests matching every given field, a page at a time in name order (last name, first
+ * name, any case, then id), each with its last stay; `nextCursor` asks for the next page (null: no more).
+ */
+export async function findGuests(deps: Pick<GuestServiceDeps, 'db'>, query: GuestSearchQuery) {
+  const { rows, next } = await guests.search(deps.db, query.search, {
+    limit: query.limit,
+    after: query.after,
+  });
   return {
     guests: rows.map((g) => ({
       id: g.id,
@@ -269,8 +305,11 @@ export async function findGuests(
       memberNumber: g.member_number,
       stage: g.stage,
       tier: g.tier,
+      lastStayDate: g.last_stay_departure,
+      lastProperty: g.last_property,
       createdAt: g.created_at.toISOString(),
     })),
-    limit,
+    limit: query.limit,
+    nextCursor: next ? cursorText(next) : null,
   };
 }

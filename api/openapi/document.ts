@@ -28,12 +28,14 @@ import { programArea } from '../program/openapi.js';
 import { workflowsArea } from '../workflows/openapi.js';
 import { publicArea } from './public.js';
 import { consoleArea } from '../console/openapi.js';
+import { arrivalsArea } from '../arrivals/openapi.js';
 import { errorBody, idempotencyKeyHeader, type Area, type OperationSpec } from './spec.js';
 
 /** In the order `/docs` shows them. */
 const AREAS = [
   pmsArea,
   guestsArea,
+  arrivalsArea,
   casesArea,
   workflowsArea,
   programArea,
@@ -48,6 +50,7 @@ const AREAS = [
 const OPERATIONS = {
   ...pmsArea.operations,
   ...guestsArea.operations,
+  ...arrivalsArea.operations,
   ...casesArea.operations,
   ...workflowsArea.operations,
   ...programArea.operations,

@@ -20,6 +20,8 @@ import * as m015 from './20261125_015_mail_facts.js';
 import * as m016 from './20261206_016_program_rules_v2.js';
 import * as m017 from './20261206_017_stays_awaiting_rate.js';
 import * as m018 from './20261206_018_timeline_indexes.js';
+import * as m019 from './20261206_019_guest_search_v2.js';
+import * as m020 from './20261206_020_arrivals.js';
 import * as m021 from './20261206_021_staff_sessions.js';
 import * as m022 from './20261206_022_guest_preferences.js';
 
@@ -46,6 +48,8 @@ export const migrations: Record<string, Migration> = {
   '20261206_016_program_rules_v2': m016,
   '20261206_017_stays_awaiting_rate': m017,
   '20261206_018_timeline_indexes': m018,
+  '20261206_019_guest_search_v2': m019,
+  '20261206_020_arrivals': m020,
   '20261206_021_staff_sessions': m021,
   '20261206_022_guest_preferences': m022,
 };

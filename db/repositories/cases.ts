@@ -192,6 +192,18 @@ export async function listCases(db: Knex, filter: CaseFilter): Promise<CaseRow[]
     .limit(filter.limit);
 }
 
+/** The guest's cases not closed (open, or resolved and waiting for the guest's answer), newest first. */
+export async function unclosedByGuest(db: Knex, guestId: string, limit: number): Promise<CaseRow[]> {
+  return db<CaseRow>('service_cases')
+    .where({ guest_id: guestId })
+    .whereIn('status', ['open', 'resolved'])
+    .orderBy([
+      { column: 'opened_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit);
+}
+
 // --- settings ------------------------------------------------------------------------------------------------
 
 export interface CaseSettings {

@@ -1,5 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Stage } from '../../domain/stages.js';
+import type { Tier } from '../../domain/tiers.js';
 import type { GuestProfile } from '../../domain/types.js';
 
 export interface GuestRow {
@@ -282,36 +284,114 @@ export async function stageHistory(db: Knex, guestId: string, limit = 100): Prom
   return db<StageHistoryRow>('stage_history').where({ guest_id: guestId }).orderBy('id', 'desc').limit(limit);
 }
 
-/** What staff search guests by (`GET /v1/guests`): every given field must match. */
+/**
+ * What staff search guests by (`GET /v1/guests`): every given field must match. The indexes are migration 019's
+ * (db/migrations/20261206_019_guest_search_v2.ts: why bigrams and not pg_trgm).
+ */
 export interface GuestSearch {
-  /** Exact, in any case. */
+  /** A whole address, equal in any case. */
   email?: string;
+  /** Part of the address, in any case (at least 3 characters). */
+  emailPart?: string;
   memberNumber?: string;
   pmsProfileId?: string;
-  /** Exact, as the PMS sent it. */
-  phone?: string;
-  /** Part of the first or last name, or of "first last" / "last first", in any case. */
+  /** Digits the stored number's digits end with (a number without its country code finds it). */
+  phoneDigits?: string;
+  /** Part of "first last", "last first" or "lastfirst", in any case (at least 2 characters). */
   name?: string;
+  tier?: Tier;
+  stage?: Stage;
 }
 
-/** Guests matching every given field, most recently created first, at most `limit`. */
-export async function search(db: Knex, q: GuestSearch, limit: number): Promise<GuestRow[]> {
-  const query = db<GuestRow>('guests');
-  if (q.email !== undefined) void query.whereRaw('lower(email) = lower(?)', [q.email]);
-  if (q.memberNumber !== undefined) void query.where({ member_number: q.memberNumber });
-  if (q.pmsProfileId !== undefined) void query.where({ pms_profile_id: q.pmsProfileId });
-  if (q.phone !== undefined) void query.where({ phone: q.phone });
-  if (q.name !== undefined) {
-    // LIKE's own characters in the name are literal.
-    const like = `%${q.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    void query.where((w) => {
-      void w
-        .whereRaw("first_name || ' ' || last_name ilike ?", [like])
-        .orWhereRaw("last_name || ' ' || first_name ilike ?", [like])
-        .orWhereRaw('last_name || first_name ilike ?', [like]);
-    });
-  }
-  return query.orderBy('created_at', 'desc').orderBy('id').limit(limit);
+/** Where a page starts: after this guest in name order (lower last name, lower first name, id). */
+export interface GuestCursor {
+  lastName: string;
+  firstName: string;
+  id: string;
+}
+
+export interface GuestSearchRow extends GuestRow {
+  /** The sort key: lower(last_name), lower(first_name). */
+  sort_last: string;
+  sort_first: string;
+  /** The last stay's departure ('YYYY-MM-DD') and property, null without a stay. */
+  last_stay_departure: string | null;
+  last_property: string | null;
+}
+
+/** `%`, `_` and `\` of a term are literal in LIKE. */
+const likeContaining = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * The statement of `search` (the bench runs it as it is: bench/guest-reads.ts): the guests matching every given
+ * field, in name order (lower last name, lower first name, id), the page of at most `limit` after `after` and one
+ * more (there is a next page when it comes back), each with its last stay, read for those rows only.
+ */
+export function searchStatement(
+  db: Knex,
+  q: GuestSearch,
+  page: { limit: number; after?: GuestCursor | undefined },
+): Knex.QueryBuilder {
+  const inner = db<GuestRow>('guests').select(
+    'guests.*',
+    db.raw('lower(last_name) as sort_last'),
+    db.raw('lower(first_name) as sort_first'),
+  );
+  if (q.email !== undefined) void inner.whereRaw('lower(email) = lower(?)', [q.email]);
+  if (q.emailPart !== undefined)
+    void inner
+      .whereRaw('guest_search_bigrams(email) @> guest_search_bigrams(?)', [q.emailPart])
+      .whereRaw('email ilike ?', [likeContaining(q.emailPart)]);
+  if (q.memberNumber !== undefined) void inner.where({ member_number: q.memberNumber });
+  if (q.pmsProfileId !== undefined) void inner.where({ pms_profile_id: q.pmsProfileId });
+  if (q.phoneDigits !== undefined)
+    void inner
+      .whereNotNull('phone')
+      .whereRaw("reverse(regexp_replace(phone, '[^0-9]', '', 'g')) like ?", [
+        `${[...q.phoneDigits].reverse().join('')}%`,
+      ]);
+  if (q.name !== undefined)
+    void inner
+      .whereRaw('guest_search_bigrams(guest_name_key(first_name, last_name)) @> guest_search_bigrams(?)', [
+        q.name,
+      ])
+      .whereRaw('guest_name_key(first_name, last_name) ilike ?', [likeContaining(q.name)]);
+  if (q.tier !== undefined) void inner.where({ tier: q.tier });
+  if (q.stage !== undefined) void inner.where({ stage: q.stage });
+  if (page.after)
+    void inner.whereRaw('(lower(last_name), lower(first_name), id) > (?, ?, ?::uuid)', [
+      page.after.lastName,
+      page.after.firstName,
+      page.after.id,
+    ]);
+  void inner.orderByRaw('lower(last_name), lower(first_name), id').limit(page.limit + 1);
+  return db
+    .select('g.*', 'ls.departure as last_stay_departure', 'ls.property_code as last_property')
+    .from(inner.as('g'))
+    .joinRaw(
+      `left join lateral (select departure, property_code from stays s where s.guest_id = g.id
+                          order by departure desc, checked_out_at desc, id desc limit 1) ls on true`,
+    )
+    .orderBy(['g.sort_last', 'g.sort_first', 'g.id']);
+}
+
+/**
+ * The guests matching every given field, in name order, the page of at most `limit` after `after`, each with
+ * its last stay; `next` is the cursor of the following page, null on the last.
+ */
+export async function search(
+  db: Knex,
+  q: GuestSearch,
+  page: { limit: number; after?: GuestCursor | undefined },
+): Promise<{ rows: GuestSearchRow[]; next: GuestCursor | null }> {
+  const rows = (await searchStatement(db, q, page)) as GuestSearchRow[];
+  const more = rows.length > page.limit;
+  const shown = more ? rows.slice(0, page.limit) : rows;
+  const last = shown.at(-1);
+  return {
+    rows: shown,
+    next: more && last ? { lastName: last.sort_last, firstName: last.sort_first, id: last.id } : null,
+  };
 }
 
 // --- what the links in mails read and write (api/links/service.ts) ------------------------------------------

@@ -227,6 +227,29 @@ export async function suppressPendingMarketing(db: Knex, guestId: string, reason
   return rows.map((r) => r.id);
 }
 
-export async function listByGuest(db: Knex, guestId: string): Promise<OutboxRow[]> {
-  return db<OutboxRow>('mail_outbox').where({ guest_id: guestId }).orderBy('id', 'desc');
+/** What the guest page shows of a mail: everything but its text, HTML, facts and links. */
+const LISTED_COLUMNS = [
+  'id',
+  'template',
+  'class',
+  'locale',
+  'to_address',
+  'subject',
+  'message_id',
+  'status',
+  'send_at',
+  'planned_at',
+  'suppression_reason',
+  'attempts',
+  'created_at',
+  'sent_at',
+] as const;
+export type ListedOutboxRow = Pick<PlannedOutboxRow, (typeof LISTED_COLUMNS)[number]>;
+
+/** The guest's mails, newest first, without their bodies (the guest page: `GET /v1/guests/:id`). */
+export async function listByGuest(db: Knex, guestId: string): Promise<ListedOutboxRow[]> {
+  return db<PlannedOutboxRow>('mail_outbox')
+    .where({ guest_id: guestId })
+    .orderBy('id', 'desc')
+    .select(...LISTED_COLUMNS);
 }

@@ -38,14 +38,6 @@ const COLUMNS = [
   'earn_flag',
 ] as const;
 
-/** The guest's stays waiting for a rate, oldest departure first. */
-export async function awaitingRateOf(db: Knex, guestId: string): Promise<AwaitingRateRow[]> {
-  return db<AwaitingRateRow>('stays')
-    .where({ guest_id: guestId, earn_flag: NO_RATE })
-    .orderBy([{ column: 'departure' }, { column: 'id' }])
-    .select(...COLUMNS);
-}
-
 /** Stays waiting for a rate across guests, oldest departure first (at most `limit`, of `currency` if given). */
 export async function awaitingRate(
   db: Knex,

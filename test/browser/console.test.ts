@@ -146,7 +146,7 @@ describe('the operations console in a browser', () => {
   it('1. ops signs in and finds a guest by part of a name; the card shows tier progress and a suppressed mail with its reason', async () => {
     const p = await staffPage('ops');
     await shoot(p.page, '01-guests-empty');
-    await openGuest(p.page, '小');
+    await openGuest(p.page, '小明');
     await expect.poll(() => p.page.getByTestId('guest-name').textContent()).toBe('王小明');
     await expect
       .poll(() => p.page.getByTestId('tier-progress').textContent())

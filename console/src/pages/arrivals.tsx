@@ -7,25 +7,29 @@ import { get } from '../api';
 import { codeLabel } from '../i18n';
 import { dayIn, formatDay, formatNumber, personName } from '../format';
 import { useSession } from '../session';
+import type { Preference } from '../types';
 import { Badge, Empty, Field, QueryState, Section } from '../ui';
 
 export interface Arrival {
-  guestId: string;
-  firstName: string;
-  lastName: string;
-  memberNumber: string | null;
-  language?: string | null;
-  booking: { id: string; pmsBookingId: string; arrival: string; departure: string; roomType?: string | null };
-  tier: string;
-  benefits: string[];
+  guest: {
+    id: string;
+    firstName: string;
+    lastName: string;
+    memberNumber: string | null;
+    language: string;
+    stage: string;
+  };
+  booking: { id: string; pmsBookingId: string; arrival: string; departure: string; nights: number };
+  tier: { name: string; benefits: { code: string; percent?: number; upTo?: string }[] };
   stays: { count: number; last: { propertyCode: string; arrival: string; departure: string } | null };
-  preferences?: { kind: string; text: string; source: string }[];
   openCases: {
     count: number;
     mostUrgent: { id: string; category: string; priority: string; slaState: string } | null;
   };
-  lastSurvey: { score: number; at: string; answer?: string | null } | null;
-  running: { followUp: boolean; winBack: boolean };
+  lastSurvey: { score: number; answeredAt: string; wouldReturn: boolean | null } | null;
+  followUp: { running: boolean } | null;
+  winBack: { lapsedAt: string | null } | null;
+  preferences: Preference[];
   birthdayDuringStay: string | null;
 }
 
@@ -99,37 +103,45 @@ export function ArrivalsPage() {
   );
 }
 
+/** A benefit in words: `Bonus points +80%`, `Room upgrade (up to a one-bedroom suite)`. */
+function benefitText(b: Arrival['tier']['benefits'][number]): string {
+  const label = codeLabel('benefit', b.code);
+  if (b.percent !== undefined) return `${label} +${b.percent}%`;
+  if (b.upTo) return `${label} (${codeLabel('upgradeCeiling', b.upTo)})`;
+  return label;
+}
+
 function ArrivalCard({ a }: { a: Arrival }) {
   const { t } = useTranslation();
   return (
     <article className="arrival card-inner" data-testid="arrival">
       <header>
         <h3>
-          <Link to={`/guests/${a.guestId}`}>{personName(a.firstName, a.lastName)}</Link>
+          <Link to={`/guests/${a.guest.id}`}>{personName(a.guest.firstName, a.guest.lastName)}</Link>
         </h3>
         <div className="badges">
-          <Badge kind={`tier-${a.tier}`}>{codeLabel('tier', a.tier)}</Badge>
+          <Badge kind={`tier-${a.tier.name}`}>{codeLabel('tier', a.tier.name)}</Badge>
           {a.openCases.count > 0 ? (
             <Badge kind="alert">{t('arrivals.openCases', { count: a.openCases.count })}</Badge>
           ) : null}
           {a.birthdayDuringStay ? (
             <Badge kind="birthday">{t('arrivals.birthday', { day: formatDay(a.birthdayDuringStay) })}</Badge>
           ) : null}
-          {a.running.winBack ? <Badge>{t('arrivals.winBack')}</Badge> : null}
-          {a.running.followUp ? <Badge>{t('arrivals.followUp')}</Badge> : null}
+          {a.winBack ? <Badge>{t('arrivals.winBack')}</Badge> : null}
+          {a.followUp?.running ? <Badge>{t('arrivals.followUp')}</Badge> : null}
         </div>
       </header>
       <dl className="facts">
         <div className="fact">
           <dt>{t('stay.dates')}</dt>
           <dd>
-            {formatDay(a.booking.arrival)} → {formatDay(a.booking.departure)}
-            {a.booking.roomType ? ` · ${a.booking.roomType}` : ''}
+            {formatDay(a.booking.arrival)} → {formatDay(a.booking.departure)} ·{' '}
+            {t('tierProgress.nights', { count: a.booking.nights })}
           </dd>
         </div>
         <div className="fact">
           <dt>{t('guest.memberNumber')}</dt>
-          <dd>{a.memberNumber ?? t('guest.notMember')}</dd>
+          <dd>{a.guest.memberNumber ?? t('guest.notMember')}</dd>
         </div>
         <div className="fact">
           <dt>{t('arrivals.stays')}</dt>
@@ -142,19 +154,22 @@ function ArrivalCard({ a }: { a: Arrival }) {
         </div>
         <div className="fact">
           <dt>{t('arrivals.lastSurvey')}</dt>
-          <dd>{a.lastSurvey ? `${a.lastSurvey.score}/5 · ${formatDay(a.lastSurvey.at)}` : '—'}</dd>
+          <dd>{a.lastSurvey ? `${a.lastSurvey.score}/5 · ${formatDay(a.lastSurvey.answeredAt)}` : '—'}</dd>
+        </div>
+        <div className="fact">
+          <dt>{t('guest.language')}</dt>
+          <dd>{codeLabel('language', a.guest.language)}</dd>
         </div>
       </dl>
-      {a.benefits.length > 0 ? (
-        <p>
-          <strong>{t('arrivals.benefits')}:</strong>{' '}
-          {a.benefits.map((b) => codeLabel('benefit', b)).join(' · ')}
+      {a.tier.benefits.length > 0 ? (
+        <p className="small">
+          <strong>{t('arrivals.benefits')}:</strong> {a.tier.benefits.map(benefitText).join(' · ')}
         </p>
       ) : null}
-      {a.preferences && a.preferences.length > 0 ? (
+      {a.preferences.length > 0 ? (
         <ul className="prefs">
-          {a.preferences.map((p, i) => (
-            <li key={i} className={p.kind === 'taboo' ? 'taboo' : ''}>
+          {a.preferences.map((p) => (
+            <li key={p.id} className={p.kind === 'taboo' ? 'taboo' : ''}>
               <strong>{codeLabel('preferenceKind', p.kind)}:</strong> {p.text}{' '}
               <span className="muted">({codeLabel('factSource', p.source)})</span>
             </li>
