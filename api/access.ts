@@ -12,7 +12,7 @@ export const ROLES_FOR = {
   staff: ['ops', 'manager', 'admin'],
   /** A compensation above the frontline limit. */
   manager: ['manager'],
-  /** Points by hand, tier floors, publishing rules, re-earning stays. */
+  /** Points by hand, tier floors, publishing rules, re-earning stays, restarting a guest's workflow. */
   admin: ['admin'],
   /** Templates and cadences. */
   marketing: ['marketer', 'admin'],
@@ -43,6 +43,9 @@ export const ROUTES: readonly RouteAccess[] = [
   route('POST', '/v1/guests/:id/points/redemptions', 'staff'),
   route('POST', '/v1/guests/:id/points/adjustments', 'admin'),
   route('POST', '/v1/guests/:id/tier-floor', 'admin'),
+  route('POST', '/v1/guests/:id/win-back', 'staff'),
+  route('POST', '/v1/guests/:id/reload', 'staff'),
+  route('POST', '/v1/guests/:id/restart', 'admin'),
 
   route('POST', '/v1/cases', 'staff'),
   route('GET', '/v1/cases', 'staff'),
@@ -56,6 +59,7 @@ export const ROUTES: readonly RouteAccess[] = [
 
   route('GET', '/v1/workflows', 'staff'),
   route('GET', '/v1/workflows/:id', 'staff'),
+  route('POST', '/v1/workflows/:id/cancel', 'staff'),
 
   route('GET', '/v1/program/rules', 'staff'),
   route('POST', '/v1/program/rules', 'admin'),

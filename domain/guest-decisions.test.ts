@@ -24,7 +24,11 @@ import {
   stageTransition,
   staffRefusal,
   welcomeBackKey,
+  winBackCancelRefusal,
+  winBackStartRefusal,
 } from './guest-decisions.js';
+import { winBackByHand } from './come-back-offers.js';
+import { guestIdOfWorkflowId } from './ids.js';
 import type { StayCompletedMessage, StayStartedMessage } from './messages.js';
 
 const guest = (over: Partial<GuestFacts> = {}): GuestFacts => ({
@@ -464,5 +468,44 @@ describe('what staff filter on (searchFactsOf)', () => {
       lastProperty: null,
       openCases: 0,
     });
+  });
+});
+
+describe('staff actions on the guest’s workflow', () => {
+  const wf = 'guest-8a1f5a52-3d5e-4a53-9d7e-0c1f2b3a4d5e';
+  const running = { workflowId: `${wf}-winback-2026-11-01`, lapsedOn: '2026-11-01' };
+
+  it('start a win-back by hand only for a lapsed guest without one', () => {
+    expect(winBackStartRefusal(guest({ stage: 'lapsed' }))).toBeNull();
+    expect(winBackStartRefusal(guest({ stage: 'member' }))).toMatchObject({ type: 'NotLapsed' });
+    expect(winBackStartRefusal(guest({ stage: 'churned' }))).toMatchObject({ type: 'NotLapsed' });
+    expect(winBackStartRefusal(guest({ stage: 'lapsed', winBack: running }))).toEqual({
+      message: `a win-back runs already (${running.workflowId})`,
+      type: 'WinBackRunning',
+    });
+  });
+
+  it('date a win-back by hand from its start: named by the day, its first offer due at once', () => {
+    expect(winBackByHand(wf, '2026-12-06T08:00:00.000Z')).toEqual({
+      workflowId: `${wf}-winback-2026-12-06`,
+      lapsedOn: '2026-12-06',
+      lapsedAt: '2026-12-06T08:00:00.000Z',
+    });
+  });
+
+  it("cancel only a win-back of this guest's", () => {
+    expect(winBackCancelRefusal(wf, running.workflowId)).toBeNull();
+    expect(winBackCancelRefusal(wf, `${wf}-stay-x-follow-up`)).toMatchObject({ type: 'NotAWinBack' });
+    expect(winBackCancelRefusal(wf, 'guest-other-winback-2026-11-01')).toMatchObject({ type: 'NotAWinBack' });
+    expect(winBackCancelRefusal(wf, undefined)).toMatchObject({ type: 'NotAWinBack' });
+  });
+
+  it("find the guest of a guest's workflow or child by its id", () => {
+    const guestId = '8a1f5a52-3d5e-4a53-9d7e-0c1f2b3a4d5e';
+    expect(guestIdOfWorkflowId(wf)).toBe(guestId);
+    expect(guestIdOfWorkflowId(running.workflowId)).toBe(guestId);
+    expect(guestIdOfWorkflowId(`${wf}-stay-1-follow-up`)).toBe(guestId);
+    expect(guestIdOfWorkflowId('pms-event-sweeper')).toBeNull();
+    expect(guestIdOfWorkflowId(`${wf}x`)).toBeNull();
   });
 });

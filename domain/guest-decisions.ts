@@ -502,6 +502,33 @@ function pendingSpend(waiting: readonly PendingItem[]): number {
   );
 }
 
+// ---- staff actions on the guest's workflow ---------------------------------------------------------------------
+
+/**
+ * Why staff may not start a win-back by hand (api/guests/actions.ts): the guest is not lapsed (`NotLapsed`), or
+ * a win-back runs already (`WinBackRunning`); null when one may start (domain/come-back-offers.ts `winBackByHand`).
+ */
+export function winBackStartRefusal(guest: Pick<GuestFacts, 'stage' | 'winBack'>): Refusal | null {
+  if (guest.stage !== 'lapsed')
+    return {
+      message: `the guest is ${guest.stage}, not lapsed: a win-back is for a lapsed guest`,
+      type: 'NotLapsed',
+    };
+  if (guest.winBack)
+    return { message: `a win-back runs already (${guest.winBack.workflowId})`, type: 'WinBackRunning' };
+  return null;
+}
+
+/**
+ * Why the guest's workflow does not cancel the win-back `workflowId` for staff: it is not a win-back of this
+ * guest (`NotAWinBack`); null when it asks it to stop (whether it runs is the cancellation's answer).
+ */
+export function winBackCancelRefusal(guestWorkflowId: string, workflowId: unknown): Refusal | null {
+  return typeof workflowId === 'string' && workflowId.startsWith(winBackWorkflowId(guestWorkflowId, ''))
+    ? null
+    : { message: `${String(workflowId)} is not a win-back of ${guestWorkflowId}`, type: 'NotAWinBack' };
+}
+
 // ---- what staff filter on --------------------------------------------------------------------------------------
 
 /** The facts the guest's workflow publishes as search attributes (contracts/guest.ts): ids and enums only. */

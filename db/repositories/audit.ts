@@ -9,16 +9,83 @@ export interface AuditEntry {
 }
 
 export async function record(db: Knex, entry: AuditEntry): Promise<void> {
-  await db('audit_log').insert({
-    actor: entry.actor,
-    action: entry.action,
-    subject: entry.subject,
-    before: entry.before === undefined ? null : JSON.stringify(entry.before),
-    after: entry.after === undefined ? null : JSON.stringify(entry.after),
-  });
+  await recordReturningId(db, entry);
+}
+
+/** Records the entry and returns its id (a staff action names its entry in what it asks the workflow). */
+export async function recordReturningId(db: Knex, entry: AuditEntry): Promise<number> {
+  const [row] = await db('audit_log')
+    .insert({
+      actor: entry.actor,
+      action: entry.action,
+      subject: entry.subject,
+      before: entry.before === undefined ? null : JSON.stringify(entry.before),
+      after: entry.after === undefined ? null : JSON.stringify(entry.after),
+    })
+    .returning<{ id: string | number }[]>('id');
+  return Number(row!.id);
+}
+
+/** Replaces the entry's `after` (a staff action's facts once it is done: the run it started, what it holds). */
+export async function setAfter(db: Knex, id: number, after: unknown): Promise<void> {
+  await db('audit_log')
+    .where({ id })
+    .update({ after: JSON.stringify(after) });
 }
 
 /** Whether an entry of `action` about `subject` is recorded. */
 export async function hasEntry(db: Knex, subject: string, action: string): Promise<boolean> {
   return (await db('audit_log').where({ subject, action }).first('id')) !== undefined;
+}
+
+/** One entry as recorded. */
+export interface AuditRow {
+  id: number;
+  actor: string;
+  action: string;
+  subject: string;
+  before: unknown;
+  after: unknown;
+  at: Date;
+}
+
+/** The entries about `subject` (`guest:<id>`), newest first; only those of `actions` when given. */
+export async function entriesAbout(
+  db: Knex,
+  subject: string,
+  actions?: readonly string[],
+): Promise<AuditRow[]> {
+  const query = db('audit_log').where({ subject });
+  if (actions) query.whereIn('action', actions);
+  const rows = (await query.orderBy('id', 'desc').select('*')) as (AuditRow & { id: string | number })[];
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/** The audit actions of staff on a guest's win-back (api/workflows/service.ts, api/guests/actions.ts). */
+export const WIN_BACK_CANCELLED = 'workflow.cancel';
+export const WIN_BACK_STARTED = 'guest.win_back.start';
+
+/**
+ * What staff last did to the guest's win-back since `since` (the lapse): cancelled it, or started one by hand for
+ * the day `lapsedOn`; null when neither. Only entries of a confirmed action count (`after.outcome` `done`).
+ */
+export async function lastWinBackAction(
+  db: Knex,
+  guestId: string,
+  since: Date,
+): Promise<{ action: 'cancelled' } | { action: 'started'; lapsedOn: string } | null> {
+  const row = await db('audit_log')
+    .where({ subject: `guest:${guestId}` })
+    .whereIn('action', [WIN_BACK_CANCELLED, WIN_BACK_STARTED])
+    .where('at', '>=', since)
+    .whereRaw(`after->>'type' = 'winBack'`)
+    .whereRaw(`after->>'outcome' = 'done'`)
+    .orderBy('id', 'desc')
+    .first<{ action: string; lapsed_on: string | null } | undefined>(
+      'action',
+      db.raw(`after->>'lapsedOn' as lapsed_on`),
+    );
+  if (!row) return null;
+  if (row.action === WIN_BACK_CANCELLED) return { action: 'cancelled' };
+  return row.lapsed_on ? { action: 'started', lapsedOn: row.lapsed_on } : null;
 }
