@@ -154,10 +154,9 @@ export interface WinBackStarted {
   lapsedAt: string;
 }
 
-/** A win-back asked to stop: whether it was the one the guest's workflow held (it lets go of it), and the stage. */
+/** A win-back the guest's workflow held, let go of and asked to stop; the guest's stage (still lapsed). */
 export interface WinBackCancelled {
   workflowId: string;
-  held: boolean;
   stage: Stage;
 }
 
@@ -214,9 +213,9 @@ export const setTierFloorUpdate = defineUpdate<TierFloorResult, [SetTierFloorReq
 /** Start a win-back by hand: refused `NotLapsed` (the guest is not lapsed) or `WinBackRunning`. */
 export const startWinBackUpdate = defineUpdate<WinBackStarted, [StaffActionRequest]>('startWinBack');
 /**
- * Stop a win-back of this guest: the workflow lets go of it (`state.winBack`) and asks it to stop, as when the
- * guest comes back; the guest stays lapsed. Refused `NotAWinBack` (not this guest's win-back) or, at its turn,
- * `NotRunning` (it has finished).
+ * Stop the win-back the workflow holds (`state.winBack`): it lets go of it and asks it to stop, as when the guest
+ * comes back; the guest stays lapsed. Refused `NotAWinBack` (not this guest's win-back), `NotHeld` (not the one
+ * it holds: the API stops an orphan directly) or, at its turn, `NotRunning` (it has ended meanwhile).
  */
 export const cancelWinBackUpdate = defineUpdate<WinBackCancelled, [CancelWinBackRequest]>('cancelWinBack');
 /**

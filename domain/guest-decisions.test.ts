@@ -493,11 +493,21 @@ describe('staff actions on the guest’s workflow', () => {
     });
   });
 
-  it("cancel only a win-back of this guest's", () => {
-    expect(winBackCancelRefusal(wf, running.workflowId)).toBeNull();
-    expect(winBackCancelRefusal(wf, `${wf}-stay-x-follow-up`)).toMatchObject({ type: 'NotAWinBack' });
-    expect(winBackCancelRefusal(wf, 'guest-other-winback-2026-11-01')).toMatchObject({ type: 'NotAWinBack' });
-    expect(winBackCancelRefusal(wf, undefined)).toMatchObject({ type: 'NotAWinBack' });
+  it("cancel only the win-back the guest's workflow holds", () => {
+    const held = guest({ stage: 'lapsed', winBack: running });
+    expect(winBackCancelRefusal(wf, held, running.workflowId)).toBeNull();
+    // Before a fresh run has loaded the guest, its turn decides.
+    expect(winBackCancelRefusal(wf, null, running.workflowId)).toBeNull();
+    expect(winBackCancelRefusal(wf, guest({ stage: 'lapsed' }), running.workflowId)).toEqual({
+      message: `the guest's workflow does not hold ${running.workflowId} (it holds none)`,
+      type: 'NotHeld',
+    });
+    expect(winBackCancelRefusal(wf, held, `${wf}-winback-2025-01-01`)).toMatchObject({ type: 'NotHeld' });
+    expect(winBackCancelRefusal(wf, held, `${wf}-stay-x-follow-up`)).toMatchObject({ type: 'NotAWinBack' });
+    expect(winBackCancelRefusal(wf, null, 'guest-other-winback-2026-11-01')).toMatchObject({
+      type: 'NotAWinBack',
+    });
+    expect(winBackCancelRefusal(wf, held, undefined)).toMatchObject({ type: 'NotAWinBack' });
   });
 
   it("find the guest of a guest's workflow or child by its id", () => {

@@ -521,12 +521,23 @@ export function winBackStartRefusal(guest: Pick<GuestFacts, 'stage' | 'winBack'>
 
 /**
  * Why the guest's workflow does not cancel the win-back `workflowId` for staff: it is not a win-back of this
- * guest (`NotAWinBack`); null when it asks it to stop (whether it runs is the cancellation's answer).
+ * guest (`NotAWinBack`), or not the one the workflow holds (`NotHeld`: an orphan, stopped by the API directly;
+ * none held, it has ended); null when the workflow lets go of it and asks it to stop. `guest` is null while a
+ * fresh run has not loaded the guest (the request's turn checks then).
  */
-export function winBackCancelRefusal(guestWorkflowId: string, workflowId: unknown): Refusal | null {
-  return typeof workflowId === 'string' && workflowId.startsWith(winBackWorkflowId(guestWorkflowId, ''))
-    ? null
-    : { message: `${String(workflowId)} is not a win-back of ${guestWorkflowId}`, type: 'NotAWinBack' };
+export function winBackCancelRefusal(
+  guestWorkflowId: string,
+  guest: Pick<GuestFacts, 'winBack'> | null,
+  workflowId: unknown,
+): Refusal | null {
+  if (typeof workflowId !== 'string' || !workflowId.startsWith(winBackWorkflowId(guestWorkflowId, '')))
+    return { message: `${String(workflowId)} is not a win-back of ${guestWorkflowId}`, type: 'NotAWinBack' };
+  if (guest && guest.winBack?.workflowId !== workflowId)
+    return {
+      message: `the guest's workflow does not hold ${workflowId} (it holds ${guest.winBack?.workflowId ?? 'none'})`,
+      type: 'NotHeld',
+    };
+  return null;
 }
 
 // ---- what staff filter on --------------------------------------------------------------------------------------

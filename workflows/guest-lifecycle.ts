@@ -203,7 +203,8 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     {
       validator: (req: CancelWinBackRequest) => {
         refuseWith(requestIdProblem(req));
-        refuseWith(winBackCancelRefusal(workflowInfo().workflowId, req.workflowId));
+        const held = guest.loaded ? guest.state : null;
+        refuseWith(winBackCancelRefusal(workflowInfo().workflowId, held, req.workflowId));
       },
     },
   );

@@ -490,6 +490,11 @@ export class Guest {
         return;
       }
       case 'staff.cancel_win_back': {
+        const refusal = decide.winBackCancelRefusal(this.workflowId, this.state, item.workflowId);
+        if (refusal) {
+          this.staffResults[requestId] = { error: refusal.message, type: refusal.type };
+          return;
+        }
         // Asked to stop as when the guest comes back (`reactivate`): it withdraws a mail it holds and ends
         // `cancelled` without a report; the guest stays lapsed, and may get another by hand.
         try {
@@ -502,9 +507,8 @@ export class Guest {
           };
           return;
         }
-        const held = this.state.winBack?.workflowId === item.workflowId;
-        if (held) this.state.winBack = null;
-        this.staffResults[requestId] = { workflowId: item.workflowId, held, stage: this.state.stage };
+        this.state.winBack = null;
+        this.staffResults[requestId] = { workflowId: item.workflowId, stage: this.state.stage };
         return;
       }
       case 'staff.reload': {

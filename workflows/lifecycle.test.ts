@@ -29,9 +29,11 @@ import {
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
 import {
+  cancelWinBackUpdate,
   guestMessageSignal,
   redeemPointsUpdate,
   setTierFloorUpdate,
+  startWinBackUpdate,
   stateQuery,
 } from '../contracts/guest.js';
 import type { GuestStateView } from '../contracts/guest.js';
@@ -448,6 +450,88 @@ describe('lapse and win-back', () => {
       .getHandle(winBackId)
       .terminate('test done')
       .catch(() => undefined);
+    await finish(g.id);
+  });
+});
+
+describe('staff cancel a win-back and start one by hand (api/workflows/service.ts, api/guests/actions.ts)', () => {
+  it("stops it through the guest's workflow: no more offers, the guest stays lapsed, the run continues as new after the review; one by hand then runs to churned", async () => {
+    const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 400 * DAY) });
+    // Daytime where the guest is: each offer goes when due, not at 09:00.
+    await stack
+      .db('guests')
+      .where({ id: g.id })
+      .update({ timezone: await zoneWhereNowIs(env, 10, 17) });
+    await signal(g.id, await stayAgo(366 * DAY, g.profile));
+    await eventually(async () =>
+      (await templatesSent(g.id)).includes('win-back-offer:sent') ? true : undefined,
+    );
+    const coupon = (await stack.db('coupons').where({ guest_id: g.id }).first()) as { campaign: string };
+    const winBackId = `${guestWorkflowId(g.id)}-winback-${coupon.campaign.slice('win-back:'.length)}`;
+    const handle = env.client.workflow.getHandle(guestWorkflowId(g.id));
+    const firstRun = (await handle.describe()).runId;
+    const cancel = (requestId: string, workflowId: string) =>
+      handle.executeUpdate(cancelWinBackUpdate, {
+        args: [{ requestId, workflowId }],
+        updateId: `audit-${requestId}`,
+      });
+    const startByHand = (requestId: string) =>
+      handle.executeUpdate(startWinBackUpdate, { args: [{ requestId }], updateId: `audit-${requestId}` });
+
+    // Refused while it runs: a win-back by hand, and a win-back that is not this guest's.
+    await expect(startByHand('1')).rejects.toMatchObject({ cause: { type: 'WinBackRunning' } });
+    await expect(cancel('2', `guest-${randomUUID()}-winback-2026-01-01`)).rejects.toMatchObject({
+      cause: { type: 'NotAWinBack' },
+    });
+
+    expect(await cancel('3', winBackId)).toEqual({ workflowId: winBackId, stage: 'lapsed' });
+    // The win-back stops (it ends `cancelled`, with no report) and the guest's workflow has let go of it.
+    const stopped = await eventually(async () => {
+      const d = await env.client.workflow.getHandle(winBackId).describe();
+      return d.status.name === 'RUNNING' ? undefined : d.status.name;
+    });
+    // Completed (`cancelled`: a churned win-back would have reported, and the guest would be churned). Its
+    // result() is not awaited: that lets the test server skip time.
+    expect(stopped).toBe('COMPLETED');
+    const after = await env.client
+      .withDeadline(Date.now() + 3000, () => handle.query(stateQuery))
+      .catch(async (err: unknown) => {
+        throw new Error(`${String(err)}\n${await explainGuest(g.id)}`);
+      });
+    expect(after).toMatchObject({ stage: 'lapsed', winBack: null });
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    // Let go of already: a second cancel is refused (the API answers 409 before it asks).
+    await expect(cancel('4', winBackId)).rejects.toMatchObject({ cause: { type: 'NotHeld' } });
+
+    // Past the other two offers, the answer window and the next 1 January review.
+    const reviewIn = Date.parse(after.agenda.tierReview!) - (await env.currentTimeMs());
+    await advance(Math.max(110 * DAY, reviewIn + DAY), 10 * DAY);
+    expect((await templatesSent(g.id)).filter((t) => t.startsWith('win-back-offer'))).toEqual([
+      'win-back-offer:sent',
+    ]);
+    expect(await templatesSent(g.id)).not.toContain('churn-why:sent');
+    expect(await countRows(stack.db, 'coupons', { guest_id: g.id })).toBe(1);
+    expect(await stagesOf(g.id)).toEqual(['at_risk', 'lapsed']);
+    // The review let the run continue as new: it held no win-back any more.
+    await eventually(async () => ((await handle.describe()).runId !== firstRun ? true : undefined), {
+      explain: () => explainGuest(g.id),
+    });
+    expect(await stateOf(g.id)).toMatchObject({ stage: 'lapsed', winBack: null });
+
+    // Staff start one by hand: dated from now, its first offer at once; then the other two, and churned.
+    const byHand = await startByHand('5');
+    expect(byHand).toMatchObject({ lapsedOn: day(await env.currentTimeMs()) });
+    expect(byHand.workflowId).toBe(`${guestWorkflowId(g.id)}-winback-${byHand.lapsedOn}`);
+    expect((await stateOf(g.id))?.winBack).toEqual({
+      workflowId: byHand.workflowId,
+      lapsedOn: byHand.lapsedOn,
+    });
+    await advance(110 * DAY, 10 * DAY);
+    await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'churned' ? true : undefined), {
+      explain: () => explainGuest(g.id),
+    });
+    expect((await templatesSent(g.id)).filter((t) => t === 'win-back-offer:sent')).toHaveLength(4);
+    expect(await stateOf(g.id)).toMatchObject({ stage: 'churned', winBack: null });
     await finish(g.id);
   });
 });

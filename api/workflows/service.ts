@@ -228,7 +228,7 @@ export interface CancelAnswer {
   runId: string;
   type: string;
   guestId: string;
-  /** A win-back the guest's workflow held (it let go of it); null for a follow-up. */
+  /** A win-back the guest's workflow held (it let go of it), or not (an orphan, stopped directly); null for a follow-up. */
   heldByGuest: boolean | null;
   /** Its status once closed, or `Running` while it still finishes (a mail in flight). */
   status: string;
@@ -287,8 +287,18 @@ export async function cancelWorkflow(
     },
     async (auditId) => {
       if (type === 'winBack') {
-        const r = await cancelWinBackThroughGuest(deps, { guestId, workflowId, requestId: String(auditId) });
-        return { answer: { heldByGuest: r.held }, facts: { heldByGuest: r.held, stage: r.stage } };
+        try {
+          const r = await cancelWinBackThroughGuest(deps, {
+            guestId,
+            workflowId,
+            requestId: String(auditId),
+          });
+          return { answer: { heldByGuest: true }, facts: { heldByGuest: true, stage: r.stage } };
+        } catch (err) {
+          if (!(err instanceof HttpError && err.code === 'not_held')) throw err;
+        }
+        // A win-back the guest's workflow does not hold (an orphan of an earlier run): nothing of the guest's
+        // state hangs on it, so it is stopped directly.
       }
       try {
         await handle.cancel();
@@ -297,7 +307,7 @@ export async function cancelWorkflow(
         if (err instanceof WorkflowNotFoundError) throw notRunning('closed');
         throw err;
       }
-      return { answer: { heldByGuest: null } };
+      return { answer: { heldByGuest: type === 'winBack' ? false : null } };
     },
   );
   return {
