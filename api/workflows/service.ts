@@ -307,7 +307,8 @@ export async function cancelWorkflow(
         if (err instanceof WorkflowNotFoundError) throw notRunning('closed');
         throw err;
       }
-      return { answer: { heldByGuest: type === 'winBack' ? false : null } };
+      const heldByGuest = type === 'winBack' ? false : null;
+      return { answer: { heldByGuest }, facts: { heldByGuest } };
     },
   );
   return {
