@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { reviewSchedule } from '../activities/agenda.js';
 import { reviewJitterMinutes } from '../domain/agenda.js';
 import * as guests from '../db/repositories/guests.js';
-import { guestWorkflowId } from '../domain/ids.js';
+import { followUpWorkflowId, guestWorkflowId } from '../domain/ids.js';
+import { FOLLOW_UP_CANCELLED } from '../domain/mail-policy.js';
 import type { GuestMessage } from '../domain/messages.js';
 import {
   countRows,
@@ -454,7 +455,7 @@ describe('lapse and win-back', () => {
   });
 });
 
-describe('staff cancel a win-back and start one by hand (api/workflows/service.ts, api/guests/actions.ts)', () => {
+describe("staff actions on a guest's workflows (api/workflows/service.ts, api/guests/actions.ts)", () => {
   it("stops it through the guest's workflow: no more offers, the guest stays lapsed, the run continues as new after the review; one by hand then runs to churned", async () => {
     const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 400 * DAY) });
     // Daytime where the guest is: each offer goes when due, not at 09:00.
@@ -502,6 +503,7 @@ describe('staff cancel a win-back and start one by hand (api/workflows/service.t
     expect((await handle.describe()).status.name).toBe('RUNNING');
     // Let go of already: a second cancel is refused (the API answers 409 before it asks).
     await expect(cancel('4', winBackId)).rejects.toMatchObject({ cause: { type: 'NotHeld' } });
+    await record('staff-cancelled-win-back', guestWorkflowId(g.id));
 
     // Past the other two offers, the answer window and the next 1 January review.
     const reviewIn = Date.parse(after.agenda.tierReview!) - (await env.currentTimeMs());
@@ -526,12 +528,56 @@ describe('staff cancel a win-back and start one by hand (api/workflows/service.t
       workflowId: byHand.workflowId,
       lapsedOn: byHand.lapsedOn,
     });
+    await record('staff-win-back-by-hand', guestWorkflowId(g.id));
     await advance(110 * DAY, 10 * DAY);
     await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'churned' ? true : undefined), {
       explain: () => explainGuest(g.id),
     });
     expect((await templatesSent(g.id)).filter((t) => t === 'win-back-offer:sent')).toHaveLength(4);
     expect(await stateOf(g.id)).toMatchObject({ stage: 'churned', winBack: null });
+    await finish(g.id);
+  });
+
+  it("cancels a follow-up: the mail it holds is withdrawn, its row cancelled; the guest's workflow runs on", async () => {
+    // Night where the guest is: the thank-you is planned for 09:00 local and held by the follow-up.
+    const { g } = await guestAtNight(true);
+    await signal(g.id, await stayAgo(3 * HOUR, g.profile));
+    const thankYou = await eventually(
+      () =>
+        stack
+          .db('mail_outbox')
+          .where({ guest_id: g.id, template: 'stay-thank-you' })
+          .first<{ id: number; status: string; message_id: string } | undefined>(),
+      { explain: () => explainGuest(g.id) },
+    );
+    expect(thankYou.status).toBe('pending');
+    const stay = (await stack.db('stays').where({ guest_id: g.id }).first()) as { id: string };
+    const followUp = env.client.workflow.getHandle(followUpWorkflowId(g.id, stay.id));
+    await eventually(async () =>
+      (await followUp.describe()).raw.pendingActivities?.length === 0 ? true : undefined,
+    );
+    await followUp.cancel();
+    await eventually(
+      async () => ((await followUp.describe()).status.name === 'CANCELLED' ? true : undefined),
+      {
+        explain: () => historySummary(env.client, followUp.workflowId),
+      },
+    );
+    expect(
+      await stack.db('mail_outbox').where({ id: thankYou.id }).first('status', 'suppression_reason'),
+    ).toEqual({ status: 'suppressed', suppression_reason: FOLLOW_UP_CANCELLED });
+    expect(await stack.db('follow_ups').where({ workflow_id: followUp.workflowId }).first('status')).toEqual({
+      status: 'cancelled',
+    });
+    await record('staff-cancelled', followUp.workflowId);
+    // Past the thank-you's send time and the survey's due time: nothing of the follow-up goes.
+    await advance(2 * DAY, 6 * HOUR);
+    expect(stack.sink.messages().filter((m) => m.messageId === thankYou.message_id)).toHaveLength(0);
+    expect(await templatesSent(g.id)).not.toContain('satisfaction-survey:sent');
+    expect((await env.client.workflow.getHandle(guestWorkflowId(g.id)).describe()).status.name).toBe(
+      'RUNNING',
+    );
+    expect(await stateOf(g.id)).toMatchObject({ stage: 'member', stays: 1 });
     await finish(g.id);
   });
 });
