@@ -50,6 +50,11 @@ export function winBackWorkflowId(guestWorkflowId: string, lapsedOn: string): st
   return `${guestWorkflowId}-winback-${lapsedOn}`;
 }
 
+/** The day a win-back's workflow ID names (`…-winback-<YYYY-MM-DD>`), or null for another ID. */
+export function winBackDayOf(workflowId: string): string | null {
+  return /-winback-(\d{4}-\d{2}-\d{2})$/.exec(workflowId)?.[1] ?? null;
+}
+
 /** The `lapse` deadline at the instant `at`: the guest lapses and the win-back starts. */
 export function lapse(guestWorkflowId: string, at: string): DeadlinePlan {
   const lapsedOn = lapseDay(at);

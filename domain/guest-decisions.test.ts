@@ -27,7 +27,7 @@ import {
   winBackCancelRefusal,
   winBackStartRefusal,
 } from './guest-decisions.js';
-import { winBackByHand } from './come-back-offers.js';
+import { winBackByHand, winBackDayOf } from './come-back-offers.js';
 import { guestIdOfWorkflowId } from './ids.js';
 import type { StayCompletedMessage, StayStartedMessage } from './messages.js';
 
@@ -491,6 +491,8 @@ describe('staff actions on the guest’s workflow', () => {
       lapsedOn: '2026-12-06',
       lapsedAt: '2026-12-06T08:00:00.000Z',
     });
+    expect(winBackDayOf(`${wf}-winback-2026-12-06`)).toBe('2026-12-06');
+    expect(winBackDayOf(`${wf}-stay-1-follow-up`)).toBeNull();
   });
 
   it("cancel only the win-back the guest's workflow holds", () => {

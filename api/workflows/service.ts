@@ -11,6 +11,7 @@ import { caseStateQuery } from '../../contracts/case.js';
 import { followUpStateQuery } from '../../contracts/follow-up.js';
 import { GUEST_STAGE, GUEST_TIER, LAST_PROPERTY, OPEN_CASES, stateQuery } from '../../contracts/guest.js';
 import { WIN_BACK_CANCELLED } from '../../db/repositories/audit.js';
+import { winBackDayOf } from '../../domain/come-back-offers.js';
 import { guestIdOfWorkflowId } from '../../domain/ids.js';
 import { auditedAction } from '../audited.js';
 import { HttpError } from '../errors.js';
@@ -283,7 +284,13 @@ export async function cancelWorkflow(
       action: WIN_BACK_CANCELLED,
       subject: `guest:${guestId}`,
       reason: input.reason,
-      facts: { type, workflowId, runId },
+      // A win-back's day (its ID names it): a fresh run of the guest reads staff's cancel by it (lapseOf).
+      facts: {
+        type,
+        workflowId,
+        runId,
+        ...(type === 'winBack' ? { lapsedOn: winBackDayOf(workflowId) } : {}),
+      },
     },
     async (auditId) => {
       if (type === 'winBack') {

@@ -66,26 +66,29 @@ export const WIN_BACK_CANCELLED = 'workflow.cancel';
 export const WIN_BACK_STARTED = 'guest.win_back.start';
 
 /**
- * What staff last did to the guest's win-back since `since` (the lapse): cancelled it, or started one by hand for
- * the day `lapsedOn`; null when neither. Only entries of a confirmed action count (`after.outcome` `done`).
+ * What staff last did to a win-back of the guest dated `fromDay` or later (`after.lapsedOn`, the day its workflow
+ * ID names): cancelled it, or started one by hand for the day `lapsedOn`; null when neither. Only entries of a
+ * confirmed action count (`after.outcome` `done`). Days, not the rows' times: the workflows' clock names the days,
+ * and it may run ahead of Postgres's (the simulator).
  */
 export async function lastWinBackAction(
   db: Knex,
   guestId: string,
-  since: Date,
+  fromDay: string,
 ): Promise<{ action: 'cancelled' } | { action: 'started'; lapsedOn: string } | null> {
   const row = await db('audit_log')
     .where({ subject: `guest:${guestId}` })
     .whereIn('action', [WIN_BACK_CANCELLED, WIN_BACK_STARTED])
-    .where('at', '>=', since)
     .whereRaw(`after->>'type' = 'winBack'`)
     .whereRaw(`after->>'outcome' = 'done'`)
+    .whereRaw(`after->>'lapsedOn' >= ?`, [fromDay])
     .orderBy('id', 'desc')
-    .first<{ action: string; lapsed_on: string | null } | undefined>(
+    .first<{ action: string; lapsed_on: string } | undefined>(
       'action',
       db.raw(`after->>'lapsedOn' as lapsed_on`),
     );
   if (!row) return null;
-  if (row.action === WIN_BACK_CANCELLED) return { action: 'cancelled' };
-  return row.lapsed_on ? { action: 'started', lapsedOn: row.lapsed_on } : null;
+  return row.action === WIN_BACK_CANCELLED
+    ? { action: 'cancelled' }
+    : { action: 'started', lapsedOn: row.lapsed_on };
 }

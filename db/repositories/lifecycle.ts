@@ -233,9 +233,9 @@ export async function tierRowByKey(
 
 /**
  * The lapse a win-back runs for, if the guest is lapsed: its day (`win-back:<day>` on the offers' coupons; before
- * the first offer, the day the lapse was recorded, UTC). Staff's word since the lapse comes first (`audit_log`,
- * api/workflows/service.ts and api/guests/actions.ts): after a cancel no win-back runs (null), after a start by
- * hand it is that one's day.
+ * the first offer, the day the lapse was recorded, UTC). Staff's newest word on this lapse's win-backs comes first
+ * (`audit_log`, api/workflows/service.ts and api/guests/actions.ts): after a cancel no win-back runs (null), after
+ * a start by hand it is that one's day.
  */
 export async function lapseOf(db: Knex, guestId: string): Promise<string | null> {
   const guest = await db('guests').where({ id: guestId }).first<{ stage: string } | undefined>('stage');
@@ -245,9 +245,15 @@ export async function lapseOf(db: Knex, guestId: string): Promise<string | null>
     .orderBy('id', 'desc')
     .first<{ at: Date } | undefined>('at');
   if (!lapse) return null;
-  const staff = await audit.lastWinBackAction(db, guestId, lapse.at);
-  if (staff) return staff.action === 'cancelled' ? null : staff.lapsedOn;
   const recorded = lapse.at.toISOString().slice(0, 10);
+  // This lapse's win-backs are dated from its deadline on (at most 60 days before it was recorded, as below); an
+  // earlier lapse's are a year older at least.
+  const staff = await audit.lastWinBackAction(
+    db,
+    guestId,
+    new Date(Date.parse(recorded) - 60 * 86_400_000).toISOString().slice(0, 10),
+  );
+  if (staff) return staff.action === 'cancelled' ? null : staff.lapsedOn;
   const coupon = await db('coupons')
     .where({ guest_id: guestId })
     .andWhere('campaign', 'like', 'win-back:%')

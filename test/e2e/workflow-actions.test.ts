@@ -240,7 +240,15 @@ describe('POST /v1/workflows/:id/cancel', () => {
       {
         actor: MANAGER,
         action: 'workflow.cancel',
-        after: { reason, type: 'winBack', workflowId: winBackId, runId, heldByGuest: true, stage: 'lapsed' },
+        after: {
+          reason,
+          type: 'winBack',
+          workflowId: winBackId,
+          runId,
+          lapsedOn: winBackId.slice(-10),
+          heldByGuest: true,
+          stage: 'lapsed',
+        },
       },
     ]);
     // It ended `cancelled` (no churn), and the guest's workflow no longer holds it.
