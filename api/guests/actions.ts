@@ -24,7 +24,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/knex.js';
 import * as guests from '../../db/repositories/guests.js';
-import { WIN_BACK_STARTED } from '../../db/repositories/audit.js';
+import { GUEST_RELOADED, GUEST_RESTARTED, WIN_BACK_STARTED } from '../../db/repositories/audit.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import {
   GUEST_WORKFLOW_TYPE,
@@ -147,7 +147,7 @@ export async function reloadGuest(deps: GuestActionDeps, input: ActionInput) {
     deps.db,
     {
       actor: input.actor,
-      action: 'guest.reload',
+      action: GUEST_RELOADED,
       subject: subjectOf(guestId),
       reason: input.reason,
       facts: { type: GUEST_WORKFLOW_TYPE, workflowId },
@@ -191,7 +191,7 @@ export async function restartGuest(deps: GuestActionDeps, input: ActionInput) {
     deps.db,
     {
       actor: input.actor,
-      action: 'guest.restart',
+      action: GUEST_RESTARTED,
       subject: subjectOf(guestId),
       reason: input.reason,
       facts: { type: GUEST_WORKFLOW_TYPE, workflowId, previousRunId },

@@ -5,6 +5,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../../db/knex.js';
+import * as audit from '../../db/repositories/audit.js';
 import * as bookings from '../../db/repositories/bookings.js';
 import * as cases from '../../db/repositories/cases.js';
 import * as guests from '../../db/repositories/guests.js';
@@ -60,6 +61,8 @@ async function workflowView(deps: GuestServiceDeps, guestId: string): Promise<Wo
 
 /** Cases of the guest the view lists: those not closed (open, or resolved and waiting for the guest). */
 const CASES_SHOWN = 50;
+/** Staff actions on the guest's workflows the view lists, newest first. */
+const STAFF_ACTIONS_SHOWN = 50;
 
 export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { now?: Date } = {}) {
   const guest = await guests.findById(deps.db, guestId);
@@ -75,6 +78,7 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     resolvedCaseRows,
     checkinRows,
     awaitingRateRows,
+    staffActionRows,
     workflow,
   ] = await Promise.all([
     stays.listByGuest(deps.db, guestId),
@@ -87,6 +91,7 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     cases.listCases(deps.db, { guestId, status: 'resolved', limit: CASES_SHOWN }),
     checkins.openByGuest(deps.db, guestId),
     reEarn.awaitingRateOf(deps.db, guestId),
+    audit.entriesAbout(deps.db, `guest:${guestId}`, audit.STAFF_ACTIONS, STAFF_ACTIONS_SHOWN),
     workflowView(deps, guestId),
   ]);
   // In house: checked in, no check-out reported, the expected departure not before today (UTC, give or take
@@ -118,6 +123,21 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
       updatedAt: guest.updated_at,
     },
     workflow,
+    // Staff actions on the guest's workflows (api/audited.ts), for the guest's timeline: who, why, on what.
+    staffActions: staffActionRows.map((a) => {
+      const after = (a.after ?? {}) as Record<string, unknown>;
+      return {
+        auditId: a.id,
+        action: a.action,
+        actor: a.actor,
+        at: a.at,
+        reason: after.reason ?? null,
+        type: after.type ?? null,
+        workflowId: after.workflowId ?? null,
+        runId: after.runId ?? null,
+        outcome: after.outcome ?? null,
+      };
+    }),
     stays: stayRows.map((s) => ({
       id: s.id,
       pmsStayId: s.pms_stay_id,

@@ -49,21 +49,28 @@ export interface AuditRow {
   at: Date;
 }
 
-/** The entries about `subject` (`guest:<id>`), newest first; only those of `actions` when given. */
+/** The newest `limit` entries about `subject` (`guest:<id>`) of `actions`, newest first. */
 export async function entriesAbout(
   db: Knex,
   subject: string,
-  actions?: readonly string[],
+  actions: readonly string[],
+  limit: number,
 ): Promise<AuditRow[]> {
-  const query = db('audit_log').where({ subject });
-  if (actions) query.whereIn('action', actions);
-  const rows = (await query.orderBy('id', 'desc').select('*')) as (AuditRow & { id: string | number })[];
+  const rows = await db('audit_log')
+    .where({ subject })
+    .whereIn('action', actions)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .select<(Omit<AuditRow, 'id'> & { id: string | number })[]>('*');
   return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
-/** The audit actions of staff on a guest's win-back (api/workflows/service.ts, api/guests/actions.ts). */
+/** The audit actions of staff on a guest's workflows (api/audited.ts), the win-back's first. */
 export const WIN_BACK_CANCELLED = 'workflow.cancel';
 export const WIN_BACK_STARTED = 'guest.win_back.start';
+export const GUEST_RELOADED = 'guest.reload';
+export const GUEST_RESTARTED = 'guest.restart';
+export const STAFF_ACTIONS = [WIN_BACK_CANCELLED, WIN_BACK_STARTED, GUEST_RELOADED, GUEST_RESTARTED] as const;
 
 /**
  * What staff last did to a win-back of the guest dated `fromDay` or later (`after.lapsedOn`, the day its workflow

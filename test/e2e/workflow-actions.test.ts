@@ -474,6 +474,23 @@ describe('POST /v1/guests/:id/reload', () => {
         after: { reason, type: 'guestLifecycle', runId, holds: { tier: 'silver' }, outcome: 'done' },
       },
     ]);
+    // The guest's page lists it for the timeline.
+    const page = await api.request<{ staffActions: unknown[] }>('GET', `/v1/guests/${guestId}`, undefined, {
+      key: api.keyFor('ops'),
+    });
+    expect(page.json.staffActions).toEqual([
+      {
+        auditId: done.json.auditId,
+        action: 'guest.reload',
+        actor: OPS,
+        at: expect.any(String) as unknown,
+        reason,
+        type: 'guestLifecycle',
+        workflowId: guestWorkflowId(guestId),
+        runId,
+        outcome: 'done',
+      },
+    ]);
     // What staff filter on follows (GET /v1/workflows?tier=silver).
     await eventually(async () => {
       const r = await api.request<{ guest: { stage: string; tier: string } | null }>(
