@@ -82,7 +82,7 @@ export const WIN_BACK_ENDED = suppressionText(
   'the win-back ended before the send time (the guest came back, or staff cancelled it)',
 );
 
-/** A mail held for its send time by a post-stay follow-up that staff cancelled meanwhile (workflows/post-stay-follow-up.ts). */
+/** A mail held for its send time by a follow-up staff cancelled meanwhile (workflows/post-stay-follow-up.ts). */
 export const FOLLOW_UP_CANCELLED = suppressionText(
   'exit_condition',
   'the follow-up was cancelled by staff before the send time',

@@ -229,7 +229,10 @@ export interface CancelAnswer {
   runId: string;
   type: string;
   guestId: string;
-  /** A win-back the guest's workflow held (it let go of it), or not (an orphan, stopped directly); null for a follow-up. */
+  /**
+   * A win-back the guest's workflow held (it let go of it), or not (an orphan, stopped directly); null for a
+   * follow-up.
+   */
   heldByGuest: boolean | null;
   /** Its status once closed, or `Running` while it still finishes (a mail in flight). */
   status: string;
