@@ -14,7 +14,7 @@ export const ROLES_FOR = {
   staff: ['ops', 'manager', 'admin'],
   /** A compensation above the frontline limit. */
   manager: ['manager'],
-  /** Points by hand, tier floors, publishing rules, re-earning stays. */
+  /** Points by hand, tier floors, publishing rules, re-earning stays, restarting a guest's workflow. */
   admin: ['admin'],
   /** Templates and cadences. */
   marketing: ['marketer', 'admin'],
@@ -69,6 +69,9 @@ export const ROUTES = [
   route('POST', '/v1/guests/:id/tier-floor', 'admin'),
   route('POST', '/v1/guests/:id/preferences', 'staff'),
   route('POST', '/v1/guests/:id/preferences/:preferenceId/remove', 'staff'),
+  route('POST', '/v1/guests/:id/win-back', 'staff'),
+  route('POST', '/v1/guests/:id/reload', 'staff'),
+  route('POST', '/v1/guests/:id/restart', 'admin'),
 
   route('POST', '/v1/cases', 'staff'),
   route('GET', '/v1/cases', 'staff'),
@@ -82,6 +85,7 @@ export const ROUTES = [
 
   route('GET', '/v1/workflows', 'staff'),
   route('GET', '/v1/workflows/:id', 'staff'),
+  route('POST', '/v1/workflows/:id/cancel', 'staff'),
 
   route('GET', '/v1/arrivals', 'staff'),
 

@@ -118,10 +118,16 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  // Workflows as Temporal's visibility has them, filtered by the guest's search attributes (staff).
+  // Workflows as Temporal's visibility has them, filtered by the guest's search attributes, and cancelled (staff).
   app.use(
     '/v1/workflows',
-    workflowsRouter({ db: deps.db, temporal: deps.temporal, temporalUi: deps.temporalUi }),
+    workflowsRouter({
+      db: deps.db,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      logger: deps.logger,
+      temporalUi: deps.temporalUi,
+    }),
   );
 
   // The day's arrivals at a property, each with the front desk's brief (staff).

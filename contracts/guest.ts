@@ -77,8 +77,18 @@ export type StaffRequestItem =
   | { type: 'staff.adjust'; requestId: string; points: number }
   | { type: 'staff.floor'; requestId: string; tier: Tier };
 
-/** What the loop takes, in order: messages from outside, staff requests, children's reports. */
-export type InboxItem = GuestMessage | StaffRequestItem | ({ type: 'child.finished' } & ChildFinished);
+/**
+ * A staff action on its way through the inbox (from an Update handler): ids only. Its reason is in the
+ * `audit_log` row whose id is `requestId` (api/guests/actions.ts, api/workflows/service.ts).
+ */
+export type StaffActionItem =
+  | { type: 'staff.win_back'; requestId: string }
+  | { type: 'staff.cancel_win_back'; requestId: string; workflowId: string }
+  | { type: 'staff.reload'; requestId: string };
+
+/** What the loop takes, in order: messages from outside, staff requests and actions, children's reports. */
+export type InboxItem =
+  GuestMessage | StaffRequestItem | StaffActionItem | ({ type: 'child.finished' } & ChildFinished);
 
 export interface GuestLifecycleInput {
   guestId: string;
@@ -127,6 +137,42 @@ export interface TierFloorResult {
   tier: string;
 }
 
+/** Staff actions (Update inputs): the id of their `audit_log` row, and ids; never the reason's text. */
+export interface StaffActionRequest {
+  requestId: string;
+}
+
+export interface CancelWinBackRequest extends StaffActionRequest {
+  /** The win-back to stop: `guest-<guestId>-winback-<day>` (domain/come-back-offers.ts). */
+  workflowId: string;
+}
+
+/** A win-back started by hand: its workflow and the instant its offers are dated from. */
+export interface WinBackStarted {
+  workflowId: string;
+  lapsedOn: string;
+  lapsedAt: string;
+}
+
+/** A win-back the guest's workflow held, let go of and asked to stop; the guest's stage (still lapsed). */
+export interface WinBackCancelled {
+  workflowId: string;
+  stage: Stage;
+}
+
+/** What the guest's workflow holds after it read the guest again from Postgres (ids and facts). */
+export interface GuestReloaded {
+  stage: Stage;
+  tier: Tier;
+  tierFloor: Tier | null;
+  pointsBalance: number;
+  stays: number;
+  nights: number;
+  lastProperty: string | null;
+  openCases: number;
+  winBack: { workflowId: string; lapsedOn: string } | null;
+}
+
 /** What a child reports to its parent when it is done. */
 export type ChildFinished =
   | { kind: 'tierReview'; year: number; tier: string; previousTier: string }
@@ -157,6 +203,26 @@ export const redeemPointsUpdate = defineUpdate<PointsMovement, [RedeemPointsRequ
 export const adjustPointsUpdate = defineUpdate<PointsMovement, [AdjustPointsRequest]>('adjustPoints');
 /** Hold the guest at or above a tier until the next review (admin), with a reason. */
 export const setTierFloorUpdate = defineUpdate<TierFloorResult, [SetTierFloorRequest]>('setTierFloor');
+
+/**
+ * Staff actions (api/guests/actions.ts, api/workflows/service.ts), each sent with its `audit_log` row's id as
+ * `requestId` and Update id. They join the inbox like the requests above; their validators are synchronous and
+ * throw ApplicationFailure with a type, and each is checked again at its turn (a fresh run validates before it
+ * has loaded the guest).
+ */
+/** Start a win-back by hand: refused `NotLapsed` (the guest is not lapsed) or `WinBackRunning`. */
+export const startWinBackUpdate = defineUpdate<WinBackStarted, [StaffActionRequest]>('startWinBack');
+/**
+ * Stop the win-back the workflow holds (`state.winBack`): it lets go of it and asks it to stop, as when the guest
+ * comes back; the guest stays lapsed. Refused `NotAWinBack` (not this guest's win-back), `NotHeld` (not the one
+ * it holds: the API stops an orphan directly) or, at its turn, `NotRunning` (it has ended meanwhile).
+ */
+export const cancelWinBackUpdate = defineUpdate<WinBackCancelled, [CancelWinBackRequest]>('cancelWinBack');
+/**
+ * Read the guest again from Postgres (the record), as a run without carried state does at its start, and publish
+ * the search attributes again (also for a run from before they were published).
+ */
+export const reloadGuestUpdate = defineUpdate<GuestReloaded, [StaffActionRequest]>('reloadGuest');
 
 /** A child tells its parent it is done (tier review, win-back): the parent's inbox takes it as a message. */
 export const childFinishedSignal = defineSignal<[ChildFinished]>('childFinished');

@@ -18,9 +18,11 @@
  *    (workflows/win-back.ts) sends the offers on the days `winBackSchedule` below dates from the lapse (program
  *    rules `winBack.offerDays`, domain/default-rules.ts), each with a coupon for the offer of its number
  *    (activities/lifecycle.ts `sendWinBackOffer`). A booking or a stay ends it: domain/guest-decisions.ts
- *    `returnsOnBooking` and `afterStay`.
+ *    `returnsOnBooking` and `afterStay`. Staff may cancel it (the guest stays lapsed, with no win-back) and start
+ *    one by hand for a lapsed guest without one: `winBackByHand` below, dated from that moment
+ *    (api/guests/actions.ts, through the guest's workflow).
  */
-import type { DeadlinePlan, GuestFacts } from './guest-plan.js';
+import type { DeadlinePlan, GuestFacts, WinBackStart } from './guest-plan.js';
 
 const DAY_MS = 86_400_000;
 
@@ -48,6 +50,11 @@ export function winBackWorkflowId(guestWorkflowId: string, lapsedOn: string): st
   return `${guestWorkflowId}-winback-${lapsedOn}`;
 }
 
+/** The day a win-back's workflow ID names (`…-winback-<YYYY-MM-DD>`), or null for another ID. */
+export function winBackDayOf(workflowId: string): string | null {
+  return /-winback-(\d{4}-\d{2}-\d{2})$/.exec(workflowId)?.[1] ?? null;
+}
+
 /** The `lapse` deadline at the instant `at`: the guest lapses and the win-back starts. */
 export function lapse(guestWorkflowId: string, at: string): DeadlinePlan {
   const lapsedOn = lapseDay(at);
@@ -55,6 +62,17 @@ export function lapse(guestWorkflowId: string, at: string): DeadlinePlan {
     stage: { to: 'lapsed', reason: 'no stay for 12 months' },
     winBack: { workflowId: winBackWorkflowId(guestWorkflowId, lapsedOn), lapsedOn, lapsedAt: at },
   };
+}
+
+/**
+ * A win-back staff start by hand at the instant `at` (a lapsed guest whose win-back was cancelled): dated from
+ * `at` as a lapse's is from its deadline, so its first offer is due at once. Its day names it: on the day of an
+ * earlier win-back (the lapse's, or another started by hand) it is that one's workflow ID with the same mail
+ * keys, so an offer already sent does not go twice.
+ */
+export function winBackByHand(guestWorkflowId: string, at: string): WinBackStart {
+  const lapsedOn = lapseDay(at);
+  return { workflowId: winBackWorkflowId(guestWorkflowId, lapsedOn), lapsedOn, lapsedAt: at };
 }
 
 /**

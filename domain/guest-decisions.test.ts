@@ -24,7 +24,11 @@ import {
   stageTransition,
   staffRefusal,
   welcomeBackKey,
+  winBackCancelRefusal,
+  winBackStartRefusal,
 } from './guest-decisions.js';
+import { winBackByHand, winBackDayOf } from './come-back-offers.js';
+import { guestIdOfWorkflowId } from './ids.js';
 import type { StayCompletedMessage, StayStartedMessage } from './messages.js';
 
 const guest = (over: Partial<GuestFacts> = {}): GuestFacts => ({
@@ -464,5 +468,56 @@ describe('what staff filter on (searchFactsOf)', () => {
       lastProperty: null,
       openCases: 0,
     });
+  });
+});
+
+describe('staff actions on the guest’s workflow', () => {
+  const wf = 'guest-8a1f5a52-3d5e-4a53-9d7e-0c1f2b3a4d5e';
+  const running = { workflowId: `${wf}-winback-2026-11-01`, lapsedOn: '2026-11-01' };
+
+  it('start a win-back by hand only for a lapsed guest without one', () => {
+    expect(winBackStartRefusal(guest({ stage: 'lapsed' }))).toBeNull();
+    expect(winBackStartRefusal(guest({ stage: 'member' }))).toMatchObject({ type: 'NotLapsed' });
+    expect(winBackStartRefusal(guest({ stage: 'churned' }))).toMatchObject({ type: 'NotLapsed' });
+    expect(winBackStartRefusal(guest({ stage: 'lapsed', winBack: running }))).toEqual({
+      message: `a win-back runs already (${running.workflowId})`,
+      type: 'WinBackRunning',
+    });
+  });
+
+  it('date a win-back by hand from its start: named by the day, its first offer due at once', () => {
+    expect(winBackByHand(wf, '2026-12-06T08:00:00.000Z')).toEqual({
+      workflowId: `${wf}-winback-2026-12-06`,
+      lapsedOn: '2026-12-06',
+      lapsedAt: '2026-12-06T08:00:00.000Z',
+    });
+    expect(winBackDayOf(`${wf}-winback-2026-12-06`)).toBe('2026-12-06');
+    expect(winBackDayOf(`${wf}-stay-1-follow-up`)).toBeNull();
+  });
+
+  it("cancel only the win-back the guest's workflow holds", () => {
+    const held = guest({ stage: 'lapsed', winBack: running });
+    expect(winBackCancelRefusal(wf, held, running.workflowId)).toBeNull();
+    // Before a fresh run has loaded the guest, its turn decides.
+    expect(winBackCancelRefusal(wf, null, running.workflowId)).toBeNull();
+    expect(winBackCancelRefusal(wf, guest({ stage: 'lapsed' }), running.workflowId)).toEqual({
+      message: `the guest's workflow does not hold ${running.workflowId} (it holds none)`,
+      type: 'NotHeld',
+    });
+    expect(winBackCancelRefusal(wf, held, `${wf}-winback-2025-01-01`)).toMatchObject({ type: 'NotHeld' });
+    expect(winBackCancelRefusal(wf, held, `${wf}-stay-x-follow-up`)).toMatchObject({ type: 'NotAWinBack' });
+    expect(winBackCancelRefusal(wf, null, 'guest-other-winback-2026-11-01')).toMatchObject({
+      type: 'NotAWinBack',
+    });
+    expect(winBackCancelRefusal(wf, held, undefined)).toMatchObject({ type: 'NotAWinBack' });
+  });
+
+  it("find the guest of a guest's workflow or child by its id", () => {
+    const guestId = '8a1f5a52-3d5e-4a53-9d7e-0c1f2b3a4d5e';
+    expect(guestIdOfWorkflowId(wf)).toBe(guestId);
+    expect(guestIdOfWorkflowId(running.workflowId)).toBe(guestId);
+    expect(guestIdOfWorkflowId(`${wf}-stay-1-follow-up`)).toBe(guestId);
+    expect(guestIdOfWorkflowId('pms-event-sweeper')).toBeNull();
+    expect(guestIdOfWorkflowId(`${wf}x`)).toBeNull();
   });
 });

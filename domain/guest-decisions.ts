@@ -502,6 +502,44 @@ function pendingSpend(waiting: readonly PendingItem[]): number {
   );
 }
 
+// ---- staff actions on the guest's workflow ---------------------------------------------------------------------
+
+/**
+ * Why staff may not start a win-back by hand (api/guests/actions.ts): the guest is not lapsed (`NotLapsed`), or
+ * a win-back runs already (`WinBackRunning`); null when one may start (domain/come-back-offers.ts `winBackByHand`).
+ */
+export function winBackStartRefusal(guest: Pick<GuestFacts, 'stage' | 'winBack'>): Refusal | null {
+  if (guest.stage !== 'lapsed')
+    return {
+      message: `the guest is ${guest.stage}, not lapsed: a win-back is for a lapsed guest`,
+      type: 'NotLapsed',
+    };
+  if (guest.winBack)
+    return { message: `a win-back runs already (${guest.winBack.workflowId})`, type: 'WinBackRunning' };
+  return null;
+}
+
+/**
+ * Why the guest's workflow does not cancel the win-back `workflowId` for staff: it is not a win-back of this
+ * guest (`NotAWinBack`), or not the one the workflow holds (`NotHeld`: an orphan, stopped by the API directly;
+ * none held, it has ended); null when the workflow lets go of it and asks it to stop. `guest` is null while a
+ * fresh run has not loaded the guest (the request's turn checks then).
+ */
+export function winBackCancelRefusal(
+  guestWorkflowId: string,
+  guest: Pick<GuestFacts, 'winBack'> | null,
+  workflowId: unknown,
+): Refusal | null {
+  if (typeof workflowId !== 'string' || !workflowId.startsWith(winBackWorkflowId(guestWorkflowId, '')))
+    return { message: `${String(workflowId)} is not a win-back of ${guestWorkflowId}`, type: 'NotAWinBack' };
+  if (guest && guest.winBack?.workflowId !== workflowId)
+    return {
+      message: `the guest's workflow does not hold ${workflowId} (it holds ${guest.winBack?.workflowId ?? 'none'})`,
+      type: 'NotHeld',
+    };
+  return null;
+}
+
 // ---- what staff filter on --------------------------------------------------------------------------------------
 
 /** The facts the guest's workflow publishes as search attributes (contracts/guest.ts): ids and enums only. */

@@ -27,3 +27,11 @@ export function caseWorkflowId(guestId: string, caseId: string): string {
 
 /** The PMS event sweeper: one per namespace, started by every worker with "use existing". */
 export const SWEEPER_WORKFLOW_ID = 'pms-event-sweeper';
+
+const GUEST_ID_IN_WORKFLOW_ID =
+  /^guest-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-|$)/;
+
+/** The guest whose workflow or child a workflow ID names (`guest-<guestId>…`), or null for any other ID. */
+export function guestIdOfWorkflowId(workflowId: string): string | null {
+  return GUEST_ID_IN_WORKFLOW_ID.exec(workflowId)?.[1] ?? null;
+}

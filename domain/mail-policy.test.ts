@@ -8,6 +8,7 @@ import {
   MAIL_TIMING,
   sendWindowOf,
   SUPPRESSION_REASONS,
+  FOLLOW_UP_CANCELLED,
   UNSUBSCRIBED,
   WIN_BACK_ENDED,
   type MailDecision,
@@ -124,10 +125,13 @@ describe('decideMail: one row a suppression reason', () => {
     expect(new Set(skips.map(([reason]) => reason))).toEqual(new Set(SUPPRESSION_REASONS));
   });
 
-  it('writes the reasons of an unsubscribe and of a withdrawn win-back mail as rows already stored', () => {
+  it('writes the reasons of an unsubscribe, a withdrawn win-back mail and a cancelled follow-up as the rows store them', () => {
     expect(UNSUBSCRIBED).toBe('no_marketing_consent: unsubscribed before its send time');
     expect(WIN_BACK_ENDED).toBe(
-      'exit_condition: the win-back ended before the send time (the guest came back)',
+      'exit_condition: the win-back ended before the send time (the guest came back, or staff cancelled it)',
+    );
+    expect(FOLLOW_UP_CANCELLED).toBe(
+      'exit_condition: the follow-up was cancelled by staff before the send time',
     );
   });
 });

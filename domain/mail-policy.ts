@@ -33,8 +33,9 @@
  *   for their send time gets them suppressed at once: `UNSUBSCRIBED` (api/links/service.ts).
  * - `exit_condition`: the mail's purpose is gone. A mail that ends with a booking (`ENDS_WITH_A_BOOKING`) planned
  *   while the guest has a stay booked: `exit_condition: booked: the guest has a stay booked`. A mail held for its
- *   send time by a win-back that then ended (the guest came back) is withdrawn, whatever its class:
- *   `WIN_BACK_ENDED` (workflows/win-back.ts).
+ *   send time by a win-back that then ended (the guest came back, or staff cancelled it) is withdrawn, whatever
+ *   its class: `WIN_BACK_ENDED` (workflows/win-back.ts); one held by a follow-up staff cancelled:
+ *   `FOLLOW_UP_CANCELLED` (workflows/post-stay-follow-up.ts).
  * - `open_service_case`: marketing pauses while a service case of the guest is open (db/repositories/mail-plan.ts
  *   `openServiceCases`), when planned and again at the send time.
  *   `open_service_case: marketing pauses while a case is open`.
@@ -78,7 +79,13 @@ export const UNSUBSCRIBED = suppressionText('no_marketing_consent', 'unsubscribe
 /** A mail held for its send time by a win-back that ended meanwhile (workflows/win-back.ts). */
 export const WIN_BACK_ENDED = suppressionText(
   'exit_condition',
-  'the win-back ended before the send time (the guest came back)',
+  'the win-back ended before the send time (the guest came back, or staff cancelled it)',
+);
+
+/** A mail held for its send time by a follow-up staff cancelled meanwhile (workflows/post-stay-follow-up.ts). */
+export const FOLLOW_UP_CANCELLED = suppressionText(
+  'exit_condition',
+  'the follow-up was cancelled by staff before the send time',
 );
 
 /** Marketing mails whose purpose ends when the guest books: planned while a stay is booked, they are skipped. */

@@ -29,14 +29,23 @@ import {
 } from '@temporalio/workflow';
 import { PATCHES } from './kit/patches.js';
 import { nextDeadline } from '../domain/agenda.js';
-import { searchFactsOf, staffRefusal } from '../domain/guest-decisions.js';
+import {
+  searchFactsOf,
+  staffRefusal,
+  winBackCancelRefusal,
+  winBackStartRefusal,
+  type Refusal,
+} from '../domain/guest-decisions.js';
 import { Guest } from './guest.js';
 import {
   adjustPointsUpdate,
+  cancelWinBackUpdate,
   childFinishedSignal,
   guestMessageSignal,
   redeemPointsUpdate,
+  reloadGuestUpdate,
   setTierFloorUpdate,
+  startWinBackUpdate,
   stateQuery,
   GUEST_STAGE,
   GUEST_TIER,
@@ -45,14 +54,20 @@ import {
 } from '../contracts/guest.js';
 import type {
   AdjustPointsRequest,
+  CancelWinBackRequest,
   GuestLifecycleInput,
   GuestLifecycleState,
+  GuestReloaded,
   InboxItem,
   PointsMovement,
   RedeemPointsRequest,
   SetTierFloorRequest,
+  StaffActionItem,
+  StaffActionRequest,
   StaffRequestItem,
   TierFloorResult,
+  WinBackCancelled,
+  WinBackStarted,
 } from '../contracts/guest.js';
 
 export type { GuestLifecycleInput, GuestLifecycleState } from '../contracts/guest.js';
@@ -85,7 +100,9 @@ export function initialState(): GuestLifecycleState {
   };
 }
 
-const isStaffRequest = (item: InboxItem): item is StaffRequestItem => item.type.startsWith('staff.');
+/** Staff requests and actions: an Update waits for each, so the run answers them before it continues as new. */
+const isStaffRequest = (item: InboxItem): item is StaffRequestItem | StaffActionItem =>
+  item.type.startsWith('staff.');
 
 // Each staff Update's request as an inbox item; its validator checks the same item (domain/guest-decisions.ts).
 const redeemItem = (req: RedeemPointsRequest): StaffRequestItem => ({
@@ -133,7 +150,7 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   }));
 
   /** A staff request joins the inbox like any message; its Update waits for the loop to answer it. */
-  const awaitResult = async <T>(item: StaffRequestItem): Promise<T> => {
+  const awaitResult = async <T>(item: StaffRequestItem | StaffActionItem): Promise<T> => {
     inbox.push(item);
     await condition(() => guest.staffResults[item.requestId] !== undefined);
     const result = guest.staffResults[item.requestId]!;
@@ -156,6 +173,47 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     validator: (req: SetTierFloorRequest) => refuse(floorItem(req)),
   });
 
+  // Staff actions (contracts/guest.ts): the workflow decides; a refusal is the API's 409.
+  const refuseWith = (refusal: Refusal | null) => {
+    if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+  };
+  const requestIdProblem = (req: StaffActionRequest): Refusal | null =>
+    typeof req?.requestId === 'string' && req.requestId.length > 0
+      ? null
+      : { message: 'requestId is required', type: 'RequestIdRequired' };
+  setHandler(
+    startWinBackUpdate,
+    (req) => awaitResult<WinBackStarted>({ type: 'staff.win_back', requestId: req.requestId }),
+    {
+      validator: (req: StaffActionRequest) => {
+        refuseWith(requestIdProblem(req));
+        // Before a fresh run has loaded the guest, the request's turn decides.
+        if (guest.loaded) refuseWith(winBackStartRefusal(guest.state));
+      },
+    },
+  );
+  setHandler(
+    cancelWinBackUpdate,
+    (req) =>
+      awaitResult<WinBackCancelled>({
+        type: 'staff.cancel_win_back',
+        requestId: req.requestId,
+        workflowId: req.workflowId,
+      }),
+    {
+      validator: (req: CancelWinBackRequest) => {
+        refuseWith(requestIdProblem(req));
+        const held = guest.loaded ? guest.state : null;
+        refuseWith(winBackCancelRefusal(workflowInfo().workflowId, held, req.workflowId));
+      },
+    },
+  );
+  setHandler(
+    reloadGuestUpdate,
+    (req) => awaitResult<GuestReloaded>({ type: 'staff.reload', requestId: req.requestId }),
+    { validator: (req: StaffActionRequest) => refuseWith(requestIdProblem(req)) },
+  );
+
   // ---- 2. a run without carried state starts from Postgres ----------------------------------------------------
   if (!input.state) await guest.load();
 
@@ -176,7 +234,10 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   const publish = () => {
     const facts = searchFactsOf(guest.state);
     const text = JSON.stringify(facts);
-    if (text === published || !patched(PATCHES.searchAttributes.id)) return;
+    // Staff asked for a reload (reloadGuest): published again even if unchanged (a run whose index is behind).
+    const forced = guest.republish;
+    guest.republish = false;
+    if ((text === published && !forced) || !patched(PATCHES.searchAttributes.id)) return;
     published = text;
     upsertSearchAttributes([
       { key: GUEST_STAGE, value: facts.stage },

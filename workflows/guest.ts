@@ -23,16 +23,21 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { DeadlineKind } from '../domain/agenda.js';
 import * as decide from '../domain/guest-decisions.js';
-import type { MailOrder, ReviewRun, StageChange } from '../domain/guest-plan.js';
+import { winBackByHand } from '../domain/come-back-offers.js';
+import type { MailOrder, ReviewRun, StageChange, WinBackStart } from '../domain/guest-plan.js';
 import { idempotencyKey } from '../domain/ids.js';
 import { messageProblem, type GuestMessage, type StayCompletedMessage } from '../domain/messages.js';
 import type {
   GuestLifecycleState,
+  GuestReloaded,
   GuestSnapshot,
   InboxItem,
   PointsMovement,
+  StaffActionItem,
   StaffRequestItem,
   TierFloorResult,
+  WinBackCancelled,
+  WinBackStarted,
 } from '../contracts/guest.js';
 import type { FollowUpMail } from '../contracts/follow-up.js';
 import { dispositionOf } from './failures.js';
@@ -63,7 +68,24 @@ const onceFor = (workflowId: string) => ({
 });
 
 /** What a staff Update is answered with: its result, or the refusal the Update throws. */
-export type StaffResult = PointsMovement | TierFloorResult | { error: string; type: string };
+export type StaffResult =
+  | PointsMovement
+  | TierFloorResult
+  | WinBackStarted
+  | WinBackCancelled
+  | GuestReloaded
+  | { error: string; type: string };
+
+const STAFF_ACTIONS: ReadonlySet<string> = new Set<StaffActionItem['type']>([
+  'staff.win_back',
+  'staff.cancel_win_back',
+  'staff.reload',
+]);
+
+/** A staff action (contracts/guest.ts `StaffActionItem`), not a request on points or the tier. */
+export function isStaffAction(item: { type: string }): item is StaffActionItem {
+  return STAFF_ACTIONS.has(item.type);
+}
 
 export class Guest {
   /** The answers to staff requests handled, by request id, until their Update takes them. */
@@ -82,6 +104,8 @@ export class Guest {
    */
   waitsForOwnChildren = false;
   waitsForHeldMails = false;
+  /** Staff asked for the guest to be read again: the loop publishes the search attributes even if unchanged. */
+  republish = false;
   /** While a stay is handled, the mails it causes are collected for its follow-up child. */
   private withFollowUp: FollowUpMail[] | null = null;
 
@@ -126,6 +150,7 @@ export class Guest {
 
   /** The next item of the inbox: a staff request, a child's report, or a message (a bad one is a rejection). */
   async handle(item: InboxItem): Promise<void> {
+    if (isStaffAction(item)) return this.handleAction(item);
     if (item.type.startsWith('staff.')) return this.handleStaff(item as StaffRequestItem);
     if (item.type === 'child.finished') return this.handleChild(item);
     const message = item as GuestMessage;
@@ -419,17 +444,7 @@ export class Guest {
       const plan = decide.atDeadline(kind, at, state, workflowId);
       Object.assign(state, plan.set);
       await this.setStage(plan.stage);
-      if (plan.winBack) {
-        const { workflowId: child, lapsedOn, lapsedAt } = plan.winBack;
-        state.winBack = { workflowId: child, lapsedOn };
-        this.track(
-          await startChildOnce(winBack, {
-            workflowId: child,
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-            args: [{ guestId, guestWorkflowId: workflowId, lapsedAt }],
-          }),
-        );
-      }
+      if (plan.winBack) await this.startWinBack(plan.winBack);
       if (plan.expirePoints) {
         const key = idempotencyKey(workflowId, plan.expirePoints.key);
         const r = await db.expirePoints({ guestId, key, now: nowIso() });
@@ -440,6 +455,82 @@ export class Guest {
     await this.refresh();
     // A deadline that an activity planned again for the same instant must not fire twice.
     if (state.agenda[kind] === at) delete state.agenda[kind];
+  }
+
+  /** The win-back of a lapse (or one staff start by hand): held in the state until it ends, outliving this run. */
+  private async startWinBack(start: WinBackStart): Promise<void> {
+    const { guestId, workflowId } = this;
+    this.state.winBack = { workflowId: start.workflowId, lapsedOn: start.lapsedOn };
+    this.track(
+      await startChildOnce(winBack, {
+        workflowId: start.workflowId,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [{ guestId, guestWorkflowId: workflowId, lapsedAt: start.lapsedAt }],
+      }),
+    );
+  }
+
+  /**
+   * A staff action (api/guests/actions.ts, api/workflows/service.ts), checked again at its turn: its validator
+   * may have run before a fresh run loaded the guest, or before an item ahead of it changed the state.
+   */
+  private async handleAction(item: StaffActionItem): Promise<void> {
+    const { requestId } = item;
+    switch (item.type) {
+      case 'staff.win_back': {
+        const refusal = decide.winBackStartRefusal(this.state);
+        if (refusal) {
+          this.staffResults[requestId] = { error: refusal.message, type: refusal.type };
+          return;
+        }
+        const start = winBackByHand(this.workflowId, nowIso());
+        await this.startWinBack(start);
+        const { workflowId, lapsedOn, lapsedAt } = start;
+        this.staffResults[requestId] = { workflowId, lapsedOn, lapsedAt };
+        return;
+      }
+      case 'staff.cancel_win_back': {
+        const refusal = decide.winBackCancelRefusal(this.workflowId, this.state, item.workflowId);
+        if (refusal) {
+          this.staffResults[requestId] = { error: refusal.message, type: refusal.type };
+          return;
+        }
+        // Asked to stop as when the guest comes back (`reactivate`): it withdraws a mail it holds and ends
+        // `cancelled` without a report; the guest stays lapsed, and may get another by hand.
+        try {
+          await getExternalWorkflowHandle(item.workflowId).cancel();
+        } catch (err) {
+          log.info('win-back not running', { workflowId: item.workflowId, error: String(err) });
+          this.staffResults[requestId] = {
+            error: `the win-back ${item.workflowId} is not running`,
+            type: 'NotRunning',
+          };
+          return;
+        }
+        this.state.winBack = null;
+        this.staffResults[requestId] = { workflowId: item.workflowId, stage: this.state.stage };
+        return;
+      }
+      case 'staff.reload': {
+        // The load step of a run without carried state, again: the record's facts, stage and open cases.
+        await this.load();
+        this.republish = true;
+        const { stage, tier, tierFloor, pointsBalance, stays, nights, winBack: running } = this.state;
+        const { lastProperty, openCases } = decide.searchFactsOf(this.state);
+        this.staffResults[requestId] = {
+          stage,
+          tier,
+          tierFloor,
+          pointsBalance,
+          stays,
+          nights,
+          lastProperty,
+          openCases,
+          winBack: running,
+        };
+        return;
+      }
+    }
   }
 
   /** The 1 January review of last year; after it the run continues as new (workflows/guest-lifecycle.ts). */

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { reviewSchedule } from '../activities/agenda.js';
 import { reviewJitterMinutes } from '../domain/agenda.js';
 import * as guests from '../db/repositories/guests.js';
-import { guestWorkflowId } from '../domain/ids.js';
+import { followUpWorkflowId, guestWorkflowId } from '../domain/ids.js';
+import { FOLLOW_UP_CANCELLED } from '../domain/mail-policy.js';
 import type { GuestMessage } from '../domain/messages.js';
 import {
   countRows,
@@ -29,9 +30,11 @@ import {
 } from '../test/helpers.js';
 import { HISTORIES_DIR } from '../test/histories.js';
 import {
+  cancelWinBackUpdate,
   guestMessageSignal,
   redeemPointsUpdate,
   setTierFloorUpdate,
+  startWinBackUpdate,
   stateQuery,
 } from '../contracts/guest.js';
 import type { GuestStateView } from '../contracts/guest.js';
@@ -448,6 +451,133 @@ describe('lapse and win-back', () => {
       .getHandle(winBackId)
       .terminate('test done')
       .catch(() => undefined);
+    await finish(g.id);
+  });
+});
+
+describe("staff actions on a guest's workflows (api/workflows/service.ts, api/guests/actions.ts)", () => {
+  it("stops it through the guest's workflow: no more offers, the guest stays lapsed, the run continues as new after the review; one by hand then runs to churned", async () => {
+    const g = await guest({ consent: true, enrolledAt: new Date((await env.currentTimeMs()) - 400 * DAY) });
+    // Daytime where the guest is: each offer goes when due, not at 09:00.
+    await stack
+      .db('guests')
+      .where({ id: g.id })
+      .update({ timezone: await zoneWhereNowIs(env, 10, 17) });
+    await signal(g.id, await stayAgo(366 * DAY, g.profile));
+    await eventually(async () =>
+      (await templatesSent(g.id)).includes('win-back-offer:sent') ? true : undefined,
+    );
+    const coupon = (await stack.db('coupons').where({ guest_id: g.id }).first()) as { campaign: string };
+    const winBackId = `${guestWorkflowId(g.id)}-winback-${coupon.campaign.slice('win-back:'.length)}`;
+    const handle = env.client.workflow.getHandle(guestWorkflowId(g.id));
+    const firstRun = (await handle.describe()).runId;
+    const cancel = (requestId: string, workflowId: string) =>
+      handle.executeUpdate(cancelWinBackUpdate, {
+        args: [{ requestId, workflowId }],
+        updateId: `audit-${requestId}`,
+      });
+    const startByHand = (requestId: string) =>
+      handle.executeUpdate(startWinBackUpdate, { args: [{ requestId }], updateId: `audit-${requestId}` });
+
+    // Refused while it runs: a win-back by hand, and a win-back that is not this guest's.
+    await expect(startByHand('1')).rejects.toMatchObject({ cause: { type: 'WinBackRunning' } });
+    await expect(cancel('2', `guest-${randomUUID()}-winback-2026-01-01`)).rejects.toMatchObject({
+      cause: { type: 'NotAWinBack' },
+    });
+
+    expect(await cancel('3', winBackId)).toEqual({ workflowId: winBackId, stage: 'lapsed' });
+    // The win-back stops (it ends `cancelled`, with no report) and the guest's workflow has let go of it.
+    const stopped = await eventually(async () => {
+      const d = await env.client.workflow.getHandle(winBackId).describe();
+      return d.status.name === 'RUNNING' ? undefined : d.status.name;
+    });
+    // Completed (`cancelled`: a churned win-back would have reported, and the guest would be churned). Its
+    // result() is not awaited: that lets the test server skip time.
+    expect(stopped).toBe('COMPLETED');
+    const after = await env.client
+      .withDeadline(Date.now() + 3000, () => handle.query(stateQuery))
+      .catch(async (err: unknown) => {
+        throw new Error(`${String(err)}\n${await explainGuest(g.id)}`);
+      });
+    expect(after).toMatchObject({ stage: 'lapsed', winBack: null });
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    // Let go of already: a second cancel is refused (the API answers 409 before it asks).
+    await expect(cancel('4', winBackId)).rejects.toMatchObject({ cause: { type: 'NotHeld' } });
+    await record('staff-cancelled-win-back', guestWorkflowId(g.id));
+
+    // Past the other two offers, the answer window and the next 1 January review.
+    const reviewIn = Date.parse(after.agenda.tierReview!) - (await env.currentTimeMs());
+    await advance(Math.max(110 * DAY, reviewIn + DAY), 10 * DAY);
+    expect((await templatesSent(g.id)).filter((t) => t.startsWith('win-back-offer'))).toEqual([
+      'win-back-offer:sent',
+    ]);
+    expect(await templatesSent(g.id)).not.toContain('churn-why:sent');
+    expect(await countRows(stack.db, 'coupons', { guest_id: g.id })).toBe(1);
+    expect(await stagesOf(g.id)).toEqual(['at_risk', 'lapsed']);
+    // The review let the run continue as new: it held no win-back any more.
+    await eventually(async () => ((await handle.describe()).runId !== firstRun ? true : undefined), {
+      explain: () => explainGuest(g.id),
+    });
+    expect(await stateOf(g.id)).toMatchObject({ stage: 'lapsed', winBack: null });
+
+    // Staff start one by hand: dated from now, its first offer at once; then the other two, and churned.
+    const byHand = await startByHand('5');
+    expect(byHand).toMatchObject({ lapsedOn: day(await env.currentTimeMs()) });
+    expect(byHand.workflowId).toBe(`${guestWorkflowId(g.id)}-winback-${byHand.lapsedOn}`);
+    expect((await stateOf(g.id))?.winBack).toEqual({
+      workflowId: byHand.workflowId,
+      lapsedOn: byHand.lapsedOn,
+    });
+    await record('staff-win-back-by-hand', guestWorkflowId(g.id));
+    await advance(110 * DAY, 10 * DAY);
+    await eventually(async () => ((await stagesOf(g.id)).at(-1) === 'churned' ? true : undefined), {
+      explain: () => explainGuest(g.id),
+    });
+    expect((await templatesSent(g.id)).filter((t) => t === 'win-back-offer:sent')).toHaveLength(4);
+    expect(await stateOf(g.id)).toMatchObject({ stage: 'churned', winBack: null });
+    await finish(g.id);
+  });
+
+  it("cancels a follow-up: the mail it holds is withdrawn, its row cancelled; the guest's workflow runs on", async () => {
+    // Night where the guest is: the thank-you is planned for 09:00 local and held by the follow-up.
+    const { g } = await guestAtNight(true);
+    await signal(g.id, await stayAgo(3 * HOUR, g.profile));
+    const thankYou = await eventually(
+      () =>
+        stack
+          .db('mail_outbox')
+          .where({ guest_id: g.id, template: 'stay-thank-you' })
+          .first<{ id: number; status: string; message_id: string } | undefined>(),
+      { explain: () => explainGuest(g.id) },
+    );
+    expect(thankYou.status).toBe('pending');
+    const stay = (await stack.db('stays').where({ guest_id: g.id }).first()) as { id: string };
+    const followUp = env.client.workflow.getHandle(followUpWorkflowId(g.id, stay.id));
+    await eventually(async () =>
+      (await followUp.describe()).raw.pendingActivities?.length === 0 ? true : undefined,
+    );
+    await followUp.cancel();
+    await eventually(
+      async () => ((await followUp.describe()).status.name === 'CANCELLED' ? true : undefined),
+      {
+        explain: () => historySummary(env.client, followUp.workflowId),
+      },
+    );
+    expect(
+      await stack.db('mail_outbox').where({ id: thankYou.id }).first('status', 'suppression_reason'),
+    ).toEqual({ status: 'suppressed', suppression_reason: FOLLOW_UP_CANCELLED });
+    expect(await stack.db('follow_ups').where({ workflow_id: followUp.workflowId }).first('status')).toEqual({
+      status: 'cancelled',
+    });
+    await record('staff-cancelled', followUp.workflowId);
+    // Past the thank-you's send time and the survey's due time: nothing of the follow-up goes.
+    await advance(2 * DAY, 6 * HOUR);
+    expect(stack.sink.messages().filter((m) => m.messageId === thankYou.message_id)).toHaveLength(0);
+    expect(await templatesSent(g.id)).not.toContain('satisfaction-survey:sent');
+    expect((await env.client.workflow.getHandle(guestWorkflowId(g.id)).describe()).status.name).toBe(
+      'RUNNING',
+    );
+    expect(await stateOf(g.id)).toMatchObject({ stage: 'member', stays: 1 });
     await finish(g.id);
   });
 });

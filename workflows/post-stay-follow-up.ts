@@ -16,6 +16,10 @@
  *   new version already due is planned at once (due more than `maxAgeDays` ago: suppressed `stay_too_old`).
  *   A mail already planned (pending) is still delivered at its send time: its step is done.
  * - At the end the row is marked `completed`.
+ * - Cancelled (staff: `POST /v1/workflows/:id/cancel`), it withdraws the mail it holds for a send time (a
+ *   suppressed row, domain/mail-policy.ts `FOLLOW_UP_CANCELLED`), marks its row `cancelled`, answers the moves
+ *   waiting, and ends cancelled (`PATCHES.followUpCancelled`; before, it ended at once). The guest's workflow
+ *   counts it as finished (workflows/guest.ts `track`): nothing else of the guest's changes.
  *
  * The bookkeeping (pin, plan, move, finish) runs as local activities: a full default follow-up is about 45
  * events. Follow-ups started before `PATCHES.followUpLocalSteps` (workflows/kit/patches.ts) ran it as regular
@@ -25,7 +29,9 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -37,7 +43,7 @@ import type { Activities } from '../activities/index.js';
 import { POST_STAY_CADENCE } from '../domain/cadence.js';
 import { thankYouDelayMs } from '../domain/followup.js';
 import { idempotencyKey } from '../domain/ids.js';
-import { decideMail } from '../domain/mail-policy.js';
+import { decideMail, FOLLOW_UP_CANCELLED } from '../domain/mail-policy.js';
 import { refusalOf } from './failures.js';
 import { LOCAL_DB_LONG, MAIL_DELIVERY_ATTEMPT, OUTBOX_WRITE, answeringWith } from './kit/activity-options.js';
 import { PATCHES } from './kit/patches.js';
@@ -98,7 +104,19 @@ export async function postStayFollowUp(input: PostStayFollowUpInput): Promise<Po
     if (isScheduled(sent)) held.push({ outboxId: sent.outboxId, sendAt: sent.sendAt });
   }
   if (held.length > 0 && patched(PATCHES.staySendWindow.id)) {
-    for (const h of held) await deliverWhenDue(delivery, h);
+    let next = 0;
+    try {
+      for (; next < held.length; next++) await deliverWhenDue(delivery, held[next]!);
+    } catch (err) {
+      // Cancelled while a mail waits for its send time: it and those after it are withdrawn.
+      if (!isCancellation(err) || !patched(PATCHES.followUpCancelled.id)) throw err;
+      // (Its row is recorded when the cadence starts: there is none yet.)
+      await CancellationScope.nonCancellable(async () => {
+        for (const h of held.slice(next))
+          await delivery.withdrawPlannedMail({ outboxId: h.outboxId, reason: FOLLOW_UP_CANCELLED });
+      });
+      throw err;
+    }
   }
   // Newest first: a new follow-up records one patch marker.
   if (patched(PATCHES.followUpLocalSteps.id)) return runCadence(input, localSteps);
@@ -282,56 +300,71 @@ async function runCadence(
     );
   }
 
-  for (;;) {
-    if (pending) {
-      const p: { stepId: string; outboxId: number; sendAt: string } = pending;
-      if (!(await until(p.sendAt, { stepId: p.stepId, until: p.sendAt, kind: 'send' }))) continue;
-      const delivered = await deliverPlannedMail({ outboxId: p.outboxId });
-      outcomes.push({ id: p.stepId, outboxId: p.outboxId, status: delivered.status });
-      pending = null;
-      if (delivered.status === 'failed') await refusedForGood(p.stepId, p.outboxId);
-      continue;
+  try {
+    for (;;) {
+      if (pending) {
+        const p: { stepId: string; outboxId: number; sendAt: string } = pending;
+        if (!(await until(p.sendAt, { stepId: p.stepId, until: p.sendAt, kind: 'send' }))) continue;
+        const delivered = await deliverPlannedMail({ outboxId: p.outboxId });
+        outcomes.push({ id: p.stepId, outboxId: p.outboxId, status: delivered.status });
+        pending = null;
+        if (delivered.status === 'failed') await refusedForGood(p.stepId, p.outboxId);
+        continue;
+      }
+      const next = pinned.steps.find((s) => !done.has(s.id));
+      if (!next) {
+        // A move that came with the last step may bring steps still to do.
+        if (await applyMoves()) continue;
+        break;
+      }
+      if (!(await until(next.dueAt, { stepId: next.id, until: next.dueAt, kind: 'due' }))) continue;
+      const planned = await cadence.planFollowUpStep({
+        workflowId,
+        cadenceKey: pinned.cadenceKey,
+        version: pinned.version,
+        stepId: next.id,
+        dueAt: next.dueAt,
+        guestId: input.guestId,
+        guestWorkflowId: input.guestWorkflowId,
+        stayId: input.stayId,
+        checkedOutAt: input.checkedOutAt,
+        stay: input.stay,
+        pointsEarned: input.pointsEarned,
+        pointsBalance: input.pointsBalance,
+        maxAgeDays: input.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS,
+        now: nowIso(),
+      });
+      done.add(next.id);
+      switch (planned.status) {
+        case 'pending':
+          pending = { stepId: next.id, outboxId: planned.outboxId, sendAt: planned.sendAt };
+          break;
+        case 'suppressed':
+          outcomes.push({
+            id: next.id,
+            outboxId: planned.outboxId,
+            status: 'suppressed',
+            reason: planned.reason,
+          });
+          break;
+        default:
+          outcomes.push({ id: next.id, outboxId: planned.outboxId, status: planned.status });
+          if (planned.status === 'failed') await refusedForGood(next.id, planned.outboxId);
+      }
     }
-    const next = pinned.steps.find((s) => !done.has(s.id));
-    if (!next) {
-      // A move that came with the last step may bring steps still to do.
-      if (await applyMoves()) continue;
-      break;
-    }
-    if (!(await until(next.dueAt, { stepId: next.id, until: next.dueAt, kind: 'due' }))) continue;
-    const planned = await cadence.planFollowUpStep({
-      workflowId,
-      cadenceKey: pinned.cadenceKey,
-      version: pinned.version,
-      stepId: next.id,
-      dueAt: next.dueAt,
-      guestId: input.guestId,
-      guestWorkflowId: input.guestWorkflowId,
-      stayId: input.stayId,
-      checkedOutAt: input.checkedOutAt,
-      stay: input.stay,
-      pointsEarned: input.pointsEarned,
-      pointsBalance: input.pointsBalance,
-      maxAgeDays: input.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS,
-      now: nowIso(),
+  } catch (err) {
+    if (!isCancellation(err) || !patched(PATCHES.followUpCancelled.id)) throw err;
+    // Cancelled by staff: nothing of it is left to happen (a held mail withdrawn, the row cancelled, the moves
+    // answered), then it ends cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      finished = true;
+      const held: { outboxId: number } | null = pending;
+      if (held) await delivery.withdrawPlannedMail({ outboxId: held.outboxId, reason: FOLLOW_UP_CANCELLED });
+      await cadence.finishFollowUp({ workflowId, now: nowIso(), status: 'cancelled' });
+      await applyMoves();
+      await condition(allHandlersFinished);
     });
-    done.add(next.id);
-    switch (planned.status) {
-      case 'pending':
-        pending = { stepId: next.id, outboxId: planned.outboxId, sendAt: planned.sendAt };
-        break;
-      case 'suppressed':
-        outcomes.push({
-          id: next.id,
-          outboxId: planned.outboxId,
-          status: 'suppressed',
-          reason: planned.reason,
-        });
-        break;
-      default:
-        outcomes.push({ id: next.id, outboxId: planned.outboxId, status: planned.status });
-        if (planned.status === 'failed') await refusedForGood(next.id, planned.outboxId);
-    }
+    throw err;
   }
   finished = true;
   await cadence.finishFollowUp({ workflowId, now: nowIso() });

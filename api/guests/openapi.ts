@@ -14,6 +14,7 @@ import { params, searchQuery } from './router.js';
 import type { findGuests, getGuest } from './service.js';
 import { adjustmentBody, redemptionBody, tierFloorBody } from './staff.js';
 import { timelineQuery, type TimelinePageAnswer } from './timeline.js';
+import { reasonBody } from '../audited.js';
 import { preferenceBody, preferenceParams, type preferenceView } from './preferences.js';
 
 type Found = Awaited<ReturnType<typeof findGuests>>;
@@ -85,6 +86,16 @@ const timelinePage = fieldsOf<TimelinePageAnswer>()('A page of the timeline.', {
   nextCursor: textOrNull('The `cursor` of the next page; null on the last.'),
 });
 
+const ACTION =
+  "Audited with the key's name and the reason (`audit_log`, subject `guest:<id>`); the workflow sees only the audit row's id.";
+const ACTION_UNCONFIRMED = {
+  status: 503,
+  codes: ['workflow_unavailable'],
+  when: 'Temporal did not confirm in time (the audit row says `unconfirmed`)',
+} as const;
+const actionAnswer = (description: string) =>
+  z.looseObject({ guestId: z.uuid(), auditId: int('The audit row.') }).meta({ description });
+
 const guestView = fieldsOf<GuestView>()('The guest: profile, live workflow state and history.', {
   guest: fieldsOf<GuestView['guest']>()('The profile, membership and where the guest stands in Postgres.', {
     id: z.uuid(),
@@ -110,6 +121,24 @@ const guestView = fieldsOf<GuestView>()('The guest: profile, live workflow state
     updatedAt: instantOut(),
   }),
   preferences: z.array(preference),
+  staffActions: z.array(
+    fieldsOf<GuestView['staffActions'][number]>()(
+      "A staff action on the guest's workflows (cancel, win-back by hand, reload, restart), newest first.",
+      {
+        auditId: int(),
+        action: text('`workflow.cancel`, `guest.win_back.start`, `guest.reload`, `guest.restart`.'),
+        actor: text("The key's name."),
+        at: instantOut(),
+        reason: z.unknown().meta({ description: 'The reason staff gave.' }),
+        type: z.unknown().meta({ description: 'The workflow type acted on.' }),
+        workflowId: z.unknown().meta({ description: 'The workflow acted on.' }),
+        runId: z.unknown().meta({ description: 'Its run.' }),
+        outcome: opaque('`confirmed`, or `unconfirmed` when Temporal did not answer.')
+          .or(z.string())
+          .nullable(),
+      },
+    ),
+  ),
   pointsBalance: int('The sum of the ledger.'),
   totals: z.object({ stays: int(), nights: int() }).meta({ description: 'Every stay and night so far.' }),
   tierProgress: fieldsOf<NonNullable<GuestView['tierProgress']>>()(
@@ -381,6 +410,48 @@ export const guestsArea = area({
       query: timelineQuery,
       answers: { 200: { description: 'A page of the timeline.', schema: timelinePage } },
       errors: [{ status: 404, codes: ['guest_not_found'], when: 'no guest with this id' }],
+    },
+    'POST /v1/guests/:id/win-back': {
+      summary: 'Start a win-back by hand for a lapsed guest',
+      description: `${ACTION} Through the guest's workflow (Update \`startWinBack\`).`,
+      params,
+      body: { schema: reasonBody },
+      answers: { 200: { description: 'Started.', schema: actionAnswer('The win-back started.') } },
+      errors: [
+        { status: 404, codes: ['guest_not_found'], when: 'no guest with this id' },
+        {
+          status: 409,
+          codes: ['not_lapsed', 'win_back_running'],
+          when: 'the guest is not lapsed, or a win-back runs',
+        },
+        ACTION_UNCONFIRMED,
+      ],
+    },
+    'POST /v1/guests/:id/reload': {
+      summary: "Reload the guest's workflow from the record",
+      description: `${ACTION} The workflow reads tier, stage, balance and the rest from Postgres again and republishes its search attributes (Update \`reloadGuest\`).`,
+      params,
+      body: { schema: reasonBody },
+      answers: {
+        200: { description: 'Reloaded.', schema: actionAnswer('What the workflow now holds (`holds`).') },
+      },
+      errors: [
+        { status: 404, codes: ['guest_not_found'], when: 'no guest with this id' },
+        ACTION_UNCONFIRMED,
+      ],
+    },
+    'POST /v1/guests/:id/restart': {
+      summary: "Terminate and restart the guest's run",
+      description: `${ACTION} The fresh run loads tier, stage and balance from Postgres (the record); with no run running it just starts one.`,
+      params,
+      body: { schema: reasonBody },
+      answers: {
+        200: { description: 'Restarted.', schema: actionAnswer('The new run (`runId`, `previousRunId`).') },
+      },
+      errors: [
+        { status: 404, codes: ['guest_not_found'], when: 'no guest with this id' },
+        ACTION_UNCONFIRMED,
+      ],
     },
     'POST /v1/guests/:id/preferences': {
       summary: 'Record a preference or taboo',

@@ -2,8 +2,9 @@
  * Operations staff find guests (`GET /v1/guests?email=…`) and look at one: `GET /v1/guests/:id` (ops, manager, admin)
  * and its timeline, `GET /v1/guests/:id/timeline` (every decision, newest first, and what happens next), and the staff requests answered
  * by the guest's workflow: `POST /:id/points/redemptions` (ops, manager, admin: a manager does what ops does),
- * `POST /:id/points/adjustments` and `POST /:id/tier-floor` (admin). The app authenticates every route for
- * ops, manager or admin first.
+ * `POST /:id/points/adjustments` and `POST /:id/tier-floor` (admin). Staff actions on the guest's workflow, each
+ * with a reason and audited (api/guests/actions.ts): `POST /:id/win-back` and `POST /:id/reload` (ops, manager,
+ * admin), `POST /:id/restart` (admin). The app authenticates every route for ops, manager or admin first.
  */
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
@@ -22,6 +23,14 @@ import {
 } from './service.js';
 import { externalId, phone, text } from '../pms/schema.js';
 import { guestTimeline, timelineQuery } from './timeline.js';
+import { reasonBody } from '../audited.js';
+import {
+  reloadGuest,
+  restartGuest,
+  startWinBack,
+  type ActionInput,
+  type GuestActionDeps,
+} from './actions.js';
 import {
   adjustmentBody,
   IDEMPOTENCY_HEADER,
@@ -100,7 +109,7 @@ function searchOf(query: Record<string, unknown>): GuestSearchQuery {
   };
 }
 
-export type GuestsRouterDeps = GuestServiceDeps & StaffServiceDeps;
+export type GuestsRouterDeps = GuestServiceDeps & StaffServiceDeps & GuestActionDeps;
 
 function guestIdOf(req: Request): string {
   const parsed = params.safeParse(req.params);
@@ -167,5 +176,17 @@ export function guestsRouter(deps: GuestsRouterDeps): Router {
   router.post('/:id/points/adjustments', adminOnly, staffRoute('adjustment'));
   router.post('/:id/tier-floor', adminOnly, staffRoute('tier_floor'));
   router.use('/:id/preferences', preferencesRouter(deps));
+
+  const actionRoute =
+    (action: (deps: GuestActionDeps, input: ActionInput) => Promise<object>): RequestHandler =>
+    async (req, res) => {
+      const guestId = guestIdOf(req);
+      const body = reasonBody.safeParse(req.body ?? {});
+      if (!body.success) throw validationError(body.error);
+      res.json(await action(deps, { guestId, actor: req.principal!.name, reason: body.data.reason }));
+    };
+  router.post('/:id/win-back', actionRoute(startWinBack));
+  router.post('/:id/reload', actionRoute(reloadGuest));
+  router.post('/:id/restart', adminOnly, actionRoute(restartGuest));
   return router;
 }

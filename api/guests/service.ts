@@ -5,6 +5,7 @@
  */
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Db } from '../../db/knex.js';
+import * as audit from '../../db/repositories/audit.js';
 import * as bookings from '../../db/repositories/bookings.js';
 import * as cases from '../../db/repositories/cases.js';
 import * as guests from '../../db/repositories/guests.js';
@@ -69,6 +70,8 @@ export function guestStateWithin(handle: WorkflowHandle, timeoutMs = 5000): Prom
 
 /** Cases of the guest the view lists: those not closed (open, or resolved and waiting for the guest). */
 const CASES_SHOWN = 100;
+/** Staff actions on the guest's workflows the view lists, newest first. */
+const STAFF_ACTIONS_SHOWN = 50;
 
 export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { now?: Date } = {}) {
   const guest = await guests.findById(deps.db, guestId);
@@ -85,6 +88,7 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     standing,
     versions,
     preferenceRows,
+    staffActionRows,
     workflow,
   ] = await Promise.all([
     stays.listByGuest(deps.db, guestId),
@@ -98,6 +102,7 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     standingOf(deps.db, guestId, (opts.now ?? new Date()).getUTCFullYear()),
     rulesVersions(deps.db),
     preferences.listActive(deps.db, [guestId]),
+    audit.entriesAbout(deps.db, `guest:${guestId}`, audit.STAFF_ACTIONS, STAFF_ACTIONS_SHOWN),
     workflowView(deps, guestId),
   ]);
   // The stays still waiting for a rate, oldest departure first: from the stays read above.
@@ -143,6 +148,21 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
       ? tierProgress({ tier: guest.tier, activity: standing.year, year, ...(tiers ? { tiers } : {}) })
       : null,
     workflow,
+    // Staff actions on the guest's workflows (api/audited.ts), for the guest's timeline: who, why, on what.
+    staffActions: staffActionRows.map((a) => {
+      const after = (a.after ?? {}) as Record<string, unknown>;
+      return {
+        auditId: a.id,
+        action: a.action,
+        actor: a.actor,
+        at: a.at,
+        reason: after.reason ?? null,
+        type: after.type ?? null,
+        workflowId: after.workflowId ?? null,
+        runId: after.runId ?? null,
+        outcome: after.outcome ?? null,
+      };
+    }),
     stays: stayRows.map((s) => ({
       id: s.id,
       pmsStayId: s.pms_stay_id,

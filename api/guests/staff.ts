@@ -131,7 +131,7 @@ export function snakeCase(type: string): string {
 }
 
 /** The workflow's refusal of the request (validator or handler), or undefined for any other failure. */
-function refusalOf(err: unknown): ApplicationFailure | undefined {
+export function refusalOf(err: unknown): ApplicationFailure | undefined {
   if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
   return err.cause instanceof ApplicationFailure ? err.cause : undefined;
 }

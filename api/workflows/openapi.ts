@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { area, fieldsOf, instantOrNull, opaque } from '../openapi/spec.js';
 import { listQuery, workflowIdParam } from './schema.js';
-import type { listWorkflows, withGuests, WorkflowDetail, WorkflowSummary } from './service.js';
+import type { CancelAnswer, listWorkflows, withGuests, WorkflowDetail, WorkflowSummary } from './service.js';
+import { reasonBody } from '../audited.js';
 
 /** A workflow as the router sends it: with the guest it belongs to (api/workflows/service.ts `withGuests`). */
 type Named = Awaited<ReturnType<typeof withGuests<{ workflows: WorkflowSummary[] }>>>['workflows'][number];
@@ -88,6 +89,38 @@ export const workflowsArea = area({
       query: listQuery,
       answers: { 200: { description: 'A page of workflows.', schema: list } },
       errors: [unavailable],
+    },
+    'POST /v1/workflows/:id/cancel': {
+      summary: 'Cancel a win-back or a post-stay follow-up, with a reason',
+      description:
+        "Audited with the key's name and the reason (`workflow.cancel`). A win-back is let go of through the guest's workflow (Update `cancelWinBack`), which withdraws its held offer; a follow-up withdraws its held mail and marks its row `cancelled`.",
+      params,
+      body: { schema: reasonBody },
+      answers: {
+        200: {
+          description: 'Cancelled.',
+          schema: fieldsOf<CancelAnswer>()('The workflow after the cancel.', {
+            workflowId: text(),
+            runId: text(),
+            type: text('`winBack` or `postStayFollowUp`.'),
+            guestId: z.uuid().nullable(),
+            heldByGuest: z.boolean().nullable().meta({
+              description: "A win-back: whether the guest's workflow held it (else cancelled directly).",
+            }),
+            status: text('Its status once closed (up to 5 s): `Completed`, `Canceled`, or `Running`.'),
+            auditId: z.number().int(),
+          }),
+        },
+      },
+      errors: [
+        { status: 404, codes: ['workflow_not_found'], when: 'no workflow with this id' },
+        {
+          status: 409,
+          codes: ['not_cancellable', 'not_running'],
+          when: 'a type staff may not cancel (`details.cancellable`), or a run already closed (`details.status`)',
+        },
+        unavailable,
+      ],
     },
     'GET /v1/workflows/:id': {
       summary: 'One workflow: state, deadlines, pending work, last events',

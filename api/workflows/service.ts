@@ -2,7 +2,7 @@
  * Workflows as Temporal's visibility has them, for staff: `GET /v1/workflows` lists them by type, status and
  * the guest's search attributes (contracts/guest.ts: stage, tier, last property), a page at a time.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 // CommonJS without named exports that Node's ESM loader can see: the default import is the whole module.
 import proto from '@temporalio/proto';
 import type { TypedSearchAttributes } from '@temporalio/common';
@@ -13,7 +13,12 @@ import { GUEST_STAGE, GUEST_TIER, LAST_PROPERTY, OPEN_CASES, stateQuery } from '
 import type { Db } from '../../db/knex.js';
 import * as guests from '../../db/repositories/guests.js';
 import { datedDeadlines } from '../../domain/agenda.js';
+import { WIN_BACK_CANCELLED } from '../../db/repositories/audit.js';
+import { winBackDayOf } from '../../domain/come-back-offers.js';
+import { guestIdOfWorkflowId } from '../../domain/ids.js';
+import { auditedAction } from '../audited.js';
 import { HttpError } from '../errors.js';
+import { cancelWinBackThroughGuest, type GuestActionDeps } from '../guests/actions.js';
 import { WORKFLOW_STATUSES, type ListQuery } from './schema.js';
 
 export interface WorkflowsDeps {
@@ -229,4 +234,133 @@ export async function getWorkflow(
       ? `${ui.url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}/${described.runId}/history`
       : null,
   };
+}
+
+// ---- staff actions ---------------------------------------------------------------------------------------------
+
+/** The workflow types staff may cancel: a lapse's win-back and a stay's follow-up. */
+export const CANCELLABLE_TYPES = ['winBack', 'postStayFollowUp'] as const;
+
+export interface CancelDeps extends GuestActionDeps {
+  /** How long the answer waits for the cancelled workflow to close (default 5 s); it may still be finishing. */
+  closeWaitMs?: number;
+}
+
+export interface CancelAnswer {
+  workflowId: string;
+  runId: string;
+  type: string;
+  guestId: string;
+  /**
+   * A win-back the guest's workflow held (it let go of it), or not (an orphan, stopped directly); null for a
+   * follow-up.
+   */
+  heldByGuest: boolean | null;
+  /** Its status once closed, or `Running` while it still finishes (a mail in flight). */
+  status: string;
+  auditId: number;
+}
+
+/**
+ * `POST /v1/workflows/:id/cancel`: a running win-back or post-stay follow-up, stopped for staff with a reason
+ * (audited, api/audited.ts). A win-back is stopped through the guest's workflow, which holds it
+ * (api/guests/actions.ts `cancelWinBackThroughGuest`: it lets go of it, the guest stays lapsed, and it can
+ * continue as new again); a follow-up is cancelled directly: it withdraws the mail it holds, marks its row
+ * cancelled and ends (workflows/post-stay-follow-up.ts), and the guest's workflow counts it as finished. 404 for
+ * no such workflow; 409 `not_cancellable` for another type, `not_running` for one that has ended.
+ */
+export async function cancelWorkflow(
+  deps: CancelDeps,
+  input: { workflowId: string; actor: string; reason: string },
+): Promise<CancelAnswer> {
+  const { workflowId } = input;
+  let described;
+  try {
+    described = await deps.temporal.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new HttpError(404, 'workflow_not_found', `no workflow with id ${workflowId}`, { field: 'id' });
+    throw new HttpError(503, 'temporal_unavailable', 'the workflow is not available now; try again', {});
+  }
+  const { type, runId } = described;
+  const guestId = guestIdOfWorkflowId(workflowId);
+  if (!(CANCELLABLE_TYPES as readonly string[]).includes(type) || guestId === null)
+    throw new HttpError(
+      409,
+      'not_cancellable',
+      `a ${type} workflow cannot be cancelled here: only ${CANCELLABLE_TYPES.join(' and ')}`,
+      { field: 'id', workflowId, type, cancellable: CANCELLABLE_TYPES },
+    );
+  const notRunning = (status: string) =>
+    new HttpError(409, 'not_running', `${workflowId} is not running (${status})`, {
+      field: 'id',
+      workflowId,
+      type,
+      status,
+    });
+  if (described.status.name !== 'RUNNING')
+    throw notRunning(STATUS_NAMES[described.raw.workflowExecutionInfo?.status ?? 0] ?? 'Unspecified');
+
+  const handle = deps.temporal.workflow.getHandle(workflowId, runId);
+  const done = await auditedAction<{ heldByGuest: boolean | null }>(
+    deps.db,
+    {
+      actor: input.actor,
+      action: WIN_BACK_CANCELLED,
+      subject: `guest:${guestId}`,
+      reason: input.reason,
+      // A win-back's day (its ID names it): a fresh run of the guest reads staff's cancel by it (lapseOf).
+      facts: {
+        type,
+        workflowId,
+        runId,
+        ...(type === 'winBack' ? { lapsedOn: winBackDayOf(workflowId) } : {}),
+      },
+    },
+    async (auditId) => {
+      if (type === 'winBack') {
+        try {
+          const r = await cancelWinBackThroughGuest(deps, {
+            guestId,
+            workflowId,
+            requestId: String(auditId),
+          });
+          return { answer: { heldByGuest: true }, facts: { heldByGuest: true, stage: r.stage } };
+        } catch (err) {
+          if (!(err instanceof HttpError && err.code === 'not_held')) throw err;
+        }
+        // A win-back the guest's workflow does not hold (an orphan of an earlier run): nothing of the guest's
+        // state hangs on it, so it is stopped directly.
+      }
+      try {
+        await handle.cancel();
+      } catch (err) {
+        // It ended since it was described.
+        if (err instanceof WorkflowNotFoundError) throw notRunning('closed');
+        throw err;
+      }
+      const heldByGuest = type === 'winBack' ? false : null;
+      return { answer: { heldByGuest }, facts: { heldByGuest } };
+    },
+  );
+  return {
+    workflowId,
+    runId,
+    type,
+    guestId,
+    heldByGuest: done.heldByGuest,
+    status: await statusOnceClosed(handle, deps.closeWaitMs ?? 5_000),
+    auditId: done.auditId,
+  };
+}
+
+/** The run's status once it has closed, or `Running` if it has not within `waitMs`. */
+async function statusOnceClosed(handle: WorkflowHandle, waitMs: number): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const d = await handle.describe().catch(() => undefined);
+    const status = d?.raw.workflowExecutionInfo?.status ?? 1;
+    if (status !== 1 || Date.now() >= deadline) return STATUS_NAMES[status] ?? 'Unspecified';
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

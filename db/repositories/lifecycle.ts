@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import type { ProgramRules, RulesVersion } from '../../domain/program.js';
 import type { Stage } from '../../domain/stages.js';
 import type { Tier } from '../../domain/tiers.js';
+import * as audit from './audit.js';
 
 export async function rulesVersions(db: Knex): Promise<RulesVersion[]> {
   const rows = (await db('program_rules')
@@ -232,7 +233,9 @@ export async function tierRowByKey(
 
 /**
  * The lapse a win-back runs for, if the guest is lapsed: its day (`win-back:<day>` on the offers' coupons; before
- * the first offer, the day the lapse was recorded, UTC).
+ * the first offer, the day the lapse was recorded, UTC). Staff's newest word on this lapse's win-backs comes first
+ * (`audit_log`, api/workflows/service.ts and api/guests/actions.ts): after a cancel no win-back runs (null), after
+ * a start by hand it is that one's day.
  */
 export async function lapseOf(db: Knex, guestId: string): Promise<string | null> {
   const guest = await db('guests').where({ id: guestId }).first<{ stage: string } | undefined>('stage');
@@ -243,6 +246,14 @@ export async function lapseOf(db: Knex, guestId: string): Promise<string | null>
     .first<{ at: Date } | undefined>('at');
   if (!lapse) return null;
   const recorded = lapse.at.toISOString().slice(0, 10);
+  // This lapse's win-backs are dated from its deadline on (at most 60 days before it was recorded, as below); an
+  // earlier lapse's are a year older at least.
+  const staff = await audit.lastWinBackAction(
+    db,
+    guestId,
+    new Date(Date.parse(recorded) - 60 * 86_400_000).toISOString().slice(0, 10),
+  );
+  if (staff) return staff.action === 'cancelled' ? null : staff.lapsedOn;
   const coupon = await db('coupons')
     .where({ guest_id: guestId })
     .andWhere('campaign', 'like', 'win-back:%')

@@ -152,13 +152,17 @@ describe('the operations console in a browser', () => {
       .poll(() => p.page.getByTestId('tier-progress').textContent())
       .toMatch(/to reach Silver by 31 Dec/);
     const timeline = p.page.getByTestId('timeline');
-    const suppressed = timeline.locator('li[data-kind="mail"]', { hasText: 'Suppressed' });
-    await expect.poll(() => suppressed.count()).toBeGreaterThan(0);
-    expect(await suppressed.first().textContent()).toContain('Stay too old');
+    // The thank-you of a stay reported a month late: suppressed, and the line says why.
+    const suppressed = timeline
+      .locator('li[data-kind="mail"]')
+      .filter({ hasText: 'Thank-you' })
+      .filter({ hasText: 'Stay too old' });
+    await expect.poll(() => suppressed.count()).toBe(1);
+    expect(await suppressed.textContent()).toMatch(/Suppressed.*Thank-you.*Stay too old/);
     await shoot(p.page, '02-guest-card');
     const row = await api.stack
       .db('mail_outbox')
-      .where({ guest_id: guests.wang.id, status: 'suppressed' })
+      .where({ guest_id: guests.wang.id, status: 'suppressed', template: 'stay-thank-you' })
       .first<{ suppression_reason: string }>();
     expect(row.suppression_reason).toMatch(/^stay_too_old/);
     expect(consoleErrors(p)).toEqual([]);
@@ -283,22 +287,21 @@ describe('the operations console in a browser', () => {
     await list.getByRole('link', { name: `Ingrid Lapsewood${tag}` }).click();
     await p.page.getByTestId('workflow-head').waitFor();
     await shoot(p.page, '08-workflow-detail');
-    const winBack = await eventually(async () => {
-      const row = await api.stack
-        .db('guests')
-        .where({ id: guests.lapsed.id })
-        .first<{ stage: string }>('stage');
-      return row?.stage === 'lapsed' ? `guest-${guests.lapsed.id}-win-back` : undefined;
-    });
-    await p.page.goto(`/console/workflows/${encodeURIComponent(winBack)}`);
+    // The guest's run waits for its win-back child: follow it, and cancel it there.
+    const child = p.page.getByRole('link', { name: /-winback-/ });
+    await expect.poll(() => child.count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await child.first().click();
     await p.page.getByTestId('action-cancel-workflow').click();
     const dialog = p.page.locator('dialog[open]');
     await dialog.locator('textarea[name="reason"]').fill('Guest asked us to stop the offers by phone');
     await dialog.getByRole('button', { name: 'Continue' }).click();
     await dialog.getByRole('button', { name: 'Confirm' }).click();
+    // The win-back ends (Completed: it was let go of, not failed), and the button goes with the running state.
     await expect
       .poll(() => p.page.getByTestId('workflow-head').textContent(), { timeout: 20_000 })
-      .toMatch(/Cancelled/);
+      .toMatch(/Completed|Cancelled/);
+    expect(await p.page.getByTestId('action-cancel-workflow').count()).toBe(0);
+    await shoot(p.page, '09-win-back-cancelled');
     const audit = await api.stack
       .db('audit_log')
       .where({ action: 'workflow.cancel' })
@@ -335,7 +338,7 @@ describe('the operations console in a browser', () => {
     await card.waitFor();
     expect(await card.textContent()).toContain('1 open case');
     expect(await card.textContent()).toContain('Service attitude');
-    await shoot(p.page, '09-arrivals');
+    await shoot(p.page, '10-arrivals');
     expect(consoleErrors(p)).toEqual([]);
   }, 120_000);
 
@@ -347,14 +350,15 @@ describe('the operations console in a browser', () => {
     expect(await p.page.getByTestId('guest-name').textContent()).toBe('王小明');
     expect(await p.page.getByTestId('tier-progress').textContent()).toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
     expect(await p.page.getByTestId('guest-actions').textContent()).toContain('兑换积分');
-    await shoot(p.page, '10-guest-card-zh');
+    await shoot(p.page, '11-guest-card-zh');
     await p.page.reload();
     await expect.poll(() => p.page.locator('nav.mainnav').textContent()).toContain('预抵');
     expect(await p.page.locator('html').getAttribute('lang')).toBe('zh-CN');
     for (const [path, name] of [
-      ['/console/cases', '11-cases-zh'],
-      ['/console/workflows', '12-workflows-zh'],
-      ['/console/arrivals', '13-arrivals-zh'],
+      ['/console/cases', '12-cases-zh'],
+      ['/console/workflows', '13-workflows-zh'],
+      ['/console/arrivals', '14-arrivals-zh'],
+      [`/console/workflows/guest-${guests.lapsed.id}`, '15-workflow-zh'],
     ] as const) {
       await p.page.goto(path);
       await p.page.waitForLoadState('networkidle');

@@ -102,6 +102,13 @@ export const PATCHES = {
     deprecateWhen:
       'no postStayFollowUp run started before it is open; retire 2026-11-24-before-local-steps-*.postStayFollowUp.json',
   },
+  followUpCancelled: {
+    id: 'follow-up-cancelled',
+    where: 'postStayFollowUp (workflows/post-stay-follow-up.ts, when it is cancelled)',
+    guards:
+      'a cancelled follow-up withdraws the mails it holds for their send time, marks its row cancelled and answers the moves waiting, then ends cancelled; before, it ended at once (staff could not cancel one)',
+    deprecateWhen: 'no postStayFollowUp run started before it is open',
+  },
   cadenceFollowUp: {
     id: 'cadence-follow-up',
     where: 'postStayFollowUp (workflows/post-stay-follow-up.ts)',
