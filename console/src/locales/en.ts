@@ -388,7 +388,7 @@ const en = {
     case: 'Case',
     pms: 'PMS',
     pms_event: 'PMS',
-    action: 'Staff',
+    action: 'Recorded',
     staff_request: 'Request',
     staff: 'Staff',
     rejected: 'Rejected',

@@ -379,7 +379,7 @@ const zh: Messages = {
     case: '个案',
     pms: 'PMS',
     pms_event: 'PMS',
-    action: '操作',
+    action: '记录',
     staff_request: '请求',
     staff: '员工',
     rejected: '已拒绝',
