@@ -6,13 +6,14 @@
  * line of a refusal the test provokes on purpose.
  */
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import * as cases from '../../db/repositories/cases.js';
 import { openApiStack, type ApiStack } from '../api-stack.js';
 import { bookingCreatedBody } from '../pms-samples.js';
 import { countRows, eventually, stayCompletedBody } from '../helpers.js';
-import { launchChromium, openPage, shoot, signIn, type ConsolePage } from './browser.js';
+import { launchChromium, openPage, SCREENSHOTS, shoot, signIn, type ConsolePage } from './browser.js';
 
 let api: ApiStack;
 let browser: Browser;
@@ -107,6 +108,8 @@ beforeAll(async () => {
   guests.arriving.id = await guestIdOf(booking.data.guest.pmsProfileId);
   // The stay's points are in the ledger before the browser looks.
   await eventually(async () => (await countRows(api.stack.db, 'points_ledger')) > 0 || undefined);
+  // The folder holds this run's screenshots only.
+  rmSync(SCREENSHOTS, { recursive: true, force: true });
   browser = await launchChromium();
 }, 180_000);
 
