@@ -50,7 +50,8 @@ import { connectClient } from '../lib/runtime.js';
 import { freePort } from '../stack/ports.js';
 import { startEmbeddedPostgres } from '../stack/postgres.js';
 import { ensureTemporalCli } from '../stack/provision.js';
-import { consoleStepLog as log, MissingToolError, step } from '../stack/step.js';
+import { consoleStepLog as log, step } from '../stack/step.js';
+import { BenchError, runBench } from './process.js';
 import { startTemporalDevServer } from '../stack/temporal-dev.js';
 import { generateGuestData, type DataCounts } from './guest-data.js';
 import { COMPONENTS, cpuDelta, cpuSnapshot, type CpuSnapshot } from './proc-cpu.js';
@@ -126,10 +127,6 @@ function onlyOf(value: string): 'search' | 'page' {
   if (value === 'search' || value === 'page') return value;
   console.error(`--only must be search or page, got '${value}'\n\n${USAGE}`);
   process.exit(2);
-}
-
-class BenchError extends Error {
-  override name = 'BenchError';
 }
 
 // ---------------------------------------------------------------- measuring
@@ -746,27 +743,4 @@ async function measurePage({ db, pool, temporal, opts, api }: Measure, rate: num
 const PAGE_PATHS = ['api', 'sql', 'sql+temporal'] as const;
 type PagePath = (typeof PAGE_PATHS)[number];
 
-const limit = setTimeout(
-  () => void shutdown(1, `Time limit of ${TIME_LIMIT_MS / 60_000} minutes reached: stopping.`),
-  TIME_LIMIT_MS,
-);
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-  ['SIGHUP', 129],
-] as const) {
-  process.on(signal, () => void shutdown(code, `${signal}: stopping…`));
-}
-
-main()
-  .then(() => {
-    clearTimeout(limit);
-    return shutdown(typeof process.exitCode === 'number' ? process.exitCode : 0);
-  })
-  .catch((err: unknown) => {
-    clearTimeout(limit);
-    if (stopping) return;
-    if (err instanceof MissingToolError || err instanceof BenchError) log(`\n${err.message}`);
-    else console.error(err);
-    return shutdown(1);
-  });
+runBench({ main, shutdown, stopping: () => stopping, timeLimitMs: TIME_LIMIT_MS });

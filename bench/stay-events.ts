@@ -53,7 +53,8 @@ import { connectClient } from '../lib/runtime.js';
 import { freePort } from '../stack/ports.js';
 import { startEmbeddedPostgres } from '../stack/postgres.js';
 import { ensureTemporalCli } from '../stack/provision.js';
-import { consoleStepLog as log, MissingToolError, step } from '../stack/step.js';
+import { consoleStepLog as log, step } from '../stack/step.js';
+import { BenchError, runBench } from './process.js';
 import { sampleStayCompletedBody, sampleStayCompletedMessage } from '../stack/sample-events.js';
 import { startTemporalDevServer } from '../stack/temporal-dev.js';
 import { GUEST_WORKFLOW_TYPE, guestMessageSignal, type GuestLifecycleWorkflow } from '../contracts/guest.js';
@@ -121,11 +122,6 @@ function parseOptions(argv: string[]): Options {
     warmup: Math.min(100, Math.ceil(events / 10)),
     cpuProf: values['cpu-prof'],
   };
-}
-
-/** A refusal or failure explained in its message: printed without a stack trace. */
-class BenchError extends Error {
-  override name = 'BenchError';
 }
 
 function isLoopbackHost(host: string): boolean {
@@ -740,27 +736,4 @@ async function main(): Promise<void> {
   if (totals.raw.errors + totals.api.errors > 0) process.exitCode = 1;
 }
 
-const limit = setTimeout(
-  () => void shutdown(1, `Time limit of ${TIME_LIMIT_MS / 60_000} minutes reached: stopping.`),
-  TIME_LIMIT_MS,
-);
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-  ['SIGHUP', 129],
-] as const) {
-  process.on(signal, () => void shutdown(code, `${signal}: stopping…`));
-}
-
-main()
-  .then(() => {
-    clearTimeout(limit);
-    return shutdown(typeof process.exitCode === 'number' ? process.exitCode : 0);
-  })
-  .catch((err: unknown) => {
-    clearTimeout(limit);
-    if (stopping) return;
-    if (err instanceof MissingToolError || err instanceof BenchError) log(`\n${err.message}`);
-    else console.error(err);
-    return shutdown(1);
-  });
+runBench({ main, shutdown, stopping: () => stopping, timeLimitMs: TIME_LIMIT_MS });
