@@ -78,6 +78,7 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks, layers },
     rules: {
       ...reactHooks.configs.recommended.rules,
+      'layers/no-cycle': 'error',
       'layers/allowed': [
         'error',
         {

@@ -17,7 +17,7 @@ import ts from 'typescript';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SKIP = new Set(['node_modules', 'dist', '.data', 'coverage', '.git']);
 
-/** @returns {string[]} every .ts file of the project, absolute */
+/** @returns {string[]} every .ts and .tsx file of the project (the console's too), absolute */
 function projectFiles() {
   /** @type {string[]} */
   const out = [];
@@ -27,7 +27,7 @@ function projectFiles() {
       if (SKIP.has(e.name)) continue;
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+      else if (/\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
     }
   };
   walk(ROOT);
@@ -35,15 +35,16 @@ function projectFiles() {
 }
 
 /**
- * A relative specifier as the file it names (`./x.js` is `./x.ts`), or null when it is a package.
+ * A relative specifier as the file it names (`./x.js` is `./x.ts`; the console's `./x` is `./x.ts` or
+ * `./x.tsx`), or null when it is a package.
  * @param {string} from absolute path of the importing file
  * @param {string} spec
  */
 export function resolveSpecifier(from, spec) {
   if (!spec.startsWith('.')) return null;
   const p = path.resolve(path.dirname(from), spec);
-  for (const c of [p.replace(/\.js$/, '.ts'), p, `${p}.ts`, path.join(p, 'index.ts')]) {
-    if (c.endsWith('.ts') && fs.existsSync(c)) return c;
+  for (const c of [p.replace(/\.js$/, '.ts'), p, `${p}.ts`, `${p}.tsx`, path.join(p, 'index.ts')]) {
+    if (/\.tsx?$/.test(c) && fs.existsSync(c)) return c;
   }
   return null;
 }

@@ -17,6 +17,7 @@ import { useSession } from '../session';
 import type { GuestView, TierProgress } from '../types';
 import { ActionDialog, Badge, Empty, ErrorBox, Field, QueryState, Section } from '../ui';
 import { Timeline } from './timeline';
+import { MailReason, ReasonAction } from '../shared';
 
 const TABS = ['timeline', 'points', 'stays', 'mails', 'cases'] as const;
 type Tab = (typeof TABS)[number];
@@ -335,18 +336,6 @@ function Mails({ view }: { view: GuestView }) {
         </tbody>
       </table>
     </div>
-  );
-}
-
-/** A suppression reason: its code translated (`consent`, `frequency_cap`…), then any detail the engine wrote. */
-export function MailReason({ reason }: { reason: string }) {
-  const [code, ...rest] = reason.split(':');
-  const detail = rest.join(':').trim();
-  return (
-    <span className="reason">
-      {codeLabel('suppression', code!.trim())}
-      {detail ? <span className="muted"> — {detail}</span> : null}
-    </span>
   );
 }
 
@@ -692,44 +681,6 @@ function OpenCaseAction({ view, onDone }: { view: GuestView; onDone: () => void 
       </Field>
       <Field label={t('case.description')}>
         <textarea value={form.description} onChange={set('description')} name="description" rows={3} />
-      </Field>
-    </ActionDialog>
-  );
-}
-
-/** A staff action on the guest's workflow: a required reason, audited with the key's name. */
-export function ReasonAction(props: {
-  label: string;
-  title: string;
-  path: string;
-  onDone: () => void;
-  danger?: boolean;
-  testId?: string;
-}) {
-  const { t } = useTranslation();
-  const [reason, setReason] = useState('');
-  return (
-    <ActionDialog
-      label={props.label}
-      title={props.title}
-      valid={reason.trim().length >= 3}
-      confirmText={t('action.reasonConfirm')}
-      submit={() => post(props.path, { reason: reason.trim() })}
-      onDone={() => {
-        setReason('');
-        props.onDone();
-      }}
-      danger={props.danger ?? false}
-      {...(props.testId ? { testId: props.testId } : {})}
-    >
-      <Field label={t('action.reason')} hint={t('action.reasonHint')}>
-        <textarea
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          name="reason"
-          rows={2}
-          maxLength={500}
-        />
       </Field>
     </ActionDialog>
   );

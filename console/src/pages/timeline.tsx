@@ -10,7 +10,7 @@ import { codeLabel } from '../i18n';
 import { formatInstant, formatNumber } from '../format';
 import { useSession } from '../session';
 import { Badge, Empty, ErrorBox, Loading } from '../ui';
-import { MailReason } from './guest';
+import { MailReason } from '../shared';
 
 export interface TimelineEntry {
   id: string;

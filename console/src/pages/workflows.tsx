@@ -13,7 +13,7 @@ import { codeLabel } from '../i18n';
 import { formatInstant, personName } from '../format';
 import { useSession } from '../session';
 import { Badge, Empty, Field, Pager, QueryState, Section, usePager } from '../ui';
-import { ReasonAction } from './guest';
+import { ReasonAction } from '../shared';
 
 const TYPES = [
   'guestLifecycle',
