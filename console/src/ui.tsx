@@ -207,3 +207,30 @@ export function Pager(props: { pager: ReturnType<typeof usePager>; nextCursor: s
     </nav>
   );
 }
+
+/** A heading of a `Table` column: its label, right-aligned when it holds numbers. */
+export type Column = ReactNode | { label: ReactNode; num: true };
+
+/** The console's table: scrolls sideways on a narrow screen, headings from `columns`, rows as children. */
+export function Table(props: { columns: Column[]; children: ReactNode; testId?: string; small?: boolean }) {
+  return (
+    <div className="table-wrap">
+      <table className={props.small ? 'table small' : 'table'} data-testid={props.testId}>
+        <thead>
+          <tr>
+            {props.columns.map((c, i) =>
+              c && typeof c === 'object' && 'num' in c ? (
+                <th key={i} className="num">
+                  {c.label}
+                </th>
+              ) : (
+                <th key={i}>{c}</th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}

@@ -195,6 +195,7 @@ const en = {
     deadlines: 'Next deadlines',
     pending: 'Waiting for',
     attempt: 'attempt {{n}}',
+    event: 'Event',
     events: 'Last events',
     state: 'State',
   },

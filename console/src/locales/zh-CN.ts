@@ -190,6 +190,7 @@ const zh: Messages = {
     deadlines: '下一步时间点',
     pending: '等待中',
     attempt: '第 {{n}} 次尝试',
+    event: '事件',
     events: '最近事件',
     state: '状态',
   },

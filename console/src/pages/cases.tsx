@@ -18,7 +18,7 @@ import { get, idempotencyKey, post } from '../api';
 import { codeLabel } from '../i18n';
 import { formatInstant, personName } from '../format';
 import { useSession } from '../session';
-import { ActionDialog, Badge, Empty, Field, Pager, QueryState, Section, usePager } from '../ui';
+import { ActionDialog, Badge, Empty, Field, Pager, QueryState, Section, usePager, Table } from '../ui';
 
 interface CaseSummary {
   id: string;
@@ -125,53 +125,49 @@ export function CasesPage() {
       <QueryState query={query} empty={(d) => d.cases.length === 0} emptyText={t('cases.none')}>
         {(data) => (
           <>
-            <div className="table-wrap">
-              <table className="table" data-testid="case-queue">
-                <thead>
-                  <tr>
-                    <th>{t('case.opened')}</th>
-                    <th>{t('case.guest')}</th>
-                    <th>{t('case.category')}</th>
-                    <th>{t('case.priority')}</th>
-                    <th>{t('stay.property')}</th>
-                    <th>{t('case.department')}</th>
-                    <th>{t('case.sla')}</th>
-                    <th>{t('case.assignee')}</th>
-                    <th>{t('common.status')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.cases.map((c) => (
-                    <tr
-                      key={c.id}
-                      className={c.slaState !== 'on_track' && c.status === 'open' ? 'row-alert' : ''}
-                    >
-                      <td className="nowrap">
-                        <Link to={`/cases/${c.id}`}>{formatInstant(c.openedAt, zone)}</Link>
-                      </td>
-                      <td>
-                        <Link to={`/guests/${c.guestId}`}>
-                          {c.guestName ? personName(c.guestName.firstName, c.guestName.lastName) : '—'}
-                        </Link>
-                      </td>
-                      <td>{codeLabel('category', c.category)}</td>
-                      <td>
-                        <Badge kind={`priority-${c.priority}`}>{codeLabel('priority', c.priority)}</Badge>
-                      </td>
-                      <td>{c.propertyCode}</td>
-                      <td>{codeLabel('department', c.department)}</td>
-                      <td>
-                        <Badge kind={c.slaState === 'on_track' ? 'ok' : 'alert'}>
-                          {codeLabel('sla', c.slaState)}
-                        </Badge>
-                      </td>
-                      <td>{c.assignee ?? c.owner}</td>
-                      <td>{codeLabel('caseStatus', c.status)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              columns={[
+                t('case.opened'),
+                t('case.guest'),
+                t('case.category'),
+                t('case.priority'),
+                t('stay.property'),
+                t('case.department'),
+                t('case.sla'),
+                t('case.assignee'),
+                t('common.status'),
+              ]}
+              testId="case-queue"
+            >
+              {data.cases.map((c) => (
+                <tr
+                  key={c.id}
+                  className={c.slaState !== 'on_track' && c.status === 'open' ? 'row-alert' : ''}
+                >
+                  <td className="nowrap">
+                    <Link to={`/cases/${c.id}`}>{formatInstant(c.openedAt, zone)}</Link>
+                  </td>
+                  <td>
+                    <Link to={`/guests/${c.guestId}`}>
+                      {c.guestName ? personName(c.guestName.firstName, c.guestName.lastName) : '—'}
+                    </Link>
+                  </td>
+                  <td>{codeLabel('category', c.category)}</td>
+                  <td>
+                    <Badge kind={`priority-${c.priority}`}>{codeLabel('priority', c.priority)}</Badge>
+                  </td>
+                  <td>{c.propertyCode}</td>
+                  <td>{codeLabel('department', c.department)}</td>
+                  <td>
+                    <Badge kind={c.slaState === 'on_track' ? 'ok' : 'alert'}>
+                      {codeLabel('sla', c.slaState)}
+                    </Badge>
+                  </td>
+                  <td>{c.assignee ?? c.owner}</td>
+                  <td>{codeLabel('caseStatus', c.status)}</td>
+                </tr>
+              ))}
+            </Table>
             <Pager pager={pager} nextCursor={data.next} />
           </>
         )}
@@ -256,44 +252,40 @@ function CaseView({ detail }: { detail: CaseDetail }) {
           {detail.compensations.length === 0 ? (
             <Empty />
           ) : (
-            <div className="table-wrap">
-              <table className="table" data-testid="compensations">
-                <thead>
-                  <tr>
-                    <th>{t('case.kind')}</th>
-                    <th className="num">{t('case.amount')}</th>
-                    <th>{t('common.status')}</th>
-                    <th>{t('case.requestedBy')}</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {detail.compensations.map((k) => (
-                    <tr key={k.id}>
-                      <td>{codeLabel('compensationKind', k.kind)}</td>
-                      <td className="num">
-                        {k.amount} {k.currency}
-                        {k.points ? ` · ${k.points} pts` : ''}
-                      </td>
-                      <td>
-                        <Badge kind={k.status === 'awaiting_approval' ? 'alert' : 'ok'}>
-                          {codeLabel('compensationStatus', k.status)}
-                        </Badge>
-                      </td>
-                      <td>
-                        {k.requestedBy}
-                        {k.approvedBy ? ` → ${k.approvedBy}` : ''}
-                      </td>
-                      <td>
-                        {k.status === 'awaiting_approval' && session?.can.manager ? (
-                          <CaseApprove caseId={c.id} compensationId={k.id} onDone={refresh} />
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              columns={[
+                t('case.kind'),
+                { label: t('case.amount'), num: true },
+                t('common.status'),
+                t('case.requestedBy'),
+                '',
+              ]}
+              testId="compensations"
+            >
+              {detail.compensations.map((k) => (
+                <tr key={k.id}>
+                  <td>{codeLabel('compensationKind', k.kind)}</td>
+                  <td className="num">
+                    {k.amount} {k.currency}
+                    {k.points ? ` · ${k.points} pts` : ''}
+                  </td>
+                  <td>
+                    <Badge kind={k.status === 'awaiting_approval' ? 'alert' : 'ok'}>
+                      {codeLabel('compensationStatus', k.status)}
+                    </Badge>
+                  </td>
+                  <td>
+                    {k.requestedBy}
+                    {k.approvedBy ? ` → ${k.approvedBy}` : ''}
+                  </td>
+                  <td>
+                    {k.status === 'awaiting_approval' && session?.can.manager ? (
+                      <CaseApprove caseId={c.id} compensationId={k.id} onDone={refresh} />
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </Table>
           )}
         </Section>
         <Section title={t('case.notes')}>

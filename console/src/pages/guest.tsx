@@ -15,7 +15,7 @@ import { codeLabel, statusCode } from '../i18n';
 import { formatDay, formatInstant, formatNumber, personName } from '../format';
 import { useSession } from '../session';
 import type { GuestView, TierProgress } from '../types';
-import { ActionDialog, Badge, Empty, ErrorBox, Field, QueryState, Section } from '../ui';
+import { ActionDialog, Badge, Empty, ErrorBox, Field, QueryState, Section, Table } from '../ui';
 import { Timeline } from './timeline';
 import { MailReason, ReasonAction } from '../shared';
 
@@ -209,33 +209,29 @@ function Ledger({ view }: { view: GuestView }) {
   const { zone } = useSession();
   if (view.ledger.length === 0) return <Empty>{t('guest.noLedger')}</Empty>;
   return (
-    <div className="table-wrap">
-      <table className="table" data-testid="ledger">
-        <thead>
-          <tr>
-            <th>{t('common.when')}</th>
-            <th className="num">{t('points.points')}</th>
-            <th className="num">{t('points.balanceAfter')}</th>
-            <th>{t('points.reason')}</th>
-            <th>{t('points.source')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {view.ledger.map((l) => (
-            <tr key={l.id}>
-              <td className="nowrap">{formatInstant(l.createdAt, zone)}</td>
-              <td className={`num ${l.points < 0 ? 'neg' : 'pos'}`}>
-                {l.points > 0 ? '+' : ''}
-                {formatNumber(l.points)}
-              </td>
-              <td className="num">{formatNumber(l.balanceAfter)}</td>
-              <td>{codeLabel('ledgerReason', l.reason)}</td>
-              <td>{l.source ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      columns={[
+        t('common.when'),
+        { label: t('points.points'), num: true },
+        { label: t('points.balanceAfter'), num: true },
+        t('points.reason'),
+        t('points.source'),
+      ]}
+      testId="ledger"
+    >
+      {view.ledger.map((l) => (
+        <tr key={l.id}>
+          <td className="nowrap">{formatInstant(l.createdAt, zone)}</td>
+          <td className={`num ${l.points < 0 ? 'neg' : 'pos'}`}>
+            {l.points > 0 ? '+' : ''}
+            {formatNumber(l.points)}
+          </td>
+          <td className="num">{formatNumber(l.balanceAfter)}</td>
+          <td>{codeLabel('ledgerReason', l.reason)}</td>
+          <td>{l.source ?? '—'}</td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -248,30 +244,27 @@ function StaysAndBookings({ view }: { view: GuestView }) {
         {view.stays.length === 0 ? (
           <Empty>{t('guest.noStays')}</Empty>
         ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t('stay.property')}</th>
-                <th>{t('stay.dates')}</th>
-                <th className="num">{t('stay.nights')}</th>
-                <th className="num">{t('stay.revenue')}</th>
+          <Table
+            columns={[
+              t('stay.property'),
+              t('stay.dates'),
+              { label: t('stay.nights'), num: true },
+              { label: t('stay.revenue'), num: true },
+            ]}
+          >
+            {view.stays.map((s) => (
+              <tr key={s.id}>
+                <td>{s.propertyCode}</td>
+                <td className="nowrap">
+                  {formatDay(s.arrival)} → {formatDay(s.departure)}
+                </td>
+                <td className="num">{s.nights}</td>
+                <td className="num">
+                  {formatNumber(s.roomRevenue)} {s.currency}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {view.stays.map((s) => (
-                <tr key={s.id}>
-                  <td>{s.propertyCode}</td>
-                  <td className="nowrap">
-                    {formatDay(s.arrival)} → {formatDay(s.departure)}
-                  </td>
-                  <td className="num">{s.nights}</td>
-                  <td className="num">
-                    {formatNumber(s.roomRevenue)} {s.currency}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </div>
       <div>
@@ -279,26 +272,17 @@ function StaysAndBookings({ view }: { view: GuestView }) {
         {view.bookings.length === 0 ? (
           <Empty>{t('guest.noBookings')}</Empty>
         ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t('stay.property')}</th>
-                <th>{t('stay.dates')}</th>
-                <th>{t('common.status')}</th>
+          <Table columns={[t('stay.property'), t('stay.dates'), t('common.status')]}>
+            {view.bookings.map((b) => (
+              <tr key={b.id}>
+                <td>{b.propertyCode}</td>
+                <td className="nowrap">
+                  {formatDay(b.arrival)} → {formatDay(b.departure)}
+                </td>
+                <td>{codeLabel('bookingStatus', b.status)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {view.bookings.map((b) => (
-                <tr key={b.id}>
-                  <td>{b.propertyCode}</td>
-                  <td className="nowrap">
-                    {formatDay(b.arrival)} → {formatDay(b.departure)}
-                  </td>
-                  <td>{codeLabel('bookingStatus', b.status)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </div>
     </div>
@@ -310,32 +294,28 @@ function Mails({ view }: { view: GuestView }) {
   const { zone } = useSession();
   if (view.mails.length === 0) return <Empty>{t('guest.noMails')}</Empty>;
   return (
-    <div className="table-wrap">
-      <table className="table" data-testid="mails">
-        <thead>
-          <tr>
-            <th>{t('common.when')}</th>
-            <th>{t('mail.template')}</th>
-            <th>{t('mail.subject')}</th>
-            <th>{t('common.status')}</th>
-            <th>{t('mail.reason')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {view.mails.map((m) => (
-            <tr key={m.id}>
-              <td className="nowrap">{formatInstant(m.sentAt ?? m.sendAt ?? m.createdAt, zone)}</td>
-              <td>{codeLabel('template', m.template)}</td>
-              <td>{m.subject}</td>
-              <td>
-                <Badge kind={`mail-${m.status}`}>{codeLabel('mailStatus', m.status)}</Badge>
-              </td>
-              <td>{m.suppressionReason ? <MailReason reason={m.suppressionReason} /> : '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      columns={[
+        t('common.when'),
+        t('mail.template'),
+        t('mail.subject'),
+        t('common.status'),
+        t('mail.reason'),
+      ]}
+      testId="mails"
+    >
+      {view.mails.map((m) => (
+        <tr key={m.id}>
+          <td className="nowrap">{formatInstant(m.sentAt ?? m.sendAt ?? m.createdAt, zone)}</td>
+          <td>{codeLabel('template', m.template)}</td>
+          <td>{m.subject}</td>
+          <td>
+            <Badge kind={`mail-${m.status}`}>{codeLabel('mailStatus', m.status)}</Badge>
+          </td>
+          <td>{m.suppressionReason ? <MailReason reason={m.suppressionReason} /> : '—'}</td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -344,32 +324,29 @@ function Cases({ view }: { view: GuestView }) {
   const { zone } = useSession();
   if (view.openCases.length === 0) return <Empty>{t('guest.noCases')}</Empty>;
   return (
-    <table className="table">
-      <thead>
-        <tr>
-          <th>{t('common.when')}</th>
-          <th>{t('case.category')}</th>
-          <th>{t('case.priority')}</th>
-          <th>{t('case.department')}</th>
-          <th>{t('case.sla')}</th>
-          <th>{t('common.status')}</th>
+    <Table
+      columns={[
+        t('common.when'),
+        t('case.category'),
+        t('case.priority'),
+        t('case.department'),
+        t('case.sla'),
+        t('common.status'),
+      ]}
+    >
+      {view.openCases.map((c) => (
+        <tr key={c.id} className={c.slaState !== 'on_track' ? 'row-alert' : ''}>
+          <td className="nowrap">
+            <Link to={`/cases/${c.id}`}>{formatInstant(c.openedAt, zone)}</Link>
+          </td>
+          <td>{codeLabel('category', c.category)}</td>
+          <td>{codeLabel('priority', c.priority)}</td>
+          <td>{codeLabel('department', c.department)}</td>
+          <td>{codeLabel('sla', c.slaState)}</td>
+          <td>{codeLabel('caseStatus', c.status)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {view.openCases.map((c) => (
-          <tr key={c.id} className={c.slaState !== 'on_track' ? 'row-alert' : ''}>
-            <td className="nowrap">
-              <Link to={`/cases/${c.id}`}>{formatInstant(c.openedAt, zone)}</Link>
-            </td>
-            <td>{codeLabel('category', c.category)}</td>
-            <td>{codeLabel('priority', c.priority)}</td>
-            <td>{codeLabel('department', c.department)}</td>
-            <td>{codeLabel('sla', c.slaState)}</td>
-            <td>{codeLabel('caseStatus', c.status)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </Table>
   );
 }
 

@@ -9,7 +9,7 @@ import { get } from '../api';
 import { codeLabel } from '../i18n';
 import { personName } from '../format';
 import type { GuestSearchAnswer } from '../types';
-import { Badge, Empty, Field, Pager, QueryState, Section, usePager } from '../ui';
+import { Badge, Empty, Field, Pager, QueryState, Section, usePager, Table } from '../ui';
 
 const TEXT_FIELDS = ['name', 'email', 'phone', 'memberNumber', 'pmsProfileId'] as const;
 const FIELDS = [...TEXT_FIELDS, 'tier', 'stage'] as const;
@@ -84,36 +84,32 @@ export function GuestsPage() {
           <QueryState query={query} empty={(d) => d.guests.length === 0} emptyText={t('guests.none')}>
             {(data) => (
               <>
-                <div className="table-wrap">
-                  <table className="table" data-testid="guest-results">
-                    <thead>
-                      <tr>
-                        <th>{t('guest.name')}</th>
-                        <th>{t('guest.memberNumber')}</th>
-                        <th>{t('guest.tier')}</th>
-                        <th>{t('guest.stage')}</th>
-                        <th>{t('guest.email')}</th>
-                        <th>{t('guest.phone')}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {data.guests.map((g) => (
-                        <tr key={g.id}>
-                          <td>
-                            <Link to={`/guests/${g.id}`}>{personName(g.firstName, g.lastName)}</Link>
-                          </td>
-                          <td>{g.memberNumber ?? '—'}</td>
-                          <td>
-                            <Badge kind={`tier-${g.tier}`}>{codeLabel('tier', g.tier)}</Badge>
-                          </td>
-                          <td>{codeLabel('stage', g.stage)}</td>
-                          <td className="nowrap">{g.email}</td>
-                          <td className="nowrap">{g.phone ?? '—'}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <Table
+                  columns={[
+                    t('guest.name'),
+                    t('guest.memberNumber'),
+                    t('guest.tier'),
+                    t('guest.stage'),
+                    t('guest.email'),
+                    t('guest.phone'),
+                  ]}
+                  testId="guest-results"
+                >
+                  {data.guests.map((g) => (
+                    <tr key={g.id}>
+                      <td>
+                        <Link to={`/guests/${g.id}`}>{personName(g.firstName, g.lastName)}</Link>
+                      </td>
+                      <td>{g.memberNumber ?? '—'}</td>
+                      <td>
+                        <Badge kind={`tier-${g.tier}`}>{codeLabel('tier', g.tier)}</Badge>
+                      </td>
+                      <td>{codeLabel('stage', g.stage)}</td>
+                      <td className="nowrap">{g.email}</td>
+                      <td className="nowrap">{g.phone ?? '—'}</td>
+                    </tr>
+                  ))}
+                </Table>
                 <Pager pager={pager} nextCursor={data.nextCursor} />
               </>
             )}

@@ -12,7 +12,7 @@ import { get } from '../api';
 import { codeLabel } from '../i18n';
 import { formatInstant, personName } from '../format';
 import { useSession } from '../session';
-import { Badge, Empty, Field, Pager, QueryState, Section, usePager } from '../ui';
+import { Badge, Empty, Field, Pager, QueryState, Section, usePager, Table } from '../ui';
 import { ReasonAction } from '../shared';
 
 const TYPES = [
@@ -123,44 +123,36 @@ export function WorkflowsPage() {
       <QueryState query={query} empty={(d) => d.workflows.length === 0} emptyText={t('workflows.none')}>
         {(data) => (
           <>
-            <div className="table-wrap">
-              <table className="table" data-testid="workflow-list">
-                <thead>
-                  <tr>
-                    <th>{t('workflows.id')}</th>
-                    <th>{t('workflows.type')}</th>
-                    <th>{t('common.status')}</th>
-                    <th>{t('guest.stage')}</th>
-                    <th>{t('guest.tier')}</th>
-                    <th>{t('workflows.lastProperty')}</th>
-                    <th>{t('workflows.started')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.workflows.map((w) => (
-                    <tr key={`${w.workflowId}/${w.runId}`}>
-                      <td className="mono">
-                        <Link to={`/workflows/${encodeURIComponent(w.workflowId)}`}>
-                          {w.guestName
-                            ? personName(w.guestName.firstName, w.guestName.lastName)
-                            : w.workflowId}
-                        </Link>
-                      </td>
-                      <td>{codeLabel('workflowType', w.type)}</td>
-                      <td>
-                        <Badge kind={`status-${w.status.toLowerCase()}`}>
-                          {codeLabel('status', w.status)}
-                        </Badge>
-                      </td>
-                      <td>{codeLabel('stage', w.guest?.stage)}</td>
-                      <td>{codeLabel('tier', w.guest?.tier)}</td>
-                      <td>{w.guest?.lastProperty ?? '—'}</td>
-                      <td className="nowrap">{formatInstant(w.startedAt, zone)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              columns={[
+                t('workflows.id'),
+                t('workflows.type'),
+                t('common.status'),
+                t('guest.stage'),
+                t('guest.tier'),
+                t('workflows.lastProperty'),
+                t('workflows.started'),
+              ]}
+              testId="workflow-list"
+            >
+              {data.workflows.map((w) => (
+                <tr key={`${w.workflowId}/${w.runId}`}>
+                  <td className="mono">
+                    <Link to={`/workflows/${encodeURIComponent(w.workflowId)}`}>
+                      {w.guestName ? personName(w.guestName.firstName, w.guestName.lastName) : w.workflowId}
+                    </Link>
+                  </td>
+                  <td>{codeLabel('workflowType', w.type)}</td>
+                  <td>
+                    <Badge kind={`status-${w.status.toLowerCase()}`}>{codeLabel('status', w.status)}</Badge>
+                  </td>
+                  <td>{codeLabel('stage', w.guest?.stage)}</td>
+                  <td>{codeLabel('tier', w.guest?.tier)}</td>
+                  <td>{w.guest?.lastProperty ?? '—'}</td>
+                  <td className="nowrap">{formatInstant(w.startedAt, zone)}</td>
+                </tr>
+              ))}
+            </Table>
             <Pager pager={pager} nextCursor={data.nextCursor} />
           </>
         )}
@@ -297,17 +289,15 @@ function WorkflowView({ w }: { w: WorkflowDetail }) {
         </Section>
       </div>
       <Section title={t('workflows.events')}>
-        <table className="table small">
-          <tbody>
-            {w.lastEvents.map((e) => (
-              <tr key={e.eventId}>
-                <td className="num">{e.eventId}</td>
-                <td>{e.type}</td>
-                <td className="nowrap">{formatInstant(e.at, zone)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table columns={[{ label: '#', num: true }, t('workflows.event'), t('common.when')]} small>
+          {w.lastEvents.map((e) => (
+            <tr key={e.eventId}>
+              <td className="num">{e.eventId}</td>
+              <td>{e.type}</td>
+              <td className="nowrap">{formatInstant(e.at, zone)}</td>
+            </tr>
+          ))}
+        </Table>
       </Section>
       {w.state ? (
         <Section title={t('workflows.state')}>
