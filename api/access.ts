@@ -63,6 +63,7 @@ export const ROUTES = [
 
   route('GET', '/v1/guests', 'staff'),
   route('GET', '/v1/guests/:id', 'staff'),
+  route('GET', '/v1/guests/:id/workflow', 'staff'),
   route('GET', '/v1/guests/:id/timeline', 'staff'),
   route('POST', '/v1/guests/:id/points/redemptions', 'staff'),
   route('POST', '/v1/guests/:id/points/adjustments', 'admin'),

@@ -50,7 +50,6 @@ if (res.status !== 202 || !answer.guestId) process.exit(1);
 
 type GuestView = {
   mails: { status: string; subject: string; template: string }[];
-  workflow: { state: unknown } | null;
 };
 let guest: GuestView | undefined;
 for (let i = 0; i < 40; i++) {
@@ -62,7 +61,13 @@ for (let i = 0; i < 40; i++) {
   if (guest.mails.some((m) => m.template === 'stay-thank-you' && m.status !== 'pending')) break;
   await new Promise((r) => setTimeout(r, 500));
 }
-console.log('\nWorkflow state:', guest?.workflow?.state);
+const live = await fetch(`${values.api}/v1/guests/${answer.guestId}/workflow`, {
+  headers: { authorization: `Bearer ${config.DEV_OPS_API_KEY}` },
+});
+console.log(
+  '\nWorkflow state:',
+  ((await live.json()) as { workflow: { state: unknown } | null }).workflow?.state,
+);
 console.log('Mails:', guest?.mails);
 console.log(`
 See it:

@@ -11,7 +11,7 @@ import {
   type ErrorCase,
 } from '../openapi/spec.js';
 import { params, searchQuery } from './router.js';
-import type { findGuests, getGuest } from './service.js';
+import type { findGuests, getGuest, guestWorkflow } from './service.js';
 import { adjustmentBody, redemptionBody, tierFloorBody } from './staff.js';
 import { timelineQuery, type TimelinePageAnswer } from './timeline.js';
 import { reasonBody } from '../audited.js';
@@ -19,6 +19,7 @@ import { preferenceBody, preferenceParams, type preferenceView } from './prefere
 
 type Found = Awaited<ReturnType<typeof findGuests>>;
 type GuestView = Awaited<ReturnType<typeof getGuest>>;
+type LiveWorkflow = Awaited<ReturnType<typeof guestWorkflow>>;
 
 const text = (description?: string) => z.string().meta(description ? { description } : {});
 const textOrNull = (description?: string) => text(description).nullable();
@@ -96,7 +97,22 @@ const ACTION_UNCONFIRMED = {
 const actionAnswer = (description: string) =>
   z.looseObject({ guestId: z.uuid(), auditId: int('The audit row.') }).meta({ description });
 
-const guestView = fieldsOf<GuestView>()('The guest: profile, live workflow state and history.', {
+const liveWorkflow = fieldsOf<LiveWorkflow>()("The guest's workflow as Temporal has it now.", {
+  guestId: z.uuid(),
+  workflow: z
+    .object({
+      workflowId: text('`guest-<guestId>`.'),
+      status: text("Temporal's status of the run (`RUNNING`, `CONTINUED_AS_NEW`, `TERMINATED`, …)."),
+      state: opaque(
+        'Its `state` query (contracts/guest.ts `GuestStateView`: stage, tier, stays, nights, pointsBalance, lastStay, pendingEvents, eventsHandled, lastError, nextDeadline…); null with `stateError` when no worker answers within 5 s.',
+      ).nullable(),
+      stateError: text().optional(),
+    })
+    .nullable()
+    .meta({ description: "The guest's workflow, or null when it has none." }),
+});
+
+const guestView = fieldsOf<GuestView>()('The guest as Postgres records it: profile, standing and history.', {
   guest: fieldsOf<GuestView['guest']>()('The profile, membership and where the guest stands in Postgres.', {
     id: z.uuid(),
     source: text('Where the guest was first known (`pms`).'),
@@ -157,17 +173,9 @@ const guestView = fieldsOf<GuestView>()('The guest: profile, live workflow state
       }),
     },
   ).nullable(),
-  workflow: z
-    .object({
-      workflowId: text('`guest-<guestId>`.'),
-      status: text("Temporal's status of the run (`RUNNING`, …)."),
-      state: opaque(
-        'Its `state` query (contracts/guest.ts `GuestStateView`: stage, tier, stays, nights, pointsBalance, lastStay, pendingEvents, eventsHandled, lastError, nextDeadline…); null with `stateError` when no worker answers within 5 s.',
-      ).nullable(),
-      stateError: text().optional(),
-    })
-    .nullable()
-    .meta({ description: "The guest's workflow, or null when it has none." }),
+  workflowId: text(
+    "`guest-<guestId>`: the guest's workflow; its live state is `GET /v1/guests/{id}/workflow`.",
+  ),
   stays: z.array(
     fieldsOf<GuestView['stays'][number]>()('A stay, newest first.', {
       id: z.uuid(),
@@ -355,10 +363,20 @@ export const guestsArea = area({
       answers: { 200: { description: 'The matching guests.', schema: found } },
     },
     'GET /v1/guests/:id': {
-      summary: 'One guest: profile, workflow state, stays, ledger, mails, cases, history',
+      summary: 'One guest: profile, standing, stays, ledger, mails, cases, history',
+      description:
+        "From Postgres alone, the record: it answers while Temporal is away. The workflow's live state is `GET /v1/guests/{id}/workflow`.",
       params,
       answers: { 200: { description: 'The guest.', schema: guestView } },
       errors: [notFound],
+    },
+    'GET /v1/guests/:id/workflow': {
+      summary: "The guest's workflow now: status and state query",
+      description:
+        "Asks Temporal (`describe`, then the `state` query, 5 s at most for a worker's answer). `GET /v1/workflows/{id}` has the run in full: pending activities, children, the last events.",
+      params,
+      answers: { 200: { description: "The guest's workflow, or `workflow: null`.", schema: liveWorkflow } },
+      errors: [notFound, { status: 503, codes: ['temporal_unavailable'], when: 'Temporal did not answer' }],
     },
     'POST /v1/guests/:id/points/redemptions': {
       summary: 'Redeem points',

@@ -18,6 +18,7 @@ import {
   cursorOf,
   findGuests,
   getGuest,
+  guestWorkflow,
   type GuestSearchQuery,
   type GuestServiceDeps,
 } from './service.js';
@@ -147,6 +148,9 @@ export function guestsRouter(deps: GuestsRouterDeps): Router {
   });
   router.get('/:id', async (req, res) => {
     res.json(await getGuest(deps, guestIdOf(req)));
+  });
+  router.get('/:id/workflow', async (req, res) => {
+    res.json(await guestWorkflow(deps, guestIdOf(req)));
   });
   router.get('/:id/timeline', async (req, res) => {
     const guestId = guestIdOf(req);

@@ -1,7 +1,9 @@
 /**
  * What operations staff and managers see of one guest: the record from Postgres (stays, ledger, every mail
  * with its class, planned send time and suppression reason, bookings, tier and stage history, the cases not
- * yet closed, the stay the guest is in house for) and the live state of the workflow.
+ * yet closed, the stay the guest is in house for). The live state of the guest's workflow is asked of Temporal
+ * apart (`guestWorkflow`, `GET /v1/guests/:id/workflow`): Postgres is the record, so the card answers from it
+ * alone, even while Temporal is slow or away, and a page costs no Temporal round trip (docs/benchmarks.md).
  */
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Db } from '../../db/knex.js';
@@ -46,7 +48,12 @@ async function workflowView(deps: GuestServiceDeps, guestId: string): Promise<Wo
     status = (await handle.describe()).status.name;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
-    throw err;
+    throw new HttpError(
+      503,
+      'temporal_unavailable',
+      "the guest's workflow is not available now; try again",
+      {},
+    );
   }
   try {
     return { workflowId, status, state: await guestStateWithin(handle, deps.queryTimeoutMs) };
@@ -73,9 +80,27 @@ const CASES_SHOWN = 100;
 /** Staff actions on the guest's workflows the view lists, newest first. */
 const STAFF_ACTIONS_SHOWN = 50;
 
-export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { now?: Date } = {}) {
-  const guest = await guests.findById(deps.db, guestId);
+async function guestOr404(db: Db, guestId: string) {
+  const guest = await guests.findById(db, guestId);
   if (!guest) throw new HttpError(404, 'guest_not_found', `no guest with id ${guestId}`, { field: 'id' });
+  return guest;
+}
+
+/**
+ * `GET /v1/guests/:id/workflow`: the guest's workflow as Temporal has it now (its status and `state` query), or
+ * `workflow: null` when the guest has none. `GET /v1/workflows/:id` has the run in full.
+ */
+export async function guestWorkflow(deps: GuestServiceDeps, guestId: string) {
+  await guestOr404(deps.db, guestId);
+  return { guestId, workflow: await workflowView(deps, guestId) };
+}
+
+export async function getGuest(
+  deps: Pick<GuestServiceDeps, 'db'>,
+  guestId: string,
+  opts: { now?: Date } = {},
+) {
+  const guest = await guestOr404(deps.db, guestId);
   const [
     stayRows,
     ledgerRows,
@@ -89,7 +114,6 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     versions,
     preferenceRows,
     staffActionRows,
-    workflow,
   ] = await Promise.all([
     stays.listByGuest(deps.db, guestId),
     ledger.listByGuest(deps.db, guestId),
@@ -103,7 +127,6 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     rulesVersions(deps.db),
     preferences.listActive(deps.db, [guestId]),
     audit.entriesAbout(deps.db, `guest:${guestId}`, audit.STAFF_ACTIONS, STAFF_ACTIONS_SHOWN),
-    workflowView(deps, guestId),
   ]);
   // The stays still waiting for a rate, oldest departure first: from the stays read above.
   const awaitingRateRows = stayRows
@@ -147,7 +170,8 @@ export async function getGuest(deps: GuestServiceDeps, guestId: string, opts: { 
     tierProgress: isTier(guest.tier)
       ? tierProgress({ tier: guest.tier, activity: standing.year, year, ...(tiers ? { tiers } : {}) })
       : null,
-    workflow,
+    /** The guest's workflow id; its live state: `GET /v1/guests/:id/workflow`. */
+    workflowId: guestWorkflowId(guestId),
     // Staff actions on the guest's workflows (api/audited.ts), for the guest's timeline: who, why, on what.
     staffActions: staffActionRows.map((a) => {
       const after = (a.after ?? {}) as Record<string, unknown>;

@@ -35,6 +35,12 @@ export interface TierProgress {
   next: { tier: string; nights: number; stays: number } | null;
 }
 
+/** `GET /v1/guests/:id/workflow`: the guest's workflow as Temporal has it now, or null when it has none. */
+export interface GuestWorkflow {
+  guestId: string;
+  workflow: { workflowId: string; status: string; state: unknown; stateError?: string } | null;
+}
+
 export interface GuestView {
   guest: {
     id: string;
@@ -61,7 +67,8 @@ export interface GuestView {
   preferences: Preference[];
   pointsBalance?: number;
   tierProgress?: TierProgress | null;
-  workflow: { workflowId: string; status: string; state: unknown; stateError?: string } | null;
+  /** `guest-<id>`; its live state: GuestWorkflow. */
+  workflowId: string;
   stays: {
     id: string;
     pmsStayId: string;

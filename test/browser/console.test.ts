@@ -162,6 +162,10 @@ describe('the operations console in a browser', () => {
       .filter({ hasText: 'Stay too old' });
     await expect.poll(() => suppressed.count()).toBe(1);
     expect(await suppressed.textContent()).toMatch(/Suppressed.*Thank-you.*Stay too old/);
+    // The workflow line, asked of Temporal apart from the card: the guest's run, running.
+    await expect
+      .poll(() => p.page.getByTestId('guest-workflow').textContent(), { timeout: 20_000 })
+      .toMatch(new RegExp(`guest-${guests.wang.id}.*Running`));
     await shoot(p.page, '02-guest-card');
     const row = await api.stack
       .db('mail_outbox')

@@ -97,7 +97,7 @@ async function ensureCase(guestId: string, caseId: string) {
 }
 
 async function riskFlags(guestId: string): Promise<string[]> {
-  const res = await call('GET', `/v1/guests/${guestId}`);
+  const res = await call('GET', `/v1/guests/${guestId}/workflow`);
   const workflow = res.json.workflow as { state: { riskFlags: string[] } | null } | null;
   return workflow?.state?.riskFlags ?? [];
 }
@@ -432,8 +432,8 @@ describe('/v1/cases', () => {
     expect(redeem.status, JSON.stringify(redeem.json)).toBe(200);
     expect(await balance()).toBe(0);
     // And the workflow's own balance agrees with the ledger.
-    const view = await call('GET', `/v1/guests/${guestId}`);
-    expect(view.json.workflow).toMatchObject({ state: { pointsBalance: 0 } });
+    const live = await call('GET', `/v1/guests/${guestId}/workflow`);
+    expect(live.json.workflow).toMatchObject({ state: { pointsBalance: 0 } });
   });
 
   it("takes a request made the moment the case is opened: the case's workflow is started with it, once", async () => {

@@ -63,6 +63,15 @@ function getGuest(id: string, key: string | null = opsKey): Promise<Response> {
   return fetch(`${baseUrl}/v1/guests/${id}`, key ? { headers: { authorization: `Bearer ${key}` } } : {});
 }
 
+/** The guest's workflow as Temporal has it now (`GET /v1/guests/:id/workflow`). */
+async function liveWorkflow<T = { state: { eventsHandled: number } }>(id: string): Promise<T> {
+  const res = await fetch(`${baseUrl}/v1/guests/${id}/workflow`, {
+    headers: { authorization: `Bearer ${opsKey}` },
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { workflow: T }).workflow;
+}
+
 afterAll(async () => {
   await api?.close();
 });
@@ -138,20 +147,21 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
         email: body.data.guest.email,
         locale: 'en',
       },
-      workflow: {
-        workflowId: `guest-${guestId}`,
-        status: 'RUNNING',
-        state: {
-          stage: 'member',
-          tier: 'member',
-          stays: 1,
-          nights: 2,
-          pointsBalance: 1802,
-          lastStay: { pmsStayId: body.data.stay.pmsStayId },
-        },
-      },
+      workflowId: `guest-${guestId}`,
       stays: [{ pmsStayId: body.data.stay.pmsStayId, roomRevenue: '1280.00', currency: 'CNY', nights: 2 }],
       ledger: [{ points: 1802, balanceAfter: 1802, reason: 'stay_base', rulesVersion: 2 }],
+    });
+    expect(await liveWorkflow(guestId)).toMatchObject({
+      workflowId: `guest-${guestId}`,
+      status: 'RUNNING',
+      state: {
+        stage: 'member',
+        tier: 'member',
+        stays: 1,
+        nights: 2,
+        pointsBalance: 1802,
+        lastStay: { pmsStayId: body.data.stay.pmsStayId },
+      },
     });
     expect(guest.mails).toEqual(
       expect.arrayContaining([
@@ -214,10 +224,7 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
     });
     // All three stays count, whatever order they came in.
     await eventually(async () => {
-      const r = (await (await getGuest(guestId)).json()) as {
-        workflow: { state: { eventsHandled: number } };
-      };
-      return r.workflow.state.eventsHandled === 3 ? true : undefined;
+      return (await liveWorkflow(guestId)).state.eventsHandled === 3 ? true : undefined;
     });
     expect(await stack.db('stays').where({ guest_id: guestId }).count({ n: '*' }).first()).toEqual({ n: 3 });
   });
@@ -246,10 +253,7 @@ describe('POST /v1/pms/events: a stay from the PMS to the mail', () => {
 
     await stack.sink.waitFor(isThankYou(body.data.guest.email));
     await eventually(async () => {
-      const r = (await (await getGuest(guestId)).json()) as {
-        workflow: { state: { eventsHandled: number } };
-      };
-      return r.workflow.state.eventsHandled === 2 ? true : undefined;
+      return (await liveWorkflow(guestId)).state.eventsHandled === 2 ? true : undefined;
     });
     await new Promise((r) => setTimeout(r, 500));
     expect(await stack.db('stays').where({ guest_id: guestId }).count({ n: '*' }).first()).toEqual({ n: 1 });

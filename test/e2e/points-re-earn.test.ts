@@ -60,8 +60,15 @@ interface ReEarnAnswer {
   stillWaiting: { stayId: string; currency: string }[];
 }
 
-const page = async (guestId: string) =>
-  (await api.request<GuestPage>('GET', `/v1/guests/${guestId}`, undefined, { key: api.keyFor('ops') })).json;
+/** The guest card (Postgres) with the workflow's live state beside it (`GET /v1/guests/:id/workflow`). */
+const page = async (guestId: string): Promise<GuestPage> => {
+  const key = { key: api.keyFor('ops') };
+  const [card, live] = await Promise.all([
+    api.request<Omit<GuestPage, 'workflow'>>('GET', `/v1/guests/${guestId}`, undefined, key),
+    api.request<Pick<GuestPage, 'workflow'>>('GET', `/v1/guests/${guestId}/workflow`, undefined, key),
+  ]);
+  return { ...card.json, workflow: live.json.workflow };
+};
 
 async function awaitingRateGauge(): Promise<number> {
   const text = await (await fetch(api.metricsUrl!)).text();
@@ -329,7 +336,7 @@ describe('a stay in a currency without a rate', () => {
     // The guest's workflow read its balance again; the page lists nothing waiting; the gauge is 0.
     const p = await eventually(async () => {
       const q = await page(guestId);
-      // The page reads Postgres and asks the workflow at once: wait for both to say so.
+      // The card reads Postgres and the workflow answers apart: wait for both to say so.
       return q.workflow?.state?.pointsBalance === 27000 &&
         q.workflow.state.tier === 'silver' &&
         q.guest.tier === 'silver'

@@ -82,12 +82,16 @@ interface GuestView {
   bookings: unknown[];
 }
 
+/** The guest card (Postgres) with the workflow's live state beside it (`GET /v1/guests/:id/workflow`). */
 async function getGuest(guestId: string): Promise<GuestView> {
-  const res = await fetch(`${baseUrl}/v1/guests/${guestId}`, {
-    headers: { authorization: `Bearer ${opsKey}` },
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as GuestView;
+  const headers = { authorization: `Bearer ${opsKey}` };
+  const [card, live] = await Promise.all([
+    fetch(`${baseUrl}/v1/guests/${guestId}`, { headers }),
+    fetch(`${baseUrl}/v1/guests/${guestId}/workflow`, { headers }),
+  ]);
+  expect([card.status, live.status]).toEqual([200, 200]);
+  const { workflow } = (await live.json()) as Pick<GuestView, 'workflow'>;
+  return { ...((await card.json()) as Omit<GuestView, 'workflow'>), workflow };
 }
 
 /**
