@@ -23,6 +23,9 @@ export const DEV_PMS_WEBHOOK_SECRET = 'dev-pms-webhook-secret-change-me';
 /** The links secret of `npm run dev` and tests: as public as the one above. */
 export const DEV_LINKS_SECRET = 'dev-links-secret-change-me';
 
+/** API_KEY_CACHE_SECONDS when unset, and an app's when createApp is given none (api/app.ts). */
+export const DEFAULT_KEY_CACHE_SECONDS = 5;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -73,6 +76,16 @@ const envSchema = z.object({
     .optional()
     .transform((v) => (v ? v : undefined)),
 
+  /**
+   * How long an API process trusts a key or console session it checked, in seconds (api/auth.ts): a key revoked
+   * or a session ended elsewhere works here that long at most. 0 checks every request.
+   */
+  API_KEY_CACHE_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds from 0 to 60')
+    .min(0, 'must be a whole number of seconds from 0 to 60')
+    .max(60, 'must be a whole number of seconds from 0 to 60')
+    .default(DEFAULT_KEY_CACHE_SECONDS),
   /** How long a console sign-in lasts, in hours (api/console/session.ts): a hard expiry, not renewed by use. */
   CONSOLE_SESSION_HOURS: z.coerce
     .number()

@@ -7,7 +7,8 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex.js';
 import type { Metrics } from '../lib/metrics.js';
 import { arrivalsRouter } from './arrivals/router.js';
-import { requireRole } from './auth.js';
+import { keyCache, requireRole } from './auth.js';
+import { DEFAULT_KEY_CACHE_SECONDS } from '../config.js';
 import { ROLES_FOR } from './access.js';
 import { workflowsRouter } from './workflows/router.js';
 import { casesRouter } from './cases/router.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   temporalUi?: { url: string; namespace: string };
   /** The console's sign-in (api/console/session.ts): CONSOLE_SESSION_HOURS, CONSOLE_SECURE_COOKIE. Defaults 8 h, off. */
   console?: { sessionHours: number; secureCookie: boolean };
+  /** API_KEY_CACHE_SECONDS: how long a checked key or session is trusted in this process (api/auth.ts; default 5). */
+  keyCacheSeconds?: number | undefined;
 }
 
 /** Segments of the paths the routers below are mounted at (the metrics' route labels keep them). */
@@ -63,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   if (deps.metrics) app.use(deps.metrics.http);
   app.use(helmet());
+  app.use(keyCache(deps.keyCacheSeconds ?? DEFAULT_KEY_CACHE_SECONDS));
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/health' } }));
 
   app.get('/health', (_req, res) => {

@@ -18,6 +18,8 @@ export interface Principal {
 declare module 'express-serve-static-core' {
   interface Request {
     principal?: Principal;
+    /** The app's cache of keys and sessions checked (KeyCache, `keyCache` middleware). */
+    keyCache?: KeyCache;
   }
 }
 
@@ -37,8 +39,56 @@ export function sessionTokenOf(req: Request): string | undefined {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Entries a cache holds at most; a full cache starts again empty. */
+const KEY_CACHE_ENTRIES = 10_000;
+
+/**
+ * The keys and console sessions this process checked in the last few seconds (API_KEY_CACHE_SECONDS), by the
+ * SHA-256 of the key or token: a request with one of them is let in without asking Postgres again, which
+ * spares every staff request a round trip (docs/benchmarks.md). What that costs: a key revoked, or a session
+ * ended, by another process (`npm run api-key -- revoke`, another API instance) still works here until its
+ * entry ends, at most that many seconds. A sign-out through this process forgets its session at once; an entry
+ * never outlives its session's expiry. One cache per app (createApp, api/app.ts: `keyCache`).
+ */
+export class KeyCache {
+  private readonly entries = new Map<string, { key: apiKeys.ApiKeyRow; until: number }>();
+  constructor(private readonly ttlMs: number) {}
+
+  get(id: string, now = Date.now()): apiKeys.ApiKeyRow | undefined {
+    const hit = this.entries.get(id);
+    if (!hit) return undefined;
+    if (hit.until > now) return hit.key;
+    this.entries.delete(id);
+    return undefined;
+  }
+
+  put(id: string, key: apiKeys.ApiKeyRow, endsAt?: Date, now = Date.now()): void {
+    if (this.entries.size >= KEY_CACHE_ENTRIES) this.entries.clear();
+    this.entries.set(id, { key, until: Math.min(now + this.ttlMs, endsAt?.getTime() ?? Infinity) });
+  }
+
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+}
+
+/** The middleware that hands every request the app's cache, which trusts a check for `seconds` (0: no cache). */
+export function keyCache(seconds: number): RequestHandler {
+  const cache = seconds > 0 ? new KeyCache(seconds * 1000) : undefined;
+  return (req, _res, next) => {
+    if (cache) req.keyCache = cache;
+    next();
+  };
+}
+
+/** Forgets a console session this app ended (sign-out), so it stops working here at once. */
+export function forgetSession(req: Request, token: string): void {
+  req.keyCache?.forget(`session:${apiKeys.hashKey(token)}`);
+}
+
 /** The key of the request: `Authorization: Bearer <key>`, else the console's session cookie. */
 export async function keyOf(db: Db, req: Request): Promise<apiKeys.ApiKeyRow> {
+  const cache = req.keyCache;
   const header = req.get('authorization');
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -46,9 +96,13 @@ export async function keyOf(db: Db, req: Request): Promise<apiKeys.ApiKeyRow> {
       throw new HttpError(401, 'unauthenticated', 'Authorization: Bearer <api key> is required', {
         header: 'Authorization',
       });
+    const id = cache && `key:${apiKeys.hashKey(match[1]!)}`;
+    const cached = id ? cache.get(id) : undefined;
+    if (cached) return cached;
     const key = await apiKeys.findActiveByKey(db, match[1]!);
     if (!key)
       throw new HttpError(401, 'unauthenticated', 'unknown or revoked API key', { header: 'Authorization' });
+    if (id) cache.put(id, key);
     return key;
   }
   const token = sessionTokenOf(req);
@@ -57,7 +111,13 @@ export async function keyOf(db: Db, req: Request): Promise<apiKeys.ApiKeyRow> {
       header: 'Authorization',
     });
   }
-  const key = await apiKeys.findSessionKey(db, token);
+  const id = cache && `session:${apiKeys.hashKey(token)}`;
+  let key: apiKeys.ApiKeyRow | undefined = id ? cache.get(id) : undefined;
+  if (!key) {
+    const found = await apiKeys.findSessionKey(db, token);
+    if (found && id) cache.put(id, found, found.session_expires_at);
+    key = found;
+  }
   if (!key)
     throw new HttpError(401, 'unauthenticated', 'the console session has ended: sign in again', {
       cookie: SESSION_COOKIE,

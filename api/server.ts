@@ -38,6 +38,7 @@ export function appDepsFromConfig(
       sessionHours: config.CONSOLE_SESSION_HOURS,
       secureCookie: config.CONSOLE_SECURE_COOKIE ?? config.NODE_ENV === 'production',
     },
+    keyCacheSeconds: config.API_KEY_CACHE_SECONDS,
   };
 }
 

@@ -36,9 +36,8 @@
  * On Linux the bench also reads /proc before and after each measured run and prints the CPU
  * milliseconds one event cost each component (bench client, API, PostgreSQL, Temporal).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,7 +57,7 @@ import { BenchError, runBench } from './process.js';
 import { sampleStayCompletedBody, sampleStayCompletedMessage } from '../stack/sample-events.js';
 import { startTemporalDevServer } from '../stack/temporal-dev.js';
 import { GUEST_WORKFLOW_TYPE, guestMessageSignal, type GuestLifecycleWorkflow } from '../contracts/guest.js';
-import { formatSummary, summarise } from './cpuprofile-summary.js';
+import { apiCpuProfile, startApi } from './api-process.js';
 import { addCpu, COMPONENTS, cpuDelta, cpuSnapshot, type CpuSnapshot } from './proc-cpu.js';
 
 const MAX_EVENTS = 20_000;
@@ -67,11 +66,8 @@ const MAX_ROUNDS = 10;
 const TIME_LIMIT_MS = 10 * 60_000;
 const TARGET_RATIO = 0.8;
 const REQUEST_TIMEOUT_MS = 30_000;
-const API_START_TIMEOUT_MS = 60_000;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** The API as deployed: compiled JavaScript (`npm run build`, which `npm run bench` runs first), not tsx. */
-const API_ENTRY = path.join(repoRoot, 'dist', 'api', 'server.js');
 
 // ---------------------------------------------------------------- options
 
@@ -376,76 +372,6 @@ const PATH_LABEL: Record<PathName, string> = {
   api: 'API POST /v1/pms/events',
 };
 
-// ---------------------------------------------------------------- the API process
-
-interface ApiProcess {
-  port: number;
-  /** The last lines it wrote (pino JSON at LOG_LEVEL=warn). */
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-async function startApi(
-  env: NodeJS.ProcessEnv,
-  port: number,
-  nodeArgs: string[],
-  onUnexpectedExit: (why: string) => void,
-) {
-  // Its own process group: a Ctrl-C reaches only this script, which stops the API in order.
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, API_ENTRY], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  apiPid = child.pid;
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let expectExit = false;
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      if (!expectExit)
-        onUnexpectedExit(`API process exited (${signal ?? `code ${code}`}):\n${output.trim()}`);
-      resolve();
-    }),
-  );
-  const api: ApiProcess = {
-    port,
-    output: () => output,
-    stop: async () => {
-      expectExit = true;
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  const deadline = Date.now() + API_START_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new BenchError(`the API process exited during start-up:\n${output.trim()}`);
-    }
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return api;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await api.stop();
-      throw new BenchError(
-        `the API did not answer GET /health within ${API_START_TIMEOUT_MS / 1000}s:\n${output}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 // ---------------------------------------------------------------- main
 
 const stops: { name: string; stop: () => Promise<unknown> }[] = [];
@@ -538,8 +464,8 @@ async function main(): Promise<void> {
   const secret = `bench-${randomBytes(24).toString('hex')}`;
   const apiPort = await freePort();
   const profileDir = path.resolve(repoRoot, config.DATA_DIR, 'bench', 'profiles');
-  const profilesBefore = new Set(opts.cpuProf ? await readdir(profileDir).catch(() => []) : []);
-  const nodeArgs = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const profiling = opts.cpuProf ? await apiCpuProfile(profileDir) : undefined;
+  const nodeArgs = profiling?.nodeArgs ?? [];
   const api = await step(log, `API (separate Node process) on 127.0.0.1:${apiPort}`, () =>
     startApi(
       {
@@ -563,6 +489,7 @@ async function main(): Promise<void> {
     ),
   );
   onStop('API process', api.stop);
+  apiPid = api.pid;
 
   const client = await connectClient({
     address: temporalAddress,
@@ -710,22 +637,10 @@ async function main(): Promise<void> {
     errorSamples,
   };
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  if (opts.cpuProf) {
+  if (profiling) {
     // The profile is written when the API exits.
     await api.stop();
-    const written = (await readdir(profileDir).catch(() => [] as string[])).filter(
-      (f) => f.endsWith('.cpuprofile') && !profilesBefore.has(f),
-    );
-    for (const f of written) {
-      const profileFile = path.join(profileDir, f);
-      const profile = JSON.parse(await readFile(profileFile, 'utf8')) as Parameters<typeof summarise>[0];
-      out.push('');
-      out.push(
-        `API CPU profile ${path.relative(process.cwd(), profileFile)} (whole life of the API process):`,
-      );
-      out.push(formatSummary(summarise(profile), 25));
-    }
-    if (written.length === 0) out.push('', `No CPU profile appeared in ${profileDir}.`);
+    out.push(...(await profiling.summary()));
   }
   out.push('');
   out.push(

@@ -45,8 +45,11 @@ export interface RulesVersion {
 }
 
 /** The version in force on `date` ('YYYY-MM-DD'): the latest whose effective_from is not after it. */
-export function versionInForce(versions: RulesVersion[], date: string): RulesVersion | undefined {
-  let best: RulesVersion | undefined;
+export function versionInForce<V extends Pick<RulesVersion, 'effectiveFrom'>>(
+  versions: readonly V[],
+  date: string,
+): V | undefined {
+  let best: V | undefined;
   for (const v of versions) {
     if (v.effectiveFrom <= date && (!best || v.effectiveFrom > best.effectiveFrom)) best = v;
   }

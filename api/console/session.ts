@@ -19,7 +19,7 @@ import type { Db } from '../../db/knex.js';
 import * as apiKeys from '../../db/repositories/api-keys.js';
 import type { Role } from '../../db/repositories/api-keys.js';
 import { ROLES_FOR, type Audience } from '../access.js';
-import { keyOf, SESSION_COOKIE, sessionTokenOf } from '../auth.js';
+import { forgetSession, keyOf, SESSION_COOKIE, sessionTokenOf } from '../auth.js';
 import { HttpError, validationError } from '../errors.js';
 
 export interface SessionDeps {
@@ -95,7 +95,10 @@ export function sessionRouter(deps: SessionDeps): Router {
   });
   router.delete('/', async (req, res) => {
     const token = sessionTokenOf(req);
-    if (token) await apiKeys.closeSession(deps.db, token);
+    if (token) {
+      await apiKeys.closeSession(deps.db, token);
+      forgetSession(req, token);
+    }
     res.set('Set-Cookie', cookie(deps, '', 0));
     res.json({ signedIn: false });
   });

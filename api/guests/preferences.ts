@@ -29,7 +29,7 @@ export const preferenceParams = z.object({
     .min(1, 'must be a preference id'),
 });
 
-export function preferenceView(p: preferences.PreferenceRow) {
+export function preferenceView(p: Omit<preferences.PreferenceRow, 'guest_id'>) {
   return {
     id: p.id,
     kind: p.kind,

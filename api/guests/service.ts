@@ -7,20 +7,10 @@
  */
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Db } from '../../db/knex.js';
-import * as audit from '../../db/repositories/audit.js';
-import * as bookings from '../../db/repositories/bookings.js';
-import * as cases from '../../db/repositories/cases.js';
 import * as guests from '../../db/repositories/guests.js';
-import * as ledger from '../../db/repositories/ledger.js';
-import * as outbox from '../../db/repositories/outbox.js';
-import * as reEarn from '../../db/repositories/re-earn.js';
-import * as checkins from '../../db/repositories/stay-checkins.js';
-import * as stays from '../../db/repositories/stays.js';
-import { standingOf } from '../../db/repositories/standing.js';
-import * as preferences from '../../db/repositories/preferences.js';
+import { guestCard } from '../../db/repositories/guest-card.js';
 import { preferenceView } from './preferences.js';
-import { rulesVersions } from '../../db/repositories/lifecycle.js';
-import { versionInForce } from '../../domain/program.js';
+import { versionInForce, type ProgramRules } from '../../domain/program.js';
 import { isTier, tierProgress } from '../../domain/tiers.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { stateQuery } from '../../contracts/guest.js';
@@ -75,11 +65,6 @@ export function guestStateWithin(handle: WorkflowHandle, timeoutMs = 5000): Prom
   ]);
 }
 
-/** Cases of the guest the view lists: those not closed (open, or resolved and waiting for the guest). */
-const CASES_SHOWN = 100;
-/** Staff actions on the guest's workflows the view lists, newest first. */
-const STAFF_ACTIONS_SHOWN = 50;
-
 async function guestOr404(db: Db, guestId: string) {
   const guest = await guests.findById(db, guestId);
   if (!guest) throw new HttpError(404, 'guest_not_found', `no guest with id ${guestId}`, { field: 'id' });
@@ -100,44 +85,16 @@ export async function getGuest(
   guestId: string,
   opts: { now?: Date } = {},
 ) {
-  const guest = await guestOr404(deps.db, guestId);
-  const [
-    stayRows,
-    ledgerRows,
-    mailRows,
-    bookingRows,
-    tierRows,
-    stageRows,
-    caseRows,
-    checkinRows,
-    standing,
-    versions,
-    preferenceRows,
-    staffActionRows,
-  ] = await Promise.all([
-    stays.listByGuest(deps.db, guestId),
-    ledger.listByGuest(deps.db, guestId),
-    outbox.listByGuest(deps.db, guestId),
-    bookings.listByGuest(deps.db, guestId),
-    guests.tierHistory(deps.db, guestId),
-    guests.stageHistory(deps.db, guestId),
-    cases.unclosedByGuest(deps.db, guestId, CASES_SHOWN),
-    checkins.openByGuest(deps.db, guestId),
-    standingOf(deps.db, guestId, (opts.now ?? new Date()).getUTCFullYear()),
-    rulesVersions(deps.db),
-    preferences.listActive(deps.db, [guestId]),
-    audit.entriesAbout(deps.db, `guest:${guestId}`, audit.STAFF_ACTIONS, STAFF_ACTIONS_SHOWN),
-  ]);
-  // The stays still waiting for a rate, oldest departure first: from the stays read above.
-  const awaitingRateRows = stayRows
-    .filter((s) => s.earn_flag === reEarn.NO_RATE)
-    .sort((a, b) => (a.departure < b.departure ? -1 : a.departure > b.departure ? 1 : a.id < b.id ? -1 : 1));
+  const now = opts.now ?? new Date();
+  const year = now.getUTCFullYear();
+  const card = await guestCard(deps.db, guestId, year);
+  if (!card) throw new HttpError(404, 'guest_not_found', `no guest with id ${guestId}`, { field: 'id' });
+  const { guest, standing } = card;
   // In house: checked in, no check-out reported, the expected departure not before today (UTC, give or take
   // the property's offset: a guest on the departure day is still shown).
-  const today = (opts.now ?? new Date()).toISOString().slice(0, 10);
-  const stayIn = checkinRows.find((c) => c.expected_departure >= today);
-  const year = (opts.now ?? new Date()).getUTCFullYear();
-  const tiers = versionInForce(versions, today)?.rules.tiers;
+  const today = now.toISOString().slice(0, 10);
+  const stayIn = card.openCheckins.find((c) => c.expected_departure >= today);
+  const tiers = versionInForce(card.rulesVersions, today)?.tiers as ProgramRules['tiers'] | undefined;
   return {
     guest: {
       id: guest.id,
@@ -163,7 +120,7 @@ export async function getGuest(
       updatedAt: guest.updated_at,
     },
     /** Preferences and taboos in force, taboos first, each with its source and who recorded it. */
-    preferences: preferenceRows.map(preferenceView),
+    preferences: card.preferences.map(preferenceView),
     pointsBalance: standing.pointsBalance,
     totals: { stays: standing.totalStays, nights: standing.totalNights },
     /** This year's qualifying activity against the tier held and the next (domain/tiers.ts `tierProgress`). */
@@ -173,7 +130,7 @@ export async function getGuest(
     /** The guest's workflow id; its live state: `GET /v1/guests/:id/workflow`. */
     workflowId: guestWorkflowId(guestId),
     // Staff actions on the guest's workflows (api/audited.ts), for the guest's timeline: who, why, on what.
-    staffActions: staffActionRows.map((a) => {
+    staffActions: card.staffActions.map((a) => {
       const after = (a.after ?? {}) as Record<string, unknown>;
       return {
         auditId: a.id,
@@ -187,7 +144,7 @@ export async function getGuest(
         outcome: after.outcome ?? null,
       };
     }),
-    stays: stayRows.map((s) => ({
+    stays: card.stays.map((s) => ({
       id: s.id,
       pmsStayId: s.pms_stay_id,
       propertyCode: s.property_code,
@@ -202,7 +159,7 @@ export async function getGuest(
     })),
     // Stays that earned nothing because no rules version had a rate for their currency (docs/program.md): they
     // wait for an admin to publish one and re-earn them (`POST /v1/admin/stays/re-earn`).
-    staysAwaitingRate: awaitingRateRows.map((s) => ({
+    staysAwaitingRate: card.staysAwaitingRate.map((s) => ({
       stayId: s.id,
       pmsStayId: s.pms_stay_id,
       propertyCode: s.property_code,
@@ -213,7 +170,7 @@ export async function getGuest(
       rulesVersion: s.rules_version,
       earnFlag: s.earn_flag,
     })),
-    ledger: ledgerRows.map((l) => ({
+    ledger: card.ledger.map((l) => ({
       id: l.id,
       points: l.points,
       balanceAfter: l.balance_after,
@@ -233,7 +190,7 @@ export async function getGuest(
           checkedInAt: stayIn.checked_in_at,
         }
       : null,
-    openCases: caseRows.map((c) => ({
+    openCases: card.cases.map((c) => ({
       id: c.id,
       status: c.status,
       source: c.source,
@@ -245,7 +202,7 @@ export async function getGuest(
       openedAt: c.opened_at,
       resolvedAt: c.resolved_at,
     })),
-    mails: mailRows.map((m) => ({
+    mails: card.mails.map((m) => ({
       id: m.id,
       template: m.template,
       class: m.class,
@@ -262,7 +219,7 @@ export async function getGuest(
       createdAt: m.created_at,
       sentAt: m.sent_at,
     })),
-    bookings: bookingRows.map((b) => ({
+    bookings: card.bookings.map((b) => ({
       id: b.id,
       pmsBookingId: b.pms_booking_id,
       propertyCode: b.property_code,
@@ -273,7 +230,7 @@ export async function getGuest(
       createdAt: b.created_at,
       cancelledAt: b.cancelled_at,
     })),
-    tierHistory: tierRows.map((t) => ({
+    tierHistory: card.tierHistory.map((t) => ({
       tier: t.tier,
       previousTier: t.previous_tier,
       validFrom: t.valid_from,
@@ -283,7 +240,7 @@ export async function getGuest(
       rulesVersion: t.rules_version,
       at: t.at,
     })),
-    stageHistory: stageRows.map((h) => ({
+    stageHistory: card.stageHistory.map((h) => ({
       from: h.from_stage,
       to: h.to_stage,
       reason: h.reason,

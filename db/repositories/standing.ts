@@ -22,7 +22,8 @@ export interface GuestStanding {
   lastStay: LastStay | null;
 }
 
-const SQL = `
+/** The standing of `:guestId` in `:year`, one row (db/repositories/guest-card.ts reads it inside the card). */
+export const STANDING_SQL = `
 with s as (
   select id, pms_stay_id, property_code, arrival, departure, nights, created_at,
          extract(year from departure)::int as y
@@ -47,7 +48,7 @@ select
   (select coalesce(sum(points), 0) from points_ledger where guest_id = :guestId)::bigint as balance,
   (select row_to_json(last) from last) as last_stay`;
 
-interface Row {
+export interface StandingRow {
   total_stays: number;
   total_nights: number;
   year_stays: number;
@@ -68,8 +69,12 @@ interface Row {
 }
 
 export async function standingOf(db: Knex, guestId: string, year: number): Promise<GuestStanding> {
-  const { rows } = await db.raw<{ rows: Row[] }>(SQL, { guestId, year });
-  const r = rows[0]!;
+  const { rows } = await db.raw<{ rows: StandingRow[] }>(STANDING_SQL, { guestId, year });
+  return standingFromRow(rows[0]!);
+}
+
+/** The standing a row of STANDING_SQL gives, as `pg` reads it or as JSON (the guest card). */
+export function standingFromRow(r: StandingRow): GuestStanding {
   const s = r.last_stay;
   return {
     totalStays: r.total_stays,

@@ -3,7 +3,11 @@
  * with a bounded lifetime; the cookie opens what the key's role opens; a write with the cookie needs
  * `X-Console: 1`; sign-out, a revoked key and an expired session all end it. Bad input changes nothing.
  */
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { listen } from '../../api/server.js';
 import * as apiKeys from '../../db/repositories/api-keys.js';
 import { openApiStack, type ApiStack } from '../api-stack.js';
 import { countRows } from '../helpers.js';
@@ -128,5 +132,51 @@ describe('console sessions', () => {
       .db('staff_sessions')
       .update({ expires_at: api.stack.db.raw(`now() - interval '1 second'`) });
     expect((await call('GET', '/v1/templates', { cookie: c.cookie })).status).toBe(401);
+  });
+});
+
+describe('keys and sessions checked, trusted for a while (API_KEY_CACHE_SECONDS)', () => {
+  it('a key revoked elsewhere works here until the check ends, no longer; a sign-out here ends at once', async () => {
+    // An app of its own on the same database, trusting a check for 1 s.
+    const app = createApp({
+      db: api.stack.db,
+      temporal: api.env.client,
+      taskQueue: api.taskQueue,
+      logger: pino({ level: 'silent' }),
+      pms: { webhookSecret: 'e2e-session-pms-webhook-secret-0123456789', toleranceSeconds: 300 },
+      keyCacheSeconds: 1,
+    });
+    const server = await listen(app, '127.0.0.1', 0);
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const get = async (path: string, headers: Record<string, string>) =>
+      (await fetch(`${base}${path}`, { headers })).status;
+    try {
+      const { id, key } = await apiKeys.create(api.stack.db, {
+        name: 'e2e cached then revoked',
+        role: 'ops',
+      });
+      const bearer = { authorization: `Bearer ${key}` };
+      expect(await get('/v1/guests?name=nobody', bearer)).toBe(200);
+      // Revoked by another process (the CLI does this): this app trusts its check a while longer…
+      await apiKeys.revoke(api.stack.db, id);
+      expect(await get('/v1/guests?name=nobody', bearer)).toBe(200);
+      // …and asks again once it has ended.
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await get('/v1/guests?name=nobody', bearer)).toBe(401);
+
+      // A session signed out through this app ends here at once, though it was just checked.
+      const signIn = await fetch(`${base}/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key: api.keyFor('ops') }),
+      });
+      const cookie = { cookie: (signIn.headers.get('set-cookie') ?? '').split(';')[0]! };
+      expect(await get('/v1/guests?name=nobody', cookie)).toBe(200);
+      const out = await fetch(`${base}/v1/session`, { method: 'DELETE', headers: cookie });
+      expect(out.status).toBe(200);
+      expect(await get('/v1/guests?name=nobody', cookie)).toBe(401);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
