@@ -394,7 +394,8 @@ describe('GET /v1/arrivals', () => {
     // Statements do not grow with the arrivals: the facts are read for the whole list at once.
     const statements = async (p: string, date: string) => {
       let n = 0;
-      const count = () => void (n += 1);
+      // The key's check is left out: the app trusts a key it checked for a few seconds (api/auth.ts).
+      const count = (q: { sql: string }) => void (q.sql.includes('api_keys') ? 0 : (n += 1));
       db.on('query', count);
       try {
         expect((await arrivalsAt(p, date)).status).toBe(200);
@@ -403,12 +404,20 @@ describe('GET /v1/arrivals', () => {
       }
       return n;
     };
+    // Whatever earlier requests still write in the background must not be counted: wait for a quiet 300 ms.
+    for (let busy = true; busy;) {
+      let seen = 0;
+      const see = () => void (seen += 1);
+      db.on('query', see);
+      await new Promise((r) => setTimeout(r, 300));
+      db.off('query', see);
+      busy = seen > 0;
+    }
     await statements(property, DAY);
     const one = await statements(property, NEXT_DAY);
     const three = await statements(property, DAY);
-    // The key's check, the bookings, six kinds of facts (preferences too) and the rules; the lapses only when a
-    // guest is lapsed.
-    expect(three).toBeLessThanOrEqual(9);
+    // The bookings, six kinds of facts (preferences too) and the rules; the lapses only when a guest is lapsed.
+    expect(three).toBeLessThanOrEqual(8);
     expect(three - one).toBe(1);
   });
 
