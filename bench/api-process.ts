@@ -7,6 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { access, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import { freePort } from '../stack/ports.js';
+import { ensureTemporalCli } from '../stack/provision.js';
+import { consoleStepLog as log, step } from '../stack/step.js';
+import { startTemporalDevServer } from '../stack/temporal-dev.js';
 import { formatSummary, summarise } from './cpuprofile-summary.js';
 import { BenchError } from './process.js';
 
@@ -14,6 +20,63 @@ const API_START_TIMEOUT_MS = 60_000;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The API as deployed: compiled JavaScript (`npm run build`, which `npm run bench` runs first), not tsx. */
 const API_ENTRY = path.join(repoRoot, 'dist', 'api', 'server.js');
+
+/**
+ * The Temporal the bench's API and workers use: TEMPORAL_ADDRESS when set (a loopback address), else a dev server
+ * in memory, started here and stopped through `onStop`.
+ */
+export async function benchTemporal(
+  config: Config,
+  onStop: (name: string, stop: () => Promise<unknown>) => void,
+): Promise<string> {
+  if (config.TEMPORAL_ADDRESS) return config.TEMPORAL_ADDRESS;
+  const cli = await ensureTemporalCli({
+    cacheDir: config.TOOLS_CACHE_DIR,
+    version: config.TEMPORAL_CLI_VERSION,
+    log,
+  });
+  const port = await freePort();
+  const server = await step(log, `Temporal dev server (in memory) on 127.0.0.1:${port}`, () =>
+    startTemporalDevServer({
+      binary: cli,
+      port,
+      uiPort: 0,
+      namespace: config.TEMPORAL_NAMESPACE,
+      headless: true,
+    }),
+  );
+  onStop('Temporal dev server', server.stop);
+  return server.address;
+}
+
+/**
+ * The environment of the bench's API process: production settings on loopback, warnings only in its log, and
+ * throwaway secrets where production requires them (`pmsSecret` when the bench signs events with it).
+ */
+export function benchApiEnv(o: {
+  config: Config;
+  databaseUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
+  port: number;
+  pmsSecret?: string;
+}): NodeJS.ProcessEnv {
+  const throwaway = () => `bench-${randomBytes(24).toString('hex')}`;
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: o.databaseUrl,
+    TEMPORAL_ADDRESS: o.temporalAddress,
+    TEMPORAL_NAMESPACE: o.config.TEMPORAL_NAMESPACE,
+    TEMPORAL_TASK_QUEUE: o.taskQueue,
+    API_HOST: '127.0.0.1',
+    API_PORT: String(o.port),
+    PMS_WEBHOOK_SECRET: o.pmsSecret ?? throwaway(),
+    LINKS_SECRET: throwaway(),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${o.port}`,
+  };
+}
 
 export interface ApiProcess {
   pid: number | undefined;

@@ -27,7 +27,6 @@
  * process, which makes the requests and runs the direct statements, the API, PostgreSQL, Temporal). Results also go to
  * `<DATA_DIR>/bench/guest-reads.json`. The figures and how to read them: docs/benchmarks.md.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -43,11 +42,9 @@ import * as guests from '../db/repositories/guests.js';
 import { guestCardStatement } from '../db/repositories/guest-card.js';
 import { freePort } from '../stack/ports.js';
 import { startEmbeddedPostgres } from '../stack/postgres.js';
-import { ensureTemporalCli } from '../stack/provision.js';
 import { consoleStepLog as log, step } from '../stack/step.js';
 import { BenchError, runBench } from './process.js';
-import { apiCpuProfile, startApi } from './api-process.js';
-import { startTemporalDevServer } from '../stack/temporal-dev.js';
+import { apiCpuProfile, benchApiEnv, benchTemporal, startApi } from './api-process.js';
 import { generateGuestData, type DataCounts } from './guest-data.js';
 import { COMPONENTS, cpuDelta, cpuSnapshot, type CpuSnapshot } from './proc-cpu.js';
 
@@ -431,47 +428,20 @@ async function main(): Promise<void> {
     'select pg_size_pretty(pg_database_size(current_database())) as size',
   );
 
-  let temporalAddress = config.TEMPORAL_ADDRESS;
-  if (!temporalAddress) {
-    const cli = await ensureTemporalCli({
-      cacheDir: config.TOOLS_CACHE_DIR,
-      version: config.TEMPORAL_CLI_VERSION,
-      log,
-    });
-    const port = await freePort();
-    const server = await step(log, `Temporal dev server (in memory) on 127.0.0.1:${port}`, () =>
-      startTemporalDevServer({
-        binary: cli,
-        port,
-        uiPort: 0,
-        namespace: config.TEMPORAL_NAMESPACE,
-        headless: true,
-      }),
-    );
-    onStop('Temporal dev server', server.stop);
-    temporalAddress = server.address;
-  }
+  const temporalAddress = await benchTemporal(config, onStop);
   const apiPort = await freePort();
   const profiling = opts.cpuProf
     ? await apiCpuProfile(path.resolve(repoRoot, config.DATA_DIR, 'bench', 'profiles'))
     : undefined;
   const api = await step(log, `API (separate Node process, compiled) on 127.0.0.1:${apiPort}`, () =>
     startApi(
-      {
-        ...process.env,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: pgServer.url,
-        TEMPORAL_ADDRESS: temporalAddress,
-        TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
-        TEMPORAL_TASK_QUEUE: 'bench-guest-reads',
-        API_HOST: '127.0.0.1',
-        API_PORT: String(apiPort),
-        // Required in production; the bench sends no mail and signs no event, so any valid values do.
-        PMS_WEBHOOK_SECRET: `bench-${randomBytes(24).toString('hex')}`,
-        LINKS_SECRET: `bench-${randomBytes(24).toString('hex')}`,
-        PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
-      },
+      benchApiEnv({
+        config,
+        databaseUrl: pgServer.url,
+        temporalAddress,
+        taskQueue: 'bench-guest-reads',
+        port: apiPort,
+      }),
       apiPort,
       profiling?.nodeArgs ?? [],
       (why) => void shutdown(1, why),

@@ -51,13 +51,11 @@ import type { GuestMessage } from '../domain/messages.js';
 import { connectClient } from '../lib/runtime.js';
 import { freePort } from '../stack/ports.js';
 import { startEmbeddedPostgres } from '../stack/postgres.js';
-import { ensureTemporalCli } from '../stack/provision.js';
 import { consoleStepLog as log, step } from '../stack/step.js';
 import { BenchError, runBench } from './process.js';
 import { sampleStayCompletedBody, sampleStayCompletedMessage } from '../stack/sample-events.js';
-import { startTemporalDevServer } from '../stack/temporal-dev.js';
 import { GUEST_WORKFLOW_TYPE, guestMessageSignal, type GuestLifecycleWorkflow } from '../contracts/guest.js';
-import { apiCpuProfile, startApi } from './api-process.js';
+import { apiCpuProfile, benchApiEnv, benchTemporal, startApi } from './api-process.js';
 import { addCpu, COMPONENTS, cpuDelta, cpuSnapshot, type CpuSnapshot } from './proc-cpu.js';
 
 const MAX_EVENTS = 20_000;
@@ -439,26 +437,7 @@ async function main(): Promise<void> {
     await db.destroy();
   }
 
-  let temporalAddress = config.TEMPORAL_ADDRESS;
-  if (!temporalAddress) {
-    const cli = await ensureTemporalCli({
-      cacheDir: config.TOOLS_CACHE_DIR,
-      version: config.TEMPORAL_CLI_VERSION,
-      log,
-    });
-    const port = await freePort();
-    const server = await step(log, `Temporal dev server (in memory) on 127.0.0.1:${port}`, () =>
-      startTemporalDevServer({
-        binary: cli,
-        port,
-        uiPort: 0,
-        namespace: config.TEMPORAL_NAMESPACE,
-        headless: true,
-      }),
-    );
-    onStop('Temporal dev server', server.stop);
-    temporalAddress = server.address;
-  }
+  const temporalAddress = await benchTemporal(config, onStop);
 
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
   const secret = `bench-${randomBytes(24).toString('hex')}`;
@@ -468,21 +447,7 @@ async function main(): Promise<void> {
   const nodeArgs = profiling?.nodeArgs ?? [];
   const api = await step(log, `API (separate Node process) on 127.0.0.1:${apiPort}`, () =>
     startApi(
-      {
-        ...process.env,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: databaseUrl,
-        TEMPORAL_ADDRESS: temporalAddress,
-        TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        API_HOST: '127.0.0.1',
-        API_PORT: String(apiPort),
-        PMS_WEBHOOK_SECRET: secret,
-        // Required in production; the bench sends no mail, so any valid values do.
-        LINKS_SECRET: `bench-${randomBytes(24).toString('hex')}`,
-        PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
-      },
+      benchApiEnv({ config, databaseUrl, temporalAddress, taskQueue, port: apiPort, pmsSecret: secret }),
       apiPort,
       nodeArgs,
       (why) => void shutdown(1, why),
