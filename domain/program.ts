@@ -35,6 +35,16 @@ export interface ProgramRules {
   winBack: { offerDays: number[]; offers: string[]; answerWindowDays: number };
   /** Local hour of birthday greetings and other dated mails. */
   greetingHour: number;
+  /** How marketers' segments cut the base (domain/segments.ts); DEFAULT_SEGMENT_SETTINGS when a version has none. */
+  segments?: SegmentSettings;
+}
+
+/** How marketers' segments cut the base: the rules are domain/segments.ts's, the defaults its DEFAULT_SEGMENT_SETTINGS. */
+export interface SegmentSettings {
+  /** Cumulative shares of the guests who spent, by rank: VIP up to `vipShare`, then major, then ordinary. */
+  value: { vipShare: number; majorShare: number; ordinaryShare: number };
+  /** A member enrolled fewer days ago than this is new. */
+  newMemberDays: number;
 }
 
 export interface RulesVersion {

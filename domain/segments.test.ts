@@ -58,7 +58,10 @@ describe('value segments (Pareto)', () => {
         value: { vipShare: 0.3, majorShare: 0.2, ordinaryShare: 0.7 },
         newMemberDays: 0.5,
       }),
-    ).toHaveLength(2);
+    ).toEqual([
+      { field: 'value', message: expect.stringContaining('must rise') as string },
+      { field: 'newMemberDays', message: expect.stringContaining('whole number') as string },
+    ]);
   });
 });
 

@@ -15,7 +15,10 @@
  *   year reached 60 %); lapsed and churned are the lifecycle's stages (domain/stages.ts); any other member is
  *   established, and a guest never enrolled a prospect.
  */
+import type { SegmentSettings } from './program.js';
 import type { Stage } from './stages.js';
+
+export type { SegmentSettings };
 
 export const VALUE_SEGMENTS = ['vip', 'major', 'ordinary', 'small'] as const;
 export type ValueSegment = (typeof VALUE_SEGMENTS)[number];
@@ -23,27 +26,29 @@ export type ValueSegment = (typeof VALUE_SEGMENTS)[number];
 export const TENURES = ['new', 'first_year_ending', 'established', 'lapsed', 'churned', 'prospect'] as const;
 export type Tenure = (typeof TENURES)[number];
 
-/** The segment settings of the program (program rules `segments`; these when a version has none). */
-export interface SegmentSettings {
-  /** Cumulative shares of the guests who spent, by rank: VIP up to `vipShare`, then major, then ordinary. */
-  value: { vipShare: number; majorShare: number; ordinaryShare: number };
-  /** A member enrolled fewer days ago than this is new. */
-  newMemberDays: number;
-}
-
 export const DEFAULT_SEGMENT_SETTINGS: SegmentSettings = {
   value: { vipShare: 0.05, majorShare: 0.2, ordinaryShare: 0.7 },
   newMemberDays: 90,
 };
 
-/** The settings make sense: shares rising within (0, 1], a positive number of days. A message per fault. */
-export function segmentSettingsFaults(s: SegmentSettings): string[] {
-  const faults: string[] = [];
+/** The segment settings of a rules version: its own, or the defaults. */
+export function segmentSettingsOf(rules: { segments?: SegmentSettings | undefined }): SegmentSettings {
+  return rules.segments ?? DEFAULT_SEGMENT_SETTINGS;
+}
+
+/** What is wrong with settings, each fault with the field it is about: the shares must rise within (0, 1]. */
+export function segmentSettingsFaults(
+  s: SegmentSettings,
+): { field: 'value' | 'newMemberDays'; message: string }[] {
+  const faults: { field: 'value' | 'newMemberDays'; message: string }[] = [];
   const { vipShare, majorShare, ordinaryShare } = s.value;
   if (!(vipShare > 0 && vipShare <= majorShare && majorShare <= ordinaryShare && ordinaryShare <= 1))
-    faults.push('value shares must rise: 0 < vipShare ≤ majorShare ≤ ordinaryShare ≤ 1');
+    faults.push({
+      field: 'value',
+      message: 'the shares must rise: 0 < vipShare ≤ majorShare ≤ ordinaryShare ≤ 1',
+    });
   if (!Number.isInteger(s.newMemberDays) || s.newMemberDays < 1)
-    faults.push('newMemberDays must be a whole number of days, at least 1');
+    faults.push({ field: 'newMemberDays', message: 'must be a whole number of days, at least 1' });
   return faults;
 }
 

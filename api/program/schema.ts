@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { currency, isoDate } from '../pms/schema.js';
+import { segmentSettingsFaults } from '../../domain/segments.js';
 
 const whole = (min: number, max: number) =>
   z
@@ -18,6 +19,12 @@ const positive = (max: number) =>
     .number({ message: `must be a number above 0, at most ${max}` })
     .positive(`must be a number above 0, at most ${max}`)
     .max(max, `must be a number above 0, at most ${max}`);
+
+/** A share of the guests, above 0 and at most 1 (segments' cut points: domain/segments.ts). */
+const share = z
+  .number('must be a number above 0, at most 1')
+  .gt(0, 'must be a number above 0, at most 1')
+  .max(1, 'must be a number above 0, at most 1');
 
 const tierRule = z.strictObject({
   nights: whole(1, 366),
@@ -50,6 +57,12 @@ export const rulesSchema = z
       answerWindowDays: whole(1, 366),
     }),
     greetingHour: whole(0, 23),
+    segments: z
+      .strictObject({
+        value: z.strictObject({ vipShare: share, majorShare: share, ordinaryShare: share }),
+        newMemberDays: whole(1, 366),
+      })
+      .optional(),
   })
   .superRefine((r, ctx) => {
     if (r.currencyRates[r.programCurrency] !== 1)
@@ -75,6 +88,8 @@ export const rulesSchema = z
         path: ['lapseAfterMonths'],
         message: 'must be above atRiskAfterMonths',
       });
+    for (const fault of r.segments ? segmentSettingsFaults(r.segments) : [])
+      ctx.addIssue({ code: 'custom', path: ['segments', fault.field], message: fault.message });
     if (r.winBack.offers.length !== r.winBack.offerDays.length)
       ctx.addIssue({
         code: 'custom',

@@ -207,6 +207,30 @@ describe('a stay in a currency without a rate', () => {
         'rules.tiers.gold.nights',
       ],
       [
+        {
+          effectiveFrom: today(),
+          rules: {
+            ...withBrl,
+            segments: { value: { vipShare: 0.3, majorShare: 0.2, ordinaryShare: 0.7 }, newMemberDays: 90 },
+          },
+        },
+        400,
+        'validation_failed',
+        'rules.segments.value',
+      ],
+      [
+        {
+          effectiveFrom: today(),
+          rules: {
+            ...withBrl,
+            segments: { value: { vipShare: 0, majorShare: 0.2, ordinaryShare: 0.7 }, newMemberDays: 90 },
+          },
+        },
+        400,
+        'validation_failed',
+        'rules.segments.value.vipShare',
+      ],
+      [
         { effectiveFrom: today(), rules: { ...withBrl, colour: 'blue' } },
         400,
         'validation_failed',
