@@ -349,6 +349,7 @@ export function renderDocsPage(doc: OpenApiDocument, opts: { stylesheet: string;
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(doc.info.title)} — reference</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${escapeHtml(opts.stylesheet)}">
 </head>
 <body>
