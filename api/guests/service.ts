@@ -10,7 +10,7 @@ import type { Db } from '../../db/knex.js';
 import * as guests from '../../db/repositories/guests.js';
 import { guestCard } from '../../db/repositories/guest-card.js';
 import { preferenceView } from './preferences.js';
-import { versionInForce, type ProgramRules } from '../../domain/program.js';
+import { versionInForce } from '../../domain/program.js';
 import { isTier, tierProgress } from '../../domain/tiers.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { stateQuery } from '../../contracts/guest.js';
@@ -65,18 +65,15 @@ export function guestStateWithin(handle: WorkflowHandle, timeoutMs = 5000): Prom
   ]);
 }
 
-async function guestOr404(db: Db, guestId: string) {
-  const guest = await guests.findById(db, guestId);
-  if (!guest) throw new HttpError(404, 'guest_not_found', `no guest with id ${guestId}`, { field: 'id' });
-  return guest;
-}
+const guestNotFound = (guestId: string) =>
+  new HttpError(404, 'guest_not_found', `no guest with id ${guestId}`, { field: 'id' });
 
 /**
  * `GET /v1/guests/:id/workflow`: the guest's workflow as Temporal has it now (its status and `state` query), or
  * `workflow: null` when the guest has none. `GET /v1/workflows/:id` has the run in full.
  */
 export async function guestWorkflow(deps: GuestServiceDeps, guestId: string) {
-  await guestOr404(deps.db, guestId);
+  if (!(await guests.exists(deps.db, guestId))) throw guestNotFound(guestId);
   return { guestId, workflow: await workflowView(deps, guestId) };
 }
 
@@ -88,13 +85,13 @@ export async function getGuest(
   const now = opts.now ?? new Date();
   const year = now.getUTCFullYear();
   const card = await guestCard(deps.db, guestId, year);
-  if (!card) throw new HttpError(404, 'guest_not_found', `no guest with id ${guestId}`, { field: 'id' });
+  if (!card) throw guestNotFound(guestId);
   const { guest, standing } = card;
   // In house: checked in, no check-out reported, the expected departure not before today (UTC, give or take
   // the property's offset: a guest on the departure day is still shown).
   const today = now.toISOString().slice(0, 10);
   const stayIn = card.openCheckins.find((c) => c.expected_departure >= today);
-  const tiers = versionInForce(card.rulesVersions, today)?.tiers as ProgramRules['tiers'] | undefined;
+  const tiers = versionInForce(card.rulesVersions, today)?.tiers;
   return {
     guest: {
       id: guest.id,

@@ -17,6 +17,7 @@ import type { ListedOutboxRow } from './outbox.js';
 import type { PreferenceRow } from './preferences.js';
 import type { StayCheckinRow } from './stay-checkins.js';
 import type { StayRow } from './stays.js';
+import type { ProgramRules } from '../../domain/program.js';
 import { STAFF_ACTIONS } from './audit.js';
 import { NO_RATE } from './re-earn.js';
 import { preparedStatement, runPrepared, type PreparedStatement } from '../knex.js';
@@ -88,7 +89,7 @@ export interface CardStaffAction {
 export interface CardRulesVersion {
   version: number;
   effectiveFrom: string;
-  tiers: unknown;
+  tiers: ProgramRules['tiers'];
 }
 
 export interface GuestCard {
