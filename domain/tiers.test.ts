@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { higherTier, reviewedTier, shortfall, tierBonusPoints, tierEarnedBy, tierProgress } from './tiers.js';
+import {
+  higherTier,
+  requalificationForecast,
+  reviewedTier,
+  shortfall,
+  tierBonusPoints,
+  tierEarnedBy,
+  tierProgress,
+} from './tiers.js';
 
 describe('tierEarnedBy', () => {
   it('is member below every silver measure', () => {
@@ -75,6 +83,44 @@ describe('tierProgress', () => {
     ).toMatchObject({ keep: null, kept: false, next: { tier: 'silver', nights: 10, stays: 4 } });
     expect(
       tierProgress({ tier: 'diamond', activity: { stays: 0, nights: 0, basePoints: 0 }, year: 2027 }).next,
+    ).toBeNull();
+  });
+});
+
+describe('requalificationForecast', () => {
+  it('names a Gold short of keeping it: one step down, with the nights or stays missing', () => {
+    expect(
+      requalificationForecast({
+        tier: 'gold',
+        floor: null,
+        activity: { stays: 15, nights: 37, basePoints: 0 },
+      }),
+    ).toEqual({ tier: 'gold', forecast: 'silver', short: { nights: 3, stays: 5 }, heldByFloor: false });
+  });
+
+  it('drops at most one step, however thin the year, and says when a floor holds the tier', () => {
+    const none = { stays: 0, nights: 0, basePoints: 0 };
+    expect(requalificationForecast({ tier: 'diamond', floor: null, activity: none })?.forecast).toBe('gold');
+    expect(requalificationForecast({ tier: 'gold', floor: 'gold', activity: none })).toMatchObject({
+      forecast: 'gold',
+      heldByFloor: true,
+    });
+  });
+
+  it('leaves out members and a tier kept this year, as the keep-your-tier reminder does', () => {
+    expect(
+      requalificationForecast({
+        tier: 'member',
+        floor: null,
+        activity: { stays: 0, nights: 0, basePoints: 0 },
+      }),
+    ).toBeNull();
+    expect(
+      requalificationForecast({
+        tier: 'silver',
+        floor: null,
+        activity: { stays: 4, nights: 4, basePoints: 0 },
+      }),
     ).toBeNull();
   });
 });

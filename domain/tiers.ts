@@ -130,3 +130,37 @@ export function tierProgress(input: {
     next: above && above !== 'member' && nextShort ? { tier: above, ...nextShort } : null,
   };
 }
+
+/** A member the next review would move down if nothing changes: the requalification forecast's entry. */
+export interface RequalificationForecast {
+  tier: Exclude<Tier, 'member'>;
+  /** What the review would decide on this year's activity as it stands (`reviewedTier`). */
+  forecast: Tier;
+  /** Nights or stays still missing to keep `tier` (`shortfall`): either is enough. */
+  short: { nights: number; stays: number };
+  /** An admin's floor holds the tier anyway (`forecast` is the tier held). */
+  heldByFloor: boolean;
+}
+
+/**
+ * Whether the next review would move a member down on this year's activity as it stands, and by how much they
+ * fall short: the members the keep-your-tier reminder goes to (domain/agenda.ts `tierKeepReminder`, the same
+ * `shortfall`), with what the review would then decide. Null for a member, or a tier already kept this year.
+ */
+export function requalificationForecast(input: {
+  tier: Tier;
+  floor: Tier | null;
+  activity: YearActivity;
+  tiers?: ProgramRules['tiers'];
+}): RequalificationForecast | null {
+  if (input.tier === 'member') return null;
+  const tiers = input.tiers ?? DEFAULT_TIER_RULES;
+  const short = shortfall(input.activity, input.tier, tiers);
+  if (!short) return null;
+  const forecast = reviewedTier({
+    current: input.tier,
+    earned: tierEarnedBy(input.activity, tiers),
+    floor: input.floor,
+  });
+  return { tier: input.tier, forecast, short, heldByFloor: forecast === input.tier };
+}
