@@ -89,6 +89,7 @@ export const ROUTES = [
   route('POST', '/v1/workflows/:id/cancel', 'staff'),
 
   route('GET', '/v1/arrivals', 'staff'),
+  route('POST', '/v1/segments/preview', 'marketing'),
 
   route('GET', '/v1/program/rules', 'staff'),
   route('POST', '/v1/program/rules', 'admin'),

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex.js';
 import type { Metrics } from '../lib/metrics.js';
 import { arrivalsRouter } from './arrivals/router.js';
+import { segmentsRouter } from './segments/router.js';
 import { keyCache, requireRole } from './auth.js';
 import { DEFAULT_KEY_CACHE_SECONDS } from '../config.js';
 import { ROLES_FOR } from './access.js';
@@ -59,6 +60,7 @@ export const MOUNT_SEGMENTS = [
   'console',
   'properties',
   'arrivals',
+  'segments',
 ];
 
 export function createApp(deps: AppDeps): Express {
@@ -136,6 +138,15 @@ export function createApp(deps: AppDeps): Express {
 
   // The day's arrivals at a property, each with the front desk's brief (staff).
   app.use('/v1/arrivals', arrivalsRouter({ db: deps.db }));
+
+  // Marketers' segments: count and first guests of a definition (marketer, admin).
+  app.use(
+    '/v1/segments',
+    requireRole(deps.db, ROLES_FOR.marketing),
+    jsonBodyOnly,
+    express.json({ limit: '64kb' }),
+    segmentsRouter({ db: deps.db }),
+  );
 
   // The program's rules versions and the re-earn of stays that waited for a rate (admin).
   const programDeps = {

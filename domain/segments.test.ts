@@ -13,6 +13,8 @@ import {
   tenureOf,
   valueRankBounds,
   valueSegment,
+  valueSegmentRanks,
+  VALUE_SEGMENTS,
   type QuintileCuts,
   type Score,
 } from './segments.js';
@@ -42,6 +44,21 @@ describe('value segments (Pareto)', () => {
         const byBounds =
           rank <= b.vip ? 'vip' : rank <= b.major ? 'major' : rank <= b.ordinary ? 'ordinary' : 'small';
         expect(valueSegment({ rank, spenders: n })).toBe(byBounds);
+      }),
+    );
+  });
+
+  it('gives each segment the ranks valueSegment puts in it', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 3000 }), (n, r) => {
+        const rank = r === 0 || r > n ? null : r;
+        const segment = valueSegment({ rank, spenders: n });
+        for (const s of VALUE_SEGMENTS) {
+          const w = valueSegmentRanks(s, valueRankBounds(n));
+          const holds =
+            rank === null ? w.withoutSpend : rank > w.after && (w.upTo === null || rank <= w.upTo);
+          expect(holds, `${s} for rank ${rank} of ${n}`).toBe(s === segment);
+        }
       }),
     );
   });

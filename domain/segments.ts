@@ -17,6 +17,7 @@
  */
 import type { SegmentSettings } from './program.js';
 import type { Stage } from './stages.js';
+import type { Tier } from './tiers.js';
 
 export type { SegmentSettings };
 
@@ -196,4 +197,43 @@ export function tenureOf(
   if (guest.enrolledOn >= b.firstYearEndingFrom && guest.enrolledOn <= b.firstYearEndingTo)
     return 'first_year_ending';
   return 'established';
+}
+
+// ---------------------------------------------------------------------------------------------- definitions
+
+/**
+ * A segment as a marketer defines it: every field given must hold (a list: any of its values). An empty
+ * definition is the whole base.
+ */
+export interface SegmentDefinition {
+  stages?: Stage[];
+  tiers?: Tier[];
+  /** Stayed at least once at one of these properties. */
+  properties?: string[];
+  /** Agreed to marketing mail (true) or not (false). */
+  marketingConsent?: boolean;
+  /** The guest's language (`en`, `zh-CN`). */
+  languages?: string[];
+  value?: ValueSegment[];
+  tenure?: Tenure[];
+}
+
+/**
+ * The ranks by revenue a value segment takes among the guests who spent, as a statement filters by: above
+ * `after`, up to `upTo` (null: no end); `withoutSpend`: the guests who spent nothing belong too (small).
+ */
+export function valueSegmentRanks(
+  segment: ValueSegment,
+  bounds: { vip: number; major: number; ordinary: number },
+): { after: number; upTo: number | null; withoutSpend: boolean } {
+  switch (segment) {
+    case 'vip':
+      return { after: 0, upTo: bounds.vip, withoutSpend: false };
+    case 'major':
+      return { after: bounds.vip, upTo: bounds.major, withoutSpend: false };
+    case 'ordinary':
+      return { after: bounds.major, upTo: bounds.ordinary, withoutSpend: false };
+    case 'small':
+      return { after: bounds.ordinary, upTo: null, withoutSpend: true };
+  }
 }

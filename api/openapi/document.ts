@@ -29,6 +29,7 @@ import { workflowsArea } from '../workflows/openapi.js';
 import { publicArea } from './public.js';
 import { consoleArea } from '../console/openapi.js';
 import { arrivalsArea } from '../arrivals/openapi.js';
+import { segmentsArea } from '../segments/openapi.js';
 import { errorBody, idempotencyKeyHeader, type Area, type OperationSpec } from './spec.js';
 
 /** In the order `/docs` shows them. */
@@ -36,6 +37,7 @@ const AREAS = [
   pmsArea,
   guestsArea,
   arrivalsArea,
+  segmentsArea,
   casesArea,
   workflowsArea,
   programArea,
@@ -51,6 +53,7 @@ const OPERATIONS = {
   ...pmsArea.operations,
   ...guestsArea.operations,
   ...arrivalsArea.operations,
+  ...segmentsArea.operations,
   ...casesArea.operations,
   ...workflowsArea.operations,
   ...programArea.operations,
