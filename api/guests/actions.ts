@@ -14,7 +14,6 @@
  * audit row's id.
  */
 import {
-  WithStartWorkflowOperation,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
@@ -37,7 +36,7 @@ import {
 } from '../../contracts/guest.js';
 import { auditedAction } from '../audited.js';
 import { HttpError } from '../errors.js';
-import { refusalOf, snakeCase } from './staff.js';
+import { guestStartOperation, refusalOf, snakeCase } from './staff.js';
 
 export interface GuestActionDeps {
   db: Db;
@@ -72,13 +71,7 @@ async function updateGuest<Ret, Args extends [{ requestId: string }]>(
   update: UpdateDefinition<Ret, Args>,
   args: Args,
 ): Promise<Ret> {
-  const startWorkflowOperation = new WithStartWorkflowOperation<GuestLifecycleWorkflow>(GUEST_WORKFLOW_TYPE, {
-    workflowId: guestWorkflowId(guestId),
-    taskQueue: deps.taskQueue,
-    args: [{ guestId }],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-  });
+  const startWorkflowOperation = guestStartOperation(deps.taskQueue, guestId);
   const deadline = Date.now() + (deps.updateTimeoutMs ?? 10_000);
   try {
     return await deps.temporal.withDeadline(deadline, () =>

@@ -153,6 +153,20 @@ export interface StaffAnswer {
   replayed: boolean;
 }
 
+/**
+ * The start that goes with an Update to the guest's workflow (update-with-start): the running one is used; a
+ * guest whose run failed or was terminated gets a new run, which loads the guest from Postgres.
+ */
+export function guestStartOperation(taskQueue: string, guestId: string) {
+  return new WithStartWorkflowOperation<GuestLifecycleWorkflow>(GUEST_WORKFLOW_TYPE, {
+    workflowId: guestWorkflowId(guestId),
+    taskQueue,
+    args: [{ guestId }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+  });
+}
+
 /** Sends the request's Update to the guest's workflow, starting it if it is not running. */
 function executeUpdate(
   deps: StaffServiceDeps,
@@ -160,14 +174,7 @@ function executeUpdate(
   requestId: string,
   request: StaffRequest,
 ): Promise<StaffResult> {
-  const startWorkflowOperation = new WithStartWorkflowOperation<GuestLifecycleWorkflow>(GUEST_WORKFLOW_TYPE, {
-    workflowId: guestWorkflowId(guestId),
-    taskQueue: deps.taskQueue,
-    args: [{ guestId }],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    // A guest whose run failed or was terminated gets a new run, which loads the guest from Postgres.
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-  });
+  const startWorkflowOperation = guestStartOperation(deps.taskQueue, guestId);
   const common = { updateId: requestId, startWorkflowOperation };
   const deadline = Date.now() + (deps.updateTimeoutMs ?? 10_000);
   return deps.temporal.withDeadline(deadline, async (): Promise<StaffResult> => {
