@@ -5,6 +5,11 @@ import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { setLanguage, type Language } from './i18n';
 import { zoneLabel } from './format';
 import { ArrivalsPage } from './pages/arrivals';
+import { CadencesPage } from './pages/cadences';
+import { CampaignsPage } from './pages/campaigns';
+import { DashboardPage } from './pages/dashboard';
+import { RulesPage } from './pages/rules';
+import { SegmentsPage } from './pages/segments';
 import { CasePage, CasesPage } from './pages/cases';
 import { GuestPage } from './pages/guest';
 import { GuestsPage } from './pages/guests';
@@ -15,11 +20,12 @@ import { ErrorBox } from './ui';
 export function App() {
   const { session } = useSession();
   if (!session) return <SignIn />;
-  const staff = session.can.staff;
+  const { staff, marketing, admin } = session.can;
+  const home = staff ? '/guests' : marketing ? '/marketing/dashboard' : '/no-access';
   return (
     <Shell>
       <Routes>
-        <Route path="/" element={<Navigate to={staff ? '/guests' : '/no-access'} replace />} />
+        <Route path="/" element={<Navigate to={home} replace />} />
         {staff ? (
           <>
             <Route path="/guests" element={<GuestsPage />} />
@@ -31,6 +37,15 @@ export function App() {
             <Route path="/arrivals" element={<ArrivalsPage />} />
           </>
         ) : null}
+        {marketing ? (
+          <>
+            <Route path="/marketing/dashboard" element={<DashboardPage />} />
+            <Route path="/marketing/cadences/*" element={<CadencesPage />} />
+            <Route path="/marketing/segments/*" element={<SegmentsPage />} />
+            <Route path="/marketing/campaigns/*" element={<CampaignsPage />} />
+          </>
+        ) : null}
+        {admin ? <Route path="/admin/rules/*" element={<RulesPage />} /> : null}
         <Route path="*" element={<NoAccess />} />
       </Routes>
     </Shell>
@@ -67,15 +82,26 @@ function LanguageSwitch() {
 function Shell({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
   const { session, signOut, properties, property, setProperty, zone } = useSession();
-  const staff = !!session?.can.staff;
-  const links: [string, string][] = staff
-    ? [
-        ['/guests', t('nav.guests')],
-        ['/arrivals', t('nav.arrivals')],
-        ['/cases', t('nav.cases')],
-        ['/workflows', t('nav.workflows')],
-      ]
-    : [];
+  const can = session?.can;
+  const links: [string, string][] = [
+    ...(can?.staff
+      ? ([
+          ['/guests', t('nav.guests')],
+          ['/arrivals', t('nav.arrivals')],
+          ['/cases', t('nav.cases')],
+          ['/workflows', t('nav.workflows')],
+        ] as [string, string][])
+      : []),
+    ...(can?.marketing
+      ? ([
+          ['/marketing/dashboard', t('nav.dashboard')],
+          ['/marketing/cadences', t('nav.cadences')],
+          ['/marketing/segments', t('nav.segments')],
+          ['/marketing/campaigns', t('nav.campaigns')],
+        ] as [string, string][])
+      : []),
+    ...(can?.admin ? ([['/admin/rules', t('nav.rules')]] as [string, string][]) : []),
+  ];
   return (
     <div className="shell">
       <header className="topbar">

@@ -1,7 +1,27 @@
-/** English labels of the console. zh-CN.ts has the same keys (console/i18n.unit.test.ts checks it). */
+/**
+ * English labels of the console. zh-CN.ts has the same keys (its type, `Messages`, makes sure). The marketing and
+ * admin pages keep theirs in locales/pages/, one file per page with both languages.
+ */
+import * as cadences from './pages/cadences';
+import * as campaigns from './pages/campaigns';
+import * as dashboard from './pages/dashboard';
+import * as rules from './pages/rules';
+import * as segments from './pages/segments';
+
 const en = {
   app: { title: 'Guest console' },
-  nav: { label: 'Sections', guests: 'Guests', arrivals: 'Arrivals', cases: 'Cases', workflows: 'Workflows' },
+  nav: {
+    label: 'Sections',
+    guests: 'Guests',
+    arrivals: 'Arrivals',
+    cases: 'Cases',
+    workflows: 'Workflows',
+    dashboard: 'Dashboard',
+    cadences: 'Cadences',
+    segments: 'Segments',
+    campaigns: 'Campaigns',
+    rules: 'Program rules',
+  },
   header: {
     property: 'Hotel',
     allProperties: 'All hotels',
@@ -17,7 +37,7 @@ const en = {
   },
   noAccess: {
     title: 'Nothing here for your role',
-    body: 'A {{role}} key does not open the operations pages. The marketing pages come with the marketing console.',
+    body: 'A {{role}} key does not open this page. The sections above are the ones your role may use.',
   },
   role: { ops: 'Operations', manager: 'Manager', marketer: 'Marketer', admin: 'Administrator' },
   state: { loading: 'Loading…', empty: 'Nothing to show.', error: 'Something went wrong.' },
@@ -456,6 +476,11 @@ const en = {
   },
   preferenceKind: { preference: 'Prefers', taboo: 'Avoid' },
   factSource: { pms: 'PMS', staff: 'staff', survey: 'survey', import: 'import' },
+  cadences: cadences.en,
+  segments: segments.en,
+  campaigns: campaigns.en,
+  dashboard: dashboard.en,
+  rules: rules.en,
 };
 
 export default en;

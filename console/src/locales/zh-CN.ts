@@ -1,9 +1,25 @@
 /** 控制台的简体中文标签：与 en.ts 键一一对应（类型 Messages 保证）。 */
 import type { Messages } from './en';
+import * as cadences from './pages/cadences';
+import * as campaigns from './pages/campaigns';
+import * as dashboard from './pages/dashboard';
+import * as rules from './pages/rules';
+import * as segments from './pages/segments';
 
 const zh: Messages = {
   app: { title: '宾客控制台' },
-  nav: { label: '栏目', guests: '宾客', arrivals: '预抵', cases: '投诉个案', workflows: '工作流' },
+  nav: {
+    label: '栏目',
+    guests: '宾客',
+    arrivals: '预抵',
+    cases: '投诉个案',
+    workflows: '工作流',
+    dashboard: '仪表盘',
+    cadences: '跟进节奏',
+    segments: '客群',
+    campaigns: '营销活动',
+    rules: '会员规则',
+  },
   header: {
     property: '酒店',
     allProperties: '全部酒店',
@@ -18,7 +34,7 @@ const zh: Messages = {
   },
   noAccess: {
     title: '此角色无可用页面',
-    body: '{{role}}密钥不能打开运营页面。营销页面随营销控制台提供。',
+    body: '{{role}}密钥不能打开此页面。上方栏目是您的角色可用的页面。',
   },
   role: { ops: '运营', manager: '经理', marketer: '营销', admin: '管理员' },
   state: { loading: '加载中…', empty: '暂无内容。', error: '出错了。' },
@@ -444,6 +460,11 @@ const zh: Messages = {
   },
   preferenceKind: { preference: '偏好', taboo: '禁忌' },
   factSource: { pms: 'PMS', staff: '员工', survey: '问卷', import: '导入' },
+  cadences: cadences.zh,
+  segments: segments.zh,
+  campaigns: campaigns.zh,
+  dashboard: dashboard.zh,
+  rules: rules.zh,
 };
 
 export default zh;
