@@ -1,7 +1,7 @@
 /** `/v1/segments` in the OpenAPI document (api/openapi/document.ts): the schemas of api/segments/router.ts. */
 import { z } from 'zod';
 import { area, fieldsOf } from '../openapi/spec.js';
-import { previewBody } from './router.js';
+import { previewBody } from './schema.js';
 import type { previewSegment } from './service.js';
 
 type Answer = Awaited<ReturnType<typeof previewSegment>>;

@@ -1,31 +1,10 @@
 /** `POST /v1/segments/preview`: the count and the first guests of a segment, by the rules in force today. */
 import type { Db } from '../../db/knex.js';
-import { rulesVersions } from '../../db/repositories/lifecycle.js';
 import * as segments from '../../db/repositories/segments.js';
-import { DEFAULT_RULES } from '../../domain/default-rules.js';
-import { versionInForce } from '../../domain/program.js';
-import {
-  addMonthsToDay,
-  segmentSettingsOf,
-  valueRankBounds,
-  valueSegment,
-  type SegmentDefinition,
-} from '../../domain/segments.js';
+import { valueRankBounds, valueSegment, type SegmentDefinition } from '../../domain/segments.js';
 
 export interface SegmentsDeps {
   db: Db;
-}
-
-/** The segment context of `today` ('YYYY-MM-DD', UTC): the revenue window, rates and settings in force. */
-export async function segmentContext(db: Db, today: string): Promise<segments.SegmentContext> {
-  const rules = versionInForce(await rulesVersions(db), today)?.rules ?? DEFAULT_RULES;
-  return {
-    today,
-    since: addMonthsToDay(today, -12),
-    rates: rules.currencyRates,
-    settings: segmentSettingsOf(rules),
-    reminderMonths: rules.firstYearReminderMonthsBefore,
-  };
 }
 
 export async function previewSegment(
@@ -33,7 +12,7 @@ export async function previewSegment(
   body: { definition: SegmentDefinition; limit: number },
   now = new Date(),
 ) {
-  const ctx = await segmentContext(deps.db, now.toISOString().slice(0, 10));
+  const ctx = await segments.segmentContext(deps.db, now.toISOString().slice(0, 10));
   const found = await segments.previewSegment(deps.db, body.definition, ctx, body.limit);
   return {
     /** The day the segment was counted on (UTC): tenure and the 12 months of revenue are counted from it. */

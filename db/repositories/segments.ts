@@ -9,7 +9,11 @@
  *   `tenureOf` decides (test/e2e/segments.test.ts checks the two agree on every guest).
  */
 import type { Knex } from 'knex';
+import { DEFAULT_RULES } from '../../domain/default-rules.js';
+import { versionInForce } from '../../domain/program.js';
 import {
+  addMonthsToDay,
+  segmentSettingsOf,
   tenureBounds,
   valueRankBounds,
   valueSegmentRanks,
@@ -18,6 +22,7 @@ import {
   type Tenure,
   type ValueSegment,
 } from '../../domain/segments.js';
+import { rulesVersions } from './lifecycle.js';
 
 export interface SegmentContext {
   /** 'YYYY-MM-DD': the day the tenure and the revenue window are counted from. */
@@ -29,6 +34,18 @@ export interface SegmentContext {
   settings: SegmentSettings;
   /** firstYearReminderMonthsBefore of the rules in force. */
   reminderMonths: number;
+}
+
+/** The segment context of `today` ('YYYY-MM-DD', UTC): the revenue window, rates and settings in force. */
+export async function segmentContext(db: Knex, today: string): Promise<SegmentContext> {
+  const rules = versionInForce(await rulesVersions(db), today)?.rules ?? DEFAULT_RULES;
+  return {
+    today,
+    since: addMonthsToDay(today, -12),
+    rates: rules.currencyRates,
+    settings: segmentSettingsOf(rules),
+    reminderMonths: rules.firstYearReminderMonthsBefore,
+  };
 }
 
 export interface SegmentGuestRow {
@@ -92,8 +109,11 @@ function tenureSql(db: Knex, ctx: SegmentContext) {
   );
 }
 
-/** The guests of `definition`, not yet ordered or limited, with their rank, revenue and tenure. */
-function segmentQuery(db: Knex, definition: SegmentDefinition, ctx: SegmentContext, spent: number) {
+/**
+ * The guests of `definition`, not yet ordered or limited, with their rank, revenue and tenure: the rows of `x`
+ * (`x.id` the guest). A campaign's audience is planned from it (db/repositories/campaigns.ts).
+ */
+export function segmentQuery(db: Knex, definition: SegmentDefinition, ctx: SegmentContext, spent: number) {
   const tenure = tenureSql(db, ctx);
   const inner = db
     .with('ranked', rankedRevenue(db, ctx))
