@@ -149,6 +149,9 @@ export const MAIL_TIMING = {
   'welcome-back': 'send_window',
   'birthday-greeting': 'send_window',
   'referral-bonus': 'send_window',
+  // A campaign's local time (domain/campaigns.ts), inside the window or held for it.
+  'holiday-greeting': 'send_window',
+  'service-announcement': 'send_window',
   'case-resolution': 'send_window',
   'case-satisfaction-check': 'send_window',
   // IN_STAY_CHECK_HOUR the next morning in the property's zone, where the guest is (activities/care.ts).

@@ -9,6 +9,7 @@
 import Handlebars from 'handlebars';
 import { CARE_TEMPLATES } from './care-templates.js';
 import { CADENCE_TEMPLATES } from './cadence-templates.js';
+import { CAMPAIGN_TEMPLATES } from './campaign-templates.js';
 import { CASE_TEMPLATES } from './case-templates.js';
 import { isTierName, registerHelpers, TemplateValueError } from './helpers.js';
 import { LIFECYCLE_TEMPLATES } from './lifecycle-templates.js';
@@ -63,6 +64,7 @@ const definitions = {
   ...CASE_TEMPLATES,
   ...CARE_TEMPLATES,
   ...CADENCE_TEMPLATES,
+  ...CAMPAIGN_TEMPLATES,
 } satisfies Record<string, { vars: readonly string[] } & Record<TemplateLocale, TemplateSource>>;
 
 export type TemplateName = keyof typeof definitions;
