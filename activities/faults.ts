@@ -7,7 +7,9 @@ export type FaultPoint =
   | 'outbox.afterEnqueue'
   /** Between the SMTP server's acceptance and the outbox row's sent-mark. */
   | 'mail.beforeMarkSent'
-  | 'mail.afterSend';
+  | 'mail.afterSend'
+  /** A campaign mail accepted by the server, before its outbox row is marked sent (activities/campaigns.ts). */
+  | 'campaign.afterAccept';
 
 export type FaultInjector = (point: FaultPoint) => void;
 

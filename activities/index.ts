@@ -13,7 +13,8 @@ import { createCaseActivities, type CaseDeps } from './cases.js';
 import { withDatabaseErrorsSummarised } from './errors.js';
 import { noFaults, type FaultInjector } from './faults.js';
 import { createLifecycleActivities } from './lifecycle.js';
-import { createMailActivities, sendMailWith } from './mail.js';
+import { createCampaignActivities } from './campaigns.js';
+import { createMailActivities, createMailCore, sendMailWith } from './mail.js';
 import { createPmsEventActivities } from './pms-events.js';
 import { createStayActivities } from './stays-and-points.js';
 
@@ -38,6 +39,8 @@ export interface ActivityDeps {
   inStayReportUrl?: (input: { guestId: string; pmsStayId: string; propertyCode: string }) => string;
   /** Builds the signed yes/no links of a case's satisfaction check (api/links). */
   satisfactionUrl?: CaseDeps['satisfactionUrl'];
+  /** Campaign mails in flight at once within a batch (activities/campaigns.ts; default 8). */
+  campaignConcurrency?: number;
   /** Tests shorten the mail delivery bounds (activities/mail.ts). */
   mailTiming?: { sendDeadlineMs?: number; markSentForMs?: number };
 }
@@ -48,7 +51,7 @@ export function createActivities(deps: ActivityDeps) {
 
 function activitiesOf(deps: ActivityDeps) {
   const faults = deps.faults ?? noFaults;
-  const mail = createMailActivities({
+  const mailDeps = {
     db: deps.db,
     mailer: deps.mailer,
     mail: deps.mail,
@@ -57,7 +60,8 @@ function activitiesOf(deps: ActivityDeps) {
     ...(deps.unsubscribeUrl ? { unsubscribeUrl: deps.unsubscribeUrl } : {}),
     ...(deps.surveyUrl ? { surveyUrl: deps.surveyUrl } : {}),
     ...(deps.inStayReportUrl ? { inStayReportUrl: deps.inStayReportUrl } : {}),
-  });
+  };
+  const mail = createMailActivities(mailDeps);
   return {
     ...createStayActivities({ db: deps.db, faults }),
     ...mail,
@@ -91,6 +95,13 @@ function activitiesOf(deps: ActivityDeps) {
       sendMail: sendMailWith(deps.db, mail, { schedule: true }),
       messageIdDomain: deps.mail.messageIdDomain,
       ...(deps.satisfactionUrl ? { satisfactionUrl: deps.satisfactionUrl } : {}),
+    }),
+    ...createCampaignActivities({
+      db: deps.db,
+      core: createMailCore(mailDeps),
+      faults,
+      ...(deps.unsubscribeUrl ? { unsubscribeUrl: deps.unsubscribeUrl } : {}),
+      ...(deps.campaignConcurrency ? { concurrency: deps.campaignConcurrency } : {}),
     }),
   };
 }

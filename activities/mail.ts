@@ -34,19 +34,17 @@ import * as outbox from '../db/repositories/outbox.js';
 import * as templateStore from '../db/repositories/templates.js';
 import {
   BOOKED,
-  checkQuietPeriods,
-  checkSendWindow,
   decideMail,
   ENDS_WITH_A_BOOKING,
   sendWindowOf,
   type MailClass,
-  type QuietPeriod,
   type SendWindow,
 } from '../domain/mail-policy.js';
 import { MAIL_DELIVERY } from '../domain/mail-timing.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { FaultInjector } from './faults.js';
 import { frequencyWindowSince, frequencyWindowStart, localTimes, zoneOrUtc } from '../lib/local-time.js';
+import { readPlanningSettings, SettingsError, type PlanningSettings } from '../lib/mail-settings.js';
 import { withLayout } from '../mail/layout.js';
 import { storedText } from '../mail/store.js';
 import {
@@ -132,25 +130,13 @@ function plannedFromRow(row: outbox.PlannedOutboxRow): PlannedMail {
   }
 }
 
-interface PlanningSettings {
-  window: SendWindow;
-  cap: number;
-  days: number;
-  quietPeriods: QuietPeriod[];
-}
-
-async function planningSettingsOf(db: Db): Promise<PlanningSettings> {
-  const row = await mailPlan.planningSettings(db);
-  if (!row) throw ApplicationFailure.nonRetryable('no program settings', 'SettingsMissing');
+/** The program's mail settings, or a non-retryable failure naming what is missing or wrong. */
+export async function planningSettingsOf(db: Db): Promise<PlanningSettings> {
   try {
-    return {
-      window: checkSendWindow({ start: row.send_window_start, end: row.send_window_end }),
-      cap: row.marketing_frequency_cap,
-      days: row.marketing_frequency_days,
-      quietPeriods: checkQuietPeriods(row.quiet_periods),
-    };
+    return await readPlanningSettings(db);
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(`program settings: ${(err as Error).message}`, 'SettingsInvalid');
+    if (err instanceof SettingsError) throw ApplicationFailure.nonRetryable(err.message, err.type);
+    throw err;
   }
 }
 
@@ -186,8 +172,13 @@ async function persistently<T>(forMs: number, fn: () => Promise<T>): Promise<T> 
   }
 }
 
-export function createMailActivities(deps: MailDeps) {
-  const { db, mailer, faults } = deps;
+/**
+ * What every mail path shares (the activities below, and a campaign's batches: activities/campaigns.ts): the
+ * Message-ID of a key, the rendering of a template for a guest, the rendering at the send time from stored facts,
+ * the check at the send time that a marketing mail is still wanted, and the SMTP conversation itself.
+ */
+export function createMailCore(deps: MailDeps) {
+  const { db, mailer } = deps;
   const messageId = (key: string) => messageIdFor(key, deps.mail.messageIdDomain);
   const sendDeadlineMs = deps.timing?.sendDeadlineMs ?? MAIL_DELIVERY.sendDeadlineMs;
   // What is left of the activity's time after the longest SMTP conversation, less a margin.
@@ -315,6 +306,56 @@ export function createMailActivities(deps: MailDeps) {
     return decision.action === 'skip' ? decision.text : undefined;
   }
 
+  /**
+   * One SMTP conversation for an outbox row, cut off at the send deadline (nodemailer closes the connection when
+   * the signal fires: the attempt is over, whatever the server does).
+   */
+  async function transmit(
+    mail: Pick<
+      outbox.PlannedOutboxRow,
+      | 'to_address'
+      | 'subject'
+      | 'body_text'
+      | 'body_html'
+      | 'message_id'
+      | 'idempotency_key'
+      | 'unsubscribe_url'
+    >,
+  ): Promise<void> {
+    await mailer.sendMail({
+      from: deps.mail.from,
+      to: mail.to_address,
+      subject: mail.subject,
+      text: mail.body_text,
+      html: mail.body_html,
+      messageId: mail.message_id,
+      headers: {
+        'X-Outbox-Key': mail.idempotency_key,
+        ...(mail.unsubscribe_url ? unsubscribeHeaders(mail.unsubscribe_url) : {}),
+      },
+      signal: AbortSignal.timeout(sendDeadlineMs),
+    });
+  }
+
+  return {
+    messageId,
+    sendDeadlineMs,
+    markSentForMs,
+    guestOf,
+    outboxContent,
+    render,
+    renderAtSend,
+    stillWanted,
+    transmit,
+  };
+}
+
+export type MailCore = ReturnType<typeof createMailCore>;
+
+export function createMailActivities(deps: MailDeps) {
+  const { db, faults } = deps;
+  const core = createMailCore(deps);
+  const { messageId, markSentForMs, guestOf, outboxContent, render, renderAtSend, stillWanted } = core;
   const activities = {
     /**
      * Renders a template for the guest (current address and locale from
@@ -408,20 +449,7 @@ export function createMailActivities(deps: MailDeps) {
         Object.assign(mail, fresh);
       }
       try {
-        await mailer.sendMail({
-          from: deps.mail.from,
-          to: mail.to_address,
-          subject: mail.subject,
-          text: mail.body_text,
-          html: mail.body_html,
-          messageId: mail.message_id,
-          headers: {
-            'X-Outbox-Key': mail.idempotency_key,
-            ...(mail.unsubscribe_url ? unsubscribeHeaders(mail.unsubscribe_url) : {}),
-          },
-          // nodemailer closes the connection when the signal fires: the attempt is over, whatever the server does.
-          signal: AbortSignal.timeout(sendDeadlineMs),
-        });
+        await core.transmit(mail);
       } catch (err) {
         const e = err as SmtpErrorLike;
         const permanent = isPermanentSmtpError(e);

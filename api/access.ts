@@ -16,7 +16,7 @@ export const ROLES_FOR = {
   manager: ['manager'],
   /** Points by hand, tier floors, publishing rules, re-earning stays, restarting a guest's workflow. */
   admin: ['admin'],
-  /** Templates and cadences. */
+  /** Templates, cadences, segments, campaigns. */
   marketing: ['marketer', 'admin'],
   /** Anyone with a staff key: who is signed in, the hotels. */
   anyStaff: ['ops', 'manager', 'marketer', 'admin'],
@@ -90,6 +90,16 @@ export const ROUTES = [
 
   route('GET', '/v1/arrivals', 'staff'),
   route('POST', '/v1/segments/preview', 'marketing'),
+
+  route('GET', '/v1/campaigns', 'marketing'),
+  route('POST', '/v1/campaigns', 'marketing'),
+  route('GET', '/v1/campaigns/:id', 'marketing'),
+  route('GET', '/v1/campaigns/:id/report', 'marketing'),
+  route('POST', '/v1/campaigns/:id/preview', 'marketing'),
+  route('POST', '/v1/campaigns/:id/start', 'marketing'),
+  route('POST', '/v1/campaigns/:id/pause', 'marketing'),
+  route('POST', '/v1/campaigns/:id/resume', 'marketing'),
+  route('POST', '/v1/campaigns/:id/cancel', 'marketing'),
 
   route('GET', '/v1/program/rules', 'staff'),
   route('POST', '/v1/program/rules', 'admin'),

@@ -8,6 +8,7 @@ import type { Db } from '../db/knex.js';
 import type { Metrics } from '../lib/metrics.js';
 import { arrivalsRouter } from './arrivals/router.js';
 import { segmentsRouter } from './segments/router.js';
+import { campaignsRouter } from './campaigns/router.js';
 import { keyCache, requireRole } from './auth.js';
 import { DEFAULT_KEY_CACHE_SECONDS } from '../config.js';
 import { ROLES_FOR } from './access.js';
@@ -61,6 +62,7 @@ export const MOUNT_SEGMENTS = [
   'properties',
   'arrivals',
   'segments',
+  'campaigns',
 ];
 
 export function createApp(deps: AppDeps): Express {
@@ -146,6 +148,15 @@ export function createApp(deps: AppDeps): Express {
     jsonBodyOnly,
     express.json({ limit: '64kb' }),
     segmentsRouter({ db: deps.db }),
+  );
+
+  // Campaigns: drafts, count preview, start, pause, resume, cancel, progress and result (marketer, admin).
+  app.use(
+    '/v1/campaigns',
+    requireRole(deps.db, ROLES_FOR.marketing),
+    jsonBodyOnly,
+    express.json({ limit: '64kb' }),
+    campaignsRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
   );
 
   // The program's rules versions and the re-earn of stays that waited for a rate (admin).

@@ -25,6 +25,11 @@ export function caseWorkflowId(guestId: string, caseId: string): string {
   return `guest-${guestId}-case-${caseId}`;
 }
 
+/** A campaign's fan-out (workflows/campaign.ts); its mails' idempotency keys are `campaign-<id>:<guestId>`. */
+export function campaignWorkflowId(campaignId: string): string {
+  return `campaign-${campaignId}`;
+}
+
 /** The PMS event sweeper: one per namespace, started by every worker with "use existing". */
 export const SWEEPER_WORKFLOW_ID = 'pms-event-sweeper';
 

@@ -1,4 +1,5 @@
 /** The workflows the worker registers (bundled by the Temporal worker). */
+export { campaign } from './campaign.js';
 export { guestLifecycle } from './guest-lifecycle.js';
 export { inStayCare } from './in-stay-care.js';
 export { pmsEventSweeper } from './pms-event-sweeper.js';

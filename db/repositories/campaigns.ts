@@ -191,12 +191,38 @@ export async function insertRecipients(db: Knex, rows: NewRecipient[]): Promise<
   return inserted.length;
 }
 
+/**
+ * The guests' rows locked in id order until the transaction ends, as activities/mail.ts planMail locks one
+ * (db/repositories/mail-plan.ts `lockGuest`): plannings of the same guest's mails take turns. Their zones.
+ */
+export async function lockGuests(
+  trx: Knex.Transaction,
+  ids: string[],
+): Promise<{ id: string; timezone: string }[]> {
+  return trx('guests').whereIn('id', ids).orderBy('id').forNoKeyUpdate().select('id', 'timezone');
+}
+
+/** The audience planned, and how many of it the holdout took. */
+export async function plannedCounts(
+  db: Knex,
+  campaignId: string,
+): Promise<{ audience: number; heldOut: number }> {
+  const row: { audience: number; held_out: number } = await db('campaign_recipients')
+    .where({ campaign_id: campaignId })
+    .first(db.raw('count(*)::int as audience'), db.raw('count(*) filter (where holdout)::int as held_out'));
+  return { audience: row.audience, heldOut: row.held_out };
+}
+
 // ---- the facts of the send decisions -------------------------------------------------------------------------
 
 /** What the mail policy decides a campaign mail on, per guest (activities/mail.ts planMail reads the same). */
 export interface MailFactsRow {
   id: string;
   timezone: string;
+  /** For the mail's greeting and language (read by the activity that renders it; never in workflow history). */
+  first_name: string;
+  last_name: string;
+  locale: string;
   email: string | null;
   marketing_consent: boolean;
   /** Service cases not closed: open, or resolved and waiting for the guest's satisfaction check. */
@@ -223,6 +249,9 @@ export async function mailFacts(
     .select(
       'g.id',
       'g.timezone',
+      'g.first_name',
+      'g.last_name',
+      'g.locale',
       'g.email',
       'g.marketing_consent',
       db.raw(

@@ -169,6 +169,27 @@ export async function claimForDelivery(
 }
 
 /**
+ * Claims a pending row for its first delivery attempt, or the next after one that recorded its answer
+ * (`recordError` releases the lease): never a row whose earlier attempt was lost mid-conversation (its lease
+ * still set), which may have been accepted. A campaign's mail goes at most once (activities/campaigns.ts).
+ */
+export async function claimFirstDelivery(
+  db: Knex,
+  id: number,
+  leaseSeconds: number,
+): Promise<PlannedOutboxRow | undefined> {
+  const [row] = await db<PlannedOutboxRow>('mail_outbox')
+    .where({ id, status: 'pending' })
+    .whereNull('claimed_until')
+    .update({
+      claimed_until: db.raw(`now() + make_interval(secs => ?)`, [leaseSeconds]),
+      attempts: db.raw('attempts + 1'),
+    })
+    .returning('*');
+  return row;
+}
+
+/**
  * What a mail with facts says once rendered at its send time (the guest's address, locale and name then),
  * written by the attempt that holds the row's lease before it talks to the server: the row shows what went.
  */

@@ -67,6 +67,24 @@ export const ONE_ATTEMPT_PASS: ActivityOptions = {
   retry: { maximumAttempts: 1 },
 };
 
+/**
+ * A campaign's batch (activities/campaigns.ts sendCampaignBatch): up to a few hundred mails, each SMTP attempt
+ * cut off at MAIL_DELIVERY.sendDeadlineMs; it heartbeats per mail, so a killed worker is noticed within the
+ * heartbeat timeout and the batch runs again (a mail already sent is never sent again). Backing off as SMTP.
+ */
+export const CAMPAIGN_BATCH: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: SMTP_BACKOFF,
+};
+
+/** Planning a campaign's audience (up to the whole base, page by page, heartbeating the last guest planned). */
+export const CAMPAIGN_PLAN: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: TO_A_MINUTE,
+};
+
 /** `options`, where some failure types are an answer rather than a fault: they are not retried. */
 export function answeringWith<T extends ActivityOptions | LocalActivityOptions>(
   options: T,
