@@ -40,6 +40,8 @@ export interface CampaignDeps {
   unsubscribeUrl?: (input: { guestId: string }) => string;
   /** Mails in flight at once within a batch (default 8). */
   concurrency?: number;
+  /** Tests shorten them: a mail's lease (default MAIL_DELIVERY.leaseSeconds) and STRANDED_AFTER_SECONDS. */
+  timing?: { leaseSeconds?: number; strandedAfterSeconds?: number };
 }
 
 /** Guests planned per statement. */
@@ -107,6 +109,8 @@ async function settingsOf(db: Db) {
 export function createCampaignActivities(deps: CampaignDeps) {
   const { db, core, faults } = deps;
   const concurrency = deps.concurrency ?? 8;
+  const leaseSeconds = deps.timing?.leaseSeconds ?? MAIL_DELIVERY.leaseSeconds;
+  const strandedAfterSeconds = deps.timing?.strandedAfterSeconds ?? STRANDED_AFTER_SECONDS;
 
   async function campaignOf(campaignId: string): Promise<campaigns.CampaignRow> {
     const c = await campaigns.findCampaign(db, campaignId);
@@ -237,7 +241,7 @@ export function createCampaignActivities(deps: CampaignDeps) {
 
   /** One mail, once: claimed only if no attempt ever claimed it without recording the answer. */
   async function deliverOnce(mail: outbox.PlannedOutboxRow): Promise<campaigns.RecipientUpdate | null> {
-    const claimed = await outbox.claimFirstDelivery(db, mail.id, MAIL_DELIVERY.leaseSeconds);
+    const claimed = await outbox.claimFirstDelivery(db, mail.id, leaseSeconds);
     // Another attempt has it, or lost it: settleStranded decides once its lease has run out.
     if (!claimed) return null;
     try {
@@ -319,7 +323,7 @@ export function createCampaignActivities(deps: CampaignDeps) {
     async sendCampaignBatch(input: CampaignBatchInput): Promise<CampaignBatchResult> {
       const c = await campaignOf(input.campaignId);
       const now = new Date(input.now);
-      const stranded = await campaigns.settleStranded(db, c.id, STRANDED_AFTER_SECONDS, DELIVERY_UNKNOWN);
+      const stranded = await campaigns.settleStranded(db, c.id, strandedAfterSeconds, DELIVERY_UNKNOWN);
       const claimed = await campaigns.claimDue(db, c.id, now, input.limit);
       const updates: campaigns.RecipientUpdate[] = [];
       const toSend: outbox.PlannedOutboxRow[] = [];

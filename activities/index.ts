@@ -41,6 +41,8 @@ export interface ActivityDeps {
   satisfactionUrl?: CaseDeps['satisfactionUrl'];
   /** Campaign mails in flight at once within a batch (activities/campaigns.ts; default 8). */
   campaignConcurrency?: number;
+  /** Tests shorten a campaign mail's lease and when a lost batch's recipients are settled (activities/campaigns.ts). */
+  campaignTiming?: { leaseSeconds?: number; strandedAfterSeconds?: number };
   /** Tests shorten the mail delivery bounds (activities/mail.ts). */
   mailTiming?: { sendDeadlineMs?: number; markSentForMs?: number };
 }
@@ -102,6 +104,7 @@ function activitiesOf(deps: ActivityDeps) {
       faults,
       ...(deps.unsubscribeUrl ? { unsubscribeUrl: deps.unsubscribeUrl } : {}),
       ...(deps.campaignConcurrency ? { concurrency: deps.campaignConcurrency } : {}),
+      ...(deps.campaignTiming ? { timing: deps.campaignTiming } : {}),
     }),
   };
 }
