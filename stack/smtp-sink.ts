@@ -138,6 +138,11 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     smtp.once('error', reject);
     smtp.listen(opts.smtpPort ?? 0, host, () => resolve());
   });
+  // A client that goes away mid-conversation (a worker killed while it talks to the sink) resets its socket: that
+  // is the client's business, not a fault of the sink, which keeps serving the others.
+  smtp.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') console.error('smtp sink:', err.message);
+  });
   const smtpPort = (smtp.server.address() as AddressInfo).port;
 
   let http: Server | undefined;
