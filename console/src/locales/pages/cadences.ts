@@ -342,7 +342,7 @@ export const zh: typeof en = {
     intro:
       '把每个进行中的跟进按其自己的住店、以今天的情况、假设使用此版本进行规划：每一步已完成、将发送、将跳过（按原因）的数量。不会发送任何邮件。',
     run: '开始试运行',
-    planned: '已规划 {{running}} 个进行中跟进中的 {{planned}} 个。',
+    planned: '已规划 {{planned}} 个（共 {{running}} 个进行中的跟进）。',
     limited: '仅前 {{n}} 个',
     done: '已完成',
     send: '将发送',

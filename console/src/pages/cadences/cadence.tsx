@@ -50,6 +50,9 @@ function CadenceView({ detail }: { detail: CadenceDetail }) {
     void client.invalidateQueries({ queryKey: ['cadence', detail.key] });
     void client.invalidateQueries({ queryKey: ['cadences'] });
     void client.invalidateQueries({ queryKey: ['cadence-dry-run', detail.key] });
+    void client.invalidateQueries({ queryKey: ['cadence-version', detail.key] });
+    void client.invalidateQueries({ queryKey: ['cadence-diff', detail.key] });
+    void client.invalidateQueries({ queryKey: ['cadence-base-plan', detail.key] });
   };
   const version = useQuery({
     queryKey: ['cadence-version', detail.key, chosen],
@@ -222,7 +225,7 @@ function StepsTable({ steps }: { steps: CadenceVersion['steps'] }) {
       {steps.map((s, i) => (
         <tr key={s.id} data-step={s.id}>
           <td>{i + 1}</td>
-          <td className="mono">{s.id}</td>
+          <td className="mono nowrap">{s.id}</td>
           <td>{timing(s)}</td>
           <td>{codeLabel('template', s.template)}</td>
           <td>{t(`cadences.class.${s.class}`)}</td>

@@ -221,7 +221,7 @@ export function DraftEditor(props: {
                     ))}
                   </select>
                 </label>
-                <div className="field">
+                <div className="field cad-f-window">
                   <label className="cad-check">
                     <input
                       type="checkbox"
@@ -286,7 +286,7 @@ export function DraftEditor(props: {
                     ))}
                   </select>
                 </label>
-                <label className="field">
+                <label className="field cad-f-condition">
                   <span className="field-label">{t('cadences.step.condition')}</span>
                   <span className="cad-offset">
                     <select

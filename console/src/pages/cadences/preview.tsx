@@ -42,7 +42,7 @@ export function PreviewCard(props: { cadenceKey: string; version: number; curren
         ) : main.error ? (
           <ErrorBox error={main.error} />
         ) : main.data ? (
-          <div data-testid="cadence-preview">
+          <div data-testid="cadence-preview" className="cad-preview">
             <dl className="facts">
               <div className="fact">
                 <dt>{t('cadences.preview.guest')}</dt>
@@ -84,7 +84,7 @@ export function PreviewCard(props: { cadenceKey: string; version: number; curren
                 const changed = compare !== null && before !== m.localSendAt;
                 return (
                   <tr key={m.stepId} data-step={m.stepId} className={changed ? 'cad-row-changed' : ''}>
-                    <td className="mono">{m.stepId}</td>
+                    <td className="mono nowrap">{m.stepId}</td>
                     <td>
                       {codeLabel('template', m.template)}
                       <div className="muted small">{t(`cadences.class.${m.class}`)}</div>
@@ -119,7 +119,7 @@ export function PreviewCard(props: { cadenceKey: string; version: number; curren
               >
                 {main.data.skipped.map((s) => (
                   <tr key={s.stepId} data-step={s.stepId}>
-                    <td className="mono">{s.stepId}</td>
+                    <td className="mono nowrap">{s.stepId}</td>
                     <td>{codeLabel('template', s.template)}</td>
                     <td>
                       <MailReason reason={s.reason} />
@@ -188,7 +188,7 @@ export function BasePlan(props: { cadenceKey: string; version: number }) {
               >
                 {d.steps.map((s) => (
                   <tr key={s.stepId} data-step={s.stepId}>
-                    <td className="mono">{s.stepId}</td>
+                    <td className="mono nowrap">{s.stepId}</td>
                     <td>{codeLabel('template', s.template)}</td>
                     <td className="num">
                       <Count n={s.done} />

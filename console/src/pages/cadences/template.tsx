@@ -94,7 +94,7 @@ function TemplateView({ detail }: { detail: TemplateDetail }) {
         >
           <tr className={chosen === 0 ? 'cad-row-chosen' : ''}>
             <td>
-              <button type="button" className="btn btn-quiet cad-link" onClick={() => setParams({})}>
+              <button type="button" className="btn btn-quiet cad-link nowrap" onClick={() => setParams({})}>
                 {t('cadences.builtIn')}
               </button>
             </td>
@@ -277,7 +277,7 @@ function TemplateEditor(props: {
                       value={value}
                       onChange={(e) => set(locale, part, e.target.value)}
                       name={field}
-                      rows={part === 'html' ? 8 : 7}
+                      rows={Math.min(Math.max(value.split('\n').length + 2, 6), 18)}
                       spellCheck={false}
                       aria-invalid={mine.length > 0}
                     />
