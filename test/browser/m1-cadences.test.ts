@@ -298,9 +298,42 @@ describe('cadences and templates in the console (issue 17 §1, §6.1)', () => {
       expect(state).toMatchObject({ version: v2, movedFrom: v1 });
     }
 
+    // Roll back to v1: a copy of it published as v3; the follow-ups stay on v2 until moved again.
+    await page
+      .getByTestId('cadence-versions')
+      .getByRole('button', { name: `v${v1}`, exact: true })
+      .click();
+    await page.getByTestId('rollback').click();
+    await dialog.locator('input[name="note"]').fill('Back to the next-day survey');
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    const v3 = v2 + 1;
+    await expect.poll(() => page.getByTestId('current-version').textContent()).toBe(`Published: v${v3}`);
+    await expect
+      .poll(() => inFlight.locator(`tr[data-version="${v2}"]`).textContent())
+      .toContain(`Move to v${v3}`);
+    expect(
+      await api.stack
+        .db('cadence_versions')
+        .where({ cadence_key: POST_STAY_CADENCE, version: v3 })
+        .first('status', 'based_on', 'note', 'published_by'),
+    ).toEqual({
+      status: 'published',
+      based_on: v1,
+      note: 'Back to the next-day survey',
+      published_by: MARKETER,
+    });
+    expect(
+      await countRows(api.stack.db, 'audit_log', {
+        subject: `cadence:${POST_STAY_CADENCE}`,
+        action: 'cadence.rolled_back',
+        actor: MARKETER,
+      }),
+    ).toBe(1);
+
     // The page in Chinese, at both sizes.
     await page.getByTestId('language-switch').click();
-    await expect.poll(() => page.getByTestId('current-version').textContent()).toBe(`已发布：v${v2}`);
+    await expect.poll(() => page.getByTestId('current-version').textContent()).toBe(`已发布：v${v2 + 1}`);
     await shoot(page, 'm1-cadence-zh');
     expect(p.errors).toEqual([]);
   }, 240_000);
