@@ -121,6 +121,11 @@ export const ROUTES = [
   route('POST', '/v1/cadences/:key/preview', 'marketing'),
   route('GET', '/v1/cadences/:key/dry-run', 'marketing'),
   route('POST', '/v1/cadences/:key/moves', 'marketing'),
+  // The console's cadence and template pages (console/src/pages/cadences): a draft's check, the dry run over
+  // the base, and a guest to preview for (id and name only).
+  route('POST', '/v1/templates/:key/check', 'marketing'),
+  route('GET', '/v1/cadences/:key/dry-run/steps', 'marketing'),
+  route('GET', '/v1/marketing/guests', 'marketing'),
 
   ...(['why', 'unsubscribe', 'survey', 'report', 'satisfaction'] as const).flatMap((page) => [
     route('GET', `/v1/links/${page}/:token`, 'signed-link'),

@@ -51,6 +51,8 @@ export interface TemplateProblem {
   placeholder?: string;
   /** 1-based line in the field where Handlebars found it. */
   line?: number;
+  /** 1-based column of that line (the placeholder's own, for an unknown one), so an editor can point at it. */
+  column?: number;
 }
 
 /** The placeholders template `name` may use, in a fixed order. */
@@ -80,7 +82,9 @@ export function checkSource(source: string, known: ReadonlySet<string>, field: s
     ];
   }
   const problems: TemplateProblem[] = [];
-  const lineOf = (node: Node) => (node.loc?.start?.line ? { line: node.loc.start.line } : {});
+  // Handlebars' columns are 0-based; the answer's are 1-based, as an editor counts.
+  const lineOf = (node: Node) =>
+    node.loc?.start?.line ? { line: node.loc.start.line, column: node.loc.start.column + 1 } : {};
   const unsupported = (node: Node, message: string) =>
     problems.push({ field, code: 'unsupported_syntax', message, ...lineOf(node) });
 
@@ -109,7 +113,7 @@ export function checkSource(source: string, known: ReadonlySet<string>, field: s
         code: 'unknown_placeholder',
         placeholder: name,
         message: `unknown placeholder '${name}'; this template knows ${[...known].join(', ')}`,
-        ...lineOf(node),
+        ...lineOf(expr.loc ? expr : node),
       });
     }
   };

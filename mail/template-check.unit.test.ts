@@ -47,12 +47,13 @@ describe('the logic-less subset', () => {
     ).toEqual([]);
   });
 
-  it('names each unknown placeholder, wherever it is, with its field and line', () => {
-    const problems = check('<p>{{frstName}}</p>\n{{#if vip}}{{tierName level}}{{/if}}');
-    expect(problems.map((p) => [p.code, p.placeholder, p.field, p.line])).toEqual([
-      ['unknown_placeholder', 'frstName', 'locales.en.html', 1],
-      ['unknown_placeholder', 'vip', 'locales.en.html', 2],
-      ['unknown_placeholder', 'level', 'locales.en.html', 2],
+  it('names each unknown placeholder, wherever it is, with its field, line and column', () => {
+    const problems = check('<p>{{frstName}}</p>\n{{#if vip}}{{tierName  level}}{{/if}}');
+    // The column (1-based) is where the placeholder's name starts, so an editor can mark it.
+    expect(problems.map((p) => [p.code, p.placeholder, p.field, p.line, p.column])).toEqual([
+      ['unknown_placeholder', 'frstName', 'locales.en.html', 1, 6],
+      ['unknown_placeholder', 'vip', 'locales.en.html', 2, 7],
+      ['unknown_placeholder', 'level', 'locales.en.html', 2, 24],
     ]);
     expect(problems[0]!.message).toContain("unknown placeholder 'frstName'");
   });

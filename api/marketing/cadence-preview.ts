@@ -26,7 +26,7 @@ import { balanceOf } from '../../db/repositories/ledger.js';
 import * as mailPlan from '../../db/repositories/mail-plan.js';
 import { getSettings } from '../../db/repositories/program.js';
 import * as templateStore from '../../db/repositories/templates.js';
-import { checkSteps } from '../../domain/cadence.js';
+import { checkSteps, type CadenceStep } from '../../domain/cadence.js';
 import type { StepPreview } from '../../domain/cadence-plan.js';
 import { BOOKED, checkQuietPeriods, checkSendWindow, ENDS_WITH_A_BOOKING } from '../../domain/mail-policy.js';
 import { HttpError } from '../errors.js';
@@ -43,29 +43,38 @@ export interface CadencePreviewInput {
 
 type Value = string | number | boolean;
 
-export async function previewCadence(db: Db, input: CadencePreviewInput) {
-  const cadence = await cadences.findCadence(db, input.key);
-  if (!cadence) throw new HttpError(404, 'cadence_not_found', `no cadence '${input.key}'`, { field: 'key' });
-  const version =
-    input.version === undefined
-      ? await cadences.currentVersion(db, input.key)
-      : await versionOrNotFound(db, input.key, input.version);
-  if (!version)
-    throw new HttpError(409, 'no_published_version', `cadence '${input.key}' has no published version`, {
-      field: 'version',
-    });
-  const guest = await guests.findById(db, input.guestId);
-  if (!guest)
-    throw new HttpError(404, 'guest_not_found', `no guest with id ${input.guestId}`, { field: 'guestId' });
-  const steps = checkSteps(version.steps);
-  const now = input.now ?? new Date().toISOString();
-  const zone = zoneOrUtc(guest.timezone);
+/** What every plan of one request shares: the time, and the program's planning settings. */
+interface PlanningContext {
+  now: string;
+  settings: NonNullable<Awaited<ReturnType<typeof mailPlan.planningSettings>>>;
+  maxAgeDays: number;
+}
 
-  // The stay and its anchors: `checkOutAt` plans a stay to come (no survey answer, no booking since yet);
-  // otherwise the guest's latest stay as it is; a guest without one, a check-out now.
-  const stay = await reads.latestStay(db, guest.id);
-  const followed = input.checkOutAt === undefined ? stay : undefined;
-  const checkOut = input.checkOutAt ?? stay?.checked_out_at.toISOString() ?? now;
+async function planningContext(db: Db, now: string): Promise<PlanningContext> {
+  const settings = await mailPlan.planningSettings(db);
+  if (!settings) throw new Error('program settings are missing');
+  const program = await getSettings(db);
+  return { now, settings, maxAgeDays: program.thankYouMaxAgeDays };
+}
+
+/**
+ * The steps planned for one guest and stay on the facts as they are now: `followed` is the stay whose survey
+ * answer and bookings since count (null: a stay to come, or none); `stay` gives the property's zone.
+ */
+async function planStay(
+  db: Db,
+  ctx: PlanningContext,
+  input: {
+    guest: guests.GuestRow;
+    steps: CadenceStep[];
+    stay: reads.PreviewStay | undefined;
+    followed: reads.PreviewStay | undefined;
+    checkOut: string;
+  },
+) {
+  const { guest, steps, stay, followed, checkOut } = input;
+  const { now, settings: settingsRow } = ctx;
+  const zone = zoneOrUtc(guest.timezone);
   const arrival =
     followed?.arrival ??
     DateTime.fromISO(checkOut, { zone }).minus({ days: 1 }).toISODate() ??
@@ -73,10 +82,6 @@ export async function previewCadence(db: Db, input: CadencePreviewInput) {
   const propertyZone = stay ? (await propertySettings(db, stay.property_code))?.timezone : undefined;
   const anchors = { checkOut, checkIn: checkInInstant(arrival, propertyZone ?? guest.timezone) };
 
-  // The program's planning settings and the guest's facts.
-  const settingsRow = await mailPlan.planningSettings(db);
-  if (!settingsRow) throw new Error('program settings are missing');
-  const program = await getSettings(db);
   const frequencyCap = {
     cap: settingsRow.marketing_frequency_cap,
     days: settingsRow.marketing_frequency_days,
@@ -103,7 +108,7 @@ export async function previewCadence(db: Db, input: CadencePreviewInput) {
   const facts = {
     timezone: guest.timezone,
     now,
-    maxAgeDays: program.thankYouMaxAgeDays,
+    maxAgeDays: ctx.maxAgeDays,
     marketingConsent: guest.marketing_consent,
     openServiceCase: (await mailPlan.openServiceCases(db, guest.id)) > 0,
     exitCondition: null as string | null,
@@ -127,6 +132,38 @@ export async function previewCadence(db: Db, input: CadencePreviewInput) {
     });
     planned = planned.map((p, i) => (ENDS_WITH_A_BOOKING.has(p.template) ? booked[i]! : p));
   }
+  return { planned, zone, anchors };
+}
+
+async function versionToPlan(db: Db, key: string, version: number | undefined) {
+  const cadence = await cadences.findCadence(db, key);
+  if (!cadence) throw new HttpError(404, 'cadence_not_found', `no cadence '${key}'`, { field: 'key' });
+  const v =
+    version === undefined
+      ? await cadences.currentVersion(db, key)
+      : await versionOrNotFound(db, key, version);
+  if (!v)
+    throw new HttpError(409, 'no_published_version', `cadence '${key}' has no published version`, {
+      field: 'version',
+    });
+  return v;
+}
+
+export async function previewCadence(db: Db, input: CadencePreviewInput) {
+  const version = await versionToPlan(db, input.key, input.version);
+  const guest = await guests.findById(db, input.guestId);
+  if (!guest)
+    throw new HttpError(404, 'guest_not_found', `no guest with id ${input.guestId}`, { field: 'guestId' });
+  const steps = checkSteps(version.steps);
+  const now = input.now ?? new Date().toISOString();
+
+  // The stay and its anchors: `checkOutAt` plans a stay to come (no survey answer, no booking since yet);
+  // otherwise the guest's latest stay as it is; a guest without one, a check-out now.
+  const stay = await reads.latestStay(db, guest.id);
+  const followed = input.checkOutAt === undefined ? stay : undefined;
+  const checkOut = input.checkOutAt ?? stay?.checked_out_at.toISOString() ?? now;
+  const ctx = await planningContext(db, now);
+  const { planned, zone, anchors } = await planStay(db, ctx, { guest, steps, stay, followed, checkOut });
 
   // The stay's values for the mails.
   const known: Record<string, Value> = stay
@@ -195,5 +232,97 @@ export async function previewCadence(db: Db, input: CadencePreviewInput) {
     anchors,
     mails,
     skipped,
+  };
+}
+
+/** At most this many running follow-ups are planned by one dry run over the base (the first by workflow id). */
+export const MAX_BASE_PLAN = 2000;
+
+export interface BasePlanStep {
+  stepId: string;
+  template: string;
+  class: CadenceStep['class'];
+  /** Follow-ups that have done the step already (a moved follow-up skips the ids it has done). */
+  done: number;
+  /** Follow-ups that would send it. */
+  send: number;
+  /** Of those, held until the step's (or the program's) window opens. */
+  deferred: number;
+  /** Follow-ups that would skip it, by reason (the planner's codes). */
+  skipped: Record<string, number>;
+}
+
+/**
+ * The dry run of a version over the base (`GET /v1/cadences/:key/dry-run/steps`): every follow-up of the
+ * cadence running now (on any version; at most MAX_BASE_PLAN), planned as if it ran `version` (default: the
+ * current one; a draft too) from its own stay's check-out, on the facts as they are now, by the preview's
+ * planner. Per step: how many have done it, would send it and would skip it, by reason; and the reasons in
+ * all. Nothing is written.
+ */
+export async function planOverBase(
+  db: Db,
+  input: { key: string; version?: number | undefined; now?: string },
+) {
+  const version = await versionToPlan(db, input.key, input.version);
+  const steps = checkSteps(version.steps);
+  const now = input.now ?? new Date().toISOString();
+  const running = (await cadences.countRunningByVersion(db, input.key)).reduce((n, r) => n + r.running, 0);
+  const followUps = await reads.runningFollowUps(db, input.key, MAX_BASE_PLAN);
+  const ctx = await planningContext(db, now);
+
+  const perStep: BasePlanStep[] = steps.map((s) => ({
+    stepId: s.id,
+    template: s.template,
+    class: s.class,
+    done: 0,
+    send: 0,
+    deferred: 0,
+    skipped: {},
+  }));
+  const reasons: Record<string, number> = {};
+  let planned = 0;
+  let unplanned = 0;
+  const planOne = async (f: reads.RunningFollowUp) => {
+    const guest = await guests.findById(db, f.guest_id);
+    const stay = await reads.stayById(db, f.stay_id);
+    if (!guest || !stay) {
+      unplanned += 1;
+      return;
+    }
+    const checkOut = stay.checked_out_at.toISOString();
+    const plan = await planStay(db, ctx, { guest, steps, stay, followed: stay, checkOut });
+    planned += 1;
+    plan.planned.forEach((p, i) => {
+      const counts = perStep[i]!;
+      if (f.steps_done.includes(p.id)) counts.done += 1;
+      else if (p.outcome === 'send') {
+        counts.send += 1;
+        if (p.deferred) counts.deferred += 1;
+      } else {
+        counts.skipped[p.skip] = (counts.skipped[p.skip] ?? 0) + 1;
+        reasons[p.skip] = (reasons[p.skip] ?? 0) + 1;
+      }
+    });
+  };
+  // A few at a time: each plan is a handful of small reads.
+  let next = 0;
+  const worker = async () => {
+    while (next < followUps.length) await planOne(followUps[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(4, followUps.length) }, worker));
+
+  return {
+    cadence: input.key,
+    version: version.version,
+    status: version.status,
+    now,
+    /** Follow-ups running now on any version. */
+    running,
+    /** Those planned (at most MAX_BASE_PLAN; a follow-up whose guest or stay is gone is not). */
+    planned,
+    unplanned,
+    limit: MAX_BASE_PLAN,
+    steps: perStep,
+    reasons,
   };
 }

@@ -2,16 +2,20 @@
 import { z } from 'zod';
 import type { CadenceDiff, CadenceStep } from '../../domain/cadence.js';
 import { area, fieldsOf, instantOrNull, instantOut, opaque, type ErrorCase } from '../openapi/spec.js';
-import type { previewCadence } from './cadence-preview.js';
+import type { planOverBase, previewCadence } from './cadence-preview.js';
+import type { pickGuests } from './guest-pick.js';
 import type * as cadences from './cadences.js';
 import {
+  basePlanQuery,
   cadenceDraftBody,
+  guestPickQuery,
   cadencePreviewBody,
   diffQuery,
   dryRunQuery,
   keyParams,
   movesBody,
   rollbackBody,
+  templateCheckBody,
   templateDraftBody,
   templatePreviewBody,
   versionParams,
@@ -33,6 +37,7 @@ type TemplateList = Awaited<ReturnType<typeof templates.listTemplates>>;
 type Template = Awaited<ReturnType<typeof templates.getTemplate>>;
 type TemplateVersion = Awaited<ReturnType<typeof templates.getVersion>>;
 type TemplatePreview = Awaited<ReturnType<typeof templates.previewForGuest>>;
+type TemplateCheck = ReturnType<typeof templates.checkDraft>;
 
 const locales = text('`en` and `zh-CN`: every guest gets mail in their language.').array();
 const placeholders = text()
@@ -94,6 +99,29 @@ const templatePreview = fieldsOf<TemplatePreview>()(
     text: text(),
     sample: z.literal(true),
     sampleVars: opaque('The sample values used, by placeholder.'),
+  },
+);
+
+const templateCheck = fieldsOf<TemplateCheck>()(
+  "A draft's text checked: every problem, each at its field, line and column; nothing written.",
+  {
+    template: text(),
+    ok: z.boolean().meta({ description: 'No problem: the API would save and publish this text.' }),
+    placeholders,
+    issues: z.array(
+      z
+        .object({
+          field: text('`locales.en.html`'),
+          code: text(
+            '`unknown_placeholder`, `unknown_helper`, `unsupported_syntax`, `syntax_error`, `does_not_render`.',
+          ),
+          message: text(),
+          placeholder: text('The unknown placeholder or helper.').optional(),
+          line: int('1-based, in the field.').optional(),
+          column: int('1-based; for an unknown placeholder, where its name starts.').optional(),
+        })
+        .meta({ description: 'A problem.' }),
+    ),
   },
 );
 
@@ -161,6 +189,15 @@ export const templatesArea = area({
         templateInvalid,
       ],
     },
+    'POST /v1/templates/:key/check': {
+      summary: "Check a draft's text without saving it",
+      description:
+        "The checks of a draft (and of its publication) on both locales, answered as a list: the console's editor shows each problem where it is, and refuses to save or publish while there is one. Nothing is written.",
+      params: keyParams,
+      body: { schema: templateCheckBody },
+      answers: { 200: { description: 'The problems (none: `ok`).', schema: templateCheck } },
+      errors: [templateNotFound],
+    },
     'POST /v1/templates/:key/preview': {
       summary: 'Preview a template for a guest',
       description: 'Nothing is written.',
@@ -191,6 +228,8 @@ type CadenceVersion = Awaited<ReturnType<typeof cadences.getVersion>>;
 type Diff = Awaited<ReturnType<typeof cadences.diffVersions>>;
 type DryRun = Awaited<ReturnType<typeof cadences.dryRun>>;
 type Preview = Awaited<ReturnType<typeof previewCadence>>;
+type BasePlan = Awaited<ReturnType<typeof planOverBase>>;
+type GuestPick = Awaited<ReturnType<typeof pickGuests>>;
 
 const step = fieldsOf<CadenceStep>()('A step of a cadence (domain/cadence.ts).', {
   id: text('Stable across versions (`thank-you`).'),
@@ -291,6 +330,42 @@ const dryRun = fieldsOf<DryRun>()(
     ),
   },
 );
+
+const basePlan = fieldsOf<BasePlan>()(
+  'A version planned over the follow-ups running now: per step and per skip reason.',
+  {
+    cadence: text(),
+    version: int(),
+    status: text('`draft` or `published`.'),
+    now: instantOut(),
+    running: int('Follow-ups running now, on any version.'),
+    planned: int('Those planned (at most `limit`).'),
+    unplanned: int('Running follow-ups whose guest or stay is gone.'),
+    limit: int(),
+    steps: z.array(
+      z
+        .object({
+          stepId: text(),
+          template: text(),
+          class: text(),
+          done: int('Follow-ups that have done it (not sent again after a move).'),
+          send: int('Would send it.'),
+          deferred: int('Of those, held until the window opens.'),
+          skipped: z
+            .record(z.string(), z.number().int())
+            .meta({ description: 'Would skip it, by reason (`no_marketing_consent`, …).' }),
+        })
+        .meta({ description: 'One step.' }),
+    ),
+    reasons: z.record(z.string(), z.number().int()).meta({ description: 'Skips of every step, by reason.' }),
+  },
+);
+
+const guestPick = fieldsOf<GuestPick>()('Guests to preview for: id and name only.', {
+  guests: z.array(
+    z.object({ id: z.uuid(), firstName: text(), lastName: text() }).meta({ description: 'A guest.' }),
+  ),
+});
 
 const moveAnswer = fieldsOf<cadences.MoveAnswer>()('The batch moved.', {
   requestId: z.uuid(),
@@ -477,6 +552,25 @@ export const cadencesArea = area({
       query: dryRunQuery,
       answers: { 200: { description: 'The running follow-ups per version.', schema: dryRun } },
       errors: [cadenceVersionNotFound],
+    },
+    'GET /v1/cadences/:key/dry-run/steps': {
+      summary: 'The dry run over the base: a version planned for every running follow-up',
+      description:
+        "Every follow-up running now (on any version; the first 2,000 by workflow id) planned as if it ran `version` (default: the current one; a draft too) from its own stay's check-out, on today's facts, by the preview's planner: per step, how many have done it, would send it and would skip it by reason. Nothing is written.",
+      params: keyParams,
+      query: basePlanQuery,
+      answers: { 200: { description: 'The counts.', schema: basePlan } },
+      errors: [
+        cadenceVersionNotFound,
+        { status: 409, codes: ['no_published_version'], when: 'no `version` and none published' },
+      ],
+    },
+    'GET /v1/marketing/guests': {
+      summary: 'Find a guest to preview a cadence or template for',
+      description:
+        'Part of a name (2 or more characters, any script) or a whole member number; at most 10, in name order. Only the id and the name: the staff search (`GET /v1/guests`) is not for marketers.',
+      query: guestPickQuery,
+      answers: { 200: { description: 'The guests.', schema: guestPick } },
     },
     'POST /v1/cadences/:key/moves': {
       summary: 'Move a batch of running follow-ups to another version',

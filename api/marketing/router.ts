@@ -8,6 +8,7 @@
  * - `POST /templates/:key/versions`                a draft (checked: 422 naming each problem, nothing written)
  * - `POST /templates/:key/versions/:version/publish`  the draft becomes the current version
  * - `POST /templates/:key/preview`                 rendered for a guest (their locale and name, sample values)
+ * - `POST /templates/:key/check`                   a draft's text checked, nothing written (the console's editor)
  *
  * Cadences (`/v1/cadences`):
  * - `GET  /cadences`                               every cadence: current version, running follow-ups
@@ -19,7 +20,11 @@
  * - `POST /cadences/:key/rollback`                 an old version's steps published as the new version
  * - `POST /cadences/:key/preview`                  the mails a guest would get, with local send times and skips
  * - `GET  /cadences/:key/dry-run?to=`              running follow-ups per version and what a move would change
+ * - `GET  /cadences/:key/dry-run/steps?version=`   a version planned over the running follow-ups: per step, per reason
  * - `POST /cadences/:key/moves`                    move a bounded batch of running follow-ups (Idempotency-Key)
+ *
+ * A guest for a preview (`/v1/marketing`):
+ * - `GET  /marketing/guests?q=`                    id and name of the guests a name part or member number finds
  */
 import type { Client } from '@temporalio/client';
 import express, { Router } from 'express';
@@ -30,19 +35,23 @@ import { requireRole } from '../auth.js';
 import { ROLES_FOR } from '../access.js';
 import { jsonBodyOnly, validationError } from '../errors.js';
 import {
+  basePlanQuery,
   cadenceDraftBody,
+  guestPickQuery,
   cadencePreviewBody,
   diffQuery,
   dryRunQuery,
   keyParams,
   movesBody,
   rollbackBody,
+  templateCheckBody,
   templateDraftBody,
   templatePreviewBody,
   versionParams,
 } from './schema.js';
 import { IDEMPOTENCY_HEADER, requestIdOf } from '../guests/staff.js';
-import { previewCadence } from './cadence-preview.js';
+import { planOverBase, previewCadence } from './cadence-preview.js';
+import { pickGuests } from './guest-pick.js';
 import * as cadences from './cadences.js';
 import * as templates from './templates.js';
 
@@ -62,7 +71,7 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
 export function marketingRouter(deps: MarketingDeps): Router {
   const router = Router();
   router.use(
-    ['/templates', '/cadences'],
+    ['/templates', '/cadences', '/marketing'],
     requireRole(deps.db, ROLES_FOR.marketing),
     jsonBodyOnly,
     express.json({ limit: '512kb' }),
@@ -95,6 +104,12 @@ export function marketingRouter(deps: MarketingDeps): Router {
     templates.templateOrNotFound(key);
     const body = parse(templatePreviewBody, req.body);
     res.json(await templates.previewForGuest(deps, { key, guestId: body.guestId, version: body.version }));
+  });
+  router.post('/templates/:key/check', (req, res) => {
+    const { key } = parse(keyParams, req.params);
+    templates.templateOrNotFound(key);
+    const body = parse(templateCheckBody, req.body);
+    res.json(templates.checkDraft(key, body.locales));
   });
 
   router.get('/cadences', async (_req, res) => {
@@ -145,6 +160,11 @@ export function marketingRouter(deps: MarketingDeps): Router {
     const { to } = parse(dryRunQuery, req.query);
     res.json(await cadences.dryRun(deps, key, to));
   });
+  router.get('/cadences/:key/dry-run/steps', async (req, res) => {
+    const { key } = parse(keyParams, req.params);
+    const { version } = parse(basePlanQuery, req.query);
+    res.json(await planOverBase(deps.db, { key, version }));
+  });
   router.post('/cadences/:key/moves', async (req, res) => {
     const { key } = parse(keyParams, req.params);
     const header = req.get(IDEMPOTENCY_HEADER);
@@ -154,6 +174,11 @@ export function marketingRouter(deps: MarketingDeps): Router {
     res.set(IDEMPOTENCY_HEADER, answer.requestId);
     if (answer.replayed) res.set('Idempotent-Replayed', 'true');
     res.json(answer);
+  });
+
+  router.get('/marketing/guests', async (req, res) => {
+    const { q } = parse(guestPickQuery, req.query);
+    res.json(await pickGuests(deps.db, q));
   });
 
   return router;

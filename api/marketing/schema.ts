@@ -118,3 +118,14 @@ export const movesBody = z.strictObject({
     .default(100),
 });
 export type MovesBody = z.infer<typeof movesBody>;
+
+// --- the console's helpers ------------------------------------------------------------------------------------
+
+/** `POST /v1/templates/:key/check`: the text of a draft, checked and not written. */
+export const templateCheckBody = templateDraftBody.pick({ locales: true });
+
+/** `GET /v1/cadences/:key/dry-run/steps?version=`: the version planned over the running follow-ups. */
+export const basePlanQuery = z.object({ version: versionNumber.optional() });
+
+/** `GET /v1/marketing/guests?q=`: part of a name (2 or more characters) or a whole member number. */
+export const guestPickQuery = z.object({ q: text(100, { min: 2 }) });

@@ -214,3 +214,14 @@ export async function previewForGuest(
     sampleVars: preview.sampleVars,
   };
 }
+
+/**
+ * The checks of a draft, without writing it (`POST /v1/templates/:key/check`): the console's editor asks as the
+ * marketer types, and shows each problem at its field, line and column. The same checks as a draft's and a
+ * publication's, so a text the editor passes is one the API saves.
+ */
+export function checkDraft(key: string, locales: TemplateDraftBody['locales']) {
+  const name = templateOrNotFound(key);
+  const issues = checkTemplateText(name, locales);
+  return { template: name, ok: issues.length === 0, placeholders: knownPlaceholders(name), issues };
+}

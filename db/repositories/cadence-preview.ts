@@ -42,3 +42,33 @@ export async function marketingPlannedSince(db: Knex, guestId: string, since: Da
     .orderBy('planned_at')
     .pluck<Date[]>('planned_at');
 }
+
+/** One stay by id (the stay a running follow-up follows), or undefined. */
+export async function stayById(db: Knex, stayId: string): Promise<PreviewStay | undefined> {
+  return (
+    (await db<PreviewStay>('stays')
+      .where({ id: stayId })
+      .first('id', 'property_code', 'arrival', 'departure', 'nights', 'checked_out_at')) ?? undefined
+  );
+}
+
+export interface RunningFollowUp {
+  workflow_id: string;
+  guest_id: string;
+  stay_id: string;
+  cadence_version: number;
+  steps_done: string[];
+}
+
+/** The follow-ups of the cadence running now (any version), the first `limit` by workflow id. */
+export async function runningFollowUps(
+  db: Knex,
+  cadenceKey: string,
+  limit: number,
+): Promise<RunningFollowUp[]> {
+  return db('follow_ups')
+    .where({ cadence_key: cadenceKey, status: 'running' })
+    .orderBy('workflow_id')
+    .limit(limit)
+    .select('workflow_id', 'guest_id', 'stay_id', 'cadence_version', 'steps_done');
+}

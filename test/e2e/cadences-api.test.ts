@@ -554,3 +554,93 @@ describe('preview', () => {
     expect(badInstant.json.error.details.field).toBe('checkOutAt');
   });
 });
+
+interface BasePlanBody {
+  version: number;
+  status: string;
+  running: number;
+  planned: number;
+  unplanned: number;
+  steps: { stepId: string; done: number; send: number; skipped: Record<string, number> }[];
+  reasons: Record<string, number>;
+}
+
+describe('the dry run over the base, and a guest for the preview', () => {
+  it('plans a version for every running follow-up: per step done, would send and would skip by reason', async () => {
+    const key = `e2e-base-${randomUUID().slice(0, 8)}`;
+    await ensureCadence(stack.db, { key, name: 'E2E base cadence' });
+    await cadences.createDraft(stack.db, { cadenceKey: key, steps: STEPS, createdBy: 'e2e seed' });
+    await cadences.publish(stack.db, { cadenceKey: key, version: 1, publishedBy: 'e2e seed' });
+    const consenting = await newGuest({ firstName: 'Consuelo', lastName: `Base${key}` });
+    const declining = await newGuest({ firstName: 'Declan', lastName: `Base${key}` });
+    await stack.db('guests').where({ id: consenting }).update({ marketing_consent: true });
+    await stack.db('guests').where({ id: declining }).update({ marketing_consent: false });
+    const follow = async (guestId: string, n: number, stayId?: string) => {
+      const stay =
+        stayId ?? (await stack.db('stays').where({ guest_id: guestId }).first<{ id: string }>('id')).id;
+      const workflowId = `e2e-base-${key}-${n}`;
+      await cadences.insertFollowUp(stack.db, {
+        workflowId,
+        guestId,
+        stayId: stay,
+        cadenceKey: key,
+        version: 1,
+        startedAt: new Date(),
+      });
+      return workflowId;
+    };
+    const done = await follow(consenting, 0);
+    await cadences.markStepDone(stack.db, { workflowId: done, stepId: 'thank-you' });
+    await follow(declining, 1);
+    // A follow-up whose stay is gone is counted apart, not planned.
+    await follow(declining, 2, randomUUID());
+    // A draft that drops the come-back: the dry run may plan it before it is published.
+    const draft = await call<VersionBody>('POST', `/v1/cadences/${key}/versions`, { steps: [STEPS[0]] });
+    const before = await written();
+
+    const { status, json } = await call<BasePlanBody>('GET', `/v1/cadences/${key}/dry-run/steps`);
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ version: 1, status: 'published', running: 3, planned: 2, unplanned: 1 });
+    const byStep = Object.fromEntries(json.steps.map((s) => [s.stepId, s]));
+    expect(byStep['thank-you']).toMatchObject({ done: 1, send: 1, skipped: {} });
+    expect(byStep['come-back']).toMatchObject({ done: 0, send: 1, skipped: { no_marketing_consent: 1 } });
+    expect(json.reasons).toEqual({ no_marketing_consent: 1 });
+
+    const onDraft = await call<BasePlanBody>(
+      'GET',
+      `/v1/cadences/${key}/dry-run/steps?version=${draft.json.version}`,
+    );
+    expect(onDraft.json).toMatchObject({ version: draft.json.version, status: 'draft', planned: 2 });
+    expect(onDraft.json.steps.map((s) => s.stepId)).toEqual(['thank-you']);
+    expect((await call('GET', `/v1/cadences/${key}/dry-run/steps?version=99`)).json.error.details.field).toBe(
+      'version',
+    );
+    expect((await call('GET', `/v1/cadences/no-such/dry-run/steps`)).status).toBe(404);
+    // Nothing written.
+    expect(await written()).toEqual(before);
+  });
+
+  it('finds a guest by part of a name or a whole member number, answering the id and the name only', async () => {
+    const last = `Pickwick${randomUUID().slice(0, 6)}`;
+    const guestId = await newGuest({ firstName: 'Samuel', lastName: last });
+    const memberNumber = `M${String(Date.now()).slice(-9)}`;
+    await stack.db('guests').where({ id: guestId }).update({ member_number: memberNumber });
+    const byName = await call<{ guests: Record<string, unknown>[] }>(
+      'GET',
+      `/v1/marketing/guests?q=${encodeURIComponent(last.slice(0, 10).toLowerCase())}`,
+    );
+    expect(byName.status).toBe(200);
+    expect(byName.json.guests).toEqual([{ id: guestId, firstName: 'Samuel', lastName: last }]);
+    const byNumber = await call<{ guests: { id: string }[] }>(
+      'GET',
+      `/v1/marketing/guests?q=${memberNumber}`,
+    );
+    expect(byNumber.json.guests.map((g) => g.id)).toEqual([guestId]);
+    const short = await call('GET', '/v1/marketing/guests?q=a');
+    expect(short.status).toBe(400);
+    expect(short.json.error.details.field).toBe('q');
+    expect((await call('GET', '/v1/marketing/guests?q=Pickwick', undefined, { key: opsKey })).status).toBe(
+      403,
+    );
+  });
+});

@@ -230,6 +230,41 @@ describe('the template store', () => {
     expect(await storedRows()).toEqual(before);
   });
 
+  it("checks a draft's text without saving it: every problem at its field, line and column", async () => {
+    const before = await storedRows();
+    const draft = thankYouDraft('check');
+    draft.locales.en.html = '<p>Dear {{firstName}},</p>\n<p>Room {{ roomNumber }} is ready</p>';
+    draft.locales['zh-CN'].subject = '{{frstName}}，您好';
+    const { status, json } = await call<{
+      ok: boolean;
+      placeholders: string[];
+      issues: (Issue & { line?: number; column?: number })[];
+    }>('POST', '/v1/templates/stay-thank-you/check', { locales: draft.locales });
+    expect(status).toBe(200);
+    expect(json.ok).toBe(false);
+    expect(json.placeholders).toContain('firstName');
+    expect(json.issues.map((i) => [i.field, i.placeholder, i.line, i.column])).toEqual([
+      ['locales.en.html', 'roomNumber', 2, 12],
+      ['locales.zh-CN.subject', 'frstName', 1, 3],
+    ]);
+    // The same text is refused as a draft, with the same places.
+    const refused = await call('POST', '/v1/templates/stay-thank-you/versions', draft);
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.details.issues).toEqual(json.issues);
+    // A good text passes; a body out of shape is a 400; nothing is written either way.
+    const good = await call<{ ok: boolean; issues: unknown[] }>(
+      'POST',
+      '/v1/templates/stay-thank-you/check',
+      {
+        locales: thankYouDraft('fine').locales,
+      },
+    );
+    expect(good.json).toMatchObject({ ok: true, issues: [] });
+    const bad = await call('POST', '/v1/templates/stay-thank-you/check', { locales: { en: {} } });
+    expect(bad.status).toBe(400);
+    expect(await storedRows()).toEqual(before);
+  });
+
   it('publishes a draft; the next mail is rendered from it and records the version', async () => {
     const created = await call<VersionBody>(
       'POST',
