@@ -271,9 +271,8 @@ describe('the operations console in a browser', () => {
     await marketer.page.goto(`/console/cases/${caseId}`);
     await marketer.page.getByTestId('no-access').waitFor();
     // A marketer's sections are the marketing ones; no operations page is offered.
-    expect(
-      await marketer.page.locator('nav.mainnav a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))),
-    ).toEqual([
+    const links = await marketer.page.locator('nav.mainnav a').all();
+    expect(await Promise.all(links.map((a) => a.getAttribute('href')))).toEqual([
       '/console/marketing/dashboard',
       '/console/marketing/cadences',
       '/console/marketing/segments',
