@@ -7,6 +7,9 @@
  * never sent again (at most once), and the recipient says so.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { DateTime } from 'luxon';
@@ -27,6 +30,7 @@ import type { TierName } from '../domain/program.js';
 import { previewCampaignCounts } from '../lib/campaigns.js';
 import { openStack, workerPerTest, type Stack } from '../test/helpers.js';
 import { sampleGuest } from '../test/pms-samples.js';
+import { HISTORIES_DIR } from '../test/histories.js';
 import type { FaultPoint } from '../activities/faults.js';
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -117,6 +121,17 @@ async function start(id: string, nowMs: number, input: Partial<CampaignInput> = 
   });
 }
 
+/** With RECORD_HISTORIES=1 (`npm run record:histories`), keeps the run's history for workflows/replay.test.ts. */
+async function record(name: string, id: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  await mkdir(HISTORIES_DIR, { recursive: true });
+  const handle = env.client.workflow.getHandle(campaignWorkflowId(id));
+  await writeFile(
+    path.join(HISTORIES_DIR, `${name}.campaign.json`),
+    historyToJSON(await handle.fetchHistory()),
+  );
+}
+
 const mailsTo = (emails: string[]) =>
   stack.sink
     .messages()
@@ -131,7 +146,7 @@ async function states(id: string): Promise<Record<string, string>> {
 }
 
 describe('a campaign at a local time', () => {
-  it('reaches Shanghai at 10:00 there and London at 10:00 there, once each, the holdout never', async () => {
+  it('reaches Shanghai at 10:00 there and London at 10:00 there, once each, the holdout never, across runs', async () => {
     const tag = randomUUID().slice(0, 6);
     const shanghai = await makeGuests(12, { tier: 'gold', zone: 'Asia/Shanghai', tag });
     const london = await makeGuests(12, { tier: 'gold', zone: 'Europe/London', tag });
@@ -153,7 +168,8 @@ describe('a campaign at a local time', () => {
       no_marketing_consent: noConsent.filter((g) => !held.includes(g)).length,
     });
 
-    const handle = await start(id, t0);
+    // Small batches, two per run: the fan-out continues as new several times on the way.
+    const handle = await start(id, t0, { batchSize: 5, batchesPerRun: 2 });
     const inShanghai = DateTime.fromISO(`${sendDate}T10:00`, { zone: 'Asia/Shanghai' }).toMillis();
     const inLondon = DateTime.fromISO(`${sendDate}T10:00`, { zone: 'Europe/London' }).toMillis();
     await env.sleep(inShanghai - t0 - 60_000);
@@ -175,6 +191,9 @@ describe('a campaign at a local time', () => {
     await env.sleep(inLondon - (await env.currentTimeMs()) + 60_000);
     const result = (await handle.result()) as CampaignResult;
     expect(result.status).toBe('done');
+    expect(result.totals.batches).toBeGreaterThan(2);
+    const runs = await env.client.workflow.getHandle(campaignWorkflowId(id)).describe();
+    expect(runs.runId).not.toBe(handle.firstExecutionRunId);
 
     const got = mailsTo(all.map((g) => g.email));
     const reached = all.filter((g) => !held.includes(g) && !noConsent.includes(g));
@@ -206,6 +225,7 @@ describe('a campaign at a local time', () => {
       );
     }
     expect((await campaigns.findCampaign(stack.db, id))!.status).toBe('done');
+    await record('local-ten-o-clock', id);
   });
 });
 
@@ -237,6 +257,7 @@ describe('pause, resume, cancel', () => {
     expect(Object.values(await states(id))).toEqual(made.map(() => 'cancelled'));
     expect(mailsTo(made.map((g) => g.email))).toHaveLength(0);
     expect((await campaigns.findCampaign(stack.db, id))!.status).toBe('cancelled');
+    await record('paused-resumed-cancelled', id);
   });
 });
 
@@ -285,5 +306,6 @@ describe('at most once', () => {
     expect(row).toMatchObject({ state: 'failed', reason: DELIVERY_UNKNOWN });
     const others = await states(id);
     for (const g of made.filter((x) => x !== victim)) expect(others[g.id]).toBe('sent');
+    await record('lost-attempt', id);
   });
 });

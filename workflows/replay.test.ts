@@ -24,6 +24,7 @@ describe('replay of recorded histories', () => {
   it('has fixtures for every workflow type', () => {
     const types = new Set(files.map((f) => f.split('.').at(-2)));
     expect([...types].sort()).toEqual([
+      'campaign',
       'guestLifecycle',
       'inStayCare',
       'pmsEventSweeper',
