@@ -86,6 +86,16 @@ const envSchema = z.object({
     .min(0, 'must be a whole number of seconds from 0 to 60')
     .max(60, 'must be a whole number of seconds from 0 to 60')
     .default(DEFAULT_KEY_CACHE_SECONDS),
+  /**
+   * Campaign mails in flight at once in one batch, over a pooled SMTP transport of as many connections
+   * (activities/campaigns.ts, lib/runtime.ts createPooledMailer).
+   */
+  CAMPAIGN_SEND_CONCURRENCY: z.coerce
+    .number()
+    .int('must be a whole number from 1 to 64')
+    .min(1, 'must be a whole number from 1 to 64')
+    .max(64, 'must be a whole number from 1 to 64')
+    .default(8),
   /** How long a console sign-in lasts, in hours (api/console/session.ts): a hard expiry, not renewed by use. */
   CONSOLE_SESSION_HOURS: z.coerce
     .number()

@@ -26,6 +26,7 @@ import {
   connectWorkerConnection,
   createLogger,
   createMailer,
+  createPooledMailer,
   requireServers,
   temporalTarget,
 } from './lib/runtime.js';
@@ -183,6 +184,8 @@ async function main(): Promise<void> {
     deps: {
       db,
       mailer: createMailer(config.SMTP_URL),
+      campaignMailer: createPooledMailer(config.SMTP_URL, config.CAMPAIGN_SEND_CONCURRENCY),
+      campaignConcurrency: config.CAMPAIGN_SEND_CONCURRENCY,
       mail: { from: config.MAIL_FROM, messageIdDomain: config.MAIL_MESSAGE_ID_DOMAIN },
       temporal: client,
       taskQueue: config.TEMPORAL_TASK_QUEUE,

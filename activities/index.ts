@@ -39,6 +39,8 @@ export interface ActivityDeps {
   inStayReportUrl?: (input: { guestId: string; pmsStayId: string; propertyCode: string }) => string;
   /** Builds the signed yes/no links of a case's satisfaction check (api/links). */
   satisfactionUrl?: CaseDeps['satisfactionUrl'];
+  /** A pooled transport to the same server for campaign batches (lib/runtime.ts createPooledMailer); else `mailer`. */
+  campaignMailer?: Transporter;
   /** Campaign mails in flight at once within a batch (activities/campaigns.ts; default 8). */
   campaignConcurrency?: number;
   /** Tests shorten a campaign mail's lease and when a lost batch's recipients are settled (activities/campaigns.ts). */
@@ -100,7 +102,7 @@ function activitiesOf(deps: ActivityDeps) {
     }),
     ...createCampaignActivities({
       db: deps.db,
-      core: createMailCore(mailDeps),
+      core: createMailCore({ ...mailDeps, mailer: deps.campaignMailer ?? deps.mailer }),
       faults,
       ...(deps.unsubscribeUrl ? { unsubscribeUrl: deps.unsubscribeUrl } : {}),
       ...(deps.campaignConcurrency ? { concurrency: deps.campaignConcurrency } : {}),

@@ -62,6 +62,20 @@ export function createMailer(smtpUrl: string): Transporter {
   return nodemailer.createTransport(mailerOptions(smtpUrl));
 }
 
+/**
+ * The same server over a pool of `maxConnections` kept-open connections, for a campaign's batches
+ * (activities/campaigns.ts), which send many mails at once: no new connection and greeting per mail. A mail's
+ * abort signal (its send deadline) works on a pool too.
+ */
+export function createPooledMailer(smtpUrl: string, maxConnections: number): Transporter {
+  return nodemailer.createTransport({
+    ...mailerOptions(smtpUrl),
+    pool: true,
+    maxConnections,
+    maxMessages: Infinity,
+  });
+}
+
 export function mailerOptions(smtpUrl: string) {
   const url = new URL(smtpUrl);
   const secure = url.protocol === 'smtps:';

@@ -20,6 +20,7 @@ import {
   connectWorkerConnection,
   createLogger,
   createMailer,
+  createPooledMailer,
   temporalTarget,
 } from '../lib/runtime.js';
 import { createApp, MOUNT_SEGMENTS } from '../api/app.js';
@@ -188,6 +189,8 @@ async function main(): Promise<void> {
       mailboxUrl = sink.mailboxUrl;
     }
     const mailer = createMailer(smtpUrl);
+    const campaignMailer = createPooledMailer(smtpUrl, config.CAMPAIGN_SEND_CONCURRENCY);
+    onStop('campaign mail pool', () => Promise.resolve(campaignMailer.close()));
     onStop('mailer', () => Promise.resolve(mailer.close()));
 
     const target = temporalTarget(config, temporalAddress);
@@ -204,6 +207,8 @@ async function main(): Promise<void> {
         deps: {
           db,
           mailer,
+          campaignMailer,
+          campaignConcurrency: config.CAMPAIGN_SEND_CONCURRENCY,
           mail: { from: config.MAIL_FROM, messageIdDomain: config.MAIL_MESSAGE_ID_DOMAIN },
           temporal,
           taskQueue: config.TEMPORAL_TASK_QUEUE,
