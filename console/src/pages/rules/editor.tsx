@@ -4,7 +4,7 @@
  * form as it stands; publication with an effective date behind a confirmation. Every check is the API's: a 400
  * names the field, shown next to it; a field changed from the version the draft started from says what it was.
  */
-import { useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -70,6 +70,11 @@ function DraftEditor({ draft, list }: { draft: Draft; list: RulesList }) {
   const [justSaved, setJustSaved] = useState(false);
   const [preview, setPreview] = useState<{ for: string; answer: Preview } | null>(null);
   const [published, setPublished] = useState<{ version: number; effectiveFrom: string } | null>(null);
+  // A new preview is shown where the admin looks: below a long form.
+  const previewRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (preview) previewRef.current?.scrollIntoView({ block: 'start' });
+  }, [preview]);
 
   const basedOn = list.versions.find((v) => v.version === saved.basedOnVersion)?.rules;
   const latest = [...list.versions].sort((a, b) => b.effectiveFrom.localeCompare(a.effectiveFrom))[0];
@@ -191,6 +196,7 @@ function DraftEditor({ draft, list }: { draft: Draft; list: RulesList }) {
         ) : null}
         <form
           className="rules-form"
+          id={`rules-draft-${saved.id}`}
           onSubmit={(e) => {
             e.preventDefault();
             void save();
@@ -257,118 +263,170 @@ function DraftEditor({ draft, list }: { draft: Draft; list: RulesList }) {
             </div>
 
             <div className="rules-block">
-              <h3>{t('rules.view.rates')}</h3>
-              <p className="field-hint">{t('rules.view.ratesHint')}</p>
-              {err('currencyRates') ? <p className="field-error">{err('currencyRates')}</p> : null}
-              <div className="rules-rows" data-testid="rates">
-                {form.rates.map((r, i) => {
-                  const code = r.code.trim().toUpperCase();
-                  const path = `currencyRates.${code}`;
-                  const hint = code ? was(path, r.rate) : undefined;
-                  return (
-                    <div className="rules-row" key={i}>
-                      <Field label={t('rules.view.currency')}>
-                        <input
-                          name={`rate-code-${i}`}
-                          value={r.code}
-                          maxLength={3}
-                          onChange={(e) =>
-                            edit((f) => ({
-                              ...f,
-                              rates: f.rates.map((x, j) => (j === i ? { ...x, code: e.target.value } : x)),
-                            }))
-                          }
-                        />
-                      </Field>
-                      <Field
-                        label={t('rules.view.rate')}
-                        error={code ? err(path) : undefined}
-                        {...(hint ? { hint } : {})}
-                      >
-                        <input
-                          name={code ? path : `rate-${i}`}
-                          inputMode="decimal"
-                          value={r.rate}
-                          className={hint ? 'rules-changed' : undefined}
-                          onChange={(e) =>
-                            edit((f) => ({
-                              ...f,
-                              rates: f.rates.map((x, j) => (j === i ? { ...x, rate: e.target.value } : x)),
-                            }))
-                          }
-                        />
-                      </Field>
-                      <button
-                        type="button"
-                        className="btn btn-quiet"
-                        onClick={() => edit((f) => ({ ...f, rates: f.rates.filter((_, j) => j !== i) }))}
-                      >
-                        {t('rules.editor.removeRate', { code: code || '…' })}
-                      </button>
-                    </div>
-                  );
-                })}
-              </div>
-              <button
-                type="button"
-                className="btn"
-                onClick={() => edit((f) => ({ ...f, rates: [...f.rates, { code: '', rate: '' }] }))}
-              >
-                {t('rules.editor.addRate')}
-              </button>
-            </div>
-
-            <div className="rules-block">
               <h3>{t('rules.view.expiry')}</h3>
               <div className="filters rules-wide">
                 {TIMING_FIELDS.map((f) => numberInput(f, t(`rules.field.${f}`)))}
               </div>
             </div>
 
-            <div className="rules-block">
-              <h3>{t('rules.view.winBack')}</h3>
-              {err('winBack.offers') ? <p className="field-error">{err('winBack.offers')}</p> : null}
-              {err('winBack.offerDays') ? <p className="field-error">{err('winBack.offerDays')}</p> : null}
-              <div className="rules-rows">
-                {form.winBack.map((w, i) => (
-                  <div className="rules-row" key={i}>
-                    <Field label={t('rules.view.offerDay')} error={err(`winBack.offerDays.${i}`)}>
-                      <input
-                        name={`winBack.offerDays.${i}`}
-                        inputMode="numeric"
-                        value={w.day}
-                        onChange={(e) =>
-                          edit((f) => ({
-                            ...f,
-                            winBack: f.winBack.map((x, j) => (j === i ? { ...x, day: e.target.value } : x)),
-                          }))
-                        }
-                      />
-                    </Field>
-                    <Field label={t('rules.view.offer')} error={err(`winBack.offers.${i}`)}>
-                      <input
-                        name={`winBack.offers.${i}`}
-                        value={w.offer}
-                        maxLength={100}
-                        onChange={(e) =>
-                          edit((f) => ({
-                            ...f,
-                            winBack: f.winBack.map((x, j) => (j === i ? { ...x, offer: e.target.value } : x)),
-                          }))
-                        }
-                      />
-                    </Field>
-                    <button
-                      type="button"
-                      className="btn btn-quiet"
-                      onClick={() => edit((f) => ({ ...f, winBack: f.winBack.filter((_, j) => j !== i) }))}
-                    >
-                      {t('rules.editor.removeOffer')}
-                    </button>
-                  </div>
-                ))}
+            <div className="rules-pair">
+              <div className="rules-block">
+                <h3>{t('rules.view.rates')}</h3>
+                <p className="field-hint">{t('rules.view.ratesHint')}</p>
+                {err('currencyRates') ? <p className="field-error">{err('currencyRates')}</p> : null}
+                <div className="table-wrap">
+                  <table className="table small rules-list" data-testid="rates">
+                    <thead>
+                      <tr>
+                        <th>{t('rules.view.currency')}</th>
+                        <th>{t('rules.view.rate')}</th>
+                        <th />
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {form.rates.map((r, i) => {
+                        const code = r.code.trim().toUpperCase();
+                        const path = `currencyRates.${code}`;
+                        const hint = code ? was(path, r.rate) : undefined;
+                        const error = code ? err(path) : undefined;
+                        return (
+                          <tr key={i}>
+                            <td className="rules-code">
+                              <input
+                                name={`rate-code-${i}`}
+                                aria-label={t('rules.editor.newCurrency')}
+                                value={r.code}
+                                maxLength={3}
+                                onChange={(e) =>
+                                  edit((f) => ({
+                                    ...f,
+                                    rates: f.rates.map((x, j) =>
+                                      j === i ? { ...x, code: e.target.value } : x,
+                                    ),
+                                  }))
+                                }
+                              />
+                            </td>
+                            <td>
+                              <input
+                                name={code ? path : `rate-${i}`}
+                                aria-label={`${t('rules.view.rate')} ${code}`}
+                                inputMode="decimal"
+                                value={r.rate}
+                                className={hint ? 'rules-changed' : undefined}
+                                aria-invalid={error ? true : undefined}
+                                onChange={(e) =>
+                                  edit((f) => ({
+                                    ...f,
+                                    rates: f.rates.map((x, j) =>
+                                      j === i ? { ...x, rate: e.target.value } : x,
+                                    ),
+                                  }))
+                                }
+                              />
+                              {hint ? <span className="field-hint">{hint}</span> : null}
+                              {error ? <span className="field-error">{error}</span> : null}
+                            </td>
+                            <td className="rules-remove">
+                              <button
+                                type="button"
+                                className="btn btn-quiet"
+                                title={t('rules.editor.removeRate', { code: code || '…' })}
+                                aria-label={t('rules.editor.removeRate', { code: code || '…' })}
+                                onClick={() =>
+                                  edit((f) => ({ ...f, rates: f.rates.filter((_, j) => j !== i) }))
+                                }
+                              >
+                                ×
+                              </button>
+                            </td>
+                          </tr>
+                        );
+                      })}
+                    </tbody>
+                  </table>
+                </div>
+                <button
+                  type="button"
+                  className="btn"
+                  onClick={() => edit((f) => ({ ...f, rates: [...f.rates, { code: '', rate: '' }] }))}
+                >
+                  {t('rules.editor.addRate')}
+                </button>
               </div>
-              <div className="rules-row">
+
+              <div className="rules-block">
+                <h3>{t('rules.view.winBack')}</h3>
+                {err('winBack.offers') ? <p className="field-error">{err('winBack.offers')}</p> : null}
+                {err('winBack.offerDays') ? <p className="field-error">{err('winBack.offerDays')}</p> : null}
+                <div className="table-wrap">
+                  <table className="table small rules-list" data-testid="win-back">
+                    <thead>
+                      <tr>
+                        <th>{t('rules.view.offerDay')}</th>
+                        <th>{t('rules.view.offer')}</th>
+                        <th />
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {form.winBack.map((w, i) => (
+                        <tr key={i}>
+                          <td className="rules-code">
+                            <input
+                              name={`winBack.offerDays.${i}`}
+                              aria-label={`${t('rules.view.offerDay')} ${i + 1}`}
+                              inputMode="numeric"
+                              value={w.day}
+                              onChange={(e) =>
+                                edit((f) => ({
+                                  ...f,
+                                  winBack: f.winBack.map((x, j) =>
+                                    j === i ? { ...x, day: e.target.value } : x,
+                                  ),
+                                }))
+                              }
+                            />
+                            {err(`winBack.offerDays.${i}`) ? (
+                              <span className="field-error">{err(`winBack.offerDays.${i}`)}</span>
+                            ) : null}
+                          </td>
+                          <td>
+                            <input
+                              name={`winBack.offers.${i}`}
+                              aria-label={`${t('rules.view.offer')} ${i + 1}`}
+                              value={w.offer}
+                              maxLength={100}
+                              onChange={(e) =>
+                                edit((f) => ({
+                                  ...f,
+                                  winBack: f.winBack.map((x, j) =>
+                                    j === i ? { ...x, offer: e.target.value } : x,
+                                  ),
+                                }))
+                              }
+                            />
+                            {err(`winBack.offers.${i}`) ? (
+                              <span className="field-error">{err(`winBack.offers.${i}`)}</span>
+                            ) : null}
+                          </td>
+                          <td className="rules-remove">
+                            <button
+                              type="button"
+                              className="btn btn-quiet"
+                              title={t('rules.editor.removeOffer')}
+                              aria-label={t('rules.editor.removeOffer')}
+                              onClick={() =>
+                                edit((f) => ({ ...f, winBack: f.winBack.filter((_, j) => j !== i) }))
+                              }
+                            >
+                              ×
+                            </button>
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
                 <button
                   type="button"
                   className="btn"
@@ -376,9 +434,9 @@ function DraftEditor({ draft, list }: { draft: Draft; list: RulesList }) {
                 >
                   {t('rules.editor.addOffer')}
                 </button>
-              </div>
-              <div className="filters">
-                {numberInput('winBack.answerWindowDays', t('rules.field.answerWindowDays'))}
+                <div className="filters rules-after-list">
+                  {numberInput('winBack.answerWindowDays', t('rules.field.answerWindowDays'))}
+                </div>
               </div>
             </div>
 
@@ -404,6 +462,8 @@ function DraftEditor({ draft, list }: { draft: Draft; list: RulesList }) {
               />
             </Field>
           </fieldset>
+        </form>
+        <div className="rules-form-foot">
           {Object.keys(errors).length > 0 ? (
             <p className="field-error" data-testid="field-errors">
               {t('rules.editor.fieldErrors')}
@@ -413,7 +473,8 @@ function DraftEditor({ draft, list }: { draft: Draft; list: RulesList }) {
           {!closed ? (
             <div className="form-buttons rules-buttons">
               <button
-                type="submit"
+                type="button"
+                onClick={() => void save()}
                 className="btn btn-primary"
                 disabled={busy || !dirty}
                 data-testid="save-draft"
@@ -506,17 +567,19 @@ function DraftEditor({ draft, list }: { draft: Draft; list: RulesList }) {
               </ActionDialog>
             </div>
           ) : null}
-        </form>
+        </div>
       </Section>
       {preview ? (
-        <Section title={t('rules.preview.title')} id="preview">
-          {preview.for !== currentJson ? (
-            <p className="state state-empty" data-testid="preview-stale">
-              {t('rules.preview.stale')}
-            </p>
-          ) : null}
-          <PreviewTable preview={preview.answer} />
-        </Section>
+        <div ref={previewRef}>
+          <Section title={t('rules.preview.title')} id="preview">
+            {preview.for !== currentJson ? (
+              <p className="state state-empty" data-testid="preview-stale">
+                {t('rules.preview.stale')}
+              </p>
+            ) : null}
+            <PreviewTable preview={preview.answer} />
+          </Section>
+        </div>
       ) : null}
     </>
   );

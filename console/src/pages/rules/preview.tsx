@@ -21,68 +21,59 @@ export function PreviewTable({ preview }: { preview: Preview }) {
           version,
         })}
       </p>
-      {preview.transitions.length === 0 ? (
-        <Empty>{t('rules.preview.none')}</Empty>
-      ) : (
-        <Table
-          testId="preview-table"
-          columns={[
-            t('rules.preview.from'),
-            t('rules.preview.to'),
-            { label: t('rules.preview.current', { version }), num: true },
-            { label: t('rules.preview.draft'), num: true },
-            { label: t('rules.preview.difference'), num: true },
-          ]}
-        >
-          {preview.transitions.map((r) => (
-            <tr key={`${r.from}-${r.to}`} data-testid={`preview-row-${r.from}-${r.to}`}>
-              <td>{codeLabel('tier', r.from)}</td>
-              <td>
-                {codeLabel('tier', r.to)} <span className="muted">{tierArrow(r.from, r.to)}</span>
-              </td>
-              <td className="num" data-col="current">
-                {formatNumber(r.current)}
-              </td>
-              <td className="num" data-col="draft">
-                {formatNumber(r.draft)}
-              </td>
-              <td
-                className={`num ${r.difference > 0 ? 'pos' : r.difference < 0 ? 'neg' : ''}`}
-                data-col="difference"
-              >
-                {signed(r.difference)}
-              </td>
-            </tr>
-          ))}
-        </Table>
-      )}
+      {preview.transitions.length === 0 ? <Empty>{t('rules.preview.none')}</Empty> : null}
       <Table
-        small
-        testId="preview-totals"
+        testId="preview-table"
         columns={[
-          t('rules.preview.totals'),
+          t('rules.preview.from'),
+          t('rules.preview.to'),
           { label: t('rules.preview.current', { version }), num: true },
           { label: t('rules.preview.draft'), num: true },
           { label: t('rules.preview.difference'), num: true },
         ]}
       >
+        {preview.transitions.map((r) => (
+          <tr
+            key={`${r.from}-${r.to}`}
+            data-testid={`preview-row-${r.from}-${r.to}`}
+            className="preview-move"
+          >
+            <td>{codeLabel('tier', r.from)}</td>
+            <td>
+              {codeLabel('tier', r.to)} <span className="muted">{tierArrow(r.from, r.to)}</span>
+            </td>
+            <Counts current={r.current} draft={r.draft} />
+          </tr>
+        ))}
+        <tr className="rules-total-head">
+          <th colSpan={5}>{t('rules.preview.totals', { members: formatNumber(preview.members) })}</th>
+        </tr>
         {totals.map((k) => (
           <tr key={k} data-testid={`preview-total-${k}`}>
-            <td>{t(`rules.preview.${k}`)}</td>
-            <td className="num" data-col="current">
-              {formatNumber(preview.current[k])}
-            </td>
-            <td className="num" data-col="draft">
-              {formatNumber(preview.draft[k])}
-            </td>
-            <td className="num" data-col="difference">
-              {signed(preview.draft[k] - preview.current[k])}
-            </td>
+            <td colSpan={2}>{t(`rules.preview.${k}`)}</td>
+            <Counts current={preview.current[k]} draft={preview.draft[k]} />
           </tr>
         ))}
       </Table>
       <p className="field-hint">{t('rules.preview.hint')}</p>
     </div>
+  );
+}
+
+function Counts({ current, draft }: { current: number; draft: number }) {
+  const difference = draft - current;
+  return (
+    <>
+      <td className="num" data-col="current">
+        {formatNumber(current)}
+      </td>
+      <td className="num" data-col="draft">
+        {formatNumber(draft)}
+      </td>
+      <td className={`num ${difference > 0 ? 'pos' : difference < 0 ? 'neg' : ''}`} data-col="difference">
+        {signed(difference)}
+      </td>
+    </>
   );
 }
 

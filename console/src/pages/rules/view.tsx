@@ -1,6 +1,7 @@
 /** A rules version, read only: its tiers, earning, rates, timings, win-back and segment settings. */
 import { useTranslation } from 'react-i18next';
 import type { ProgramRules } from '../../../../domain/program';
+import { segmentSettingsOf } from '../../../../domain/segments';
 import { codeLabel } from '../../i18n';
 import { formatNumber } from '../../format';
 import { Table } from '../../ui';
@@ -8,6 +9,7 @@ import { EARN_FIELDS, SEGMENT_SHARES, TIER_KEYS, TIER_MEASURES, TIMING_FIELDS } 
 
 export function RulesView({ rules, testId }: { rules: ProgramRules; testId?: string }) {
   const { t } = useTranslation();
+  const segments = segmentSettingsOf(rules);
   return (
     <div className="rules-view" data-testid={testId}>
       <div className="rules-block">
@@ -76,16 +78,13 @@ export function RulesView({ rules, testId }: { rules: ProgramRules; testId?: str
       </div>
       <div className="rules-block">
         <h3>{t('rules.view.segments')}</h3>
-        {rules.segments ? (
-          <dl className="facts">
-            {SEGMENT_SHARES.map((s) => (
-              <Fact key={s} label={t(`rules.field.${s}`)} value={String(rules.segments!.value[s])} />
-            ))}
-            <Fact label={t('rules.field.newMemberDays')} value={String(rules.segments.newMemberDays)} />
-          </dl>
-        ) : (
-          <p className="muted">{t('rules.view.segmentsDefault')}</p>
-        )}
+        <dl className="facts">
+          {SEGMENT_SHARES.map((s) => (
+            <Fact key={s} label={t(`rules.field.${s}`)} value={String(segments.value[s])} />
+          ))}
+          <Fact label={t('rules.field.newMemberDays')} value={String(segments.newMemberDays)} />
+        </dl>
+        {rules.segments ? null : <p className="field-hint">{t('rules.view.segmentsDefault')}</p>}
       </div>
     </div>
   );
