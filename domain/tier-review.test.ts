@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { RULES_V2 } from './default-rules.js';
-import { decideReview, previewTierChanges, type ReviewFactsGroup } from './tier-review.js';
-import { DEFAULT_TIER_RULES } from './tiers.js';
+import {
+  activityCuts,
+  atCut,
+  decideReview,
+  previewTierChanges,
+  type ReviewFactsGroup,
+} from './tier-review.js';
+import { DEFAULT_TIER_RULES, tierEarnedBy } from './tiers.js';
 
 const none = { stays: 0, nights: 0, basePoints: 0 };
 const group = (g: Partial<ReviewFactsGroup>): ReviewFactsGroup => ({
@@ -71,5 +77,35 @@ describe('previewTierChanges', () => {
   it('reviews a churned member above member (they step down as anyone)', () => {
     const p = previewTierChanges([group({ tier: 'gold', stage: 'churned' })], RULES_V2.tiers, lower);
     expect(p.transitions).toEqual([{ from: 'gold', to: 'silver', current: 1, draft: 1, difference: 0 }]);
+  });
+});
+
+describe('activityCuts and atCut', () => {
+  it('change no decision of the rules they were taken from', () => {
+    const draft = {
+      silver: { nights: 6, stays: 3, basePoints: 12_000, bonusPercent: 20 },
+      gold: { nights: 12, stays: 5, basePoints: 30_000, bonusPercent: 80 },
+      diamond: { nights: 18, stays: 6, basePoints: 45_000, bonusPercent: 100 },
+    };
+    const cuts = activityCuts([RULES_V2.tiers, draft]);
+    expect(cuts.nights).toEqual([6, 10, 12, 18, 40, 60]);
+    expect(atCut(5, cuts.nights)).toBe(0);
+    expect(atCut(12, cuts.nights)).toBe(12);
+    expect(atCut(39, cuts.nights)).toBe(18);
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const activity = { stays: rand(40), nights: rand(80), basePoints: rand(150_000) };
+      const cut = {
+        stays: atCut(activity.stays, cuts.stays),
+        nights: atCut(activity.nights, cuts.nights),
+        basePoints: atCut(activity.basePoints, cuts.basePoints),
+      };
+      for (const tiers of [RULES_V2.tiers, draft])
+        expect(tierEarnedBy(cut, tiers)).toBe(tierEarnedBy(activity, tiers));
+    }
   });
 });

@@ -42,8 +42,8 @@ export function decideReview(input: {
 }
 
 /**
- * Members who stand alike for the review: the same tier, floor, stage and year's activity (db/repositories/
- * rules-preview.ts groups the base so, and counts them).
+ * Members who stand alike for the review: the same tier, floor, stage and year's activity, each measure at its cut
+ * (`activityCuts`; db/repositories/rules-preview.ts groups the base so, and counts them).
  */
 export interface ReviewFactsGroup {
   tier: Tier;
@@ -53,6 +53,35 @@ export interface ReviewFactsGroup {
   enrolled: boolean;
   activity: YearActivity;
   members: number;
+}
+
+/** Each measure's thresholds over some sets of tier rules, rising, each once. */
+export interface ActivityCuts {
+  stays: number[];
+  nights: number[];
+  basePoints: number[];
+}
+
+/**
+ * The thresholds of every tier of `tierSets`, per measure: the only values the review compares a year's activity
+ * with (`tierEarnedBy`: `activity >= threshold`). A value may be replaced by the highest cut at or below it (0
+ * below the first, `atCut`) without changing any decision by those rules: for every cut c, v >= c exactly when
+ * atCut(v) >= c. The preview's statement counts members so (db/repositories/rules-preview.ts), in a few hundred
+ * groups rather than one per member.
+ */
+export function activityCuts(tierSets: readonly ProgramRules['tiers'][]): ActivityCuts {
+  const cuts = (measure: keyof ActivityCuts) =>
+    [...new Set(tierSets.flatMap((tiers) => Object.values(tiers).map((t) => t[measure])))].sort(
+      (a, b) => a - b,
+    );
+  return { stays: cuts('stays'), nights: cuts('nights'), basePoints: cuts('basePoints') };
+}
+
+/** The highest of `cuts` (rising) at or below `value`, or 0: what the statement groups a measure by. */
+export function atCut(value: number, cuts: readonly number[]): number {
+  let at = 0;
+  for (const c of cuts) if (c <= value) at = c;
+  return at;
 }
 
 /** How many members the review moves from one tier to another, by the current rules and by the draft. */

@@ -15,7 +15,7 @@ import * as drafts from '../../db/repositories/rules-drafts.js';
 import { reviewFacts } from '../../db/repositories/rules-preview.js';
 import { DEFAULT_RULES } from '../../domain/default-rules.js';
 import { versionInForce, type ProgramRules } from '../../domain/program.js';
-import { previewTierChanges } from '../../domain/tier-review.js';
+import { activityCuts, previewTierChanges } from '../../domain/tier-review.js';
 import { HttpError, validationError } from '../errors.js';
 import { rulesSchema } from './schema.js';
 import { publishInTransaction, type ProgramServiceDeps } from './service.js';
@@ -133,12 +133,10 @@ export async function publishDraft(
 export async function previewRules(deps: Deps, input: { rules: ProgramRules }, now = new Date()) {
   const year = now.getUTCFullYear();
   const reviewDay = `${year + 1}-01-01`;
-  const [versions, groups] = await Promise.all([
-    lifecycle.rulesVersions(deps.db),
-    reviewFacts(deps.db, year),
-  ]);
-  const current = versionInForce(versions, reviewDay);
-  const preview = previewTierChanges(groups, (current?.rules ?? DEFAULT_RULES).tiers, input.rules.tiers);
+  const current = versionInForce(await lifecycle.rulesVersions(deps.db), reviewDay);
+  const currentTiers = (current?.rules ?? DEFAULT_RULES).tiers;
+  const groups = await reviewFacts(deps.db, year, activityCuts([currentTiers, input.rules.tiers]));
+  const preview = previewTierChanges(groups, currentTiers, input.rules.tiers);
   return {
     year,
     reviewDay,

@@ -186,6 +186,9 @@ describe('program rules in a browser', () => {
     await page.getByTestId('publish').click();
     const dialog = page.locator('dialog[open]');
     expect(await dialog.locator('input[name="effectiveFrom"]').inputValue()).toBe(reviewDay);
+    expect(await dialog.getByTestId('publish-preview').textContent()).toContain(
+      `this draft moves ${preview.draft.up} members up and ${preview.draft.down} down (version 2: ${preview.current.up} up, ${preview.current.down} down)`,
+    );
     await dialog.getByRole('button', { name: 'Continue' }).click();
     expect(await dialog.locator('.confirm-text').textContent()).toMatch(/as version 3, in force from 1 Jan/);
     await shoot(page, 'm5-rules-publish-confirm');

@@ -14,7 +14,7 @@ export const en = {
   },
   drafts: {
     title: 'Drafts',
-    none: 'No draft. Start one from the version in force.',
+    none: 'No draft. Start one from the latest version.',
     start: 'New draft from version {{version}}',
     open: 'Open',
     id: 'Draft',
@@ -120,6 +120,9 @@ export const en = {
     saveFirst: 'Save the draft before publishing it.',
     done: 'Published as version {{version}}, in force from {{day}}.',
     note: 'Note for the record (optional)',
+    previewed:
+      'At the next review this draft moves {{up}} members up and {{down}} down (version {{version}}: {{currentUp}} up, {{currentDown}} down).',
+    notPreviewed: 'Not previewed as it stands: preview it to see how many members change tier.',
   },
 };
 
@@ -138,7 +141,7 @@ export const zh: typeof en = {
   },
   drafts: {
     title: '草稿',
-    none: '暂无草稿。可从现行版本新建一份。',
+    none: '暂无草稿。可从最新版本新建一份。',
     start: '从第 {{version}} 版新建草稿',
     open: '打开',
     id: '草稿',
@@ -243,5 +246,8 @@ export const zh: typeof en = {
     saveFirst: '请先保存草稿再发布。',
     done: '已发布为第 {{version}} 版，自 {{day}} 起生效。',
     note: '记录备注（可选）',
+    previewed:
+      '下次评级时，本草稿将使 {{up}} 位会员升级、{{down}} 位降级（第 {{version}} 版：升级 {{currentUp}} 位、降级 {{currentDown}} 位）。',
+    notPreviewed: '当前内容尚未预览：预览后可看到多少会员等级会变动。',
   },
 };

@@ -524,6 +524,19 @@ function DraftEditor({ draft, list }: { draft: Draft; list: RulesList }) {
                 testId="publish"
               >
                 {dirty ? <p className="field-error">{t('rules.publish.saveFirst')}</p> : null}
+                {preview && preview.for === currentJson ? (
+                  <p className="muted" data-testid="publish-preview">
+                    {t('rules.publish.previewed', {
+                      up: preview.answer.draft.up,
+                      down: preview.answer.draft.down,
+                      version: preview.answer.currentVersion ?? '—',
+                      currentUp: preview.answer.current.up,
+                      currentDown: preview.answer.current.down,
+                    })}
+                  </p>
+                ) : (
+                  <p className="muted">{t('rules.publish.notPreviewed')}</p>
+                )}
                 <Field
                   label={t('rules.publish.effectiveFrom')}
                   hint={t('rules.publish.effectiveHint', {
