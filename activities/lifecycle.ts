@@ -19,15 +19,8 @@ import type { GuestMessage } from '../domain/messages.js';
 import { signalGuest } from '../lib/signal-guest.js';
 import { versionInForce, type RulesVersion } from '../domain/program.js';
 import { isStage, stageFromHistory, type Stage } from '../domain/stages.js';
-import {
-  higherTier,
-  isTier,
-  reviewedTier,
-  shortfall,
-  tierEarnedBy,
-  tierRank,
-  type Tier,
-} from '../domain/tiers.js';
+import { decideReview } from '../domain/tier-review.js';
+import { higherTier, isTier, shortfall, tierRank, type Tier } from '../domain/tiers.js';
 import { localDate, planAgenda, reviewSchedule } from './agenda.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { ScheduledMail, SchedulingSendMail, SendMailResult } from './mail.js';
@@ -321,17 +314,8 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
             : undefined;
           const current = first ? first.previous : held;
           const floor = first ? first.floor : isTier(record.tier_floor) ? record.tier_floor : null;
-          const earned = tierEarnedBy(activity, rules.tiers);
-          const reviewed = reviewedTier({ current, earned, floor });
-          const withoutFloor = reviewedTier({ current, earned, floor: null });
-          const outcome =
-            reviewed !== withoutFloor
-              ? 'floor'
-              : reviewed === current
-                ? 'kept'
-                : tierRank(reviewed) > tierRank(current)
-                  ? 'up'
-                  : 'down';
+          // The same decision as the tier-change preview's (domain/tier-review.ts).
+          const { tier: reviewed, outcome } = decideReview({ current, floor, activity, tiers: rules.tiers });
           const raisedSince = first !== undefined && tierRank(held) > tierRank(first.tier);
           const tier = raisedSince ? higherTier(held, reviewed) : reviewed;
           const validThrough = `${input.year + 1}-12-31`;

@@ -103,6 +103,14 @@ export const ROUTES = [
 
   route('GET', '/v1/program/rules', 'staff'),
   route('POST', '/v1/program/rules', 'admin'),
+  // An admin's drafts of a rules version and the tier-change preview (api/program/drafts.ts).
+  route('POST', '/v1/program/rules/preview', 'admin'),
+  route('GET', '/v1/program/rules/drafts', 'admin'),
+  route('POST', '/v1/program/rules/drafts', 'admin'),
+  route('GET', '/v1/program/rules/drafts/:id', 'admin'),
+  route('POST', '/v1/program/rules/drafts/:id', 'admin'),
+  route('DELETE', '/v1/program/rules/drafts/:id', 'admin'),
+  route('POST', '/v1/program/rules/drafts/:id/publish', 'admin'),
   route('POST', '/v1/admin/stays/re-earn', 'admin'),
 
   route('GET', '/v1/templates', 'marketing'),

@@ -115,14 +115,22 @@ export interface AgendaBasis {
   birthday: { month: number; day: number } | null;
 }
 
+/**
+ * Whether the annual review runs for a guest: enrolled (or stayed), unless a churned member. A churned guest's run
+ * sleeps, but a tier above member is still reviewed each 1 January (it steps down as anyone's does: without it a
+ * churned Gold kept Gold for ever, and the keep-your-tier reminder still came). The tier-change preview
+ * (domain/tier-review.ts) counts the same guests.
+ */
+export function reviewedEachYear(facts: { enrolled: boolean; stage: Stage; tier: Tier }): boolean {
+  return facts.enrolled && (facts.stage !== 'churned' || facts.tier !== 'member');
+}
+
 export function agendaBasis(facts: AgendaFacts, rules: ProgramRules): AgendaBasis {
   const enrolled = facts.enrolledAt !== null || facts.totalStays > 0;
   const since = facts.lastStayAt ?? facts.enrolledAt;
   const active = !!since && isActive(facts.stage);
   return {
-    // A churned guest's run sleeps, but a tier above member is still reviewed each 1 January (it steps down as
-    // anyone's does: without it a churned Gold kept Gold for ever, and the keep-your-tier reminder still came).
-    tierReview: enrolled && (facts.stage !== 'churned' || facts.tier !== 'member'),
+    tierReview: reviewedEachYear({ enrolled, stage: facts.stage, tier: facts.tier }),
     tierKeepReminder:
       facts.tier !== 'member' && shortfall(facts.yearActivity, facts.tier, rules.tiers) !== null,
     firstYearReminderFrom: facts.stage !== 'churned' ? facts.enrolledAt : null,

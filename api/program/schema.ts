@@ -112,3 +112,47 @@ export const reEarnBody = z
     limit: whole(1, 1000).optional(),
   })
   .default({});
+
+/** A draft's id in a path: digits only (`1e3` is not draft 1000). */
+export const draftParams = z.object({
+  id: z.preprocess(
+    (v) => (typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : v),
+    z
+      .number({ message: 'must be a draft id' })
+      .int('must be a draft id')
+      .min(1, 'must be a draft id (1 or more)')
+      .max(Number.MAX_SAFE_INTEGER, 'must be a draft id'),
+  ),
+});
+
+const revision = z
+  .number({ message: 'must be the revision the draft was read at' })
+  .int('must be the revision the draft was read at')
+  .min(1, 'must be the revision the draft was read at');
+
+const draftNote = z.string().max(1000, 'must be at most 1,000 characters');
+
+/** `POST /v1/program/rules/drafts`: a new draft, whole and valid as a version would be. */
+export const createDraftBody = z.strictObject({
+  rules: rulesSchema,
+  /** The version the admin started from (for the page's "changed from version n"). */
+  basedOnVersion: whole(1, 1_000_000).optional(),
+  note: draftNote.optional(),
+});
+
+/** `POST /v1/program/rules/drafts/:id`: the draft's rules and note as saved now, from `revision`. */
+export const saveDraftBody = z.strictObject({
+  rules: rulesSchema,
+  note: draftNote.nullable().optional(),
+  revision,
+});
+
+/** `POST /v1/program/rules/drafts/:id/publish`: the draft as saved at `revision`, in force from `effectiveFrom`. */
+export const publishDraftBody = z.strictObject({
+  effectiveFrom: isoDate(),
+  revision,
+  note: draftNote.optional(),
+});
+
+/** `POST /v1/program/rules/preview`: the rules to compare with the version that would decide the next review. */
+export const previewRulesBody = z.strictObject({ rules: rulesSchema });

@@ -5,6 +5,7 @@
  * (`points.re_earned`, domain/messages.ts) and reads its balance again.
  */
 import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/knex.js';
 import * as audit from '../../db/repositories/audit.js';
@@ -37,34 +38,50 @@ export async function listRules(deps: Pick<ProgramServiceDeps, 'db'>, now = new 
  */
 export async function publishRules(
   deps: Pick<ProgramServiceDeps, 'db'>,
-  input: { effectiveFrom: string; rules: ProgramRules; note?: string | undefined; actor: string },
+  input: PublishInput,
   now = new Date(),
 ) {
-  return deps.db.transaction(async (trx) => {
-    const latest = await lifecycle.lockRulesVersions(trx);
-    const tooEarly = (why: string) =>
-      new HttpError(422, 'effective_from_too_early', `effectiveFrom: ${why}`, {
-        field: 'effectiveFrom',
-        ...(latest ? { latestVersion: latest.version, latestEffectiveFrom: latest.effectiveFrom } : {}),
-      });
-    if (input.effectiveFrom < today(now)) throw tooEarly(`must not be before today (${today(now)})`);
-    if (latest && input.effectiveFrom <= latest.effectiveFrom)
-      throw tooEarly(`must be after ${latest.effectiveFrom}, the first day of version ${latest.version}`);
-    const version = await lifecycle.addRulesVersion(trx, {
-      effectiveFrom: input.effectiveFrom,
-      rules: input.rules,
-      createdBy: input.actor,
+  return deps.db.transaction((trx) => publishInTransaction(trx, input, now));
+}
+
+export interface PublishInput {
+  effectiveFrom: string;
+  rules: ProgramRules;
+  note?: string | undefined;
+  actor: string;
+  /** The draft it was published from (api/program/drafts.ts), named in the audit row. */
+  draftId?: number | undefined;
+}
+
+/** `publishRules` inside the caller's transaction `trx` (a draft's publication locks its draft first). */
+export async function publishInTransaction(trx: Knex.Transaction, input: PublishInput, now: Date) {
+  const latest = await lifecycle.lockRulesVersions(trx);
+  const tooEarly = (why: string) =>
+    new HttpError(422, 'effective_from_too_early', `effectiveFrom: ${why}`, {
+      field: 'effectiveFrom',
+      ...(latest ? { latestVersion: latest.version, latestEffectiveFrom: latest.effectiveFrom } : {}),
     });
-    const published = { version, effectiveFrom: input.effectiveFrom, rules: input.rules };
-    await audit.record(trx, {
-      actor: input.actor,
-      action: 'program.rules_published',
-      subject: `program_rules:${version}`,
-      before: latest ? { version: latest.version, effectiveFrom: latest.effectiveFrom } : undefined,
-      after: { ...published, ...(input.note ? { note: input.note } : {}) },
-    });
-    return { ...published, createdBy: input.actor };
+  if (input.effectiveFrom < today(now)) throw tooEarly(`must not be before today (${today(now)})`);
+  if (latest && input.effectiveFrom <= latest.effectiveFrom)
+    throw tooEarly(`must be after ${latest.effectiveFrom}, the first day of version ${latest.version}`);
+  const version = await lifecycle.addRulesVersion(trx, {
+    effectiveFrom: input.effectiveFrom,
+    rules: input.rules,
+    createdBy: input.actor,
   });
+  const published = { version, effectiveFrom: input.effectiveFrom, rules: input.rules };
+  await audit.record(trx, {
+    actor: input.actor,
+    action: 'program.rules_published',
+    subject: `program_rules:${version}`,
+    before: latest ? { version: latest.version, effectiveFrom: latest.effectiveFrom } : undefined,
+    after: {
+      ...published,
+      ...(input.note ? { note: input.note } : {}),
+      ...(input.draftId !== undefined ? { draftId: input.draftId } : {}),
+    },
+  });
+  return { ...published, createdBy: input.actor };
 }
 
 /**

@@ -1,11 +1,18 @@
-/** Program rules (docs/console.md). */
-import { useTranslation } from 'react-i18next';
+/**
+ * Program rules, for admins (docs/console.md "Program rules"): the version in force and those waiting for their
+ * day, the drafts, and one draft's editor with the tier-change preview and publication (console/src/pages/rules/).
+ */
+import { Route, Routes } from 'react-router';
+import { DraftPage } from './rules/editor';
+import { RulesOverview } from './rules/overview';
 
 export function RulesPage() {
-  const { t } = useTranslation();
   return (
-    <section className="card" data-testid="rules-page">
-      <h2>{t('rules.title')}</h2>
-    </section>
+    <div className="rules-page" data-testid="rules-page">
+      <Routes>
+        <Route index element={<RulesOverview />} />
+        <Route path="drafts/:id" element={<DraftPage />} />
+      </Routes>
+    </div>
   );
 }
