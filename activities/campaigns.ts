@@ -139,6 +139,9 @@ export function createCampaignActivities(deps: CampaignDeps) {
       );
       const updates: campaigns.RecipientUpdate[] = [];
       const toSend: outbox.PlannedOutboxRow[] = [];
+      // Every decision first, then their outbox rows in one statement (a repeat keeps the rows there).
+      const rows: outbox.NewPlannedRow[] = [];
+      const decided = new Map<string, { hold: string | null }>();
       for (const fact of facts) {
         const key = idempotencyKey(workflowId, fact.id);
         const base = {
@@ -151,24 +154,14 @@ export function createCampaignActivities(deps: CampaignDeps) {
         };
         const decision = decideCampaignMail(fact, now, settings, zones);
         if (decision.action === 'skip') {
-          const { mail } = await outbox.enqueuePlanned(trx, {
-            ...base,
-            locale: fact.locale,
-            to_address: '',
-            subject: '',
-            body_text: '',
-            body_html: '',
-            send_at: null,
-            unsubscribe_url: null,
-            suppressionReason: decision.text,
-          });
-          updates.push(settledBy(mail, fact.id));
+          rows.push(outbox.suppressedRow({ ...base, locale: fact.locale }, decision.text));
           continue;
         }
         const unsubscribeUrl = deps.unsubscribeUrl?.({ guestId: fact.id }) ?? null;
         const rendered = await core.render(fact, c.template, {}, unsubscribeUrl, c.template_version);
         const sendAt = decision.action === 'hold' ? decision.until.at : now;
-        const { mail } = await outbox.enqueuePlanned(trx, {
+        decided.set(fact.id, { hold: decision.action === 'hold' ? sendAt : null });
+        rows.push({
           ...base,
           locale: rendered.locale,
           to_address: fact.email!,
@@ -181,16 +174,19 @@ export function createCampaignActivities(deps: CampaignDeps) {
           send_at: new Date(sendAt),
           unsubscribe_url: unsubscribeUrl,
         });
-        if (mail.status !== 'pending') updates.push(settledBy(mail, fact.id));
-        else if (decision.action === 'hold')
+      }
+      for (const mail of await outbox.enqueuePlannedMany(trx, rows)) {
+        const d = decided.get(mail.guest_id);
+        if (mail.status !== 'pending' || !d) updates.push(settledBy(mail, mail.guest_id));
+        else if (d.hold)
           updates.push({
-            guest_id: fact.id,
+            guest_id: mail.guest_id,
             state: 'planned',
             outbox_id: mail.id,
-            send_at: new Date(sendAt),
+            send_at: new Date(d.hold),
           });
         else {
-          updates.push({ guest_id: fact.id, state: 'sending', outbox_id: mail.id });
+          updates.push({ guest_id: mail.guest_id, state: 'sending', outbox_id: mail.id });
           toSend.push(mail);
         }
       }
@@ -239,9 +235,12 @@ export function createCampaignActivities(deps: CampaignDeps) {
     return { mail: { ...row, ...fresh } };
   }
 
-  /** One mail, once: claimed only if no attempt ever claimed it without recording the answer. */
+  /**
+   * One mail, once: claimed just before its conversation (so a lost attempt strands only the mails it was
+   * talking about), only if no attempt ever claimed it without recording the answer.
+   */
   async function deliverOnce(mail: outbox.PlannedOutboxRow): Promise<campaigns.RecipientUpdate | null> {
-    const claimed = await outbox.claimFirstDelivery(db, mail.id, leaseSeconds);
+    const [claimed] = await outbox.claimFirstDeliveries(db, [mail.id], leaseSeconds);
     // Another attempt has it, or lost it: settleStranded decides once its lease has run out.
     if (!claimed) return null;
     try {

@@ -110,6 +110,53 @@ async function enqueueRow(
   return { mail: existing, created: false };
 }
 
+/** A planned mail's row, pending with its content or (`suppressedRow`) suppressed with its reason. */
+export type NewPlannedRow = NewOutboxRow &
+  PlannedFields &
+  Partial<Pick<OutboxRow, 'status' | 'suppression_reason'>>;
+
+/** The row that records a planned mail deliberately not sent, and why: no content. */
+export function suppressedRow(
+  row: Pick<OutboxRow, 'idempotency_key' | 'message_id' | 'guest_id' | 'template' | 'locale'> &
+    Pick<PlannedFields, 'class' | 'planned_at'>,
+  reason: string,
+): NewPlannedRow {
+  return {
+    ...row,
+    to_address: '',
+    subject: '',
+    body_text: '',
+    body_html: '',
+    send_at: null,
+    unsubscribe_url: null,
+    template_version: null,
+    facts: null,
+    status: 'suppressed',
+    suppression_reason: reason,
+  };
+}
+
+/**
+ * Many planned mails in one statement, once per idempotency key: the rows as they are afterwards (a key already
+ * there keeps its row, whatever its status), in no particular order.
+ */
+export async function enqueuePlannedMany(db: Knex, rows: NewPlannedRow[]): Promise<PlannedOutboxRow[]> {
+  if (rows.length === 0) return [];
+  const values = rows.map((r) => (r.facts ? { ...r, facts: JSON.stringify(r.facts) } : r));
+  const inserted = (await db('mail_outbox')
+    .insert(values)
+    .onConflict('idempotency_key')
+    .ignore()
+    .returning('*')) as PlannedOutboxRow[];
+  if (inserted.length === rows.length) return inserted;
+  const got = new Set(inserted.map((r) => r.idempotency_key));
+  const existing = await db<PlannedOutboxRow>('mail_outbox').whereIn(
+    'idempotency_key',
+    rows.filter((r) => !got.has(r.idempotency_key)).map((r) => r.idempotency_key),
+  );
+  return [...inserted, ...existing];
+}
+
 /**
  * Records, once per idempotency key, that a mail was deliberately not sent and
  * why: a row with status `suppressed` and no content. A repeat returns the row
@@ -169,24 +216,26 @@ export async function claimForDelivery(
 }
 
 /**
- * Claims a pending row for its first delivery attempt, or the next after one that recorded its answer
+ * Claims pending rows for their first delivery attempt, or the next after one that recorded its answer
  * (`recordError` releases the lease): never a row whose earlier attempt was lost mid-conversation (its lease
- * still set), which may have been accepted. A campaign's mail goes at most once (activities/campaigns.ts).
+ * still set), which may have been accepted. A campaign's mail goes at most once (activities/campaigns.ts). The
+ * rows claimed.
  */
-export async function claimFirstDelivery(
+export async function claimFirstDeliveries(
   db: Knex,
-  id: number,
+  ids: number[],
   leaseSeconds: number,
-): Promise<PlannedOutboxRow | undefined> {
-  const [row] = await db<PlannedOutboxRow>('mail_outbox')
-    .where({ id, status: 'pending' })
+): Promise<PlannedOutboxRow[]> {
+  if (ids.length === 0) return [];
+  return db<PlannedOutboxRow>('mail_outbox')
+    .whereIn('id', ids)
+    .where({ status: 'pending' })
     .whereNull('claimed_until')
     .update({
       claimed_until: db.raw(`now() + make_interval(secs => ?)`, [leaseSeconds]),
       attempts: db.raw('attempts + 1'),
     })
     .returning('*');
-  return row;
 }
 
 /**
