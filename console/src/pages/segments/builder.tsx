@@ -15,7 +15,7 @@ import { get, post } from '../../api';
 import { codeLabel } from '../../i18n';
 import { formatDay, formatNumber } from '../../format';
 import { useSession } from '../../session';
-import { ErrorBox, Field, Loading, QueryState, Section } from '../../ui';
+import { ErrorBox, Loading, QueryState, Section } from '../../ui';
 import {
   GuestTable,
   LANGUAGES,
@@ -270,26 +270,29 @@ function DefinitionForm(props: { value: Definition; onChange: (d: Definition) =>
           <option value="true">{t('segments.builder.consentYes')}</option>
           <option value="false">{t('segments.builder.consentNo')}</option>
         </select>
-        <Field label={t('segments.builder.lapsed')} hint={t('segments.builder.lapsedHint')}>
-          <span className="seg-days">
-            <input
-              type="number"
-              name="lapsedWithinDays"
-              min={1}
-              max={3650}
-              step={1}
-              value={d.lapsedWithinDays ?? ''}
-              onChange={(e) => {
-                const n = Number(e.target.value);
-                set(
-                  'lapsedWithinDays',
-                  e.target.value === '' || !Number.isInteger(n) || n < 1 ? undefined : Math.min(n, 3650),
-                );
-              }}
-            />
-            <span>{t('segments.builder.lapsedDays')}</span>
-          </span>
-        </Field>
+      </fieldset>
+      <fieldset className="seg-group">
+        <legend>{t('segments.builder.lapsed')}</legend>
+        <span className="seg-days">
+          <input
+            type="number"
+            name="lapsedWithinDays"
+            aria-label={t('segments.builder.lapsed')}
+            min={1}
+            max={3650}
+            step={1}
+            value={d.lapsedWithinDays ?? ''}
+            onChange={(e) => {
+              const n = Number(e.target.value);
+              set(
+                'lapsedWithinDays',
+                e.target.value === '' || !Number.isInteger(n) || n < 1 ? undefined : Math.min(n, 3650),
+              );
+            }}
+          />
+          <span>{t('segments.builder.lapsedDays')}</span>
+        </span>
+        <p className="field-hint">{t('segments.builder.lapsedHint')}</p>
       </fieldset>
       <fieldset className="seg-group seg-rfm">
         <legend>{t('segments.builder.rfm')}</legend>

@@ -125,12 +125,15 @@ export function ForecastTab() {
                       </td>
                       <td className="nowrap">
                         {t('segments.forecast.activity', {
-                          stays: m.activity.stays,
-                          nights: m.activity.nights,
+                          stays: t('segments.forecast.stays', { count: m.activity.stays }),
+                          nights: t('segments.forecast.nights', { count: m.activity.nights }),
                         })}
                       </td>
                       <td className="nowrap">
-                        {t('segments.forecast.short', { nights: m.short.nights, stays: m.short.stays })}
+                        {t('segments.forecast.short', {
+                          nights: t('segments.forecast.nights', { count: m.short.nights }),
+                          stays: t('segments.forecast.stays', { count: m.short.stays }),
+                        })}
                       </td>
                     </tr>
                   ))}

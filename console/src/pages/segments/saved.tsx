@@ -51,7 +51,7 @@ export function SavedSegments() {
                   <Link to={`/marketing/segments/${s.id}`}>{s.name}</Link>
                 </td>
                 <td>{describe(s.definition)}</td>
-                <td className="nowrap">{s.updatedBy}</td>
+                <td className="nowrap">{s.createdBy}</td>
                 <td className="nowrap">{formatInstant(s.updatedAt, zone)}</td>
               </tr>
             ))}
@@ -144,7 +144,7 @@ export function SegmentDetail() {
                 <div className="fact">
                   <dt>{t('segments.list.by')}</dt>
                   <dd className="small">
-                    {t('segments.detail.createdBy', { by: s.createdBy })}, {formatInstant(s.createdAt, zone)}
+                    {s.createdBy}, {formatInstant(s.createdAt, zone)}
                     {s.updatedAt !== s.createdAt ? (
                       <>
                         <br />
