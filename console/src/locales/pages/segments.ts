@@ -60,7 +60,8 @@ export const en = {
     updatedBy: 'changed by {{by}}',
     edit: 'Edit',
     csv: 'Download CSV',
-    csvHint: 'The CSV holds e-mail addresses; each download is recorded with your name.',
+    csvHint:
+      'The CSV holds e-mail addresses; each download is recorded with your name. To mail these guests, send a campaign: it keeps to consent, frequency caps and quiet hours.',
     archive: 'Archive',
     archiveTitle: 'Archive this segment?',
     archiveText: 'It leaves the list. Campaigns that went to it keep its name. The guests are not touched.',
@@ -180,7 +181,8 @@ export const zh: typeof en = {
     updatedBy: '由 {{by}} 修改',
     edit: '编辑',
     csv: '下载 CSV',
-    csvHint: 'CSV 含电子邮箱地址；每次下载都会记录您的名字。',
+    csvHint:
+      'CSV 含电子邮箱地址；每次下载都会记录您的名字。如需给这些宾客发邮件，请创建营销活动：它会遵守营销许可、发送频次上限和免打扰时段。',
     archive: '归档',
     archiveTitle: '归档此客群？',
     archiveText: '它将从列表中移除。发给它的营销活动仍保留其名称。宾客资料不受影响。',
