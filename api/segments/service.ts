@@ -16,9 +16,34 @@ import { CURSOR_MESSAGE } from './schema.js';
 export interface SegmentsDeps {
   db: Db;
   logger?: Logger;
+  /** How long a segment context (RFM cut points, spenders, rules) is reused; default 30 s, 0: never. */
+  contextTtlMs?: number;
 }
 
 const todayOf = (now: Date) => now.toISOString().slice(0, 10);
+
+const CONTEXT_TTL_MS = 30_000;
+const contexts = new WeakMap<Db, { today: string; until: number; ctx: Promise<segments.SegmentContext> }>();
+
+/**
+ * The segment context of `now`'s day, reused for `contextTtlMs` (30 s): the builder asks for a count on every
+ * click, and the base's RFM cut points and its spenders (one pass over every stay) barely move in that time.
+ * The segment itself is always counted live; only the cut points and the value segments' bounds may be up to
+ * that old.
+ */
+function contextOf(deps: SegmentsDeps, now: Date): Promise<segments.SegmentContext> {
+  const today = todayOf(now);
+  const ttl = deps.contextTtlMs ?? CONTEXT_TTL_MS;
+  const hit = contexts.get(deps.db);
+  if (hit && hit.today === today && hit.until > now.getTime()) return hit.ctx;
+  const ctx = segments.segmentContext(deps.db, today);
+  if (ttl > 0) {
+    contexts.set(deps.db, { today, until: now.getTime() + ttl, ctx });
+    // A failed statement is not kept.
+    ctx.catch(() => contexts.delete(deps.db));
+  }
+  return ctx;
+}
 
 /** A guest of a segment as the answers give it: value segment and RFM scores decided by the domain. */
 function guestOut(g: segments.SegmentGuestRow, ctx: segments.SegmentContext, spent: number) {
@@ -71,7 +96,7 @@ export async function previewSegment(
   body: { definition: SegmentDefinition; limit: number },
   now = new Date(),
 ) {
-  const ctx = await segments.segmentContext(deps.db, todayOf(now));
+  const ctx = await contextOf(deps, now);
   const found = await segments.previewSegment(deps.db, body.definition, ctx, body.limit);
   return {
     ...basisOut(ctx, found.spenders),
@@ -157,7 +182,7 @@ async function found(deps: SegmentsDeps, id: string) {
 /** A saved segment with its count today. */
 export async function getSegment(deps: SegmentsDeps, id: string, now = new Date()) {
   const row = await found(deps, id);
-  const ctx = await segments.segmentContext(deps.db, todayOf(now));
+  const ctx = await contextOf(deps, now);
   const spent = await segments.spenders(deps.db, ctx);
   const count = await segments.countSegment(deps.db, row.definition, ctx, spent);
   return { segment: savedOut(row), ...basisOut(ctx, spent), count };
@@ -194,7 +219,7 @@ export async function segmentGuests(
 ) {
   const after = cursorOf(page.cursor);
   const row = await found(deps, id);
-  const ctx = await segments.segmentContext(deps.db, todayOf(now));
+  const ctx = await contextOf(deps, now);
   const spent = await segments.spenders(deps.db, ctx);
   const got = await segments.segmentPage(deps.db, row.definition, ctx, spent, { limit: page.limit, after });
   return {
@@ -291,7 +316,7 @@ export async function exportSegment(
   now = new Date(),
 ): Promise<void> {
   const row = await found(deps, id);
-  const ctx = await segments.segmentContext(deps.db, todayOf(now));
+  const ctx = await contextOf(deps, now);
   const spent = await segments.spenders(deps.db, ctx);
   const exportId = await segments.recordExport(deps.db, { segmentId: id, kind: 'segment', by });
   await streamCsv<segments.SegmentGuestRow>(

@@ -52,11 +52,13 @@ export interface SegmentContext {
   reminderMonths: number;
   /** The base's RFM cut points (`rfmCuts`); null when no guest has a stay. */
   rfm: RfmCuts | null;
+  /** The guests who spent in the window, counted with the cut points (`spenders` gives it). */
+  spenders: number;
 }
 
 /**
- * The segment context of `today` ('YYYY-MM-DD', UTC): the revenue window, rates and settings in force, and the
- * base's RFM cut points (one statement over the stays).
+ * The segment context of `today` ('YYYY-MM-DD', UTC): the revenue window, rates and settings in force, the
+ * base's RFM cut points and the number of guests who spent (one statement over the stays).
  */
 export async function segmentContext(db: Knex, today: string): Promise<SegmentContext> {
   const rules = versionInForce(await rulesVersions(db), today)?.rules ?? DEFAULT_RULES;
@@ -67,7 +69,7 @@ export async function segmentContext(db: Knex, today: string): Promise<SegmentCo
     settings: segmentSettingsOf(rules),
     reminderMonths: rules.firstYearReminderMonthsBefore,
   };
-  return { ...ctx, rfm: await rfmCuts(db, ctx) };
+  return { ...ctx, ...(await rfmCuts(db, ctx)) };
 }
 
 /**
@@ -76,45 +78,56 @@ export async function segmentContext(db: Knex, today: string): Promise<SegmentCo
  * value ranks by) and to the cent (`revenue`, which RFM scores).
  */
 function guestFacts(db: Knex, ctx: Pick<SegmentContext, 'today' | 'since' | 'rates'>) {
-  const amount = db.raw('s.room_revenue * coalesce((?::jsonb ->> s.currency)::numeric, 0)', [
-    JSON.stringify(ctx.rates),
-  ]);
-  return db('stays as s')
+  const perGuest = db('stays as s')
     .select('s.guest_id')
     .select(db.raw('max(s.departure) as last_departure'))
-    .select(db.raw('(?::date - max(s.departure)) as recency_days', [ctx.today]))
     .select(db.raw('count(*)::int as stays'))
     .select(
-      db.raw('coalesce(sum(?) filter (where s.departure >= ?), 0) as revenue_exact', [amount, ctx.since]),
-    )
-    .select(
-      db.raw('round(coalesce(sum(?) filter (where s.departure >= ?), 0), 2) as revenue', [amount, ctx.since]),
+      db.raw(
+        'coalesce(sum(s.room_revenue * coalesce((?::jsonb ->> s.currency)::numeric, 0)) filter (where s.departure >= ?), 0) as revenue_exact',
+        [JSON.stringify(ctx.rates), ctx.since],
+      ),
     )
     .groupBy('s.guest_id');
+  return db
+    .from(perGuest.as('pg'))
+    .select(
+      'pg.guest_id',
+      'pg.last_departure',
+      db.raw('(?::date - pg.last_departure) as recency_days', [ctx.today]),
+      'pg.stays',
+      'pg.revenue_exact',
+      db.raw('round(pg.revenue_exact, 2) as revenue'),
+    );
 }
 
 /**
  * The base's RFM cut points: the 20th, 40th, 60th and 80th percentiles (`percentile_disc`: each a value some
- * guest has, domain/segments.ts `quintileCuts`) of each measure over the guests with a stay.
+ * guest has, domain/segments.ts `quintileCuts`) of each measure over the guests with a stay; and, from the
+ * same pass, the guests who spent in the window.
  */
 export async function rfmCuts(
   db: Knex,
   ctx: Pick<SegmentContext, 'today' | 'since' | 'rates'>,
-): Promise<RfmCuts | null> {
+): Promise<{ rfm: RfmCuts | null; spenders: number }> {
   const shares = `array[${QUINTILE_SHARES.join(',')}]::float8[]`;
   const row = (await db
     .with('f', guestFacts(db, ctx))
     .from('f')
     .select(
       db.raw('count(*)::int as n'),
+      db.raw('(count(*) filter (where revenue_exact > 0))::int as spenders'),
       db.raw(`percentile_disc(${shares}) within group (order by recency_days) as recency`),
       db.raw(`percentile_disc(${shares}) within group (order by stays) as stays`),
       db.raw(`(percentile_disc(${shares}) within group (order by revenue))::text[] as revenue`),
     )
-    .first()) as { n: number; recency: number[]; stays: number[]; revenue: string[] };
-  if (!row || row.n === 0) return null;
+    .first()) as { n: number; spenders: number; recency: number[]; stays: number[]; revenue: string[] };
+  if (!row || row.n === 0) return { rfm: null, spenders: 0 };
   const cuts = (v: (number | string)[]) => v.map(Number) as unknown as QuintileCuts;
-  return { recencyDays: cuts(row.recency), stays: cuts(row.stays), revenue: cuts(row.revenue) };
+  return {
+    rfm: { recencyDays: cuts(row.recency), stays: cuts(row.stays), revenue: cuts(row.revenue) },
+    spenders: row.spenders,
+  };
 }
 
 export interface SegmentGuestRow {
@@ -137,17 +150,12 @@ export interface SegmentGuestRow {
   tenure: Tenure;
 }
 
-/** The guests who spent in the window (revenue above 0 in the program currency): the value segments rank them. */
-export async function spenders(db: Knex, ctx: SegmentContext): Promise<number> {
-  const spent = db('stays as s')
-    .select('s.guest_id')
-    .where('s.departure', '>=', ctx.since)
-    .groupBy('s.guest_id')
-    .havingRaw('sum(s.room_revenue * coalesce((?::jsonb ->> s.currency)::numeric, 0)) > 0', [
-      JSON.stringify(ctx.rates),
-    ]);
-  const row = (await db.from(spent.as('sp')).count({ n: '*' }).first()) as { n: number | string };
-  return Number(row.n);
+/**
+ * The guests who spent in the window (revenue above 0 in the program currency): the value segments rank them.
+ * Counted with the context (`segmentContext`), in the same pass as the RFM cut points.
+ */
+export function spenders(_db: Knex, ctx: SegmentContext): Promise<number> {
+  return Promise.resolve(ctx.spenders);
 }
 
 /** The tenure of `g` in SQL: domain/segments.ts `tenureOf`, with its bounds. */
@@ -175,18 +183,20 @@ function tenureSql(db: Knex, ctx: SegmentContext) {
  */
 export function segmentQuery(db: Knex, definition: SegmentDefinition, ctx: SegmentContext, spent: number) {
   const tenure = tenureSql(db, ctx);
+  // Each guest's facts with its rank by revenue among those who spent (the spenders sort first, so the
+  // numbering among them is their rank); the CTE sits on the outer statement, so the subquery `x` is flattened
+  // and a column nobody reads is never computed.
+  const facts = db
+    .from(guestFacts(db, ctx).as('f0'))
+    .select(
+      'f0.*',
+      db.raw(
+        'case when f0.revenue_exact > 0 then row_number() over (order by (f0.revenue_exact > 0) desc, f0.revenue_exact desc, f0.guest_id) end as value_rank',
+      ),
+    );
   const inner = db
-    .with('f', guestFacts(db, ctx))
-    .with(
-      'ranked',
-      db
-        .select('guest_id', db.raw('row_number() over (order by revenue_exact desc, guest_id) as value_rank'))
-        .from('f')
-        .where('revenue_exact', '>', 0),
-    )
     .from('guests as g')
     .leftJoin('f', 'f.guest_id', 'g.id')
-    .leftJoin('ranked as r', 'r.guest_id', 'g.id')
     .select(
       'g.id',
       'g.first_name',
@@ -197,7 +207,7 @@ export function segmentQuery(db: Knex, definition: SegmentDefinition, ctx: Segme
       'g.tier',
       'g.locale',
       'g.marketing_consent',
-      db.raw('r.value_rank::int as value_rank'),
+      db.raw('f.value_rank::int as value_rank'),
       db.raw('f.revenue::text as revenue'),
       db.raw('f.recency_days'),
       db.raw('coalesce(f.stays, 0) as stays'),
@@ -225,10 +235,10 @@ export function segmentQuery(db: Knex, definition: SegmentDefinition, ctx: Segme
       for (const segment of segments) {
         const ranks = valueSegmentRanks(segment, bounds);
         w.orWhere((o) => {
-          o.where('r.value_rank', '>', ranks.after);
-          if (ranks.upTo !== null) o.where('r.value_rank', '<=', ranks.upTo);
+          o.where('f.value_rank', '>', ranks.after);
+          if (ranks.upTo !== null) o.where('f.value_rank', '<=', ranks.upTo);
         });
-        if (ranks.withoutSpend) w.orWhereNull('r.value_rank');
+        if (ranks.withoutSpend) w.orWhereNull('f.value_rank');
       }
     });
   }
@@ -244,7 +254,7 @@ export function segmentQuery(db: Knex, definition: SegmentDefinition, ctx: Segme
         .where('sh.at', '>=', db.raw('?::timestamptz', [from])),
     );
   }
-  const outer = db.from(inner.as('x'));
+  const outer = db.with('f', facts).from(inner.as('x'));
   if (d.tenure?.length) outer.whereIn('x.tenure', d.tenure);
   return outer;
 }
@@ -357,7 +367,7 @@ export function segmentRows(
   return segmentQuery(db, definition, ctx, spent).select('x.*').orderByRaw(NAME_ORDER);
 }
 
-/** How many guests `definition` takes, and the first `limit` of them by name. */
+/** How many guests `definition` takes, and the first `limit` (at least 1) of them by name. */
 export async function previewSegment(
   db: Knex,
   definition: SegmentDefinition,
@@ -365,13 +375,14 @@ export async function previewSegment(
   limit: number,
 ): Promise<{ count: number; spenders: number; guests: SegmentGuestRow[] }> {
   const spent = await spenders(db, ctx);
-  const [countRow, guests] = await Promise.all([
-    segmentQuery(db, definition, ctx, spent).count({ n: '*' }).first() as Promise<{ n: number | string }>,
-    segmentQuery(db, definition, ctx, spent).select('x.*').orderByRaw(NAME_ORDER).limit(limit) as Promise<
-      SegmentGuestRow[]
-    >,
-  ]);
-  return { count: Number(countRow.n), spenders: spent, guests };
+  // One statement: the first page by name, each row carrying the count of the whole segment.
+  const rows = (await segmentQuery(db, definition, ctx, spent)
+    .select('x.*', db.raw('count(*) over () as segment_count'))
+    .orderByRaw(NAME_ORDER)
+    .limit(limit)) as (SegmentGuestRow & { segment_count?: number | string })[];
+  const count = rows.length ? Number(rows[0]!.segment_count) : 0;
+  const guests = rows.map(({ segment_count: _count, ...g }) => g);
+  return { count, spenders: spent, guests };
 }
 
 // ---------------------------------------------------------------------------------------------- saved segments
