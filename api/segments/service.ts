@@ -34,14 +34,15 @@ const contexts = new WeakMap<Db, { today: string; until: number; ctx: Promise<se
 function contextOf(deps: SegmentsDeps, now: Date): Promise<segments.SegmentContext> {
   const today = todayOf(now);
   const ttl = deps.contextTtlMs ?? CONTEXT_TTL_MS;
+  if (ttl <= 0) return segments.segmentContext(deps.db, today);
   const hit = contexts.get(deps.db);
   if (hit && hit.today === today && hit.until > now.getTime()) return hit.ctx;
   const ctx = segments.segmentContext(deps.db, today);
-  if (ttl > 0) {
-    contexts.set(deps.db, { today, until: now.getTime() + ttl, ctx });
-    // A failed statement is not kept.
-    ctx.catch(() => contexts.delete(deps.db));
-  }
+  contexts.set(deps.db, { today, until: now.getTime() + ttl, ctx });
+  // A failed statement is not kept.
+  ctx.catch(() => {
+    if (contexts.get(deps.db)?.ctx === ctx) contexts.delete(deps.db);
+  });
   return ctx;
 }
 
