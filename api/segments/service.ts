@@ -299,8 +299,9 @@ async function streamCsv<R>(
       return ok;
     });
     if (!res.destroyed) {
-      res.end();
+      // Recorded before the last byte goes, so a client that has the whole file finds the export counted.
       await segments.finishExport(deps.db, file.exportId, written);
+      res.end();
     }
   } catch (err) {
     deps.logger?.error({ err, exportId: file.exportId }, 'CSV export broke off');
