@@ -89,7 +89,17 @@ export const ROUTES = [
   route('POST', '/v1/workflows/:id/cancel', 'staff'),
 
   route('GET', '/v1/arrivals', 'staff'),
+  // Segments (api/segments/router.ts): the preview, the forecast, saved segments, their guests and CSV.
   route('POST', '/v1/segments/preview', 'marketing'),
+  route('GET', '/v1/segments/forecast', 'marketing'),
+  route('GET', '/v1/segments/forecast.csv', 'marketing'),
+  route('GET', '/v1/segments', 'marketing'),
+  route('POST', '/v1/segments', 'marketing'),
+  route('GET', '/v1/segments/:id', 'marketing'),
+  route('POST', '/v1/segments/:id', 'marketing'),
+  route('DELETE', '/v1/segments/:id', 'marketing'),
+  route('GET', '/v1/segments/:id/guests', 'marketing'),
+  route('GET', '/v1/segments/:id/export.csv', 'marketing'),
 
   route('GET', '/v1/campaigns', 'marketing'),
   route('POST', '/v1/campaigns', 'marketing'),

@@ -141,13 +141,14 @@ export function createApp(deps: AppDeps): Express {
   // The day's arrivals at a property, each with the front desk's brief (staff).
   app.use('/v1/arrivals', arrivalsRouter({ db: deps.db }));
 
-  // Marketers' segments: count and first guests of a definition (marketer, admin).
+  // Marketers' segments: the count preview, saved segments, their guests and CSV, the requalification
+  // forecast (marketer, admin).
   app.use(
     '/v1/segments',
     requireRole(deps.db, ROLES_FOR.marketing),
     jsonBodyOnly,
     express.json({ limit: '64kb' }),
-    segmentsRouter({ db: deps.db }),
+    segmentsRouter({ db: deps.db, logger: deps.logger }),
   );
 
   // Campaigns: drafts, count preview, start, pause, resume, cancel, progress and result (marketer, admin).

@@ -4,10 +4,15 @@ import {
   addDaysToDay,
   addMonthsToDay,
   DEFAULT_SEGMENT_SETTINGS,
+  lapsedFrom,
+  lapsedWithin,
+  quintileCuts,
   quintileScore,
   revenueShareOfTop,
+  rfmMatches,
   rfmScores,
   scoreRange,
+  scoreSpanRange,
   segmentSettingsFaults,
   tenureBounds,
   tenureOf,
@@ -117,6 +122,79 @@ describe('RFM scores', () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe('RFM cut points and spans', () => {
+  it('cuts at the first value reaching each fifth of the base, as percentile_disc does', () => {
+    expect(quintileCuts([10, 9, 8, 7, 6, 5, 4, 3, 2, 1])).toEqual([2, 4, 6, 8]);
+    expect(quintileCuts([1, 1, 1, 1, 2, 3])).toEqual([1, 1, 1, 2]);
+    expect(quintileCuts([7])).toEqual([7, 7, 7, 7]);
+    expect(quintileCuts([])).toBeNull();
+    expect(quintileCuts(Array.from({ length: 15 }, (_, i) => i + 1))).toEqual([3, 6, 9, 12]);
+  });
+
+  it('scores about a fifth of a base of distinct values at each score', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i);
+    const cuts = quintileCuts(values)!;
+    const counts = [0, 0, 0, 0, 0];
+    for (const v of values) counts[quintileScore(v, cuts, true) - 1]! += 1;
+    expect(counts).toEqual([20, 20, 20, 20, 20]);
+  });
+
+  it('a span of scores is the range of values a statement filters by', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: -5, max: 60 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.boolean(),
+        (base, value, a, b, more) => {
+          const cuts = quintileCuts(base)!;
+          const span = [a, b] as const;
+          const r = scoreSpanRange(span, cuts, more);
+          const inRange =
+            !r.none && (r.above === null || value > r.above) && (r.atMost === null || value <= r.atMost);
+          const score = quintileScore(value, cuts, more);
+          expect(inRange, `${value} in ${JSON.stringify(cuts)} span ${a}–${b}`).toBe(
+            score >= a && score <= b,
+          );
+        },
+      ),
+    );
+  });
+
+  it('matches a guest when every measure given scores within its span; a guest without a stay never', () => {
+    const scores = { r: 5, f: 1, m: 3 } as const;
+    expect(rfmMatches(scores, {})).toBe(true);
+    expect(rfmMatches(scores, { recency: [4, 5], monetary: [3, 3] })).toBe(true);
+    expect(rfmMatches(scores, { recency: [4, 5], frequency: [2, 5] })).toBe(false);
+    expect(rfmMatches(null, {})).toBe(false);
+  });
+});
+
+describe('lapsed within N days', () => {
+  const today = '2026-12-06';
+  it('takes a lapsed guest whose move to lapsed is on or after the day N days ago', () => {
+    expect(lapsedFrom(today, 90)).toBe('2026-09-07');
+    expect(lapsedWithin({ stage: 'lapsed', lapsedOn: '2026-09-07' }, today, 90)).toBe(true);
+    expect(lapsedWithin({ stage: 'lapsed', lapsedOn: '2026-09-06' }, today, 90)).toBe(false);
+    expect(lapsedWithin({ stage: 'lapsed', lapsedOn: null }, today, 90)).toBe(false);
+    // Lapsed recently, then back: not lapsed any more.
+    expect(lapsedWithin({ stage: 'reactivated', lapsedOn: '2026-12-01' }, today, 90)).toBe(false);
+  });
+
+  it('agrees with the day a statement compares with, for any day and N', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 3650 }), (ago, days) => {
+        const lapsedOn = addDaysToDay(today, -ago);
+        expect(lapsedWithin({ stage: 'lapsed', lapsedOn }, today, days)).toBe(
+          lapsedOn >= lapsedFrom(today, days),
+        );
+        expect(lapsedWithin({ stage: 'lapsed', lapsedOn }, today, days)).toBe(ago <= days);
+      }),
     );
   });
 });

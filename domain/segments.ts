@@ -146,6 +146,89 @@ export function scoreRange(
   return { above: above === 0 ? null : cuts[above - 1]!, atMost: above === 4 ? null : cuts[above]! };
 }
 
+/**
+ * The base's quintile cut points of one measure from its values, any order: for each of 0.2, 0.4, 0.6 and 0.8
+ * the first value, in rising order, whose position reaches that share of the base (PostgreSQL's
+ * `percentile_disc`, which db/repositories/segments.ts `rfmCuts` runs; the e2e test checks the two agree).
+ * Each cut is a value some guest has, so equal values tie exactly. Null for an empty base.
+ */
+export function quintileCuts(values: readonly number[]): QuintileCuts | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.max(1, Math.ceil(p * sorted.length)) - 1]!;
+  return [at(0.2), at(0.4), at(0.6), at(0.8)];
+}
+
+/** The shares of the base `quintileCuts` and its SQL form cut at. */
+export const QUINTILE_SHARES = [0.2, 0.4, 0.6, 0.8] as const;
+
+/** A span of scores, both ends included: `[2, 5]` is 2 to 5. */
+export type ScoreSpan = readonly [number, number];
+
+/**
+ * The values of a measure whose score lies in `span` (both ends included), as bounds a statement filters by:
+ * `above` exclusive, `atMost` inclusive, null where open; `none` when no value can score there (an empty span,
+ * or cut points that tie). The scores of a measure rise or fall with its value, so the span is one range.
+ */
+export function scoreSpanRange(
+  span: ScoreSpan,
+  cuts: QuintileCuts,
+  moreIsBetter: boolean,
+): { above: number | null; atMost: number | null; none: boolean } {
+  const [min, max] = [Math.max(1, Math.ceil(span[0])), Math.min(5, Math.floor(span[1]))];
+  if (min > max) return { above: null, atMost: null, none: true };
+  // The lowest values are those of the lowest score when more is better, of the highest when less is.
+  const low = scoreRange((moreIsBetter ? min : max) as Score, cuts, moreIsBetter);
+  const high = scoreRange((moreIsBetter ? max : min) as Score, cuts, moreIsBetter);
+  const none = low.above !== null && high.atMost !== null && high.atMost <= low.above;
+  return { above: low.above, atMost: high.atMost, none };
+}
+
+/** Whether a guest's RFM scores lie in every span given (a guest without a stay has none, and is in none). */
+export function rfmMatches(scores: { r: Score; f: Score; m: Score } | null, filter: RfmFilter): boolean {
+  if (!scores) return false;
+  const within = (s: Score, span: ScoreSpan | undefined) => !span || (s >= span[0] && s <= span[1]);
+  return (
+    within(scores.r, filter.recency) &&
+    within(scores.f, filter.frequency) &&
+    within(scores.m, filter.monetary)
+  );
+}
+
+/** An RFM filter of a definition: the span of scores each measure given must lie in. */
+export interface RfmFilter {
+  recency?: ScoreSpan;
+  frequency?: ScoreSpan;
+  monetary?: ScoreSpan;
+}
+
+/** Which facts each measure of RFM is, and whether more of it is better. */
+export const RFM_MEASURES = {
+  recency: { fact: 'recencyDays', moreIsBetter: false },
+  frequency: { fact: 'stays', moreIsBetter: true },
+  monetary: { fact: 'revenue', moreIsBetter: true },
+} as const satisfies Record<keyof RfmFilter, { fact: keyof RfmFacts; moreIsBetter: boolean }>;
+
+// ---------------------------------------------------------------------------------------------- lapsed
+
+/**
+ * "Lapsed within N days": the guest's stage is lapsed, and the move to lapsed (the latest, stage_history) was
+ * on or after `lapsedFrom(today, days)`, the UTC day N days before today. A guest whose stage is lapsed but who
+ * has no such move recorded is not in it.
+ */
+export function lapsedFrom(today: string, days: number): string {
+  return addDaysToDay(today, -days);
+}
+
+/** The verdict for one guest: `lapsedOn` is the UTC day of the latest move to lapsed (null: none). */
+export function lapsedWithin(
+  guest: { stage: Stage; lapsedOn: string | null },
+  today: string,
+  days: number,
+): boolean {
+  return guest.stage === 'lapsed' && guest.lapsedOn !== null && guest.lapsedOn >= lapsedFrom(today, days);
+}
+
 // ---------------------------------------------------------------------------------------------- tenure
 
 /** `day` ('YYYY-MM-DD') plus `months` calendar months, the day of month kept or clamped to the month's end. */
@@ -216,6 +299,10 @@ export interface SegmentDefinition {
   languages?: string[];
   value?: ValueSegment[];
   tenure?: Tenure[];
+  /** RFM scores 1–5: each measure given must score within its span (a guest without a stay has no score). */
+  rfm?: RfmFilter;
+  /** The stage is lapsed, and the move to lapsed was within the last N days (`lapsedWithin`). */
+  lapsedWithinDays?: number;
 }
 
 /**

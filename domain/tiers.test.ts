@@ -1,6 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  dropsAtReview,
   higherTier,
+  requalificationBounds,
+  TIERS,
+  type Tier,
   requalificationForecast,
   reviewedTier,
   shortfall,
@@ -122,5 +127,34 @@ describe('requalificationForecast', () => {
         activity: { stays: 4, nights: 4, basePoints: 0 },
       }),
     ).toBeNull();
+  });
+});
+
+describe('requalificationBounds', () => {
+  it('finds exactly the members the forecast moves down, for any activity and floor', () => {
+    const bounds = requalificationBounds();
+    const tier = fc.constantFrom(...TIERS);
+    fc.assert(
+      fc.property(
+        tier,
+        fc.option(tier, { nil: null }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 0, max: 150_000 }),
+        (held: Tier, floor: Tier | null, stays, nights, basePoints) => {
+          const b = bounds.find((x) => x.tier === held);
+          const inBounds =
+            !!b &&
+            stays < b.stays &&
+            nights < b.nights &&
+            basePoints < b.basePoints &&
+            (floor === null || !b.holdingFloors.includes(floor));
+          const verdict = dropsAtReview(
+            requalificationForecast({ tier: held, floor, activity: { stays, nights, basePoints } }),
+          );
+          expect(inBounds, JSON.stringify({ held, floor, stays, nights, basePoints })).toBe(verdict);
+        },
+      ),
+    );
   });
 });

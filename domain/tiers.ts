@@ -164,3 +164,37 @@ export function requalificationForecast(input: {
   });
   return { tier: input.tier, forecast, short, heldByFloor: forecast === input.tier };
 }
+
+/** Whether the forecast moves the member down at the review (not held there, or higher, by a floor). */
+export function dropsAtReview(forecast: RequalificationForecast | null): boolean {
+  return forecast !== null && tierRank(forecast.forecast) < tierRank(forecast.tier);
+}
+
+/** One tier's bounds of the forecast: see `requalificationBounds`. */
+export interface RequalificationBound {
+  tier: Exclude<Tier, 'member'>;
+  /** The year's activity is below all three: the tier is not kept yet. */
+  stays: number;
+  nights: number;
+  basePoints: number;
+  /** Floors that hold the tier anyway (the tier itself and above). */
+  holdingFloors: Tier[];
+}
+
+/**
+ * The members the next review would move down, as bounds a statement finds them by
+ * (db/repositories/segments.ts `forecastQuery`): a member holding `tier` whose year's stays, nights and base
+ * points are all below its thresholds, and whose floor, if any, is not among `holdingFloors`. The same verdict
+ * as `dropsAtReview(requalificationForecast(…))`, which domain/tiers.test.ts checks over generated members.
+ */
+export function requalificationBounds(
+  tiers: ProgramRules['tiers'] = DEFAULT_TIER_RULES,
+): RequalificationBound[] {
+  return (['silver', 'gold', 'diamond'] as const).map((tier) => ({
+    tier,
+    stays: tiers[tier].stays,
+    nights: tiers[tier].nights,
+    basePoints: tiers[tier].basePoints,
+    holdingFloors: TIERS.filter((t) => tierRank(t) >= tierRank(tier)),
+  }));
+}

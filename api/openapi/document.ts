@@ -293,10 +293,11 @@ function successResponses(spec: OperationSpec, idempotent: boolean): RouteConfig
       {
         description: a.description,
         ...(headers ? { headers } : {}),
-        ...(a.schema || a.html
+        ...(a.schema || a.html || a.csv
           ? {
               content: {
                 ...(a.html ? { 'text/html': { schema: z.string() } } : {}),
+                ...(a.csv ? { 'text/csv': { schema: z.string() } } : {}),
                 ...(a.schema ? { 'application/json': { schema: a.schema } } : {}),
               },
             }

@@ -25,6 +25,8 @@ export interface Answer {
   schema?: z.ZodType;
   /** Also (or, without `schema`, only) a `text/html` page: the link pages for browsers. */
   html?: boolean;
+  /** Only a `text/csv` file (a segment's export): its columns in `description`. */
+  csv?: boolean;
 }
 
 export interface RequestBody {

@@ -26,6 +26,7 @@ import * as m021 from './20261206_021_staff_sessions.js';
 import * as m022 from './20261206_022_guest_preferences.js';
 import * as m024 from './20261206_024_campaigns.js';
 import * as m026 from './20261206_026_program_rules_drafts.js';
+import * as m023 from './20261206_023_segments.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '20261206_022_guest_preferences': m022,
   '20261206_024_campaigns': m024,
   '20261206_026_program_rules_drafts': m026,
+  '20261206_023_segments': m023,
 };

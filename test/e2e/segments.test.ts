@@ -11,6 +11,10 @@ import {
   addDaysToDay,
   addMonthsToDay,
   DEFAULT_SEGMENT_SETTINGS,
+  lapsedWithin,
+  quintileCuts,
+  rfmMatches,
+  rfmScores,
   tenureOf,
   valueSegment,
   type Tenure,
@@ -31,6 +35,11 @@ interface Made {
   enrolledOn: string | null;
   /** Revenue in the last 12 months, in the program currency (USD by RULES_V2). */
   revenue: number;
+  /** Stays ever, and the last departure (null: none). */
+  stays: number;
+  lastDeparture: string | null;
+  /** The UTC day of the move to lapsed written here (lapsed guests only). */
+  lapsedOn: string | null;
 }
 const made: Made[] = [];
 
@@ -67,6 +76,8 @@ beforeAll(async () => {
       });
     // Stays: none for every fifth guest; else one or two in the window and one older (which does not count).
     let revenue = 0;
+    let stayCount = 0;
+    let lastDeparture: string | null = null;
     if (i % 5 !== 0) {
       const stays = [
         { departure: addDaysToDay(today, -(10 + i)), cny: 500 + i * 137 },
@@ -88,9 +99,56 @@ beforeAll(async () => {
           event_id: `seg-event-${randomUUID()}`,
         });
         if (s.departure >= addMonthsToDay(today, -12)) revenue += s.cny * RULES_V2.currencyRates.CNY!;
+        stayCount += 1;
+        if (lastDeparture === null || s.departure > lastDeparture) lastDeparture = s.departure;
       }
     }
-    made.push({ id: row!.id, stage, tier, locale, enrolledOn, revenue });
+    // A lapsed guest moved to lapsed 30 to 135 days ago (stage_history); one lapsed guest has no such row.
+    let lapsedOn: string | null = null;
+    if (stage === 'lapsed' && i !== 3) {
+      lapsedOn = addDaysToDay(today, -((i * 3) % 200));
+      await db('stage_history').insert({
+        guest_id: row!.id,
+        from_stage: 'at_risk',
+        to_stage: 'lapsed',
+        reason: 'test',
+        actor: 'workflow',
+        idempotency_key: `seg-lapse-${row!.id}`,
+        at: `${lapsedOn}T${i % 2 ? '00:00:01' : '23:59:59'}Z`,
+      });
+      // An older move to lapsed, long before: the recent one counts.
+      await db('stage_history').insert({
+        guest_id: row!.id,
+        from_stage: 'at_risk',
+        to_stage: 'lapsed',
+        reason: 'test',
+        actor: 'workflow',
+        idempotency_key: `seg-lapse-old-${row!.id}`,
+        at: `${addDaysToDay(today, -900)}T12:00:00Z`,
+      });
+    }
+    // A guest back from lapsed: a recent move to lapsed, but the stage is no longer lapsed.
+    if (stage === 'regular' && i % 2 === 0)
+      await db('stage_history').insert({
+        guest_id: row!.id,
+        from_stage: 'at_risk',
+        to_stage: 'lapsed',
+        reason: 'test',
+        actor: 'workflow',
+        idempotency_key: `seg-lapse-back-${row!.id}`,
+        at: `${addDaysToDay(today, -10)}T12:00:00Z`,
+      });
+    made.push({
+      id: row!.id,
+      stage,
+      tier,
+      locale,
+      enrolledOn,
+      revenue,
+      stays: stayCount,
+      lastDeparture,
+      lapsedOn,
+    });
   }
 });
 
@@ -101,7 +159,14 @@ afterAll(async () => {
 interface Preview {
   count: number;
   spenders: number;
-  guests: { id: string; value: ValueSegment; tenure: Tenure; revenue: string | null }[];
+  rfmCuts: { recencyDays: number[]; stays: number[]; revenue: number[] } | null;
+  guests: {
+    id: string;
+    value: ValueSegment;
+    tenure: Tenure;
+    revenue: string | null;
+    rfm: { r: number; f: number; m: number } | null;
+  }[];
 }
 
 const preview = (body: unknown, role: 'marketer' | 'ops' = 'marketer') =>
@@ -202,12 +267,84 @@ describe('POST /v1/segments/preview', () => {
     );
   });
 
+  it("RFM: the cut points and each guest's scores are the domain's from the same facts, and a filter takes exactly those guests", async () => {
+    const stayed = made.filter((g) => g.lastDeparture !== null);
+    const facts = new Map(
+      stayed.map((g) => [
+        g.id,
+        {
+          recencyDays: (Date.parse(today) - Date.parse(g.lastDeparture!)) / 86_400_000,
+          stays: g.stays,
+          revenue: Math.round(g.revenue * 100) / 100,
+        },
+      ]),
+    );
+    const all = [...facts.values()];
+    const cuts = {
+      recencyDays: quintileCuts(all.map((f) => f.recencyDays))!,
+      stays: quintileCuts(all.map((f) => f.stays))!,
+      revenue: quintileCuts(all.map((f) => f.revenue))!,
+    };
+    const res = await preview({ definition: {}, limit: 100 });
+    expect(res.json.rfmCuts).toEqual(cuts);
+    const scores = new Map(
+      made.map((g) => [g.id, facts.has(g.id) ? rfmScores(facts.get(g.id)!, cuts) : null]),
+    );
+    for (const g of res.json.guests)
+      expect({ id: g.id, rfm: g.rfm }).toEqual({ id: g.id, rfm: scores.get(g.id) });
+    // The scores spread (the guests here have one to three stays, so frequency takes fewer).
+    for (const [k, least] of [
+      ['r', 3],
+      ['f', 2],
+      ['m', 3],
+    ] as const)
+      expect(new Set([...scores.values()].filter(Boolean).map((s) => s![k])).size).toBeGreaterThanOrEqual(
+        least,
+      );
+    for (const rfm of [
+      { recency: [4, 5], monetary: [3, 5] },
+      { frequency: [1, 1] },
+      { recency: [1, 2], frequency: [2, 5], monetary: [1, 4] },
+    ] as const) {
+      const res = await preview({ definition: { rfm }, limit: 100 });
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+      const ids = made.filter((g) => rfmMatches(scores.get(g.id)!, rfm)).map((g) => g.id);
+      expect(ids.length, JSON.stringify(rfm)).toBeGreaterThan(0);
+      expect(res.json.guests.map((g) => g.id).sort(), JSON.stringify(rfm)).toEqual(ids.sort());
+      expect(res.json.count).toBe(ids.length);
+    }
+  });
+
+  it('lapsed within N days: the lapsed whose move to lapsed is that recent, as the domain decides', async () => {
+    for (const days of [30, 90, 180]) {
+      const res = await preview({ definition: { lapsedWithinDays: days }, limit: 100 });
+      expect(res.status).toBe(200);
+      const ids = made.filter((g) => lapsedWithin(g, today, days)).map((g) => g.id);
+      expect(ids.length, `${days}`).toBeGreaterThan(0);
+      expect(res.json.guests.map((g) => g.id).sort(), `${days}`).toEqual(ids.sort());
+    }
+    // Fewer within 30 days than within 180, and with other fields every one must hold.
+    const combined = await preview({
+      definition: { lapsedWithinDays: 180, languages: ['zh-CN'] },
+      limit: 100,
+    });
+    expect(combined.json.count).toBe(
+      made.filter((g) => lapsedWithin(g, today, 180) && g.locale === 'zh-CN').length,
+    );
+  });
+
   it('400 naming the field for a bad definition; 403 for an ops key', async () => {
     for (const [body, field] of [
       [{ definition: { tiers: ['platinum'] } }, 'definition.tiers.0'],
       [{ definition: { colour: 'blue' } }, 'definition.colour'],
       [{ definition: { value: [] } }, 'definition.value'],
       [{ definition: {}, limit: 0 }, 'limit'],
+      [{ definition: { rfm: { recency: [4, 2] } } }, 'definition.rfm.recency'],
+      [{ definition: { rfm: { recency: [0, 2] } } }, 'definition.rfm.recency.0'],
+      [{ definition: { rfm: { loyalty: [1, 2] } } }, 'definition.rfm.loyalty'],
+      [{ definition: { rfm: {} } }, 'definition.rfm'],
+      [{ definition: { lapsedWithinDays: 0 } }, 'definition.lapsedWithinDays'],
+      [{ definition: { lapsedWithinDays: 1.5 } }, 'definition.lapsedWithinDays'],
       [{}, 'definition'],
     ] as const) {
       const res = await preview(body);
