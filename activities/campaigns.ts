@@ -8,10 +8,11 @@
  * - `sendCampaignBatch` takes the recipients whose time has come (`claimDue`: `sending`), decides each under the
  *   guests' row locks (lib/campaigns.ts: the preview's decision) and writes its outbox row (key
  *   `campaign-<id>:<guestId>`): suppressed with the reason, held for the send window, or pending now. Then it
- *   delivers the pending ones, a few at a time, each once: an outbox row is claimed only if no attempt ever
- *   claimed it without recording the answer. A mail whose attempt was lost mid-conversation (a killed worker)
- *   may have been accepted, so it is never sent again: the recipient is `failed` with DELIVERY_UNKNOWN
- *   (`settleStranded`). A campaign sends at most once per guest; a lost greeting beats a second one.
+ *   delivers the pending ones in groups of `concurrency`, each once: an outbox row is claimed only if no
+ *   attempt ever claimed it without recording the answer; a group is claimed together, sent side by side over
+ *   the pooled transport, and its accepted mails are marked sent together. A mail whose attempt was lost
+ *   mid-conversation (a killed worker) may have been accepted, so it is never sent again: the recipient is
+ *   `failed` with DELIVERY_UNKNOWN (`settleStranded`). A campaign sends at most once per guest; a lost greeting beats a second one.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/knex.js';
@@ -70,15 +71,6 @@ export interface CampaignBatchResult {
   due: number;
   sending: number;
   nextSendAt: string | null;
-}
-
-/** Runs `fn` over `items`, at most `limit` at once. */
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(lanes);
 }
 
 function heartbeat(details: unknown): void {
@@ -236,35 +228,56 @@ export function createCampaignActivities(deps: CampaignDeps) {
   }
 
   /**
-   * One mail, once: claimed just before its conversation (so a lost attempt strands only the mails it was
-   * talking about), only if no attempt ever claimed it without recording the answer.
+   * A group of mails (as many as the batch sends at once), each once: claimed together just before their
+   * conversations, only those no attempt ever claimed without recording the answer (a mail not claimed is
+   * another attempt's, or lost: settleStranded decides once its lease has run out); sent side by side; the
+   * accepted ones marked sent together. A lost attempt strands at most this group.
    */
-  async function deliverOnce(mail: outbox.PlannedOutboxRow): Promise<campaigns.RecipientUpdate | null> {
-    const [claimed] = await outbox.claimFirstDeliveries(db, [mail.id], leaseSeconds);
-    // Another attempt has it, or lost it: settleStranded decides once its lease has run out.
-    if (!claimed) return null;
-    try {
-      await core.transmit(claimed);
-    } catch (err) {
-      const e = err as SmtpErrorLike;
-      const permanent = isPermanentSmtpError(e);
-      const summary = summariseSmtpError(e);
-      await outbox.recordError(db, mail.id, summary, permanent);
-      // Refused: failed for good. Not delivered (the server said so): planned again, for the next batch.
-      return permanent
-        ? { guest_id: mail.guest_id, state: 'failed', reason: `smtp_refused: ${summary}` }
-        : { guest_id: mail.guest_id, state: 'planned' };
-    }
-    faults('campaign.afterAccept');
-    await persistentlyMarkSent(mail.id);
-    return { guest_id: mail.guest_id, state: 'sent' };
+  async function deliverGroup(mails: outbox.PlannedOutboxRow[]): Promise<campaigns.RecipientUpdate[]> {
+    const claimed = await outbox.claimFirstDeliveries(
+      db,
+      mails.map((m) => m.id),
+      leaseSeconds,
+    );
+    const accepted: outbox.PlannedOutboxRow[] = [];
+    const done: campaigns.RecipientUpdate[] = [];
+    let fault: Error | undefined;
+    await Promise.all(
+      claimed.map(async (mail) => {
+        try {
+          await core.transmit(mail);
+        } catch (err) {
+          const e = err as SmtpErrorLike;
+          const permanent = isPermanentSmtpError(e);
+          const summary = summariseSmtpError(e);
+          await outbox.recordError(db, mail.id, summary, permanent);
+          // Refused: failed for good. Not delivered (the server said so): planned again, for the next batch.
+          done.push(
+            permanent
+              ? { guest_id: mail.guest_id, state: 'failed', reason: `smtp_refused: ${summary}` }
+              : { guest_id: mail.guest_id, state: 'planned' },
+          );
+          return;
+        }
+        try {
+          faults('campaign.afterAccept');
+          accepted.push(mail);
+        } catch (err) {
+          fault = err instanceof Error ? err : new Error(String(err));
+        }
+      }),
+    );
+    if (accepted.length > 0) await persistentlyMarkSent(accepted.map((m) => m.id));
+    if (fault) throw fault;
+    for (const m of accepted) done.push({ guest_id: m.guest_id, state: 'sent' });
+    return done;
   }
 
-  async function persistentlyMarkSent(outboxId: number): Promise<void> {
+  async function persistentlyMarkSent(outboxIds: number[]): Promise<void> {
     const deadline = Date.now() + core.markSentForMs;
     for (let wait = 100; ; wait = Math.min(2_000, wait * 2)) {
       try {
-        return await outbox.markSent(db, outboxId);
+        return await outbox.markSentMany(db, outboxIds);
       } catch (err) {
         if (Date.now() + wait > deadline) throw err;
         await new Promise((r) => setTimeout(r, wait));
@@ -338,11 +351,10 @@ export function createCampaignActivities(deps: CampaignDeps) {
         else if (held.update.state !== 'sending') updates.push(held.update);
       }
       const delivered: campaigns.RecipientUpdate[] = [];
-      await forEachLimit(toSend, concurrency, async (mail) => {
-        const done = await deliverOnce(mail);
-        if (done) delivered.push(done);
+      for (let i = 0; i < toSend.length; i += concurrency) {
+        delivered.push(...(await deliverGroup(toSend.slice(i, i + concurrency))));
         heartbeat({ delivered: delivered.length });
-      });
+      }
       // What planning settled was recorded with its outbox rows; the deliveries now, in one statement.
       await campaigns.updateRecipients(db, c.id, delivered);
       const all = [...updates, ...delivered];

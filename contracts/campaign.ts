@@ -30,6 +30,8 @@ export interface CampaignInput {
   campaignId: string;
   /** Recipients per batch (default 500). */
   batchSize?: number;
+  /** Batches at once (default 2: one plans while another sends). */
+  parallelBatches?: number;
   /** Batches per run before continue-as-new (default 400; sooner when Temporal suggests it). */
   batchesPerRun?: number;
   /** Carried from the previous run. */

@@ -3,12 +3,13 @@
  * (activities/campaigns.ts):
  *
  * 1. plan the audience once (`planCampaign`: one row per guest, the holdout, each guest's local send instant);
- * 2. loop: one bounded batch of the recipients whose time has come (`sendCampaignBatch`), or, when none is due,
+ * 2. loop: a few bounded batches at once (`parallelBatches`, default 2) of the recipients whose time has come
+ *    (`sendCampaignBatch`; each claims its own), or, when none is due,
  *    one timer until the earliest send time still ahead (`condition(fn, ms)`, woken early by pause and cancel);
  * 3. pause stops taking batches, resume goes on, cancel cancels everyone not yet reached (`cancelCampaign`);
  * 4. done when nobody is planned or sending.
  *
- * One activity at a time, so the fan-out never comes near Temporal's limits on pending activities; history grows
+ * Two activities at a time, so the fan-out never comes near Temporal's limits on pending activities; history grows
  * by a few events per batch, and the run continues as new after `batchesPerRun` batches (or when Temporal
  * suggests it), once every Update handler has finished, carrying its state.
  */
@@ -48,6 +49,7 @@ export async function campaign(input: CampaignInput): Promise<CampaignResult> {
   const { campaignId } = input;
   const batchSize = input.batchSize ?? 500;
   const batchesPerRun = input.batchesPerRun ?? 400;
+  const parallel = input.parallelBatches ?? 2;
   const s: CampaignCarried = input.carried ?? {
     planned: false,
     paused: false,
@@ -128,20 +130,28 @@ export async function campaign(input: CampaignInput): Promise<CampaignResult> {
       await condition(allHandlersFinished);
       return continueAsNew<typeof campaign>({ ...input, carried: s });
     }
-    const r = await sendCampaignBatch({ campaignId, now: new Date().toISOString(), limit: batchSize });
-    batchesThisRun++;
+    // A few batches at once (each claims its own recipients): one plans while another talks to SMTP.
+    const now = new Date().toISOString();
+    const results = await Promise.all(
+      Array.from({ length: parallel }, () => sendCampaignBatch({ campaignId, now, limit: batchSize })),
+    );
+    batchesThisRun += parallel;
+    const sum = (k: 'sent' | 'suppressed' | 'failed' | 'deferred' | 'settled') =>
+      results.reduce((a, x) => a + x[k], 0);
     s.totals = {
-      batches: s.totals.batches + 1,
-      sent: s.totals.sent + r.sent,
-      suppressed: s.totals.suppressed + r.suppressed,
-      failed: s.totals.failed + r.failed,
-      deferred: s.totals.deferred + r.deferred,
+      batches: s.totals.batches + parallel,
+      sent: s.totals.sent + sum('sent'),
+      suppressed: s.totals.suppressed + sum('suppressed'),
+      failed: s.totals.failed + sum('failed'),
+      deferred: s.totals.deferred + sum('deferred'),
     };
+    // What is left, as the batch that finished last saw it (the fewest planned and sending).
+    const r = results.reduce((a, x) => (x.planned + x.sending < a.planned + a.sending ? x : a));
     if (r.planned === 0 && r.sending === 0) {
       done = true;
       break;
     }
-    const progressed = r.sent + r.suppressed + r.failed + r.settled > 0;
+    const progressed = sum('sent') + sum('suppressed') + sum('failed') + sum('settled') > 0;
     if (r.due > 0 && progressed) continue;
     // Nothing due yet (or only mails an attempt may still hold, or a batch the SMTP server turned away): one
     // timer, until the next local send time or the next look, woken early by pause and cancel.

@@ -264,6 +264,15 @@ export async function markSent(db: Knex, id: number): Promise<void> {
     .update({ status: 'sent', sent_at: db.fn.now(), claimed_until: null });
 }
 
+/** The server accepted these mails (a campaign's group): idempotent, as `markSent`. */
+export async function markSentMany(db: Knex, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db('mail_outbox')
+    .whereIn('id', ids)
+    .where({ status: 'pending' })
+    .update({ status: 'sent', sent_at: db.fn.now(), claimed_until: null });
+}
+
 /** Notes a failed attempt and releases the lease; `permanent` marks the row failed for good. */
 export async function recordError(db: Knex, id: number, error: string, permanent: boolean): Promise<void> {
   await db('mail_outbox')
