@@ -16,7 +16,7 @@ export const ROLES_FOR = {
   manager: ['manager'],
   /** Points by hand, tier floors, publishing rules, re-earning stays, restarting a guest's workflow. */
   admin: ['admin'],
-  /** Templates and cadences. */
+  /** Templates and cadences, segments, the dashboard's reports. */
   marketing: ['marketer', 'admin'],
   /** Anyone with a staff key: who is signed in, the hotels. */
   anyStaff: ['ops', 'manager', 'marketer', 'admin'],
@@ -90,6 +90,18 @@ export const ROUTES = [
 
   route('GET', '/v1/arrivals', 'staff'),
   route('POST', '/v1/segments/preview', 'marketing'),
+
+  // The marketing dashboard's reports (api/reports/router.ts; domain/reports.ts REPORT_NAMES).
+  route('GET', '/v1/reports/guests-by-stage', 'marketing'),
+  route('GET', '/v1/reports/guests-by-tier', 'marketing'),
+  route('GET', '/v1/reports/stays-and-mails', 'marketing'),
+  route('GET', '/v1/reports/suppressed-mails', 'marketing'),
+  route('GET', '/v1/reports/cases', 'marketing'),
+  route('GET', '/v1/reports/cost-buckets', 'marketing'),
+  route('GET', '/v1/reports/retention', 'marketing'),
+  route('GET', '/v1/reports/win-back', 'marketing'),
+  route('GET', '/v1/reports/satisfaction', 'marketing'),
+  route('GET', '/v1/reports/churn-reasons', 'marketing'),
 
   route('GET', '/v1/program/rules', 'staff'),
   route('POST', '/v1/program/rules', 'admin'),

@@ -8,6 +8,7 @@ import type { Db } from '../db/knex.js';
 import type { Metrics } from '../lib/metrics.js';
 import { arrivalsRouter } from './arrivals/router.js';
 import { segmentsRouter } from './segments/router.js';
+import { reportsRouter } from './reports/router.js';
 import { keyCache, requireRole } from './auth.js';
 import { DEFAULT_KEY_CACHE_SECONDS } from '../config.js';
 import { ROLES_FOR } from './access.js';
@@ -61,6 +62,7 @@ export const MOUNT_SEGMENTS = [
   'properties',
   'arrivals',
   'segments',
+  'reports',
 ];
 
 export function createApp(deps: AppDeps): Express {
@@ -147,6 +149,9 @@ export function createApp(deps: AppDeps): Express {
     express.json({ limit: '64kb' }),
     segmentsRouter({ db: deps.db }),
   );
+
+  // The marketing dashboard's reports, read-only (marketer, admin).
+  app.use('/v1/reports', requireRole(deps.db, ROLES_FOR.marketing), reportsRouter({ db: deps.db }));
 
   // The program's rules versions and the re-earn of stays that waited for a rate (admin).
   const programDeps = {

@@ -30,6 +30,7 @@ import { publicArea } from './public.js';
 import { consoleArea } from '../console/openapi.js';
 import { arrivalsArea } from '../arrivals/openapi.js';
 import { segmentsArea } from '../segments/openapi.js';
+import { reportsArea } from '../reports/openapi.js';
 import { errorBody, idempotencyKeyHeader, type Area, type OperationSpec } from './spec.js';
 
 /** In the order `/docs` shows them. */
@@ -38,6 +39,7 @@ const AREAS = [
   guestsArea,
   arrivalsArea,
   segmentsArea,
+  reportsArea,
   casesArea,
   workflowsArea,
   programArea,
@@ -54,6 +56,7 @@ const OPERATIONS = {
   ...guestsArea.operations,
   ...arrivalsArea.operations,
   ...segmentsArea.operations,
+  ...reportsArea.operations,
   ...casesArea.operations,
   ...workflowsArea.operations,
   ...programArea.operations,

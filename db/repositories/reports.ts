@@ -1,0 +1,411 @@
+/**
+ * The statements of the marketing dashboard (`GET /v1/reports/<name>`, api/reports/service.ts): one or two per
+ * report, each over the whole base, grouped in PostgreSQL. The rules they follow are domain/reports.ts's, which
+ * says what each number is; docs/reports.md has the definitions and names these statements.
+ *
+ * Every statement takes a `ReportWindow`: the local days `from`–`to` (both counted) in `zone`, so an instant
+ * counts in the window when it is at or after `from` 00:00 and before the day after `to` 00:00 there, and on the
+ * local day it has there; a calendar date (a stay's departure) counts as it is. A bucket is the start of the
+ * day, week (Monday) or month of that day, never before `from` (domain/reports.ts `bucketOf`).
+ *
+ * A report for one property takes: stays, cases and survey answers at that property (their own
+ * `property_code`), and for what belongs to a guest rather than a stay (stage, tier, mails, win-backs, churn
+ * reasons) the guests who stayed there at least once, as the segments' property filter does
+ * (db/repositories/segments.ts).
+ */
+import type { Knex } from 'knex';
+import type { Interval } from '../../domain/reports.js';
+
+export interface ReportWindow {
+  /** `YYYY-MM-DD`, both counted. */
+  from: string;
+  to: string;
+  /** IANA zone the window's days and the buckets of instants are read in. */
+  zone: string;
+  interval: Interval;
+  /** A property code, or null for the whole group. */
+  property: string | null;
+}
+
+/** The window's first instant and the instant after its last day, in the window's zone. */
+const START = '((:from::date)::timestamp at time zone :zone)';
+const END = '((:to::date + 1)::timestamp at time zone :zone)';
+/** The local day of an instant in the window's zone. */
+const localDay = (instant: string) => `((${instant}) at time zone :zone)::date`;
+
+/** The bucket a local day falls in (domain/reports.ts `bucketOf`); the interval is one of three words. */
+function bucketOf(day: string, interval: Interval): string {
+  if (interval === 'day') return `(${day})`;
+  const unit = interval === 'week' ? 'week' : 'month';
+  return `greatest(date_trunc('${unit}', (${day})::timestamp)::date, :from::date)`;
+}
+
+/** `<column> in (guests who stayed at the property)`, or nothing for the group. */
+const guestsOfProperty = (w: ReportWindow, column: string) =>
+  w.property === null ? 'true' : `${column} in (select guest_id from stays where property_code = :property)`;
+
+const params = (w: ReportWindow, more: Record<string, unknown> = {}) => ({
+  from: w.from,
+  to: w.to,
+  zone: w.zone,
+  ...(w.property === null ? {} : { property: w.property }),
+  ...more,
+});
+
+async function rows<R>(db: Knex, sql: string, bindings: Record<string, unknown>): Promise<R[]> {
+  const result = await db.raw<{ rows: R[] }>(sql, bindings);
+  return result.rows;
+}
+
+/** A change of a stock (domain/reports.ts `StockChange`): `bucket` null before the window. */
+export interface StockChangeRow {
+  bucket: string | null;
+  key: string;
+  delta: number;
+}
+
+/**
+ * The changes of the stages of the guests (domain/reports.ts `standingAt`): each guest enters at the earlier of
+ * `guests.created_at` and their first `stage_history` row, in that row's `from_stage` (null: prospect) or, with
+ * no row, in `guests.stage`; each row moves the guest from the stage before it (the previous row's `to_stage`)
+ * to its `to_stage`. Changes up to the window's end, those before the window summed as one (`bucket` null).
+ */
+export async function stageChanges(db: Knex, w: ReportWindow): Promise<StockChangeRow[]> {
+  return stockChanges(db, w, {
+    guests: `select id, created_at as entered_at, stage as current from guests g where ${guestsOfProperty(w, 'g.id')}`,
+    history: `select guest_id, id, at, from_stage as before, to_stage as after from stage_history`,
+    initial: 'prospect',
+  });
+}
+
+/**
+ * The same for the members' tiers (`tier_history`): a member enters at the earlier of `guests.enrolled_at` and
+ * their first tier row, in that row's `previous_tier` or, with no row, in `guests.tier`; guests never enrolled
+ * and without a tier row are not members and not counted.
+ */
+export async function tierChanges(db: Knex, w: ReportWindow): Promise<StockChangeRow[]> {
+  return stockChanges(db, w, {
+    guests: `select id, enrolled_at as entered_at, tier as current from guests g
+              where ${guestsOfProperty(w, 'g.id')}
+                and (g.enrolled_at is not null or exists (select 1 from tier_history t where t.guest_id = g.id))`,
+    history: `select guest_id, id, at, previous_tier as before, tier as after from tier_history`,
+    initial: 'member',
+  });
+}
+
+function stockChanges(
+  db: Knex,
+  w: ReportWindow,
+  q: { guests: string; history: string; initial: string },
+): Promise<StockChangeRow[]> {
+  const bucket = bucketOf(localDay('at'), w.interval);
+  return rows<StockChangeRow>(
+    db,
+    `with g as (${q.guests}),
+     h as (
+       select h.guest_id, h.at, h.after,
+              row_number() over w as n,
+              coalesce(lag(h.after) over w, h.before, :initial) as prior
+         from (${q.history}) h join g on g.id = h.guest_id
+       window w as (partition by h.guest_id order by h.at, h.id)
+     ),
+     entry as (
+       select g.id, least(g.entered_at, f.at) as at,
+              case when f.guest_id is null then g.current else f.prior end as key
+         from g left join h f on f.guest_id = g.id and f.n = 1
+     ),
+     changes as (
+       select at, key, 1 as delta from entry where at is not null
+       union all select at, prior, -1 from h
+       union all select at, after, 1 from h
+     )
+     select case when at < ${START} then null else ${bucket} end as bucket, key, sum(delta)::int as delta
+       from changes
+      where at < ${END}
+      group by 1, 2
+     having sum(delta) <> 0`,
+    params(w, { initial: q.initial }),
+  );
+}
+
+/** Stays by the bucket of their departure day, with their nights. */
+export async function staysPerBucket(
+  db: Knex,
+  w: ReportWindow,
+): Promise<{ bucket: string; stays: number; nights: number }[]> {
+  return rows(
+    db,
+    `select ${bucketOf('s.departure', w.interval)} as bucket, count(*)::int as stays, sum(s.nights)::int as nights
+       from stays s
+      where s.departure between :from::date and :to::date
+        ${w.property === null ? '' : 'and s.property_code = :property'}
+      group by 1`,
+    params(w),
+  );
+}
+
+/**
+ * Mails to guests (`audience` guest; staff escalations are not counted) by the bucket of the day they were
+ * planned (`planned_at`, else `created_at` for rows queued before planning) and their status now.
+ */
+export async function mailsPerBucket(
+  db: Knex,
+  w: ReportWindow,
+): Promise<{ bucket: string; status: string; mails: number }[]> {
+  const planned = 'coalesce(m.planned_at, m.created_at)';
+  return rows(
+    db,
+    `select ${bucketOf(localDay(planned), w.interval)} as bucket, m.status, count(*)::int as mails
+       from mail_outbox m
+      where ${planned} >= ${START} and ${planned} < ${END}
+        and m.audience = 'guest'
+        and ${guestsOfProperty(w, 'm.guest_id')}
+      group by 1, 2`,
+    params(w),
+  );
+}
+
+/** Suppressed guest mails planned in the window, by the first word of their reason and their class. */
+export async function suppressedMails(
+  db: Knex,
+  w: ReportWindow,
+): Promise<{ word: string; class: string; mails: number }[]> {
+  const planned = 'coalesce(m.planned_at, m.created_at)';
+  return rows(
+    db,
+    `select split_part(m.suppression_reason, ':', 1) as word, m.class, count(*)::int as mails
+       from mail_outbox m
+      where m.status = 'suppressed'
+        and ${planned} >= ${START} and ${planned} < ${END}
+        and m.audience = 'guest'
+        and ${guestsOfProperty(w, 'm.guest_id')}
+      group by 1, 2`,
+    params(w),
+  );
+}
+
+/**
+ * The cases' events by bucket (`bucket` null before the window): `opened` (opened_at), `resolved` (resolved_at),
+ * `breach` by the highest level reached (escalated_at, the last escalation), and `unopened` (−1 from the open
+ * stock at the resolution of a case not open again: domain/reports.ts `caseOpenAt`).
+ */
+export async function caseEvents(
+  db: Knex,
+  w: ReportWindow,
+): Promise<{ bucket: string | null; kind: string; level: string | null; cases: number }[]> {
+  return rows(
+    db,
+    `with c as (
+       select * from service_cases c where c.opened_at < ${END}
+         ${w.property === null ? '' : 'and c.property_code = :property'}
+     ),
+     e as (
+       select opened_at as at, 'opened' as kind, null as level from c
+       union all select resolved_at, 'resolved', null from c where resolved_at is not null
+       union all select resolved_at, 'unopened', null from c where resolved_at is not null and status <> 'open'
+       union all select escalated_at, 'breach', sla_state from c
+                  where sla_state <> 'on_track' and escalated_at is not null
+     )
+     select case when at < ${START} then null else ${bucketOf(localDay('at'), w.interval)} end as bucket,
+            kind, level, count(*)::int as cases
+       from e
+      where at < ${END}
+      group by 1, 2, 3`,
+    params(w),
+  );
+}
+
+/** The cases open now, and of them those escalated (an SLA breached). */
+export async function casesOpenNow(db: Knex, w: ReportWindow): Promise<{ open: number; breached: number }> {
+  const [row] = await rows<{ open: number; breached: number }>(
+    db,
+    `select count(*)::int as open, (count(*) filter (where sla_state <> 'on_track'))::int as breached
+       from service_cases
+      where status = 'open' ${w.property === null ? '' : 'and property_code = :property'}`,
+    params(w),
+  );
+  return row ?? { open: 0, breached: 0 };
+}
+
+/** Cases resolved in the window by their 1:10:100 bucket (cases without one are not counted). */
+export async function costBuckets(db: Knex, w: ReportWindow): Promise<{ bucket: string; cases: number }[]> {
+  return rows(
+    db,
+    `select cost_bucket as bucket, count(*)::int as cases
+       from service_cases
+      where resolved_at >= ${START} and resolved_at < ${END} and cost_bucket is not null
+        ${w.property === null ? '' : 'and property_code = :property'}
+      group by 1`,
+    params(w),
+  );
+}
+
+export interface RetentionRow {
+  /** null: the whole group (or the one property asked for). */
+  property: string | null;
+  base: number;
+  retained: number;
+  stayed: number;
+  repeaters: number;
+}
+
+/**
+ * Retention and repeat stays (domain/reports.ts `guestRates`), per guest from their stays departing by the
+ * window's end: for the group, and for each property apart (a guest's stays at that property only). For one
+ * property, that property's stays alone, one row.
+ */
+export async function retention(db: Knex, w: ReportWindow, baseFrom: string): Promise<RetentionRow[]> {
+  const sets =
+    w.property === null ? 'grouping sets ((s.guest_id, s.property_code), (s.guest_id))' : 's.guest_id';
+  const property =
+    w.property === null ? 'case when grouping(s.property_code) = 0 then s.property_code end' : 'null';
+  return rows(
+    db,
+    `with per as (
+       select ${property} as property,
+              bool_or(s.departure >= :baseFrom::date and s.departure < :from::date) as base,
+              bool_or(s.departure >= :from::date) as stayed,
+              count(*) as stays
+         from stays s
+        where s.departure <= :to::date
+          ${w.property === null ? '' : 'and s.property_code = :property'}
+        group by ${sets}
+     )
+     select property,
+            (count(*) filter (where base))::int as base,
+            (count(*) filter (where base and stayed))::int as retained,
+            (count(*) filter (where stayed))::int as stayed,
+            (count(*) filter (where stayed and stays >= 2))::int as repeaters
+       from per
+      group by property`,
+    params(w, { baseFrom }),
+  );
+}
+
+/**
+ * The win-backs started in the window (a `lapsed` stage row: the lapse starts the win-back) by bucket, with
+ * their outcome by the window's end (domain/reports.ts `winBackOutcome`): reactivated before another lapse,
+ * else churned before it, else open.
+ */
+export async function winBacks(
+  db: Knex,
+  w: ReportWindow,
+): Promise<{ bucket: string; outcome: 'reactivated' | 'churned' | 'open'; winBacks: number }[]> {
+  return rows(
+    db,
+    `with l as (
+       select h.id, h.guest_id, h.at from stage_history h
+        where h.to_stage = 'lapsed' and h.at >= ${START} and h.at < ${END}
+          and ${guestsOfProperty(w, 'h.guest_id')}
+     )
+     select ${bucketOf(localDay('l.at'), w.interval)} as bucket,
+            case when o.back_at is not null and (o.next_lapse_at is null or o.back_at < o.next_lapse_at)
+                   then 'reactivated'
+                 when o.churned_at is not null and (o.next_lapse_at is null or o.churned_at < o.next_lapse_at)
+                   then 'churned'
+                 else 'open' end as outcome,
+            count(*)::int as "winBacks"
+       from l
+      cross join lateral (
+        select min(r.at) filter (where r.to_stage = 'reactivated') as back_at,
+               min(r.at) filter (where r.to_stage = 'churned') as churned_at,
+               min(r.at) filter (where r.to_stage = 'lapsed') as next_lapse_at
+          from stage_history r
+         where r.guest_id = l.guest_id and r.at < ${END}
+           and (r.at > l.at or (r.at = l.at and r.id > l.id))
+           and r.to_stage in ('reactivated', 'churned', 'lapsed')
+      ) o
+      group by 1, 2`,
+    params(w),
+  );
+}
+
+/** What the satisfaction figures sum: answers, scores, "would return" and the recommend answers by band. */
+export interface SatisfactionSums {
+  responses: number;
+  score_sum: number;
+  return_yes: number;
+  return_maybe: number;
+  return_no: number;
+  promoters: number;
+  passives: number;
+  detractors: number;
+  recommend_sum: number;
+}
+
+const SATISFACTION_SUMS = `count(*)::int as responses,
+       coalesce(sum(r.score), 0)::int as score_sum,
+       (count(*) filter (where r.would_return = 'yes'))::int as return_yes,
+       (count(*) filter (where r.would_return = 'maybe'))::int as return_maybe,
+       (count(*) filter (where r.would_return = 'no'))::int as return_no,
+       (count(*) filter (where r.recommend >= 9))::int as promoters,
+       (count(*) filter (where r.recommend between 7 and 8))::int as passives,
+       (count(*) filter (where r.recommend <= 6))::int as detractors,
+       coalesce(sum(r.recommend), 0)::int as recommend_sum`;
+
+/** Survey answers given in the window (`answered_at`), by the property of the stay, and for all (null). */
+export async function satisfactionByProperty(
+  db: Knex,
+  w: ReportWindow,
+): Promise<(SatisfactionSums & { property: string | null })[]> {
+  return rows(
+    db,
+    `select case when grouping(s.property_code) = 0 then s.property_code end as property, ${SATISFACTION_SUMS}
+       from survey_responses r join stays s on s.id = r.stay_id
+      where r.answered_at >= ${START} and r.answered_at < ${END}
+        ${w.property === null ? '' : 'and s.property_code = :property'}
+      group by grouping sets ((s.property_code), ())`,
+    params(w),
+  );
+}
+
+/**
+ * The same answers by department: an answer about a stay with service cases counts for each department those
+ * cases are with; an answer about a stay without a case counts under null.
+ */
+export async function satisfactionByDepartment(
+  db: Knex,
+  w: ReportWindow,
+): Promise<(SatisfactionSums & { department: string | null })[]> {
+  return rows(
+    db,
+    `select d.department, ${SATISFACTION_SUMS}
+       from survey_responses r join stays s on s.id = r.stay_id
+       left join lateral (select distinct c.department from service_cases c where c.stay_id = r.stay_id) d on true
+      where r.answered_at >= ${START} and r.answered_at < ${END}
+        ${w.property === null ? '' : 'and s.property_code = :property'}
+      group by 1`,
+    params(w),
+  );
+}
+
+/** The guests' answers to a case's satisfaction check given in the window, by the case's department. */
+export async function caseSatisfaction(
+  db: Knex,
+  w: ReportWindow,
+): Promise<{ department: string; satisfied: number; unsatisfied: number }[]> {
+  return rows(
+    db,
+    `select department, (count(*) filter (where satisfied))::int as satisfied,
+            (count(*) filter (where not satisfied))::int as unsatisfied
+       from service_cases
+      where satisfaction_at >= ${START} and satisfaction_at < ${END} and satisfied is not null
+        ${w.property === null ? '' : 'and property_code = :property'}
+      group by 1`,
+    params(w),
+  );
+}
+
+/** The answers to the "why did you leave" question given in the window (the one in force per guest). */
+export async function churnReasons(db: Knex, w: ReportWindow): Promise<{ reason: string; guests: number }[]> {
+  return rows(
+    db,
+    `select g.churn_reason as reason, count(*)::int as guests
+       from guests g
+      where g.churn_reason is not null
+        and g.churn_reason_at >= ${START} and g.churn_reason_at < ${END}
+        and ${guestsOfProperty(w, 'g.id')}
+      group by 1`,
+    params(w),
+  );
+}
