@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- <bench> [options]]`: the benchmarks, each in a process of its own.
  *
- * - no arguments: every bench in turn with its defaults (stay-events, then guest-reads);
- * - `stay-events [options]` or `guest-reads [options]`: that bench alone (`-- guest-reads --help` lists its
+ * - no arguments: every bench in turn with its defaults (stay-events, guest-reads, then reports);
+ * - `stay-events [options]`, `guest-reads [options]` or `reports [options]`: that bench alone (`-- guest-reads --help` lists its
  *   options);
  * - options without a name (`-- --events 500`): stay-events, as before there was a second bench.
  *
@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['stay-events', 'guest-reads'] as const;
+const BENCHES = ['stay-events', 'guest-reads', 'reports'] as const;
 type Bench = (typeof BENCHES)[number];
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -16,6 +16,7 @@ import {
   retentionBaseFrom,
   standingAt,
   stockSeries,
+  stockSeriesFromNow,
   suppressionReasonOf,
   windowProblem,
   winBackOutcome,
@@ -136,6 +137,65 @@ describe('stocks', () => {
     expect(
       standingAt({ enteredAt: null, current: 'member' }, [], '2026-02-01T00:00:00Z', 'member'),
     ).toBeUndefined();
+  });
+});
+
+describe('stocks counted back from now', () => {
+  const KEYS = ['a', 'b', 'c'] as const;
+  type K = (typeof KEYS)[number];
+  const day0 = Date.parse('2026-01-01T00:00:00Z');
+  const iso = (hours: number) => new Date(day0 + hours * 3_600_000).toISOString();
+  /** A guest: entered at `entered` hours, then moves at increasing hours to the keys given. */
+  const guest = fc.record({
+    entered: fc.integer({ min: -2000, max: 3000 }),
+    initial: fc.constantFrom(...KEYS),
+    moves: fc.array(fc.tuple(fc.integer({ min: 1, max: 900 }), fc.constantFrom(...KEYS)), { maxLength: 4 }),
+  });
+
+  it("agree with each guest's standing at the end of each bucket", () => {
+    fc.assert(
+      fc.property(fc.array(guest, { maxLength: 12 }), (guests) => {
+        const buckets = bucketsOf('2026-01-01', '2026-03-31', 'month');
+        const start = iso(0);
+        const end = (b: { end: string }) => `${addDaysToDay(b.end, 1)}T00:00:00.000Z`;
+        const histories = guests.map((g) => {
+          let at = g.entered;
+          let from: K = g.initial;
+          const rows = g.moves.map(([gap, to]) => {
+            at += gap;
+            const row = { at: iso(at), from, to };
+            from = to;
+            return row;
+          });
+          return { guest: { enteredAt: iso(g.entered), current: from }, rows, initial: g.initial };
+        });
+        // Forward: each guest's standing at each bucket's end.
+        const expected = buckets.map((b) => {
+          const counts = { a: 0, b: 0, c: 0 };
+          const at = new Date(Date.parse(end(b)) - 1).toISOString();
+          for (const h of histories) {
+            const s = standingAt(h.guest, h.rows, at, h.initial);
+            if (s) counts[s] += 1;
+          }
+          return { bucket: b.start, counts };
+        });
+        // Back from now: where they stand now, and the entries and moves since the window's start.
+        const now: Record<K, number> = { a: 0, b: 0, c: 0 };
+        const changes: { bucket: string | null; from: K | null; to: K; count: number }[] = [];
+        const bucketOfInstant = (at: string) =>
+          buckets.find((b) => at >= `${b.start}T00:00:00.000Z` && at < end(b))?.start ?? null;
+        for (const h of histories) {
+          now[h.guest.current] += 1;
+          if (h.guest.enteredAt >= start)
+            changes.push({ bucket: bucketOfInstant(h.guest.enteredAt), from: null, to: h.initial, count: 1 });
+          for (const r of h.rows)
+            if (r.at >= start)
+              changes.push({ bucket: bucketOfInstant(r.at), from: r.from, to: r.to, count: 1 });
+        }
+        expect(stockSeriesFromNow(buckets, KEYS, now, changes)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -130,11 +130,37 @@ export function stockSeries<K extends string>(
 }
 
 /**
- * Where a guest stands at an instant, from their history (stage_history or tier_history): the `to` of the last
- * row at or before `at`; before the first row, that row's `from` (a stage row's `from_stage` may be null: then
- * `initial`); a guest with no row stands where the guest row says (`current`). Not counted (undefined) before
- * the guest entered: the guest row's time (`created_at` for stages, `enrolled_at` for tiers; null: never) or the
- * first row's, whichever is earlier. Rows in the order they happened (`at`, then id).
+ * The stock at the end of each bucket, counted back from now (what db/repositories/reports.ts reads: the guests
+ * where they stand now, and only the changes since the window's start): before the window the stock was `now`
+ * less every change since; then each bucket's changes (`bucket` null: after the window's end) are added back.
+ * A change moves `count` guests from `from` (null: they entered) to `to`.
+ */
+export function stockSeriesFromNow<K extends string>(
+  buckets: readonly Bucket[],
+  keys: readonly K[],
+  now: Partial<Record<K, number>>,
+  changes: readonly { bucket: string | null; from: K | null; to: K; count: number }[],
+): { bucket: string; counts: Record<K, number> }[] {
+  const before: StockChange<K>[] = keys.map((k) => ({ bucket: null, key: k, delta: now[k] ?? 0 }));
+  const inWindow: StockChange<K>[] = [];
+  for (const c of changes) {
+    before.push({ bucket: null, key: c.to, delta: -c.count });
+    if (c.from !== null) before.push({ bucket: null, key: c.from, delta: c.count });
+    if (c.bucket === null) continue;
+    inWindow.push({ bucket: c.bucket, key: c.to, delta: c.count });
+    if (c.from !== null) inWindow.push({ bucket: c.bucket, key: c.from, delta: -c.count });
+  }
+  return stockSeries(buckets, keys, [...before, ...inWindow]);
+}
+
+/**
+ * Where a guest stands at an instant, from their history (stage_history or tier_history, in the order the rows
+ * happened): the `to` of the last row at or before `at`; before the first row, that row's `from` (a stage row's
+ * `from_stage` may be null: then `initial`); a guest with no row stands where the guest row says (`current`).
+ * Counted from the guest's entry (`created_at` for stages, `enrolled_at` for tiers), or their first row if it is
+ * earlier; never entered (null: a guest never enrolled), never counted. Each row's `from` is the `to` of the row
+ * before it (the workflow records both): counted back from now, as db/repositories/reports.ts does, gives the
+ * same.
  */
 export function standingAt<K extends string>(
   guest: { enteredAt: string | null; current: K },
@@ -142,10 +168,10 @@ export function standingAt<K extends string>(
   at: string,
   initial: K,
 ): K | undefined {
+  if (guest.enteredAt === null) return undefined;
   const first = rows[0];
-  const entered = [guest.enteredAt, first?.at].filter((t): t is string => t !== null && t !== undefined);
-  if (entered.length === 0 || Date.parse(entered.reduce((a, b) => (a < b ? a : b))) > Date.parse(at))
-    return undefined;
+  const entered = first && Date.parse(first.at) < Date.parse(guest.enteredAt) ? first.at : guest.enteredAt;
+  if (Date.parse(entered) > Date.parse(at)) return undefined;
   if (!first) return guest.current;
   let standing: K = first.from ?? initial;
   for (const r of rows) if (Date.parse(r.at) <= Date.parse(at)) standing = r.to;

@@ -21,6 +21,7 @@ import {
   rate,
   retentionBaseFrom,
   stockSeries,
+  stockSeriesFromNow,
   suppressionReasonOf,
   type Bucket,
   type Interval,
@@ -72,31 +73,30 @@ const zeros = <K extends string>(keys: readonly K[]) =>
 
 /** Guests by lifecycle stage at the end of each bucket. */
 async function guestsByStage(deps: ReportsDeps, ctx: Ctx) {
-  const changes = await reports.stageChanges(deps.db, ctx.w);
-  return {
-    window: ctx.view,
-    stages: [...STAGES],
-    series: stockSeries(ctx.buckets, STAGES, changes.map(asChange(STAGES))),
-  };
+  const rows = await reports.stageStock(deps.db, ctx.w);
+  return { window: ctx.view, stages: [...STAGES], series: stockOf(ctx, STAGES, rows) };
 }
 
 /** Members by tier at the end of each bucket. */
 async function guestsByTier(deps: ReportsDeps, ctx: Ctx) {
-  const changes = await reports.tierChanges(deps.db, ctx.w);
-  return {
-    window: ctx.view,
-    tiers: [...TIERS],
-    series: stockSeries(ctx.buckets, TIERS, changes.map(asChange(TIERS))),
-  };
+  const rows = await reports.tierStock(deps.db, ctx.w);
+  return { window: ctx.view, tiers: [...TIERS], series: stockOf(ctx, TIERS, rows) };
 }
 
-const asChange =
-  <K extends string>(keys: readonly K[]) =>
-  (r: reports.StockChangeRow) => ({
-    bucket: r.bucket,
-    key: ((keys as readonly string[]).includes(r.key) ? r.key : '') as K,
-    delta: r.delta,
-  });
+/** The stock per bucket from where the guests stand now and the changes since the start (unknown keys left out). */
+function stockOf<K extends string>(ctx: Ctx, keys: readonly K[], rows: reports.StockRow[]) {
+  const known = (k: string | null): k is K => k !== null && (keys as readonly string[]).includes(k);
+  const now: Partial<Record<K, number>> = {};
+  const changes: { bucket: string | null; from: K | null; to: K; count: number }[] = [];
+  for (const r of rows) {
+    if (r.kind === 'now') {
+      if (known(r.to)) now[r.to] = (now[r.to] ?? 0) + r.count;
+    } else if (known(r.to) && (r.from === null || known(r.from))) {
+      changes.push({ bucket: r.bucket, from: r.from, to: r.to, count: r.count });
+    }
+  }
+  return stockSeriesFromNow(ctx.buckets, keys, now, changes);
+}
 
 /** Stays (by departure day) and guest mails (by planned day, by status) per bucket. */
 async function staysAndMails(deps: ReportsDeps, ctx: Ctx) {

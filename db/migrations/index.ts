@@ -24,6 +24,7 @@ import * as m019 from './20261206_019_guest_search_v2.js';
 import * as m020 from './20261206_020_arrivals.js';
 import * as m021 from './20261206_021_staff_sessions.js';
 import * as m022 from './20261206_022_guest_preferences.js';
+import * as m025 from './20261206_025_report_indexes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '20261206_020_arrivals': m020,
   '20261206_021_staff_sessions': m021,
   '20261206_022_guest_preferences': m022,
+  '20261206_025_report_indexes': m025,
 };

@@ -57,73 +57,86 @@ async function rows<R>(db: Knex, sql: string, bindings: Record<string, unknown>)
   return result.rows;
 }
 
-/** A change of a stock (domain/reports.ts `StockChange`): `bucket` null before the window. */
-export interface StockChangeRow {
+/**
+ * Where the guests stand now (`kind` now: `to` and how many) and what changed since the window's start
+ * (`kind` change: from `from` to `to`, in `bucket`, null after the window's end), which
+ * domain/reports.ts `stockSeriesFromNow` counts back from. Only the rows since the start are read.
+ */
+export interface StockRow {
+  kind: 'now' | 'change';
   bucket: string | null;
-  key: string;
-  delta: number;
+  from: string | null;
+  to: string;
+  count: number;
 }
 
 /**
- * The changes of the stages of the guests (domain/reports.ts `standingAt`): each guest enters at the earlier of
- * `guests.created_at` and their first `stage_history` row, in that row's `from_stage` (null: prospect) or, with
- * no row, in `guests.stage`; each row moves the guest from the stage before it (the previous row's `to_stage`)
- * to its `to_stage`. Changes up to the window's end, those before the window summed as one (`bucket` null).
+ * The guests' lifecycle stages (domain/reports.ts `standingAt`): now `guests.stage`; since the start, each
+ * `stage_history` row (from its `from_stage`, null: prospect) and each guest who entered since (at the earlier of
+ * `created_at` and their first row, in that row's `from_stage` or, with no row, `guests.stage`).
  */
-export async function stageChanges(db: Knex, w: ReportWindow): Promise<StockChangeRow[]> {
-  return stockChanges(db, w, {
-    guests: `select id, created_at as entered_at, stage as current from guests g where ${guestsOfProperty(w, 'g.id')}`,
-    history: `select guest_id, id, at, from_stage as before, to_stage as after from stage_history`,
+export async function stageStock(db: Knex, w: ReportWindow): Promise<StockRow[]> {
+  return stock(db, w, {
+    guests: `select g.id, g.stage as current, g.created_at as entered_at from guests g
+              where ${guestsOfProperty(w, 'g.id')}`,
+    history: 'stage_history',
+    before: 'from_stage',
+    after: 'to_stage',
     initial: 'prospect',
   });
 }
 
 /**
- * The same for the members' tiers (`tier_history`): a member enters at the earlier of `guests.enrolled_at` and
- * their first tier row, in that row's `previous_tier` or, with no row, in `guests.tier`; guests never enrolled
- * and without a tier row are not members and not counted.
+ * The members' tiers: the same over `tier_history` (from `previous_tier`) for the guests enrolled
+ * (`enrolled_at`, their entry; a guest never enrolled is not a member and not counted), now `guests.tier`.
  */
-export async function tierChanges(db: Knex, w: ReportWindow): Promise<StockChangeRow[]> {
-  return stockChanges(db, w, {
-    guests: `select id, enrolled_at as entered_at, tier as current from guests g
-              where ${guestsOfProperty(w, 'g.id')}
-                and (g.enrolled_at is not null or exists (select 1 from tier_history t where t.guest_id = g.id))`,
-    history: `select guest_id, id, at, previous_tier as before, tier as after from tier_history`,
+export async function tierStock(db: Knex, w: ReportWindow): Promise<StockRow[]> {
+  return stock(db, w, {
+    guests: `select g.id, g.tier as current, g.enrolled_at as entered_at from guests g
+              where g.enrolled_at is not null and ${guestsOfProperty(w, 'g.id')}`,
+    history: 'tier_history',
+    before: 'previous_tier',
+    after: 'tier',
     initial: 'member',
   });
 }
 
-function stockChanges(
+function stock(
   db: Knex,
   w: ReportWindow,
-  q: { guests: string; history: string; initial: string },
-): Promise<StockChangeRow[]> {
-  const bucket = bucketOf(localDay('at'), w.interval);
-  return rows<StockChangeRow>(
+  q: {
+    guests: string;
+    history: 'stage_history' | 'tier_history';
+    before: string;
+    after: string;
+    initial: string;
+  },
+): Promise<StockRow[]> {
+  return rows<StockRow>(
     db,
     `with g as (${q.guests}),
-     h as (
-       select h.guest_id, h.at, h.after,
-              row_number() over w as n,
-              coalesce(lag(h.after) over w, h.before, :initial) as prior
-         from (${q.history}) h join g on g.id = h.guest_id
-       window w as (partition by h.guest_id order by h.at, h.id)
-     ),
-     entry as (
-       select g.id, least(g.entered_at, f.at) as at,
-              case when f.guest_id is null then g.current else f.prior end as key
-         from g left join h f on f.guest_id = g.id and f.n = 1
-     ),
      changes as (
-       select at, key, 1 as delta from entry where at is not null
-       union all select at, prior, -1 from h
-       union all select at, after, 1 from h
+       select h.at, coalesce(h.${q.before}, :initial) as "from", h.${q.after} as "to"
+         from ${q.history} h join g on g.id = h.guest_id
+        where h.at >= ${START}
+       union all
+       select e.at, null, e.key
+         from (select least(g.entered_at, f.at) as at,
+                      case when f.at is null then g.current else coalesce(f.before, :initial) end as key
+                 from g
+                 left join lateral (
+                   select h.at, h.${q.before} as before from ${q.history} h
+                    where h.guest_id = g.id order by h.at, h.id limit 1
+                 ) f on true
+                where g.entered_at >= ${START}) e
+        where e.at >= ${START}
      )
-     select case when at < ${START} then null else ${bucket} end as bucket, key, sum(delta)::int as delta
-       from changes
-      where at < ${END}
-      group by 1, 2
-     having sum(delta) <> 0`,
+     select 'now' as kind, null::date as bucket, null as "from", current as "to", count(*)::int as count
+       from g group by current
+     union all
+     select 'change', case when at < ${END} then ${bucketOf(localDay('at'), w.interval)} end, "from", "to",
+            count(*)::int
+       from changes group by 2, 3, 4`,
     params(w, { initial: q.initial }),
   );
 }
@@ -250,32 +263,35 @@ export interface RetentionRow {
 }
 
 /**
- * Retention and repeat stays (domain/reports.ts `guestRates`), per guest from their stays departing by the
- * window's end: for the group, and for each property apart (a guest's stays at that property only). For one
- * property, that property's stays alone, one row.
+ * Retention and repeat stays (domain/reports.ts `guestRates`) per guest, for the group and for each property
+ * apart (a guest's stays at that property only); for one property, its stays alone, one row. Only the stays
+ * departing from the base's first day to the window's end are read, and for a guest with one stay in the window
+ * and none in the base, whether an earlier one exists (the index on `(guest_id, departure)`).
  */
 export async function retention(db: Knex, w: ReportWindow, baseFrom: string): Promise<RetentionRow[]> {
-  const sets =
-    w.property === null ? 'grouping sets ((s.guest_id, s.property_code), (s.guest_id))' : 's.guest_id';
-  const property =
-    w.property === null ? 'case when grouping(s.property_code) = 0 then s.property_code end' : 'null';
+  const one = w.property !== null;
+  const sets = one ? 's.guest_id' : 'grouping sets ((s.guest_id, s.property_code), (s.guest_id))';
+  const property = one ? 'null::text' : 'case when grouping(s.property_code) = 0 then s.property_code end';
   return rows(
     db,
     `with per as (
-       select ${property} as property,
-              bool_or(s.departure >= :baseFrom::date and s.departure < :from::date) as base,
-              bool_or(s.departure >= :from::date) as stayed,
-              count(*) as stays
+       select s.guest_id, ${property} as property,
+              bool_or(s.departure < :from::date) as base,
+              count(*) filter (where s.departure >= :from::date) as stays
          from stays s
-        where s.departure <= :to::date
-          ${w.property === null ? '' : 'and s.property_code = :property'}
+        where s.departure >= :baseFrom::date and s.departure <= :to::date
+          ${one ? 'and s.property_code = :property' : ''}
         group by ${sets}
      )
      select property,
             (count(*) filter (where base))::int as base,
-            (count(*) filter (where base and stayed))::int as retained,
-            (count(*) filter (where stayed))::int as stayed,
-            (count(*) filter (where stayed and stays >= 2))::int as repeaters
+            (count(*) filter (where base and stays > 0))::int as retained,
+            (count(*) filter (where stays > 0))::int as stayed,
+            (count(*) filter (where stays > 0 and (base or stays >= 2 or exists (
+               select 1 from stays e
+                where e.guest_id = per.guest_id and e.departure < :baseFrom::date
+                  and (per.property is null ${one ? 'and e.property_code = :property' : ''}
+                       or e.property_code = per.property)))))::int as repeaters
        from per
       group by property`,
     params(w, { baseFrom }),
@@ -369,9 +385,10 @@ export async function satisfactionByDepartment(
 ): Promise<(SatisfactionSums & { department: string | null })[]> {
   return rows(
     db,
-    `select d.department, ${SATISFACTION_SUMS}
+    `with d as (select distinct stay_id, department from service_cases where stay_id is not null)
+     select d.department, ${SATISFACTION_SUMS}
        from survey_responses r join stays s on s.id = r.stay_id
-       left join lateral (select distinct c.department from service_cases c where c.stay_id = r.stay_id) d on true
+       left join d on d.stay_id = r.stay_id
       where r.answered_at >= ${START} and r.answered_at < ${END}
         ${w.property === null ? '' : 'and s.property_code = :property'}
       group by 1`,
