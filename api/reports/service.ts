@@ -318,11 +318,12 @@ function figures(s: SatisfactionSums) {
 
 /** Survey answers (score, would return, recommend) by property and by department, and cases' satisfaction checks. */
 async function satisfaction(deps: ReportsDeps, ctx: Ctx) {
-  const [byProperty, byDepartment, checks] = await Promise.all([
-    reports.satisfactionByProperty(deps.db, ctx.w),
-    reports.satisfactionByDepartment(deps.db, ctx.w),
+  const [answers, checks] = await Promise.all([
+    reports.satisfaction(deps.db, ctx.w),
     reports.caseSatisfaction(deps.db, ctx.w),
   ]);
+  const byProperty = answers.filter((r) => r.by === 'property').map((r) => ({ ...r, property: r.key }));
+  const byDepartment = answers.filter((r) => r.by === 'department').map((r) => ({ ...r, department: r.key }));
   const overall = byProperty.find((r) => r.property === null) ?? NO_SUMS;
   const departments = [
     ...DEPARTMENTS.filter(

@@ -77,8 +77,9 @@ export interface StockRow {
  */
 export async function stageStock(db: Knex, w: ReportWindow): Promise<StockRow[]> {
   return stock(db, w, {
-    guests: `select g.id, g.stage as current, g.created_at as entered_at from guests g
-              where ${guestsOfProperty(w, 'g.id')}`,
+    current: 'g.stage',
+    entered: 'g.created_at',
+    member: 'true',
     history: 'stage_history',
     before: 'from_stage',
     after: 'to_stage',
@@ -92,8 +93,9 @@ export async function stageStock(db: Knex, w: ReportWindow): Promise<StockRow[]>
  */
 export async function tierStock(db: Knex, w: ReportWindow): Promise<StockRow[]> {
   return stock(db, w, {
-    guests: `select g.id, g.tier as current, g.enrolled_at as entered_at from guests g
-              where g.enrolled_at is not null and ${guestsOfProperty(w, 'g.id')}`,
+    current: 'g.tier',
+    entered: 'g.enrolled_at',
+    member: 'g.enrolled_at is not null',
     history: 'tier_history',
     before: 'previous_tier',
     after: 'tier',
@@ -101,38 +103,43 @@ export async function tierStock(db: Knex, w: ReportWindow): Promise<StockRow[]> 
   });
 }
 
-function stock(
-  db: Knex,
-  w: ReportWindow,
-  q: {
-    guests: string;
-    history: 'stage_history' | 'tier_history';
-    before: string;
-    after: string;
-    initial: string;
-  },
-): Promise<StockRow[]> {
+/** The guests' columns and their history table, as literal SQL of this file (never input). */
+interface StockSource {
+  current: string;
+  entered: string;
+  /** Which guests count at all. */
+  member: string;
+  history: 'stage_history' | 'tier_history';
+  before: string;
+  after: string;
+  initial: string;
+}
+
+function stock(db: Knex, w: ReportWindow, q: StockSource): Promise<StockRow[]> {
+  // The guest set is not a CTE: each part reads only what it needs (the rows since the start, by index).
+  const guests = `${q.member} and ${guestsOfProperty(w, 'g.id')}`;
+  const rowsSince =
+    q.member === 'true'
+      ? `from ${q.history} h where h.at >= ${START} and ${guestsOfProperty(w, 'h.guest_id')}`
+      : `from ${q.history} h join guests g on g.id = h.guest_id where h.at >= ${START} and ${guests}`;
   return rows<StockRow>(
     db,
-    `with g as (${q.guests}),
-     changes as (
-       select h.at, coalesce(h.${q.before}, :initial) as "from", h.${q.after} as "to"
-         from ${q.history} h join g on g.id = h.guest_id
-        where h.at >= ${START}
+    `with changes as (
+       select h.at, coalesce(h.${q.before}, :initial) as "from", h.${q.after} as "to" ${rowsSince}
        union all
        select e.at, null, e.key
-         from (select least(g.entered_at, f.at) as at,
-                      case when f.at is null then g.current else coalesce(f.before, :initial) end as key
-                 from g
+         from (select least(${q.entered}, f.at) as at,
+                      case when f.at is null then ${q.current} else coalesce(f.before, :initial) end as key
+                 from guests g
                  left join lateral (
                    select h.at, h.${q.before} as before from ${q.history} h
                     where h.guest_id = g.id order by h.at, h.id limit 1
                  ) f on true
-                where g.entered_at >= ${START}) e
+                where ${q.entered} >= ${START} and ${guests}) e
         where e.at >= ${START}
      )
-     select 'now' as kind, null::date as bucket, null as "from", current as "to", count(*)::int as count
-       from g group by current
+     select 'now' as kind, null::date as bucket, null as "from", ${q.current} as "to", count(*)::int as count
+       from guests g where ${guests} group by ${q.current}
      union all
      select 'change', case when at < ${END} then ${bucketOf(localDay('at'), w.interval)} end, "from", "to",
             count(*)::int
@@ -263,10 +270,9 @@ export interface RetentionRow {
 }
 
 /**
- * Retention and repeat stays (domain/reports.ts `guestRates`) per guest, for the group and for each property
- * apart (a guest's stays at that property only); for one property, its stays alone, one row. Only the stays
- * departing from the base's first day to the window's end are read, and for a guest with one stay in the window
- * and none in the base, whether an earlier one exists (the index on `(guest_id, departure)`).
+ * Retention and repeat stays (domain/reports.ts `guestRates`) per guest from their stays departing by the
+ * window's end, in one pass (by the index on `(guest_id, property_code, departure)`): for the group, and for each
+ * property apart (a guest's stays at that property only); for one property, its stays alone, one row.
  */
 export async function retention(db: Knex, w: ReportWindow, baseFrom: string): Promise<RetentionRow[]> {
   const one = w.property !== null;
@@ -275,23 +281,19 @@ export async function retention(db: Knex, w: ReportWindow, baseFrom: string): Pr
   return rows(
     db,
     `with per as (
-       select s.guest_id, ${property} as property,
-              bool_or(s.departure < :from::date) as base,
-              count(*) filter (where s.departure >= :from::date) as stays
+       select ${property} as property,
+              bool_or(s.departure >= :baseFrom::date and s.departure < :from::date) as base,
+              count(*) filter (where s.departure >= :from::date) as stays,
+              count(*) as upto
          from stays s
-        where s.departure >= :baseFrom::date and s.departure <= :to::date
-          ${one ? 'and s.property_code = :property' : ''}
+        where s.departure <= :to::date ${one ? 'and s.property_code = :property' : ''}
         group by ${sets}
      )
      select property,
             (count(*) filter (where base))::int as base,
             (count(*) filter (where base and stays > 0))::int as retained,
             (count(*) filter (where stays > 0))::int as stayed,
-            (count(*) filter (where stays > 0 and (base or stays >= 2 or exists (
-               select 1 from stays e
-                where e.guest_id = per.guest_id and e.departure < :baseFrom::date
-                  and (per.property is null ${one ? 'and e.property_code = :property' : ''}
-                       or e.property_code = per.property)))))::int as repeaters
+            (count(*) filter (where stays > 0 and upto >= 2))::int as repeaters
        from per
       group by property`,
     params(w, { baseFrom }),
@@ -359,39 +361,31 @@ const SATISFACTION_SUMS = `count(*)::int as responses,
        (count(*) filter (where r.recommend <= 6))::int as detractors,
        coalesce(sum(r.recommend), 0)::int as recommend_sum`;
 
-/** Survey answers given in the window (`answered_at`), by the property of the stay, and for all (null). */
-export async function satisfactionByProperty(
-  db: Knex,
-  w: ReportWindow,
-): Promise<(SatisfactionSums & { property: string | null })[]> {
-  return rows(
-    db,
-    `select case when grouping(s.property_code) = 0 then s.property_code end as property, ${SATISFACTION_SUMS}
-       from survey_responses r join stays s on s.id = r.stay_id
-      where r.answered_at >= ${START} and r.answered_at < ${END}
-        ${w.property === null ? '' : 'and s.property_code = :property'}
-      group by grouping sets ((s.property_code), ())`,
-    params(w),
-  );
-}
-
 /**
- * The same answers by department: an answer about a stay with service cases counts for each department those
- * cases are with; an answer about a stay without a case counts under null.
+ * Survey answers given in the window (`answered_at`), read once: by the property of the stay (and for all:
+ * `key` null), and by department (an answer about a stay with service cases counts for each department those
+ * cases are with; one about a stay without a case under null).
  */
-export async function satisfactionByDepartment(
+export async function satisfaction(
   db: Knex,
   w: ReportWindow,
-): Promise<(SatisfactionSums & { department: string | null })[]> {
+): Promise<(SatisfactionSums & { by: 'property' | 'department'; key: string | null })[]> {
   return rows(
     db,
-    `with d as (select distinct stay_id, department from service_cases where stay_id is not null)
-     select d.department, ${SATISFACTION_SUMS}
-       from survey_responses r join stays s on s.id = r.stay_id
-       left join d on d.stay_id = r.stay_id
-      where r.answered_at >= ${START} and r.answered_at < ${END}
-        ${w.property === null ? '' : 'and s.property_code = :property'}
-      group by 1`,
+    `with r as materialized (
+       select r.stay_id, r.score, r.would_return, r.recommend, s.property_code
+         from survey_responses r join stays s on s.id = r.stay_id
+        where r.answered_at >= ${START} and r.answered_at < ${END}
+          ${w.property === null ? '' : 'and s.property_code = :property'}
+     ),
+     d as (select distinct stay_id, department from service_cases where stay_id in (select stay_id from r))
+     select 'property' as by, case when grouping(r.property_code) = 0 then r.property_code end as key,
+            ${SATISFACTION_SUMS}
+       from r group by grouping sets ((r.property_code), ())
+     union all
+     select 'department', d.department, ${SATISFACTION_SUMS}
+       from r left join d on d.stay_id = r.stay_id
+      group by d.department`,
     params(w),
   );
 }
