@@ -56,12 +56,14 @@ interface Ctx {
 
 function contextOf(q: ReportQuery): Ctx {
   const interval = q.interval ?? defaultInterval(q.from, q.to);
-  const w: ReportWindow = { from: q.from, to: q.to, zone: q.zone, interval, property: q.property ?? null };
   const buckets = bucketsOf(q.from, q.to, interval);
+  const starts = buckets.map((b) => b.start);
+  const property = q.property ?? null;
+  const w: ReportWindow = { from: q.from, to: q.to, zone: q.zone, interval, starts, property };
   return {
     w,
     buckets,
-    view: { ...w, buckets: buckets.map((b) => b.start) },
+    view: { from: q.from, to: q.to, zone: q.zone, interval, property, buckets: starts },
   };
 }
 
