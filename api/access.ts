@@ -16,7 +16,7 @@ export const ROLES_FOR = {
   manager: ['manager'],
   /** Points by hand, tier floors, publishing rules, re-earning stays, restarting a guest's workflow. */
   admin: ['admin'],
-  /** Templates, cadences, segments, campaigns. */
+  /** Templates, cadences, segments, campaigns, the dashboard's reports. */
   marketing: ['marketer', 'admin'],
   /** Anyone with a staff key: who is signed in, the hotels. */
   anyStaff: ['ops', 'manager', 'marketer', 'admin'],
@@ -110,6 +110,18 @@ export const ROUTES = [
   route('POST', '/v1/campaigns/:id/pause', 'marketing'),
   route('POST', '/v1/campaigns/:id/resume', 'marketing'),
   route('POST', '/v1/campaigns/:id/cancel', 'marketing'),
+
+  // The marketing dashboard's reports (api/reports/router.ts; domain/reports.ts REPORT_NAMES).
+  route('GET', '/v1/reports/guests-by-stage', 'marketing'),
+  route('GET', '/v1/reports/guests-by-tier', 'marketing'),
+  route('GET', '/v1/reports/stays-and-mails', 'marketing'),
+  route('GET', '/v1/reports/suppressed-mails', 'marketing'),
+  route('GET', '/v1/reports/cases', 'marketing'),
+  route('GET', '/v1/reports/cost-buckets', 'marketing'),
+  route('GET', '/v1/reports/retention', 'marketing'),
+  route('GET', '/v1/reports/win-back', 'marketing'),
+  route('GET', '/v1/reports/satisfaction', 'marketing'),
+  route('GET', '/v1/reports/churn-reasons', 'marketing'),
 
   route('GET', '/v1/program/rules', 'staff'),
   route('POST', '/v1/program/rules', 'admin'),

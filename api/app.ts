@@ -9,6 +9,7 @@ import type { Metrics } from '../lib/metrics.js';
 import { arrivalsRouter } from './arrivals/router.js';
 import { segmentsRouter } from './segments/router.js';
 import { campaignsRouter } from './campaigns/router.js';
+import { reportsRouter } from './reports/router.js';
 import { keyCache, requireRole } from './auth.js';
 import { DEFAULT_KEY_CACHE_SECONDS } from '../config.js';
 import { ROLES_FOR } from './access.js';
@@ -63,6 +64,7 @@ export const MOUNT_SEGMENTS = [
   'arrivals',
   'segments',
   'campaigns',
+  'reports',
 ];
 
 export function createApp(deps: AppDeps): Express {
@@ -159,6 +161,9 @@ export function createApp(deps: AppDeps): Express {
     express.json({ limit: '64kb' }),
     campaignsRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
   );
+
+  // The marketing dashboard's reports, read-only (marketer, admin).
+  app.use('/v1/reports', requireRole(deps.db, ROLES_FOR.marketing), reportsRouter({ db: deps.db }));
 
   // The program's rules versions and the re-earn of stays that waited for a rate (admin).
   const programDeps = {

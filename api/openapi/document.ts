@@ -31,6 +31,7 @@ import { consoleArea } from '../console/openapi.js';
 import { arrivalsArea } from '../arrivals/openapi.js';
 import { segmentsArea } from '../segments/openapi.js';
 import { campaignsArea } from '../campaigns/openapi.js';
+import { reportsArea } from '../reports/openapi.js';
 import { errorBody, idempotencyKeyHeader, type Area, type OperationSpec } from './spec.js';
 
 /** In the order `/docs` shows them. */
@@ -40,6 +41,7 @@ const AREAS = [
   arrivalsArea,
   segmentsArea,
   campaignsArea,
+  reportsArea,
   casesArea,
   workflowsArea,
   programArea,
@@ -57,6 +59,7 @@ const OPERATIONS = {
   ...arrivalsArea.operations,
   ...segmentsArea.operations,
   ...campaignsArea.operations,
+  ...reportsArea.operations,
   ...casesArea.operations,
   ...workflowsArea.operations,
   ...programArea.operations,

@@ -24,9 +24,10 @@ import * as m019 from './20261206_019_guest_search_v2.js';
 import * as m020 from './20261206_020_arrivals.js';
 import * as m021 from './20261206_021_staff_sessions.js';
 import * as m022 from './20261206_022_guest_preferences.js';
-import * as m024 from './20261206_024_campaigns.js';
-import * as m026 from './20261206_026_program_rules_drafts.js';
 import * as m023 from './20261206_023_segments.js';
+import * as m024 from './20261206_024_campaigns.js';
+import * as m025 from './20261206_025_report_indexes.js';
+import * as m026 from './20261206_026_program_rules_drafts.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -55,7 +56,8 @@ export const migrations: Record<string, Migration> = {
   '20261206_020_arrivals': m020,
   '20261206_021_staff_sessions': m021,
   '20261206_022_guest_preferences': m022,
-  '20261206_024_campaigns': m024,
-  '20261206_026_program_rules_drafts': m026,
   '20261206_023_segments': m023,
+  '20261206_024_campaigns': m024,
+  '20261206_025_report_indexes': m025,
+  '20261206_026_program_rules_drafts': m026,
 };
