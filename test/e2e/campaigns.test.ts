@@ -227,7 +227,8 @@ describe('a campaign with a worker killed mid-fan-out', () => {
       .first();
     expect(s.sent + Number(lost!.n)).toBe(preview.json.willSend);
     expect(s.failed).toBe(Number(lost!.n));
-    expect(Number(lost!.n)).toBeLessThanOrEqual(8);
+    // At most one group (8 mails) of each of the two batches under way.
+    expect(Number(lost!.n)).toBeLessThanOrEqual(16);
 
     const mails = mine();
     const byAddress = new Map<string, number>();
