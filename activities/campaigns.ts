@@ -2,8 +2,8 @@
  * A campaign's side effects (workflows/campaign.ts decides when; docs/campaigns.md): plan the audience once, then
  * send in bounded batches, each through the one mail policy, at most one mail per guest.
  *
- * - `planCampaign` writes one `campaign_recipients` row per guest of the segment, page by page (heartbeating the
- *   last guest id, so a retry resumes there), with the holdout (domain/campaigns.ts `isHeldOut`) and the send
+ * - `planCampaign` reads the segment's guests once and writes one `campaign_recipients` row per guest, page by
+ *   page (heartbeating the last guest id, so a retry resumes there), with the holdout (domain/campaigns.ts `isHeldOut`) and the send
  *   instant of the campaign's local day and time in the guest's zone. A re-plan changes nothing.
  * - `sendCampaignBatch` takes the recipients whose time has come (`claimDue`: `sending`), decides each under the
  *   guests' row locks (lib/campaigns.ts: the preview's decision) and writes its outbox row (key
@@ -46,7 +46,7 @@ export interface CampaignDeps {
 }
 
 /** Guests planned per statement. */
-const PLAN_PAGE = 2_000;
+const PLAN_PAGE = 5_000;
 /** A `sending` recipient untouched this long belongs to a lost attempt (its mail's lease decides the rest). */
 const STRANDED_AFTER_SECONDS = 20;
 
@@ -303,13 +303,12 @@ export function createCampaignActivities(deps: CampaignDeps) {
         }
         return at;
       };
-      let afterId = heartbeatDetails<{ afterId: string }>()?.afterId ?? null;
-      for (;;) {
-        const page = await campaigns.audiencePage(db, c.definition, ctx, spent, {
-          afterId,
-          limit: PLAN_PAGE,
-        });
-        if (page.length === 0) break;
+      // The whole audience in one read (ordered by id), written in pages; a retry resumes after the last
+      // guest it heartbeated.
+      const afterId = heartbeatDetails<{ afterId: string }>()?.afterId ?? null;
+      const audience = await campaigns.audiencePage(db, c.definition, ctx, spent, { afterId, limit: null });
+      for (let i = 0; i < audience.length; i += PLAN_PAGE) {
+        const page = audience.slice(i, i + PLAN_PAGE);
         await campaigns.insertRecipients(
           db,
           page.map((g) => {
@@ -323,8 +322,7 @@ export function createCampaignActivities(deps: CampaignDeps) {
             };
           }),
         );
-        afterId = page[page.length - 1]!.id;
-        heartbeat({ afterId });
+        heartbeat({ afterId: page[page.length - 1]!.id });
       }
       await campaigns.markPlanned(db, c.id);
       const counts = await campaigns.plannedCounts(db, c.id);

@@ -146,13 +146,13 @@ export async function audiencePage(
   definition: SegmentDefinition,
   ctx: SegmentContext,
   spent: number,
-  page: { afterId: string | null; limit: number },
+  page: { afterId: string | null; limit: number | null },
 ): Promise<{ id: string; timezone: string }[]> {
   const q = segmentQuery(db, definition, ctx, spent)
     .join('guests as ag', 'ag.id', 'x.id')
     .select('x.id', 'ag.timezone')
-    .orderBy('x.id')
-    .limit(page.limit);
+    .orderBy('x.id');
+  if (page.limit !== null) q.limit(page.limit);
   if (page.afterId) q.where('x.id', '>', page.afterId);
   return (await q) as { id: string; timezone: string }[];
 }
