@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import * as bookings from '../../db/repositories/bookings.js';
 import * as guests from '../../db/repositories/guests.js';
 import { isHeldOut } from '../../domain/campaigns.js';
 import { openApiStack, type ApiStack } from '../api-stack.js';
@@ -278,6 +279,25 @@ describe('campaigns in the console (issue 17 §3, §6.3)', () => {
     expect(ahead.sort()).toEqual(late.map((g) => g.id).sort());
     await shoot(page, 'm3-campaign-progress');
 
+    // Bookings after the send: 20 of the early zone's guests who got the mail and 2 of its holdout book.
+    const bookers = [
+      ...early.filter((g) => g.consent).slice(0, 20),
+      ...held.filter((g) => g.zone === zones.early).slice(0, 2),
+    ];
+    const arrival = DateTime.now().plus({ days: 20 });
+    for (const g of bookers)
+      await bookings.insertIfAbsent(db, {
+        guestId: g.id,
+        source: 'pms',
+        booking: {
+          bookingId: `M3-${tag}-${g.id.slice(0, 8)}`,
+          propertyCode: 'M3HOTEL',
+          arrival: arrival.toISODate(),
+          departure: arrival.plus({ days: 2 }).toISODate(),
+        },
+      });
+    const heldBookers = Math.min(2, held.filter((g) => g.zone === zones.early).length);
+
     // Pause and resume while the late zone waits: the status on the page and in the row.
     await page.getByTestId('pause-campaign').click();
     await expect.poll(() => page.getByTestId('campaign-status').textContent()).toBe('Paused');
@@ -349,6 +369,8 @@ describe('campaigns in the console (issue 17 §3, §6.3)', () => {
     expect(answer.status).toBe(200);
     expect(answer.json.delivered).toBe(expected.willSend);
     expect(answer.json.holdout.guests).toBe(expected.heldOut);
+    expect(answer.json.treated.booked).toBe(20);
+    expect(answer.json.holdout.booked).toBe(heldBookers);
     expect(await shown('report-delivered')).toBe(answer.json.delivered);
     expect(await shown('report-unsubscribed')).toBe(answer.json.unsubscribed);
     for (const g of ['treated', 'holdout'] as const) {

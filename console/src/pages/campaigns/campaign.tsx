@@ -375,16 +375,10 @@ function ProgressCard(props: {
               testId={`progress-${state}`}
               kind={state}
               sub={
-                state === 'planned' && (p.heldUntilLocalTime > 0 || p.nextSendAt) ? (
+                state === 'planned' && p.heldUntilLocalTime > 0 ? (
                   <>
                     {t('campaigns.progress.heldUntil')}:{' '}
                     <span data-testid="progress-held-until">{formatNumber(p.heldUntilLocalTime)}</span>
-                    {p.nextSendAt ? (
-                      <span className="nowrap" data-testid="progress-next-at">
-                        {' · '}
-                        {t('campaigns.progress.nextAt', { at: formatInstant(p.nextSendAt, zone) })}
-                      </span>
-                    ) : null}
                   </>
                 ) : undefined
               }
@@ -392,8 +386,8 @@ function ProgressCard(props: {
           ))}
         </div>
         {p.nextSendAt ? (
-          <p className="muted small">
-            {t('header.times')}: {zoneLabel(zone)}
+          <p className="small" data-testid="progress-next-at">
+            {t('campaigns.progress.nextAt', { at: formatInstant(p.nextSendAt, zone), zone: zoneLabel(zone) })}
           </p>
         ) : null}
         <div className="columns cmp-reasons">
@@ -461,7 +455,9 @@ function ReportCard({ c }: { c: Campaign }) {
             >
               {(['treated', 'holdout'] as const).map((g) => (
                 <tr key={g} data-group={g}>
-                  <th scope="row">{t(`campaigns.report.${g}`)}</th>
+                  <td>
+                    <strong>{t(`campaigns.report.${g}`)}</strong>
+                  </td>
                   {(['guests', 'booked', 'stayed', 'converted'] as const).map((k) => (
                     <td key={k} className="num" data-testid={`report-${g}-${k}`}>
                       {formatNumber(r[g][k])}
@@ -490,7 +486,7 @@ function ReportCard({ c }: { c: Campaign }) {
               </Fact>
               <Fact label={t('campaigns.report.z')}>
                 <span data-testid="report-z" data-value={String(r.uplift.z)}>
-                  {r.uplift.z === null ? '—' : r.uplift.z}
+                  {r.uplift.z === null ? '—' : signed(r.uplift.z)}
                 </span>
                 <div className="muted small">
                   {r.uplift.z === null

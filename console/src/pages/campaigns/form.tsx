@@ -244,17 +244,32 @@ export function NewCampaign() {
                 onChange={setList('properties')}
               />
             ) : null}
-            <Field label={t('campaigns.form.consent')}>
-              <select
-                name="marketingConsent"
-                value={definition.marketingConsent === undefined ? '' : String(definition.marketingConsent)}
-                onChange={(e) => setConsent(e.target.value)}
-              >
-                <option value="">{t('campaigns.form.consentAny')}</option>
-                <option value="true">{t('campaigns.form.consentYes')}</option>
-                <option value="false">{t('campaigns.form.consentNo')}</option>
-              </select>
-            </Field>
+            <fieldset className="cmp-checks" data-testid="def-consent">
+              <legend className="field-label">{t('campaigns.form.consent')}</legend>
+              {(
+                [
+                  ['', t('campaigns.form.consentAny')],
+                  ['true', t('campaigns.form.consentYes')],
+                  ['false', t('campaigns.form.consentNo')],
+                ] as const
+              ).map(([v, label]) => (
+                <label key={v} className="cmp-check">
+                  <input
+                    type="radio"
+                    name="marketingConsent"
+                    value={v}
+                    checked={
+                      (definition.marketingConsent === undefined
+                        ? ''
+                        : String(definition.marketingConsent)) === v
+                    }
+                    onChange={() => setConsent(v)}
+                  />
+                  {label}
+                </label>
+              ))}
+              <span className="field-hint">{t('campaigns.form.consentHint')}</span>
+            </fieldset>
           </div>
           <p className="field-hint">{t('campaigns.form.anyHint')}</p>
           {other.length > 0 ? (
