@@ -162,6 +162,23 @@ describe('campaigns in the console (issue 17 §3, §6.3)', () => {
     pages.push(p);
     const { page } = p;
     await signIn(page, api.keyFor('marketer'));
+    // Where the API serves saved segments (`GET /v1/segments`), the audience is a saved one: it fills the
+    // definition and is recorded with the campaign; otherwise the option is not offered and Silver is ticked.
+    const served = await api.request<unknown>('GET', '/v1/segments', undefined, {
+      key: api.keyFor('marketer'),
+    });
+    let segmentId: string | null = null;
+    if (served.status === 200) {
+      const saved = await api.request<{ segment: { id: string } }>(
+        'POST',
+        '/v1/segments',
+        { name: `Silver m3 ${tag}`, definition: { tiers: ['silver'] } },
+        { key: api.keyFor('marketer') },
+      );
+      expect(saved.status).toBe(201);
+      segmentId = saved.json.segment.id;
+    } else expect(served.status).toBe(404);
+
     await page.goto('/console/marketing/campaigns');
     await page.getByTestId('new-campaign').click();
     const form = page.getByTestId('campaign-form');
@@ -170,7 +187,14 @@ describe('campaigns in the console (issue 17 §3, §6.3)', () => {
     // The form: name, mail, the audience (silver: exactly the 200), the count of the segment today.
     await form.locator('input[name="name"]').fill(`Spring Festival greeting ${tag}`);
     await form.locator('select[name="template"]').selectOption('holiday-greeting');
-    await page.getByTestId('def-tiers').getByLabel('Silver').check();
+    const silverBox = page.getByTestId('def-tiers').getByLabel('Silver');
+    if (segmentId) {
+      await page.getByTestId('saved-segment').selectOption({ label: `Silver m3 ${tag}` });
+      expect(await silverBox.isChecked()).toBe(true);
+    } else {
+      expect(await page.getByTestId('saved-segment').count()).toBe(0);
+      await silverBox.check();
+    }
     const silver = Number((await db('guests').where({ tier: 'silver' }).count({ n: '*' }).first())!.n);
     expect(silver).toBe(GUESTS);
     await expect.poll(() => page.getByTestId('audience-count').textContent()).toBe(String(GUESTS));
@@ -202,6 +226,7 @@ describe('campaigns in the console (issue 17 §3, §6.3)', () => {
       name: `Spring Festival greeting ${tag}`,
       template: 'holiday-greeting',
       definition: { tiers: ['silver'] },
+      segment_id: segmentId,
       send_date: plan!.sendDate,
       send_time: plan!.sendTime,
       uplift_days: 30,
