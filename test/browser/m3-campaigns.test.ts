@@ -234,7 +234,9 @@ describe('campaigns in the console (issue 17 §3, §6.3)', () => {
       created_by: MARKETER,
     });
     expect(Number(row.holdout_percent)).toBe(10);
-    expect(await page.getByTestId('setting-audience').textContent()).toBe('Tier: Silver');
+    expect(await page.getByTestId('setting-definition').textContent()).toBe('Tier: Silver');
+    if (segmentId)
+      await expect.poll(() => page.getByTestId('setting-segment').textContent()).toBe(`Silver m3 ${tag}`);
 
     // The count preview: as the API counts it, and as SQL and the domain's holdout count it.
     const preview = page.getByTestId('count-preview');

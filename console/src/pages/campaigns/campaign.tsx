@@ -15,7 +15,14 @@ import { useSession } from '../../session';
 import { MailReason } from '../../shared';
 import { ActionDialog, ErrorBox, QueryState, Section, Table } from '../../ui';
 import { percentText, signed, StatusBadge, useDefinitionText, useSendAt } from './common';
-import type { Campaign, CampaignAnswer, CampaignProgress, CampaignReport, CountPreview } from './types';
+import type {
+  Campaign,
+  CampaignAnswer,
+  CampaignProgress,
+  CampaignReport,
+  CountPreview,
+  SavedSegment,
+} from './types';
 
 /** The live progress is read again this often while the campaign runs or is paused. */
 const POLL_MS = 2_000;
@@ -101,12 +108,8 @@ function Settings({ c }: { c: Campaign }) {
         {sendAt(c)} <span className="muted small">({t('campaigns.localHint')})</span>
       </Fact>
       <Fact label={t('campaigns.settings.audience')} testId="setting-audience">
-        {definitionText(c.definition)}
-        {c.segmentId ? (
-          <div className="muted small">
-            {t('campaigns.settings.segment')}: <span className="mono">{c.segmentId}</span>
-          </div>
-        ) : null}
+        <span data-testid="setting-definition">{definitionText(c.definition)}</span>
+        {c.segmentId ? <SegmentName id={c.segmentId} /> : null}
       </Fact>
       <Fact label={t('campaigns.settings.holdout')} testId="setting-holdout">
         {c.holdoutPercent} %
@@ -127,6 +130,26 @@ function Settings({ c }: { c: Campaign }) {
         </Fact>
       ) : null}
     </dl>
+  );
+}
+
+/** The saved segment the audience was taken from: its name from `GET /v1/segments`, else (archived) its id. */
+function SegmentName({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const saved = useQuery({
+    queryKey: ['segments-saved'],
+    queryFn: () => get<{ segments: SavedSegment[] }>('/v1/segments'),
+    retry: false,
+    staleTime: 60_000,
+  });
+  const name = saved.data?.segments.find((s) => s.id === id)?.name;
+  return (
+    <div className="small">
+      <span className="muted">{t('campaigns.settings.segment')}:</span>{' '}
+      <Link to={`/marketing/segments/${id}`} data-testid="setting-segment">
+        {name ?? id}
+      </Link>
+    </div>
   );
 }
 
