@@ -438,4 +438,83 @@ describe('campaigns in the console (issue 17 §3, §6.3)', () => {
     // (`GET /v1/segments` 404), the form's look for them.
     expect(consoleErrors(p, [400, 404])).toEqual([]);
   }, 420_000);
+
+  it('3b. a campaign for tomorrow started and cancelled from the page: everyone not held out is cancelled and gets nothing', async () => {
+    const db = api.stack.db;
+    const tomorrow = DateTime.now().setZone(zones.early).plus({ days: 1 }).toISODate()!;
+    const created = await api.request<{ id: string }>(
+      'POST',
+      '/v1/campaigns',
+      {
+        name: `New spa ${tag}`,
+        template: 'service-announcement',
+        definition: { tiers: ['silver'], marketingConsent: true },
+        sendDate: tomorrow,
+        sendTime: '10:00',
+        holdoutPercent: 5,
+      },
+      { key: api.keyFor('marketer') },
+    );
+    expect(created.status).toBe(201);
+    const id = created.json.id;
+    const mailsBefore = api.stack.sink.messages().length;
+
+    const p = await openPage(browser, api.baseUrl, { size: 'tablet' });
+    pages.push(p);
+    const { page } = p;
+    await signIn(page, api.keyFor('marketer'));
+    await page.goto(`/console/marketing/campaigns/${id}`);
+    expect(await page.getByTestId('setting-definition').textContent()).toBe(
+      'Tier: Silver · agreed to marketing',
+    );
+    await page.getByTestId('count-preview').waitFor();
+    const willSend = num(await page.getByTestId('preview-will-send').textContent());
+    expect(willSend).toBe(
+      num(await page.getByTestId('preview-audience').textContent()) -
+        num(await page.getByTestId('preview-held-out').textContent()),
+    );
+
+    await page.getByTestId('start-campaign').click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    // Planned for tomorrow's 10:00 in each zone: everyone held until local time.
+    await expect
+      .poll(() => page.getByTestId('progress-held-until').textContent(), { timeout: 60_000 })
+      .toBe(String(willSend));
+    expect(await page.getByTestId('progress-next-at').textContent()).toContain(
+      'Next local send time comes at',
+    );
+
+    await page.getByTestId('cancel-campaign').click();
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    expect(await dialog.locator('.confirm-text').textContent()).toBe('Cancel it? This cannot be undone.');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent()).toBe('Cancelled');
+    await expect.poll(() => page.getByTestId('progress-cancelled').textContent()).toBe(String(willSend));
+    expect(await page.getByTestId('pause-campaign').count()).toBe(0);
+    await page.getByTestId('campaign-report').waitFor();
+    expect(num(await page.getByTestId('report-delivered').textContent())).toBe(0);
+    await shoot(page, 'm3-campaign-cancelled');
+
+    const states = await db('campaign_recipients')
+      .where({ campaign_id: id })
+      .groupBy('state')
+      .select('state', db.raw('count(*)::int as n'));
+    expect(Object.fromEntries(states.map((r: { state: string; n: number }) => [r.state, r.n]))).toEqual({
+      cancelled: willSend,
+      held_out: GUESTS - NO_CONSENT - willSend,
+    });
+    expect((await db('campaigns').where({ id }).first<{ status: string }>('status')).status).toBe(
+      'cancelled',
+    );
+    expect(
+      await db('audit_log')
+        .where({ subject: `campaign:${id}` })
+        .orderBy('id')
+        .pluck('action'),
+    ).toEqual(['campaign.create', 'campaign.start', 'campaign.cancel']);
+    expect(api.stack.sink.messages().length).toBe(mailsBefore);
+    expect(consoleErrors(p, [])).toEqual([]);
+  }, 180_000);
 });
