@@ -1,4 +1,4 @@
-/** What the campaigns API answers (api/campaigns/service.ts; docs/api.md "Campaigns"). */
+/** What the campaigns API answers (api/campaigns/router.ts and service.ts). */
 import type { CampaignStatus, RecipientState } from '../../../../domain/campaigns';
 
 /**
