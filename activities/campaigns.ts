@@ -21,6 +21,7 @@ import * as outbox from '../db/repositories/outbox.js';
 import { segmentContext } from '../db/repositories/segments.js';
 import {
   DELIVERY_UNKNOWN,
+  HOLDOUT_ELIGIBLE,
   isHeldOut,
   type CampaignStatus,
   type RecipientState,
@@ -191,6 +192,35 @@ export function createCampaignActivities(deps: CampaignDeps) {
     });
   }
 
+  /**
+   * Held-out guests whose send time has come: the policy's verdict on what they would have got, on the same
+   * facts a sent guest's mail is decided on (no lock: nothing is written but the verdict), recorded as the
+   * reason (HOLDOUT_ELIGIBLE, or the suppression's). The uplift compares the sent with the eligible held out.
+   */
+  async function judgeHoldout(c: campaigns.CampaignRow, guestIds: string[], now: string): Promise<void> {
+    if (guestIds.length === 0) return;
+    const settings = await settingsOf(db);
+    const zones = new ZoneTimes(settings);
+    const zoneList = await campaigns.zonesOf(db, guestIds);
+    const facts = await campaigns.mailFacts(
+      db,
+      guestIds,
+      sinceByZone(zoneList, () => now, zones),
+    );
+    const verdicts: campaigns.RecipientUpdate[] = facts.map((fact) => {
+      const decision = decideCampaignMail(fact, now, settings, zones);
+      return {
+        guest_id: fact.id,
+        state: 'held_out',
+        reason: decision.action === 'skip' ? decision.text : HOLDOUT_ELIGIBLE,
+      };
+    });
+    const found = new Set(facts.map((f) => f.id));
+    for (const id of guestIds)
+      if (!found.has(id)) verdicts.push({ guest_id: id, state: 'held_out', reason: 'no_guest' });
+    await campaigns.updateRecipients(db, c.id, verdicts);
+  }
+
   /** The recipient's state from a mail that is already settled (sent, suppressed or failed). */
   function settledBy(mail: outbox.PlannedOutboxRow, guestId: string): campaigns.RecipientUpdate {
     const state: RecipientState =
@@ -335,6 +365,7 @@ export function createCampaignActivities(deps: CampaignDeps) {
       const now = new Date(input.now);
       const stranded = await campaigns.settleStranded(db, c.id, strandedAfterSeconds, DELIVERY_UNKNOWN);
       const claimed = await campaigns.claimDue(db, c.id, now, input.limit);
+      await judgeHoldout(c, await campaigns.holdoutDue(db, c.id, now, input.limit), input.now);
       const updates: campaigns.RecipientUpdate[] = [];
       const toSend: outbox.PlannedOutboxRow[] = [];
       const fresh = claimed.filter((r) => r.outbox_id === null).map((r) => r.guest_id);

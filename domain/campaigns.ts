@@ -43,6 +43,12 @@ export const FINAL_RECIPIENT_STATES: readonly RecipientState[] = [
 /** The failure of a recipient whose attempt was lost between claiming the mail and recording the answer. */
 export const DELIVERY_UNKNOWN = 'delivery_unknown: the attempt was lost during delivery; not sent again';
 
+/**
+ * The reason recorded on a held-out guest the mail would have reached at the send time (the policy judged them
+ * too, so the uplift compares like with like); one it would not have reached gets the suppression's reason.
+ */
+export const HOLDOUT_ELIGIBLE = 'eligible: the mail would have gone';
+
 /** The holdout's resolution: a percentage with two decimals (0.01 % steps). */
 export const HOLDOUT_BUCKETS = 10_000;
 /** At most half of a segment is held out. */

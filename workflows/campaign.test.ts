@@ -24,7 +24,7 @@ import {
   type CampaignInput,
   type CampaignResult,
 } from '../contracts/campaign.js';
-import { DELIVERY_UNKNOWN, isHeldOut } from '../domain/campaigns.js';
+import { DELIVERY_UNKNOWN, HOLDOUT_ELIGIBLE, isHeldOut } from '../domain/campaigns.js';
 import { campaignWorkflowId } from '../domain/ids.js';
 import type { TierName } from '../domain/program.js';
 import { previewCampaignCounts } from '../lib/campaigns.js';
@@ -209,6 +209,15 @@ describe('a campaign at a local time', () => {
     const final = await states(id);
     for (const g of reached) expect(final[g.id]).toBe('sent');
     for (const g of noConsent.filter((x) => !held.includes(x))) expect(final[g.id]).toBe('suppressed');
+    // The held out were judged at their own send time as if the mail were theirs: like for like in the report.
+    const verdicts: { guest_id: string; reason: string }[] = await stack
+      .db('campaign_recipients')
+      .where({ campaign_id: id, state: 'held_out' })
+      .select('guest_id', 'reason');
+    for (const v of verdicts)
+      expect(v.reason).toBe(
+        noConsent.some((g) => g.id === v.guest_id) ? 'no_marketing_consent' : HOLDOUT_ELIGIBLE,
+      );
     // Each local group got it at 10:00 in its own zone.
     const sentAt: { guest_id: string; send_at: Date }[] = await stack
       .db('mail_outbox')

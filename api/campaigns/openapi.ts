@@ -78,6 +78,7 @@ const report = fieldsOf<Report>()('Delivered, unsubscribed, and the uplift again
   upliftDays: int(),
   delivered: int(),
   unsubscribed: int(),
+  heldOut: int('Every held-out guest; `holdout` counts those the mail would have reached.'),
   treated: group,
   holdout: group,
   uplift: z.object({

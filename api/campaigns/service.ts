@@ -27,6 +27,7 @@ import {
 } from '../../contracts/campaign.js';
 import {
   allSettled,
+  HOLDOUT_ELIGIBLE,
   campaignActionProblem,
   upliftOf,
   zeroStates,
@@ -159,7 +160,7 @@ export async function previewCampaign(deps: CampaignsDeps, id: string, now = new
 /** The result: delivered, unsubscribed, and the uplift of those who got it against the holdout. */
 export async function campaignReport(deps: CampaignsDeps, id: string) {
   const c = await campaignOf(deps, id);
-  const rows = await campaigns.outcomes(deps.db, id, c.uplift_days, CONSENT_OFF_ACTION);
+  const rows = await campaigns.outcomes(deps.db, id, c.uplift_days, CONSENT_OFF_ACTION, HOLDOUT_ELIGIBLE);
   const group = (g: 'treated' | 'holdout') =>
     rows.find((r) => r.group === g) ?? {
       group: g,
@@ -176,6 +177,8 @@ export async function campaignReport(deps: CampaignsDeps, id: string) {
     upliftDays: c.uplift_days,
     delivered: treated.guests,
     unsubscribed: treated.unsubscribed,
+    /** Every held-out guest; `holdout` below counts those the mail would have reached (judged at their send time). */
+    heldOut: await campaigns.heldOutCount(deps.db, id),
     treated: {
       guests: treated.guests,
       booked: treated.booked,

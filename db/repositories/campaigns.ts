@@ -202,6 +202,20 @@ export async function lockGuests(
   return trx('guests').whereIn('id', ids).orderBy('id').forNoKeyUpdate().select('id', 'timezone');
 }
 
+/** The campaign's held-out guests. */
+export async function heldOutCount(db: Knex, campaignId: string): Promise<number> {
+  const row: { n: number } = await db('campaign_recipients')
+    .where({ campaign_id: campaignId, holdout: true })
+    .first(db.raw('count(*)::int as n'));
+  return row.n;
+}
+
+/** The distinct zones of these guests. */
+export async function zonesOf(db: Knex, ids: string[]): Promise<string[]> {
+  const rows: { timezone: string }[] = await db('guests').whereIn('id', ids).distinct('timezone');
+  return rows.map((r) => r.timezone);
+}
+
 /** The audience planned, and how many of it the holdout took. */
 export async function plannedCounts(
   db: Knex,
@@ -301,6 +315,23 @@ export async function claimDue(
     [campaignId, now, limit, campaignId],
   );
   return rows.rows.map((r) => ({ ...r, outbox_id: r.outbox_id === null ? null : Number(r.outbox_id) }));
+}
+
+/**
+ * Held-out guests whose send time has come and who were not judged yet: taken (their reason set to `judging`,
+ * so two batches never take the same), for the mail policy's verdict on what they would have got.
+ */
+export async function holdoutDue(db: Knex, campaignId: string, now: Date, limit: number): Promise<string[]> {
+  const rows = await db.raw<{ rows: { guest_id: string }[] }>(
+    `update campaign_recipients r set reason = 'judging', updated_at = now()
+       from (select guest_id from campaign_recipients
+              where campaign_id = ? and state = 'held_out' and reason is null and send_at <= ?
+              order by send_at, guest_id limit ? for update skip locked) d
+      where r.campaign_id = ? and r.guest_id = d.guest_id
+      returning r.guest_id`,
+    [campaignId, now, limit, campaignId],
+  );
+  return rows.rows.map((r) => r.guest_id);
 }
 
 export interface RecipientUpdate {
@@ -466,22 +497,27 @@ export async function progress(db: Knex, campaignId: string, now: Date): Promise
   };
 }
 
-/** What the fan-out has left: recipients planned (and the earliest send time among them), and in `sending`. */
+/**
+ * What the fan-out has left: recipients planned or held out and not yet judged (and the earliest send time among
+ * them), and in `sending`.
+ */
 export async function remaining(
   db: Knex,
   campaignId: string,
   now: Date,
 ): Promise<{ planned: number; due: number; sending: number; nextSendAt: string | null }> {
+  // Held-out guests not yet judged (`holdoutDue`) wait for their send time like the planned ones.
+  const waiting = `(state = 'planned' or (state = 'held_out' and reason is null))`;
   const row: { planned: number; due: number; sending: number; next: Date | null } = await db(
     'campaign_recipients',
   )
     .where({ campaign_id: campaignId })
-    .whereIn('state', ['planned', 'sending'])
+    .whereIn('state', ['planned', 'sending', 'held_out'])
     .first(
-      db.raw(`count(*) filter (where state = 'planned')::int as planned`),
-      db.raw(`count(*) filter (where state = 'planned' and send_at <= ?)::int as due`, [now]),
+      db.raw(`count(*) filter (where ${waiting})::int as planned`),
+      db.raw(`count(*) filter (where ${waiting} and send_at <= ?)::int as due`, [now]),
       db.raw(`count(*) filter (where state = 'sending')::int as sending`),
-      db.raw(`min(send_at) filter (where state = 'planned') as next`),
+      db.raw(`min(send_at) filter (where ${waiting}) as next`),
     );
   return {
     planned: row.planned,
@@ -501,7 +537,8 @@ export interface OutcomeRow {
 }
 
 /**
- * The campaign's result per group: those who got the mail (`sent`) and the holdout. Converted: a booking made,
+ * The campaign's result per group: those who got the mail (`sent`) and the held-out guests it would have reached
+ * (judged by the same policy at their send time: like for like). Converted: a booking made,
  * or a stay begun, within `days` after the guest's send time (the holdout's planned one). Unsubscribed: the
  * guest turned marketing consent off (`consentOffAction` in the audit log) within the window.
  */
@@ -510,6 +547,8 @@ export async function outcomes(
   campaignId: string,
   days: number,
   consentOffAction: string,
+  /** The reason of a held-out guest the mail would have reached (domain/campaigns.ts HOLDOUT_ELIGIBLE). */
+  eligibleReason: string,
 ): Promise<OutcomeRow[]> {
   const rows = await db.raw<{ rows: OutcomeRow[] }>(
     `select case when r.holdout then 'holdout' else 'treated' end as "group",
@@ -528,9 +567,9 @@ export async function outcomes(
        cross join lateral (select exists (select 1 from audit_log a where a.subject = 'guest:' || r.guest_id
                              and a.action = ? and a.at >= r.send_at
                              and a.at < r.send_at + make_interval(days => ?)) as unsubscribed) u
-      where r.campaign_id = ? and (r.state = 'sent' or r.holdout)
+      where r.campaign_id = ? and (r.state = 'sent' or (r.holdout and r.reason = ?))
       group by 1`,
-    [days, days, consentOffAction, days, campaignId],
+    [days, days, consentOffAction, days, campaignId, eligibleReason],
   );
   return rows.rows;
 }
