@@ -163,7 +163,7 @@ export const en = {
     explain1:
       'The holdout is {{percent}} % of the segment, chosen by a fixed hash of the guest and the campaign: the same guest is always in or out of this campaign’s holdout, whatever retries or restarts, and it is drawn again for each campaign. The holdout got nothing.',
     explain2:
-      'Converted: a booking made or a stay begun within {{days}} days after the guest’s send time. “Got the mail” counts the guests the mail was sent to; the holdout counts every held-out guest. The uplift is the difference of the two rates, in percentage points and relative to the holdout’s rate.',
+      'Converted: a booking made or a stay begun within {{days}} days after the guest’s send time. “Got the mail” counts the guests the mail was sent to; the holdout counts the held-out guests the mail would have reached, judged by the same policy at their send time (like for like). The uplift is the difference of the two rates, in percentage points and relative to the holdout’s rate.',
   },
   value: { vip: 'VIP', major: 'Major', ordinary: 'Ordinary', small: 'Small' },
   tenure: {
@@ -340,7 +340,7 @@ export const zh: typeof en = {
     explain1:
       '对照组为客群的 {{percent}} %，按客人与活动的固定哈希选出：同一位客人在本活动中是否属于对照组始终不变（无论重试或重启），每个活动重新抽取。对照组没有收到任何邮件。',
     explain2:
-      '转化：客人发送时间后 {{days}} 天内有新预订或开始入住。“收到邮件”统计实际发送的客人；对照组统计全部对照客人。提升为两组转化率之差，以百分点表示，并给出相对于对照组转化率的比例。',
+      '转化：客人发送时间后 {{days}} 天内有新预订或开始入住。“收到邮件”统计实际发送的客人；对照组统计按同一发送规则在其发送时间判定为本应收到邮件的对照客人（同口径对比）。提升为两组转化率之差，以百分点表示，并给出相对于对照组转化率的比例。',
   },
   value: { vip: 'VIP', major: '重要', ordinary: '普通', small: '小额' },
   tenure: {
