@@ -20,8 +20,8 @@
  *
  * Results also go to `<DATA_DIR>/bench/campaigns.json`. Figures and how to read them: docs/benchmarks.md.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -31,19 +31,16 @@ import nodemailer from 'nodemailer';
 import { createActivities } from '../activities/index.js';
 import { loadConfigOrExit } from '../config.js';
 import { CAMPAIGN_WORKFLOW_TYPE, type CampaignInput, type CampaignResult } from '../contracts/campaign.js';
-import { createDb, migrateLatest } from '../db/knex.js';
 import * as campaigns from '../db/repositories/campaigns.js';
 import { campaignWorkflowId } from '../domain/ids.js';
 import { previewCampaignCounts } from '../lib/campaigns.js';
 import { createMailer, createPooledMailer, mailerOptions } from '../lib/runtime.js';
-import { freePort } from '../stack/ports.js';
-import { startEmbeddedPostgres } from '../stack/postgres.js';
 import { startSmtpSink } from '../stack/smtp-sink.js';
 import { consoleStepLog as log, step } from '../stack/step.js';
 import { workflowsPath } from '../worker.js';
 import { benchTemporal } from './api-process.js';
 import { generateGuestData } from './guest-data.js';
-import { BenchError, runBench } from './process.js';
+import { BenchError, benchStops, runBench, throwawayPostgres } from './process.js';
 
 const TIME_LIMIT_MS = 60 * 60_000;
 const RATIO_TARGET = 0.5;
@@ -81,22 +78,8 @@ function options(argv: string[]) {
   };
 }
 
-let stopping = false;
-const stops: { name: string; stop: () => Promise<unknown> }[] = [];
-const onStop = (name: string, stop: () => Promise<unknown>) => stops.push({ name, stop });
+const { onStop, shutdown, stopping } = benchStops();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function shutdown(code: number, why?: string): Promise<never> {
-  if (stopping) return new Promise<never>(() => undefined);
-  stopping = true;
-  if (why) log(`\n${why}`);
-  for (const { name, stop } of stops.splice(0).reverse()) {
-    await Promise.race([stop(), sleep(15_000)]).catch((err: unknown) =>
-      log(`  ✗ stop ${name}: ${err instanceof Error ? err.message : 'failed'}`),
-    );
-  }
-  process.exit(code);
-}
 
 /** A whole-hour zone where it is now between 10:00 and 18:00. */
 function daytimeZone(): string {
@@ -121,17 +104,7 @@ async function main(): Promise<void> {
     throw new BenchError('TEMPORAL_ADDRESS must point at a loopback address for the bench');
 
   log(`Bench stack (${opts.guests.toLocaleString('en-US')} guests, thrown away afterwards):`);
-  const scratch = await mkdtemp(path.join(tmpdir(), 'guest-lifecycle-bench-'));
-  await chmod(scratch, 0o755);
-  onStop('temp folder', () => rm(scratch, { recursive: true, force: true }));
-  const pgPort = await freePort();
-  const pgServer = await step(log, `PostgreSQL (embedded, throwaway) on 127.0.0.1:${pgPort}`, () =>
-    startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port: pgPort, persistent: false }),
-  );
-  onStop('PostgreSQL', pgServer.stop);
-  const db = createDb(pgServer.url, { poolMax: 20 });
-  onStop('knex pool', () => db.destroy());
-  await step(log, 'Migrations', () => migrateLatest(db));
+  const { db } = await throwawayPostgres(onStop, { poolMax: 20 });
   log('Data:');
   await generateGuestData(db, opts.guests, log);
   const zone = daytimeZone();
@@ -228,7 +201,7 @@ async function main(): Promise<void> {
           lastLog = performance.now();
           log(`  … ${sink.messages().length} mails received`);
         }
-        if (stopping) throw new Error('stopped');
+        if (stopping()) throw new Error('stopped');
       }
     })(),
   ]);
@@ -332,4 +305,4 @@ async function main(): Promise<void> {
   log(`\nWritten to ${path.join(out, 'campaigns.json')}`);
 }
 
-runBench({ main, shutdown, stopping: () => stopping, timeLimitMs: TIME_LIMIT_MS });
+runBench({ main, shutdown, stopping, timeLimitMs: TIME_LIMIT_MS });

@@ -16,24 +16,22 @@
  *
  * Results also go to `<DATA_DIR>/bench/reports.json`. The figures and how to read them: docs/benchmarks.md.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config.js';
-import { createDb, migrateLatest } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
 import { REPORT_NAMES, type ReportName } from '../domain/reports.js';
 import { addDaysToDay, addMonthsToDay } from '../domain/segments.js';
 import { freePort } from '../stack/ports.js';
-import { startEmbeddedPostgres } from '../stack/postgres.js';
 import { consoleStepLog as log, step } from '../stack/step.js';
 import { benchApiEnv, benchTemporal, startApi } from './api-process.js';
 import { generateGuestData, PROPERTIES, type DataCounts } from './guest-data.js';
 import { addReportData } from './report-data.js';
-import { runBench } from './process.js';
+import { benchStops, runBench, throwawayPostgres } from './process.js';
 
 const TIME_LIMIT_MS = 40 * 60_000;
 const DASHBOARD_TARGET_MS = 1000;
@@ -74,8 +72,7 @@ function parseOptions(argv: string[]): { guests: number; rounds: number } {
 
 // ---------------------------------------------------------------- measuring
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let stopping = false;
+const { onStop, shutdown, stopping } = benchStops();
 
 function get(
   agent: Agent,
@@ -144,21 +141,6 @@ const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
 
 // ---------------------------------------------------------------- main
 
-const stops: { name: string; stop: () => Promise<unknown> }[] = [];
-const onStop = (name: string, stop: () => Promise<unknown>) => stops.push({ name, stop });
-
-async function shutdown(code: number, why?: string): Promise<never> {
-  if (stopping) return new Promise<never>(() => undefined);
-  stopping = true;
-  if (why) log(`\n${why}`);
-  for (const { name, stop } of stops.splice(0).reverse()) {
-    await Promise.race([stop(), sleep(15_000)]).catch((err: unknown) =>
-      log(`  ✗ stop ${name}: ${err instanceof Error ? err.message : 'failed'}`),
-    );
-  }
-  process.exit(code);
-}
-
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const opts = parseOptions(process.argv.slice(2));
@@ -168,17 +150,7 @@ async function main(): Promise<void> {
   log(
     `Bench stack (${opts.guests.toLocaleString('en-US')} guests; DATABASE_URL is not used: the data is thrown away):`,
   );
-  const scratch = await mkdtemp(path.join(tmpdir(), 'guest-lifecycle-bench-'));
-  await chmod(scratch, 0o755);
-  onStop('temp folder', () => rm(scratch, { recursive: true, force: true }));
-  const pgPort = await freePort();
-  const pgServer = await step(log, `PostgreSQL (embedded, throwaway) on 127.0.0.1:${pgPort}`, () =>
-    startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port: pgPort, persistent: false }),
-  );
-  onStop('PostgreSQL', pgServer.stop);
-  const db = createDb(pgServer.url);
-  onStop('knex pool', () => db.destroy());
-  await step(log, 'Migrations', () => migrateLatest(db));
+  const { db, url: databaseUrl } = await throwawayPostgres(onStop);
 
   log('Data:');
   const dataStarted = performance.now();
@@ -196,7 +168,7 @@ async function main(): Promise<void> {
     startApi(
       benchApiEnv({
         config,
-        databaseUrl: pgServer.url,
+        databaseUrl,
         temporalAddress,
         taskQueue: 'bench-reports',
         port: apiPort,
@@ -327,4 +299,4 @@ async function main(): Promise<void> {
   if (errors.length || !met) process.exitCode = 1;
 }
 
-runBench({ main, shutdown, stopping: () => stopping, timeLimitMs: TIME_LIMIT_MS });
+runBench({ main, shutdown, stopping, timeLimitMs: TIME_LIMIT_MS });

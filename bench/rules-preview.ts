@@ -6,20 +6,14 @@
  * with the rows the statement returned (groups of members who stand alike) against the guests. No HTTP: the
  * route adds only its JSON of a few hundred bytes.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { previewRules } from '../api/program/drafts.js';
-import { createDb, migrateLatest } from '../db/knex.js';
 import { REVIEW_FACTS_SQL, reviewFacts, reviewFactsBindings } from '../db/repositories/rules-preview.js';
 import { activityCuts } from '../domain/tier-review.js';
 import { RULES_V2 } from '../domain/default-rules.js';
-import { freePort } from '../stack/ports.js';
-import { startEmbeddedPostgres } from '../stack/postgres.js';
 import { consoleStepLog as log, step } from '../stack/step.js';
 import { generateGuestData } from './guest-data.js';
-import { BenchError, runBench } from './process.js';
+import { BenchError, benchStops, runBench, throwawayPostgres } from './process.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -51,32 +45,11 @@ const DRAFT = {
   },
 };
 
-let stopping = false;
-const stops: { name: string; stop: () => Promise<unknown> }[] = [];
-async function shutdown(code: number, why?: string): Promise<never> {
-  if (stopping) return new Promise<never>(() => undefined);
-  stopping = true;
-  if (why) log(`\n${why}`);
-  for (const { name, stop } of stops.splice(0).reverse())
-    await stop().catch((err: unknown) =>
-      log(`  ✗ stop ${name}: ${err instanceof Error ? err.message : 'failed'}`),
-    );
-  process.exit(code);
-}
+const { onStop, shutdown, stopping } = benchStops();
 
 async function main(): Promise<void> {
   log(`Bench stack (${guests.toLocaleString('en-US')} guests, thrown away):`);
-  const scratch = await mkdtemp(path.join(tmpdir(), 'guest-lifecycle-bench-'));
-  await chmod(scratch, 0o755);
-  stops.push({ name: 'temp folder', stop: () => rm(scratch, { recursive: true, force: true }) });
-  const port = await freePort();
-  const pg = await step(log, `PostgreSQL (embedded, throwaway) on 127.0.0.1:${port}`, () =>
-    startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port, persistent: false }),
-  );
-  stops.push({ name: 'PostgreSQL', stop: pg.stop });
-  const db = createDb(pg.url);
-  stops.push({ name: 'knex pool', stop: () => db.destroy() });
-  await step(log, 'Migrations', () => migrateLatest(db));
+  const { db } = await throwawayPostgres(onStop);
   log('Data:');
   await generateGuestData(db, guests, log);
   await step(log, 'vacuum analyze', () => db.raw('vacuum analyze'));
@@ -86,7 +59,7 @@ async function main(): Promise<void> {
   const groups = await reviewFacts(db, year, cuts);
   const first = await previewRules({ db }, { rules: DRAFT });
   const times: number[] = [];
-  for (let i = 0; i < runs && !stopping; i++) {
+  for (let i = 0; i < runs && !stopping(); i++) {
     const t0 = performance.now();
     await previewRules({ db }, { rules: DRAFT });
     times.push(performance.now() - t0);
@@ -111,4 +84,4 @@ async function main(): Promise<void> {
   log(`  ${runs} runs: median ${median.toFixed(0)} ms, slowest ${times[times.length - 1]!.toFixed(0)} ms`);
 }
 
-runBench({ main, shutdown, stopping: () => stopping, timeLimitMs: 20 * 60_000 });
+runBench({ main, shutdown, stopping, timeLimitMs: 20 * 60_000 });

@@ -20,10 +20,10 @@
  *
  * Results also go to `<DATA_DIR>/bench/segments.json`; the figures and how to read them: docs/benchmarks.md.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,14 +32,11 @@ import pino from 'pino';
 import { errorMiddleware } from '../api/errors.js';
 import { segmentsRouter } from '../api/segments/router.js';
 import { loadConfigOrExit } from '../config.js';
-import { createDb, migrateLatest } from '../db/knex.js';
 import * as segments from '../db/repositories/segments.js';
 import type { SegmentDefinition } from '../domain/segments.js';
-import { freePort } from '../stack/ports.js';
-import { startEmbeddedPostgres } from '../stack/postgres.js';
 import { consoleStepLog as log, step } from '../stack/step.js';
 import { generateGuestData } from './guest-data.js';
-import { runBench } from './process.js';
+import { benchStops, runBench, throwawayPostgres } from './process.js';
 
 const TIME_LIMIT_MS = 30 * 60_000;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -86,21 +83,7 @@ const DEFINITIONS: { name: string; definition: SegmentDefinition }[] = [
   { name: 'stayed at SHA-PUDONG', definition: { properties: ['SHA-PUDONG'] } },
 ];
 
-const stops: { name: string; stop: () => Promise<unknown> }[] = [];
-const onStop = (name: string, stop: () => Promise<unknown>) => stops.push({ name, stop });
-let stopping = false;
-
-async function shutdown(code: number, why?: string): Promise<never> {
-  if (stopping) return new Promise<never>(() => undefined);
-  stopping = true;
-  if (why) log(`\n${why}`);
-  for (const { name, stop } of stops.splice(0).reverse()) {
-    await stop().catch((err: unknown) =>
-      log(`  ✗ stop ${name}: ${err instanceof Error ? err.message : 'failed'}`),
-    );
-  }
-  process.exit(code);
-}
+const { onStop, shutdown, stopping } = benchStops();
 
 const ms = (t0: number) => performance.now() - t0;
 const f0 = (n: number) => n.toFixed(0);
@@ -112,7 +95,7 @@ async function timed<T>(
 ): Promise<{ medianMs: number; maxMs: number; last: T }> {
   const times: number[] = [];
   let last: T | undefined;
-  for (let i = 0; i < rounds && !stopping; i++) {
+  for (let i = 0; i < rounds && !stopping(); i++) {
     const t0 = performance.now();
     last = await fn();
     times.push(ms(t0));
@@ -128,17 +111,7 @@ async function main(): Promise<void> {
   log(
     `Bench stack (${opts.guests.toLocaleString('en-US')} guests; DATABASE_URL is not used: the data is thrown away):`,
   );
-  const scratch = await mkdtemp(path.join(tmpdir(), 'guest-lifecycle-bench-'));
-  await chmod(scratch, 0o755);
-  onStop('temp folder', () => rm(scratch, { recursive: true, force: true }));
-  const pgPort = await freePort();
-  const pgServer = await step(log, `PostgreSQL (embedded, throwaway) on 127.0.0.1:${pgPort}`, () =>
-    startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port: pgPort, persistent: false }),
-  );
-  onStop('PostgreSQL', pgServer.stop);
-  const db = createDb(pgServer.url);
-  onStop('knex pool', () => db.destroy());
-  await step(log, 'Migrations', () => migrateLatest(db));
+  const { db } = await throwawayPostgres(onStop);
   log('Data:');
   const counts = await generateGuestData(db, opts.guests, log);
   await step(log, 'vacuum analyze', () => db.raw('vacuum analyze'));
@@ -275,4 +248,4 @@ async function main(): Promise<void> {
   log(`\nResults written to ${path.relative(process.cwd(), file) || file}.`);
 }
 
-runBench({ main, shutdown, stopping: () => stopping, timeLimitMs: TIME_LIMIT_MS });
+runBench({ main, shutdown, stopping, timeLimitMs: TIME_LIMIT_MS });
