@@ -6,7 +6,8 @@
  * line of a refusal the test provokes on purpose.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import * as cases from '../../db/repositories/cases.js';
@@ -108,8 +109,10 @@ beforeAll(async () => {
   guests.arriving.id = await guestIdOf(booking.data.guest.pmsProfileId);
   // The stay's points are in the ledger before the browser looks.
   await eventually(async () => (await countRows(api.stack.db, 'points_ledger')) > 0 || undefined);
-  // The folder holds this run's screenshots only.
-  rmSync(SCREENSHOTS, { recursive: true, force: true });
+  // The folder holds this run's screenshots only: this file's are `NN-…` (the marketing files clear their own).
+  if (existsSync(SCREENSHOTS))
+    for (const f of readdirSync(SCREENSHOTS))
+      if (/^\d\d-/.test(f)) rmSync(path.join(SCREENSHOTS, f), { force: true });
   browser = await launchChromium();
 }, 180_000);
 
