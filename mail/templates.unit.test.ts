@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDate, offerText, tierLabel } from './helpers.js';
 import { CARE_TEMPLATES } from './care-templates.js';
 import { CADENCE_TEMPLATES } from './cadence-templates.js';
+import { CAMPAIGN_TEMPLATE_NAMES } from './campaign-templates.js';
 import { CASE_TEMPLATES } from './case-templates.js';
 import { LIFECYCLE_TEMPLATES } from './lifecycle-templates.js';
 import { sampleValue } from './samples.js';
@@ -84,7 +85,7 @@ const NEW_TEMPLATES = [
 ];
 
 describe('the template set', () => {
-  it('names every lifecycle template, the stay thank-you, the case and the in-stay mails', () => {
+  it('names every lifecycle template, the stay thank-you, the case, the in-stay and the campaign mails', () => {
     expect([...TEMPLATE_NAMES].sort()).toEqual(
       [
         ...NEW_TEMPLATES,
@@ -92,6 +93,7 @@ describe('the template set', () => {
         ...Object.keys(CASE_TEMPLATES),
         ...Object.keys(CARE_TEMPLATES),
         ...Object.keys(CADENCE_TEMPLATES),
+        ...CAMPAIGN_TEMPLATE_NAMES,
       ].sort(),
     );
     expect(Object.keys(LIFECYCLE_TEMPLATES).sort()).toEqual([...NEW_TEMPLATES].sort());
