@@ -277,7 +277,7 @@ describe('program rules in a browser', () => {
       await ops.page.getByTestId('no-access').waitFor();
       expect([url, await ops.page.getByTestId('no-access').textContent()]).toEqual([
         url,
-        expect.stringContaining('key does not open this page') as unknown,
+        expect.stringContaining('This page is not open to the Operations role') as unknown,
       ]);
       expect(await navLinks(ops.page)).toEqual(links);
       if (url.endsWith('dashboard')) await shoot(ops.page, 'm6-ops-no-access');

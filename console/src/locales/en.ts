@@ -37,7 +37,7 @@ const en = {
   },
   noAccess: {
     title: 'Nothing here for your role',
-    body: 'A {{role}} key does not open this page. The sections above are the ones your role may use.',
+    body: 'This page is not open to the {{role}} role. The sections above are the ones your role may use.',
   },
   role: { ops: 'Operations', manager: 'Manager', marketer: 'Marketer', admin: 'Administrator' },
   state: { loading: 'Loading…', empty: 'Nothing to show.', error: 'Something went wrong.' },
