@@ -8,6 +8,9 @@ import { ArrivalsPage } from './pages/arrivals';
 import { CadencesPage } from './pages/cadences';
 import { CampaignsPage } from './pages/campaigns';
 import { DashboardPage } from './pages/dashboard';
+import { ImportPage } from './pages/import';
+import { PmsSyncPage } from './pages/pms-sync';
+import { PrivacyPage } from './pages/privacy';
 import { RulesPage } from './pages/rules';
 import { SegmentsPage } from './pages/segments';
 import { CasePage, CasesPage } from './pages/cases';
@@ -45,7 +48,14 @@ export function App() {
             <Route path="/marketing/campaigns/*" element={<CampaignsPage />} />
           </>
         ) : null}
-        {admin ? <Route path="/admin/rules/*" element={<RulesPage />} /> : null}
+        {admin ? (
+          <>
+            <Route path="/admin/rules/*" element={<RulesPage />} />
+            <Route path="/admin/import/*" element={<ImportPage />} />
+            <Route path="/admin/pms/*" element={<PmsSyncPage />} />
+            <Route path="/admin/privacy/*" element={<PrivacyPage />} />
+          </>
+        ) : null}
         <Route path="*" element={<NoAccess />} />
       </Routes>
     </Shell>
@@ -100,7 +110,14 @@ function Shell({ children }: { children: ReactNode }) {
           ['/marketing/campaigns', t('nav.campaigns')],
         ] as [string, string][])
       : []),
-    ...(can?.admin ? ([['/admin/rules', t('nav.rules')]] as [string, string][]) : []),
+    ...(can?.admin
+      ? ([
+          ['/admin/rules', t('nav.rules')],
+          ['/admin/import', t('nav.import')],
+          ['/admin/pms', t('nav.pms')],
+          ['/admin/privacy', t('nav.privacy')],
+        ] as [string, string][])
+      : []),
   ];
   return (
     <div className="shell">

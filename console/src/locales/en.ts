@@ -5,6 +5,9 @@
 import * as cadences from './pages/cadences';
 import * as campaigns from './pages/campaigns';
 import * as dashboard from './pages/dashboard';
+import * as importPage from './pages/import';
+import * as pmsSync from './pages/pms-sync';
+import * as privacy from './pages/privacy';
 import * as rules from './pages/rules';
 import * as segments from './pages/segments';
 
@@ -21,6 +24,9 @@ const en = {
     segments: 'Segments',
     campaigns: 'Campaigns',
     rules: 'Program rules',
+    import: 'Member import',
+    pms: 'PMS sync',
+    privacy: 'Privacy',
   },
   header: {
     property: 'Hotel',
@@ -481,6 +487,9 @@ const en = {
   campaigns: campaigns.en,
   dashboard: dashboard.en,
   rules: rules.en,
+  import: importPage.en,
+  pmsSync: pmsSync.en,
+  privacy: privacy.en,
 };
 
 export default en;

@@ -3,6 +3,9 @@ import type { Messages } from './en';
 import * as cadences from './pages/cadences';
 import * as campaigns from './pages/campaigns';
 import * as dashboard from './pages/dashboard';
+import * as importPage from './pages/import';
+import * as pmsSync from './pages/pms-sync';
+import * as privacy from './pages/privacy';
 import * as rules from './pages/rules';
 import * as segments from './pages/segments';
 
@@ -19,6 +22,9 @@ const zh: Messages = {
     segments: '客群',
     campaigns: '营销活动',
     rules: '会员规则',
+    import: '会员导入',
+    pms: 'PMS 同步',
+    privacy: '隐私',
   },
   header: {
     property: '酒店',
@@ -465,6 +471,9 @@ const zh: Messages = {
   campaigns: campaigns.zh,
   dashboard: dashboard.zh,
   rules: rules.zh,
+  import: importPage.zh,
+  pmsSync: pmsSync.zh,
+  privacy: privacy.zh,
 };
 
 export default zh;
