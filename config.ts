@@ -71,6 +71,19 @@ const envSchema = z.object({
     .optional()
     .transform((v) => (v ? v : undefined)),
   TEMPORAL_TEST_SERVER_VERSION: z.string().default('1.38.0'),
+  /**
+   * A folder holding `pg_dump` and `pg_restore` for `npm run backup` / `restore` (stack/backup.ts), of the
+   * server's major version or newer; unset: those on PATH when new enough, else PostgreSQL 18's, provisioned.
+   */
+  PG_BIN_DIR: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
+  /** Where `npm run backup` writes its dumps (default: DATA_DIR/backups). */
+  BACKUP_DIR: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
   TEMPORAL_TEST_SERVER_PATH: z
     .string()
     .optional()

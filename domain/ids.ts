@@ -40,3 +40,12 @@ const GUEST_ID_IN_WORKFLOW_ID =
 export function guestIdOfWorkflowId(workflowId: string): string | null {
   return GUEST_ID_IN_WORKFLOW_ID.exec(workflowId)?.[1] ?? null;
 }
+
+const FOLLOW_UP_WORKFLOW_ID =
+  /^guest-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-stay-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-follow-up$/;
+
+/** The guest and stay a follow-up's workflow ID names (followUpWorkflowId), or null for any other ID. */
+export function followUpOfWorkflowId(workflowId: string): { guestId: string; stayId: string } | null {
+  const m = FOLLOW_UP_WORKFLOW_ID.exec(workflowId);
+  return m ? { guestId: m[1]!, stayId: m[2]! } : null;
+}

@@ -1,11 +1,12 @@
 /**
- * `npm run provision`: installs the Temporal CLI (dev server + Web UI) and the Java time-skipping test server
- * into the per-user cache (TOOLS_CACHE_DIR) ahead of time, e.g. while building a CI image, and prints where
- * each is. `npm run dev` and `npm test` do the same on their first run. A tool that cannot be installed is
- * named with what is missing and the variable that skips it; the exit code is then 1.
+ * `npm run provision`: installs the Temporal CLI (dev server + Web UI), the Java time-skipping test server and
+ * PostgreSQL's client programs (pg_dump, pg_restore, for `npm run backup` and `restore`) into the per-user cache
+ * (TOOLS_CACHE_DIR) ahead of time, e.g. while building a CI image, and prints where each is. `npm run dev`,
+ * `npm test` and `npm run backup` do the same on first use. A tool that cannot be installed is named with what
+ * is missing and the variable that skips it; the exit code is then 1.
  */
 import { loadConfigOrExit } from '../config.js';
-import { ensureTemporalCli, ensureTestServer } from './provision.js';
+import { ensurePgTools, ensureTemporalCli, ensureTestServer } from './provision.js';
 import { consoleStepLog as log, MissingToolError } from './step.js';
 
 const config = loadConfigOrExit();
@@ -27,6 +28,7 @@ for (const [name, provision] of [
         log,
       }),
   ],
+  ['PostgreSQL client programs', () => ensurePgTools({ cacheDir: config.TOOLS_CACHE_DIR, log })],
 ] as const) {
   try {
     results.push({ name, path: await provision() });

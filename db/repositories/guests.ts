@@ -462,3 +462,10 @@ export async function namesOf(
     .select<Pick<GuestRow, 'id' | 'first_name' | 'last_name'>[]>('id', 'first_name', 'last_name');
   return new Map(rows.map((r) => [r.id, { firstName: r.first_name, lastName: r.last_name }]));
 }
+
+/** A page of guest ids in id order after `after` (a reconcile walks every guest: api/guests/reconcile.ts). */
+export async function idsAfter(db: Knex, after: string | null, limit: number): Promise<string[]> {
+  const q = db('guests').orderBy('id').limit(limit).select<{ id: string }[]>('id');
+  if (after !== null) void q.where('id', '>', after);
+  return (await q).map((r) => r.id);
+}
