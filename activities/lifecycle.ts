@@ -142,7 +142,9 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
     extra: Record<string, string | number | boolean>,
     key: string,
   ): Promise<Record<string, string | number | boolean>> {
-    const record = (await lifecycle.recordOf(db, guestId))!;
+    const record = await lifecycle.recordOf(db, guestId);
+    // A guest the record no longer holds (a restore to before they came: docs/operations.md): a retry cannot help.
+    if (!record) throw ApplicationFailure.nonRetryable(`guest ${guestId} not found`, 'GuestNotFound');
     const tz = record.timezone;
     switch (kind) {
       case 'welcome-member':
