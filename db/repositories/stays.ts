@@ -72,6 +72,11 @@ export class StayOwnedByAnotherGuestError extends Error {
   }
 }
 
+/** The stay `(source, pmsStayId)`, whoever's it is. */
+export async function findByPmsId(db: Knex, source: string, pmsStayId: string): Promise<StayRow | undefined> {
+  return (await db<StayRow>('stays').where({ source, pms_stay_id: pmsStayId }).first()) ?? undefined;
+}
+
 export async function listByGuest(db: Knex, guestId: string): Promise<StayRow[]> {
   return db<StayRow>('stays').where({ guest_id: guestId }).orderBy('departure', 'desc');
 }
