@@ -589,7 +589,7 @@ describe('simulator scenarios', () => {
   });
 
   it('15. a stay amended (one correction row), a stay cancelled (reversed, its held thank-you withdrawn), an unknown stay cancelled (rejected)', async () => {
-    const t = await runScenario(await scenario('15-stay-amended-and-cancelled.json'), ctx.servers);
+    const t = await runScenario(await scenario('15-stay-amend-cancel.json'), ctx.servers);
     expectSound(t, { guest: 'lin@example.test' }, ['evt-5']);
     // Rules version 2: 1000 CNY → 1408, 1500 → 2112 (+704), 2000 → 2816, reversed.
     expect(ledger(t)).toEqual([
