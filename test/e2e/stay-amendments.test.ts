@@ -314,6 +314,14 @@ describe('stay.cancelled', () => {
       const d = await api.env.client.workflow.getHandle(followUp).describe();
       return d.status.name === 'CANCELLED' ? true : undefined;
     });
+    // The guest page shows it cancelled, and counts no stay.
+    const card = await api.request<{
+      totals: { stays: number };
+      stays: { id: string; cancelledAt: string | null; revision: number }[];
+    }>('GET', `/v1/guests/${guestId}`, undefined, { key: api.keyFor('ops') });
+    expect(card.json.totals.stays).toBe(0);
+    expect(card.json.stays).toEqual([expect.objectContaining({ id: stayId, revision: 0 })]);
+    expect(card.json.stays[0]!.cancelledAt).not.toBeNull();
     // The carried totals follow: no stay, no points.
     await eventually(async () => {
       const s = await workflowState(guestId);
