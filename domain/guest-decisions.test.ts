@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GuestFacts } from './guest-plan.js';
 import {
+  afterCorrection,
   afterReEarn,
   afterStay,
   afterWinBack,
@@ -314,6 +315,32 @@ describe('a stay', () => {
       mail: null,
       review: null,
     });
+  });
+  it('corrected by the PMS: an upgrade as a stay brings one, a reviewed year reviewed again only when something changed', () => {
+    const reviewed = guest({ stage: 'member', stays: 1, tier: 'gold', reviewedYear: 2026 });
+    expect(
+      afterCorrection(reviewed, 'evt-9', { upgrade: { tier: 'gold' }, departureYear: 2026, changed: true }),
+    ).toEqual({
+      stage: { to: 'vip', reason: 'tier gold by an amended stay' },
+      mail: { kind: 'tier-upgrade', key: 'tier-upgrade:gold:amend-evt-9' },
+      review: { year: 2026, key: 'tier-review:2026:after-correction:evt-9', rerun: true },
+    });
+    // A repeat or a late, older amendment changes nothing: no review again.
+    expect(
+      afterCorrection(reviewed, 'evt-9', { upgrade: null, departureYear: 2026, changed: false }),
+    ).toEqual({
+      stage: null,
+      mail: null,
+      review: null,
+    });
+    // A year not reviewed yet: its review will decide from the corrected totals.
+    expect(
+      afterCorrection(guest({ reviewedYear: 2025 }), 'evt-9', {
+        upgrade: null,
+        departureYear: 2026,
+        changed: true,
+      }).review,
+    ).toBeNull();
   });
 });
 

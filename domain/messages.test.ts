@@ -56,3 +56,57 @@ describe('stay.started messages', () => {
     expect(messageFromPmsEvent('pms', { ...checkin, type: 'stay.completed' })).toBeUndefined();
   });
 });
+
+describe('stay.amended and stay.cancelled messages', () => {
+  const stay = {
+    pmsStayId: 'S1',
+    propertyCode: 'SHA-BUND',
+    arrival: '2026-03-10',
+    departure: '2026-03-12',
+    nights: 2,
+    roomRevenue: '1500.00',
+    currency: 'CNY',
+  };
+  it('carry the corrected facts, or the stay cancelled: never the guest nor the reason', () => {
+    const amended = messageFromPmsEvent('pms', {
+      id: 'evt-2',
+      type: 'stay.amended',
+      occurredAt: '2026-03-13T09:00:00+08:00',
+      data: { guest: { email: 'someone@guest.example' }, stay, amendment: { reason: 'folio final' } },
+    });
+    expect(amended).toEqual({
+      type: 'stay.amended',
+      eventId: 'evt-2',
+      source: 'pms',
+      occurredAt: '2026-03-13T01:00:00.000Z',
+      stay,
+    });
+    const cancelled = messageFromPmsEvent('pms', {
+      id: 'evt-3',
+      type: 'stay.cancelled',
+      occurredAt: '2026-03-14T01:00:00Z',
+      data: {
+        guest: {},
+        stay: { pmsStayId: 'S1', propertyCode: 'SHA-BUND' },
+        cancellation: { reason: 'error' },
+      },
+    });
+    expect(cancelled).toEqual({
+      type: 'stay.cancelled',
+      eventId: 'evt-3',
+      source: 'pms',
+      occurredAt: '2026-03-14T01:00:00.000Z',
+      stay: { pmsStayId: 'S1' },
+    });
+    for (const m of [amended!, cancelled!]) {
+      expect(messageProblem(m)).toBeUndefined();
+      expect(JSON.stringify(m)).not.toMatch(/someone|folio|error/);
+    }
+    expect(messageProblem({ ...cancelled!, stay: { pmsStayId: '' } } as GuestMessage)).toBe(
+      'stay.pmsStayId missing',
+    );
+    expect(messageProblem({ ...amended!, stay: { ...stay, nights: 0 } } as GuestMessage)).toBe(
+      'stay.nights is not a positive integer',
+    );
+  });
+});

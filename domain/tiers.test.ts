@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  bonusTierOf,
   dropsAtReview,
   higherTier,
   requalificationBounds,
@@ -156,5 +157,16 @@ describe('requalificationBounds', () => {
         },
       ),
     );
+  });
+});
+
+describe('bonusTierOf (a stay recorded before its bonus tier was)', () => {
+  it('is the tier whose bonus on the base points is the bonus row, member for none', () => {
+    expect(bonusTierOf(1408, 0)).toBe('member');
+    expect(bonusTierOf(0, 0)).toBe('member');
+    for (const tier of ['silver', 'gold', 'diamond'] as const)
+      expect(bonusTierOf(1408, tierBonusPoints(1408, tier))).toBe(tier);
+    // Gold (80 %) and diamond (100 %) apart on a small base too.
+    expect(bonusTierOf(5, tierBonusPoints(5, 'gold'))).toBe('gold');
   });
 });

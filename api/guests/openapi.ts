@@ -189,6 +189,10 @@ const guestView = fieldsOf<GuestView>()('The guest as Postgres records it: profi
       checkedOutAt: instantOut(),
       rulesVersion: intOrNull('The program rules version that decided it.'),
       earnFlag: textOrNull('`no_rate_for_currency` when it earned nothing for want of a rate, else null.'),
+      revision: int('How many times the PMS amended it (`stay.amended`).'),
+      cancelledAt: instantOrNull(
+        'When the PMS cancelled it (`stay.cancelled`): kept, but no longer counted as a stay; else null.',
+      ),
     }),
   ),
   staysAwaitingRate: z.array(

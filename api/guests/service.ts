@@ -153,6 +153,8 @@ export async function getGuest(
       checkedOutAt: s.checked_out_at,
       rulesVersion: s.rules_version,
       earnFlag: s.earn_flag,
+      revision: s.revision,
+      cancelledAt: s.cancelled_at,
     })),
     // Stays that earned nothing because no rules version had a rate for their currency (docs/program.md): they
     // wait for an admin to publish one and re-earn them (`POST /v1/admin/stays/re-earn`).

@@ -47,6 +47,8 @@ export type CardStay = Pick<
   | 'checked_out_at'
   | 'rules_version'
   | 'earn_flag'
+  | 'revision'
+  | 'cancelled_at'
 >;
 export type CardLedgerRow = Pick<
   LedgerRow,
@@ -119,7 +121,7 @@ const list = (select: string, order: string, limit?: number) =>
   }) x), '[]'::json)`;
 
 const STAY_COLUMNS = `id, pms_stay_id, property_code, arrival, departure, nights, room_revenue::text as room_revenue,
-  currency, checked_out_at, rules_version, earn_flag`;
+  currency, checked_out_at, rules_version, earn_flag, revision, cancelled_at`;
 
 const SQL = `
 select
@@ -246,7 +248,11 @@ export async function guestCard(db: Knex, guestId: string, year: number): Promis
   const [r] = await runPrepared<Row>(db, guestCardStatement(guestId, year));
   if (!r) throw new Error('the guest card statement gave no row');
   if (!r.guest) return undefined;
-  const stay = (s: Json<CardStay>): CardStay => ({ ...s, checked_out_at: instant(s.checked_out_at) });
+  const stay = (s: Json<CardStay>): CardStay => ({
+    ...s,
+    checked_out_at: instant(s.checked_out_at),
+    cancelled_at: instant(s.cancelled_at),
+  });
   return {
     guest: {
       ...r.guest,
