@@ -23,7 +23,7 @@ import { docsRouter } from './openapi/router.js';
 import { pmsRouter } from './pms/router.js';
 import { pmsAdminRouter } from './pms/adapters/admin.js';
 import type { PmsAdaptersDeps } from './pms/adapters/index.js';
-import { adapterWebhookRouter } from './pms/adapters/router.js';
+import { adapterWebhookRouter, hideWebhookToken } from './pms/adapters/router.js';
 import { adminRouter, programRouter } from './program/router.js';
 import { consoleRouter } from './console/static.js';
 import { sessionRouter } from './console/session.js';
@@ -78,7 +78,14 @@ export function createApp(deps: AppDeps): Express {
   if (deps.metrics) app.use(deps.metrics.http);
   app.use(helmet());
   app.use(keyCache(deps.keyCacheSeconds ?? DEFAULT_KEY_CACHE_SECONDS));
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/health' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => req.url === '/health' },
+      // The PMS adapters' webhooks carry their secret in the path: never logged.
+      serializers: { req: hideWebhookToken },
+    }),
+  );
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

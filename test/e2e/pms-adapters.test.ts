@@ -21,6 +21,9 @@ import {
   type FakePms,
 } from '../fake-pms.js';
 import { countRows, eventually } from '../helpers.js';
+import { pmsSync, parseSyncArgs } from '../../cli/pms-sync.js';
+import { syncSummary } from '../../api/pms/adapters/sync.js';
+import type { SyncRow } from '../../db/repositories/pms-adapters.js';
 
 const APALEO_TOKEN = 'e2e-apaleo-path-token-0123456789';
 const APALEO_BASIC = 'apaleo:e2e-apaleo-basic-password-0123';
@@ -344,5 +347,130 @@ describe('Mews', () => {
     expect(outcomes.filter((o: { outcome: string }) => o.outcome === 'new')).toHaveLength(50);
     const after = await counts();
     expect({ ...after, pms_deliveries: 0 }).toEqual({ ...before, pms_deliveries: 0 });
+  });
+});
+
+describe('catch-up sync', () => {
+  interface SyncAnswer {
+    id: string;
+    status: string;
+    seen: number;
+    new: number;
+    known: number;
+    rejected: number;
+    reasons: Record<string, number>;
+  }
+
+  it('feeds what is not yet known; a second run finds everything known and changes nothing', async () => {
+    // The period's reservations: 20 checked out, 4 booked ahead, 1 no-show, 2 the mapping refuses.
+    for (let n = 10; n < 30; n++)
+      fake.apaleo.set(apaleoReservation(n).id, apaleoReservation(n, { daysAgo: n }));
+    for (let n = 30; n < 34; n++) {
+      const r = apaleoReservation(n, { daysAgo: -10, status: 'Confirmed' });
+      fake.apaleo.set(r.id, r);
+    }
+    const noShow = apaleoReservation(34, {
+      daysAgo: 5,
+      status: 'NoShow',
+      noShowTime: new Date().toISOString(),
+    });
+    fake.apaleo.set(noShow.id, noShow);
+    const noMail = apaleoReservation(35, { daysAgo: 6 });
+    fake.apaleo.set(noMail.id, { ...noMail, primaryGuest: { lastName: 'Nomail' } });
+    const odd = apaleoReservation(36, { daysAgo: 7, status: 'Tentative' });
+    fake.apaleo.set(odd.id, odd);
+    const since = new Date(Date.now() - 60 * 86_400_000).toISOString().slice(0, 10);
+    const until = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+
+    // The first run through the admin endpoint, as the console starts it.
+    const started = await api.request<SyncAnswer>(
+      'POST',
+      '/v1/admin/pms/syncs',
+      { adapter: 'apaleo', since, until },
+      {
+        key: adminKey,
+      },
+    );
+    expect(started.status).toBe(202);
+    const first = await eventually(async () => {
+      const got = await api.request<SyncAnswer>('GET', `/v1/admin/pms/syncs/${started.json.id}`, undefined, {
+        key: adminKey,
+      });
+      return got.json.status === 'running' ? undefined : got.json;
+    });
+    const firstRow = (await api.stack
+      .db('pms_syncs')
+      .where({ id: first.id })
+      .select('*', api.stack.db.raw('since::text as since'), api.stack.db.raw('until::text as until'))
+      .first()) as SyncRow;
+    console.log(`First sync:\n${syncSummary(firstRow)}`);
+    expect(first.status).toBe('done');
+    expect(first.seen).toBe(fake.apaleo.size);
+    // The 20 stays, 4 bookings and the no-show are new, those the webhooks fed already known.
+    expect(first.new).toBeGreaterThanOrEqual(25);
+    expect(first.known).toBeGreaterThanOrEqual(2);
+    expect(first.rejected).toBe(2);
+    expect(first.reasons).toEqual({ 'primaryGuest has no email': 1, 'status Tentative maps to no event': 1 });
+    expect(fake.listCalls).toBeGreaterThanOrEqual(Math.ceil(fake.apaleo.size / 7));
+    const stays = await eventually(async () => {
+      const n = await countRows(api.stack.db, 'stays');
+      return n >= 21 ? n : undefined;
+    });
+    const before = await counts();
+
+    // The second run from the CLI's code: everything known, nothing written but its own row.
+    const lines: string[] = [];
+    const second = await pmsSync(
+      parseSyncArgs(['--adapter', 'apaleo', '--since', since, '--until', until]),
+      {
+        db: api.stack.db,
+        temporal: api.env.client,
+        taskQueue: api.taskQueue,
+        defaults: { timezone: 'UTC', locale: 'en' },
+        toleranceSeconds: 300,
+        clients: {
+          apaleo: apaleoClient({
+            apiUrl: fake.url,
+            identityUrl: fake.url,
+            ...FAKE_APALEO_CLIENT,
+            timeoutMs: 5000,
+          }),
+        },
+      },
+      { startedBy: 'cli:e2e', stderr: { write: (l: string) => lines.push(l), isTTY: false } },
+    );
+    console.log(`Second sync:\n${syncSummary(second)}`);
+    expect(second).toMatchObject({ status: 'done', new_count: 0, rejected_count: 2 });
+    expect(second.known_count).toBe(first.new + first.known);
+    expect(await counts()).toEqual(before);
+    expect(await countRows(api.stack.db, 'stays')).toBe(stays);
+    // The progress bar: a line per tenth off a terminal, with rate and ETA.
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    expect(lines.at(-1)).toMatch(/\[#{24}\] \d+\/\d+ 100% {2}[\d.]+\/s {2}ETA 0s {2}new 0, known \d+, rejected 2/);
+
+    const history = await api.request<{ syncs: SyncAnswer[] }>('GET', '/v1/admin/pms/syncs', undefined, {
+      key: adminKey,
+    });
+    expect(history.json.syncs.map((h) => h.id).slice(0, 2)).toEqual([second.id, first.id]);
+  });
+
+  it('refuses a bad period and an unconfigured adapter, writing nothing', async () => {
+    const before = await countRows(api.stack.db, 'pms_syncs');
+    const backwards = await api.request<{ error: { details: { field: string } } }>(
+      'POST',
+      '/v1/admin/pms/syncs',
+      { adapter: 'apaleo', since: '2026-10-10', until: '2026-10-01' },
+      { key: adminKey },
+    );
+    expect(backwards.status).toBe(400);
+    expect(backwards.json.error.details.field).toBe('until');
+    const unknown = await api.request(
+      'POST',
+      '/v1/admin/pms/syncs',
+      { adapter: 'opera', since: '2026-10-01' },
+      { key: adminKey },
+    );
+    expect(unknown.status).toBe(400);
+    expect(await countRows(api.stack.db, 'pms_syncs')).toBe(before);
   });
 });

@@ -62,6 +62,16 @@ function authenticate(req: Request, auth: WebhookAuth): void {
   }
 }
 
+/** A logged request (pino's serialised `req`) without the webhook token of its path. */
+export function hideWebhookToken<T extends { url?: string; params?: unknown }>(req: T): T {
+  if (!req.url || !/^\/v1\/pms\/(apaleo|mews)\//.test(req.url)) return req;
+  return {
+    ...req,
+    url: req.url.replace(/^(\/v1\/pms\/(?:apaleo|mews)\/)[^/?]*/, '$1[redacted]'),
+    params: {},
+  };
+}
+
 function parseJson(raw: unknown): unknown {
   const buf = Buffer.isBuffer(raw) ? raw : Buffer.alloc(0);
   try {
