@@ -12,9 +12,14 @@ import * as pmsEvents from '../db/repositories/pms-events.js';
 import * as program from '../db/repositories/program.js';
 import * as lifecycle from '../db/repositories/lifecycle.js';
 import * as stays from '../db/repositories/stays.js';
-import type { StayCompletedMessage } from '../domain/messages.js';
+import * as cadences from '../db/repositories/cadences.js';
+import * as outbox from '../db/repositories/outbox.js';
+import { followUpWorkflowId } from '../domain/ids.js';
+import { STAY_CANCELLED } from '../domain/mail-policy.js';
+import type { StayAmendedMessage, StayCancelledMessage, StayCompletedMessage } from '../domain/messages.js';
 import { baseEarn } from '../domain/points.js';
-import { isTier, tierBonusPoints, tierEarnedBy, tierRank, type Tier } from '../domain/tiers.js';
+import { bonusTierOf, isTier, tierBonusPoints, tierEarnedBy, tierRank, type Tier } from '../domain/tiers.js';
+import { followUpStepKey } from './cadence.js';
 import { failFastOnDataErrors } from './errors.js';
 import type { FaultInjector } from './faults.js';
 import { rulesAt, snapshotOf } from './lifecycle.js';
@@ -42,6 +47,26 @@ export interface ApplyStayResult {
   /** The calendar year of the departure (a late stay of a reviewed year re-runs its review). */
   departureYear: number;
   settings: program.ProgramSettings;
+  snapshot: GuestSnapshot;
+}
+
+/** What a correction of a stay by the PMS did (`correctStay`). */
+export interface StayCorrectionResult {
+  /**
+   * `amended`, `cancelled`; `unchanged` for a repeat or an older amendment delivered late; `unknown` for an
+   * amendment of a stay not yet recorded (the workflow records it as the completed stay: nothing written here).
+   */
+  outcome: 'amended' | 'cancelled' | 'unchanged' | 'unknown';
+  stayId: string | null;
+  /** The ledger rows this correction posted: the base points' and the tier bonus's difference (0: none). */
+  basePoints: number;
+  bonusPoints: number;
+  /** A tier the corrected figures reached (mid-year upgrade). */
+  upgrade: ApplyStayResult['upgrade'];
+  /** The departure year of the corrected stay (its review re-runs if it was held already). */
+  departureYear: number | null;
+  /** The stay's follow-up (a cancelled stay's is withdrawn by the guest's workflow). */
+  followUpWorkflowId: string | null;
   snapshot: GuestSnapshot;
 }
 
@@ -92,6 +117,7 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
             stay: message.stay,
             rulesVersion: version,
             earnFlag: earn.flag,
+            bonusTier: isTier(record.tier) ? record.tier : 'member',
           });
           if (!created) {
             // The same stay again (a retry after the commit, the PMS sending it under a new event id, the
@@ -196,6 +222,184 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
         throw err;
       });
       faults('ledger.afterPost');
+      const snapshot = await snapshotOf(db, guestId, input.now);
+      return { ...result, snapshot };
+    },
+
+    /**
+     * A stay the PMS corrected (`stay.amended`: its full, corrected facts) or voided (`stay.cancelled`), in one
+     * transaction with the guest's and the stay's rows locked (docs/program.md "Corrections"):
+     * - amended: the stay row takes the new facts (`revision` + 1); its base points by the rules in force on the
+     *   new departure and its tier bonus by the tier it earned at check-out (`stays.bonus_tier`) are computed
+     *   again, and the differences from what its ledger rows add up to are posted, reason `stay_amended`
+     *   (sources `stay`, `tier_bonus`; keys `<workflowId>:stay-amended-base:<eventId>`, `…-bonus:<eventId>`).
+     *   A tier the corrected year crosses is an upgrade. A repeat, or an amendment older than the one applied,
+     *   changes nothing; an amendment of a stay not yet recorded is `unknown` (the workflow records it as the
+     *   completed stay); one of a cancelled stay is refused (`StayCancelled`).
+     * - cancelled: the stay's base points and bonus are reversed, reason `stay_cancelled` (keys
+     *   `<workflowId>:stay-cancelled-base:<stayId>`, `…-bonus:<stayId>`), the row is marked `cancelled_at` (kept),
+     *   the mails its follow-up holds for a send time are suppressed (`STAY_CANCELLED`) and the follow-up's row
+     *   cancelled; the guest's workflow then cancels the follow-up itself. A stay not recorded is refused
+     *   (`UnknownStay`: the event is recorded as rejected, nothing changes).
+     * The PMS event is marked handled in the same transaction. Returns the snapshot after.
+     */
+    async correctStay(input: {
+      guestId: string;
+      workflowId: string;
+      message: StayAmendedMessage | StayCancelledMessage;
+      now: string;
+    }): Promise<StayCorrectionResult> {
+      const { message, guestId, workflowId } = input;
+      const at = new Date(message.occurredAt);
+      const none = {
+        basePoints: 0,
+        bonusPoints: 0,
+        upgrade: null,
+        departureYear: null,
+        followUpWorkflowId: null,
+      };
+      const result = await failFastOnDataErrors(() =>
+        db.transaction(async (trx): Promise<Omit<StayCorrectionResult, 'snapshot'>> => {
+          const record = await lifecycle.recordOf(trx, guestId, { lock: true });
+          if (!record) throw ApplicationFailure.nonRetryable(`guest ${guestId} not found`, 'GuestNotFound');
+          const pmsStayId = message.stay.pmsStayId;
+          const stay = await stays.findByPmsIdForUpdate(trx, message.source, pmsStayId);
+          if (stay && stay.guest_id !== guestId) {
+            throw ApplicationFailure.nonRetryable(
+              `stay ${message.source}/${pmsStayId} is recorded for another guest`,
+              'StayOwnedByAnotherGuest',
+            );
+          }
+          if (message.type === 'stay.amended') {
+            if (!stay) return { outcome: 'unknown', stayId: null, ...none };
+            if (stay.cancelled_at) {
+              throw ApplicationFailure.nonRetryable(
+                `stay ${pmsStayId} was cancelled; an amendment cannot restore it`,
+                'StayCancelled',
+              );
+            }
+            const seen =
+              stay.event_id === message.eventId ||
+              stay.amended_event_id === message.eventId ||
+              (stay.amended_at !== null && at <= stay.amended_at);
+            if (seen) {
+              await pmsEvents.markHandled(trx, message.eventId);
+              return { outcome: 'unchanged', stayId: stay.id, ...none };
+            }
+            const { version, rules } = await rulesAt(trx, message.stay.departure);
+            const earn = baseEarn(message.stay, rules);
+            const had = await stays.pointsOf(trx, stay.id);
+            const tier: Tier = isTier(stay.bonus_tier)
+              ? stay.bonus_tier
+              : bonusTierOf(had.base, had.bonus, rules.tiers);
+            const base = earn.points - had.base;
+            const bonus = tierBonusPoints(earn.points, tier, rules.tiers) - had.bonus;
+            const correction = (points: number, source: 'stay' | 'tier_bonus', purpose: string) =>
+              ledger.post(trx, {
+                guestId,
+                stayId: stay.id,
+                reason: 'stay_amended',
+                source,
+                points,
+                rulesVersion: version,
+                effectiveAt: at,
+                idempotencyKey: `${workflowId}:${purpose}:${message.eventId}`,
+              });
+            if (base !== 0) await correction(base, 'stay', 'stay-amended-base');
+            if (bonus !== 0) await correction(bonus, 'tier_bonus', 'stay-amended-bonus');
+            await stays.amend(trx, {
+              stayId: stay.id,
+              stay: message.stay,
+              eventId: message.eventId,
+              amendedAt: at,
+              rulesVersion: version,
+              earnFlag: earn.flag,
+            });
+            // The corrected year may cross a threshold: an upgrade, as a stay's. A tier is not taken back here.
+            const departureYear = Number(message.stay.departure.slice(0, 4));
+            const heldTier: Tier = isTier(record.tier) ? record.tier : 'member';
+            const activity = await lifecycle.yearActivity(trx, guestId, departureYear);
+            const earned = tierEarnedBy(activity, rules.tiers);
+            let upgrade: StayCorrectionResult['upgrade'] = null;
+            if (tierRank(earned) > tierRank(heldTier)) {
+              const validThrough = `${departureYear + 1}-12-31`;
+              const created = await lifecycle.recordTier(trx, {
+                guestId,
+                tier: earned,
+                previous: heldTier,
+                validFrom: input.now.slice(0, 10),
+                validThrough,
+                source: 'upgrade',
+                reason: `${departureYear}: ${activity.stays} stays, ${activity.nights} nights, ${activity.basePoints} base points (a stay amended)`,
+                rulesVersion: version,
+                key: `${workflowId}:tier-upgrade:amend-${message.eventId}`,
+                at: new Date(input.now),
+              });
+              if (created) upgrade = { tier: earned, previous: heldTier, validThrough };
+            }
+            await pmsEvents.markHandled(trx, message.eventId);
+            return {
+              outcome: 'amended',
+              stayId: stay.id,
+              basePoints: base,
+              bonusPoints: bonus,
+              upgrade,
+              departureYear,
+              followUpWorkflowId: null,
+            };
+          }
+
+          // stay.cancelled
+          if (!stay) {
+            throw ApplicationFailure.nonRetryable(
+              `stay ${pmsStayId} is not known: there is nothing to cancel`,
+              'UnknownStay',
+            );
+          }
+          const followUp = followUpWorkflowId(guestId, stay.id);
+          if (stay.cancelled_at) {
+            await pmsEvents.markHandled(trx, message.eventId);
+            return { outcome: 'unchanged', stayId: stay.id, ...none, followUpWorkflowId: followUp };
+          }
+          const had = await stays.pointsOf(trx, stay.id);
+          const reversal = (points: number, source: 'stay' | 'tier_bonus', purpose: string) =>
+            ledger.post(trx, {
+              guestId,
+              stayId: stay.id,
+              reason: 'stay_cancelled',
+              source,
+              points: -points,
+              ...(stay.rules_version !== null ? { rulesVersion: stay.rules_version } : {}),
+              effectiveAt: at,
+              idempotencyKey: `${workflowId}:${purpose}:${stay.id}`,
+            });
+          if (had.base !== 0) await reversal(had.base, 'stay', 'stay-cancelled-base');
+          if (had.bonus !== 0) await reversal(had.bonus, 'tier_bonus', 'stay-cancelled-bonus');
+          await stays.markCancelled(trx, { stayId: stay.id, eventId: message.eventId, at });
+          // Its follow-up's mails held for a send time, withdrawn with the reason; its row cancelled.
+          await outbox.suppressPendingOf(trx, {
+            guestId,
+            keys: [followUpStepKey(workflowId, stay.id, 'thank-you')],
+            prefix: followUpStepKey(workflowId, stay.id, ''),
+            reason: STAY_CANCELLED,
+          });
+          await cadences.finishFollowUp(trx, {
+            workflowId: followUp,
+            status: 'cancelled',
+            at: new Date(input.now),
+          });
+          await pmsEvents.markHandled(trx, message.eventId);
+          return {
+            outcome: 'cancelled',
+            stayId: stay.id,
+            basePoints: -had.base,
+            bonusPoints: -had.bonus,
+            upgrade: null,
+            departureYear: Number(stay.departure.slice(0, 4)),
+            followUpWorkflowId: followUp,
+          };
+        }),
+      );
       const snapshot = await snapshotOf(db, guestId, input.now);
       return { ...result, snapshot };
     },

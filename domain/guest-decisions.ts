@@ -215,6 +215,28 @@ export function afterReEarn(
   };
 }
 
+/**
+ * The PMS corrected a stay (`stay.amended`) or voided it (`stay.cancelled`): a tier the corrected figures cross is
+ * an upgrade, as a stay's (a tier earned is not taken back mid-year); a year already reviewed is reviewed again
+ * from the corrected totals.
+ */
+export function afterCorrection(
+  guest: GuestFacts,
+  eventId: string,
+  applied: { upgrade: { tier: Tier } | null; departureYear: number | null; changed: boolean },
+): { stage: StageChange | null; mail: MailOrder | null; review: ReviewRun | null } {
+  const { upgrade, departureYear } = applied;
+  const climbs = upgrade !== null && (guest.stage === 'member' || guest.stage === 'regular');
+  return {
+    stage: climbs ? ladder(guest, `tier ${upgrade.tier} by an amended stay`) : null,
+    mail: upgrade ? { kind: 'tier-upgrade', key: `tier-upgrade:${upgrade.tier}:amend-${eventId}` } : null,
+    review:
+      departureYear === null || !applied.changed
+        ? null
+        : lateReview(guest, departureYear, `after-correction:${eventId}`),
+  };
+}
+
 /** A year's review runs again when a stay of it counts after it ran; `cause` tells the runs apart in their key. */
 function lateReview(guest: Pick<GuestFacts, 'reviewedYear'>, year: number, cause: string): ReviewRun | null {
   if (guest.reviewedYear === null || year > guest.reviewedYear) return null;

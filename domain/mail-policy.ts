@@ -82,6 +82,12 @@ export const WIN_BACK_ENDED = suppressionText(
   'the win-back ended before the send time (the guest came back, or staff cancelled it)',
 );
 
+/**
+ * A mail of a stay's follow-up held for its send time when the PMS voided the stay (`stay.cancelled`,
+ * activities/stays-and-points.ts `correctStay`).
+ */
+export const STAY_CANCELLED = suppressionText('exit_condition', 'the stay was cancelled by the PMS');
+
 /** A mail held for its send time by a follow-up staff cancelled meanwhile (workflows/post-stay-follow-up.ts). */
 export const FOLLOW_UP_CANCELLED = suppressionText(
   'exit_condition',

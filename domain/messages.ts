@@ -21,6 +21,31 @@ export interface StayCompletedMessage {
 }
 
 /**
+ * The PMS corrected a completed stay (e.g. its folio became final): the full, corrected facts of the same
+ * `pmsStayId`. The amendment's reason is free text and stays on the `pms_events` row.
+ */
+export interface StayAmendedMessage {
+  type: 'stay.amended';
+  eventId: string;
+  source: string;
+  /** ISO instant of the amendment. */
+  occurredAt: string;
+  stay: StayFacts;
+}
+
+/**
+ * The PMS voided a completed stay (posted in error): its points are reversed, the stay row is marked cancelled
+ * and its follow-up withdrawn. The cancellation's reason stays on the `pms_events` row.
+ */
+export interface StayCancelledMessage {
+  type: 'stay.cancelled';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  stay: { pmsStayId: string };
+}
+
+/**
  * The PMS reported a check-in. `occurredAt` is the check-in instant; the stay's facts are what the in-stay
  * care needs (which PMS stay, where, until when the guest is expected).
  */
@@ -163,6 +188,8 @@ export interface ReferralRewardedMessage {
 
 export type GuestMessage =
   | StayCompletedMessage
+  | StayAmendedMessage
+  | StayCancelledMessage
   | StayStartedMessage
   | ReferralRewardedMessage
   | BookingCreatedMessage
@@ -180,7 +207,10 @@ export interface PmsEventBody {
   id: string;
   type: string;
   occurredAt: string;
-  data: { stay?: StayFacts | StayStartedMessage['stay'] } & Record<string, unknown>;
+  data: { stay?: StayFacts | StayStartedMessage['stay'] | StayCancelledMessage['stay'] } & Record<
+    string,
+    unknown
+  >;
 }
 
 /**
@@ -204,10 +234,14 @@ export function messageFromPmsEvent(source: string, body: PmsEventBody): GuestMe
       },
     };
   }
-  if (body.type === 'stay.completed' && body.data.stay && 'nights' in body.data.stay) {
+  if (
+    (body.type === 'stay.completed' || body.type === 'stay.amended') &&
+    body.data.stay &&
+    'nights' in body.data.stay
+  ) {
     const s = body.data.stay;
     return {
-      type: 'stay.completed',
+      type: body.type,
       eventId: body.id,
       source,
       occurredAt: new Date(body.occurredAt).toISOString(),
@@ -220,6 +254,15 @@ export function messageFromPmsEvent(source: string, body: PmsEventBody): GuestMe
         roomRevenue: s.roomRevenue,
         currency: s.currency,
       },
+    };
+  }
+  if (body.type === 'stay.cancelled' && body.data.stay && typeof body.data.stay.pmsStayId === 'string') {
+    return {
+      type: 'stay.cancelled',
+      eventId: body.id,
+      source,
+      occurredAt: new Date(body.occurredAt).toISOString(),
+      stay: { pmsStayId: body.data.stay.pmsStayId },
     };
   }
   return undefined;
@@ -237,7 +280,8 @@ export function messageProblem(message: GuestMessage): string | undefined {
   if (typeof message !== 'object' || message === null) return 'not a message';
   if (typeof message.eventId !== 'string' || message.eventId.length === 0) return 'eventId missing';
   switch (message.type) {
-    case 'stay.completed': {
+    case 'stay.completed':
+    case 'stay.amended': {
       const s = message.stay as Partial<StayFacts> | undefined;
       if (!s || typeof s !== 'object') return 'stay missing';
       if (Number.isNaN(Date.parse(message.occurredAt))) return 'occurredAt is not an instant';
@@ -265,6 +309,13 @@ export function messageProblem(message: GuestMessage): string | undefined {
       if (typeof s.expectedDeparture !== 'string' || !DATE.test(s.expectedDeparture))
         return 'stay.expectedDeparture is not a date';
       return undefined;
+    }
+    case 'stay.cancelled': {
+      if (Number.isNaN(Date.parse(message.occurredAt))) return 'occurredAt is not an instant';
+      const s = message.stay as Partial<StayCancelledMessage['stay']> | undefined;
+      return s && typeof s.pmsStayId === 'string' && s.pmsStayId.length > 0
+        ? undefined
+        : 'stay.pmsStayId missing';
     }
     case 'booking.created':
       return message.booking && typeof message.booking.bookingId === 'string' ? undefined : 'booking missing';

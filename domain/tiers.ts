@@ -36,6 +36,28 @@ export function tierEarnedBy(
   return earned;
 }
 
+/**
+ * The tier whose bonus a stay earned, for a stay recorded before its tier was (migration 027): the lowest tier
+ * whose bonus on `basePoints` is `bonusPoints`, `member` for no bonus; the nearest when none matches exactly.
+ */
+export function bonusTierOf(
+  basePoints: number,
+  bonusPoints: number,
+  tiers: ProgramRules['tiers'] = DEFAULT_TIER_RULES,
+): Tier {
+  if (bonusPoints <= 0 || basePoints <= 0) return 'member';
+  let best: Tier = 'member';
+  let gap = bonusPoints;
+  for (const tier of ['silver', 'gold', 'diamond'] as const) {
+    const d = Math.abs(tierBonusPoints(basePoints, tier, tiers) - bonusPoints);
+    if (d < gap) {
+      best = tier;
+      gap = d;
+    }
+  }
+  return best;
+}
+
 export function tierRank(tier: Tier): number {
   return TIERS.indexOf(tier);
 }

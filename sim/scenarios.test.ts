@@ -587,4 +587,30 @@ describe('simulator scenarios', () => {
     expect(expiry[0]!.points).toBe(-earned);
     expect(t.guests.guest).toMatchObject({ stage: 'churned', pointsBalance: 0, stays: 1 });
   });
+
+  it('15. a stay amended (one correction row), a stay cancelled (reversed, its held thank-you withdrawn), an unknown stay cancelled (rejected)', async () => {
+    const t = await runScenario(await scenario('15-stay-amend-cancel.json'), ctx.servers);
+    expectSound(t, { guest: 'lin@example.test' }, ['evt-5']);
+    // Rules version 2: 1000 CNY → 1408, 1500 → 2112 (+704), 2000 → 2816, reversed.
+    expect(ledger(t)).toEqual([
+      ['stay_base', 1408, 'S1'],
+      ['stay_amended', 704, 'S1'],
+      ['stay_base', 2816, 'S2'],
+      ['stay_cancelled', -2816, 'S2'],
+    ]);
+    expect(t.guests.guest).toMatchObject({ pointsBalance: 2112, stays: 1 });
+    // S2's thank-you, held for 09:00, is withdrawn by the cancel at 08:30; no survey follows.
+    expect(sent(t)).toEqual([
+      'welcome-member @ 2026-03-05 11:00',
+      'stay-thank-you @ 2026-03-05 13:00',
+      'satisfaction-survey @ 2026-03-06 11:00',
+      'come-back-offer @ 2026-04-04 11:00',
+    ]);
+    expect(suppressedOf(t)).toEqual([
+      'review-request: condition_not_met: score_at_least:4 (survey not answered)',
+      'stay-thank-you: exit_condition: the stay was cancelled by the PMS',
+    ]);
+    expect(t.runs.find((r) => r.workflow === 'guest-guest-stay-S2-follow-up')?.status).toBe('cancelled');
+    expect(of(t, 'rejected').map((r) => r.reason)).toEqual([expect.stringMatching(/^UnknownStay: stay S9/)]);
+  });
 });

@@ -26,7 +26,13 @@ import * as decide from '../domain/guest-decisions.js';
 import { winBackByHand } from '../domain/come-back-offers.js';
 import type { MailOrder, ReviewRun, StageChange, WinBackStart } from '../domain/guest-plan.js';
 import { idempotencyKey } from '../domain/ids.js';
-import { messageProblem, type GuestMessage, type StayCompletedMessage } from '../domain/messages.js';
+import {
+  messageProblem,
+  type GuestMessage,
+  type StayAmendedMessage,
+  type StayCancelledMessage,
+  type StayCompletedMessage,
+} from '../domain/messages.js';
 import type {
   GuestLifecycleState,
   GuestReloaded,
@@ -282,6 +288,15 @@ export class Guest {
     switch (message.type) {
       case 'stay.completed':
         return this.handleStay(message);
+      // Before their patches: a type the workflow did not know, rejected (messageProblem) with these words.
+      case 'stay.amended':
+        if (!patched(PATCHES.stayAmended.id))
+          return this.reject(message, `unknown message type '${message.type}'`);
+        return this.handleCorrection(message);
+      case 'stay.cancelled':
+        if (!patched(PATCHES.stayCancelled.id))
+          return this.reject(message, `unknown message type '${message.type}'`);
+        return this.handleCorrection(message);
       case 'stay.started':
         if (patched(PATCHES.inStayCare.id)) {
           // One child per PMS stay: a repeat or a re-driven event finds it started.
@@ -405,6 +420,38 @@ export class Guest {
       );
     } finally {
       this.withFollowUp = null;
+    }
+  }
+
+  /**
+   * The PMS corrected or voided a stay: one local activity corrects the stay row and the ledger (and marks the
+   * event handled); the carried totals follow the record. A cancelled stay's follow-up is cancelled as staff
+   * cancel one (it withdraws what it still holds and ends cancelled). An amendment of a stay not yet known is
+   * the completed stay with the amended values (deliveries are unordered).
+   */
+  private async handleCorrection(message: StayAmendedMessage | StayCancelledMessage): Promise<void> {
+    const { guestId, workflowId } = this;
+    const r = await db.correctStay({ guestId, workflowId, message, now: nowIso() });
+    if (r.outcome === 'unknown' && message.type === 'stay.amended')
+      return this.handleStay({ ...message, type: 'stay.completed' });
+    this.adopt(r.snapshot);
+    if (message.type === 'stay.cancelled' && r.followUpWorkflowId) {
+      try {
+        await getExternalWorkflowHandle(r.followUpWorkflowId).cancel();
+      } catch (err) {
+        log.info('follow-up not running', { workflowId: r.followUpWorkflowId, error: String(err) });
+      }
+    }
+    const plan = decide.afterCorrection(this.state, message.eventId, {
+      upgrade: r.upgrade,
+      departureYear: r.departureYear,
+      changed: r.outcome === 'amended' || r.outcome === 'cancelled',
+    });
+    await this.setStage(plan.stage);
+    this.sendMail(plan.mail);
+    if (plan.review) {
+      await this.review(plan.review);
+      await this.refresh();
     }
   }
 

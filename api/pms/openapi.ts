@@ -1,4 +1,4 @@
-/** `POST /v1/pms/events` in the OpenAPI document (api/openapi/document.ts): the six event types of api/pms/schema.ts. */
+/** `POST /v1/pms/events` in the OpenAPI document (api/openapi/document.ts): the eight event types of api/pms/schema.ts. */
 import { z } from 'zod';
 import { area, fieldsOf } from '../openapi/spec.js';
 import {
@@ -6,6 +6,8 @@ import {
   bookingCreatedSchema,
   memberEnrolledSchema,
   profileUpdatedSchema,
+  stayAmendedSchema,
+  stayCancelledSchema,
   stayCompletedSchema,
   stayStartedSchema,
 } from './schema.js';
@@ -15,6 +17,8 @@ import type { Accepted } from './service.js';
 const pmsEvent = z
   .union([
     stayCompletedSchema,
+    stayAmendedSchema,
+    stayCancelledSchema,
     stayStartedSchema,
     bookingCreatedSchema,
     bookingCancelledSchema,
@@ -23,7 +27,7 @@ const pmsEvent = z
   ])
   .meta({
     description:
-      'An event of the PMS: `{ id, type, occurredAt, data }`, `type` one of `stay.completed`, `stay.started`, `booking.created`, `booking.cancelled`, `profile.updated`, `member.enrolled`. Unknown fields are ignored and not stored.',
+      'An event of the PMS: `{ id, type, occurredAt, data }`, `type` one of `stay.completed`, `stay.amended`, `stay.cancelled`, `stay.started`, `booking.created`, `booking.cancelled`, `profile.updated`, `member.enrolled`. Unknown fields are ignored and not stored.',
   });
 
 const accepted = fieldsOf<Accepted>()("The event is recorded and handed to the guest's workflow.", {
@@ -43,7 +47,7 @@ const accepted = fieldsOf<Accepted>()("The event is recorded and handed to the g
 export const pmsArea = area({
   tag: 'PMS',
   description:
-    'Signed webhook deliveries from the property management system: stays, check-ins, bookings, profile changes and enrolments.',
+    'Signed webhook deliveries from the property management system: stays (completed, amended, cancelled), check-ins, bookings, profile changes and enrolments.',
   operations: {
     'POST /v1/pms/events': {
       summary: 'Receive an event of the PMS',
@@ -60,7 +64,7 @@ export const pmsArea = area({
         {
           status: 422,
           codes: ['unsupported_event_type'],
-          when: '`type` is not one of the six (`details.supported`)',
+          when: '`type` is not one of the eight (`details.supported`)',
         },
         {
           status: 422,

@@ -8,6 +8,8 @@ import { z } from 'zod';
 
 export const SUPPORTED_EVENT_TYPES = [
   'stay.completed',
+  'stay.amended',
+  'stay.cancelled',
   'stay.started',
   'booking.created',
   'booking.cancelled',
@@ -226,6 +228,53 @@ export const stayCompletedSchema = z.object({
 
 export type StayCompletedBody = z.infer<typeof stayCompletedSchema>;
 
+// --- amendment and cancellation -----------------------------------------------------------------------------
+
+/** The longest reason an amendment or a cancellation may carry (free text: kept in Postgres, never in history). */
+export const MAX_CORRECTION_REASON = 200;
+
+/**
+ * `stay.amended`: the full, corrected stay (same `pmsStayId`), e.g. once the folio is final. The stay row
+ * takes the new values and the points are corrected by ledger rows. An amendment of a stay not yet known is
+ * recorded as the completed stay with these values (deliveries are unordered).
+ */
+export const stayAmendedSchema = z.object({
+  id: externalId,
+  type: z.literal('stay.amended'),
+  occurredAt: instant(),
+  data: z.object({
+    guest: guestSchema,
+    stay: staySchema,
+    amendment: z.object({ reason: text(MAX_CORRECTION_REASON).optional() }).optional(),
+  }),
+});
+export type StayAmendedBody = z.infer<typeof stayAmendedSchema>;
+
+/**
+ * `stay.cancelled`: a completed stay is voided (posted in error). Its points are reversed, the stay row is
+ * marked cancelled and its post-stay follow-up withdrawn.
+ */
+export const stayCancelledSchema = z.object({
+  id: externalId,
+  type: z.literal('stay.cancelled'),
+  occurredAt: instant(),
+  data: z.object({
+    guest: guestSchema,
+    stay: z.object({ pmsStayId: externalId, propertyCode: text(40).optional() }),
+    cancellation: z.object({ reason: text(MAX_CORRECTION_REASON).optional() }).optional(),
+  }),
+});
+export type StayCancelledBody = z.infer<typeof stayCancelledSchema>;
+
+/** An amended stay is a completed stay: the same clock rules (check-out and departure not in the future). */
+export function stayAmendedClockIssue(
+  body: StayAmendedBody,
+  nowMs: number,
+  toleranceMs: number,
+): ClockIssue | undefined {
+  return stayCompletedClockIssue(body, nowMs, toleranceMs);
+}
+
 // --- check-in ------------------------------------------------------------------------------------------------
 
 /** The longest stay a check-in may announce: a year and a day, like a completed stay. */
@@ -273,7 +322,7 @@ export interface ClockIssue {
  * A future check-out would hold the guest's profile and follow-up hostage to a wrong PMS clock.
  */
 export function stayCompletedClockIssue(
-  body: StayCompletedBody,
+  body: Pick<StayCompletedBody, 'occurredAt'> & { data: { stay: { departure: string } } },
   nowMs: number,
   toleranceMs: number,
 ): ClockIssue | undefined {

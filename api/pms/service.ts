@@ -20,6 +20,7 @@ import * as guests from '../../db/repositories/guests.js';
 import * as intake from '../../db/repositories/pms-intake.js';
 import * as pmsEvents from '../../db/repositories/pms-events.js';
 import * as checkins from '../../db/repositories/stay-checkins.js';
+import * as stays from '../../db/repositories/stays.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import {
   messageFromPmsEvent,
@@ -29,6 +30,8 @@ import {
   type GuestMessage,
   type MemberEnrolledMessage,
   type ProfileUpdatedMessage,
+  type StayAmendedMessage,
+  type StayCancelledMessage,
   type StayStartedMessage,
 } from '../../domain/messages.js';
 import type { GuestProfile } from '../../domain/types.js';
@@ -40,6 +43,8 @@ import type {
   BookingCreatedBody,
   MemberEnrolledBody,
   ProfileUpdatedBody,
+  StayAmendedBody,
+  StayCancelledBody,
   StayCompletedBody,
   StayStartedBody,
 } from './schema.js';
@@ -301,6 +306,66 @@ export function acceptStayStarted(deps: PmsServiceDeps, body: StayStartedBody): 
           arrival: facts.arrival,
           expectedDeparture: facts.expectedDeparture,
         },
+      };
+      return { message };
+    },
+  });
+}
+
+/** A stay the PMS names that is recorded for another guest: 422, nothing changes. */
+async function refuseAnotherGuestsStay(trx: Knex.Transaction, guestId: string, pmsStayId: string) {
+  const known = await stays.findByPmsId(trx, PMS_SOURCE, pmsStayId);
+  if (known && known.guest_id !== guestId) {
+    throw new HttpError(422, 'stay_owned_by_another_guest', `stay ${pmsStayId} belongs to another guest`, {
+      field: 'data.stay.pmsStayId',
+    });
+  }
+}
+
+/**
+ * A correction of a completed stay (its full, corrected facts). The guest's workflow corrects the stay row and
+ * the points (workflows/guest.ts); a stay not yet known is recorded there as completed with these values. The
+ * reason (free text) stays in `pms_events.payload`, never in the message.
+ */
+export function acceptStayAmended(deps: PmsServiceDeps, body: StayAmendedBody): Promise<Accepted> {
+  return acceptEvent(deps, body, {
+    async apply(trx, b, { guest }) {
+      const facts = b.data.stay;
+      await refuseAnotherGuestsStay(trx, guest.id, facts.pmsStayId);
+      const message: StayAmendedMessage = {
+        type: 'stay.amended',
+        eventId: b.id,
+        source: PMS_SOURCE,
+        occurredAt: occurredAtOf(b),
+        stay: {
+          pmsStayId: facts.pmsStayId,
+          propertyCode: facts.propertyCode,
+          arrival: facts.arrival,
+          departure: facts.departure,
+          nights: facts.nights,
+          roomRevenue: facts.roomRevenue,
+          currency: facts.currency,
+        },
+      };
+      return { message };
+    },
+  });
+}
+
+/**
+ * A completed stay voided by the PMS. The guest's workflow reverses its points, marks the stay cancelled and
+ * withdraws its follow-up; a cancellation of a stay it does not know is recorded there and rejected.
+ */
+export function acceptStayCancelled(deps: PmsServiceDeps, body: StayCancelledBody): Promise<Accepted> {
+  return acceptEvent(deps, body, {
+    async apply(trx, b, { guest }) {
+      await refuseAnotherGuestsStay(trx, guest.id, b.data.stay.pmsStayId);
+      const message: StayCancelledMessage = {
+        type: 'stay.cancelled',
+        eventId: b.id,
+        source: PMS_SOURCE,
+        occurredAt: occurredAtOf(b),
+        stay: { pmsStayId: b.data.stay.pmsStayId },
       };
       return { message };
     },

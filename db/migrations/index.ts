@@ -28,6 +28,7 @@ import * as m023 from './20261206_023_segments.js';
 import * as m024 from './20261206_024_campaigns.js';
 import * as m025 from './20261206_025_report_indexes.js';
 import * as m026 from './20261206_026_program_rules_drafts.js';
+import * as m027 from './20261206_027_stay_amendments.js';
 import * as m028 from './20261206_028_pms_adapters.js';
 
 interface Migration {
@@ -61,5 +62,6 @@ export const migrations: Record<string, Migration> = {
   '20261206_024_campaigns': m024,
   '20261206_025_report_indexes': m025,
   '20261206_026_program_rules_drafts': m026,
+  '20261206_027_stay_amendments': m027,
   '20261206_028_pms_adapters': m028,
 };

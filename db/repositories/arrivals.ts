@@ -59,7 +59,7 @@ export async function staySummaries(db: Knex, guestIds: string[]): Promise<StayS
   const { rows } = await db.raw<{ rows: StaySummaryRow[] }>(
     `select distinct on (guest_id) guest_id, count(*) over (partition by guest_id)::int as stays,
             property_code, arrival, departure
-       from stays where guest_id = any(?::uuid[])
+       from stays where guest_id = any(?::uuid[]) and cancelled_at is null
       order by guest_id, departure desc, checked_out_at desc, id desc`,
     [guestIds],
   );

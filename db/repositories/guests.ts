@@ -369,7 +369,7 @@ export function searchStatement(
     .select('g.*', 'ls.departure as last_stay_departure', 'ls.property_code as last_property')
     .from(inner.as('g'))
     .joinRaw(
-      `left join lateral (select departure, property_code from stays s where s.guest_id = g.id
+      `left join lateral (select departure, property_code from stays s where s.guest_id = g.id and s.cancelled_at is null
                           order by departure desc, checked_out_at desc, id desc limit 1) ls on true`,
     )
     .orderBy(['g.sort_last', 'g.sort_first', 'g.id']);

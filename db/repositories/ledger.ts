@@ -26,7 +26,20 @@ export type LedgerReason =
   | 'redemption'
   | 'adjustment'
   | 'expiry'
-  | 'compensation';
+  | 'compensation'
+  /**
+   * A stay corrected by the PMS (`stay.amended`): the difference of its base points (source `stay`) and of its
+   * tier bonus (source `tier_bonus`), one row each, keyed by the amendment's event.
+   */
+  | 'stay_amended'
+  /** A stay voided by the PMS (`stay.cancelled`): its base points and tier bonus reversed (sources as above). */
+  | 'stay_cancelled';
+
+/**
+ * The ledger rows (alias `l`) that are a stay's base points: what counts toward a year's base points (the tier
+ * thresholds, the review). Corrections of the base (source `stay`) count; those of the bonus do not.
+ */
+export const STAY_BASE_POINTS_SQL = `(l.reason in ('stay_base', 'stay_re_earn') or (l.reason in ('stay_amended', 'stay_cancelled') and l.source = 'stay'))`;
 
 /** Where a movement comes from: stay, tier bonus, referral, welcome back, … */
 export type LedgerSource =

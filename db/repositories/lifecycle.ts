@@ -10,6 +10,7 @@ import type { ProgramRules, RulesVersion } from '../../domain/program.js';
 import type { Stage } from '../../domain/stages.js';
 import type { Tier } from '../../domain/tiers.js';
 import * as audit from './audit.js';
+import { STAY_BASE_POINTS_SQL } from './ledger.js';
 
 export async function rulesVersions(db: Knex): Promise<RulesVersion[]> {
   const rows = (await db('program_rules')
@@ -331,7 +332,7 @@ export async function enrol(
   }
 }
 
-/** Stays, nights and base points of stays departing in `year`. */
+/** Stays, nights and base points of stays departing in `year` (a cancelled stay counts for nothing). */
 export async function yearActivity(
   db: Knex,
   guestId: string,
@@ -340,9 +341,10 @@ export async function yearActivity(
   const { rows } = await db.raw<{ rows: { stays: number; nights: number; base: number }[] }>(
     `select count(*)::int as stays, coalesce(sum(s.nights), 0)::int as nights,
             coalesce((select sum(l.points) from points_ledger l join stays s2 on s2.id = l.stay_id
-                      where l.guest_id = :guestId and l.reason in ('stay_base', 'stay_re_earn')
+                      where l.guest_id = :guestId and ${STAY_BASE_POINTS_SQL}
                         and extract(year from s2.departure) = :year), 0)::bigint as base
-     from stays s where s.guest_id = :guestId and extract(year from s.departure) = :year`,
+     from stays s where s.guest_id = :guestId and extract(year from s.departure) = :year
+       and s.cancelled_at is null`,
     { guestId, year },
   );
   const r = rows[0]!;
@@ -361,7 +363,7 @@ export async function lastActivity(
   const { rows } = await db.raw<{
     rows: { last_stay: Date | null; last_redemption: Date | null; last_reactivated: Date | null }[];
   }>(
-    `select (select max(checked_out_at) from stays where guest_id = :guestId) as last_stay,
+    `select (select max(checked_out_at) from stays where guest_id = :guestId and cancelled_at is null) as last_stay,
             (select max(coalesce(effective_at, created_at)) from points_ledger
               where guest_id = :guestId and source = 'redemption') as last_redemption,
             (select max(at) from stage_history where guest_id = :guestId and to_stage = 'reactivated') as last_reactivated`,

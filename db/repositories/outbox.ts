@@ -296,6 +296,28 @@ export async function suppressPending(db: Knex, id: number, reason: string): Pro
   return n > 0;
 }
 
+/**
+ * The guest's pending mails not being delivered right now whose key is one of `keys` or starts with `prefix` →
+ * `suppressed` with `reason` (a voided stay's follow-up). Returns their ids.
+ */
+export async function suppressPendingOf(
+  db: Knex,
+  input: { guestId: string; keys: string[]; prefix: string; reason: string },
+): Promise<number[]> {
+  const rows: { id: number }[] = await db('mail_outbox')
+    .where({ guest_id: input.guestId, status: 'pending' })
+    .where((w) => {
+      w.whereIn('idempotency_key', input.keys).orWhereRaw('left(idempotency_key, ?) = ?', [
+        input.prefix.length,
+        input.prefix,
+      ]);
+    })
+    .whereRaw('(claimed_until is null or claimed_until < now())')
+    .update({ status: 'suppressed', suppression_reason: input.reason, claimed_until: null })
+    .returning('id');
+  return rows.map((r) => r.id);
+}
+
 /** Every pending marketing mail of the guest not being delivered right now → `suppressed` (an unsubscribe). */
 export async function suppressPendingMarketing(db: Knex, guestId: string, reason: string): Promise<number[]> {
   const rows: { id: number }[] = await db('mail_outbox')

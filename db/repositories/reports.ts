@@ -150,7 +150,7 @@ function stock(db: Knex, w: ReportWindow, q: StockSource): Promise<StockRow[]> {
   );
 }
 
-/** Stays by the bucket of their departure day, with their nights. */
+/** Stays by the bucket of their departure day, with their nights (a cancelled stay is not counted). */
 export async function staysPerBucket(
   db: Knex,
   w: ReportWindow,
@@ -159,7 +159,7 @@ export async function staysPerBucket(
     db,
     `select ${bucketOf('s.departure', w.interval)} as bucket, count(*)::int as stays, sum(s.nights)::int as nights
        from stays s
-      where s.departure between :from::date and :to::date
+      where s.departure between :from::date and :to::date and s.cancelled_at is null
         ${w.property === null ? '' : 'and s.property_code = :property'}
       group by 1`,
     params(w),
@@ -293,7 +293,7 @@ export async function retention(db: Knex, w: ReportWindow, baseFrom: string): Pr
               count(*) filter (where s.departure >= :from::date) as stays,
               count(*) as upto
          from stays s
-        where s.departure <= :to::date ${one ? 'and s.property_code = :property' : ''}
+        where s.departure <= :to::date and s.cancelled_at is null ${one ? 'and s.property_code = :property' : ''}
         group by ${sets}
      )
      select property,

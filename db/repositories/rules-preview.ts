@@ -2,7 +2,7 @@
  * What the tier-change preview decides from (domain/tier-review.ts `previewTierChanges`): every guest's standing for
  * the next review, grouped: the tier held, the floor, the stage, whether enrolled (or stayed), and the year's
  * stays, nights and base points, counted as db/repositories/lifecycle.ts `yearActivity` counts them for the
- * review itself (stays departing in the year; the `stay_base` and `stay_re_earn` ledger rows of those stays).
+ * review itself (stays departing in the year; their base points, corrections included: db/repositories/ledger.ts `STAY_BASE_POINTS_SQL`; cancelled stays not counted).
  * Each measure is reported at its cut (domain/tier-review.ts `activityCuts`: the highest threshold of the rules
  * compared at or below it), which changes no decision by those rules, and guests who then stand alike are one row
  * with their number: the base comes back in a few hundred rows. One statement; the decision is the domain's.
@@ -11,21 +11,22 @@ import type { Knex } from 'knex';
 import type { ActivityCuts, ReviewFactsGroup } from '../../domain/tier-review.js';
 import type { Stage } from '../../domain/stages.js';
 import { isTier } from '../../domain/tiers.js';
+import { STAY_BASE_POINTS_SQL } from './ledger.js';
 
 export const REVIEW_FACTS_SQL = `
 with ys as materialized (
-  select id, guest_id, nights from stays where departure >= :from and departure < :to
+  select id, guest_id, nights from stays where departure >= :from and departure < :to and cancelled_at is null
 ), st as (
   select guest_id, count(*)::int as stays, sum(nights)::int as nights from ys group by guest_id
 ), bp as (
   select l.guest_id, sum(l.points)::bigint as base_points
   from points_ledger l join ys on ys.id = l.stay_id
-  where l.reason in ('stay_base', 'stay_re_earn')
+  where ${STAY_BASE_POINTS_SQL}
   group by l.guest_id
 ), facts as (
   select g.tier, g.tier_floor, g.stage,
          (g.enrolled_at is not null or st.guest_id is not null
-          or exists (select 1 from stays a where a.guest_id = g.id)) as enrolled,
+          or exists (select 1 from stays a where a.guest_id = g.id and a.cancelled_at is null)) as enrolled,
          coalesce(st.stays, 0) as stays, coalesce(st.nights, 0) as nights,
          coalesce(bp.base_points, 0)::bigint as base_points
   from guests g

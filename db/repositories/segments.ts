@@ -39,6 +39,7 @@ import {
 } from '../../domain/segments.js';
 import { requalificationBounds } from '../../domain/tiers.js';
 import { rulesVersions } from './lifecycle.js';
+import { STAY_BASE_POINTS_SQL } from './ledger.js';
 
 export interface SegmentContext {
   /** 'YYYY-MM-DD': the day the tenure and the revenue window are counted from. */
@@ -73,7 +74,7 @@ export async function segmentContext(db: Knex, today: string): Promise<SegmentCo
 }
 
 /**
- * Per guest with a stay, in one pass over the stays: the last departure, the days since it (`recency_days`),
+ * Per guest with a stay (not a cancelled one), in one pass over the stays: the last departure, the days since it (`recency_days`),
  * the stays, and the revenue departing in the window in the program currency, exact (`revenue_exact`, which
  * value ranks by) and to the cent (`revenue`, which RFM scores).
  */
@@ -88,6 +89,7 @@ function guestFacts(db: Knex, ctx: Pick<SegmentContext, 'today' | 'since' | 'rat
         [JSON.stringify(ctx.rates), ctx.since],
       ),
     )
+    .whereNull('s.cancelled_at')
     .groupBy('s.guest_id');
   return db
     .from(perGuest.as('pg'))
@@ -525,11 +527,12 @@ export function forecastQuery(db: Knex, fc: ForecastContext, filter: { tier?: st
     .select(db.raw('count(*)::int as stays'), db.raw('sum(s.nights)::int as nights'))
     .where('s.departure', '>=', from)
     .where('s.departure', '<', to)
+    .whereNull('s.cancelled_at')
     .groupBy('s.guest_id');
   const base = db('points_ledger as l')
     .join('stays as s2', 's2.id', 'l.stay_id')
     .select('l.guest_id', db.raw('sum(l.points)::bigint as base_points'))
-    .whereIn('l.reason', ['stay_base', 'stay_re_earn'])
+    .whereRaw(STAY_BASE_POINTS_SQL)
     .where('s2.departure', '>=', from)
     .where('s2.departure', '<', to)
     .groupBy('l.guest_id');

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { LastStay } from '../../contracts/guest.js';
+import { STAY_BASE_POINTS_SQL } from './ledger.js';
 
 export interface YearActivityRow {
   stays: number;
@@ -27,11 +28,11 @@ export const STANDING_SQL = `
 with s as (
   select id, pms_stay_id, property_code, arrival, departure, nights, created_at,
          extract(year from departure)::int as y
-  from stays where guest_id = :guestId
+  from stays where guest_id = :guestId and cancelled_at is null
 ), base as (
   select extract(year from s.departure)::int as y, sum(l.points)::bigint as points
   from points_ledger l join stays s on s.id = l.stay_id
-  where l.guest_id = :guestId and l.reason in ('stay_base', 'stay_re_earn')
+  where l.guest_id = :guestId and ${STAY_BASE_POINTS_SQL}
   group by 1
 ), last as (
   select * from s order by departure desc, created_at desc limit 1

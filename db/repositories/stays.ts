@@ -19,6 +19,15 @@ export interface StayRow {
   rules_version: number | null;
   /** `no_rate_for_currency` while it waits for a rate (domain/points.ts); cleared when re-earned. */
   earn_flag: string | null;
+  /** Amendments applied (`stay.amended`), the latest one's occurredAt and event (migration 027). */
+  revision: number;
+  amended_at: Date | null;
+  amended_event_id: string | null;
+  /** Voided by the PMS (`stay.cancelled`): kept, but no longer counted as a stay. */
+  cancelled_at: Date | null;
+  cancelled_event_id: string | null;
+  /** The tier whose bonus the stay earned at check-out (null: recorded before migration 027). */
+  bonus_tier: string | null;
 }
 
 /** Records a stay once per (source, pmsStayId); a repeat returns the row already there. */
@@ -32,6 +41,7 @@ export async function insertIfAbsent(
     stay: StayFacts;
     rulesVersion?: number;
     earnFlag?: string | null;
+    bonusTier?: string;
   },
 ): Promise<{ stay: StayRow; created: boolean }> {
   const { stay } = input;
@@ -50,6 +60,7 @@ export async function insertIfAbsent(
       event_id: input.eventId,
       rules_version: input.rulesVersion ?? null,
       earn_flag: input.earnFlag ?? null,
+      bonus_tier: input.bonusTier ?? null,
     })
     .onConflict(['source', 'pms_stay_id'])
     .ignore()
@@ -70,6 +81,76 @@ export class StayOwnedByAnotherGuestError extends Error {
     super(`stay ${source}/${pmsStayId} is already recorded for another guest`);
     this.name = 'StayOwnedByAnotherGuestError';
   }
+}
+
+/** The stay `(source, pmsStayId)`, whoever's it is. */
+export async function findByPmsId(db: Knex, source: string, pmsStayId: string): Promise<StayRow | undefined> {
+  return (await db<StayRow>('stays').where({ source, pms_stay_id: pmsStayId }).first()) ?? undefined;
+}
+
+/** The stay `(source, pmsStayId)` with its row locked (a correction), whoever's it is. */
+export async function findByPmsIdForUpdate(
+  db: Knex,
+  source: string,
+  pmsStayId: string,
+): Promise<StayRow | undefined> {
+  return (
+    (await db<StayRow>('stays').where({ source, pms_stay_id: pmsStayId }).forUpdate().first()) ?? undefined
+  );
+}
+
+/** A stay takes an amendment's facts: one more revision, `amended_at` the amendment's occurredAt. */
+export async function amend(
+  db: Knex,
+  input: {
+    stayId: string;
+    stay: StayFacts;
+    eventId: string;
+    amendedAt: Date;
+    rulesVersion: number;
+    earnFlag: string | null;
+  },
+): Promise<StayRow> {
+  const { stay } = input;
+  const [row] = (await db('stays')
+    .where({ id: input.stayId })
+    .update({
+      property_code: stay.propertyCode,
+      arrival: stay.arrival,
+      departure: stay.departure,
+      nights: stay.nights,
+      room_revenue: stay.roomRevenue,
+      currency: stay.currency,
+      rules_version: input.rulesVersion,
+      earn_flag: input.earnFlag,
+      revision: db.raw('revision + 1'),
+      amended_at: input.amendedAt,
+      amended_event_id: input.eventId,
+    })
+    .returning('*')) as StayRow[];
+  return row!;
+}
+
+/** A stay voided by the PMS: marked, kept. */
+export async function markCancelled(
+  db: Knex,
+  input: { stayId: string; eventId: string; at: Date },
+): Promise<void> {
+  await db('stays')
+    .where({ id: input.stayId })
+    .whereNull('cancelled_at')
+    .update({ cancelled_at: input.at, cancelled_event_id: input.eventId });
+}
+
+/** What the stay's ledger rows add up to now: its base points and its tier bonus (corrections included). */
+export async function pointsOf(db: Knex, stayId: string): Promise<{ base: number; bonus: number }> {
+  const row = await db('points_ledger')
+    .where({ stay_id: stayId })
+    .first<{ base: string | number; bonus: string | number }>(
+      db.raw(`coalesce(sum(points) filter (where source = 'stay'), 0)::bigint as base`),
+      db.raw(`coalesce(sum(points) filter (where source = 'tier_bonus'), 0)::bigint as bonus`),
+    );
+  return { base: Number(row.base), bonus: Number(row.bonus) };
 }
 
 export async function listByGuest(db: Knex, guestId: string): Promise<StayRow[]> {

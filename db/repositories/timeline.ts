@@ -363,7 +363,7 @@ export async function guestSummary(
         'g.tier',
         'g.tier_floor',
         db.raw('(select coalesce(sum(points), 0)::int from points_ledger where guest_id = g.id) as balance'),
-        db.raw('(select count(*)::int from stays where guest_id = g.id) as stays'),
+        db.raw('(select count(*)::int from stays where guest_id = g.id and cancelled_at is null) as stays'),
       )) ?? undefined
   );
 }

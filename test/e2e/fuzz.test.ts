@@ -82,6 +82,35 @@ const EVENT_KINDS: EventKind[] = [
     related: [['data.stay.arrival', 'data.stay.departure', 'data.stay.nights']],
   },
   {
+    // With the optional reason, so that it is mutated too.
+    type: 'stay.amended',
+    sample: () => {
+      const completed = stayCompletedBody({ occurredAt: hoursAgo(3) });
+      return json({
+        ...completed,
+        type: 'stay.amended',
+        data: { ...completed.data, amendment: { reason: 'folio final' } },
+      });
+    },
+    related: [['data.stay.arrival', 'data.stay.departure', 'data.stay.nights']],
+  },
+  {
+    type: 'stay.cancelled',
+    sample: () => {
+      const completed = stayCompletedBody({ occurredAt: hoursAgo(3) });
+      return json({
+        id: completed.id,
+        type: 'stay.cancelled',
+        occurredAt: completed.occurredAt,
+        data: {
+          guest: completed.data.guest,
+          stay: { pmsStayId: completed.data.stay.pmsStayId, propertyCode: 'SHA-BUND' },
+          cancellation: { reason: 'posted in error' },
+        },
+      });
+    },
+  },
+  {
     type: 'stay.started',
     // Check-in dates near today: the arrival may not be after tomorrow.
     sample: () =>

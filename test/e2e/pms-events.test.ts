@@ -484,6 +484,8 @@ describe('POST /v1/pms/events: bad input gets a clear error and changes nothing'
           field: 'type',
           supported: [
             'stay.completed',
+            'stay.amended',
+            'stay.cancelled',
             'stay.started',
             'booking.created',
             'booking.cancelled',

@@ -139,4 +139,18 @@ export const PATCHES = {
       'the run upserts GuestStage, GuestTier, LastProperty and OpenCases (contracts/guest.ts) when they change; before, it set none',
     deprecateWhen: 'no guestLifecycle run started before it is open',
   },
+  stayAmended: {
+    id: 'stay-amended',
+    where: 'guestLifecycle (workflows/guest.ts, stay.amended)',
+    guards:
+      "a stay the PMS corrected is corrected (correctStay: the stay row, ledger rows `stay_amended`, an upgrade, a reviewed year's review again), or recorded as the completed stay when not yet known; before, the message type was unknown and rejected",
+    deprecateWhen: 'no guestLifecycle run started before it is open',
+  },
+  stayCancelled: {
+    id: 'stay-cancelled',
+    where: 'guestLifecycle (workflows/guest.ts, stay.cancelled)',
+    guards:
+      'a stay the PMS voided is reversed (correctStay: ledger rows `stay_cancelled`, the stay marked cancelled, its held follow-up mails suppressed) and its follow-up cancelled; before, the message type was unknown and rejected',
+    deprecateWhen: 'no guestLifecycle run started before it is open',
+  },
 } as const satisfies Record<string, Patch>;
