@@ -46,7 +46,15 @@ export type NativeEventBody =
       }
     >
   | Envelope<'stay.completed', { guest: NativeGuest; stay: NativeStay }>
-  | Envelope<'stay.amended', { guest: NativeGuest; stay: NativeStay; amendment?: { reason?: string } }>;
+  | Envelope<'stay.amended', { guest: NativeGuest; stay: NativeStay; amendment?: { reason?: string } }>
+  | Envelope<
+      'stay.cancelled',
+      {
+        guest: NativeGuest;
+        stay: { pmsStayId: string; propertyCode?: string };
+        cancellation?: { reason?: string };
+      }
+    >;
 
 export interface NativeBooking {
   bookingId: string;

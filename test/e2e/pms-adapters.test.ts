@@ -6,7 +6,6 @@
  * catch-up sync (twice: the second finds everything known).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { amendmentsSupported } from '../../api/pms/adapters/feed.js';
 import type { DeliveryRow } from '../../db/repositories/pms-adapters.js';
 import type { StayRow } from '../../db/repositories/stays.js';
 import { apaleoClient } from '../../lib/pms/apaleo.js';
@@ -172,39 +171,58 @@ describe('Apaleo', () => {
     expect({ ...after, pms_deliveries: before.pms_deliveries }).toEqual(before);
   });
 
-  it.runIf(amendmentsSupported())(
-    'the folio changes later (revenue up): stay.amended, a correction ledger row with its reason',
-    async () => {
-      const r = apaleoReservation(2);
-      fake.apaleo.set(r.id, r);
-      await postApaleo(apaleoEvent(r.id));
-      const stay = await eventually(() =>
-        api.stack.db<StayRow>('stays').where({ pms_stay_id: r.id }).first(),
-      );
-      await eventually(async () =>
-        (await countRows(api.stack.db, 'points_ledger', { stay_id: stay.id })) > 0 ? true : undefined,
-      );
-      fake.apaleo.set(r.id, { ...r, totalGrossAmount: { amount: 1502, currency: 'CNY' } });
-      await postApaleo(apaleoEvent(r.id, 'changed'));
-      const done = await eventually(async () => {
-        const row = await deliveryOf(r.id);
-        return row?.status === 'done' && row.event_id?.includes(':amended:') ? row : undefined;
-      });
-      expect(done).toMatchObject({ outcome: 'new', event_id: `apaleo:${r.id}:amended:1502.00` });
-      const correction = await eventually(() =>
-        api.stack
-          .db<LedgerRow>('points_ledger')
-          .where({ guest_id: stay.guest_id, reason: 'stay_amended' })
-          .first(),
-      );
-      expect(correction.points).toBeGreaterThan(0);
-      const amended = await eventually(async () => {
-        const row = await api.stack.db<StayRow>('stays').where({ id: stay.id }).first();
-        return Number(row?.room_revenue) === 1502 ? row : undefined;
-      });
-      expect(amended.pms_stay_id).toBe(r.id);
-    },
-  );
+  it('the folio changes later (revenue up): stay.amended, a correction ledger row with its reason', async () => {
+    const r = apaleoReservation(2);
+    fake.apaleo.set(r.id, r);
+    await postApaleo(apaleoEvent(r.id));
+    const stay = await eventually(() => api.stack.db<StayRow>('stays').where({ pms_stay_id: r.id }).first());
+    await eventually(async () =>
+      (await countRows(api.stack.db, 'points_ledger', { stay_id: stay.id })) > 0 ? true : undefined,
+    );
+    fake.apaleo.set(r.id, { ...r, totalGrossAmount: { amount: 1502, currency: 'CNY' } });
+    await postApaleo(apaleoEvent(r.id, 'changed'));
+    const done = await eventually(async () => {
+      const row = await deliveryOf(r.id);
+      return row?.status === 'done' && row.event_id?.includes(':amended:') ? row : undefined;
+    });
+    expect(done).toMatchObject({ outcome: 'new', event_id: `apaleo:${r.id}:amended:1502.00` });
+    const correction = await eventually(() =>
+      api.stack
+        .db<LedgerRow>('points_ledger')
+        .where({ guest_id: stay.guest_id, reason: 'stay_amended' })
+        .first(),
+    );
+    expect(correction.points).toBeGreaterThan(0);
+    const amended = await eventually(async () => {
+      const row = await api.stack.db<StayRow>('stays').where({ id: stay.id }).first();
+      return Number(row?.room_revenue) === 1502 ? row : undefined;
+    });
+    expect(amended.pms_stay_id).toBe(r.id);
+  });
+
+  it('a reservation cancelled after its stay was recorded: stay.cancelled, its points reversed', async () => {
+    const r = apaleoReservation(5);
+    fake.apaleo.set(r.id, r);
+    await postApaleo(apaleoEvent(r.id));
+    const stay = await eventually(() => api.stack.db<StayRow>('stays').where({ pms_stay_id: r.id }).first());
+    await eventually(async () =>
+      (await countRows(api.stack.db, 'points_ledger', { stay_id: stay.id })) > 0 ? true : undefined,
+    );
+    fake.apaleo.set(r.id, { ...r, status: 'Canceled', cancellationTime: new Date().toISOString() });
+    await postApaleo(apaleoEvent(r.id, 'canceled'));
+    const done = await eventually(async () => {
+      const row = await deliveryOf(r.id);
+      return row?.status === 'done' && row.kind === 'canceled' ? row : undefined;
+    });
+    expect(done).toMatchObject({ outcome: 'new', event_id: `apaleo:${r.id}:stay-cancelled` });
+    const reversal = await eventually(() =>
+      api.stack
+        .db<LedgerRow>('points_ledger')
+        .where({ guest_id: stay.guest_id, reason: 'stay_cancelled' })
+        .first(),
+    );
+    expect(reversal.points).toBeLessThan(0);
+  });
 
   it('a reservation answering 404: retried, then parked with the reason, visible at the admin endpoint', async () => {
     const r = apaleoReservation(3);

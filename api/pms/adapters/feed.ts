@@ -71,6 +71,24 @@ async function againstRecordedStay(
   };
 }
 
+/** `stay.cancelled` of a reservation cancelled (or set to no-show) after its stay was recorded. */
+function stayCancelled(
+  adapter: string,
+  body: Extract<NativeEventBody, { type: 'booking.cancelled' }>,
+): NativeEventBody {
+  const { bookingId, propertyCode } = body.data.booking;
+  return {
+    id: `${adapter}:${bookingId}:stay-cancelled`,
+    type: 'stay.cancelled',
+    occurredAt: body.occurredAt,
+    data: {
+      guest: body.data.guest,
+      stay: { pmsStayId: bookingId, propertyCode },
+      cancellation: { reason: `the reservation was cancelled in ${adapter} after its stay was recorded` },
+    },
+  };
+}
+
 export async function feedReservation<R>(
   deps: FeedDeps,
   client: PmsClient<R>,
@@ -92,6 +110,11 @@ export async function feedReservation<R>(
         };
       body = against;
     }
+  }
+  if (body.type === 'booking.cancelled') {
+    // Cancelled after its stay was recorded (posted in error): the stay is voided, not a booking cancelled.
+    const recorded = await repo.recordedStay(deps.db, PMS_SOURCE, body.data.booking.bookingId);
+    if (recorded && handlerOf('stay.cancelled')) body = stayCancelled(client.adapter, body);
   }
   if (await pmsEvents.findById(deps.db, body.id)) return { outcome: 'known', eventId: body.id };
   const handler = handlerOf(body.type);
