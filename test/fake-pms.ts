@@ -90,7 +90,7 @@ export async function startFakePms(): Promise<FakePms> {
         const pageNumber = Number(url.searchParams.get('pageNumber') ?? '1');
         const pageSize = Number(url.searchParams.get('pageSize') ?? '100');
         const all = [...apaleo.values()]
-          .filter((r) => overlaps(r.arrival, r.departure, from, to))
+          .filter((r) => !missing.has(r.id) && overlaps(r.arrival, r.departure, from, to))
           .sort((a, b) => a.id.localeCompare(b.id));
         if (all.length === 0) {
           res.writeHead(204);
@@ -122,7 +122,12 @@ export async function startFakePms(): Promise<FakePms> {
           state.listCalls += 1;
           const window = body.ScheduledEndUtc as { StartUtc: string; EndUtc: string };
           const all = [...mews.reservations.values()]
-            .filter((r) => r.ScheduledEndUtc >= window.StartUtc && r.ScheduledEndUtc <= window.EndUtc)
+            .filter(
+              (r) =>
+                !missing.has(r.Id) &&
+                r.ScheduledEndUtc >= window.StartUtc &&
+                r.ScheduledEndUtc <= window.EndUtc,
+            )
             .sort((a, b) => a.Id.localeCompare(b.Id));
           const start = limitation.Cursor ? all.findIndex((r) => r.Id === limitation.Cursor) + 1 : 0;
           const page = all.slice(start, start + (limitation.Count ?? 100));

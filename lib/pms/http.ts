@@ -8,8 +8,14 @@ export interface HttpOptions {
   timeoutMs: number;
 }
 
-/** The URL without its query (a query may hold tokens): for messages and logs. */
-const bare = (url: string) => url.replace(/\?.*$/, '');
+/** The URL's path without host or query (a query may hold tokens): for messages and logs. */
+function bare(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url.replace(/\?.*$/, '');
+  }
+}
 
 export async function requestJson<T>(url: string, opts: HttpOptions): Promise<T> {
   let res: Response;

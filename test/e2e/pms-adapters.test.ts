@@ -242,8 +242,8 @@ describe('Apaleo', () => {
       counts: { parked: number };
     }>('GET', '/v1/admin/pms/deliveries?status=parked', undefined, { key: adminKey });
     expect(listed.status).toBe(200);
-    expect(listed.json.deliveries.map((d) => d.id)).toContain(parked.id);
-    expect(listed.json.deliveries.find((d) => d.id === parked.id)!.parkedReason).toContain('404');
+    expect(listed.json.deliveries.map((d) => d.id)).toContain(String(parked.id));
+    expect(listed.json.deliveries.find((d) => d.id === String(parked.id))!.parkedReason).toContain('404');
     expect(await countRows(api.stack.db, 'pms_events', { id: `apaleo:${r.id}:checked-out:1003.00` })).toBe(0);
 
     // Ops re-drive it once the PMS answers: fed.
@@ -471,7 +471,7 @@ describe('catch-up sync', () => {
     const history = await api.request<{ syncs: SyncAnswer[] }>('GET', '/v1/admin/pms/syncs', undefined, {
       key: adminKey,
     });
-    expect(history.json.syncs.map((h) => h.id).slice(0, 2)).toEqual([second.id, first.id]);
+    expect(history.json.syncs.map((h) => h.id).slice(0, 2)).toEqual([String(second.id), first.id]);
   });
 
   it('refuses a bad period and an unconfigured adapter, writing nothing', async () => {

@@ -54,7 +54,7 @@ export const deliveriesQuery = z.object({
 /** A sync as the API answers it. */
 export function syncView(row: repo.SyncRow) {
   return {
-    id: row.id,
+    id: String(row.id),
     adapter: row.adapter,
     since: row.since,
     until: row.until,
@@ -75,7 +75,7 @@ export function syncView(row: repo.SyncRow) {
 
 export function deliveryView(row: repo.DeliveryRow) {
   return {
-    id: row.id,
+    id: String(row.id),
     adapter: row.adapter,
     deliveryId: row.delivery_id,
     kind: row.kind,
