@@ -18,6 +18,16 @@ const optionalUrl = (protocols: string[]) =>
       message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
     });
 
+/** Text that may be unset or empty (then undefined). */
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const optionalSecret = optionalText.refine((v) => v === undefined || v.length >= 16, {
+  message: 'must be at least 16 characters',
+});
+
 /** Known to everyone who reads this repository: good for `npm run dev` only. */
 export const DEV_PMS_WEBHOOK_SECRET = 'dev-pms-webhook-secret-change-me';
 /** The links secret of `npm run dev` and tests: as public as the one above. */
@@ -144,6 +154,41 @@ const envSchema = z.object({
     .min(1, 'must be from 1 to 900 seconds')
     .max(900, 'must be from 1 to 900 seconds')
     .default(300),
+
+  // --- PMS adapters (lib/pms/, api/pms/adapters/; docs/pms.md) -------------------------------------------------
+  /** Apaleo's API and identity server; the adapter fetches reservations with a client-credentials token. */
+  APALEO_API_URL: z.string().trim().default('https://api.apaleo.com'),
+  APALEO_IDENTITY_URL: z.string().trim().default('https://identity.apaleo.com'),
+  APALEO_CLIENT_ID: optionalText,
+  APALEO_CLIENT_SECRET: optionalText,
+  /** The secret in the webhook's path, `/v1/pms/apaleo/<token>` (at least 16 characters); unset: not checked. */
+  APALEO_WEBHOOK_TOKEN: optionalSecret,
+  /** `user:password` the webhook must send as HTTP basic auth; unset: not checked. One of the two is needed. */
+  APALEO_WEBHOOK_BASIC_AUTH: optionalText.refine((v) => v === undefined || /^[^:]+:.{16,}$/.test(v), {
+    message: 'must be user:password, the password at least 16 characters',
+  }),
+  MEWS_API_URL: z.string().trim().default('https://api.mews.com'),
+  MEWS_CLIENT_TOKEN: optionalText,
+  MEWS_ACCESS_TOKEN: optionalText,
+  /** The `Client` name sent with every Mews call. */
+  MEWS_CLIENT: z.string().trim().min(1).default('Guest Lifecycle Engine 1.0'),
+  /** The secret in the webhook's path, `/v1/pms/mews/<token>` (at least 16 characters); unset: refused. */
+  MEWS_WEBHOOK_TOKEN: optionalSecret,
+  /** `EnterpriseId=CODE,…`: the property code of each Mews enterprise (unnamed: the EnterpriseId). */
+  MEWS_PROPERTY_CODES: optionalText.refine(
+    (v) => v === undefined || v.split(',').every((p) => /^[^=\s]+=[^=\s]{1,40}$/.test(p.trim())),
+    { message: 'must be EnterpriseId=CODE pairs separated by commas' },
+  ),
+  /** One call to a PMS gives up after this many seconds. */
+  PMS_FETCH_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
+  /** Attempts at a delivery's fetch (a 404, a time-out, a 5xx) before it is parked for ops. */
+  PMS_FETCH_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  /** The first retry's delay in seconds; each next one doubles. */
+  PMS_RETRY_BASE_SECONDS: z.coerce.number().min(0.01).max(3600).default(30),
+  /** A guest's zone when the property has no settings (property_settings.timezone). */
+  PMS_DEFAULT_TIMEZONE: z.string().trim().min(1).default('UTC'),
+  /** A guest's locale when the PMS gives no language. */
+  PMS_DEFAULT_LOCALE: z.string().trim().min(2).default('en'),
 
   /** HMAC-SHA256 key of the signed links in mails (lib/links.ts). Changing it voids every link sent. */
   LINKS_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_LINKS_SECRET),

@@ -25,10 +25,11 @@ export const ROLES_FOR = {
 export type Audience = keyof typeof ROLES_FOR;
 
 /**
- * Who may call a route: a role set, the PMS by its signature, the guest by a signed link, or anyone (`public`:
- * no key is asked for, and a key sent is not looked at).
+ * Who may call a route: a role set, the PMS by its signature, Apaleo or Mews by the secret token in the path
+ * (`pms-token`: and/or basic auth for Apaleo; api/pms/adapters/router.ts), the guest by a signed link, or anyone
+ * (`public`: no key is asked for, and a key sent is not looked at).
  */
-export type Access = Audience | 'pms-signature' | 'signed-link' | 'public';
+export type Access = Audience | 'pms-signature' | 'pms-token' | 'signed-link' | 'public';
 
 /** Whether the access is a role set (an API key of one of its roles). */
 export const isAudience = (access: Access): access is Audience => Object.hasOwn(ROLES_FOR, access);
@@ -58,6 +59,15 @@ export const ROUTES = [
   route('DELETE', '/v1/session', 'public'),
 
   route('POST', '/v1/pms/events', 'pms-signature'),
+  // The PMS adapters (api/pms/adapters/): Apaleo's and Mews's webhooks, and for an admin the catch-up syncs and
+  // the deliveries (parked ones, re-drive).
+  route('POST', '/v1/pms/apaleo/:token', 'pms-token'),
+  route('POST', '/v1/pms/mews/:token', 'pms-token'),
+  route('POST', '/v1/admin/pms/syncs', 'admin'),
+  route('GET', '/v1/admin/pms/syncs', 'admin'),
+  route('GET', '/v1/admin/pms/syncs/:id', 'admin'),
+  route('GET', '/v1/admin/pms/deliveries', 'admin'),
+  route('POST', '/v1/admin/pms/deliveries/:id/redrive', 'admin'),
 
   route('GET', '/v1/properties', 'anyStaff'),
 

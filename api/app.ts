@@ -21,6 +21,9 @@ import { linksRouter } from './links/router.js';
 import { marketingRouter } from './marketing/router.js';
 import { docsRouter } from './openapi/router.js';
 import { pmsRouter } from './pms/router.js';
+import { pmsAdminRouter } from './pms/adapters/admin.js';
+import type { PmsAdaptersDeps } from './pms/adapters/index.js';
+import { adapterWebhookRouter, hideWebhookToken } from './pms/adapters/router.js';
 import { adminRouter, programRouter } from './program/router.js';
 import { consoleRouter } from './console/static.js';
 import { sessionRouter } from './console/session.js';
@@ -45,6 +48,8 @@ export interface AppDeps {
   console?: { sessionHours: number; secureCookie: boolean };
   /** API_KEY_CACHE_SECONDS: how long a checked key or session is trusted in this process (api/auth.ts; default 5). */
   keyCacheSeconds?: number | undefined;
+  /** The Apaleo and Mews adapters (api/pms/adapters/): webhooks, deliveries, syncs. Unset: their webhooks refuse. */
+  pmsAdapters?: PmsAdaptersDeps;
 }
 
 /** Segments of the paths the routers below are mounted at (the metrics' route labels keep them). */
@@ -73,7 +78,14 @@ export function createApp(deps: AppDeps): Express {
   if (deps.metrics) app.use(deps.metrics.http);
   app.use(helmet());
   app.use(keyCache(deps.keyCacheSeconds ?? DEFAULT_KEY_CACHE_SECONDS));
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/health' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => req.url === '/health' },
+      // The PMS adapters' webhooks carry their secret in the path: never logged.
+      serializers: { req: hideWebhookToken },
+    }),
+  );
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -91,6 +103,36 @@ export function createApp(deps: AppDeps): Express {
       previousWebhookSecret: deps.pms.previousWebhookSecret,
       toleranceSeconds: deps.pms.toleranceSeconds,
       nowSeconds: deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000)),
+    }),
+  );
+  // Apaleo's and Mews's webhooks (a token in the path, basic auth), and the adapters for an admin: syncs, deliveries.
+  const adapters = deps.pmsAdapters ?? {
+    clients: {},
+    apaleo: {},
+    mews: {},
+    defaults: { timezone: 'UTC', locale: 'en' },
+    attempts: 1,
+    retryBaseMs: 1000,
+  };
+  const wake = () => adapters.processor?.wake();
+  app.use(
+    '/v1/pms',
+    adapterWebhookRouter({ db: deps.db, apaleo: adapters.apaleo, mews: adapters.mews, wake }),
+  );
+  app.use(
+    '/v1/admin/pms',
+    requireRole(deps.db, ROLES_FOR.admin),
+    jsonBodyOnly,
+    express.json({ limit: '16kb' }),
+    pmsAdminRouter({
+      db: deps.db,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      logger: deps.logger,
+      defaults: adapters.defaults,
+      toleranceSeconds: deps.pms.toleranceSeconds,
+      clients: adapters.clients,
+      wake,
     }),
   );
   // The console: its built files, and the sign-in that trades an API key for a session cookie.

@@ -10,6 +10,7 @@ import { connectClient, createLogger, requireServers, temporalTarget } from '../
 import { createMetrics, listenMetrics } from '../lib/metrics.js';
 import { createApp, MOUNT_SEGMENTS, type AppDeps } from './app.js';
 import { flushSignalledMarks } from './pms/signalled-marks.js';
+import { pmsAdaptersFromConfig, startPmsProcessor } from './pms/adapters/index.js';
 
 export function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -39,6 +40,7 @@ export function appDepsFromConfig(
       secureCookie: config.CONSOLE_SECURE_COOKIE ?? config.NODE_ENV === 'production',
     },
     keyCacheSeconds: config.API_KEY_CACHE_SECONDS,
+    pmsAdapters: pmsAdaptersFromConfig(config),
   };
 }
 
@@ -59,8 +61,14 @@ async function main(): Promise<void> {
   const temporal = await connectClient(temporalTarget(config, config.TEMPORAL_ADDRESS));
   const metrics =
     config.METRICS_PORT > 0 ? createMetrics({ db, logger, mountSegments: MOUNT_SEGMENTS }) : undefined;
+  const appDeps = appDepsFromConfig(config, { db, temporal, logger });
+  // The PMS adapters' deliveries are worked here, behind the webhooks' answers (api/pms/adapters/processor.ts).
+  const processor = startPmsProcessor(
+    { db, temporal, taskQueue: appDeps.taskQueue, logger, toleranceSeconds: appDeps.pms.toleranceSeconds },
+    appDeps.pmsAdapters!,
+  );
   const server = await listen(
-    createApp({ ...appDepsFromConfig(config, { db, temporal, logger }), ...(metrics ? { metrics } : {}) }),
+    createApp({ ...appDeps, ...(metrics ? { metrics } : {}) }),
     config.API_HOST,
     config.API_PORT,
   );
@@ -77,6 +85,7 @@ async function main(): Promise<void> {
         .catch((err: unknown) =>
           logger.warn({ err }, 'signalled_at marks not written; the sweeper re-drives them'),
         )
+        .then(() => processor.stop())
         .then(() => Promise.all([db.destroy(), temporal.connection.close()]))
         .then(() => process.exit(0));
     });

@@ -26,6 +26,7 @@ import {
 import { createApp, MOUNT_SEGMENTS } from '../api/app.js';
 import { createMetrics, listenMetrics } from '../lib/metrics.js';
 import { appDepsFromConfig, listen } from '../api/server.js';
+import { startPmsProcessor } from '../api/pms/adapters/index.js';
 import { flushSignalledMarks } from '../api/pms/signalled-marks.js';
 import {
   createWorker,
@@ -231,10 +232,20 @@ async function main(): Promise<void> {
     const apiLogger = createLogger(config, 'api');
     const metrics =
       metricsPort > 0 ? createMetrics({ db, logger: apiLogger, mountSegments: MOUNT_SEGMENTS }) : undefined;
-    const app = createApp({
-      ...appDepsFromConfig(config, { db, temporal, logger: apiLogger }),
-      ...(metrics ? { metrics } : {}),
-    });
+    const appDeps = appDepsFromConfig(config, { db, temporal, logger: apiLogger });
+    // The PMS adapters' deliveries (api/pms/adapters/processor.ts), worked behind the webhooks' answers.
+    const pmsProcessor = startPmsProcessor(
+      {
+        db,
+        temporal,
+        taskQueue: appDeps.taskQueue,
+        logger: apiLogger,
+        toleranceSeconds: appDeps.pms.toleranceSeconds,
+      },
+      appDeps.pmsAdapters!,
+    );
+    onStop('PMS deliveries', () => pmsProcessor.stop());
+    const app = createApp({ ...appDeps, ...(metrics ? { metrics } : {}) });
     const server = await step(log, `API on ${config.API_HOST}:${config.API_PORT}`, () =>
       listen(app, config.API_HOST, config.API_PORT),
     );

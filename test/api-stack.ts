@@ -18,6 +18,8 @@ import { listen } from '../api/server.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
 import type { Role } from '../db/repositories/api-keys.js';
 import { createTestWorker, devServerEnv, openStack, uniqueTaskQueue, type Stack } from './helpers.js';
+import { startPmsProcessor, type PmsAdaptersDeps } from '../api/pms/adapters/index.js';
+import type { DeliveryProcessor } from '../api/pms/adapters/processor.js';
 
 export interface ApiStackOptions {
   /** Name in the unique task queue (`test-<name>-…`). */
@@ -32,6 +34,11 @@ export interface ApiStackOptions {
   keys?: Partial<Record<Role, string>>;
   /** Prometheus metrics (lib/metrics.ts) on a port of their own: `metricsUrl`. */
   metrics?: Omit<MetricsOptions, 'db' | 'logger'>;
+  /**
+   * The PMS adapters (api/pms/adapters/): webhook tokens, clients (the fake PMS, test/fake-pms.ts), attempts and
+   * the first retry's delay. With clients, the delivery processor runs (polling every `pollMs`, default 100).
+   */
+  pmsAdapters?: Partial<Omit<PmsAdaptersDeps, 'processor'>> & { pollMs?: number };
 }
 
 export interface Answer<T> {
@@ -84,9 +91,11 @@ export async function openApiStack(opts: ApiStackOptions): Promise<ApiStack> {
   let workerDone: Promise<void> | undefined;
   let server: Server | undefined;
   let metricsServer: Server | undefined;
+  let processor: DeliveryProcessor | undefined;
   const stopRunning = async () => {
     if (metricsServer) await new Promise((r) => metricsServer!.close(r));
     if (server) await new Promise((r) => server!.close(r));
+    await processor?.stop();
     if (worker) {
       worker.shutdown();
       await workerDone;
@@ -108,6 +117,25 @@ export async function openApiStack(opts: ApiStackOptions): Promise<ApiStack> {
       temporalUi: { url: 'http://127.0.0.1:8233', namespace: 'default' },
       ...(opts.linksSecret === undefined ? {} : { links: { secret: opts.linksSecret } }),
     };
+    if (opts.pmsAdapters) {
+      const { pollMs, ...given } = opts.pmsAdapters;
+      const adapters: PmsAdaptersDeps = {
+        clients: {},
+        apaleo: {},
+        mews: {},
+        defaults: { timezone: 'UTC', locale: 'en' },
+        attempts: 3,
+        retryBaseMs: 50,
+        ...given,
+      };
+      deps.pmsAdapters = adapters;
+      if (Object.keys(adapters.clients).length > 0)
+        processor = startPmsProcessor(
+          { db: stack.db, temporal: env.client, taskQueue, logger: deps.logger, toleranceSeconds: 300 },
+          adapters,
+          { pollMs: pollMs ?? 100 },
+        );
+    }
     const metrics = opts.metrics
       ? createMetrics({ ...opts.metrics, db: stack.db, logger: deps.logger, mountSegments: MOUNT_SEGMENTS })
       : undefined;

@@ -225,6 +225,7 @@ function whoMayCall(op: Operation): string {
     return `<p class="who"><span class="label">Roles</span> ${roles.map((r) => `<span class="role">${escapeHtml(r)}</span>`).join(' ')}</p>`;
   const label: Record<string, string> = {
     'pms-signature': 'The PMS, by signature (<code>X-Signature</code>)',
+    'pms-token': 'Apaleo or Mews, by the token in the path',
     'signed-link': 'The guest, by a signed link',
     public: 'Anyone; no key',
   };

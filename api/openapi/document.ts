@@ -24,6 +24,7 @@ import { guestsArea } from '../guests/openapi.js';
 import { linksArea } from '../links/openapi.js';
 import { cadencesArea, templatesArea } from '../marketing/openapi.js';
 import { pmsArea } from '../pms/openapi.js';
+import { pmsAdaptersArea } from '../pms/adapters/openapi.js';
 import { programArea } from '../program/openapi.js';
 import { workflowsArea } from '../workflows/openapi.js';
 import { publicArea } from './public.js';
@@ -37,6 +38,7 @@ import { errorBody, idempotencyKeyHeader, type Area, type OperationSpec } from '
 /** In the order `/docs` shows them. */
 const AREAS = [
   pmsArea,
+  pmsAdaptersArea,
   guestsArea,
   arrivalsArea,
   segmentsArea,
@@ -55,6 +57,7 @@ const AREAS = [
 /** Every route's operation: a route of ROUTES missing here is a compile error naming it. */
 const OPERATIONS = {
   ...pmsArea.operations,
+  ...pmsAdaptersArea.operations,
   ...guestsArea.operations,
   ...arrivalsArea.operations,
   ...segmentsArea.operations,
@@ -133,6 +136,11 @@ const SHARED_ERRORS = {
     codes: ['signature_missing', 'signature_malformed', 'signature_expired', 'signature_mismatch'],
     when: '`X-Signature` missing, not `t=…,v1=…`, its time too far from now, or made with another secret or body (`details.header`: `X-Signature`)',
   },
+  WebhookRefused: {
+    status: 401,
+    codes: ['webhook_unauthenticated'],
+    when: 'the token in the path or the basic auth is wrong or missing, or the webhook is not configured (`details.field`: `token`, or `details.header`: `Authorization`)',
+  },
 } as const satisfies Record<string, AnyError>;
 
 type SharedError = keyof typeof SHARED_ERRORS;
@@ -151,6 +159,13 @@ const WAYS_IN: Record<Exclude<Access, Audience>, WayIn> = {
     caller: 'Caller: the PMS, by the HMAC signature of the raw body in `X-Signature`; no API key.',
     security: [{ pmsSignature: [] }],
     errors: ['SignatureRefused'],
+  },
+  'pms-token': {
+    caller:
+      'Caller: Apaleo or Mews, by the secret token in the path (and/or, for Apaleo, HTTP basic auth), compared in constant time (api/pms/adapters/router.ts); no API key.',
+    // OpenAPI has no scheme for a credential in the path: the token is the `{token}` parameter.
+    security: [],
+    errors: ['WebhookRefused'],
   },
   'signed-link': {
     caller:
@@ -188,8 +203,8 @@ function wayIn(access: Access): WayIn {
 function inputErrors(spec: OperationSpec, access: Access): AnyError[] {
   const cases: AnyError[] = [];
   const named = [
-    // A signed link's token is refused as `link_invalid` (its way in), not as a field.
-    spec.params && access !== 'signed-link' && 'a path parameter',
+    // A signed link's token is refused as `link_invalid` (its way in), not as a field; a webhook's is refused as a 401 (its way in), not as a field.
+    spec.params && access !== 'signed-link' && access !== 'pms-token' && 'a path parameter',
     spec.query && 'a query parameter',
     spec.body && 'a body field',
     spec.idempotencyKey && '`Idempotency-Key`',

@@ -139,6 +139,8 @@ describe('the OpenAPI document and the app', () => {
         expect(op.security, what).toEqual(r.access === 'pms-signature' ? [{ pmsSignature: [] }] : []);
         if (r.access === 'pms-signature')
           expect(responses['401']?.$ref, what).toBe('#/components/responses/SignatureRefused');
+        else if (r.access === 'pms-token')
+          expect(responses['401']?.$ref, what).toBe('#/components/responses/WebhookRefused');
         // Signing in refuses an unknown key itself (its 401 is its own error, not a way in's).
         else if (!(r.method === 'POST' && r.path === '/v1/session'))
           expect(responses['401'], what).toBeUndefined();

@@ -46,7 +46,7 @@ export interface PmsRouterDeps extends PmsServiceDeps {
 }
 
 /** How one event type is validated and accepted. */
-interface EventHandler<T> {
+export interface EventHandler<T> {
   schema: z.ZodType<T>;
   /** Rules about the clock, checked after the schema with the injectable `now`. */
   clockIssue?: (body: T, nowMs: number, toleranceMs: number) => ClockIssue | undefined;
@@ -55,7 +55,8 @@ interface EventHandler<T> {
 
 const handler = <T>(h: EventHandler<T>) => h as EventHandler<unknown>;
 
-const HANDLERS: Record<SupportedEventType, EventHandler<unknown>> = {
+/** Each native event type: its schema, its clock rule, its intake (also fed by the PMS adapters, api/pms/adapters/feed.ts). */
+export const HANDLERS: Record<SupportedEventType, EventHandler<unknown>> = {
   'stay.completed': handler({
     schema: stayCompletedSchema,
     clockIssue: stayCompletedClockIssue,

@@ -29,6 +29,7 @@ import * as m024 from './20261206_024_campaigns.js';
 import * as m025 from './20261206_025_report_indexes.js';
 import * as m026 from './20261206_026_program_rules_drafts.js';
 import * as m027 from './20261206_027_stay_amendments.js';
+import * as m028 from './20261206_028_pms_adapters.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -62,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '20261206_025_report_indexes': m025,
   '20261206_026_program_rules_drafts': m026,
   '20261206_027_stay_amendments': m027,
+  '20261206_028_pms_adapters': m028,
 };

@@ -23,6 +23,7 @@ beforeAll(async () => {
     pmsSecret: 'e2e-access-pms-webhook-secret-0123456789',
     linksSecret: 'e2e-access-links-secret-0123456789',
     worker: false,
+    pmsAdapters: { apaleo: { token: APALEO_TOKEN }, mews: { token: MEWS_TOKEN } },
     keys: {
       ops: 'e2e access ops',
       manager: 'e2e access manager',
@@ -37,11 +38,13 @@ afterAll(async () => {
 });
 
 const ID = '00000000-0000-4000-8000-000000000001';
+const APALEO_TOKEN = 'e2e-access-apaleo-token-0123456789';
+const MEWS_TOKEN = 'e2e-access-mews-token-0123456789';
 const concrete = (path: string) =>
   path.replace(/:[a-zA-Z]+/g, (p) => (p === ':key' ? 'post-stay' : p === ':version' ? '1' : ID));
 
-/** Who calls: no key, a key of each role, or (the PMS route) a correct signature. */
-type Caller = 'no key' | Role | 'signed';
+/** Who calls: no key, a key of each role, (the PMS route) a correct signature, or (a PMS adapter's webhook) its token. */
+type Caller = 'no key' | Role | 'signed' | 'token';
 /** What the route must answer: exactly 401, exactly 403, or anything but those two. */
 type Expected = '401' | '403' | 'neither';
 
@@ -55,6 +58,9 @@ function expected(access: Access, caller: Caller): Expected {
     case 'pms-signature':
       // A bearer key is no signature.
       return caller === 'signed' ? 'neither' : '401';
+    case 'pms-token':
+      // A bearer key is no webhook token (the dummy path segment is the wrong one).
+      return caller === 'token' ? 'neither' : '401';
     case 'signed-link':
     case 'public':
       return 'neither';
@@ -70,10 +76,12 @@ const callersOf = (r: RouteAccess): Caller[] => [
   'no key',
   ...ROLES,
   ...(r.access === 'pms-signature' ? ['signed' as const] : []),
+  ...(r.access === 'pms-token' ? ['token' as const] : []),
 ];
 
 async function call(r: RouteAccess, caller: Caller): Promise<{ status: number; code: unknown }> {
-  const path = concrete(r.path);
+  const token = r.path.includes('/apaleo/') ? APALEO_TOKEN : MEWS_TOKEN;
+  const path = caller === 'token' ? r.path.replace(':token', token) : concrete(r.path);
   const hasBody = r.method !== 'GET' && r.method !== 'DELETE';
   let res: Response;
   if (caller === 'signed') {
@@ -81,7 +89,7 @@ async function call(r: RouteAccess, caller: Caller): Promise<{ status: number; c
   } else {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (hasBody) headers['content-type'] = 'application/json';
-    if (caller !== 'no key') headers.authorization = `Bearer ${api.keyFor(caller)}`;
+    if (caller !== 'no key' && caller !== 'token') headers.authorization = `Bearer ${api.keyFor(caller)}`;
     res = await fetch(`${api.baseUrl}${path}`, {
       method: r.method,
       headers,
@@ -106,7 +114,7 @@ describe('who may call which route (api/access.ts)', () => {
     expect(seen.size).toBe(ROUTES.length);
     expect(ROUTES.filter((r) => r.access in ROLES_FOR).length).toBeGreaterThan(30);
     expect(new Set(ROUTES.map((r) => r.access))).toEqual(
-      new Set([...Object.keys(ROLES_FOR), 'pms-signature', 'signed-link', 'public']),
+      new Set([...Object.keys(ROLES_FOR), 'pms-signature', 'pms-token', 'signed-link', 'public']),
     );
   });
 
@@ -132,5 +140,6 @@ describe('afterwards', () => {
     expect(await countRows(api.stack.db, 'staff_requests')).toBe(0);
     expect(await countRows(api.stack.db, 'service_cases')).toBe(0);
     expect(await countRows(api.stack.db, 'pms_events')).toBe(0);
+    expect(await countRows(api.stack.db, 'pms_deliveries')).toBe(0);
   });
 });
