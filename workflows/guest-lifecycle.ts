@@ -343,6 +343,18 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     }
     await guest.handle(inbox.shift()!);
     handledThisRun += 1;
+    if (guest.erased) {
+      // The guest was erased (workflows/guest.ts `forget`, docs/privacy.md): no search attribute is left, and
+      // the run ends; what is still in the inbox (ids) goes with it.
+      armed?.scope.cancel();
+      upsertSearchAttributes([
+        { key: GUEST_STAGE, value: null },
+        { key: GUEST_TIER, value: null },
+        { key: LAST_PROPERTY, value: null },
+        { key: OPEN_CASES, value: null },
+      ]);
+      return;
+    }
     publish();
   }
 }

@@ -21,6 +21,7 @@ import {
 } from '../access.js';
 import { casesArea } from '../cases/openapi.js';
 import { guestsArea } from '../guests/openapi.js';
+import { privacyArea } from '../privacy/openapi.js';
 import { linksArea } from '../links/openapi.js';
 import { cadencesArea, templatesArea } from '../marketing/openapi.js';
 import { pmsArea } from '../pms/openapi.js';
@@ -38,6 +39,7 @@ import { errorBody, idempotencyKeyHeader, type Area, type OperationSpec } from '
 const AREAS = [
   pmsArea,
   guestsArea,
+  privacyArea,
   arrivalsArea,
   segmentsArea,
   campaignsArea,
@@ -56,6 +58,7 @@ const AREAS = [
 const OPERATIONS = {
   ...pmsArea.operations,
   ...guestsArea.operations,
+  ...privacyArea.operations,
   ...arrivalsArea.operations,
   ...segmentsArea.operations,
   ...campaignsArea.operations,

@@ -139,4 +139,11 @@ export const PATCHES = {
       'the run upserts GuestStage, GuestTier, LastProperty and OpenCases (contracts/guest.ts) when they change; before, it set none',
     deprecateWhen: 'no guestLifecycle run started before it is open',
   },
+  guestErased: {
+    id: 'guest-erased',
+    where: 'guestLifecycle (workflows/guest.ts `forget`, workflows/guest-lifecycle.ts after an item)',
+    guards:
+      "a guest.erased message cancels the guest's children that may run, clears the carried state and the search attributes, and ends the run; before, the message type was unknown (a recorded rejection)",
+    deprecateWhen: 'no guestLifecycle run started before it is open',
+  },
 } as const satisfies Record<string, Patch>;
