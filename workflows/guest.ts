@@ -133,6 +133,8 @@ export class Guest {
   /** A run without carried state starts from Postgres (a terminated or reset guest keeps tier, stage, balance). */
   async load(): Promise<void> {
     const s = await db.loadGuestState({ guestId: this.guestId, now: nowIso() });
+    // An erased guest (docs/privacy.md): the run ends at once (the loop sees `erased`), whatever started it.
+    if (s.erasedAt && patched(PATCHES.guestErased.id)) this.erased = true;
     Object.assign(
       this.state,
       decide.refreshed(this.state, s),

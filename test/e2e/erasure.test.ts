@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporal } from '@temporalio/proto';
 import { createActivities } from '../../activities/index.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { GUEST_STAGE, GUEST_TIER, LAST_PROPERTY, OPEN_CASES, stateQuery } from '../../contracts/guest.js';
@@ -161,7 +162,7 @@ describe('privacy: consent history, export, erasure', () => {
     await eventually(async () => {
       const sent = await api.stack
         .db('mail_outbox')
-        .where({ guest_id: guestId, status: 'sent' })
+        .where({ guest_id: guestId, status: 'sent', template: 'stay-thank-you' })
         .first<{ id: number } | undefined>('id');
       return sent ?? undefined;
     });
@@ -265,8 +266,10 @@ describe('privacy: consent history, export, erasure', () => {
     }
     const [theCase] = json.cases as { id: string; notes: { body: string }[] }[];
     expect(theCase!.notes.map((n) => n.body)).toEqual([`Called ${first} back on ${phone}`]);
-    const mails = json.mails as { template: string; facts: unknown; to_address: string }[];
-    expect(mails.find((m) => m.template === 'stay-thank-you')).toMatchObject({ to_address: email });
+    const mails = json.mails as { template: string; status: string; to_address: string }[];
+    expect(mails.find((m) => m.template === 'stay-thank-you' && m.status === 'sent')).toMatchObject({
+      to_address: email,
+    });
     const ledgerSum = (json.ledger as { points: string | number }[]).reduce(
       (s, r) => s + Number(r.points),
       0,
@@ -425,5 +428,21 @@ describe('privacy: consent history, export, erasure', () => {
     expect(again.json).toMatchObject({ erasedAt: erased.json.erasedAt, alreadyErased: true });
     expect(await db('guests').where({ id: guestId }).first()).toEqual(guest);
     expect(await totals()).toEqual(before);
+
+    // A run started for an erased guest (the repeat's message, a staff restart) ends at once, holding nothing.
+    const erasureRun = described.runId;
+    const restarted = await post<{ runId: string }>(`/v1/guests/${guestId}/restart`, {
+      reason: 'check it ends',
+    });
+    expect(restarted.status).toBe(200);
+    await eventually(async () => {
+      const d = await guestHandle.describe();
+      return d.runId !== erasureRun && d.status.name === 'COMPLETED' ? d : undefined;
+    });
+    const fresh = await guestHandle.fetchHistory();
+    const kinds = (fresh.events ?? []).map((e) => String(temporal.api.enums.v1.EventType[e.eventType ?? 0]));
+    expect(kinds).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    expect(kinds.filter((k) => /ACTIVITY_TASK_SCHEDULED|START_CHILD|TIMER_STARTED/.test(k))).toEqual([]);
+    expect(holdsAny(JSON.stringify(readable(fresh)), needles)).toEqual([]);
   });
 });
