@@ -310,10 +310,17 @@ export async function eraseGuest(
   );
 
   // The PMS's raw bodies (they hold the profile as sent).
-  const events = await trx('pms_events')
-    .where({ guest_id: guestId })
-    .select<Row[]>('id', 'payload', 'rejection_reason');
+  const events = await trx('pms_events').where({ guest_id: guestId }).select<Row[]>('id', 'payload');
   count('pms_events', await redactJsonColumns(trx, 'pms_events', 'id', events, ['payload'], needles));
+  // Events not acted on yet would be re-signalled by the sweeper for ever: their guest is gone.
+  count(
+    'pms_events',
+    await trx('pms_events')
+      .where({ guest_id: guestId })
+      .whereNull('handled_at')
+      .whereNull('rejected_at')
+      .update({ rejected_at: input.at, rejection_reason: 'guest erased' }),
+  );
 
   // The audit entries about the guest and its cases, and any other that names the guest.
   const patterns = likeAny(needles);

@@ -8,16 +8,25 @@
  * unchanged; a marketing mail planned after is suppressed `guest_erased`. Bad input changes nothing; a repeat
  * answers the first erasure's time.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
 import { createActivities } from '../../activities/index.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { GUEST_STAGE, GUEST_TIER, LAST_PROPERTY, OPEN_CASES, stateQuery } from '../../contracts/guest.js';
 import { openApiStack, type ApiStack } from '../api-stack.js';
-import { eventually, newPmsProfileId, stayCompletedBody, zoneWhereNowIs } from '../helpers.js';
+import {
+  eventually,
+  fileDatabaseUrl,
+  newPmsProfileId,
+  stayCompletedBody,
+  zoneWhereNowIs,
+} from '../helpers.js';
 import { bookingCreatedBody, profileUpdatedBody, stayStartedBody } from '../pms-samples.js';
 
+const execFileAsync = promisify(execFile);
 const OPS = 'e2e front office (privacy)';
 const ADMIN = 'e2e data protection admin (privacy)';
 const DAY = 86_400_000;
@@ -444,5 +453,44 @@ describe('privacy: consent history, export, erasure', () => {
     expect(kinds).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
     expect(kinds.filter((k) => /ACTIVITY_TASK_SCHEDULED|START_CHILD|TIMER_STARTED/.test(k))).toEqual([]);
     expect(holdsAny(JSON.stringify(readable(fresh)), needles)).toEqual([]);
+  });
+
+  it('erases from the command line (npm run erase) as the route does', async () => {
+    const other = {
+      pmsProfileId: newPmsProfileId(),
+      firstName: 'Cli',
+      lastName: `Erasable${randomUUID().slice(0, 4)}`,
+    };
+    const res = await api.postPms(
+      profileUpdatedBody({ guest: { ...other, email: `cli.${other.pmsProfileId}@example.com` } }),
+    );
+    const { guestId: id } = (await res.json()) as { guestId: string };
+    const databaseUrl = await fileDatabaseUrl();
+    const cli = (args: string[]) =>
+      execFileAsync(process.execPath, ['--import', 'tsx', 'cli/erase-guest.ts', ...args], {
+        env: {
+          ...process.env,
+          DATABASE_URL: databaseUrl,
+          TEMPORAL_ADDRESS: inject('devServerAddress'),
+          TEMPORAL_TASK_QUEUE: api.taskQueue,
+        },
+      });
+    await expect(cli([id])).rejects.toMatchObject({ code: 2 });
+    const { stdout } = await cli([id, '--reason', 'request by letter', '--actor', 'dpo']);
+    expect(stdout).toMatch(new RegExp(`guest ${id} erased at \\S+ \\(audit \\d+\\)`));
+    const row = await api.stack
+      .db('guests')
+      .where({ id })
+      .first<{ erased_at: Date | null; last_name: string }>();
+    expect(row.erased_at).not.toBeNull();
+    expect(row.last_name).not.toBe(other.lastName);
+    expect(
+      await api.stack
+        .db('audit_log')
+        .where({ subject: `guest:${id}`, action: 'guest.erased', actor: 'cli:dpo' })
+        .first('id'),
+    ).toBeDefined();
+    const again = await cli([id, '--reason', 'request by letter']);
+    expect(again.stdout).toContain('was erased at');
   });
 });
