@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERASED, isPersonalKey, needlesOf, redactJson, redactText } from './privacy.js';
+import { ERASED, distinctiveNeedlesOf, isPersonalKey, needlesOf, redactJson, redactText } from './privacy.js';
 
 const guest = {
   first_name: 'Ottoline',
@@ -47,7 +47,19 @@ describe('what an erasure removes from text and JSON', () => {
       message: `about ${ERASED}`,
       marketing_consent: true,
     });
+    // Someone else's row: only the needles go.
+    expect(redactJson({ reason: 'about Ottoline', n: 1 }, ['Ottoline'], { keys: false })).toEqual({
+      reason: `about ${ERASED}`,
+      n: 1,
+    });
     expect(isPersonalKey('PMS_Profile-Id')).toBe(true);
     expect(isPersonalKey('propertyCode')).toBe(false);
+  });
+
+  it("looks outside the guest's own rows only for what names the guest alone", () => {
+    const d = distinctiveNeedlesOf(guest);
+    expect(d).toEqual(expect.arrayContaining(['o.q@example.com', 'Ottoline Quarrendon', 'M123456789']));
+    expect(d).not.toContain('Ottoline');
+    expect(d).not.toContain('P-77');
   });
 });

@@ -84,6 +84,26 @@ export function needlesOf(guest: {
   return [...new Set(all.filter((n) => n.length >= MIN_NEEDLE))].sort((a, b) => b.length - a.length);
 }
 
+/** Needles shorter than this are not looked for outside the guest's own rows (a name part matches other people). */
+export const MIN_DISTINCTIVE = 6;
+
+/**
+ * The needles that name this guest and no one else — the e-mail, the whole name both ways, phone, member number,
+ * PMS profile id (6 characters or more) — for rows that are not the guest's own (an audit entry about something
+ * else that mentions the guest): a first name alone would match other guests' entries.
+ */
+export function distinctiveNeedlesOf(guest: Parameters<typeof needlesOf>[0]): string[] {
+  const all = [
+    guest.email,
+    `${guest.first_name} ${guest.last_name}`,
+    `${guest.last_name} ${guest.first_name}`,
+    guest.phone ?? '',
+    guest.member_number ?? '',
+    guest.pms_profile_id ?? '',
+  ].map((n) => n.trim());
+  return [...new Set(all.filter((n) => n.length >= MIN_DISTINCTIVE))].sort((a, b) => b.length - a.length);
+}
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The text with every needle replaced by `ERASED`, in any case. */
@@ -99,17 +119,25 @@ export function holdsNeedle(text: string, needles: readonly string[]): boolean {
   return needles.some((n) => lower.includes(n.toLowerCase()));
 }
 
-/** The JSON value with personal keys' values erased and needles replaced in every other string (see above). */
-export function redactJson(value: unknown, needles: readonly string[]): unknown {
+/**
+ * The JSON value with personal keys' values erased and needles replaced in every other string (see above). With
+ * `keys: false` (a row that is not the guest's own) only the needles are replaced.
+ */
+export function redactJson(
+  value: unknown,
+  needles: readonly string[],
+  opts: { keys?: boolean } = {},
+): unknown {
+  const keys = opts.keys ?? true;
   if (typeof value === 'string') return redactText(value, needles);
-  if (Array.isArray(value)) return value.map((v) => redactJson(v, needles));
+  if (Array.isArray(value)) return value.map((v) => redactJson(v, needles, opts));
   if (value && typeof value === 'object')
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([k, v]) => [
         k,
-        isPersonalKey(k) && v !== null && v !== undefined && typeof v !== 'boolean'
+        keys && isPersonalKey(k) && v !== null && v !== undefined && typeof v !== 'boolean'
           ? ERASED
-          : redactJson(v, needles),
+          : redactJson(v, needles, opts),
       ]),
     );
   return value;

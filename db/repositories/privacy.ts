@@ -9,6 +9,7 @@ import {
   ERASED_FIRST_NAME,
   ERASED_LAST_NAME,
   GUEST_ERASED_DETAIL,
+  distinctiveNeedlesOf,
   erasedProfileId,
   holdsNeedle,
   needlesOf,
@@ -158,6 +159,7 @@ async function redactJsonColumns(
   rows: Row[],
   columns: readonly string[],
   needles: readonly string[],
+  opts: { keys?: boolean } = {},
 ): Promise<number> {
   let changed = 0;
   for (const row of rows) {
@@ -165,7 +167,7 @@ async function redactJsonColumns(
     for (const column of columns) {
       const value = row[column];
       if (value === null || value === undefined) continue;
-      const redacted = redactJson(value, needles);
+      const redacted = redactJson(value, needles, opts);
       if (JSON.stringify(redacted) !== JSON.stringify(value)) update[column] = JSON.stringify(redacted);
     }
     if (Object.keys(update).length === 0) continue;
@@ -322,18 +324,28 @@ export async function eraseGuest(
       .update({ rejected_at: input.at, rejection_reason: 'guest erased' }),
   );
 
-  // The audit entries about the guest and its cases, and any other that names the guest.
-  const patterns = likeAny(needles);
-  const entries = await trx('audit_log')
-    .whereIn('subject', subjectsOf(guestId, caseIds))
-    .modify((q) => {
-      if (patterns.length > 0)
-        void q
-          .orWhereRaw('before::text ilike any (?::text[])', [patterns])
-          .orWhereRaw('after::text ilike any (?::text[])', [patterns]);
-    })
-    .select<Row[]>('id', 'before', 'after');
-  count('audit_log', await redactJsonColumns(trx, 'audit_log', 'id', entries, ['before', 'after'], needles));
+  // The audit entries about the guest and its cases: personal keys and needles. Any other entry that names the
+  // guest unmistakably (e-mail, whole name, phone, numbers): those needles only, the rest of it is someone else's.
+  const subjects = subjectsOf(guestId, caseIds);
+  const own = await trx('audit_log').whereIn('subject', subjects).select<Row[]>('id', 'before', 'after');
+  count('audit_log', await redactJsonColumns(trx, 'audit_log', 'id', own, ['before', 'after'], needles));
+  const distinctive = distinctiveNeedlesOf(guest);
+  if (distinctive.length > 0) {
+    const patterns = likeAny(distinctive);
+    const others = await trx('audit_log')
+      .whereNotIn('subject', subjects)
+      .whereRaw('(before::text ilike any (?::text[]) or after::text ilike any (?::text[]))', [
+        patterns,
+        patterns,
+      ])
+      .select<Row[]>('id', 'before', 'after');
+    count(
+      'audit_log',
+      await redactJsonColumns(trx, 'audit_log', 'id', others, ['before', 'after'], distinctive, {
+        keys: false,
+      }),
+    );
+  }
 
   return { erasedAt: input.at, alreadyErased: false, rows, childWorkflowIds };
 }

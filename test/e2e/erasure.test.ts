@@ -343,6 +343,27 @@ describe('privacy: consent history, export, erasure', () => {
         (await api.env.client.workflow.getHandle(id).describe()).status.name === 'RUNNING' ? true : undefined,
       );
 
+    // Someone else's audit entries: one that mentions the guest's address keeps all but the address; one about
+    // another guest of the same first name is left alone.
+    const [mention] = await db('audit_log')
+      .insert({
+        actor: 'e2e',
+        action: 'campaign.note',
+        subject: 'campaign:e2e-privacy',
+        after: JSON.stringify({ note: `bounced for ${email}`, reason: 'kept as written' }),
+      })
+      .returning<{ id: number }[]>('id');
+    const [namesake] = await db('audit_log')
+      .insert({
+        actor: 'e2e',
+        action: 'guest.created',
+        subject: `guest:${randomUUID()}`,
+        after: JSON.stringify({ first_name: first, last_name: 'Someone-Else' }),
+      })
+      .returning<{ id: number }[]>('id');
+
+    const mentionId = mention!.id;
+    const namesakeId = namesake!.id;
     const erased = await post<{ erasedAt: string; alreadyErased: boolean; auditId: number }>(
       `/v1/guests/${guestId}/erasure`,
       { reason: `Asked by e-mail from ${first} ${last} <${email}>` },
@@ -382,6 +403,13 @@ describe('privacy: consent history, export, erasure', () => {
       }`,
     );
     expect(columns.has('consent_history')).toBe(true);
+    const audit = (id: number) => db('audit_log').where({ id }).first<{ after: Record<string, unknown> }>();
+    expect((await audit(mentionId)).after).toEqual({
+      note: 'bounced for [erased]',
+      reason: 'kept as written',
+    });
+    expect((await audit(namesakeId)).after).toEqual({ first_name: first, last_name: 'Someone-Else' });
+    await db('audit_log').where({ id: namesakeId }).delete();
     expect(await columnsHolding(needles, columns)).toEqual([]);
 
     // Every history of the guest's workflows and their search attributes.
