@@ -97,6 +97,8 @@ export async function snapshotOf(db: Db, guestId: string, now: string): Promise<
     redemptionMinimum: rules.redemptionMinimum,
     agenda,
     reviewYear: reviewSchedule(guestId, record.timezone, now, rules.reviewJitterHours).year,
+    // Only for an erased guest (docs/privacy.md): a run that loads one ends at once.
+    ...(record.erased_at ? { erasedAt: record.erased_at.toISOString() } : {}),
   };
 }
 

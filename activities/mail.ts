@@ -277,7 +277,7 @@ export function createMailCore(deps: MailDeps) {
     Pick<outbox.OutboxRow, 'to_address' | 'locale' | 'subject' | 'body_text' | 'body_html'> | undefined
   > {
     const contact = await guests.contactOf(db, row.guest_id);
-    if (!contact || !contact.email) return undefined;
+    if (!contact || !contact.email || contact.erased_at) return undefined;
     const rendered = await render(
       contact,
       row.template,
@@ -297,10 +297,12 @@ export function createMailCore(deps: MailDeps) {
   /** Marketing consent and open cases again at the send time: either may have changed since planning. */
   async function stillWanted(row: outbox.PlannedOutboxRow): Promise<string | undefined> {
     if (row.class !== 'marketing') return undefined;
+    const consent = await guests.consentOf(db, row.guest_id);
     const decision = decideMail({
       mailClass: 'marketing',
       now: activityNow(),
-      marketingConsent: await guests.hasMarketingConsent(db, row.guest_id),
+      guestErased: Boolean(consent?.erased_at),
+      marketingConsent: Boolean(consent?.marketing_consent),
       openServiceCase: (await mailPlan.openServiceCases(db, row.guest_id)) > 0,
     });
     return decision.action === 'skip' ? decision.text : undefined;
@@ -439,7 +441,12 @@ export function createMailActivities(deps: MailDeps) {
           await outbox.recordError(db, mail.id, 'the mail does not render at its send time', false);
           throw err;
         }
-        const decision = decideMail({ mailClass: mail.class, now: activityNow(), recipientGone: !fresh });
+        const decision = decideMail({
+          mailClass: mail.class,
+          now: activityNow(),
+          guestErased: !fresh && Boolean((await guests.consentOf(db, mail.guest_id))?.erased_at),
+          recipientGone: !fresh,
+        });
         if (decision.action === 'skip') {
           await outbox.suppressClaimed(db, mail.id, decision.text);
           return { alreadySent: true };
@@ -531,6 +538,7 @@ export function createMailActivities(deps: MailDeps) {
           const decision = decideMail({
             mailClass,
             ...times,
+            guestErased: locked.erased_at !== null,
             marketingConsent: locked.marketing_consent,
             openServiceCase,
             exitCondition,

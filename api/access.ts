@@ -83,6 +83,10 @@ export const ROUTES = [
   route('POST', '/v1/guests/:id/win-back', 'staff'),
   route('POST', '/v1/guests/:id/reload', 'staff'),
   route('POST', '/v1/guests/:id/restart', 'admin'),
+  // A guest's privacy (api/privacy/router.ts, docs/privacy.md): consent history, export, erasure.
+  route('GET', '/v1/guests/:id/consents', 'staff'),
+  route('GET', '/v1/guests/:id/export', 'admin'),
+  route('POST', '/v1/guests/:id/erasure', 'admin'),
 
   route('POST', '/v1/cases', 'staff'),
   route('GET', '/v1/cases', 'staff'),

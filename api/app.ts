@@ -17,6 +17,7 @@ import { workflowsRouter } from './workflows/router.js';
 import { casesRouter } from './cases/router.js';
 import { errorMiddleware, HttpError, jsonBodyOnly } from './errors.js';
 import { guestsRouter } from './guests/router.js';
+import { privacyRouter } from './privacy/router.js';
 import { linksRouter } from './links/router.js';
 import { marketingRouter } from './marketing/router.js';
 import { docsRouter } from './openapi/router.js';
@@ -154,6 +155,8 @@ export function createApp(deps: AppDeps): Express {
     requireRole(deps.db, ROLES_FOR.staff),
     jsonBodyOnly,
     express.json({ limit: '64kb' }),
+    // A guest's consents, export and erasure (docs/privacy.md).
+    privacyRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }),
     guestsRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger }),
   );
   app.use(

@@ -10,6 +10,7 @@
  * Temporal did not confirm (unreachable, no answer in time) may still happen: its row stays, with `outcome`
  * `unconfirmed`, and the answer is a 503.
  */
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
 import * as audit from '../db/repositories/audit.js';
@@ -39,7 +40,8 @@ export interface ActionDone<T> {
 export async function auditedAction<T extends object>(
   db: Db,
   entry: AuditedAction,
-  act: (auditId: number) => Promise<ActionDone<T>>,
+  /** `trx`: the transaction of the audit row, for an action whose own writes go with it (an erasure). */
+  act: (auditId: number, trx: Knex.Transaction) => Promise<ActionDone<T>>,
 ): Promise<T & { auditId: number }> {
   const { actor, action, subject, reason, facts } = entry;
   const after = (more: Record<string, unknown>) => ({ reason, ...facts, ...more });
@@ -53,7 +55,7 @@ export async function auditedAction<T extends object>(
     });
     let done: ActionDone<T>;
     try {
-      done = await act(auditId);
+      done = await act(auditId, trx);
     } catch (err) {
       // Refused: the transaction rolls back, no row remains.
       if (err instanceof HttpError && err.status < 500) throw err;

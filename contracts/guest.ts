@@ -44,6 +44,8 @@ export interface GuestSnapshot {
   agenda: Agenda;
   /** The calendar year (guest's local) that the next 1 January review looks back on. */
   reviewYear: number;
+  /** Set only for an erased guest (docs/privacy.md): a run that loads it ends at once. */
+  erasedAt?: string;
 }
 
 /** The last message the workflow could not act on, and why. */

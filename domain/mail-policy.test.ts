@@ -57,6 +57,13 @@ const step = {
 
 /** One row a reason: the facts, and the `suppression_reason` recorded (the spelling of rows already stored). */
 const skips: [SuppressionReason, MailPolicyFacts, string][] = [
+  // An erased guest gets no mail of any class, before any other reason (docs/privacy.md).
+  [
+    'guest_erased',
+    { ...transactional, guestErased: true, recipientGone: true },
+    'guest_erased: the guest asked to be forgotten',
+  ],
+  ['guest_erased', { ...marketing, guestErased: true }, 'guest_erased: the guest asked to be forgotten'],
   ['no_guest', { ...transactional, recipientGone: true }, 'no_guest: the guest or their address is gone'],
   [
     'no_staff_address',

@@ -9,6 +9,9 @@
  * The reasons, in the order they are looked at (one reason per mail: the first that holds):
  *
  * Who the mail goes to
+ * - `guest_erased`: the guest's personal data was erased (db/repositories/privacy.ts `eraseGuest`): no mail of any
+ *   class goes to them again, when planned, at the send time, or in a campaign; the mails waiting for their send
+ *   time are withdrawn by the erasure itself. `guest_erased: the guest asked to be forgotten`.
  * - `no_guest`: at the send time the guest, or their address, is gone (an erasure): the row is not sent
  *   (activities/mail.ts `deliverMail`). `no_guest: the guest or their address is gone`.
  * - `no_staff_address`: a case escalation to a property's duty or general manager, and the property has no such
@@ -55,6 +58,7 @@ import { conditionNotMet, type ConditionFacts } from './cadence.js';
 
 /** Every reason a mail is not sent: the first word of `mail_outbox.suppression_reason`. */
 export const SUPPRESSION_REASONS = [
+  'guest_erased',
   'no_guest',
   'no_staff_address',
   'not_in_house',
@@ -288,6 +292,8 @@ export interface MailPolicyFacts {
   now: string;
   /** `now` in the recipient's zone, `yyyy-MM-dd HH:mm`: needed to hold for a window and judge quiet days. */
   localNow?: string;
+  /** The guest's personal data was erased (`guests.erased_at`). */
+  guestErased?: boolean;
   /** At the send time: the guest or their address is gone. */
   recipientGone?: boolean;
   /** A mail to a property's manager: the address on file (null: none). */
@@ -381,6 +387,7 @@ function whenInWindow(facts: MailPolicyFacts): MailDecision & { action: 'send' |
 
 /** Whether a mail is sent now, held until a time, or skipped with a reason (see the file comment). */
 export function decideMail(facts: MailPolicyFacts): MailDecision {
+  if (facts.guestErased) return skip('guest_erased', 'the guest asked to be forgotten');
   if (facts.recipientGone) return skip('no_guest', 'the guest or their address is gone');
   if (facts.staff && !facts.staff.address)
     return skip(

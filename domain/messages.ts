@@ -186,7 +186,22 @@ export interface ReferralRewardedMessage {
   points: number;
 }
 
+/**
+ * The guest's personal data was erased (`POST /v1/guests/:id/erasure`, docs/privacy.md): the workflow asks the
+ * children that may still run (found in Postgres by the erasure, and its own win-back) to stop, clears what it
+ * carries and ends. Ids only. `eventId`: `erasure:<audit entry id>`.
+ */
+export interface GuestErasedMessage {
+  type: 'guest.erased';
+  eventId: string;
+  source: string;
+  occurredAt: string;
+  /** Follow-ups, cases and in-stay care of the guest that may be running (a finished one is passed over). */
+  childWorkflowIds: string[];
+}
+
 export type GuestMessage =
+  | GuestErasedMessage
   | StayCompletedMessage
   | StayAmendedMessage
   | StayCancelledMessage
@@ -323,6 +338,8 @@ export function messageProblem(message: GuestMessage): string | undefined {
       return message.booking && typeof message.booking.bookingId === 'string' ? undefined : 'booking missing';
     case 'profile.updated':
       return Array.isArray(message.changed) ? undefined : 'changed missing';
+    case 'guest.erased':
+      return Array.isArray(message.childWorkflowIds) ? undefined : 'childWorkflowIds missing';
     case 'member.enrolled':
     case 'churn.reason_given':
     case 'referral.rewarded':

@@ -62,6 +62,7 @@ export function decideCampaignMail(
   return decideMail({
     mailClass: 'marketing',
     ...zones.localTimes(now, fact.timezone),
+    guestErased: fact.erased_at !== null && fact.erased_at !== undefined,
     recipientGone: !fact.email,
     marketingConsent: fact.marketing_consent,
     openServiceCase: fact.open_cases > 0,

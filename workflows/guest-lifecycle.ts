@@ -217,6 +217,20 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
   // ---- 2. a run without carried state starts from Postgres ----------------------------------------------------
   if (!input.state) await guest.load();
 
+  /**
+   * The guest was erased (workflows/guest.ts `forget` and `load`, docs/privacy.md): no search attribute is left,
+   * and the run ends; what is still in the inbox (ids) goes with it.
+   */
+  const forgotten = () => {
+    upsertSearchAttributes([
+      { key: GUEST_STAGE, value: null },
+      { key: GUEST_TIER, value: null },
+      { key: LAST_PROPERTY, value: null },
+      { key: OPEN_CASES, value: null },
+    ]);
+  };
+  if (guest.erased) return forgotten();
+
   // What staff filter on (contracts/guest.ts search attributes), upserted when it changes: at the start of a run
   // whose attributes differ (a new guest, a run before them), then after an item or a deadline that changed the
   // stage, the tier, the last property or the open cases. Each upsert is one history event.
@@ -343,6 +357,7 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
     }
     await guest.handle(inbox.shift()!);
     handledThisRun += 1;
+    if (guest.erased) return forgotten();
     publish();
   }
 }

@@ -28,6 +28,7 @@ import type { MailOrder, ReviewRun, StageChange, WinBackStart } from '../domain/
 import { idempotencyKey } from '../domain/ids.js';
 import {
   messageProblem,
+  type GuestErasedMessage,
   type GuestMessage,
   type StayAmendedMessage,
   type StayCancelledMessage,
@@ -112,6 +113,8 @@ export class Guest {
   waitsForHeldMails = false;
   /** Staff asked for the guest to be read again: the loop publishes the search attributes even if unchanged. */
   republish = false;
+  /** The guest was erased (`forget`): the loop clears the search attributes and ends the run. */
+  erased = false;
   /** While a stay is handled, the mails it causes are collected for its follow-up child. */
   private withFollowUp: FollowUpMail[] | null = null;
 
@@ -132,6 +135,8 @@ export class Guest {
   /** A run without carried state starts from Postgres (a terminated or reset guest keeps tier, stage, balance). */
   async load(): Promise<void> {
     const s = await db.loadGuestState({ guestId: this.guestId, now: nowIso() });
+    // An erased guest (docs/privacy.md): the run ends at once (the loop sees `erased`), whatever started it.
+    if (s.erasedAt && patched(PATCHES.guestErased.id)) this.erased = true;
     Object.assign(
       this.state,
       decide.refreshed(this.state, s),
@@ -171,7 +176,7 @@ export class Guest {
     }
     // A guest still a prospect after the message (a booking, a profile with consent) is invited, once; not on a
     // check-in: the stay makes the guest a member at check-out (the program is open).
-    if (message.type !== 'stay.started') this.inviteIfProspect();
+    if (message.type !== 'stay.started' && !this.erased) this.inviteIfProspect();
     this.state.eventsHandled += 1;
   }
 
@@ -361,11 +366,45 @@ export class Guest {
         await this.setStage(cleared.stage);
         break;
       }
+      case 'guest.erased':
+        if (patched(PATCHES.guestErased.id)) await this.forget(message);
+        break;
       case 'booking.cancelled':
       case 'churn.reason_given':
         break;
     }
     await db.markEventHandled({ eventId: message.eventId });
+  }
+
+  // ---- privacy (docs/privacy.md) ----------------------------------------------------------------------------
+
+  /**
+   * The guest was erased (its Postgres rows are anonymised already, and the mails waiting for their send time
+   * withdrawn): the children that may still run — those the erasure found (follow-ups, cases, in-stay care) and
+   * the win-back this run holds — are asked to stop (each withdraws what it holds and ends cancelled; one that has
+   * finished is passed over); the carried state forgets the agenda, the last stay, the flags and transitions; the
+   * loop then clears the search attributes and ends the run (workflows/guest-lifecycle.ts). Ids only.
+   */
+  private async forget(message: GuestErasedMessage): Promise<void> {
+    const children = new Set(message.childWorkflowIds);
+    if (this.state.winBack) children.add(this.state.winBack.workflowId);
+    for (const workflowId of children) {
+      try {
+        await getExternalWorkflowHandle(workflowId).cancel();
+      } catch (err) {
+        log.info('child not running', { workflowId, error: String(err) });
+      }
+    }
+    Object.assign(this.state, {
+      agenda: {},
+      lastStay: null,
+      riskFlags: [],
+      recentStages: [],
+      winBack: null,
+      invitationDueAt: null,
+      lastError: null,
+    });
+    this.erased = true;
   }
 
   /** A service case: the guest is flagged at risk until it closes, and the case's workflow starts. */

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/knex.js';
 import * as audit from '../../db/repositories/audit.js';
 import * as cases from '../../db/repositories/cases.js';
+import * as consents from '../../db/repositories/consents.js';
 import type { CaseCategory } from '../../domain/cases.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as outbox from '../../db/repositories/outbox.js';
@@ -116,6 +117,15 @@ export async function withdrawMarketingConsent(
     if (!before.marketing_consent) return { changed: false, at: new Date(), eventId, suppressedMails: [] };
     const at = await guests.turnMarketingConsentOff(trx, guestId);
     const suppressedMails = await outbox.suppressPendingMarketing(trx, guestId, UNSUBSCRIBED);
+    await consents.recordChange(trx, {
+      guestId,
+      from: true,
+      to: false,
+      source: 'unsubscribe_link',
+      actor: LINK_ACTOR,
+      eventId,
+      at,
+    });
     await audit.record(trx, {
       actor: LINK_ACTOR,
       action: CONSENT_OFF_ACTION,

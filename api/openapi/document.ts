@@ -21,6 +21,7 @@ import {
 } from '../access.js';
 import { casesArea } from '../cases/openapi.js';
 import { guestsArea } from '../guests/openapi.js';
+import { privacyArea } from '../privacy/openapi.js';
 import { linksArea } from '../links/openapi.js';
 import { cadencesArea, templatesArea } from '../marketing/openapi.js';
 import { pmsArea } from '../pms/openapi.js';
@@ -40,6 +41,7 @@ const AREAS = [
   pmsArea,
   pmsAdaptersArea,
   guestsArea,
+  privacyArea,
   arrivalsArea,
   segmentsArea,
   campaignsArea,
@@ -59,6 +61,7 @@ const OPERATIONS = {
   ...pmsArea.operations,
   ...pmsAdaptersArea.operations,
   ...guestsArea.operations,
+  ...privacyArea.operations,
   ...arrivalsArea.operations,
   ...segmentsArea.operations,
   ...campaignsArea.operations,

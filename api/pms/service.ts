@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/knex.js';
 import * as audit from '../../db/repositories/audit.js';
 import * as bookings from '../../db/repositories/bookings.js';
+import * as consents from '../../db/repositories/consents.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as intake from '../../db/repositories/pms-intake.js';
 import * as pmsEvents from '../../db/repositories/pms-events.js';
@@ -103,6 +104,7 @@ async function recordGuest(
   if (inserted) {
     const created = hasExtras ? await guests.updateExtras(trx, inserted.id, extras) : inserted;
     const setExtras = guests.extraColumns(extras);
+    await recordConsent(trx, body, inserted.marketing_consent, created);
     await audit.record(trx, {
       actor,
       action: 'guest.created',
@@ -117,6 +119,7 @@ async function recordGuest(
   let updated = await guests.updateProfile(trx, current.id, profile, asOf);
   if (hasExtras) updated = await guests.updateExtras(trx, current.id, extras);
   const diff = guests.fullProfileChanges(current, updated);
+  await recordConsent(trx, body, current.marketing_consent, updated);
   if (diff.fields.length > 0) {
     await audit.record(trx, {
       actor,
@@ -127,6 +130,24 @@ async function recordGuest(
     });
   }
   return { guest: updated, created: false, changed: diff.fields };
+}
+
+/** A change of marketing consent the event made, in the consent history (db/repositories/consents.ts). */
+async function recordConsent(
+  trx: Knex.Transaction,
+  body: EventBody,
+  before: boolean,
+  after: guests.GuestRow,
+): Promise<void> {
+  await consents.recordChange(trx, {
+    guestId: after.id,
+    from: before,
+    to: after.marketing_consent,
+    source: 'pms',
+    actor: `pms:event:${body.id}`,
+    eventId: body.id,
+    at: new Date(body.occurredAt),
+  });
 }
 
 /** JSON with object keys sorted at every level. */

@@ -30,6 +30,7 @@ import * as m025 from './20261206_025_report_indexes.js';
 import * as m026 from './20261206_026_program_rules_drafts.js';
 import * as m027 from './20261206_027_stay_amendments.js';
 import * as m028 from './20261206_028_pms_adapters.js';
+import * as m030 from './20261206_030_privacy.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -64,4 +65,5 @@ export const migrations: Record<string, Migration> = {
   '20261206_026_program_rules_drafts': m026,
   '20261206_027_stay_amendments': m027,
   '20261206_028_pms_adapters': m028,
+  '20261206_030_privacy': m030,
 };

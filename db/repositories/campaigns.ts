@@ -239,6 +239,8 @@ export interface MailFactsRow {
   locale: string;
   email: string | null;
   marketing_consent: boolean;
+  /** When the guest's personal data was erased (migration 030), or null. */
+  erased_at: Date | null;
   /** Service cases not closed: open, or resolved and waiting for the guest's satisfaction check. */
   open_cases: number;
   /** Marketing mails queued or sent, planned at or after the guest's frequency window start. */
@@ -268,6 +270,7 @@ export async function mailFacts(
       'g.locale',
       'g.email',
       'g.marketing_consent',
+      'g.erased_at',
       db.raw(
         `(select count(*) from service_cases c where c.guest_id = g.id and c.status in ('open', 'resolved'))::int
            as open_cases`,

@@ -29,6 +29,8 @@ export interface GuestRow {
   /** 'YYYY-MM-DD' */
   tier_valid_through: string | null;
   tier_floor: string | null;
+  /** When the guest's personal data was erased (migration 030, docs/privacy.md), or null. */
+  erased_at?: Date | null;
 }
 
 export const PROFILE_FIELDS = ['first_name', 'last_name', 'email', 'locale', 'timezone'] as const;
@@ -101,10 +103,11 @@ export async function findById(db: Knex, id: string): Promise<GuestRow | undefin
 export async function contactOf(
   db: Knex,
   id: string,
-): Promise<Pick<GuestRow, 'first_name' | 'last_name' | 'email' | 'locale'> | undefined> {
+): Promise<Pick<GuestRow, 'first_name' | 'last_name' | 'email' | 'locale' | 'erased_at'> | undefined> {
   return (
-    (await db<GuestRow>('guests').where({ id }).first('first_name', 'last_name', 'email', 'locale')) ??
-    undefined
+    (await db<GuestRow>('guests')
+      .where({ id })
+      .first('first_name', 'last_name', 'email', 'locale', 'erased_at')) ?? undefined
   );
 }
 
@@ -116,6 +119,21 @@ export async function exists(db: Knex, id: string): Promise<boolean> {
 export async function hasMarketingConsent(db: Knex, id: string): Promise<boolean> {
   const guest = await db<GuestRow>('guests').where({ id }).first('marketing_consent');
   return Boolean(guest?.marketing_consent);
+}
+
+/** The guest's marketing consent and erasure (migration 030); undefined for a guest that is gone. */
+export async function consentOf(
+  db: Knex,
+  id: string,
+): Promise<{ marketing_consent: boolean; erased_at: Date | null } | undefined> {
+  return (
+    (await db('guests')
+      .where({ id })
+      .first<{ marketing_consent: boolean; erased_at: Date | null } | undefined>(
+        'marketing_consent',
+        'erased_at',
+      )) ?? undefined
+  );
 }
 
 // --- what only a profile update carries ----------------------------------------------------------------------
@@ -410,6 +428,8 @@ export async function findLinkGuest(db: Knex, id: string): Promise<LinkGuestRow 
   return (
     (await db<LinkGuestRow>('guests')
       .where({ id })
+      // An erased guest's links lead nowhere (docs/privacy.md).
+      .whereNull('erased_at')
       .first('id', 'locale', 'churn_reason', 'churn_reason_at', 'marketing_consent')) ?? undefined
   );
 }

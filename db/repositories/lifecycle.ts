@@ -88,6 +88,8 @@ export interface GuestRecord {
   referred_by_guest_id: string | null;
   marketing_consent: boolean;
   birthday: string | null;
+  /** When the guest's personal data was erased (migration 030), or null. */
+  erased_at: Date | null;
 }
 
 export async function recordOf(
@@ -110,6 +112,7 @@ export async function recordOf(
       'referred_by_guest_id',
       'marketing_consent',
       'birthday',
+      'erased_at',
     );
   if (opts.lock) void q.forUpdate();
   return (await q) ?? undefined;

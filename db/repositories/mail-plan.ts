@@ -9,6 +9,8 @@ export interface PlanningGuest {
   id: string;
   timezone: string;
   marketing_consent: boolean;
+  /** When the guest's personal data was erased (migration 030), or null. */
+  erased_at: Date | null;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function lockGuest(trx: Knex.Transaction, guestId: string): Promise
     (await trx<PlanningGuest>('guests')
       .where({ id: guestId })
       .forNoKeyUpdate()
-      .first('id', 'timezone', 'marketing_consent')) ?? undefined
+      .first('id', 'timezone', 'marketing_consent', 'erased_at')) ?? undefined
   );
 }
 

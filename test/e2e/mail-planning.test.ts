@@ -414,6 +414,19 @@ describe('unsubscribe', () => {
       before: { marketing_consent: true },
       after: { marketing_consent: false, suppressedMails: [scheduled.outboxId] },
     });
+    // The consent history's row, in the same transaction (docs/privacy.md).
+    expect(
+      await db('consent_history')
+        .where({ guest_id: id })
+        .orderBy('id')
+        .select('from_consent', 'to_consent', 'source', 'actor', 'event_id'),
+    ).toContainEqual({
+      from_consent: true,
+      to_consent: false,
+      source: 'unsubscribe_link',
+      actor: 'guest:link',
+      event_id: audit[0]!.after.eventId,
+    });
     const signals = await signalsOf(id);
     expect(signals).toEqual([
       {

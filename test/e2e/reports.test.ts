@@ -153,6 +153,7 @@ describe('a property of its own, in Shanghai days, by month', () => {
     }>('suppressed-mails', q);
     expect(a.total).toBe(3);
     expect(a.reasons.map((r) => r.reason)).toEqual([
+      'guest_erased',
       'no_guest',
       'no_staff_address',
       'not_in_house',

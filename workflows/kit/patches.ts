@@ -153,4 +153,11 @@ export const PATCHES = {
       'a stay the PMS voided is reversed (correctStay: ledger rows `stay_cancelled`, the stay marked cancelled, its held follow-up mails suppressed) and its follow-up cancelled; before, the message type was unknown and rejected',
     deprecateWhen: 'no guestLifecycle run started before it is open',
   },
+  guestErased: {
+    id: 'guest-erased',
+    where: 'guestLifecycle (workflows/guest.ts `forget`, workflows/guest-lifecycle.ts after an item)',
+    guards:
+      "a guest.erased message cancels the guest's children that may run, clears the carried state and the search attributes, and ends the run; before, the message type was unknown (a recorded rejection)",
+    deprecateWhen: 'no guestLifecycle run started before it is open',
+  },
 } as const satisfies Record<string, Patch>;

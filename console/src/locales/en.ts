@@ -326,6 +326,7 @@ const en = {
   },
   mailStatus: { sent: 'Sent', suppressed: 'Suppressed', failed: 'Failed', pending: 'Held' },
   suppression: {
+    guest_erased: 'Guest erased',
     no_guest: 'No guest',
     no_staff_address: 'No staff address',
     not_in_house: 'Not in house',

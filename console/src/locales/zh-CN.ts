@@ -317,6 +317,7 @@ const zh: Messages = {
   },
   mailStatus: { sent: '已发送', suppressed: '未发送', failed: '失败', pending: '待发送' },
   suppression: {
+    guest_erased: '宾客已被删除',
     no_guest: '无此宾客',
     no_staff_address: '无员工邮箱',
     not_in_house: '不在店',
