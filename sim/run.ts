@@ -730,6 +730,9 @@ export async function runScenario(
           const t = performance.now();
           await Promise.all(group.map((e) => send(e)));
           prof.send += performance.now() - t;
+          // What the events set off (a cancelled stay cancels its follow-up) runs before the clock moves on.
+          await new Promise((r) => setTimeout(r, 25));
+          await settle();
         }
         if (Math.floor((sent + group.length) / 100) > Math.floor(sent / 100))
           log(

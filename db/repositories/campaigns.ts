@@ -565,6 +565,7 @@ export async function outcomes(
                              and b.created_at >= r.send_at and b.created_at < r.send_at + make_interval(days => ?))
                              as booked) b
        cross join lateral (select exists (select 1 from stays s where s.guest_id = r.guest_id
+                             and s.cancelled_at is null
                              and s.arrival >= (r.send_at at time zone 'UTC')::date
                              and s.arrival < (r.send_at at time zone 'UTC')::date + ?::int) as stayed) s
        cross join lateral (select exists (select 1 from audit_log a where a.subject = 'guest:' || r.guest_id

@@ -131,7 +131,10 @@ export async function amend(
   return row!;
 }
 
-/** A stay voided by the PMS: marked, kept. */
+/**
+ * A stay voided by the PMS: marked, kept. It no longer waits for a rate (`earn_flag` cleared): an admin's re-earn
+ * must not pay it.
+ */
 export async function markCancelled(
   db: Knex,
   input: { stayId: string; eventId: string; at: Date },
@@ -139,7 +142,7 @@ export async function markCancelled(
   await db('stays')
     .where({ id: input.stayId })
     .whereNull('cancelled_at')
-    .update({ cancelled_at: input.at, cancelled_event_id: input.eventId });
+    .update({ cancelled_at: input.at, cancelled_event_id: input.eventId, earn_flag: null });
 }
 
 /** What the stay's ledger rows add up to now: its base points and its tier bonus (corrections included). */
