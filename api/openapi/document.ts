@@ -32,6 +32,7 @@ import { arrivalsArea } from '../arrivals/openapi.js';
 import { segmentsArea } from '../segments/openapi.js';
 import { campaignsArea } from '../campaigns/openapi.js';
 import { reportsArea } from '../reports/openapi.js';
+import { importsArea } from '../imports/openapi.js';
 import { errorBody, idempotencyKeyHeader, type Area, type OperationSpec } from './spec.js';
 
 /** In the order `/docs` shows them. */
@@ -45,6 +46,7 @@ const AREAS = [
   casesArea,
   workflowsArea,
   programArea,
+  importsArea,
   templatesArea,
   cadencesArea,
   linksArea,
@@ -63,6 +65,7 @@ const OPERATIONS = {
   ...casesArea.operations,
   ...workflowsArea.operations,
   ...programArea.operations,
+  ...importsArea.operations,
   ...templatesArea.operations,
   ...cadencesArea.operations,
   ...linksArea.operations,

@@ -28,6 +28,7 @@ import * as m023 from './20261206_023_segments.js';
 import * as m024 from './20261206_024_campaigns.js';
 import * as m025 from './20261206_025_report_indexes.js';
 import * as m026 from './20261206_026_program_rules_drafts.js';
+import * as m029 from './20261206_029_member_import.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -60,4 +61,5 @@ export const migrations: Record<string, Migration> = {
   '20261206_024_campaigns': m024,
   '20261206_025_report_indexes': m025,
   '20261206_026_program_rules_drafts': m026,
+  '20261206_029_member_import': m029,
 };

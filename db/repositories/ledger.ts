@@ -26,7 +26,9 @@ export type LedgerReason =
   | 'redemption'
   | 'adjustment'
   | 'expiry'
-  | 'compensation';
+  | 'compensation'
+  /** The opening balance of a member import, or its correction by a later file (api/imports/members.ts). */
+  | 'import';
 
 /** Where a movement comes from: stay, tier bonus, referral, welcome back, … */
 export type LedgerSource =
@@ -37,7 +39,8 @@ export type LedgerSource =
   | 'redemption'
   | 'adjustment'
   | 'expiry'
-  | 'compensation';
+  | 'compensation'
+  | 'import';
 
 export interface PostInput {
   guestId: string;
