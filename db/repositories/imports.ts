@@ -339,6 +339,19 @@ export async function writeBatch(trx: Knex.Transaction, plan: BatchPlan): Promis
     });
 }
 
+/**
+ * The year (UTC) of the guest's last `import` tier row, or null: the annual review holds an imported tier until a
+ * full calendar year in the program (domain/tier-review.ts `importedTierHeld`).
+ */
+export async function importedTierYear(db: Knex, guestId: string): Promise<number | null> {
+  const { rows } = await db.raw<{ rows: { year: number | null }[] }>(
+    `select max(extract(year from valid_from))::int as year from tier_history
+     where guest_id = ? and source = 'import'`,
+    [guestId],
+  );
+  return rows[0]?.year ?? null;
+}
+
 // --- workflows ---------------------------------------------------------------------------------------------------
 
 /** The imported guests whose workflow is not yet started or reloaded, in line order. */
