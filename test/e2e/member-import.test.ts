@@ -8,11 +8,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { importMembers, type ImportResult } from '../../api/imports/members.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { countTables, openApiStack, type ApiStack } from '../api-stack.js';
-import { eventually } from '../helpers.js';
+import { eventually, fileDatabaseUrl } from '../helpers.js';
 import { generatedMembers, memberCsv, memberLine } from '../member-files.js';
 
 let api: ApiStack;
@@ -308,5 +309,47 @@ describe('member import', () => {
     expect((await api.request('GET', '/v1/admin/imports/999999', undefined, { key: admin })).status).toBe(
       404,
     );
+  });
+
+  it('runs from the command line: progress on stderr, a summary on stdout; again, nothing changes', async () => {
+    const file = await fileOf(
+      'members-cli.csv',
+      memberCsv([...generatedMembers(30, 5), { ...memberLine(77, 5), tier: 'bronze' }]),
+    );
+    const cli = async () => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'cli/import-members.ts', file, '--batch', '10', '--report-dir', dir],
+        {
+          env: {
+            ...process.env,
+            NODE_ENV: 'development',
+            DATABASE_URL: await fileDatabaseUrl(),
+            TEMPORAL_ADDRESS: inject('devServerAddress'),
+            TEMPORAL_TASK_QUEUE: api.taskQueue,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      return { code, stdout, stderr };
+    };
+    const first = await cli();
+    expect(first.code, first.stderr).toBe(0);
+    // Not a terminal: plain progress lines, each with the rate and the ETA.
+    expect(first.stderr).toMatch(/\] +\d+% (rows|workflows) .*\/s +ETA /);
+    expect(first.stderr).not.toContain('\r');
+    expect(first.stdout).toMatch(/created +30\n/);
+    expect(first.stdout).toMatch(/bad +1 +\(report: .*import-\d+-report\.csv\)/);
+    expect(first.stdout).toMatch(/workflows 30\/30 started or reloaded/);
+    const before = await countTables(api.stack.db, TABLES);
+    const second = await cli();
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/was imported before .*nothing changed/);
+    expect(await countTables(api.stack.db, TABLES)).toEqual(before);
   });
 });
