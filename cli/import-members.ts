@@ -16,6 +16,7 @@ import {
   DEFAULT_WORKFLOW_CONCURRENCY,
   ImportFileError,
   importMembers,
+  ImportRunningError,
 } from '../api/imports/members.js';
 import { connectClient, temporalTarget } from '../lib/runtime.js';
 import { duration, progressBar } from './import-progress.js';
@@ -94,7 +95,9 @@ try {
   console.error(
     err instanceof ImportFileError
       ? `the file cannot be imported: ${err.message}`
-      : `the import stopped: ${(err as Error).message}\nrun the same command again to continue after the last committed batch`,
+      : err instanceof ImportRunningError
+        ? `import ${err.importId ?? ''} of this file is running in another process: wait for it, or stop it and run this again`
+        : `the import stopped: ${(err as Error).message}\nrun the same command again to continue after the last committed batch`,
   );
   code = 1;
 } finally {

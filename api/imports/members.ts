@@ -126,11 +126,34 @@ function columnsOf(header: string[]): MemberColumn[] {
 
 const profileKey = (source: string, id: string) => `${source}\u0000${id}`;
 
-/** Imports the file (or continues or skips it, by its hash). */
+/** The same file is being imported by another run (this process or another): the caller waits or says so. */
+export class ImportRunningError extends Error {
+  constructor(readonly importId: number | undefined) {
+    super('this file is being imported by another run now');
+    this.name = 'ImportRunningError';
+  }
+}
+
+/** Imports the file (or continues or skips it, by its hash); one run of a file at a time. */
 export async function importMembers(deps: ImportDeps, opts: ImportOptions): Promise<ImportResult> {
+  const { hash, bytes } = await hashFile(opts.filePath);
+  const lock = await imports.lockRun(deps.db, hash);
+  if (!lock) throw new ImportRunningError((await imports.findByHash(deps.db, MEMBER_IMPORT, hash))?.id);
+  try {
+    return await runImport(deps, opts, hash, bytes);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runImport(
+  deps: ImportDeps,
+  opts: ImportOptions,
+  hash: string,
+  bytes: number,
+): Promise<ImportResult> {
   const { db } = deps;
   const now = opts.now ?? (() => new Date());
-  const { hash, bytes } = await hashFile(opts.filePath);
   const { row: started } = await imports.startOrFind(db, {
     kind: MEMBER_IMPORT,
     fileName: opts.fileName ?? path.basename(opts.filePath),

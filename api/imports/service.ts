@@ -14,7 +14,13 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/knex.js';
 import * as imports from '../../db/repositories/imports.js';
 import { HttpError } from '../errors.js';
-import { DEFAULT_REPORT_DIR, importMembers, MEMBER_IMPORT, reportCsv } from './members.js';
+import {
+  DEFAULT_REPORT_DIR,
+  importMembers,
+  ImportRunningError,
+  MEMBER_IMPORT,
+  reportCsv,
+} from './members.js';
 
 export interface ImportServiceDeps {
   db: Db;
@@ -200,7 +206,17 @@ export async function uploadImport(
     })
     .finally(() => running.delete(digest));
   running.set(digest, run);
-  const row = await startedRow;
+  let row: imports.ImportRow;
+  try {
+    row = await startedRow;
+  } catch (err) {
+    if (err instanceof ImportRunningError)
+      throw new HttpError(409, 'import_running', 'this file is being imported now', {
+        field: '(body)',
+        importId: err.importId,
+      });
+    throw err;
+  }
   return { status: 202, view: viewOf(row), alreadyImported: false };
 }
 

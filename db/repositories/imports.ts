@@ -76,6 +76,45 @@ export async function startOrFind(
   return { row: (await findByHash(db, input.kind, input.hash))!, created: false };
 }
 
+/** The part of a node-postgres client the run's lock uses (what knex's pool hands out for `pg`). */
+interface PgConnection {
+  query(text: string, values: unknown[]): Promise<{ rows: { locked: boolean }[] }>;
+}
+interface KnexPool {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+/**
+ * One run of a file at a time, across processes (the CLI and the API's upload): a session-level advisory lock on
+ * the file's hash, held on a connection of its own until `release` (or until the process dies: PostgreSQL ends
+ * the session and the lock with it). Undefined when another run holds it.
+ */
+export async function lockRun(db: Knex, hash: string): Promise<{ release: () => Promise<void> } | undefined> {
+  const pool = db.client as KnexPool;
+  const connection = (await pool.acquireConnection()) as PgConnection;
+  const key = `member-import:${hash}`;
+  try {
+    const { rows } = await connection.query('select pg_try_advisory_lock(hashtext($1)) as locked', [key]);
+    if (!rows[0]?.locked) {
+      await pool.releaseConnection(connection);
+      return undefined;
+    }
+  } catch (err) {
+    await pool.releaseConnection(connection);
+    throw err;
+  }
+  return {
+    release: async () => {
+      try {
+        await connection.query('select pg_advisory_unlock(hashtext($1)) as locked', [key]);
+      } finally {
+        await pool.releaseConnection(connection);
+      }
+    },
+  };
+}
+
 export async function setAudit(db: Knex, id: number, auditId: number): Promise<void> {
   await db('imports').where({ id }).update({ audit_id: auditId });
 }

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { importMembers, type ImportResult } from '../../api/imports/members.js';
+import { hashFile, importMembers, ImportRunningError, type ImportResult } from '../../api/imports/members.js';
+import { lockRun } from '../../db/repositories/imports.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import { countTables, openApiStack, type ApiStack } from '../api-stack.js';
 import { eventually, fileDatabaseUrl } from '../helpers.js';
@@ -188,6 +189,19 @@ describe('member import', () => {
     expect(alreadyImported).toBe(true);
     expect(again.status).toBe('finished');
     expect(await countTables(api.stack.db, TABLES)).toEqual(before);
+  });
+
+  it('runs one import of a file at a time: another run of it meanwhile is refused and writes nothing', async () => {
+    const file = await fileOf('members-locked.csv', memberCsv(generatedMembers(3, 6)));
+    const held = (await lockRun(api.stack.db, (await hashFile(file)).hash))!;
+    try {
+      const before = await countTables(api.stack.db, TABLES);
+      await expect(run(file)).rejects.toBeInstanceOf(ImportRunningError);
+      expect(await countTables(api.stack.db, TABLES)).toEqual(before);
+    } finally {
+      await held.release();
+    }
+    expect((await run(file)).import.created).toBe(3);
   });
 
   it('corrects a changed balance by the difference and reloads the changed guests only', async () => {
