@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex.js';
 import * as audit from '../db/repositories/audit.js';
 import * as bookings from '../db/repositories/bookings.js';
+import { importedTierYear } from '../db/repositories/imports.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as lifecycle from '../db/repositories/lifecycle.js';
 import * as staffRequests from '../db/repositories/staff-requests.js';
@@ -318,8 +319,16 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
             : undefined;
           const current = first ? first.previous : held;
           const floor = first ? first.floor : isTier(record.tier_floor) ? record.tier_floor : null;
-          // The same decision as the tier-change preview's (domain/tier-review.ts).
-          const { tier: reviewed, outcome } = decideReview({ current, floor, activity, tiers: rules.tiers });
+          // The same decision as the tier-change preview's (domain/tier-review.ts); an imported tier is held at its
+          // first review.
+          const { tier: reviewed, outcome } = decideReview({
+            current,
+            floor,
+            activity,
+            tiers: rules.tiers,
+            year: input.year,
+            importedIn: await importedTierYear(trx, input.guestId),
+          });
           const raisedSince = first !== undefined && tierRank(held) > tierRank(first.tier);
           const tier = raisedSince ? higherTier(held, reviewed) : reviewed;
           const validThrough = `${input.year + 1}-12-31`;

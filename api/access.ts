@@ -148,6 +148,11 @@ export const ROUTES = [
   route('DELETE', '/v1/program/rules/drafts/:id', 'admin'),
   route('POST', '/v1/program/rules/drafts/:id/publish', 'admin'),
   route('POST', '/v1/admin/stays/re-earn', 'admin'),
+  // Member imports (api/imports/router.ts): upload a CSV, the list, one import's progress, its bad-line report.
+  route('POST', '/v1/admin/imports', 'admin'),
+  route('GET', '/v1/admin/imports', 'admin'),
+  route('GET', '/v1/admin/imports/:id', 'admin'),
+  route('GET', '/v1/admin/imports/:id/report', 'admin'),
 
   route('GET', '/v1/templates', 'marketing'),
   route('GET', '/v1/templates/:key', 'marketing'),

@@ -29,6 +29,7 @@ import { adminRouter, programRouter } from './program/router.js';
 import { consoleRouter } from './console/static.js';
 import { sessionRouter } from './console/session.js';
 import { propertiesRouter } from './console/properties.js';
+import { importsRouter } from './imports/router.js';
 
 export interface AppDeps {
   db: Db;
@@ -71,6 +72,7 @@ export const MOUNT_SEGMENTS = [
   'segments',
   'campaigns',
   'reports',
+  'imports',
 ];
 
 export function createApp(deps: AppDeps): Express {
@@ -218,6 +220,8 @@ export function createApp(deps: AppDeps): Express {
     logger: deps.logger,
   };
   app.use('/v1/program', programRouter(programDeps));
+  // Member imports (admin): the CSV as the body, streamed to disk; before `/v1/admin`, which takes JSON only.
+  app.use('/v1/admin/imports', importsRouter(programDeps));
   app.use('/v1/admin', adminRouter(programDeps));
 
   // Templates and cadences for role marketer (and admin): `/v1/templates`, `/v1/cadences`.

@@ -2,7 +2,7 @@
  * `npm run bench [-- <bench> [options]]`: the benchmarks, each in a process of its own.
  *
  * - no arguments: every bench in turn with its defaults (stay-events, guest-reads, rules-preview, reports,
- *   campaigns);
+ *   campaigns, import);
  * - one of them with its options (`-- guest-reads --help` lists its
  *   options);
  * - options without a name (`-- --events 500`): stay-events, as before there was a second bench.
@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['stay-events', 'guest-reads', 'rules-preview', 'reports', 'campaigns'] as const;
+const BENCHES = ['stay-events', 'guest-reads', 'rules-preview', 'reports', 'campaigns', 'import'] as const;
 type Bench = (typeof BENCHES)[number];
 const here = path.dirname(fileURLToPath(import.meta.url));
 

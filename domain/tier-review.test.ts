@@ -4,6 +4,7 @@ import {
   activityCuts,
   atCut,
   decideReview,
+  importedTierHeld,
   previewTierChanges,
   type ReviewFactsGroup,
 } from './tier-review.js';
@@ -107,5 +108,48 @@ describe('activityCuts and atCut', () => {
       for (const tiers of [RULES_V2.tiers, draft])
         expect(tierEarnedBy(cut, tiers)).toBe(tierEarnedBy(activity, tiers));
     }
+  });
+});
+
+describe('an imported tier (importedTierHeld)', () => {
+  const tiers = DEFAULT_TIER_RULES;
+
+  it('is kept at the review of its own year and reviewed after a full calendar year in the program', () => {
+    expect(importedTierHeld(2026, 2026)).toBe(true);
+    expect(importedTierHeld(2027, 2026)).toBe(false);
+    expect(importedTierHeld(2026, null)).toBe(false);
+    expect(importedTierHeld(undefined, 2026)).toBe(false);
+    // Imported in 2026: kept on 1 January 2027 (the review of 2026) without a stay…
+    expect(
+      decideReview({ current: 'gold', floor: null, activity: none, tiers, year: 2026, importedIn: 2026 }),
+    ).toEqual({ earned: 'member', tier: 'gold', outcome: 'kept' });
+    // …and on 1 January 2028 reviewed on 2027's activity: the soft landing, one tier down.
+    expect(
+      decideReview({ current: 'gold', floor: null, activity: none, tiers, year: 2027, importedIn: 2026 }),
+    ).toEqual({ earned: 'member', tier: 'silver', outcome: 'down' });
+  });
+
+  it('may still go up, and a floor above it still lifts it', () => {
+    const held = { floor: null, tiers, year: 2026, importedIn: 2026 };
+    expect(decideReview({ ...held, current: 'silver', activity: { ...none, stays: 20 } }).tier).toBe('gold');
+    expect(decideReview({ ...held, current: 'silver', floor: 'gold', activity: none })).toEqual({
+      earned: 'member',
+      tier: 'gold',
+      outcome: 'floor',
+    });
+  });
+
+  it('counts in the preview as the review decides it', () => {
+    const p = previewTierChanges(
+      [
+        group({ tier: 'gold', members: 4, importedIn: 2026 }),
+        group({ tier: 'gold', members: 1, importedIn: null }),
+      ],
+      tiers,
+      tiers,
+      2026,
+    );
+    expect(p.current).toEqual({ up: 0, down: 1, kept: 4, floor: 0 });
+    expect(p.transitions).toEqual([{ from: 'gold', to: 'silver', current: 1, draft: 1, difference: 0 }]);
   });
 });

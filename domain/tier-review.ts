@@ -20,16 +20,37 @@ export interface ReviewDecision {
   outcome: ReviewOutcome;
 }
 
-/** The review of one member's year: from the tier held (`current`), the floor and the year's activity. */
+/**
+ * Whether the review of `year` may not lower a tier imported in `importedIn` (api/imports/members.ts, docs/import.md):
+ * an imported tier was earned in another program, on activity this engine never saw, so it is first reviewed on a
+ * full calendar year in this one. Imported in 2026: kept at the review of 1 January 2027 (of 2026, a part year),
+ * reviewed on 1 January 2028 on 2027's activity. A tier imported again (a later file changing it) starts again.
+ */
+export function importedTierHeld(year: number | undefined, importedIn: number | null | undefined): boolean {
+  return year !== undefined && importedIn !== null && importedIn !== undefined && year <= importedIn;
+}
+
+/**
+ * The review of one member's year: from the tier held (`current`), the floor and the year's activity. `year` (the
+ * year reviewed) and `importedIn` (the year of the member's last `import` tier row, if any): an imported tier is
+ * not lowered before a full calendar year in the program (`importedTierHeld`); it may still go up.
+ */
 export function decideReview(input: {
   current: Tier;
   floor: Tier | null;
   activity: YearActivity;
   tiers: ProgramRules['tiers'];
+  year?: number | undefined;
+  importedIn?: number | null | undefined;
 }): ReviewDecision {
   const earned = tierEarnedBy(input.activity, input.tiers);
-  const tier = reviewedTier({ current: input.current, earned, floor: input.floor });
-  const withoutFloor = reviewedTier({ current: input.current, earned, floor: null });
+  const held = importedTierHeld(input.year, input.importedIn);
+  const decide = (floor: Tier | null) => {
+    const reviewed = reviewedTier({ current: input.current, earned, floor });
+    return held && tierRank(reviewed) < tierRank(input.current) ? input.current : reviewed;
+  };
+  const tier = decide(input.floor);
+  const withoutFloor = decide(null);
   const outcome: ReviewOutcome =
     tier !== withoutFloor
       ? 'floor'
@@ -52,6 +73,8 @@ export interface ReviewFactsGroup {
   /** Enrolled, or has stayed (domain/agenda.ts `reviewedEachYear`). */
   enrolled: boolean;
   activity: YearActivity;
+  /** The year of the members' last `import` tier row, when it is the reviewed year or later (else null). */
+  importedIn?: number | null;
   members: number;
 }
 
@@ -124,6 +147,8 @@ export function previewTierChanges(
   groups: readonly ReviewFactsGroup[],
   current: ProgramRules['tiers'],
   draft: ProgramRules['tiers'],
+  /** The year reviewed: an imported tier is held at its first review (`importedTierHeld`). */
+  year?: number,
 ): TierChangePreview {
   const n = TIERS.length;
   const counts = { current: new Array<number>(n * n).fill(0), draft: new Array<number>(n * n).fill(0) };
@@ -136,7 +161,14 @@ export function previewTierChanges(
       ['current', current],
       ['draft', draft],
     ] as const) {
-      const d = decideReview({ current: g.tier, floor: g.floor, activity: g.activity, tiers });
+      const d = decideReview({
+        current: g.tier,
+        floor: g.floor,
+        activity: g.activity,
+        tiers,
+        year,
+        importedIn: g.importedIn,
+      });
       counts[which][tierRank(g.tier) * n + tierRank(d.tier)]! += g.members;
       totals[which][d.outcome] += g.members;
     }

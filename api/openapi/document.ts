@@ -34,6 +34,7 @@ import { arrivalsArea } from '../arrivals/openapi.js';
 import { segmentsArea } from '../segments/openapi.js';
 import { campaignsArea } from '../campaigns/openapi.js';
 import { reportsArea } from '../reports/openapi.js';
+import { importsArea } from '../imports/openapi.js';
 import { errorBody, idempotencyKeyHeader, type Area, type OperationSpec } from './spec.js';
 
 /** In the order `/docs` shows them. */
@@ -49,6 +50,7 @@ const AREAS = [
   casesArea,
   workflowsArea,
   programArea,
+  importsArea,
   templatesArea,
   cadencesArea,
   linksArea,
@@ -69,6 +71,7 @@ const OPERATIONS = {
   ...casesArea.operations,
   ...workflowsArea.operations,
   ...programArea.operations,
+  ...importsArea.operations,
   ...templatesArea.operations,
   ...cadencesArea.operations,
   ...linksArea.operations,

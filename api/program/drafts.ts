@@ -136,7 +136,7 @@ export async function previewRules(deps: Deps, input: { rules: ProgramRules }, n
   const current = versionInForce(await lifecycle.rulesVersions(deps.db), reviewDay);
   const currentTiers = (current?.rules ?? DEFAULT_RULES).tiers;
   const groups = await reviewFacts(deps.db, year, activityCuts([currentTiers, input.rules.tiers]));
-  const preview = previewTierChanges(groups, currentTiers, input.rules.tiers);
+  const preview = previewTierChanges(groups, currentTiers, input.rules.tiers, year);
   return {
     year,
     reviewDay,

@@ -8,8 +8,8 @@ import * as m002 from './20261123_002_api_keys.js';
 import * as m003 from './20261123_003_points_bigint_mail_lease.js';
 import * as m004 from './20261124_004_core_fixes.js';
 import * as m005 from './20261124_005_lifecycle.js';
-import * as m007 from './20261124_007_service_recovery.js';
 import * as m006 from './20261124_006_send_planning.js';
+import * as m007 from './20261124_007_service_recovery.js';
 import * as m008 from './20261124_008_surveys.js';
 import * as m009 from './20261124_009_cadences.js';
 import * as m010 from './20261124_010_template_versions.js';
@@ -30,6 +30,7 @@ import * as m025 from './20261206_025_report_indexes.js';
 import * as m026 from './20261206_026_program_rules_drafts.js';
 import * as m027 from './20261206_027_stay_amendments.js';
 import * as m028 from './20261206_028_pms_adapters.js';
+import * as m029 from './20261206_029_member_import.js';
 import * as m030 from './20261206_030_privacy.js';
 
 interface Migration {
@@ -43,8 +44,8 @@ export const migrations: Record<string, Migration> = {
   '20261123_003_points_bigint_mail_lease': m003,
   '20261124_004_core_fixes': m004,
   '20261124_005_lifecycle': m005,
-  '20261124_007_service_recovery': m007,
   '20261124_006_send_planning': m006,
+  '20261124_007_service_recovery': m007,
   '20261124_008_surveys': m008,
   '20261124_009_cadences': m009,
   '20261124_010_template_versions': m010,
@@ -65,5 +66,6 @@ export const migrations: Record<string, Migration> = {
   '20261206_026_program_rules_drafts': m026,
   '20261206_027_stay_amendments': m027,
   '20261206_028_pms_adapters': m028,
+  '20261206_029_member_import': m029,
   '20261206_030_privacy': m030,
 };

@@ -33,7 +33,9 @@ export type LedgerReason =
    */
   | 'stay_amended'
   /** A stay voided by the PMS (`stay.cancelled`): its base points and tier bonus reversed (sources as above). */
-  | 'stay_cancelled';
+  | 'stay_cancelled'
+  /** The opening balance of a member import, or its correction by a later file (api/imports/members.ts). */
+  | 'import';
 
 /**
  * The ledger rows (alias `l`) that are a stay's base points: what counts toward a year's base points (the tier
@@ -50,7 +52,8 @@ export type LedgerSource =
   | 'redemption'
   | 'adjustment'
   | 'expiry'
-  | 'compensation';
+  | 'compensation'
+  | 'import';
 
 export interface PostInput {
   guestId: string;

@@ -357,26 +357,39 @@ export async function yearActivity(
 /**
  * The last stay's check-out, the last redemption (points expire counted from
  * the later of the two) and the last reactivation (a booking that ended a
- * win-back restarts the lapse clock as a stay would).
+ * win-back restarts the lapse clock as a stay would). A member brought in by an
+ * import (api/imports/members.ts) counts from its first import as from a stay:
+ * the engine knows nothing of its stays before, so its at-risk, lapse and
+ * points-expiry clocks start there rather than at an old enrolment.
  */
 export async function lastActivity(
   db: Knex,
   guestId: string,
 ): Promise<{ lastStayAt: Date | null; lastQualifyingAt: Date | null; lastReactivatedAt: Date | null }> {
   const { rows } = await db.raw<{
-    rows: { last_stay: Date | null; last_redemption: Date | null; last_reactivated: Date | null }[];
+    rows: {
+      last_stay: Date | null;
+      last_redemption: Date | null;
+      last_reactivated: Date | null;
+      imported: Date | null;
+    }[];
   }>(
     `select (select max(checked_out_at) from stays where guest_id = :guestId and cancelled_at is null) as last_stay,
             (select max(coalesce(effective_at, created_at)) from points_ledger
               where guest_id = :guestId and source = 'redemption') as last_redemption,
-            (select max(at) from stage_history where guest_id = :guestId and to_stage = 'reactivated') as last_reactivated`,
+            (select max(at) from stage_history where guest_id = :guestId and to_stage = 'reactivated') as last_reactivated,
+            (select min(i.started_at) from import_members m join imports i on i.id = m.import_id
+              where m.guest_id = :guestId) as imported`,
     { guestId },
   );
   const r = rows[0]!;
-  const candidates = [r.last_stay, r.last_redemption].filter((d): d is Date => d !== null);
+  const latest = (dates: (Date | null)[]) => {
+    const known = dates.filter((d): d is Date => d !== null);
+    return known.length ? new Date(Math.max(...known.map((d) => d.getTime()))) : null;
+  };
   return {
-    lastStayAt: r.last_stay,
-    lastQualifyingAt: candidates.length ? new Date(Math.max(...candidates.map((d) => d.getTime()))) : null,
+    lastStayAt: latest([r.last_stay, r.imported]),
+    lastQualifyingAt: latest([r.last_stay, r.last_redemption, r.imported]),
     lastReactivatedAt: r.last_reactivated,
   };
 }

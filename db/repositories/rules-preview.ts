@@ -28,7 +28,9 @@ with ys as materialized (
          (g.enrolled_at is not null or st.guest_id is not null
           or exists (select 1 from stays a where a.guest_id = g.id and a.cancelled_at is null)) as enrolled,
          coalesce(st.stays, 0) as stays, coalesce(st.nights, 0) as nights,
-         coalesce(bp.base_points, 0)::bigint as base_points
+         coalesce(bp.base_points, 0)::bigint as base_points,
+         (select max(extract(year from t.valid_from))::int from tier_history t
+           where t.guest_id = g.id and t.source = 'import') as imported_in
   from guests g
   left join st on st.guest_id = g.id
   left join bp on bp.guest_id = g.id
@@ -37,9 +39,10 @@ select tier, tier_floor, stage, enrolled,
        coalesce((:stayCuts::int[])[width_bucket(stays, :stayCuts::int[])], 0) as stays,
        coalesce((:nightCuts::int[])[width_bucket(nights, :nightCuts::int[])], 0) as nights,
        coalesce((:pointCuts::bigint[])[width_bucket(base_points, :pointCuts::bigint[])], 0) as base_points,
+       case when imported_in >= :year then imported_in end as imported_in,
        count(*)::int as members
 from facts
-group by 1, 2, 3, 4, 5, 6, 7`;
+group by 1, 2, 3, 4, 5, 6, 7, 8`;
 
 /**
  * The base for the review of `year` (stays departing from 1 January to 31 December), grouped, each measure at
@@ -55,6 +58,7 @@ export async function reviewFacts(db: Knex, year: number, cuts: ActivityCuts): P
       stays: number;
       nights: number;
       base_points: number;
+      imported_in: number | null;
       members: number;
     }[];
   }>(REVIEW_FACTS_SQL, reviewFactsBindings(year, cuts));
@@ -65,6 +69,8 @@ export async function reviewFacts(db: Knex, year: number, cuts: ActivityCuts): P
     stage: r.stage,
     enrolled: r.enrolled,
     activity: { stays: r.stays, nights: r.nights, basePoints: Number(r.base_points) },
+    // An imported tier held at this review (domain/tier-review.ts `importedTierHeld`).
+    importedIn: r.imported_in,
     members: r.members,
   }));
 }
@@ -74,6 +80,7 @@ export function reviewFactsBindings(year: number, cuts: ActivityCuts) {
   // An empty array makes width_bucket fail: a cut of 0 changes nothing (every value is at or above it).
   const arr = (c: number[]) => (c.length ? c : [0]);
   return {
+    year,
     from: `${year}-01-01`,
     to: `${year + 1}-01-01`,
     stayCuts: arr(cuts.stays),
