@@ -43,7 +43,7 @@ try {
   );
   if (tty) process.stderr.write('\n');
   console.log(
-    `Reconciled ${result.done} guests in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.reloaded} reloaded, ${result.failed} failed`,
+    `Reconciled ${result.done} guests in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.reloaded} reloaded, ${result.erased} erased (left alone), ${result.erasedAgain} erased again, ${result.failed} failed`,
   );
   console.log(
     `Stopped what the record does not know: ${result.orphanGuests} guest workflows terminated, ${result.orphanFollowUps} follow-ups cancelled`,

@@ -14,8 +14,17 @@ import type { Tier } from '../domain/tiers.js';
 
 /** The workflow type, for clients that start or signal it by name. */
 export const GUEST_WORKFLOW_TYPE = 'guestLifecycle';
+/**
+ * How a guest's run ends, when it ends at all (it otherwise continues as new for ever): the guest was erased
+ * (docs/privacy.md). Temporal keeps it beyond Postgres, so a reconcile after a restore to before the erasure
+ * erases the guest again (api/guests/reconcile.ts).
+ */
+export interface GuestRunEnded {
+  erased: true;
+}
+
 /** The workflow function's signature, for typed clients (`signalWithStart<GuestLifecycleWorkflow>`). */
-export type GuestLifecycleWorkflow = (input: GuestLifecycleInput) => Promise<void>;
+export type GuestLifecycleWorkflow = (input: GuestLifecycleInput) => Promise<GuestRunEnded | undefined>;
 
 /** The guest's last stay, as the record has it. */
 export interface LastStay {

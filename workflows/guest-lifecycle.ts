@@ -58,6 +58,7 @@ import type {
   GuestLifecycleInput,
   GuestLifecycleState,
   GuestReloaded,
+  GuestRunEnded,
   InboxItem,
   PointsMovement,
   RedeemPointsRequest,
@@ -124,7 +125,7 @@ const floorItem = (req: SetTierFloorRequest): StaffRequestItem => ({
 /** Continue-as-new after this many items even if the server has not suggested it yet. */
 export const EVENTS_PER_RUN = 500;
 
-export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> {
+export async function guestLifecycle(input: GuestLifecycleInput): Promise<GuestRunEnded | undefined> {
   const guest = new Guest(
     input.guestId,
     workflowInfo().workflowId,
@@ -221,13 +222,14 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<void> 
    * The guest was erased (workflows/guest.ts `forget` and `load`, docs/privacy.md): no search attribute is left,
    * and the run ends; what is still in the inbox (ids) goes with it.
    */
-  const forgotten = () => {
+  const forgotten = (): GuestRunEnded => {
     upsertSearchAttributes([
       { key: GUEST_STAGE, value: null },
       { key: GUEST_TIER, value: null },
       { key: LAST_PROPERTY, value: null },
       { key: OPEN_CASES, value: null },
     ]);
+    return { erased: true };
   };
   if (guest.erased) return forgotten();
 

@@ -4,6 +4,9 @@
  * 1. each guest's workflow reloads from it: the `reloadGuest` staff action (api/guests/actions.ts), audited with
  *    the reason given, started for a guest whose workflow does not run. Guests are walked in id order,
  *    `concurrency` at a time; a guest that fails is counted with its error and the walk goes on;
+ *    A guest the record has as erased is left alone (its runs end at once). A guest whose workflow ended erased
+ *    (`GuestRunEnded`) but whom the record holds in full was erased after the dump: the erasure is done again
+ *    (api/privacy/service.ts `eraseGuest`, audited), so a restore never brings back what a guest had erased;
  * 2. what the record no longer knows stops: a running guest workflow whose guest is not in the record is
  *    terminated (the guest comes back as a new guest when the PMS sends its events again), and a running
  *    follow-up whose stay is not in the record is cancelled through the audited staff cancel
@@ -11,17 +14,23 @@
  *    thanked twice.
  * Only the workflows of this deployment's task queue are looked at.
  */
-import { GUEST_WORKFLOW_TYPE } from '../../contracts/guest.js';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { GUEST_WORKFLOW_TYPE, type GuestRunEnded } from '../../contracts/guest.js';
 import * as guests from '../../db/repositories/guests.js';
 import * as stays from '../../db/repositories/stays.js';
-import { followUpOfWorkflowId, guestIdOfWorkflowId } from '../../domain/ids.js';
+import { followUpOfWorkflowId, guestIdOfWorkflowId, guestWorkflowId } from '../../domain/ids.js';
 import { HttpError } from '../errors.js';
+import { eraseGuest } from '../privacy/service.js';
 import { cancelWorkflow } from '../workflows/service.js';
 import { reloadGuest, type GuestActionDeps } from './actions.js';
 
 export interface ReconcileProgress {
   done: number;
   reloaded: number;
+  /** Erased in the record: left alone. */
+  erased: number;
+  /** Erased after the dump (their workflow says so): erased again. */
+  erasedAgain: number;
   failed: number;
 }
 
@@ -47,6 +56,8 @@ export async function reconcileGuests(
   const result: ReconcileResult = {
     done: 0,
     reloaded: 0,
+    erased: 0,
+    erasedAgain: 0,
     failed: 0,
     orphanGuests: 0,
     orphanFollowUps: 0,
@@ -68,13 +79,24 @@ export async function reconcileGuests(
       while (next < ids.length) {
         const guestId = ids[next++]!;
         try {
-          await reloadGuest(deps, { guestId, actor: input.actor, reason: input.reason });
-          result.reloaded++;
+          if ((await guests.consentOf(deps.db, guestId))?.erased_at) result.erased++;
+          else if (await endedErased(deps.temporal, guestId)) {
+            await eraseGuest(deps, {
+              guestId,
+              actor: input.actor,
+              reason: `${input.reason}: erased after the dump was taken, erased again`,
+            });
+            result.erasedAgain++;
+          } else {
+            await reloadGuest(deps, { guestId, actor: input.actor, reason: input.reason });
+            result.reloaded++;
+          }
         } catch (err) {
           failed(guestId, err);
         }
         result.done++;
-        input.onProgress?.({ done: result.done, reloaded: result.reloaded, failed: result.failed });
+        const { done, reloaded, erased, erasedAgain } = result;
+        input.onProgress?.({ done, reloaded, erased, erasedAgain, failed: result.failed });
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, lane));
@@ -120,5 +142,18 @@ async function stopOrphans(
         continue;
       failed(wf.workflowId, err);
     }
+  }
+}
+
+/** Whether the guest's workflow ended because the guest was erased (its last run's `GuestRunEnded`). */
+async function endedErased(temporal: Client, guestId: string): Promise<boolean> {
+  const handle = temporal.workflow.getHandle(guestWorkflowId(guestId));
+  try {
+    if ((await handle.describe()).status.name !== 'COMPLETED') return false;
+    const ended = (await handle.result()) as GuestRunEnded | undefined;
+    return ended?.erased === true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
   }
 }

@@ -381,6 +381,7 @@ async function writeLines(db: Db, importId: number, lines: PendingLine[], now: D
       tiers: [],
       members: [],
       problems: lines.flatMap((l) => l.problems ?? []),
+      consents: [],
     };
     const targeted = new Set<string>();
     for (const { line, row } of good) {
@@ -417,6 +418,11 @@ async function writeLines(db: Db, importId: number, lines: PendingLine[], now: D
             line,
           });
         plan.members.push({ line, guestId: id, row, outcome: 'created' });
+        plan.consents.push({ guestId: id, from: null, to: row.marketingConsent, at: row.consentAt });
+        continue;
+      }
+      if (target.erased) {
+        problem('member_number', 'names a guest who was erased: an erased guest is not imported again');
         continue;
       }
       if (targeted.has(target.id)) {
@@ -446,6 +452,13 @@ async function writeLines(db: Db, importId: number, lines: PendingLine[], now: D
         target.enrolled_on !== row.enrolledOn ||
         target.home_property !== row.homeProperty;
       if (profileChanged) plan.updates.push({ id: target.id, row });
+      if (target.marketing_consent !== row.marketingConsent)
+        plan.consents.push({
+          guestId: target.id,
+          from: target.marketing_consent,
+          to: row.marketingConsent,
+          at: row.consentAt,
+        });
       if (difference !== 0)
         plan.points.push({
           guestId: target.id,

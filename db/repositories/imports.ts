@@ -194,6 +194,8 @@ export interface ExistingGuest {
   tier: Tier;
   enrolled_on: string | null;
   home_property: string | null;
+  /** Erased (docs/privacy.md): a file naming the guest does not bring them back. */
+  erased: boolean;
   /** The sum of its `import` ledger rows. */
   imported_points: number;
   /** Its balance. */
@@ -219,11 +221,13 @@ export async function existingGuests(
      select l.id, l.source, l.pms_profile_id, l.member_number, l.first_name, l.last_name, l.email, l.phone,
             l.locale, l.timezone, to_char(l.birthday, 'YYYY-MM-DD') as birthday, l.marketing_consent, l.tier,
             to_char(l.enrolled_at at time zone 'UTC', 'YYYY-MM-DD') as enrolled_on, l.home_property,
+            l.erased_at is not null as erased,
             coalesce(sum(pl.points) filter (where pl.reason = 'import'), 0)::bigint as imported_points,
             coalesce(sum(pl.points), 0)::bigint as balance
      from locked l left join points_ledger pl on pl.guest_id = l.id
      group by l.id, l.source, l.pms_profile_id, l.member_number, l.first_name, l.last_name, l.email, l.phone,
-              l.locale, l.timezone, l.birthday, l.marketing_consent, l.tier, l.enrolled_at, l.home_property`,
+              l.locale, l.timezone, l.birthday, l.marketing_consent, l.tier, l.enrolled_at, l.home_property,
+              l.erased_at`,
     {
       numbers: memberNumbers,
       sources: profiles.map((p) => p.source),
@@ -259,6 +263,11 @@ export interface BatchPlan {
     outcome: 'created' | 'updated' | 'unchanged';
   }[];
   problems: { line: number; field: string; message: string }[];
+  /**
+   * Consent as the file gives it, where it is new or differs from the guest's (consent_history, source
+   * `import`): `from` null for a new guest; `at` the file's consent time when it gives one.
+   */
+  consents: { guestId: string; from: boolean | null; to: boolean; at: string | null }[];
 }
 
 const guestColumns = (r: GuestImport) => ({
@@ -357,6 +366,19 @@ export async function writeBatch(trx: Knex.Transaction, plan: BatchPlan): Promis
         outcome: m.outcome,
         consent_at: m.row.consentAt,
         consent_source: m.row.consentSource,
+      })),
+    );
+  }
+  if (plan.consents.length) {
+    await trx('consent_history').insert(
+      plan.consents.map((c) => ({
+        guest_id: c.guestId,
+        from_consent: c.from,
+        to_consent: c.to,
+        source: 'import',
+        actor: `import:${plan.importId}`,
+        event_id: null,
+        at: c.at ?? now,
       })),
     );
   }

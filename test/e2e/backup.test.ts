@@ -24,7 +24,11 @@ let dir: string;
 const extraDatabases: string[] = [];
 
 beforeAll(async () => {
-  api = await openApiStack({ name: 'e2e-backup', pmsSecret: 'e2e-backup-pms-webhook-secret-0123456789' });
+  api = await openApiStack({
+    name: 'e2e-backup',
+    pmsSecret: 'e2e-backup-pms-webhook-secret-0123456789',
+    keys: { admin: 'backup admin' },
+  });
   url = await fileDatabaseUrl();
   dir = await mkdtemp(path.join(tmpdir(), 'backup-test-'));
 });
@@ -121,10 +125,21 @@ describe('npm run backup and npm run restore', () => {
   let dump: string;
   let guestId: string;
   let later: Awaited<ReturnType<typeof stay>>;
+  /** A guest in the dump who asks to be forgotten after it was taken. */
+  let forgotten: { guestId: string; email: string };
 
   it('writes a timestamped dump that restores into an empty database with every row', async () => {
     ({ guestId } = await stay(0, '1280.00'));
     await eventually(async () => ((await ledgerTotal(api.stack.db, guestId)) > 0 ? true : undefined));
+    const other = stayCompletedBody({ occurredAt: new Date(Date.now() - 5 * 86_400_000).toISOString() });
+    const otherRes = await api.postPms(other);
+    forgotten = {
+      guestId: ((await otherRes.json()) as { guestId: string }).guestId,
+      email: other.data.guest.email,
+    };
+    await eventually(async () =>
+      (await ledgerTotal(api.stack.db, forgotten.guestId)) > 0 ? true : undefined,
+    );
 
     const backup = await cli('backup', ['--dir', dir], url);
     expect(backup.stderr + backup.stdout).not.toMatch(/failed/i);
@@ -202,6 +217,17 @@ describe('npm run backup and npm run restore', () => {
       { explain: async () => JSON.stringify({ followUps, listed: await listed() }) },
     );
 
+    // After the dump, a guest asks to be forgotten.
+    const erasure = await api.request<{ erasedAt: string }>(
+      'POST',
+      `/v1/guests/${forgotten.guestId}/erasure`,
+      { reason: 'the guest asked to be forgotten' },
+      { key: api.keyFor('admin') },
+    );
+    expect(erasure.status).toBe(200);
+    const forgottenRun = api.env.client.workflow.getHandle(guestWorkflowId(forgotten.guestId));
+    expect(await forgottenRun.result()).toEqual({ erased: true });
+
     // The database is lost: the schema is emptied, then the dump taken before the second stay is restored.
     await api.stack.db.raw('drop schema public cascade; create schema public');
     const restore = await cli('restore', [dump], url);
@@ -215,20 +241,34 @@ describe('npm run backup and npm run restore', () => {
     expect(reconcile.code, reconcile.stdout).toBe(0);
     const guests = Number((await api.stack.db('guests').count<{ n: string }[]>('* as n'))[0]!.n);
     expect(reconcile.stdout).toContain(`Reconciled ${guests} guests`);
-    expect(reconcile.stdout).toContain(`${guests} reloaded, 0 failed`);
-    expect(reconcile.stdout).toContain('1 guest workflows terminated, 2 follow-ups cancelled');
+    // The erased guest is back in the restored record, in full; the reconcile erases them again.
+    expect(reconcile.stdout).toContain(
+      `${guests - 1} reloaded, 0 erased (left alone), 1 erased again, 0 failed`,
+    );
+    const again: { email: string | null; erased_at: Date | null } = await api.stack
+      .db('guests')
+      .where({ id: forgotten.guestId })
+      .first('email', 'erased_at');
+    expect(again.erased_at).not.toBeNull();
+    expect(again.email).not.toBe(forgotten.email);
+    const stillHeld = await api.stack.db.raw<{ rows: { n: number }[] }>(
+      `select count(*)::int as n from guests where email = ?`,
+      [forgotten.email],
+    );
+    expect(stillHeld.rows[0]!.n).toBe(0);
+    // The lost stay's follow-up is cancelled; the newcomer's may have failed first (its guest is gone:
+    // GuestNotFound), else it is cancelled too. Either way none runs on.
+    expect(reconcile.stdout).toMatch(/1 guest workflows terminated, [12] follow-ups cancelled/);
     expect(await status(guestWorkflowId(newcomerId))).toBe('TERMINATED');
     await eventually(async () =>
       (await Promise.all(followUps.map(status))).every((s) => s !== 'RUNNING') ? true : undefined,
     );
-    expect(
-      await api.stack
-        .db('audit_log')
-        .where({ actor: 'reconcile (cli)' })
-        .whereNot({ subject: `guest:${guestId}` })
-        .count<{ n: string }[]>('* as n')
-        .then((r) => Number(r[0]!.n)),
-    ).toBe(1);
+    // The erasure done again is audited as the reconcile's, without the guest's values.
+    const erasedAgain = await api.stack
+      .db('audit_log')
+      .where({ actor: 'reconcile (cli)', subject: `guest:${forgotten.guestId}`, action: 'guest.erased' });
+    expect(erasedAgain).toHaveLength(1);
+    expect(JSON.stringify(erasedAgain)).not.toContain(forgotten.email);
     const state = await handle.query(stateQuery);
     expect(state.stays).toBe(1);
     expect(state.pointsBalance).toBe(oneStay);

@@ -325,6 +325,51 @@ describe('member import', () => {
     );
   });
 
+  it('records consent in the consent history, and leaves an erased guest erased', async () => {
+    const [a, b] = generatedMembers(2, 41); // a consents (odd), b does not
+    await run(await fileOf('members-consent-1.csv', memberCsv([a!, b!])));
+    const idOf = async (n: string) => {
+      const row: { id: string } = await api.stack.db('guests').where({ member_number: n }).first('id');
+      return row.id;
+    };
+    const [idA, idB] = [await idOf(a!.member_number), await idOf(b!.member_number)];
+    const history = (id: string) =>
+      api.stack
+        .db('consent_history')
+        .where({ guest_id: id })
+        .orderBy('id')
+        .select<{ from_consent: boolean | null; to_consent: boolean; source: string }[]>(
+          'from_consent',
+          'to_consent',
+          'source',
+        );
+    expect(await history(idA)).toEqual([{ from_consent: null, to_consent: true, source: 'import' }]);
+
+    const erased = await api.request(
+      'POST',
+      `/v1/guests/${idB}/erasure`,
+      { reason: 'asked to be forgotten' },
+      { key: api.keyFor('admin') },
+    );
+    expect(erased.status).toBe(200);
+    const { import: again } = await run(
+      await fileOf('members-consent-2.csv', memberCsv([{ ...a!, marketing_consent: 'no' }, b!])),
+    );
+    // Erasure removed b's member number: the file's line is a new guest (docs/privacy.md), the erased row stays.
+    expect(again).toMatchObject({ updated: 1, created: 1, rejected: 0 });
+    expect(await history(idA)).toEqual([
+      { from_consent: null, to_consent: true, source: 'import' },
+      { from_consent: true, to_consent: false, source: 'import' },
+    ]);
+    const guestB: { email: string | null; erased_at: Date | null } = await api.stack
+      .db('guests')
+      .where({ id: idB })
+      .first('email', 'erased_at');
+    expect(guestB.erased_at).not.toBeNull();
+    expect(guestB.email).not.toBe(b!.email);
+    expect(await idOf(b!.member_number)).not.toBe(idB);
+  });
+
   it('runs from the command line: progress on stderr, a summary on stdout; again, nothing changes', async () => {
     const file = await fileOf(
       'members-cli.csv',
