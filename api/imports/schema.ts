@@ -4,7 +4,8 @@
  * carry cannot come in by a file either. A bad line gives one problem per field, named by its column.
  */
 import { z } from 'zod';
-import { TIERS, type Tier } from '../../domain/tiers.js';
+import { TIERS } from '../../domain/tiers.js';
+import type { GuestImport } from '../../db/repositories/imports.js';
 import {
   birthDate,
   email,
@@ -128,27 +129,10 @@ export const memberRowSchema = z
       });
   });
 
-/** A good line as the import writes it. */
-export interface MemberRow {
-  line: number;
-  memberNumber: string;
+/** A good line as the import writes it (db/repositories/imports.ts `GuestImport`, its source narrowed). */
+export interface MemberRow extends GuestImport {
   /** `pms` with the PMS's profile id, or `import` with the old system's id. */
   source: 'pms' | 'import';
-  profileId: string;
-  firstName: string;
-  lastName: string;
-  email: string;
-  phone: string | null;
-  locale: string;
-  timezone: string;
-  birthday: string | null;
-  marketingConsent: boolean;
-  consentAt: string | null;
-  consentSource: string | null;
-  tier: Tier;
-  points: number;
-  enrolledOn: string;
-  homeProperty: string | null;
 }
 
 export interface RowProblem {

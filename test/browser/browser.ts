@@ -5,7 +5,7 @@
  * console logged no error, and `shoot` saves a screenshot at both sizes into .data/screenshots/.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureDebianPackage } from '../../stack/debian-package.js';
@@ -17,6 +17,13 @@ export const SIZES = {
 export type Size = keyof typeof SIZES;
 
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../.data/screenshots');
+
+/** Removes the screenshots whose names match `names` (a file's own prefix): the folder holds this run's only. */
+export function clearScreenshots(names: RegExp): void {
+  if (!existsSync(SCREENSHOTS)) return;
+  for (const f of readdirSync(SCREENSHOTS))
+    if (names.test(f)) rmSync(path.join(SCREENSHOTS, f), { force: true });
+}
 
 export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';

@@ -6,15 +6,13 @@
  * line of a refusal the test provokes on purpose.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import * as cases from '../../db/repositories/cases.js';
 import { openApiStack, type ApiStack } from '../api-stack.js';
 import { bookingCreatedBody } from '../pms-samples.js';
 import { countRows, eventually, stayCompletedBody } from '../helpers.js';
-import { launchChromium, openPage, SCREENSHOTS, shoot, signIn, type ConsolePage } from './browser.js';
+import { launchChromium, openPage, shoot, signIn, type ConsolePage, clearScreenshots } from './browser.js';
 
 let api: ApiStack;
 let browser: Browser;
@@ -110,9 +108,7 @@ beforeAll(async () => {
   // The stay's points are in the ledger before the browser looks.
   await eventually(async () => (await countRows(api.stack.db, 'points_ledger')) > 0 || undefined);
   // The folder holds this run's screenshots only: this file's are `NN-…` (the marketing files clear their own).
-  if (existsSync(SCREENSHOTS))
-    for (const f of readdirSync(SCREENSHOTS))
-      if (/^\d\d-/.test(f)) rmSync(path.join(SCREENSHOTS, f), { force: true });
+  clearScreenshots(/^\d\d-/);
   browser = await launchChromium();
 }, 180_000);
 

@@ -5,8 +5,6 @@
  * known"; a webhook delivery whose reservation answers 404 is parked with its reason, and the admin re-drives
  * it (the row pending again, then done). The page in Chinese too. Screenshots d1-* at 1280×800 and 768×1024.
  */
-import { readdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryRow, SyncRow } from '../../db/repositories/pms-adapters.js';
@@ -14,7 +12,7 @@ import { apaleoClient } from '../../lib/pms/apaleo.js';
 import { openApiStack, type ApiStack } from '../api-stack.js';
 import { apaleoReservation, FAKE_APALEO_CLIENT, startFakePms, type FakePms } from '../fake-pms.js';
 import { eventually } from '../helpers.js';
-import { launchChromium, openPage, SCREENSHOTS, shoot, signIn, type ConsolePage } from './browser.js';
+import { launchChromium, openPage, shoot, signIn, type ConsolePage, clearScreenshots } from './browser.js';
 
 const ADMIN = 'Admin Zhou';
 const APALEO_TOKEN = 'd1-apaleo-path-token-0123456789';
@@ -51,12 +49,7 @@ beforeAll(async () => {
       retryBaseMs: 50,
     },
   });
-  try {
-    for (const f of readdirSync(SCREENSHOTS))
-      if (/^d1-/.test(f)) rmSync(path.join(SCREENSHOTS, f), { force: true });
-  } catch {
-    // No folder yet.
-  }
+  clearScreenshots(/^d1-/);
   browser = await launchChromium();
 }, 180_000);
 

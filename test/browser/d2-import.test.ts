@@ -7,13 +7,12 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { countTables, openApiStack, type ApiStack } from '../api-stack.js';
 import { generatedMembers, memberCsv, memberLine } from '../member-files.js';
-import { launchChromium, openPage, SCREENSHOTS, shoot, signIn, type ConsolePage } from './browser.js';
+import { launchChromium, openPage, shoot, signIn, type ConsolePage, clearScreenshots } from './browser.js';
 
 const ADMIN = 'Admin Zhao';
 let api: ApiStack;
@@ -43,12 +42,7 @@ beforeAll(async () => {
       { ...memberLine(903, 21), enrolled_on: '2026-02-30' }, // line 404
     ]),
   );
-  try {
-    for (const f of readdirSync(SCREENSHOTS))
-      if (/^d2-/.test(f)) rmSync(path.join(SCREENSHOTS, f), { force: true });
-  } catch {
-    // No folder yet.
-  }
+  clearScreenshots(/^d2-/);
   browser = await launchChromium();
 }, 180_000);
 

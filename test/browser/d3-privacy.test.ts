@@ -7,14 +7,13 @@
  * Screenshots d3-* at 1280×800 and 768×1024 in .data/screenshots/.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { openApiStack, type ApiStack } from '../api-stack.js';
 import { memberEnrolledBody, profileUpdatedBody } from '../pms-samples.js';
 import { newPmsProfileId } from '../helpers.js';
-import { launchChromium, openPage, SCREENSHOTS, shoot, signIn, type ConsolePage } from './browser.js';
+import { launchChromium, openPage, shoot, signIn, type ConsolePage, clearScreenshots } from './browser.js';
 
 const ADMIN = 'Admin Privacy Wu';
 let api: ApiStack;
@@ -28,12 +27,7 @@ beforeAll(async () => {
     worker: false,
     keys: { ops: 'Front desk Zhao', admin: ADMIN },
   });
-  try {
-    for (const f of readdirSync(SCREENSHOTS))
-      if (/^d3-/.test(f)) rmSync(path.join(SCREENSHOTS, f), { force: true });
-  } catch {
-    // No folder yet.
-  }
+  clearScreenshots(/^d3-/);
   browser = await launchChromium();
 }, 180_000);
 

@@ -9,8 +9,6 @@
  * Screenshots m5-*, m6-* at 1280×800 and 768×1024 in .data/screenshots/.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { RULES_V2 } from '../../domain/default-rules.js';
@@ -18,7 +16,7 @@ import type { ProgramRules } from '../../domain/program.js';
 import { DEFAULT_SEGMENT_SETTINGS } from '../../domain/segments.js';
 import { openApiStack, type ApiStack } from '../api-stack.js';
 import { movesOf, reviewedPerMember, variedMembers, writeMembers } from '../rules-members.js';
-import { launchChromium, openPage, SCREENSHOTS, shoot, signIn, type ConsolePage } from './browser.js';
+import { launchChromium, openPage, shoot, signIn, type ConsolePage, clearScreenshots } from './browser.js';
 
 const ADMIN = 'Admin Qian';
 let api: ApiStack;
@@ -44,12 +42,7 @@ beforeAll(async () => {
   });
   ids = await writeMembers(api.stack.db, variedMembers(), randomUUID().slice(0, 6));
   // This file's screenshots only: other files' stay.
-  try {
-    for (const f of readdirSync(SCREENSHOTS))
-      if (/^m[56]-/.test(f)) rmSync(path.join(SCREENSHOTS, f), { force: true });
-  } catch {
-    // No folder yet.
-  }
+  clearScreenshots(/^m[56]-/);
   browser = await launchChromium();
 }, 180_000);
 
