@@ -17,7 +17,7 @@ import { createDb } from '../db/knex.js';
 import * as apiKeys from '../db/repositories/api-keys.js';
 import * as cadences from '../db/repositories/cadences.js';
 import * as cases from '../db/repositories/cases.js';
-import { guestWorkflowId } from '../domain/ids.js';
+import { followUpWorkflowId, guestWorkflowId } from '../domain/ids.js';
 import {
   inStayReportLinkUrl,
   satisfactionLinkUrl,
@@ -238,6 +238,31 @@ export async function runScenario(
       else if (Date.now() - idleSince >= settleMs) return;
       if (Date.now() > deadline) return;
       await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  /**
+   * A cancelled stay's follow-up is cancelled by the guest's workflow (an external cancel request, then its own
+   * clean-up). The worker can look idle while the server is still delivering that request, and a skip begun
+   * then can leave the time-skipping server's clock locked. So the clock waits until the follow-up has closed
+   * (real time, at most 15 s; polled with describe, which does not skip time).
+   */
+  const followUpClosed = async (e: PlannedEvent) => {
+    const pmsStayId = (e.data as { stay?: { pmsStayId?: unknown } }).stay?.pmsStayId;
+    if (typeof pmsStayId !== 'string') return;
+    const stay: { id: string; guest_id: string } | undefined = await db('stays')
+      .where({ pms_stay_id: ns(pmsStayId) })
+      .first('id', 'guest_id');
+    if (!stay) return;
+    const handle = env.client.workflow.getHandle(followUpWorkflowId(stay.guest_id, stay.id));
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      try {
+        if ((await handle.describe()).status.name !== 'RUNNING') return;
+      } catch {
+        return; // no follow-up: nothing to wait for
+      }
+      await new Promise((r) => setTimeout(r, 20));
     }
   };
 
@@ -733,6 +758,7 @@ export async function runScenario(
           // What the events set off (a cancelled stay cancels its follow-up) runs before the clock moves on.
           await new Promise((r) => setTimeout(r, 25));
           await settle();
+          for (const e of group) if (e.type === 'stay.cancelled') await followUpClosed(e);
         }
         if (Math.floor((sent + group.length) / 100) > Math.floor(sent / 100))
           log(
