@@ -40,7 +40,7 @@ import { consoleStepLog as log, step } from '../stack/step.js';
 import { workflowsPath } from '../worker.js';
 import { benchTemporal } from './api-process.js';
 import { generateGuestData } from './guest-data.js';
-import { BenchError, benchStops, runBench, throwawayPostgres } from './process.js';
+import { BenchError, benchStops, runBench, throwawayPostgres, wholeNumbers } from './process.js';
 
 const TIME_LIMIT_MS = 60 * 60_000;
 const RATIO_TARGET = 0.5;
@@ -65,12 +65,7 @@ function options(argv: string[]) {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, v: string, min: number, max: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new BenchError(`--${name} must be ${min}–${max}\n${USAGE}`);
-    return n;
-  };
+  const int = wholeNumbers(USAGE);
   return {
     guests: int('guests', values.guests, 1_000, 1_000_000),
     concurrency: int('concurrency', values.concurrency, 1, 64),

@@ -35,7 +35,7 @@ import { consoleStepLog as log, step } from '../stack/step.js';
 import { memberLine } from '../test/member-files.js';
 import { workflowsPath } from '../worker.js';
 import { benchTemporal } from './api-process.js';
-import { BenchError, benchStops, runBench, throwawayPostgres } from './process.js';
+import { BenchError, benchStops, runBench, throwawayPostgres, wholeNumbers } from './process.js';
 
 const TIME_LIMIT_MS = 60 * 60_000;
 
@@ -60,12 +60,7 @@ function options(argv: string[]) {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, v: string, min: number, max: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new BenchError(`--${name} must be ${min}–${max}\n${USAGE}`);
-    return n;
-  };
+  const int = wholeNumbers(USAGE);
   return {
     rows: int('rows', values.rows, 100, 9_000_000),
     batch: int('batch', values.batch, 10, 10_000),

@@ -16,6 +16,16 @@ export class BenchError extends Error {
   override name = 'BenchError';
 }
 
+/** A reader of whole-number options: out of `min`–`max`, a BenchError naming the option, with the usage. */
+export function wholeNumbers(usage: string) {
+  return (name: string, raw: string, min: number, max: number): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new BenchError(`--${name} must be a whole number from ${min} to ${max}, got '${raw}'\n${usage}`);
+    return n;
+  };
+}
+
 export function runBench(opts: {
   main: () => Promise<void>;
   /** Stops what the bench started, then exits with `code` (once; later calls wait). */
