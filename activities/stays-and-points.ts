@@ -317,26 +317,16 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
             });
             // The corrected year may cross a threshold: an upgrade, as a stay's. A tier is not taken back here.
             const departureYear = Number(message.stay.departure.slice(0, 4));
-            const heldTier: Tier = isTier(record.tier) ? record.tier : 'member';
-            const activity = await lifecycle.yearActivity(trx, guestId, departureYear);
-            const earned = tierEarnedBy(activity, rules.tiers);
-            let upgrade: StayCorrectionResult['upgrade'] = null;
-            if (tierRank(earned) > tierRank(heldTier)) {
-              const validThrough = `${departureYear + 1}-12-31`;
-              const created = await lifecycle.recordTier(trx, {
-                guestId,
-                tier: earned,
-                previous: heldTier,
-                validFrom: input.now.slice(0, 10),
-                validThrough,
-                source: 'upgrade',
-                reason: `${departureYear}: ${activity.stays} stays, ${activity.nights} nights, ${activity.basePoints} base points (a stay amended)`,
-                rulesVersion: version,
-                key: `${workflowId}:tier-upgrade:amend-${message.eventId}`,
-                at: new Date(input.now),
-              });
-              if (created) upgrade = { tier: earned, previous: heldTier, validThrough };
-            }
+            const upgrade: StayCorrectionResult['upgrade'] = await upgradeForYear(trx, {
+              guestId,
+              held: record.tier,
+              year: departureYear,
+              tiers: rules.tiers,
+              rulesVersion: version,
+              now: input.now,
+              why: 'a stay amended',
+              key: `${workflowId}:tier-upgrade:amend-${message.eventId}`,
+            });
             await pmsEvents.markHandled(trx, message.eventId);
             return {
               outcome: 'amended',
@@ -426,26 +416,16 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
             return { upgrade: null, departureYear: null };
           const departureYear = Number(stay.departure.slice(0, 4));
           const { version, rules } = await rulesAt(trx, stay.departure);
-          const heldTier: Tier = isTier(record.tier) ? record.tier : 'member';
-          const activity = await lifecycle.yearActivity(trx, guestId, departureYear);
-          const earned = tierEarnedBy(activity, rules.tiers);
-          let upgrade: ApplyStayResult['upgrade'] = null;
-          if (tierRank(earned) > tierRank(heldTier)) {
-            const validThrough = `${departureYear + 1}-12-31`;
-            const created = await lifecycle.recordTier(trx, {
-              guestId,
-              tier: earned,
-              previous: heldTier,
-              validFrom: input.now.slice(0, 10),
-              validThrough,
-              source: 'upgrade',
-              reason: `${departureYear}: ${activity.stays} stays, ${activity.nights} nights, ${activity.basePoints} base points (a stay re-earned)`,
-              rulesVersion: version,
-              key: `${input.workflowId}:tier-upgrade:re-earn-${stay.id}`,
-              at: new Date(input.now),
-            });
-            if (created) upgrade = { tier: earned, previous: heldTier, validThrough };
-          }
+          const upgrade: ApplyStayResult['upgrade'] = await upgradeForYear(trx, {
+            guestId,
+            held: record.tier,
+            year: departureYear,
+            tiers: rules.tiers,
+            rulesVersion: version,
+            now: input.now,
+            why: 'a stay re-earned',
+            key: `${input.workflowId}:tier-upgrade:re-earn-${stay.id}`,
+          });
           return { upgrade, departureYear };
         }),
       );
@@ -465,6 +445,44 @@ export function createStayActivities(deps: { db: Db; faults: FaultInjector }) {
 }
 
 /** What applying `stay` did the first time: its points, the balance after them, the enrolment and upgrade it made. */
+/**
+ * A stay corrected or re-earned may lift its year over a threshold: an upgrade as a stay's (valid through the end
+ * of the next year), never a lowering. Null when the year's activity earns no higher tier, or the upgrade under
+ * `key` was recorded before.
+ */
+async function upgradeForYear(
+  trx: Db,
+  input: {
+    guestId: string;
+    held: string | null;
+    year: number;
+    tiers: Parameters<typeof tierEarnedBy>[1];
+    rulesVersion: number;
+    now: string;
+    why: string;
+    key: string;
+  },
+): Promise<{ tier: Tier; previous: Tier; validThrough: string } | null> {
+  const heldTier: Tier = isTier(input.held) ? input.held : 'member';
+  const activity = await lifecycle.yearActivity(trx, input.guestId, input.year);
+  const earned = tierEarnedBy(activity, input.tiers);
+  if (tierRank(earned) <= tierRank(heldTier)) return null;
+  const validThrough = `${input.year + 1}-12-31`;
+  const created = await lifecycle.recordTier(trx, {
+    guestId: input.guestId,
+    tier: earned,
+    previous: heldTier,
+    validFrom: input.now.slice(0, 10),
+    validThrough,
+    source: 'upgrade',
+    reason: `${input.year}: ${activity.stays} stays, ${activity.nights} nights, ${activity.basePoints} base points (${input.why})`,
+    rulesVersion: input.rulesVersion,
+    key: input.key,
+    at: new Date(input.now),
+  });
+  return created ? { tier: earned, previous: heldTier, validThrough } : null;
+}
+
 async function firstTimeOf(
   db: Db,
   input: { guestId: string; workflowId: string; stay: { id: string; checked_out_at: Date } },
