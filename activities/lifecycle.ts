@@ -54,11 +54,18 @@ export async function rulesAt(db: Db, date: string): Promise<RulesVersion> {
 
 /** The snapshot of the guest as of `now`: record, standing, agenda. */
 export async function snapshotOf(db: Db, guestId: string, now: string): Promise<GuestSnapshot> {
-  const record = await lifecycle.recordOf(db, guestId);
+  return (await readSnapshot(db, guestId, now)).snapshot;
+}
+
+/** The snapshot, with the record and the rules it was made from (the reads do not depend on each other). */
+async function readSnapshot(db: Db, guestId: string, now: string) {
+  const [record, { rules }, standing, last] = await Promise.all([
+    lifecycle.recordOf(db, guestId),
+    rulesAt(db, now.slice(0, 10)),
+    standingOf(db, guestId, yearOf(now)),
+    lifecycle.lastActivity(db, guestId),
+  ]);
   if (!record) throw ApplicationFailure.nonRetryable(`guest ${guestId} not found`, 'GuestNotFound');
-  const { rules } = await rulesAt(db, now.slice(0, 10));
-  const standing = await standingOf(db, guestId, yearOf(now));
-  const last = await lifecycle.lastActivity(db, guestId);
   const tier = isTier(record.tier) ? record.tier : 'member';
   const enrolled = record.enrolled_at !== null || standing.totalStays > 0;
   // Guests recorded before stages were kept in Postgres still say 'prospect': derive from their stays.
@@ -84,7 +91,7 @@ export async function snapshotOf(db: Db, guestId: string, now: string): Promise<
     rules,
     now,
   );
-  return {
+  const snapshot: GuestSnapshot = {
     stage,
     tier,
     tierFloor: isTier(record.tier_floor) ? record.tier_floor : null,
@@ -101,6 +108,7 @@ export async function snapshotOf(db: Db, guestId: string, now: string): Promise<
     // Only for an erased guest (docs/privacy.md): a run that loads one ends at once.
     ...(record.erased_at ? { erasedAt: record.erased_at.toISOString() } : {}),
   };
+  return { snapshot, record, rules };
 }
 
 /**
@@ -112,14 +120,11 @@ export async function snapshotOf(db: Db, guestId: string, now: string): Promise<
 async function missedReviewOf(
   db: Db,
   guestId: string,
-  s: GuestSnapshot,
+  { snapshot: s, record, rules }: Awaited<ReturnType<typeof readSnapshot>>,
   now: string,
 ): Promise<Partial<Pick<GuestSnapshot, 'agenda' | 'reviewYear'>>> {
   if (!s.enrolled || s.stage === 'churned') return {};
   if (s.tier === 'member' && !s.tierFloor) return {};
-  const record = await lifecycle.recordOf(db, guestId);
-  if (!record) return {};
-  const { rules } = await rulesAt(db, now.slice(0, 10));
   const next = reviewSchedule(guestId, record.timezone, now, rules.reviewJitterHours);
   // `next.year` is the year the next review looks back on: this year once this year's moment has passed.
   const thisYear = Number(localDate(now, record.timezone).slice(0, 4));
@@ -235,16 +240,21 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       now: string;
     }): Promise<GuestSnapshot & { stageChanges: number; lapsedOn: string | null; unclosedCases: string[] }> {
       return failFastOnDataErrors(async () => {
-        const snapshot = await snapshotOf(db, input.guestId, input.now);
+        // A fresh run numbers its stage changes on from the recorded ones (they key the stage history rows),
+        // knows the win-back of a lapse (to cancel it when the guest comes back) and the cases not yet closed
+        // (the guest stays at risk until each one closes). The reads are independent: they go at once.
+        const [read, stageChanges, lapsedOn, unclosedCases] = await Promise.all([
+          readSnapshot(db, input.guestId, input.now),
+          lifecycle.stageChangesOf(db, input.guestId),
+          lifecycle.lapseOf(db, input.guestId),
+          lifecycle.unclosedCasesOf(db, input.guestId),
+        ]);
         return {
-          ...snapshot,
-          ...(await missedReviewOf(db, input.guestId, snapshot, input.now)),
-          // A fresh run numbers its stage changes on from the recorded ones (they key the stage history rows),
-          // knows the win-back of a lapse (to cancel it when the guest comes back) and the cases not yet closed
-          // (the guest stays at risk until each one closes).
-          stageChanges: await lifecycle.stageChangesOf(db, input.guestId),
-          lapsedOn: await lifecycle.lapseOf(db, input.guestId),
-          unclosedCases: await lifecycle.unclosedCasesOf(db, input.guestId),
+          ...read.snapshot,
+          ...(await missedReviewOf(db, input.guestId, read, input.now)),
+          stageChanges,
+          lapsedOn,
+          unclosedCases,
         };
       });
     },

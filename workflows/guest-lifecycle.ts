@@ -236,7 +236,8 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<GuestR
   // What staff filter on (contracts/guest.ts search attributes), upserted when it changes: at the start of a run
   // whose attributes differ (a new guest, a run before them), then after an item or a deadline that changed the
   // stage, the tier, the last property or the open cases. Each upsert is one history event.
-  // A run continued as new starts with its predecessor's attributes: no upsert until something changes.
+  // A run continued as new starts with its predecessor's attributes, and a member the import created with the
+  // record's (api/imports/workflows.ts): no upsert until something changes.
   const carried = workflowInfo().typedSearchAttributes;
   let published: string | undefined =
     carried.get(GUEST_STAGE) === undefined

@@ -3,7 +3,10 @@
  * time, marked done in `import_members` batch by batch so a rerun of an interrupted import continues where it
  * stopped:
  * - a guest the import created: its workflow is started (USE_EXISTING: one that a PMS event started meanwhile is
- *   kept); the run loads the guest from Postgres (workflows/guest.ts `load`);
+ *   kept) with the search attributes of the record the import wrote (stage and tier, no property, no case); the
+ *   run loads the guest from Postgres (workflows/guest.ts `load`) and upserts them only where they differ
+ *   (workflows/guest-lifecycle.ts `publish`), so a new member costs the server no upsert and no visibility
+ *   write beyond the start's;
  * - a guest it changed: the `reloadGuest` Update (contracts/guest.ts), with update-with-start, so a running
  *   workflow reads the record again and a guest without one gets a run that loads it;
  * - a guest it left unchanged: started if no run is there, otherwise left alone.
@@ -19,7 +22,10 @@ import type { Db } from '../../db/knex.js';
 import * as imports from '../../db/repositories/imports.js';
 import { guestWorkflowId } from '../../domain/ids.js';
 import {
+  GUEST_STAGE,
+  GUEST_TIER,
   GUEST_WORKFLOW_TYPE,
+  OPEN_CASES,
   reloadGuestUpdate,
   type GuestLifecycleWorkflow,
 } from '../../contracts/guest.js';
@@ -45,7 +51,7 @@ export async function inPool<T>(items: readonly T[], limit: number, work: (item:
 
 async function startOrReload(
   deps: ImportWorkflowDeps,
-  guest: { guest_id: string; outcome: 'created' | 'updated' | 'unchanged' },
+  guest: imports.PendingWorkflow,
   importId: number,
   requestId: string,
 ): Promise<void> {
@@ -65,6 +71,15 @@ async function startOrReload(
     args: [{ guestId: guest.guest_id }],
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    ...(guest.outcome === 'created'
+      ? {
+          typedSearchAttributes: [
+            { key: GUEST_STAGE, value: guest.stage },
+            { key: GUEST_TIER, value: guest.tier },
+            { key: OPEN_CASES, value: 0 },
+          ],
+        }
+      : {}),
   });
 }
 

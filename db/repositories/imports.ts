@@ -416,17 +416,27 @@ export async function importedTierYear(db: Knex, guestId: string): Promise<numbe
 // --- workflows ---------------------------------------------------------------------------------------------------
 
 /** The imported guests whose workflow is not yet started or reloaded, in line order. */
+/** An imported guest whose workflow is not yet started or reloaded, with the stage and tier the record now holds. */
+export interface PendingWorkflow {
+  line: number;
+  guest_id: string;
+  outcome: 'created' | 'updated' | 'unchanged';
+  stage: Stage;
+  tier: Tier;
+}
+
 export async function pendingWorkflows(
   db: Knex,
   importId: number,
   limit: number,
-): Promise<{ line: number; guest_id: string; outcome: 'created' | 'updated' | 'unchanged' }[]> {
-  return db('import_members')
-    .where({ import_id: importId })
-    .whereNull('workflow_at')
-    .orderBy('line')
+): Promise<PendingWorkflow[]> {
+  return db('import_members as m')
+    .join('guests as g', 'g.id', 'm.guest_id')
+    .where({ 'm.import_id': importId })
+    .whereNull('m.workflow_at')
+    .orderBy('m.line')
     .limit(limit)
-    .select('line', 'guest_id', 'outcome');
+    .select('m.line', 'm.guest_id', 'm.outcome', 'g.stage', 'g.tier');
 }
 
 export async function countWorkflows(db: Knex, importId: number): Promise<{ total: number; done: number }> {

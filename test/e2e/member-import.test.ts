@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashFile, importMembers, ImportRunningError, type ImportResult } from '../../api/imports/members.js';
 import { lockRun } from '../../db/repositories/imports.js';
 import { guestWorkflowId } from '../../domain/ids.js';
+import { GUEST_STAGE, GUEST_TIER } from '../../contracts/guest.js';
 import { countTables, openApiStack, type ApiStack } from '../api-stack.js';
 import { eventually, fileDatabaseUrl } from '../helpers.js';
 import { generatedMembers, memberCsv, memberLine } from '../member-files.js';
@@ -114,7 +115,13 @@ describe('member import', () => {
     });
 
     const db = api.stack.db;
-    const guests: { id: string; member_number: string; enrolment_channel: string }[] = await db('guests')
+    const guests: {
+      id: string;
+      member_number: string;
+      enrolment_channel: string;
+      tier: string;
+      stage: string;
+    }[] = await db('guests')
       .whereIn(
         'member_number',
         good.map((g) => g.member_number),
@@ -127,6 +134,7 @@ describe('member import', () => {
         'tier',
         'enrolment_channel',
         'home_property',
+        'stage',
       );
     expect(guests).toHaveLength(8);
     guestIds = guests.map((g) => g.id);
@@ -179,6 +187,15 @@ describe('member import', () => {
       });
       expect(['member', 'vip']).toContain(s.stage);
       expect(Date.parse(s.agenda.lapse!)).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+    }
+    // Each run started with the search attributes of the record the import wrote (staff find the members at
+    // once), and having loaded the same, upserted none (api/imports/workflows.ts).
+    for (const g of guests) {
+      const handle = api.env.client.workflow.getHandle(guestWorkflowId(g.id));
+      const attributes = (await handle.describe()).typedSearchAttributes;
+      expect([attributes.get(GUEST_STAGE), attributes.get(GUEST_TIER)], g.id).toEqual([g.stage, g.tier]);
+      const { events } = await handle.fetchHistory();
+      expect(events?.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toEqual([]);
     }
   });
 
