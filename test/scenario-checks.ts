@@ -55,7 +55,15 @@ export function expectSound(t: Timeline, emails: Record<string, string>, rejecte
     for (const m of of(t, 'mail', guest).filter((x) => x.status === 'sent' && x.audience === 'guest')) {
       expect(m, `${m.template} at ${m.local}`).toMatchObject({ to: email, deliveries: 1 });
     }
-    expect(of(t, 'mail', guest).filter((m) => m.status === 'failed' || m.status === 'pending')).toEqual([]);
+    // A mail left pending or failed: the message names the guest's runs that did not complete, to tell a
+    // follow-up that failed or never woke from one that completed without delivering.
+    const notClosed = t.runs
+      .filter((r) => r.guest === guest && !['completed', 'continuedAsNew'].includes(r.status))
+      .map((r) => `${r.workflow} ${r.status} (${r.events} events, last ${r.lastEvent})`);
+    expect(
+      of(t, 'mail', guest).filter((m) => m.status === 'failed' || m.status === 'pending'),
+      `mails not delivered; runs not completed: ${notClosed.join('; ') || 'none'}`,
+    ).toEqual([]);
     const rows = of(t, 'points', guest);
     // Every row's running balance adds up, and the last is the balance.
     rows.forEach((r, i) => expect(r.balanceAfter).toBe(sum(rows.slice(0, i + 1).map((x) => x.points))));
