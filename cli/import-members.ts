@@ -19,7 +19,8 @@ import {
   ImportRunningError,
 } from '../api/imports/members.js';
 import { connectClient, temporalTarget } from '../lib/runtime.js';
-import { duration, progressBar } from './import-progress.js';
+import type { ImportProgress } from '../api/imports/members.js';
+import { duration, progressBar, type ProgressFrame } from './progress.js';
 
 const usage =
   'usage: npm run import -- <members.csv> [--batch <lines>] [--concurrency <workflows>] [--report-dir <dir>]';
@@ -53,6 +54,23 @@ const concurrency = positive(values.concurrency, 'concurrency', DEFAULT_WORKFLOW
 const config = loadConfigOrExit();
 const db = createDb(databaseUrlOf(config), { poolMax: 4 });
 const started = Date.now();
+/** The bar's frame of the import's progress: the lines by bytes of the file read, then the workflows. */
+function importFrame(p: ImportProgress): ProgressFrame {
+  return p.phase === 'rows'
+    ? {
+        phase: 'rows',
+        done: p.rowsRead,
+        fraction: p.bytesTotal > 0 ? p.bytesRead / p.bytesTotal : 1,
+        label: `rows ${p.rowsRead} (new ${p.created}, updated ${p.updated}, bad ${p.rejected})`,
+      }
+    : {
+        phase: 'workflows',
+        done: p.workflowsDone,
+        fraction: p.workflowsTotal > 0 ? p.workflowsDone / p.workflowsTotal : 1,
+        label: `workflows ${p.workflowsDone}/${p.workflowsTotal}`,
+      };
+}
+
 const bar = progressBar();
 let code = 0;
 try {
@@ -67,7 +85,7 @@ try {
       batchSize,
       workflowConcurrency: concurrency,
       reportDir: values['report-dir'] ?? DEFAULT_REPORT_DIR,
-      onProgress: (p) => bar.update(p),
+      onProgress: (p) => bar.update(importFrame(p)),
     },
   );
   bar.done();

@@ -2,7 +2,7 @@
  * `npm run pms:sync -- --adapter apaleo|mews --since YYYY-MM-DD [--until YYYY-MM-DD]`: the catch-up sync
  * (api/pms/adapters/sync.ts, docs/pms.md). Every reservation of the period is fetched from the PMS and fed to
  * the native intake unless already known; a second run changes nothing. A progress bar with rate and ETA on
- * stderr (redrawn on a terminal, a line every 10 % otherwise), the summary on stdout, and a `pms_syncs` row for
+ * stderr (cli/progress.ts), the summary on stdout, and a `pms_syncs` row for
  * the console. Uses DATABASE_URL and TEMPORAL_ADDRESS, or the embedded servers of a running `npm run dev`.
  */
 import { userInfo } from 'node:os';
@@ -17,6 +17,7 @@ import type { FeedDeps } from '../api/pms/adapters/feed.js';
 import { runSync, syncSummary, type SyncTick } from '../api/pms/adapters/sync.js';
 import { PMS_ADAPTERS, pmsClientsFromConfig, type PmsAdapter, type PmsClients } from '../lib/pms/index.js';
 import { connectClient, createLogger, temporalTarget } from '../lib/runtime.js';
+import { progressBar, type ProgressFrame } from './progress.js';
 
 const usage = 'usage: npm run pms:sync -- --adapter apaleo|mews --since YYYY-MM-DD [--until YYYY-MM-DD]';
 
@@ -44,49 +45,12 @@ export function parseSyncArgs(argv: string[], today = new Date().toISOString().s
   return { adapter: parsed.data.adapter, since: parsed.data.since, until: parsed.data.until ?? today };
 }
 
-const seconds = (s: number) =>
-  !Number.isFinite(s)
-    ? '?'
-    : s >= 3600
-      ? `${Math.floor(s / 3600)}h${Math.round((s % 3600) / 60)}m`
-      : s >= 60
-        ? `${Math.floor(s / 60)}m${Math.round(s % 60)}s`
-        : `${Math.round(s)}s`;
-
-/** A progress bar with rate and ETA: redrawn in place on a terminal, a line per 10 % elsewhere. */
-export function progressBar(out: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean }) {
-  const started = Date.now();
-  let lastDraw = 0;
-  let lastTenth = -1;
-  const line = (t: SyncTick) => {
-    const elapsed = (Date.now() - started) / 1000;
-    const rate = elapsed > 0 ? t.seen / elapsed : 0;
-    const total = t.total;
-    const counts = `new ${t.newCount}, known ${t.knownCount}, rejected ${t.rejectedCount}`;
-    if (!total) return `${t.seen} reservations  ${rate.toFixed(1)}/s  ${counts}`;
-    const share = Math.min(1, t.seen / total);
-    const width = 24;
-    const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '-');
-    const eta = rate > 0 ? (total - t.seen) / rate : Infinity;
-    return `[${bar}] ${t.seen}/${total} ${(share * 100).toFixed(0).padStart(3)}%  ${rate.toFixed(1)}/s  ETA ${seconds(eta)}  ${counts}`;
-  };
-  return {
-    tick(t: SyncTick) {
-      if (out.isTTY) {
-        if (Date.now() - lastDraw < 100) return;
-        lastDraw = Date.now();
-        out.write(`\r${line(t)}\u001b[K`);
-      } else {
-        const tenth = t.total ? Math.floor((t.seen / t.total) * 10) : Math.floor(t.seen / 100);
-        if (tenth === lastTenth) return;
-        lastTenth = tenth;
-        out.write(`${line(t)}\n`);
-      }
-    },
-    done(t: SyncTick) {
-      out.write(out.isTTY ? `\r${line(t)}\u001b[K\n` : `${line(t)}\n`);
-    },
-  };
+/** The bar's frame of a sync's tick (the total is known once the PMS has said how many reservations). */
+export function syncFrame(t: SyncTick): ProgressFrame {
+  const counts = `new ${t.newCount}, known ${t.knownCount}, rejected ${t.rejectedCount}`;
+  return t.total
+    ? { done: t.seen, fraction: t.seen / t.total, label: `reservations ${t.seen}/${t.total} (${counts})` }
+    : { done: t.seen, fraction: null, label: `reservations ${t.seen} (${counts})` };
 }
 
 /** Runs one sync to its end with a progress bar on `stderr`; returns its row. */
@@ -103,9 +67,10 @@ export async function pmsSync(
   let last: SyncTick = { seen: 0, newCount: 0, knownCount: 0, rejectedCount: 0 };
   const done = await runSync(deps, client, row, (t) => {
     last = t;
-    bar.tick(t);
+    bar.update(syncFrame(t));
   });
-  bar.done({ ...last, total: done.total ?? last.seen });
+  bar.update(syncFrame({ ...last, total: done.total ?? last.seen }));
+  bar.done();
   return done;
 }
 

@@ -117,10 +117,21 @@ export async function startTemporalDevServer(opts: TemporalDevOptions): Promise<
       }
     }
   }
+  // A server that dies while in use says so, with the last of what it wrote: its clients only see refusals.
+  let stopping = false;
+  void exited.then((code) => {
+    if (stopping) return;
+    process.stderr.write(
+      `Temporal dev server on ${address} exited unexpectedly (code ${code}, signal ${child.signalCode}):\n${stderr.trim()}\n`,
+    );
+  });
   return {
     address,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort}`,
-    stop: () => stopChild(child, exited).then(removePidFile),
+    stop: () => {
+      stopping = true;
+      return stopChild(child, exited).then(removePidFile);
+    },
   };
 }
 

@@ -78,7 +78,13 @@ export interface GuestView {
     nights: number;
     roomRevenue: string;
     currency: string;
+    /** How many times the PMS amended it (`stay.amended`). */
+    revision: number;
+    /** When the PMS cancelled it (`stay.cancelled`): kept, but no longer counted. */
+    cancelledAt: string | null;
   }[];
+  /** Every stay and night so far (a cancelled stay is not counted). */
+  totals: { stays: number; nights: number };
   ledger: {
     id: number;
     points: number;

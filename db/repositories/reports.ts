@@ -42,9 +42,11 @@ function bucketOf(day: string, interval: Interval): string {
   return `greatest(date_trunc('${unit}', (${day})::timestamp)::date, :from::date)`;
 }
 
-/** `<column> in (guests who stayed at the property)`, or nothing for the group. */
+/** `<column> in (guests who stayed at the property)`, or nothing for the group (a cancelled stay is no stay). */
 const guestsOfProperty = (w: ReportWindow, column: string) =>
-  w.property === null ? 'true' : `${column} in (select guest_id from stays where property_code = :property)`;
+  w.property === null
+    ? 'true'
+    : `${column} in (select guest_id from stays where property_code = :property and cancelled_at is null)`;
 
 const params = (w: ReportWindow, more: Record<string, unknown> = {}) => ({
   from: w.from,

@@ -227,6 +227,7 @@ export function segmentQuery(db: Knex, definition: SegmentDefinition, ctx: Segme
         .select(db.raw('1'))
         .from('stays as ps')
         .whereRaw('ps.guest_id = g.id')
+        .whereNull('ps.cancelled_at')
         .whereIn('ps.property_code', properties),
     );
   }

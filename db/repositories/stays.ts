@@ -176,9 +176,16 @@ export async function findGuestStayByPmsId(
   );
 }
 
-/** The id of the guest's first stay by check-out, if any (a referral pays on the referred member's first stay). */
+/**
+ * The id of the guest's first stay by check-out, if any (a referral pays on the referred member's first stay; a
+ * cancelled stay was no stay).
+ */
 export async function firstStayIdOf(db: Knex, guestId: string): Promise<string | undefined> {
-  const first = await db<StayRow>('stays').where({ guest_id: guestId }).orderBy('checked_out_at').first('id');
+  const first = await db<StayRow>('stays')
+    .where({ guest_id: guestId })
+    .whereNull('cancelled_at')
+    .orderBy('checked_out_at')
+    .first('id');
   return first?.id;
 }
 

@@ -379,4 +379,53 @@ describe('the operations console in a browser', () => {
     }
     expect(consoleErrors(p)).toEqual([]);
   }, 120_000);
+
+  it('7. a stay the PMS cancelled is marked on the guest page and not counted in its stays', async () => {
+    const completed = stayCompletedBody({
+      occurredAt: `${day(-2)}T03:00:00Z`,
+      guest: { firstName: 'Cora', lastName: `Cancelled${tag}`, timezone: 'Asia/Shanghai' },
+      stay: {
+        propertyCode: PROPERTY,
+        arrival: day(-4),
+        departure: day(-2),
+        nights: 2,
+        roomRevenue: '1800.00',
+      },
+    });
+    expect((await api.postPms(completed)).status).toBeLessThan(300);
+    const guestId = await guestIdOf(completed.data.guest.pmsProfileId);
+    const cancel = {
+      id: `evt-browser-cancel-${tag}`,
+      type: 'stay.cancelled',
+      occurredAt: new Date().toISOString(),
+      data: {
+        guest: completed.data.guest,
+        stay: { pmsStayId: completed.data.stay.pmsStayId, propertyCode: PROPERTY },
+        cancellation: { reason: 'posted to the wrong profile' },
+      },
+    };
+    // Once the stay is recorded, the PMS cancels it.
+    await eventually(
+      async () => (await countRows(api.stack.db, 'stays', { guest_id: guestId })) > 0 || undefined,
+    );
+    const res = await api.postPms(cancel);
+    expect(res.status, await res.text()).toBeLessThan(300);
+    await eventually(async () => {
+      const row = await api.stack
+        .db('stays')
+        .where({ guest_id: guestId })
+        .first<{ cancelled_at: Date | null }>('cancelled_at');
+      return row?.cancelled_at ? true : undefined;
+    });
+
+    const p = await staffPage('ops');
+    await p.page.goto(`/console/guests/${guestId}`);
+    await p.page.getByTestId('guest-head').waitFor();
+    await p.page.getByTestId('tab-stays').click();
+    const row = p.page.locator('tr').filter({ hasText: PROPERTY });
+    await expect.poll(() => row.textContent()).toMatch(/Cancelled by the PMS .*: not counted/);
+    expect(await p.page.locator('.facts').textContent()).toMatch(/Stays0/);
+    await shoot(p.page, '16-guest-cancelled-stay');
+    expect(consoleErrors(p)).toEqual([]);
+  }, 120_000);
 });

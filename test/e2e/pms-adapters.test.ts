@@ -476,10 +476,10 @@ describe('catch-up sync', () => {
     expect(second.known_count).toBe(first.new + first.known);
     expect(await counts()).toEqual(before);
     expect(await countRows(api.stack.db, 'stays')).toBe(stays);
-    // The progress bar: a line per tenth off a terminal, with rate and ETA.
+    // The progress bar (cli/progress.ts): a line per tenth off a terminal, with rate and ETA.
     expect(lines.length).toBeGreaterThanOrEqual(5);
     expect(lines.at(-1)).toMatch(
-      /\[#{24}\] \d+\/\d+ 100% {2}[\d.]+\/s {2}ETA 0s {2}new 0, known \d+, rejected 2/,
+      /\[#{24}\] 100% reservations (\d+)\/\1 \(new 0, known \d+, rejected 2\) {2}[\d.]+\/s {2}ETA 0s\n$/,
     );
 
     const history = await api.request<{ syncs: SyncAnswer[] }>('GET', '/v1/admin/pms/syncs', undefined, {

@@ -12,7 +12,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lifecycle from '../../db/repositories/lifecycle.js';
-import type { StayRow } from '../../db/repositories/stays.js';
+import * as reports from '../../db/repositories/reports.js';
+import * as segments from '../../db/repositories/segments.js';
+import { firstStayIdOf, type StayRow } from '../../db/repositories/stays.js';
 import { followUpWorkflowId, guestWorkflowId } from '../../domain/ids.js';
 import { STAY_CANCELLED } from '../../domain/mail-policy.js';
 import { PMS_SOURCE, type StayAmendedMessage } from '../../domain/messages.js';
@@ -155,6 +157,26 @@ function cancelledBody(completed: CompletedBody, o: { occurredAt: string; pmsSta
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
+/**
+ * Where the guest counts by the stay's property: a report by property (its churn reasons, which name the guest by
+ * `reason`), a segment of the property, and the guest's first stay (a referral's).
+ */
+async function countedAt(guestId: string, property: string, reason: string) {
+  const db = api.stack.db;
+  const today = day(Date.now());
+  const w = { from: today, to: today, zone: 'UTC', interval: 'day' as const, starts: [today], property };
+  const ctx = await segments.segmentContext(db, today);
+  const inSegment = await segments
+    .segmentQuery(db, { properties: [property] }, ctx, await segments.spenders(db, ctx))
+    .where('x.id', guestId)
+    .select('x.id');
+  return {
+    report: (await reports.churnReasons(db, w)).some((r) => r.reason === reason),
+    segment: inSegment.length > 0,
+    firstStay: await firstStayIdOf(db, guestId),
+  };
+}
+
 describe('stay.amended', () => {
   it('corrects the points by a ledger row with its reason; a repeat changes nothing; a second amendment corrects again', async () => {
     const { body, guestId, stayId } = await completedStay({ hoursAgo: 1 });
@@ -286,6 +308,18 @@ describe('stay.cancelled', () => {
     );
     const earned = await balanceOf(guestId);
     expect(earned).toBeGreaterThan(0);
+    // Until the cancel, the stay makes the guest one of its property's (a churn reason names the guest).
+    const property = body.data.stay.propertyCode;
+    const reason = `e2e cancelled stay ${guestId}`;
+    await api.stack
+      .db('guests')
+      .where({ id: guestId })
+      .update({ churn_reason: reason, churn_reason_at: new Date() });
+    expect(await countedAt(guestId, property, reason)).toEqual({
+      report: true,
+      segment: true,
+      firstStay: stayId,
+    });
 
     const cancel = cancelledBody(body, { occurredAt: minutesAgo(5) });
     const cancelledAt = Date.now();
@@ -302,6 +336,12 @@ describe('stay.cancelled', () => {
     const stay = await stayRow(stayId);
     expect(stay.cancelled_at).not.toBeNull();
     expect(stay.cancelled_event_id).toBe(cancel.id);
+    // A cancelled stay is no stay: not in the property's reports or segments, and no first stay to pay a referral.
+    expect(await countedAt(guestId, property, reason)).toEqual({
+      report: false,
+      segment: false,
+      firstStay: undefined,
+    });
     expect(await outboxStatus({ id: held.id })).toMatchObject({
       status: 'suppressed',
       suppression_reason: STAY_CANCELLED,

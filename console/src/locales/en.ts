@@ -166,7 +166,15 @@ const en = {
     top: 'The highest tier.',
   },
   points: { points: 'Points', balanceAfter: 'Balance', reason: 'Reason', source: 'Source' },
-  stay: { property: 'Hotel', dates: 'Dates', nights: 'Nights', revenue: 'Room revenue' },
+  stay: {
+    property: 'Hotel',
+    dates: 'Dates',
+    nights: 'Nights',
+    revenue: 'Room revenue',
+    cancelled: 'Cancelled by the PMS {{day}}: not counted',
+    amended_one: 'Amended by the PMS',
+    amended_other: 'Amended {{count}} times by the PMS',
+  },
   mail: { template: 'Mail', subject: 'Subject', reason: 'Why not sent' },
   case: {
     category: 'Category',

@@ -157,7 +157,15 @@ const zh: Messages = {
     top: '已是最高等级。',
   },
   points: { points: '积分', balanceAfter: '余额', reason: '原因', source: '来源' },
-  stay: { property: '酒店', dates: '日期', nights: '晚数', revenue: '房费' },
+  stay: {
+    property: '酒店',
+    dates: '日期',
+    nights: '晚数',
+    revenue: '房费',
+    cancelled: 'PMS 已于 {{day}} 取消：不计入',
+    amended_one: 'PMS 已修改',
+    amended_other: 'PMS 已修改 {{count}} 次',
+  },
   mail: { template: '邮件', subject: '主题', reason: '未发送原因' },
   case: {
     category: '类别',

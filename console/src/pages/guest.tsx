@@ -58,7 +58,7 @@ function GuestCard({ view }: { view: GuestView }) {
           <Fact label={t('guest.balance')}>
             <span data-testid="points-balance">{formatNumber(balance)}</span>
           </Fact>
-          <Fact label={t('guest.staysTotal')}>{formatNumber(view.stays.length)}</Fact>
+          <Fact label={t('guest.staysTotal')}>{formatNumber(view.totals.stays)}</Fact>
           <Fact label={t('guest.email')}>{g.email}</Fact>
           <Fact label={t('guest.phone')}>{g.phone ?? '—'}</Fact>
           <Fact label={t('guest.language')}>{codeLabel('language', g.locale)}</Fact>
@@ -267,8 +267,15 @@ function StaysAndBookings({ view }: { view: GuestView }) {
             ]}
           >
             {view.stays.map((s) => (
-              <tr key={s.id}>
-                <td>{s.propertyCode}</td>
+              <tr key={s.id} className={s.cancelledAt ? 'muted' : undefined}>
+                <td>
+                  {s.propertyCode}{' '}
+                  {s.cancelledAt ? (
+                    <Badge kind="alert">{t('stay.cancelled', { day: formatDay(s.cancelledAt) })}</Badge>
+                  ) : s.revision > 0 ? (
+                    <Badge>{t('stay.amended', { count: s.revision })}</Badge>
+                  ) : null}
+                </td>
                 <td className="nowrap">
                   {formatDay(s.arrival)} → {formatDay(s.departure)}
                 </td>
