@@ -422,8 +422,9 @@ describe('the operations console in a browser', () => {
     await p.page.goto(`/console/guests/${guestId}`);
     await p.page.getByTestId('guest-head').waitFor();
     await p.page.getByTestId('tab-stays').click();
-    const row = p.page.locator('tr').filter({ hasText: PROPERTY });
-    await expect.poll(() => row.textContent()).toMatch(/Cancelled by the PMS .*: not counted/);
+    const marker = p.page.locator('tr').filter({ hasText: PROPERTY }).getByTestId('stay-cancelled');
+    await expect.poll(() => marker.textContent()).toBe('Cancelled');
+    expect(await marker.getAttribute('title')).toMatch(/^Cancelled by the PMS on .*: not counted$/);
     expect(await p.page.locator('.facts').textContent()).toMatch(/Stays0/);
     await shoot(p.page, '16-guest-cancelled-stay');
     expect(consoleErrors(p)).toEqual([]);

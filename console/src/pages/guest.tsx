@@ -271,9 +271,15 @@ function StaysAndBookings({ view }: { view: GuestView }) {
                 <td>
                   {s.propertyCode}{' '}
                   {s.cancelledAt ? (
-                    <Badge kind="alert">{t('stay.cancelled', { day: formatDay(s.cancelledAt) })}</Badge>
+                    <Badge
+                      kind="alert"
+                      testId="stay-cancelled"
+                      title={t('stay.cancelledTitle', { day: formatDay(s.cancelledAt) })}
+                    >
+                      {t('stay.cancelled')}
+                    </Badge>
                   ) : s.revision > 0 ? (
-                    <Badge>{t('stay.amended', { count: s.revision })}</Badge>
+                    <Badge title={t('stay.amendedTitle', { count: s.revision })}>{t('stay.amended')}</Badge>
                   ) : null}
                 </td>
                 <td className="nowrap">
