@@ -252,7 +252,7 @@ function Ledger({ view }: { view: GuestView }) {
 function StaysAndBookings({ view }: { view: GuestView }) {
   const { t } = useTranslation();
   return (
-    <div className="columns">
+    <div className="columns wide">
       <div>
         <h3>{t('guest.stays')}</h3>
         {view.stays.length === 0 ? (
